@@ -1,0 +1,189 @@
+// Catalog: verifying and applying batches pulled from peers.
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "node/catalog/catalog.h"
+#include "node/core/audience.h"
+#include "node/core/revision.h"
+#include "node/core/status_macros.h"
+#include "node/store/keys.h"
+
+namespace minga {
+namespace {
+
+// One revision of a batch on its way in.
+struct Incoming {
+  v1::RevisionHeader header;
+  MergeState state;
+  bool skip = false;           // unknown origin, or nothing new: not verified
+  bool check_signature = false;
+  absl::Status status;         // of verification
+  std::optional<v1::Material> material;
+};
+
+absl::Status AtRevision(int i, const Incoming& in, const absl::Status& s) {
+  const std::string where =
+      in.header.material_id().empty()
+          ? absl::StrCat("revisions[", i, "]")
+          : absl::StrCat("revisions[", i, "] (", in.header.material_id(), ")");
+  return absl::Status(s.code(), absl::StrCat(where, ": ", s.message()));
+}
+
+}  // namespace
+
+absl::StatusOr<ApplyStats> Catalog::ApplyBatch(absl::string_view peer,
+                                               const v1::PullBatch& batch) {
+  if (batch.feed_id().empty() || batch.feed_id().size() > 64) {
+    return absl::InvalidArgumentError("batch.feed_id: must be 1 to 64 characters");
+  }
+  if (batch.to_lseq() < batch.from_lseq()) {
+    return absl::InvalidArgumentError("batch.to_lseq: is below from_lseq");
+  }
+  if (batch.revisions_size() > static_cast<int>(kMaxBatchRevisions)) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "batch.revisions: ", batch.revisions_size(), " revisions, at most ",
+        kMaxBatchRevisions));
+  }
+  ApplyStats stats;
+  stats.received = batch.revisions_size();
+  const int n = batch.revisions_size();
+  std::vector<Incoming> in(n);
+
+  // 1. Decode and screen, without the write lock. What this node already
+  // holds at the same or a higher rank is skipped before any signature is
+  // checked: the same bytes are never verified twice.
+  for (int i = 0; i < n; ++i) {
+    const v1::Revision& rev = batch.revisions(i);
+    absl::StatusOr<v1::RevisionHeader> header = DecodeHeader(rev.signed_());
+    if (!header.ok()) return AtRevision(i, in[i], header.status());
+    in[i].header = std::move(*header);
+    const v1::RevisionHeader& h = in[i].header;
+    if (options_.keyring->Find(h.origin()) == nullptr) {
+      // Not a member here (yet): the federation file is updated node by
+      // node. Skipped; a membership change restarts checkpoints.
+      in[i].skip = true;
+      continue;
+    }
+    if (!rev.body().empty() && !InAudience(h.audience(), h.origin(), options_.org_id)) {
+      return AtRevision(i, in[i], absl::PermissionDeniedError(
+          "the peer sent a body of a material whose audience excludes this node"));
+    }
+    in[i].state = MergeState{RevisionRank{h.version(), HeaderHash(rev.signed_())},
+                             !rev.body().empty()};
+    ASSIGN_OR_RETURN(std::optional<Entry> held, LoadEntry(kv_, h.material_id()));
+    std::optional<MergeState> held_state;
+    if (held.has_value()) held_state = held->merge_state();
+    switch (Merge(held_state, in[i].state)) {
+      case MergeAction::kIgnore:
+        in[i].skip = true;
+        break;
+      case MergeAction::kAddBody:
+        break;  // same header bytes as held: already verified
+      case MergeAction::kReplace:
+        in[i].check_signature = true;
+        break;
+    }
+  }
+
+  // 2. Verify signatures and bodies in parallel.
+  auto verify = [&](size_t i) {
+    Incoming& x = in[i];
+    if (x.skip) return;
+    const v1::Revision& rev = batch.revisions(i);
+    if (x.check_signature) {
+      x.status = VerifyHeaderSignature(rev.signed_(),
+                                       *options_.keyring->Find(x.header.origin()));
+      if (!x.status.ok()) return;
+    }
+    if (!rev.body().empty()) {
+      absl::StatusOr<v1::Material> m = DecodeBody(x.header, rev.body(), Strictness::kPeer);
+      if (!m.ok()) {
+        x.status = m.status();
+        return;
+      }
+      x.material = std::move(*m);
+    }
+  };
+  if (options_.executor != nullptr) {
+    options_.executor->ParallelFor(n, verify);
+  } else {
+    for (int i = 0; i < n; ++i) verify(i);
+  }
+  for (int i = 0; i < n; ++i) {
+    if (!in[i].skip) stats.verified += in[i].check_signature ? 1 : 0;
+    if (!in[i].status.ok()) return AtRevision(i, in[i], in[i].status);
+  }
+
+  // 3. Apply under the write lock, re-reading what is held: another pull
+  // may have stored something since. Held state only grows, so a revision
+  // skipped above would still be skipped.
+  absl::MutexLock lock(&write_mu_);
+  Pending pending(kv_, last_lseq_);
+  const int64_t now = options_.clock->NowMicros();
+  const std::string actor = absl::StrCat("peer:", peer);
+  for (int i = 0; i < n; ++i) {
+    Incoming& x = in[i];
+    if (x.skip) {
+      ++stats.ignored;
+      continue;
+    }
+    const std::string& id = x.header.material_id();
+    ASSIGN_OR_RETURN(std::optional<Entry> held, LoadEntry(&pending.txn, id));
+    std::optional<MergeState> held_state;
+    if (held.has_value()) held_state = held->merge_state();
+    const MergeAction action = Merge(held_state, x.state);
+    if (action == MergeAction::kIgnore) {
+      ++stats.ignored;
+      continue;
+    }
+    Entry entry;
+    if (action == MergeAction::kReplace) {
+      *entry.stored.mutable_signed_() = batch.revisions(i).signed_();
+      entry.header = x.header;
+      ++stats.replaced;
+    } else {
+      entry.stored = held->stored;
+      entry.header = held->header;
+      ++stats.bodies_added;
+    }
+    entry.stored.set_body(batch.revisions(i).body());
+    entry.material = std::move(x.material);
+    v1::Provenance* p = entry.stored.mutable_provenance();
+    p->set_from_peer(std::string(peer));
+    p->set_received_unix_micros(now);
+    p->clear_actor();
+    if (x.header.origin() == options_.org_id) versions_.Observe(x.header.version());
+    RETURN_IF_ERROR(StoreEntry(&pending, id, held, &entry, actor, "apply"));
+  }
+
+  // 4. The checkpoint travels in the same write as the revisions.
+  ASSIGN_OR_RETURN(std::optional<std::string> raw, pending.txn.Get(Cf::kPeers, peer));
+  v1::storage::PeerState state;
+  if (raw.has_value() && !state.ParseFromString(*raw)) {
+    return absl::DataLossError(absl::StrCat("store: state of peer '", peer, "' is corrupt"));
+  }
+  if (batch.feed_id() != state.feed_id()) {
+    if (batch.from_lseq() == 0) {
+      // The peer's store is new (or new to us): follow its feed from here.
+      stats.feed_reset = !state.feed_id().empty();
+      state.set_feed_id(batch.feed_id());
+      state.set_checkpoint(batch.to_lseq());
+    }
+    // Otherwise the batch continues a feed we do not follow: its revisions
+    // are harmless, but the checkpoint stays.
+  } else if (batch.from_lseq() <= state.checkpoint()) {
+    state.set_checkpoint(std::max(state.checkpoint(), batch.to_lseq()));
+  }
+  state.set_peer_head(std::max(batch.head_lseq(), batch.to_lseq()));
+  state.set_last_success_unix_micros(now);
+  if (state.feed_id() == batch.feed_id() && state.checkpoint() >= state.peer_head()) {
+    state.set_caught_up_unix_micros(now);
+  }
+  state.clear_last_error();
+  stats.checkpoint = state.checkpoint();
+  pending.txn.Put(Cf::kPeers, peer, state.SerializeAsString());
+  RETURN_IF_ERROR(CommitLocked(&pending, /*sync=*/false));
+  return stats;
+}
+
+}  // namespace minga

@@ -1,0 +1,286 @@
+#include "node/catalog/catalog.h"
+
+#include <map>
+
+#include "absl/strings/escaping.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "node/catalog/search_index.h"
+#include "node/core/ids.h"
+#include "node/core/revision.h"
+#include "node/core/status_macros.h"
+#include "node/store/keys.h"
+
+namespace minga {
+
+Catalog::Catalog(KvStore* kv, CatalogOptions options)
+    : kv_(kv), options_(std::move(options)), versions_(options_.clock) {}
+
+absl::StatusOr<std::unique_ptr<Catalog>> Catalog::Open(KvStore* kv,
+                                                       CatalogOptions options) {
+  RETURN_IF_ERROR(CheckOrgId(options.org_id, "org_id"));
+  if (options.signing_key == nullptr || options.keyring == nullptr) {
+    return absl::InvalidArgumentError("catalog: signing key and keyring are required");
+  }
+  const PublicKey* own = options.keyring->Find(options.org_id);
+  if (own == nullptr || !(*own == options.signing_key->public_key())) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "federation: the key listed for '", options.org_id,
+        "' is not this node's signing key (", options.signing_key->public_key().ToBase64(),
+        ")"));
+  }
+  std::unique_ptr<Catalog> catalog(new Catalog(kv, std::move(options)));
+  RETURN_IF_ERROR(catalog->Init());
+  return catalog;
+}
+
+absl::Status Catalog::Init() {
+  ASSIGN_OR_RETURN(std::optional<std::string> schema,
+                   kv_->Get(Cf::kMeta, kMetaSchemaVersion));
+  if (!schema.has_value()) {
+    // A new store: its feed gets a fresh random id, so pullers that knew an
+    // earlier store at this address start over.
+    WriteBatch batch;
+    feed_id_ = absl::BytesToHexString(RandomBytes(16));
+    batch.Put(Cf::kMeta, kMetaSchemaVersion, absl::StrCat(kSchemaVersion));
+    batch.Put(Cf::kMeta, kMetaFeedId, feed_id_);
+    batch.Put(Cf::kMeta, kMetaOrgId, options_.org_id);
+    batch.Put(Cf::kMeta, kMetaLastLseq, EncodeU64(0));
+    return kv_->Write(batch, WriteOptions{.sync = true});
+  }
+  int version = 0;
+  if (!absl::SimpleAtoi(*schema, &version)) {
+    return absl::DataLossError("store: schema_version is corrupt");
+  }
+  if (version > kSchemaVersion) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "store: schema version ", version, " is newer than this node's (",
+        kSchemaVersion, "); run a newer minga-node"));
+  }
+  ASSIGN_OR_RETURN(std::optional<std::string> org, kv_->Get(Cf::kMeta, kMetaOrgId));
+  if (org.value_or("") != options_.org_id) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "store: the data directory belongs to org '", org.value_or(""),
+        "', but the config says '", options_.org_id, "'"));
+  }
+  ASSIGN_OR_RETURN(std::optional<std::string> feed, kv_->Get(Cf::kMeta, kMetaFeedId));
+  ASSIGN_OR_RETURN(std::optional<std::string> last, kv_->Get(Cf::kMeta, kMetaLastLseq));
+  const std::optional<uint64_t> lseq = DecodeU64(last.value_or(""));
+  if (!feed.has_value() || !lseq.has_value()) {
+    return absl::DataLossError("store: feed_id or last_lseq is missing");
+  }
+  feed_id_ = *feed;
+  {
+    absl::MutexLock lock(&write_mu_);
+    last_lseq_ = *lseq;
+  }
+  PublishHead(*lseq);
+  // Versions continue above every version of this origin held, including
+  // those restored from partners after a disk loss.
+  const std::string prefix = options_.org_id + "/";
+  auto it = kv_->NewIterator(Cf::kMaterials);
+  for (it->Seek(prefix); it->Valid() && absl::StartsWith(it->key(), prefix);
+       it->Next()) {
+    ASSIGN_OR_RETURN(Entry entry, DecodeEntry(it->key(), it->value()));
+    versions_.Observe(entry.header.version());
+  }
+  return it->status();
+}
+
+void Catalog::PublishHead(uint64_t lseq) {
+  head_lseq_.store(lseq);
+  head_time_.store(options_.clock->NowMicros());
+  absl::MutexLock lock(&head_mu_);
+  head_for_waiters_ = lseq;
+}
+
+bool Catalog::WaitForHead(uint64_t after_lseq, absl::Duration timeout) {
+  absl::MutexLock lock(&head_mu_);
+  auto moved = [this, after_lseq]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(head_mu_) {
+    return head_for_waiters_ > after_lseq;
+  };
+  return head_mu_.AwaitWithTimeout(absl::Condition(&moved), timeout);
+}
+
+absl::Status Catalog::StoreEntry(Pending* pending, const std::string& id,
+                                 const std::optional<Entry>& old, Entry* entry,
+                                 absl::string_view actor, absl::string_view action) {
+  Txn& txn = pending->txn;
+  const uint64_t lseq = ++pending->last_lseq;
+  entry->stored.set_lseq(lseq);
+  if (old.has_value()) txn.Delete(Cf::kFeed, EncodeU64(old->stored.lseq()));
+  txn.Put(Cf::kFeed, EncodeU64(lseq), id);
+  // Old postings go whatever happens: a retraction or a narrowed audience
+  // must leave the index at once.
+  if (old.has_value() && old->has_body()) RETURN_IF_ERROR(IndexRemove(&txn, id));
+  if (entry->has_body()) {
+    RETURN_IF_ERROR(IndexAdd(&txn, id, *entry->material,
+                             entry->header.time_unix_micros()));
+  }
+  v1::storage::AuditRecord audit;
+  audit.set_time_unix_micros(options_.clock->NowMicros());
+  audit.set_actor(std::string(actor));
+  audit.set_action(std::string(action));
+  audit.set_material_id(id);
+  audit.set_version(entry->header.version());
+  txn.Put(Cf::kAudit, EncodeU64(lseq), audit.SerializeAsString());
+  txn.Put(Cf::kMaterials, id, entry->stored.SerializeAsString());
+  return absl::OkStatus();
+}
+
+absl::Status Catalog::CommitLocked(Pending* pending, bool sync) {
+  if (pending->txn.empty()) return absl::OkStatus();
+  pending->txn.Put(Cf::kMeta, kMetaLastLseq, EncodeU64(pending->last_lseq));
+  RETURN_IF_ERROR(pending->txn.Commit(WriteOptions{.sync = sync}));
+  if (pending->last_lseq != last_lseq_) {
+    last_lseq_ = pending->last_lseq;
+    PublishHead(last_lseq_);
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::optional<Entry>> Catalog::GetEntry(absl::string_view id) {
+  return LoadEntry(kv_, id);
+}
+
+absl::StatusOr<v1::MaterialView> Catalog::Get(absl::string_view id) {
+  ASSIGN_OR_RETURN(std::optional<Entry> entry, LoadEntry(kv_, id));
+  if (!entry.has_value()) {
+    return absl::NotFoundError(absl::StrCat("id: no material '", id, "' is held here"));
+  }
+  return MakeView(id, *entry, *options_.keyring);
+}
+
+absl::StatusOr<v1::ListResponse> Catalog::List(const v1::ListRequest& request) {
+  int page_size = request.page_size() == 0 ? kDefaultPageSize : request.page_size();
+  if (page_size < 0 || page_size > kMaxPageSize) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "page_size: ", request.page_size(), " is not between 1 and ", kMaxPageSize));
+  }
+  if (!request.origin().empty()) RETURN_IF_ERROR(CheckOrgId(request.origin(), "origin"));
+  const bool by_seq = request.order() == v1::ListRequest::BY_SEQUENCE;
+  const std::string tag = by_seq ? "s:" : "i:";
+  std::string after;
+  if (!request.page_token().empty()) {
+    if (!absl::StartsWith(request.page_token(), tag)) {
+      return absl::InvalidArgumentError(
+          "page_token: not a token of this listing order");
+    }
+    after = request.page_token().substr(2);
+  }
+  v1::ListResponse response;
+  auto keep = [&](absl::string_view id, const Entry& e) {
+    if (!request.origin().empty() && OriginOf(id) != request.origin()) return false;
+    return request.include_headers_only() || e.has_body();
+  };
+  if (!by_seq) {
+    const std::string prefix = request.origin().empty() ? "" : request.origin() + "/";
+    auto it = kv_->NewIterator(Cf::kMaterials);
+    it->Seek(after.empty() ? prefix : after + std::string(1, '\0'));
+    for (; it->Valid() && absl::StartsWith(it->key(), prefix); it->Next()) {
+      if (response.materials_size() == page_size) {
+        response.set_next_page_token(tag + response.materials().rbegin()->id());
+        break;
+      }
+      ASSIGN_OR_RETURN(Entry e, DecodeEntry(it->key(), it->value()));
+      if (keep(it->key(), e)) {
+        *response.add_materials() = MakeView(it->key(), e, *options_.keyring);
+      }
+    }
+    RETURN_IF_ERROR(it->status());
+    return response;
+  }
+  uint64_t start = 0;
+  if (!after.empty() && !absl::SimpleAtoi(after, &start)) {
+    return absl::InvalidArgumentError("page_token: malformed");
+  }
+  auto it = kv_->NewIterator(Cf::kFeed);
+  for (it->Seek(EncodeU64(start + 1)); it->Valid(); it->Next()) {
+    if (response.materials_size() == page_size) {
+      response.set_next_page_token(
+          absl::StrCat(tag, response.materials().rbegin()->lseq()));
+      break;
+    }
+    const std::string id(it->value());
+    ASSIGN_OR_RETURN(std::optional<Entry> e, LoadEntry(kv_, id));
+    if (e.has_value() && keep(id, *e)) {
+      *response.add_materials() = MakeView(id, *e, *options_.keyring);
+    }
+  }
+  RETURN_IF_ERROR(it->status());
+  return response;
+}
+
+absl::StatusOr<v1::StatusResponse> Catalog::Status() {
+  v1::StatusResponse status;
+  status.set_org_id(options_.org_id);
+  status.set_feed_id(feed_id_);
+  status.set_head_lseq(head_lseq());
+  status.set_signing_public_key(options_.signing_key->public_key().ToBase64());
+  std::map<std::string, v1::OriginCount, std::less<>> origins;
+  Sha256Hasher digest;
+  auto it = kv_->NewIterator(Cf::kMaterials);
+  for (it->Seek(""); it->Valid(); it->Next()) {
+    ASSIGN_OR_RETURN(Entry e, DecodeEntry(it->key(), it->value()));
+    v1::OriginCount& count = origins[e.header.origin()];
+    count.set_origin(e.header.origin());
+    if (e.header.deleted()) {
+      count.set_retracted(count.retracted() + 1);
+    } else if (e.has_body()) {
+      count.set_materials(count.materials() + 1);
+    } else {
+      count.set_headers_only(count.headers_only() + 1);
+    }
+    const std::string& header = e.stored.signed_().header();
+    digest.Update(EncodeU64(it->key().size()));
+    digest.Update(it->key());
+    digest.Update(EncodeU64(header.size()));
+    digest.Update(header);
+  }
+  RETURN_IF_ERROR(it->status());
+  for (auto& [origin, count] : origins) *status.add_origins() = count;
+  status.set_digest(DigestToHex(digest.Finish()));
+  status.set_store_bytes(kv_->ApproximateDiskBytes());
+  return status;
+}
+
+absl::StatusOr<std::string> Catalog::Digest() {
+  ASSIGN_OR_RETURN(v1::StatusResponse status, Status());
+  return status.digest();
+}
+
+absl::StatusOr<v1::storage::PeerState> Catalog::GetPeerState(absl::string_view peer) {
+  v1::storage::PeerState state;
+  ASSIGN_OR_RETURN(std::optional<std::string> raw, kv_->Get(Cf::kPeers, peer));
+  if (raw.has_value() && !state.ParseFromString(*raw)) {
+    return absl::DataLossError(absl::StrCat("store: state of peer '", peer, "' is corrupt"));
+  }
+  return state;
+}
+
+absl::Status Catalog::PrepareSubscription(absl::string_view peer,
+                                          absl::string_view fingerprint) {
+  absl::MutexLock lock(&write_mu_);
+  ASSIGN_OR_RETURN(v1::storage::PeerState state, GetPeerState(peer));
+  if (state.subscription_fingerprint() == fingerprint) return absl::OkStatus();
+  // What the new subscription includes arrives again from the start; what
+  // is held already is skipped by the merge rule without verification.
+  state.set_checkpoint(0);
+  state.set_subscription_fingerprint(std::string(fingerprint));
+  WriteBatch batch;
+  batch.Put(Cf::kPeers, peer, state.SerializeAsString());
+  return kv_->Write(batch, WriteOptions{});
+}
+
+absl::Status Catalog::RecordPeerError(absl::string_view peer, absl::string_view error) {
+  absl::MutexLock lock(&write_mu_);
+  ASSIGN_OR_RETURN(v1::storage::PeerState state, GetPeerState(peer));
+  state.set_last_error(std::string(error));
+  state.set_last_error_unix_micros(options_.clock->NowMicros());
+  WriteBatch batch;
+  batch.Put(Cf::kPeers, peer, state.SerializeAsString());
+  return kv_->Write(batch, WriteOptions{});
+}
+
+}  // namespace minga

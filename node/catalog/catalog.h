@@ -1,0 +1,201 @@
+// Catalog: a node's materials over a KvStore, with the merge rule, the feed,
+// the search index and the peers' checkpoints. It is the one place that
+// changes the store, and it knows nothing of gRPC or RocksDB.
+//
+// Every change is one transaction (one WriteBatch) holding the entry, its
+// feed position, index postings, audit record and, for a pull batch, the
+// peer's checkpoint: a failed write leaves the store as it was.
+//
+// Thread safety: all methods may be called concurrently. Writers are
+// serialised by an internal lock; signature verification for a pull batch
+// runs before taking it, on the options' executor. Readers do not lock.
+#ifndef MINGA_NODE_CATALOG_CATALOG_H_
+#define MINGA_NODE_CATALOG_CATALOG_H_
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/strings/string_view.h"
+#include "absl/base/thread_annotations.h"
+#include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+#include "minga/v1/admin.pb.h"
+#include "minga/v1/catalog.pb.h"
+#include "minga/v1/federation.pb.h"
+#include "minga/v1/storage.pb.h"
+#include "node/catalog/entry.h"
+#include "node/catalog/txn.h"
+#include "node/core/clock.h"
+#include "node/core/crypto.h"
+#include "node/core/keyring.h"
+#include "node/core/limits.h"
+#include "node/core/parallel.h"
+#include "node/store/kv.h"
+
+namespace minga {
+
+struct CatalogOptions {
+  // This node's org id. Required.
+  std::string org_id;
+  // Signs this node's revisions. Borrowed; must outlive the catalog.
+  const SigningKey* signing_key = nullptr;
+  // Members and keys. Borrowed; must outlive the catalog. Must hold org_id
+  // with signing_key's public key.
+  const Keyring* keyring = nullptr;
+  // Wall clock for versions and provenance. Borrowed. Default: system.
+  Clock* clock = SystemClock();
+  // Runs signature checks of a pull batch. Borrowed. Null: inline.
+  Executor* executor = nullptr;
+};
+
+// What a puller asks of this node's feed.
+struct PullQuery {
+  // The puller's org id, as authenticated by the transport.
+  std::string requester;
+  v1::Subscription subscription;
+  // The feed the checkpoint belongs to; empty on a first pull.
+  std::string feed_id;
+  uint64_t after_lseq = 0;
+  uint32_t max_revisions = kDefaultBatchRevisions;
+  uint32_t max_bytes = kDefaultBatchBytes;
+};
+
+struct ApplyStats {
+  size_t received = 0;
+  size_t replaced = 0;      // newer revisions stored
+  size_t bodies_added = 0;  // bodies added to a held header
+  size_t ignored = 0;       // nothing new
+  size_t verified = 0;      // signatures checked
+  bool feed_reset = false;  // the peer's feed id changed
+  uint64_t checkpoint = 0;  // stored checkpoint after the batch
+};
+
+class Catalog {
+ public:
+  // Opens the catalog on `kv` (borrowed; must outlive the catalog), creating
+  // the schema and a random feed id on a new store. FAILED_PRECONDITION when
+  // the store belongs to another org id or a newer schema.
+  static absl::StatusOr<std::unique_ptr<Catalog>> Open(KvStore* kv,
+                                                       CatalogOptions options);
+
+  // ---- This node's own materials. Durable (synced) before returning. ----
+
+  // Creates or replaces a material (see PutRequest). `actor` is recorded in
+  // provenance and audit. INVALID_ARGUMENT names the field; PERMISSION_DENIED
+  // for another origin's id; FAILED_PRECONDITION when if_version does not
+  // match; ALREADY_EXISTS for create_only on a held id.
+  absl::StatusOr<v1::MaterialView> Put(v1::PutRequest request,
+                                       absl::string_view actor);
+  // Validates each item alone and stores the valid ones in one write.
+  // Fails as a whole only when the store cannot be written.
+  absl::StatusOr<std::vector<v1::PutResult>> PutMany(
+      std::vector<v1::PutRequest> requests, absl::string_view actor);
+  // Retracts: stores a signed tombstone and purges the body.
+  absl::StatusOr<v1::MaterialView> Delete(absl::string_view id,
+                                          uint64_t if_version,
+                                          absl::string_view actor);
+
+  // ---- Reads ----
+
+  // NOT_FOUND when nothing is held for `id`.
+  absl::StatusOr<v1::MaterialView> Get(absl::string_view id);
+  absl::StatusOr<std::optional<Entry>> GetEntry(absl::string_view id);
+  absl::StatusOr<v1::ListResponse> List(const v1::ListRequest& request);
+  // Counts per origin, feed position, digest.
+  absl::StatusOr<v1::StatusResponse> Status();
+  // SHA-256 over every held signed header in id order (hex).
+  absl::StatusOr<std::string> Digest();
+
+  // ---- Federation ----
+
+  // The next batch of this node's feed for a puller: headers always, bodies
+  // only where the requester is in the audience and the subscription
+  // matches. Memory is bounded by the query's limits.
+  absl::StatusOr<v1::PullBatch> ReadBatch(const PullQuery& query);
+
+  // Verifies and applies a batch pulled from `peer`, and stores the new
+  // checkpoint in the same write. The whole batch is refused, and nothing
+  // stored, if any revision is malformed, unsigned by its origin's key, has
+  // a body that does not match its header, or carries a body this node is
+  // not in the audience of: INVALID_ARGUMENT, UNAUTHENTICATED, DATA_LOSS or
+  // PERMISSION_DENIED, naming the revision.
+  absl::StatusOr<ApplyStats> ApplyBatch(absl::string_view peer,
+                                        const v1::PullBatch& batch);
+
+  // The stored state of a peer (default-constructed if never pulled).
+  absl::StatusOr<v1::storage::PeerState> GetPeerState(absl::string_view peer);
+  // Restarts a peer's checkpoint at 0 when the subscription fingerprint
+  // differs from the stored one, so the new subscription back-fills.
+  absl::Status PrepareSubscription(absl::string_view peer,
+                                   absl::string_view fingerprint);
+  // Records a failed pull.
+  absl::Status RecordPeerError(absl::string_view peer, absl::string_view error);
+
+  // ---- Notifications ----
+
+  uint64_t head_lseq() const { return head_lseq_.load(); }
+  int64_t head_time_micros() const { return head_time_.load(); }
+  // Blocks until head_lseq() > after_lseq or `timeout` passes; returns
+  // whether the head moved past after_lseq.
+  bool WaitForHead(uint64_t after_lseq, absl::Duration timeout);
+
+  const std::string& org_id() const { return options_.org_id; }
+  const std::string& feed_id() const { return feed_id_; }
+  const Keyring& keyring() const { return *options_.keyring; }
+  KvStore* kv() const { return kv_; }
+
+ private:
+  Catalog(KvStore* kv, CatalogOptions options);
+  absl::Status Init();
+
+  // A transaction in progress and the local sequence it has reached.
+  struct Pending {
+    Pending(KvStore* kv, uint64_t lseq) : txn(kv), last_lseq(lseq) {}
+    Txn txn;
+    uint64_t last_lseq;
+  };
+  // A validated put, ready to be applied under the write lock.
+  struct PreparedPut {
+    v1::Material material;  // normalised; id empty when to be assigned
+    v1::Audience audience;  // canonical
+    uint64_t if_version = 0;
+    bool create_only = false;
+  };
+  absl::StatusOr<PreparedPut> PreparePut(v1::PutRequest request) const;
+  absl::StatusOr<v1::MaterialView> PutLocked(Pending* pending, PreparedPut put,
+                                             absl::string_view actor)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(write_mu_);
+  absl::StatusOr<std::string> AssignId(Pending* pending, const v1::Material& m)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(write_mu_);
+
+  // Stores `entry` for `id` in place of `old`: lseq, feed, index, audit.
+  absl::Status StoreEntry(Pending* pending, const std::string& id,
+                          const std::optional<Entry>& old, Entry* entry,
+                          absl::string_view actor, absl::string_view action)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(write_mu_);
+  // Writes the transaction and publishes the new head.
+  absl::Status CommitLocked(Pending* pending, bool sync)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(write_mu_);
+  void PublishHead(uint64_t lseq);
+
+  KvStore* const kv_;
+  const CatalogOptions options_;
+  VersionClock versions_;
+  std::string feed_id_;
+
+  absl::Mutex write_mu_;
+  uint64_t last_lseq_ ABSL_GUARDED_BY(write_mu_) = 0;
+
+  std::atomic<uint64_t> head_lseq_{0};
+  std::atomic<int64_t> head_time_{0};
+  absl::Mutex head_mu_;
+  uint64_t head_for_waiters_ ABSL_GUARDED_BY(head_mu_) = 0;
+};
+
+}  // namespace minga
+
+#endif  // MINGA_NODE_CATALOG_CATALOG_H_

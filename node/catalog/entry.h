@@ -1,0 +1,41 @@
+// A stored catalog entry, decoded: what the node holds for one material.
+#ifndef MINGA_NODE_CATALOG_ENTRY_H_
+#define MINGA_NODE_CATALOG_ENTRY_H_
+
+#include <optional>
+#include <string>
+
+#include "absl/strings/string_view.h"
+#include "absl/status/statusor.h"
+#include "minga/v1/catalog.pb.h"
+#include "minga/v1/storage.pb.h"
+#include "node/catalog/txn.h"
+#include "node/core/keyring.h"
+#include "node/core/merge.h"
+
+namespace minga {
+
+struct Entry {
+  v1::storage::StoredEntry stored;
+  v1::RevisionHeader header;
+  // The decoded body, when held.
+  std::optional<v1::Material> material;
+
+  bool has_body() const { return material.has_value(); }
+  MergeState merge_state() const;
+};
+
+// Decodes a "materials" value. DATA_LOSS names the id when it is corrupt.
+absl::StatusOr<Entry> DecodeEntry(absl::string_view id, absl::string_view value);
+
+// The entry held for `id`, std::nullopt if none.
+absl::StatusOr<std::optional<Entry>> LoadEntry(Txn* txn, absl::string_view id);
+absl::StatusOr<std::optional<Entry>> LoadEntry(KvStore* kv, absl::string_view id);
+
+// The client's view of an entry. `keyring` names the signer.
+v1::MaterialView MakeView(absl::string_view id, const Entry& entry,
+                          const Keyring& keyring);
+
+}  // namespace minga
+
+#endif  // MINGA_NODE_CATALOG_ENTRY_H_

@@ -1,0 +1,61 @@
+// Catalog: serving this node's feed to pullers.
+#include <algorithm>
+
+#include "absl/strings/str_cat.h"
+#include "node/catalog/catalog.h"
+#include "node/core/audience.h"
+#include "node/core/status_macros.h"
+#include "node/core/subscription.h"
+#include "node/store/keys.h"
+
+namespace minga {
+
+absl::StatusOr<v1::PullBatch> Catalog::ReadBatch(const PullQuery& query) {
+  const uint32_t max_revisions = std::clamp<uint32_t>(
+      query.max_revisions == 0 ? kDefaultBatchRevisions : query.max_revisions, 1,
+      kMaxBatchRevisions);
+  const uint32_t max_bytes = std::clamp<uint32_t>(
+      query.max_bytes == 0 ? kDefaultBatchBytes : query.max_bytes, 4096,
+      kMaxBatchBytes);
+  // A checkpoint of another feed (this store was rebuilt) means nothing
+  // here: start from the beginning.
+  const uint64_t start = query.feed_id == feed_id_ ? query.after_lseq : 0;
+
+  v1::PullBatch batch;
+  batch.set_feed_id(feed_id_);
+  batch.set_from_lseq(start);
+  uint64_t reached = start;
+  size_t bytes = 0;
+  auto it = kv_->NewIterator(Cf::kFeed);
+  for (it->Seek(EncodeU64(start + 1)); it->Valid(); it->Next()) {
+    if (batch.revisions_size() >= static_cast<int>(max_revisions)) break;
+    const std::optional<uint64_t> lseq = DecodeU64(it->key());
+    if (!lseq.has_value()) return absl::DataLossError("store: bad feed key");
+    const std::string id(it->value());
+    ASSIGN_OR_RETURN(std::optional<Entry> entry, LoadEntry(kv_, id));
+    if (!entry.has_value() || entry->stored.lseq() != *lseq) {
+      // Superseded while we read: it is served at its newer position.
+      reached = *lseq;
+      continue;
+    }
+    v1::Revision rev;
+    *rev.mutable_signed_() = entry->stored.signed_();
+    const v1::RevisionHeader& h = entry->header;
+    if (entry->has_body() && InAudience(h.audience(), h.origin(), query.requester) &&
+        SubscriptionMatches(query.subscription, h.origin(), *entry->material)) {
+      rev.set_body(entry->stored.body());
+    }
+    const size_t size = rev.ByteSizeLong();
+    if (batch.revisions_size() > 0 && bytes + size > max_bytes) break;
+    bytes += size;
+    *batch.add_revisions() = std::move(rev);
+    reached = *lseq;
+  }
+  RETURN_IF_ERROR(it->status());
+  batch.set_to_lseq(reached);
+  batch.set_head_lseq(std::max(head_lseq(), reached));
+  batch.set_head_time_unix_micros(head_time_micros());
+  return batch;
+}
+
+}  // namespace minga

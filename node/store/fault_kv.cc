@@ -1,0 +1,17 @@
+#include "node/store/fault_kv.h"
+
+namespace minga {
+
+absl::Status FaultKv::Write(const WriteBatch& batch,
+                            const WriteOptions& options) {
+  writes_.fetch_add(1);
+  if (fail_all_.load()) {
+    return absl::UnavailableError("injected write failure");
+  }
+  if (countdown_.load() > 0 && countdown_.fetch_sub(1) == 1) {
+    return absl::UnavailableError("injected write failure");
+  }
+  return base_->Write(batch, options);
+}
+
+}  // namespace minga

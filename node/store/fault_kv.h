@@ -1,0 +1,47 @@
+// A KvStore wrapper that fails chosen writes, to test that a failed write
+// leaves nothing behind. Thread-safe.
+#ifndef MINGA_NODE_STORE_FAULT_KV_H_
+#define MINGA_NODE_STORE_FAULT_KV_H_
+
+#include <atomic>
+
+#include "absl/strings/string_view.h"
+#include "node/store/kv.h"
+
+namespace minga {
+
+class FaultKv : public KvStore {
+ public:
+  explicit FaultKv(KvStore* base) : base_(base) {}  // base: borrowed
+
+  // The n-th Write from now (1 = the next one) fails with UNAVAILABLE and
+  // applies nothing. 0 disarms.
+  void FailWriteAfter(int n) { countdown_.store(n); }
+  // Every write fails while set.
+  void FailAllWrites(bool fail) { fail_all_.store(fail); }
+  int writes() const { return writes_.load(); }
+
+  absl::StatusOr<std::optional<std::string>> Get(Cf cf,
+                                                 absl::string_view key) override {
+    return base_->Get(cf, key);
+  }
+  absl::Status Write(const WriteBatch& batch,
+                     const WriteOptions& options) override;
+  std::unique_ptr<KvIterator> NewIterator(Cf cf) override {
+    return base_->NewIterator(cf);
+  }
+  uint64_t ApproximateDiskBytes() override {
+    return base_->ApproximateDiskBytes();
+  }
+  absl::Status CompactAll() override { return base_->CompactAll(); }
+
+ private:
+  KvStore* const base_;
+  std::atomic<int> countdown_{0};
+  std::atomic<bool> fail_all_{false};
+  std::atomic<int> writes_{0};
+};
+
+}  // namespace minga
+
+#endif  // MINGA_NODE_STORE_FAULT_KV_H_

@@ -1,0 +1,66 @@
+// Key layouts of the column families (values are storage.proto messages
+// unless noted):
+//
+//   materials   <material id>                 -> StoredEntry
+//   feed        <lseq: 8 bytes big-endian>     -> material id
+//               Only each material's latest lseq is present: the feed.
+//   index       search postings and facets, see catalog/search_index.h
+//   peers       <peer org id>                  -> PeerState
+//   chunks      <sha256: 32 bytes>             -> chunk bytes (BlobDB)
+//   chunk_refs  <sha256: 32 bytes><material id> -> "" (a material lists it)
+//   meta        "schema_version" -> decimal, "feed_id" -> hex,
+//               "last_lseq" -> 8 bytes big-endian, "org_id" -> org id
+//   audit       <lseq: 8 bytes big-endian>     -> AuditRecord
+//
+// Big-endian integers sort numerically as bytes.
+#ifndef MINGA_NODE_STORE_KEYS_H_
+#define MINGA_NODE_STORE_KEYS_H_
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "absl/strings/string_view.h"
+
+namespace minga {
+
+inline constexpr int kSchemaVersion = 1;
+
+inline constexpr absl::string_view kMetaSchemaVersion = "schema_version";
+inline constexpr absl::string_view kMetaFeedId = "feed_id";
+inline constexpr absl::string_view kMetaLastLseq = "last_lseq";
+inline constexpr absl::string_view kMetaOrgId = "org_id";
+
+inline std::string EncodeU64(uint64_t v) {
+  std::string out(8, '\0');
+  for (int i = 7; i >= 0; --i) {
+    out[i] = static_cast<char>(v & 0xFF);
+    v >>= 8;
+  }
+  return out;
+}
+
+inline std::optional<uint64_t> DecodeU64(absl::string_view s) {
+  if (s.size() != 8) return std::nullopt;
+  uint64_t v = 0;
+  for (char c : s) v = (v << 8) | static_cast<uint8_t>(c);
+  return v;
+}
+
+// The smallest key greater than every key starting with `prefix`, or "" if
+// there is none (prefix of 0xFF bytes).
+inline std::string PrefixEnd(absl::string_view prefix) {
+  std::string end(prefix);
+  while (!end.empty()) {
+    if (static_cast<uint8_t>(end.back()) != 0xFF) {
+      end.back() = static_cast<char>(static_cast<uint8_t>(end.back()) + 1);
+      return end;
+    }
+    end.pop_back();
+  }
+  return end;
+}
+
+}  // namespace minga
+
+#endif  // MINGA_NODE_STORE_KEYS_H_

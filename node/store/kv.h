@@ -1,0 +1,108 @@
+// The store behind the catalog: a few ordered key-value column families,
+// written atomically in batches. The RocksDB implementation (rocks_kv.h) is
+// the only code that includes RocksDB; tests use MemKv (mem_kv.h) and
+// FaultKv (fault_kv.h), which fails chosen writes.
+//
+// Thread safety: implementations are safe for concurrent use. An iterator is
+// used by one thread at a time and must not outlive its store.
+#ifndef MINGA_NODE_STORE_KV_H_
+#define MINGA_NODE_STORE_KV_H_
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/strings/string_view.h"
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+
+namespace minga {
+
+// Column families. See keys.h for what each holds and its key layout.
+enum class Cf : int {
+  kMaterials = 0,
+  kFeed,
+  kIndex,
+  kPeers,
+  kChunks,
+  kChunkRefs,
+  kMeta,
+  kAudit,
+};
+inline constexpr int kNumCfs = 8;
+
+// The RocksDB column family name ("materials", "feed", ...).
+absl::string_view CfName(Cf cf);
+
+// Changes applied all together or not at all.
+class WriteBatch {
+ public:
+  struct Op {
+    enum class Type { kPut, kDelete };
+    Type type;
+    Cf cf;
+    std::string key;
+    std::string value;
+  };
+
+  void Put(Cf cf, absl::string_view key, absl::string_view value);
+  void Delete(Cf cf, absl::string_view key);
+
+  const std::vector<Op>& ops() const { return ops_; }
+  bool empty() const { return ops_.empty(); }
+  size_t ApproximateBytes() const { return bytes_; }
+
+ private:
+  std::vector<Op> ops_;
+  size_t bytes_ = 0;
+};
+
+struct WriteOptions {
+  // Wait until the write is on stable storage (fsync of the log) before
+  // returning. Client writes set it: an acknowledged write survives a crash.
+  bool sync = false;
+};
+
+class KvIterator {
+ public:
+  virtual ~KvIterator() = default;
+  // Positions at the first key >= `key`.
+  virtual void Seek(absl::string_view key) = 0;
+  virtual bool Valid() const = 0;
+  // REQUIRES: Valid().
+  virtual void Next() = 0;
+  // REQUIRES: Valid(). Views stay valid until the next move.
+  virtual absl::string_view key() const = 0;
+  virtual absl::string_view value() const = 0;
+  // Non-OK if iteration stopped on an error rather than at the end.
+  virtual absl::Status status() const = 0;
+};
+
+class KvStore {
+ public:
+  virtual ~KvStore() = default;
+
+  // The value, std::nullopt when the key is absent, or an error
+  // (UNAVAILABLE/DATA_LOSS/INTERNAL) when the store could not be read.
+  virtual absl::StatusOr<std::optional<std::string>> Get(
+      Cf cf, absl::string_view key) = 0;
+
+  // Applies every change of `batch`, or none (then returns the error).
+  virtual absl::Status Write(const WriteBatch& batch,
+                             const WriteOptions& options) = 0;
+
+  // An iterator over one column family in key order. Seek before use.
+  virtual std::unique_ptr<KvIterator> NewIterator(Cf cf) = 0;
+
+  // Bytes the store takes on disk (0 for in-memory stores).
+  virtual uint64_t ApproximateDiskBytes() = 0;
+
+  // Compacts everything so deleted values free their space. May be slow.
+  virtual absl::Status CompactAll() = 0;
+};
+
+}  // namespace minga
+
+#endif  // MINGA_NODE_STORE_KV_H_

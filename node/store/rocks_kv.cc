@@ -1,0 +1,182 @@
+#include "node/store/rocks_kv.h"
+
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "rocksdb/db.h"
+#include "rocksdb/env.h"
+#include "rocksdb/filter_policy.h"
+#include "rocksdb/table.h"
+#include "rocksdb/utilities/options_util.h"
+
+namespace minga {
+namespace {
+
+absl::Status FromRocks(const rocksdb::Status& s, absl::string_view what) {
+  if (s.ok()) return absl::OkStatus();
+  const std::string msg = absl::StrCat("store: ", what, ": ", s.ToString());
+  if (s.IsNotFound()) return absl::NotFoundError(msg);
+  if (s.IsCorruption()) return absl::DataLossError(msg);
+  if (s.IsIOError() && s.ToString().find("lock") != std::string::npos) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        msg, " (is another minga-node using this data directory?)"));
+  }
+  if (s.IsIOError() || s.IsBusy() || s.IsTimedOut() || s.IsTryAgain()) {
+    return absl::UnavailableError(msg);
+  }
+  if (s.IsInvalidArgument()) return absl::InvalidArgumentError(msg);
+  return absl::InternalError(msg);
+}
+
+class RocksIterator : public KvIterator {
+ public:
+  explicit RocksIterator(rocksdb::Iterator* it) : it_(it) {}
+  void Seek(absl::string_view key) override {
+    it_->Seek(rocksdb::Slice(key.data(), key.size()));
+  }
+  bool Valid() const override { return it_->Valid(); }
+  void Next() override { it_->Next(); }
+  absl::string_view key() const override {
+    const rocksdb::Slice k = it_->key();
+    return absl::string_view(k.data(), k.size());
+  }
+  absl::string_view value() const override {
+    const rocksdb::Slice v = it_->value();
+    return absl::string_view(v.data(), v.size());
+  }
+  absl::Status status() const override {
+    return FromRocks(it_->status(), "iterate");
+  }
+
+ private:
+  std::unique_ptr<rocksdb::Iterator> it_;
+};
+
+class RocksKv : public KvStore {
+ public:
+  RocksKv(std::unique_ptr<rocksdb::Env> env, std::unique_ptr<rocksdb::DB> db,
+          std::vector<rocksdb::ColumnFamilyHandle*> handles)
+      : env_(std::move(env)), db_(std::move(db)), handles_(std::move(handles)) {}
+
+  ~RocksKv() override {
+    for (rocksdb::ColumnFamilyHandle* h : handles_) {
+      db_->DestroyColumnFamilyHandle(h).PermitUncheckedError();
+    }
+    db_->Close().PermitUncheckedError();
+  }
+
+  absl::StatusOr<std::optional<std::string>> Get(
+      Cf cf, absl::string_view key) override {
+    std::string value;
+    rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), handle(cf),
+                                 rocksdb::Slice(key.data(), key.size()), &value);
+    if (s.IsNotFound()) return std::nullopt;
+    if (!s.ok()) return FromRocks(s, "read");
+    return value;
+  }
+
+  absl::Status Write(const WriteBatch& batch,
+                     const WriteOptions& options) override {
+    rocksdb::WriteBatch wb;
+    for (const WriteBatch::Op& op : batch.ops()) {
+      rocksdb::Status s =
+          op.type == WriteBatch::Op::Type::kPut
+              ? wb.Put(handle(op.cf), op.key, op.value)
+              : wb.Delete(handle(op.cf), op.key);
+      if (!s.ok()) return FromRocks(s, "batch");
+    }
+    rocksdb::WriteOptions wo;
+    wo.sync = options.sync;
+    return FromRocks(db_->Write(wo, &wb), "write");
+  }
+
+  std::unique_ptr<KvIterator> NewIterator(Cf cf) override {
+    return std::make_unique<RocksIterator>(
+        db_->NewIterator(rocksdb::ReadOptions(), handle(cf)));
+  }
+
+  uint64_t ApproximateDiskBytes() override {
+    uint64_t total = 0;
+    for (rocksdb::ColumnFamilyHandle* h : handles_) {
+      uint64_t sst = 0, blob = 0;
+      db_->GetIntProperty(h, rocksdb::DB::Properties::kTotalSstFilesSize, &sst);
+      db_->GetIntProperty(h, rocksdb::DB::Properties::kTotalBlobFileSize, &blob);
+      total += sst + blob;
+    }
+    uint64_t memtables = 0;
+    db_->GetAggregatedIntProperty(rocksdb::DB::Properties::kCurSizeAllMemTables,
+                                  &memtables);
+    return total + memtables;
+  }
+
+  absl::Status CompactAll() override {
+    for (rocksdb::ColumnFamilyHandle* h : handles_) {
+      rocksdb::CompactRangeOptions options;
+      options.bottommost_level_compaction =
+          rocksdb::BottommostLevelCompaction::kForce;
+      absl::Status s =
+          FromRocks(db_->CompactRange(options, h, nullptr, nullptr), "compact");
+      if (!s.ok()) return s;
+    }
+    return absl::OkStatus();
+  }
+
+ private:
+  rocksdb::ColumnFamilyHandle* handle(Cf cf) const {
+    return handles_[static_cast<int>(cf)];
+  }
+
+  std::unique_ptr<rocksdb::Env> env_;  // outlives db_ (declared first)
+  std::unique_ptr<rocksdb::DB> db_;
+  std::vector<rocksdb::ColumnFamilyHandle*> handles_;
+};
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<KvStore>> OpenRocksKv(
+    const RocksKvOptions& options) {
+  std::unique_ptr<rocksdb::Env> env;
+  rocksdb::DBOptions db_options;
+  db_options.create_if_missing = true;
+  db_options.create_missing_column_families = true;
+  db_options.max_background_jobs = 2;
+  if (options.in_memory) {
+    env.reset(rocksdb::NewMemEnv(rocksdb::Env::Default()));
+    db_options.env = env.get();
+  }
+
+  rocksdb::BlockBasedTableOptions table;
+  table.block_cache = rocksdb::NewLRUCache(options.block_cache_bytes);
+  table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
+
+  std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
+  for (int i = 0; i < kNumCfs; ++i) {
+    const Cf cf = static_cast<Cf>(i);
+    rocksdb::ColumnFamilyOptions cf_options;
+    cf_options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
+    cf_options.compression = rocksdb::kLZ4Compression;
+    if (cf == Cf::kChunks) {
+      // 1 MiB chunks go to blob files, so compactions do not rewrite them;
+      // files (PDF, video) are compressed already.
+      cf_options.enable_blob_files = true;
+      cf_options.min_blob_size = 4096;
+      cf_options.blob_compression_type = rocksdb::kNoCompression;
+      cf_options.enable_blob_garbage_collection = true;
+      cf_options.blob_garbage_collection_age_cutoff = 0.5;
+    }
+    descriptors.emplace_back(
+        i == 0 ? rocksdb::kDefaultColumnFamilyName : std::string(CfName(cf)),
+        cf_options);
+  }
+  // The default family (required by RocksDB) holds the materials.
+  std::vector<rocksdb::ColumnFamilyHandle*> handles;
+  rocksdb::DB* raw = nullptr;
+  rocksdb::Status s = rocksdb::DB::Open(db_options, options.path, descriptors,
+                                        &handles, &raw);
+  std::unique_ptr<rocksdb::DB> db(raw);
+  if (!s.ok()) return FromRocks(s, absl::StrCat("open ", options.path));
+  return std::unique_ptr<KvStore>(
+      new RocksKv(std::move(env), std::move(db), std::move(handles)));
+}
+
+}  // namespace minga

@@ -1,0 +1,33 @@
+// KvStore on RocksDB: one column family per Cf, the write-ahead log on, and
+// BlobDB (separate blob files) for the large values of the chunks family.
+// The only file of the project that includes RocksDB.
+//
+// Thread-safe. RocksDB statuses become absl::Status here: corruption is
+// DATA_LOSS, I/O errors UNAVAILABLE, a data directory held by another
+// process FAILED_PRECONDITION.
+#ifndef MINGA_NODE_STORE_ROCKS_KV_H_
+#define MINGA_NODE_STORE_ROCKS_KV_H_
+
+#include <memory>
+#include <string>
+
+#include "node/store/kv.h"
+
+namespace minga {
+
+struct RocksKvOptions {
+  // Directory of the database; created if missing.
+  std::string path;
+  // Block cache for reads, in bytes. Default 64 MiB.
+  size_t block_cache_bytes = 64 << 20;
+  // Use an in-memory file system (tests that want RocksDB's behaviour
+  // without a disk). Default false.
+  bool in_memory = false;
+};
+
+absl::StatusOr<std::unique_ptr<KvStore>> OpenRocksKv(
+    const RocksKvOptions& options);
+
+}  // namespace minga
+
+#endif  // MINGA_NODE_STORE_ROCKS_KV_H_
