@@ -134,6 +134,14 @@ absl::StatusOr<v1::MaterialView> Catalog::PutLocked(Pending* pending,
     return absl::InvalidArgumentError(absl::StrCat(
         "material: ", body.size(), " bytes serialized, at most ", kMaxBodyBytes));
   }
+  // Putting what is already held changes nothing: re-importing a file does
+  // not mint new versions for every partner to pull.
+  if (live && held->has_body()) {
+    if (held->stored.body() == body &&
+        held->header.audience().SerializeAsString() == put.audience.SerializeAsString()) {
+      return MakeView(id, *held, *options_.keyring);
+    }
+  }
   const int64_t now = options_.clock->NowMicros();
   RevisionSpec spec{id, versions_.Next(), false, put.audience, now};
   v1::Revision revision = SignRevision(*options_.signing_key, spec, std::move(body));

@@ -5,6 +5,7 @@
 #include <string>
 
 #include "minga/v1/material.pb.h"
+#include "tests/util/paths.h"
 
 namespace minga::testing {
 
@@ -25,11 +26,6 @@ inline v1::Material MakeMaterial(const std::string& title,
   m.set_year(2020);
   m.set_url("https://example.org/guia.pdf");
   return m;
-}
-
-// Path of the sample materials shipped in config/samples.
-inline std::string SampleMaterialsPath() {
-  return std::string(MINGA_SOURCE_DIR) + "/config/samples/materials.json";
 }
 
 }  // namespace minga::testing

@@ -1,0 +1,124 @@
+// minga status, peers, sync.
+#include <cstdio>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "client/cli/output.h"
+#include "client/commands/session.h"
+#include "node/net/grpc_status.h"
+
+namespace minga::cli {
+namespace {
+
+std::string StateName(v1::PeerStatus::State s) {
+  switch (s) {
+    case v1::PeerStatus::CONNECTING: return "connecting";
+    case v1::PeerStatus::PULLING: return "pulling";
+    case v1::PeerStatus::FOLLOWING: return "following";
+    case v1::PeerStatus::BACKOFF: return "backoff";
+    case v1::PeerStatus::STOPPED: return "stopped";
+    default: return "-";
+  }
+}
+
+void PrintPeers(const google::protobuf::RepeatedPtrField<v1::PeerStatus>& peers) {
+  Table table({"PEER", "ADDRESS", "STATE", "CHECKPOINT", "LAG", "LAG(S)", "APPLIED",
+               "LAST ERROR"});
+  for (const v1::PeerStatus& p : peers) {
+    table.Add({p.org_id(), p.address(), StateName(p.state()),
+               absl::StrCat(p.checkpoint(), "/", p.peer_head()), absl::StrCat(p.lag_changes()),
+               absl::StrFormat("%.1f", p.lag_seconds()), absl::StrCat(p.revisions_applied()),
+               p.last_error().empty() ? "-"
+                                      : absl::StrCat(FormatMicros(p.last_error_unix_micros()),
+                                                     " ", p.last_error())});
+  }
+  if (table.empty()) {
+    std::printf("no peers configured\n");
+  } else {
+    std::fputs(table.Render(60).c_str(), stdout);
+  }
+}
+
+int Status(Session& s, const Args&) {
+  v1::StatusResponse response;
+  grpc::Status st = s.Admin()->Status(s.Context().get(), v1::StatusRequest(), &response);
+  if (!st.ok()) return Report(FromGrpcStatus(st));
+  if (s.json) {
+    std::printf("%s\n", ToJson(response).c_str());
+    return kExitOk;
+  }
+  std::printf("node        %s (minga-node %s, up %llus)\n", response.org_id().c_str(),
+              response.node_version().c_str(),
+              static_cast<unsigned long long>(response.uptime_seconds()));
+  std::printf("signing key %s\n", response.signing_public_key().c_str());
+  std::printf("feed        %s at sequence %llu\n", response.feed_id().c_str(),
+              static_cast<unsigned long long>(response.head_lseq()));
+  std::printf("store       %s\n", FormatBytes(response.store_bytes()).c_str());
+  std::printf("digest      %s\n\n", response.digest().c_str());
+  Table table({"ORIGIN", "MATERIALS", "HEADERS ONLY", "RETRACTED"});
+  uint64_t total = 0;
+  for (const v1::OriginCount& o : response.origins()) {
+    table.Add({o.origin(), absl::StrCat(o.materials()), absl::StrCat(o.headers_only()),
+               absl::StrCat(o.retracted())});
+    total += o.materials();
+  }
+  std::fputs(table.Render().c_str(), stdout);
+  std::printf("%llu materials held\n", static_cast<unsigned long long>(total));
+  return kExitOk;
+}
+
+int Peers(Session& s, const Args&) {
+  v1::PeersResponse response;
+  grpc::Status st = s.Admin()->Peers(s.Context().get(), v1::PeersRequest(), &response);
+  if (!st.ok()) return Report(FromGrpcStatus(st));
+  if (s.json) {
+    std::printf("%s\n", ToJson(response).c_str());
+  } else {
+    PrintPeers(response.peers());
+  }
+  return kExitOk;
+}
+
+int Sync(Session& s, const Args& args) {
+  absl::StatusOr<int64_t> wait_seconds = args.GetInt("wait-timeout", 30, 1, 3600);
+  if (!wait_seconds.ok()) return Report(wait_seconds.status());
+  v1::SyncRequest request;
+  request.set_peer(args.GetOr("peer", ""));
+  request.set_wait(args.Has("wait"));
+  request.set_timeout_seconds(*wait_seconds);
+  v1::SyncResponse response;
+  grpc::Status st = s.Admin()->Sync(
+      s.Context(absl::Seconds(*wait_seconds) + s.timeout).get(), request, &response);
+  if (!st.ok()) return Report(FromGrpcStatus(st));
+  if (s.json) {
+    std::printf("%s\n", ToJson(response).c_str());
+  } else {
+    PrintPeers(response.peers());
+    if (request.wait()) {
+      std::printf(response.caught_up() ? "caught up\n" : "not caught up within %llds\n",
+                  static_cast<long long>(*wait_seconds));
+    }
+  }
+  return request.wait() && !response.caught_up() ? kExitUnavailable : kExitOk;
+}
+
+}  // namespace
+
+std::vector<Command> AdminCommands() {
+  return {
+      {"status", "counts by origin, feed position, store size, digest",
+       "Usage: minga status\n", {}, Status},
+      {"peers", "each peer: address, state, checkpoint, lag, last error",
+       "Usage: minga peers\n\nLAG is changes not yet applied; LAG(S) seconds since this node\n"
+       "was last caught up with the peer.\n",
+       {}, Peers},
+      {"sync", "pull from peers now; --wait until caught up",
+       "Usage: minga sync [--peer ORG] [--wait] [--wait-timeout SECONDS]\n\n"
+       "Skips any back-off and pulls from the peers (or one) now. With --wait,\n"
+       "returns when they are caught up (exit 5 if not within the timeout).\n",
+       {{"peer", "wait-timeout"}, {}, {"wait"}},
+       Sync},
+  };
+}
+
+}  // namespace minga::cli

@@ -1,0 +1,178 @@
+// minga import, export.
+#include <cstdio>
+#include <fstream>
+#include <set>
+#include <sstream>
+
+#include "absl/strings/str_cat.h"
+#include "client/cli/output.h"
+#include "client/commands/session.h"
+#include "client/formats/records.h"
+#include "node/net/grpc_status.h"
+
+namespace minga::cli {
+namespace {
+
+constexpr size_t kImportBatch = 200;
+constexpr size_t kMaxImportBytes = size_t{256} << 20;
+
+int Import(Session& s, const Args& args) {
+  if (args.positional().size() != 1) {
+    return Report(absl::InvalidArgumentError("import takes one FILE"));
+  }
+  const std::string path = args.positional()[0];
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return Report(absl::NotFoundError(absl::StrCat(path, ": cannot open")));
+  std::stringstream ss;
+  ss << in.rdbuf();
+  const std::string text = ss.str();
+  if (text.size() > kMaxImportBytes) {
+    return Report(absl::InvalidArgumentError(absl::StrCat(path, ": larger than 256 MiB; split it")));
+  }
+  FileFormat format = DetectFormat(path, text);
+  if (auto f = args.Get("format")) {
+    absl::StatusOr<FileFormat> parsed = ParseFormatName(*f);
+    if (!parsed.ok()) return Report(parsed.status());
+    format = *parsed;
+  }
+  std::optional<v1::Audience> default_audience;
+  if (auto a = args.Get("audience")) {
+    absl::StatusOr<v1::Audience> parsed = ParseAudience(*a);
+    if (!parsed.ok()) return Report(absl::InvalidArgumentError(absl::StrCat("--audience: ", parsed.status().message())));
+    default_audience = *parsed;
+  }
+
+  ParsedFile file = ParseImportFile(text, format);
+  size_t refused = 0, stored = 0;
+  auto refuse = [&](absl::string_view message) {
+    ++refused;
+    std::fprintf(stderr, "%s: %s\n", path.c_str(), std::string(message).c_str());
+  };
+  std::vector<const ImportRecord*> good;
+  for (const ParsedRecord& r : file.records) {
+    if (r.record.ok()) {
+      good.push_back(&*r.record);
+    } else {
+      refuse(r.record.status().message());
+    }
+  }
+  Progress progress("importing", good.size(), false);
+  for (size_t start = 0; start < good.size(); start += kImportBatch) {
+    v1::PutManyRequest request;
+    const size_t end = std::min(good.size(), start + kImportBatch);
+    for (size_t i = start; i < end; ++i) {
+      v1::PutRequest* item = request.add_items();
+      *item->mutable_material() = good[i]->material;
+      if (good[i]->has_audience) {
+        *item->mutable_audience() = good[i]->audience;
+      } else if (default_audience.has_value()) {
+        *item->mutable_audience() = *default_audience;
+      }
+    }
+    v1::PutManyResponse response;
+    grpc::Status st = s.Catalog()->PutMany(s.Context().get(), request, &response);
+    if (!st.ok()) {
+      progress.Finish();
+      std::fprintf(stderr, "%s: stored %zu records before the node refused the rest\n",
+                   path.c_str(), stored);
+      return Report(FromGrpcStatus(st));
+    }
+    for (const v1::PutResult& r : response.results()) {
+      const ImportRecord& record = *good[start + r.index()];
+      if (r.code() == 0) {
+        ++stored;
+        if (s.json) {
+          std::printf("{\"line\":%d,\"id\":\"%s\",\"version\":%llu}\n", record.line,
+                      r.id().c_str(), static_cast<unsigned long long>(r.version()));
+        }
+      } else {
+        refuse(absl::StrCat("line ", record.line, ": ", r.error()));
+      }
+    }
+    progress.Update(end);
+  }
+  progress.Finish();
+  if (!file.fatal.ok()) {
+    std::fprintf(stderr, "%s: %s; the records before it were imported\n", path.c_str(),
+                 std::string(file.fatal.message()).c_str());
+  }
+  std::fprintf(s.json ? stderr : stdout, "imported %zu of %zu records from %s%s\n", stored,
+               stored + refused, path.c_str(),
+               refused ? absl::StrCat(" (", refused, " refused)").c_str() : "");
+  return refused > 0 || !file.fatal.ok() ? kExitInvalid : kExitOk;
+}
+
+int Export(Session& s, const Args& args) {
+  FileFormat format = FileFormat::kJsonLines;
+  if (auto f = args.Get("format")) {
+    absl::StatusOr<FileFormat> parsed = ParseFormatName(*f);
+    if (!parsed.ok()) return Report(parsed.status());
+    if (*parsed == FileFormat::kJson) {
+      return Report(absl::InvalidArgumentError("--format: export writes jsonl or csv"));
+    }
+    format = *parsed;
+  }
+  std::vector<v1::MaterialView> views;
+  v1::ListRequest request;
+  request.set_origin(args.GetOr("origin", ""));
+  request.set_page_size(1000);
+  do {
+    v1::ListResponse response;
+    grpc::Status st = s.Catalog()->List(s.Context().get(), request, &response);
+    if (!st.ok()) return Report(FromGrpcStatus(st));
+    for (v1::MaterialView& v : *response.mutable_materials()) views.push_back(std::move(v));
+    request.set_page_token(response.next_page_token());
+  } while (!request.page_token().empty());
+
+  std::string out;
+  if (format == FileFormat::kJsonLines) {
+    for (const v1::MaterialView& v : views) {
+      out += MaterialToJson(v.material(), v.header().audience()) + "\n";
+    }
+  } else {
+    std::set<std::string> langs;
+    for (const v1::MaterialView& v : views) {
+      for (const auto& [lang, unused] : v.material().other_language_titles()) langs.insert(lang);
+    }
+    const std::vector<std::string> title_langs(langs.begin(), langs.end());
+    out += CsvHeader(title_langs) + "\n";
+    for (const v1::MaterialView& v : views) {
+      out += MaterialToCsv(v.material(), v.header().audience(), title_langs) + "\n";
+    }
+  }
+  const std::string path = args.GetOr("o", args.GetOr("output", "-"));
+  if (path == "-") {
+    std::fwrite(out.data(), 1, out.size(), stdout);
+  } else {
+    std::ofstream file(path, std::ios::binary | std::ios::trunc);
+    file << out;
+    if (!file) return Report(absl::UnavailableError(absl::StrCat(path, ": cannot write")));
+    std::fprintf(stderr, "exported %zu materials to %s\n", views.size(), path.c_str());
+  }
+  return kExitOk;
+}
+
+}  // namespace
+
+std::vector<Command> TransferCommands() {
+  return {
+      {"import", "import materials from JSON, JSON Lines or CSV",
+       "Usage: minga import FILE [--format json|jsonl|csv] [--audience A]\n\n"
+       "Reads a JSON array (like config/samples/materials.json), JSON Lines or a\n"
+       "CSV exported from a spreadsheet (header row of field names; list cells\n"
+       "separated by '|'; other titles in columns title.<lang>). Ids without an\n"
+       "origin become this node's. Each bad record is reported with its line and\n"
+       "reason and the good ones still go in; exit 4 if any was refused.\n"
+       "--audience applies to records that do not set their own.\n",
+       {{"format", "audience"}, {}, {}},
+       Import},
+      {"export", "export materials as JSON Lines or CSV",
+       "Usage: minga export [--format jsonl|csv] [--origin ORG] [-o FILE]\n\n"
+       "Writes the materials held with their content, in a form `minga import`\n"
+       "reads back. Files are not included (see minga files / fetch).\n",
+       {{"format", "origin", "o", "output"}, {}, {}},
+       Export},
+  };
+}
+
+}  // namespace minga::cli

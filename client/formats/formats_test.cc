@@ -1,0 +1,177 @@
+#include <fstream>
+#include <sstream>
+
+#include "client/formats/csv.h"
+#include "client/formats/json.h"
+#include "client/formats/records.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "node/core/validate.h"
+#include "tests/util/status_matchers.h"
+#include "tests/util/test_materials.h"
+
+namespace minga {
+namespace {
+
+using ::minga::testing::StatusIs;
+using ::testing::HasSubstr;
+
+std::string Sample() {
+  std::ifstream in(testing::SampleMaterialsPath());
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+TEST(JsonTest, ParsesValuesEscapesAndLines) {
+  ASSERT_OK_AND_ASSIGN(json::Value v,
+                       json::Parse("{\n \"a\": [1, -2.5e1, true, null],\n \"b\": \"\\u00e1\\ud83d\\ude00\\n\"}"));
+  ASSERT_EQ(v.object.size(), 2u);
+  EXPECT_EQ(v.object[0].second.array[1].number, -25);
+  EXPECT_EQ(v.object[1].second.string, "á😀\n");
+  EXPECT_EQ(v.object[1].second.line, 3);
+}
+
+TEST(JsonTest, RejectsMalformedInputNamingTheLine) {
+  EXPECT_THAT(json::Parse("{\"a\": 1,\n \"a\": 2}"),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("line 2: member 'a' appears twice")));
+  EXPECT_THAT(json::Parse("[1, 2"), StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("truncated")));
+  EXPECT_THAT(json::Parse("\"abc"), StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("not closed")));
+  EXPECT_THAT(json::Parse("\"\\ud800\""), StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("surrogate")));
+  EXPECT_THAT(json::Parse("\"\xC3\x28\""), StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("UTF-8")));
+  EXPECT_THAT(json::Parse("{} x"), StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(json::Parse(std::string(100, '[')), StatusIs(absl::StatusCode::kInvalidArgument));
+}
+
+// Every prefix of the real sample file: never a crash; the records before
+// the cut are read, and the cut is reported.
+TEST(JsonTest, EveryTruncationOfTheSampleIsReportedAndKeepsEarlierRecords) {
+  const std::string sample = Sample();
+  ASSERT_GT(sample.size(), 1000u);
+  size_t previous = 0;
+  for (size_t cut = 0; cut < sample.size(); cut += 97) {
+    ParsedFile file = ParseImportFile(sample.substr(0, cut), FileFormat::kJson);
+    EXPECT_FALSE(file.fatal.ok()) << "cut at " << cut;
+    EXPECT_GE(file.records.size(), previous > 0 ? previous - 1 : 0);
+    previous = file.records.size();
+    for (const ParsedRecord& r : file.records) EXPECT_TRUE(r.record.ok()) << r.record.status();
+  }
+}
+
+TEST(RecordsTest, SampleFileReadsAsSixtyValidMaterials) {
+  ParsedFile file = ParseImportFile(Sample(), FileFormat::kJson);
+  ASSERT_TRUE(file.fatal.ok()) << file.fatal;
+  ASSERT_EQ(file.records.size(), 60u);
+  for (const ParsedRecord& r : file.records) {
+    ASSERT_TRUE(r.record.ok()) << r.record.status();
+    v1::Material m = r.record->material;
+    NormalizeMaterial(&m);
+    EXPECT_TRUE(ValidateMaterial(m, Strictness::kLocal).ok())
+        << m.id() << ": " << ValidateMaterial(m, Strictness::kLocal);
+  }
+  EXPECT_EQ(file.records[0].record->material.publisher_size(), 5);
+  EXPECT_EQ(file.records[1].record->material.year(), 2015u);
+}
+
+TEST(RecordsTest, FieldErrorsNameLineAndField) {
+  ParsedFile file = ParseImportFile(
+      "[\n{\"title\": \"a\", \"sector\": [\"health\"]},\n"
+      "{\"title\": \"b\", \"year\": \"2020\"},\n"
+      "{\"title\": \"c\", \"sectors\": [\"health\", 3]},\n"
+      "{\"title\": \"d\", \"audience\": \"friends\"}\n]",
+      FileFormat::kJson);
+  ASSERT_TRUE(file.fatal.ok());
+  ASSERT_EQ(file.records.size(), 4u);
+  EXPECT_THAT(file.records[0].record,
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("line 2: unknown field 'sector' (did you mean 'sectors'?)")));
+  EXPECT_THAT(file.records[1].record,
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("line 3: year")));
+  EXPECT_THAT(file.records[2].record,
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("line 4: sectors[1]")));
+  EXPECT_THAT(file.records[3].record,
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("line 5: audience")));
+}
+
+TEST(RecordsTest, JsonLinesKeepsGoingAfterABadLine) {
+  ParsedFile file = ParseImportFile(
+      "{\"title\": \"a\"}\n{\"title\": \n\n{\"title\": \"c\", \"audience\": \"members:x,y\"}\n",
+      FileFormat::kJsonLines);
+  ASSERT_EQ(file.records.size(), 3u);
+  EXPECT_TRUE(file.records[0].record.ok());
+  EXPECT_THAT(file.records[1].record, StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("line 2:")));
+  ASSERT_TRUE(file.records[2].record.ok());
+  EXPECT_EQ(file.records[2].line, 4);
+  EXPECT_EQ(file.records[2].record->audience.members_size(), 2);
+}
+
+TEST(CsvTest, QuotesNewlinesAndSemicolons) {
+  csv::Reader r("a;b;c\n\"x;1\";\"line\nbreak\";\"say \"\"hi\"\"\"\r\n4;5;6");
+  EXPECT_EQ(r.delimiter(), ';');
+  ASSERT_OK_AND_ASSIGN(auto header, r.Next());
+  ASSERT_OK_AND_ASSIGN(auto row, r.Next());
+  EXPECT_EQ(row->line, 2);
+  EXPECT_THAT(row->fields, ::testing::ElementsAre("x;1", "line\nbreak", "say \"hi\""));
+  ASSERT_OK_AND_ASSIGN(auto next, r.Next());
+  EXPECT_EQ(next->line, 4);
+  ASSERT_OK_AND_ASSIGN(auto end, r.Next());
+  EXPECT_FALSE(end.has_value());
+  csv::Reader open("a,b\n1,\"never closed\n");
+  ASSERT_OK(open.Next().status());
+  EXPECT_THAT(open.Next(), StatusIs(absl::StatusCode::kInvalidArgument,
+                                    HasSubstr("line 2: a quoted field is not closed")));
+}
+
+TEST(CsvTest, RowsBecomeMaterialsAndBadRowsAreNamed) {
+  ParsedFile file = ParseImportFile(
+      "title,title.pt,kind,sectors,year,audience\n"
+      "Guía,Guia,guide,health|justice,2020,public\n"
+      "Dos,,guide,health,20x0,\n"
+      "Tres,,guide\n",
+      FileFormat::kCsv);
+  ASSERT_TRUE(file.fatal.ok());
+  ASSERT_EQ(file.records.size(), 3u);
+  ASSERT_TRUE(file.records[0].record.ok());
+  const v1::Material& m = file.records[0].record->material;
+  EXPECT_THAT(m.sectors(), ::testing::ElementsAre("health", "justice"));
+  EXPECT_EQ(m.other_language_titles().at("pt"), "Guia");
+  EXPECT_THAT(file.records[1].record,
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("line 3: year")));
+  EXPECT_THAT(file.records[2].record,
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("line 4: has 3 fields")));
+  ParsedFile bad_header = ParseImportFile("titel,kind\nx,guide\n", FileFormat::kCsv);
+  EXPECT_THAT(bad_header.fatal, StatusIs(absl::StatusCode::kInvalidArgument,
+                                         HasSubstr("unknown field 'titel' (did you mean 'title'?)")));
+}
+
+TEST(RecordsTest, ExportReadsBackIdentically) {
+  ParsedFile file = ParseImportFile(Sample(), FileFormat::kJson);
+  v1::Audience members;
+  members.set_scope(v1::Audience::MEMBERS);
+  members.add_members("a");
+  members.add_members("b");
+  std::string jsonl, csv_text = CsvHeader({"es", "pt"}) + "\n";
+  for (const ParsedRecord& r : file.records) {
+    jsonl += MaterialToJson(r.record->material, members) + "\n";
+    csv_text += MaterialToCsv(r.record->material, members, {"es", "pt"}) + "\n";
+  }
+  ParsedFile back = ParseImportFile(jsonl, FileFormat::kJsonLines);
+  ParsedFile back_csv = ParseImportFile(csv_text, FileFormat::kCsv);
+  ASSERT_EQ(back.records.size(), file.records.size());
+  ASSERT_EQ(back_csv.records.size(), file.records.size());
+  for (size_t i = 0; i < file.records.size(); ++i) {
+    ASSERT_TRUE(back.records[i].record.ok()) << back.records[i].record.status();
+    ASSERT_TRUE(back_csv.records[i].record.ok()) << back_csv.records[i].record.status();
+    EXPECT_EQ(back.records[i].record->material.SerializeAsString(),
+              file.records[i].record->material.SerializeAsString());
+    EXPECT_EQ(back.records[i].record->audience.members_size(), 2);
+    v1::Material from_csv = back_csv.records[i].record->material;
+    v1::Material original = file.records[i].record->material;
+    EXPECT_EQ(from_csv.title(), original.title());
+    EXPECT_EQ(from_csv.summary(), original.summary());
+    EXPECT_EQ(from_csv.sectors_size(), original.sectors_size());
+  }
+}
+
+}  // namespace
+}  // namespace minga

@@ -1,0 +1,478 @@
+#include "client/formats/records.h"
+
+#include <algorithm>
+#include <cmath>
+#include <functional>
+#include <map>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
+#include "client/formats/csv.h"
+#include "client/formats/json.h"
+#include "node/core/text.h"
+
+namespace minga {
+namespace {
+
+using ::google::protobuf::RepeatedPtrField;
+
+enum class Kind { kString, kList, kYear, kTitles, kAudience };
+
+struct FieldSpec {
+  const char* name;
+  Kind kind;
+  std::function<std::string*(v1::Material*)> str;
+  std::function<RepeatedPtrField<std::string>*(v1::Material*)> list;
+};
+
+const std::vector<FieldSpec>& Fields() {
+  static const auto* fields = new std::vector<FieldSpec>{
+      {"id", Kind::kString, [](v1::Material* m) { return m->mutable_id(); }, nullptr},
+      {"title", Kind::kString, [](v1::Material* m) { return m->mutable_title(); }, nullptr},
+      {"title_language", Kind::kString,
+       [](v1::Material* m) { return m->mutable_title_language(); }, nullptr},
+      {"other_language_titles", Kind::kTitles, nullptr, nullptr},
+      {"summary", Kind::kString, [](v1::Material* m) { return m->mutable_summary(); }, nullptr},
+      {"languages", Kind::kList, nullptr, [](v1::Material* m) { return m->mutable_languages(); }},
+      {"kind", Kind::kString, [](v1::Material* m) { return m->mutable_kind(); }, nullptr},
+      {"sectors", Kind::kList, nullptr, [](v1::Material* m) { return m->mutable_sectors(); }},
+      {"populations", Kind::kList, nullptr,
+       [](v1::Material* m) { return m->mutable_populations(); }},
+      {"countries", Kind::kList, nullptr, [](v1::Material* m) { return m->mutable_countries(); }},
+      {"topics", Kind::kList, nullptr, [](v1::Material* m) { return m->mutable_topics(); }},
+      {"publisher", Kind::kList, nullptr, [](v1::Material* m) { return m->mutable_publisher(); }},
+      {"year", Kind::kYear, nullptr, nullptr},
+      {"license", Kind::kString, [](v1::Material* m) { return m->mutable_license(); }, nullptr},
+      {"url", Kind::kString, [](v1::Material* m) { return m->mutable_url(); }, nullptr},
+      {"source", Kind::kString, [](v1::Material* m) { return m->mutable_source(); }, nullptr},
+      {"audience", Kind::kAudience, nullptr, nullptr},
+  };
+  return *fields;
+}
+
+const FieldSpec* FindField(absl::string_view name) {
+  for (const FieldSpec& f : Fields()) {
+    if (name == f.name) return &f;
+  }
+  return nullptr;
+}
+
+size_t EditDistance(absl::string_view a, absl::string_view b) {
+  std::vector<size_t> row(b.size() + 1);
+  for (size_t j = 0; j <= b.size(); ++j) row[j] = j;
+  for (size_t i = 1; i <= a.size(); ++i) {
+    size_t prev = row[0];
+    row[0] = i;
+    for (size_t j = 1; j <= b.size(); ++j) {
+      const size_t cur = row[j];
+      row[j] = std::min({row[j] + 1, row[j - 1] + 1, prev + (a[i - 1] != b[j - 1])});
+      prev = cur;
+    }
+  }
+  return row[b.size()];
+}
+
+std::string UnknownField(absl::string_view name) {
+  std::string msg = absl::StrCat("unknown field '", name, "'");
+  for (const FieldSpec& f : Fields()) {
+    if (EditDistance(name, f.name) <= 2) {
+      absl::StrAppend(&msg, " (did you mean '", f.name, "'?)");
+      break;
+    }
+  }
+  return msg;
+}
+
+absl::Status FieldError(int line, absl::string_view field, absl::string_view reason) {
+  return absl::InvalidArgumentError(absl::StrCat("line ", line, ": ", field, ": ", reason));
+}
+
+absl::StatusOr<ImportRecord> FromJson(const json::Value& v) {
+  ImportRecord r;
+  r.line = v.line;
+  if (v.type != json::Value::Type::kObject) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "line ", v.line, ": a material must be a JSON object, not ", v.TypeName()));
+  }
+  for (const auto& [name, value] : v.object) {
+    const FieldSpec* f = FindField(name);
+    if (f == nullptr) {
+      return absl::InvalidArgumentError(absl::StrCat("line ", value.line, ": ", UnknownField(name)));
+    }
+    using T = json::Value::Type;
+    switch (f->kind) {
+      case Kind::kString:
+        if (value.type == T::kNull) break;
+        if (value.type != T::kString) {
+          return FieldError(value.line, name, absl::StrCat("expected a string, got ", value.TypeName()));
+        }
+        *f->str(&r.material) = value.string;
+        break;
+      case Kind::kList: {
+        if (value.type == T::kNull) break;
+        auto* list = f->list(&r.material);
+        if (value.type == T::kString) {  // "publisher": "UNFPA" is one entry
+          list->Add(std::string(value.string));
+          break;
+        }
+        if (value.type != T::kArray) {
+          return FieldError(value.line, name,
+                            absl::StrCat("expected an array of strings, got ", value.TypeName()));
+        }
+        for (size_t i = 0; i < value.array.size(); ++i) {
+          if (value.array[i].type != T::kString) {
+            return FieldError(value.array[i].line, absl::StrCat(name, "[", i, "]"),
+                              absl::StrCat("expected a string, got ", value.array[i].TypeName()));
+          }
+          list->Add(std::string(value.array[i].string));
+        }
+        break;
+      }
+      case Kind::kYear:
+        if (value.type == T::kNull) break;
+        if (value.type != T::kNumber || value.number != std::floor(value.number) ||
+            value.number < 0 || value.number > 1e6) {
+          return FieldError(value.line, name, "expected a whole number or null");
+        }
+        r.material.set_year(static_cast<uint32_t>(value.number));
+        break;
+      case Kind::kTitles:
+        if (value.type == T::kNull) break;
+        if (value.type != T::kObject) {
+          return FieldError(value.line, name,
+                            absl::StrCat("expected an object of language: title, got ",
+                                         value.TypeName()));
+        }
+        for (const auto& [lang, title] : value.object) {
+          if (title.type != T::kString) {
+            return FieldError(title.line, absl::StrCat(name, ".", lang), "expected a string");
+          }
+          (*r.material.mutable_other_language_titles())[lang] = title.string;
+        }
+        break;
+      case Kind::kAudience: {
+        if (value.type != T::kString) {
+          return FieldError(value.line, name, "expected \"public\", \"private\" or \"members:a,b\"");
+        }
+        auto audience = ParseAudience(value.string);
+        if (!audience.ok()) return FieldError(value.line, name, audience.status().message());
+        r.has_audience = true;
+        r.audience = *audience;
+        break;
+      }
+    }
+  }
+  return r;
+}
+
+std::vector<std::string> SplitList(absl::string_view cell, char delimiter) {
+  std::vector<std::string> out;
+  const absl::string_view separators = delimiter == ';' ? "|" : "|;";
+  for (absl::string_view part : absl::StrSplit(cell, absl::ByAnyChar(separators))) {
+    part = absl::StripAsciiWhitespace(part);
+    if (!part.empty()) out.emplace_back(part);
+  }
+  return out;
+}
+
+struct CsvColumn {
+  const FieldSpec* field = nullptr;  // null for a title.<lang> column
+  std::string title_language;
+  std::string name;
+};
+
+ParsedFile ParseCsv(absl::string_view text) {
+  ParsedFile file;
+  csv::Reader reader(text);
+  auto header = reader.Next();
+  if (!header.ok() || !header->has_value()) {
+    file.fatal = header.ok() ? absl::InvalidArgumentError("line 1: the file is empty")
+                             : header.status();
+    return file;
+  }
+  std::vector<CsvColumn> columns;
+  for (const std::string& raw : (*header)->fields) {
+    const std::string name(absl::StripAsciiWhitespace(raw));
+    CsvColumn col;
+    col.name = name;
+    if (absl::StartsWith(name, "title.") && name.size() > 6) {
+      col.title_language = name.substr(6);
+    } else if ((col.field = FindField(name)) == nullptr || col.field->kind == Kind::kTitles) {
+      file.fatal = absl::InvalidArgumentError(
+          absl::StrCat("line ", (*header)->line, ": header: ", UnknownField(name)));
+      return file;
+    }
+    columns.push_back(col);
+  }
+  while (true) {
+    auto row = reader.Next();
+    if (!row.ok()) {
+      file.fatal = row.status();
+      return file;
+    }
+    if (!row->has_value()) return file;
+    const csv::Record& rec = **row;
+    ParsedRecord parsed;
+    parsed.line = rec.line;
+    auto build = [&]() -> absl::StatusOr<ImportRecord> {
+      if (rec.fields.size() != columns.size()) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            "line ", rec.line, ": has ", rec.fields.size(), " fields, the header has ",
+            columns.size()));
+      }
+      ImportRecord r;
+      r.line = rec.line;
+      for (size_t i = 0; i < columns.size(); ++i) {
+        const CsvColumn& col = columns[i];
+        const std::string cell(absl::StripAsciiWhitespace(rec.fields[i]));
+        size_t bad = 0;
+        if (!IsValidUtf8(cell, &bad)) {
+          return FieldError(rec.line, col.name,
+                            "not valid UTF-8 (was the file saved as Latin-1? convert it "
+                            "with: iconv -f latin1 -t utf-8)");
+        }
+        if (cell.empty()) continue;
+        if (col.field == nullptr) {
+          (*r.material.mutable_other_language_titles())[col.title_language] = cell;
+          continue;
+        }
+        switch (col.field->kind) {
+          case Kind::kString:
+            *col.field->str(&r.material) = cell;
+            break;
+          case Kind::kList:
+            for (std::string& v : SplitList(cell, reader.delimiter())) {
+              col.field->list(&r.material)->Add(std::move(v));
+            }
+            break;
+          case Kind::kYear: {
+            uint32_t year = 0;
+            if (!absl::SimpleAtoi(cell, &year)) {
+              return FieldError(rec.line, col.name,
+                                absl::StrCat("'", cell, "' is not a year"));
+            }
+            r.material.set_year(year);
+            break;
+          }
+          case Kind::kAudience: {
+            auto audience = ParseAudience(cell);
+            if (!audience.ok()) return FieldError(rec.line, col.name, audience.status().message());
+            r.has_audience = true;
+            r.audience = *audience;
+            break;
+          }
+          case Kind::kTitles:
+            break;
+        }
+      }
+      return r;
+    };
+    parsed.record = build();
+    file.records.push_back(std::move(parsed));
+  }
+}
+
+}  // namespace
+
+FileFormat DetectFormat(absl::string_view path, absl::string_view text) {
+  if (absl::EndsWith(path, ".jsonl") || absl::EndsWith(path, ".ndjson")) {
+    return FileFormat::kJsonLines;
+  }
+  if (absl::EndsWith(path, ".json")) return FileFormat::kJson;
+  if (absl::EndsWith(path, ".csv")) return FileFormat::kCsv;
+  for (char c : text) {
+    if (c == '[') return FileFormat::kJson;
+    if (c == '{') return FileFormat::kJsonLines;
+    if (!absl::ascii_isspace(static_cast<unsigned char>(c))) break;
+  }
+  return FileFormat::kCsv;
+}
+
+absl::StatusOr<FileFormat> ParseFormatName(absl::string_view name) {
+  if (name == "json") return FileFormat::kJson;
+  if (name == "jsonl" || name == "ndjson") return FileFormat::kJsonLines;
+  if (name == "csv") return FileFormat::kCsv;
+  return absl::InvalidArgumentError(
+      absl::StrCat("--format: '", name, "' is not one of json, jsonl, csv"));
+}
+
+ParsedFile ParseImportFile(absl::string_view text, FileFormat format) {
+  ParsedFile file;
+  if (format == FileFormat::kCsv) return ParseCsv(text);
+  if (format == FileFormat::kJson) {
+    json::ArrayReader reader(text);
+    while (true) {
+      auto next = reader.Next();
+      if (!next.ok()) {
+        file.fatal = next.status();
+        return file;
+      }
+      if (!next->has_value()) return file;
+      ParsedRecord r;
+      r.line = (*next)->line;
+      r.record = FromJson(**next);
+      file.records.push_back(std::move(r));
+    }
+  }
+  int line = 0;
+  for (absl::string_view raw : absl::StrSplit(text, '\n')) {
+    ++line;
+    if (line == 1 && raw.substr(0, 3) == "\xEF\xBB\xBF") raw.remove_prefix(3);
+    if (absl::StripAsciiWhitespace(raw).empty()) continue;
+    ParsedRecord r;
+    r.line = line;
+    absl::StatusOr<json::Value> v = json::Parse(raw);
+    if (!v.ok()) {
+      // Parse counts lines within the record: name the file's line instead.
+      r.record = absl::InvalidArgumentError(absl::StrCat(
+          "line ", line, ": ", absl::StripPrefix(v.status().message(), "line 1: ")));
+    } else {
+      v->line = line;
+      r.record = FromJson(*v);
+      if (!r.record.ok()) {
+        r.record = absl::InvalidArgumentError(absl::StrCat(
+            "line ", line, ": ", absl::StripPrefix(r.record.status().message(), "line 1: ")));
+      }
+    }
+    file.records.push_back(std::move(r));
+  }
+  return file;
+}
+
+absl::StatusOr<ImportRecord> ParseMaterialJson(absl::string_view text) {
+  absl::StatusOr<json::Value> v = json::Parse(text);
+  if (!v.ok()) return v.status();
+  return FromJson(*v);
+}
+
+absl::StatusOr<v1::Audience> ParseAudience(absl::string_view text) {
+  v1::Audience a;
+  const std::string t = absl::AsciiStrToLower(absl::StripAsciiWhitespace(text));
+  if (t == "public") {
+    a.set_scope(v1::Audience::PUBLIC);
+  } else if (t == "private") {
+    a.set_scope(v1::Audience::PRIVATE);
+  } else if (absl::StartsWith(t, "members:")) {
+    a.set_scope(v1::Audience::MEMBERS);
+    for (absl::string_view m : absl::StrSplit(t.substr(8), ',', absl::SkipWhitespace())) {
+      a.add_members(std::string(absl::StripAsciiWhitespace(m)));
+    }
+    if (a.members().empty()) {
+      return absl::InvalidArgumentError("'members:' lists no org id");
+    }
+  } else {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "'", text, "' is not public, private or members:<org>,<org>"));
+  }
+  return a;
+}
+
+std::string AudienceToString(const v1::Audience& a) {
+  switch (a.scope()) {
+    case v1::Audience::PRIVATE: return "private";
+    case v1::Audience::MEMBERS: return absl::StrCat("members:", absl::StrJoin(a.members(), ","));
+    default: return "public";
+  }
+}
+
+std::string MaterialToJson(const v1::Material& m, const v1::Audience& audience) {
+  std::string out = "{";
+  bool first = true;
+  auto key = [&](absl::string_view k) {
+    if (!first) out += ",";
+    first = false;
+    json::AppendString(k, &out);
+    out += ":";
+  };
+  auto str = [&](absl::string_view k, const std::string& v) {
+    key(k);
+    json::AppendString(v, &out);
+  };
+  auto list = [&](absl::string_view k, const RepeatedPtrField<std::string>& v) {
+    key(k);
+    out += "[";
+    for (int i = 0; i < v.size(); ++i) {
+      if (i) out += ",";
+      json::AppendString(v[i], &out);
+    }
+    out += "]";
+  };
+  str("id", m.id());
+  str("title", m.title());
+  str("title_language", m.title_language());
+  key("other_language_titles");
+  out += "{";
+  std::map<std::string, std::string> titles(m.other_language_titles().begin(),
+                                            m.other_language_titles().end());
+  bool first_title = true;
+  for (const auto& [lang, title] : titles) {
+    if (!first_title) out += ",";
+    first_title = false;
+    json::AppendString(lang, &out);
+    out += ":";
+    json::AppendString(title, &out);
+  }
+  out += "}";
+  str("summary", m.summary());
+  list("languages", m.languages());
+  str("kind", m.kind());
+  list("sectors", m.sectors());
+  list("populations", m.populations());
+  list("countries", m.countries());
+  list("topics", m.topics());
+  list("publisher", m.publisher());
+  key("year");
+  out += m.year() == 0 ? "null" : absl::StrCat(m.year());
+  str("license", m.license());
+  str("url", m.url());
+  str("source", m.source());
+  str("audience", AudienceToString(audience));
+  out += "}";
+  return out;
+}
+
+std::string CsvHeader(const std::vector<std::string>& title_languages) {
+  std::string out;
+  for (const FieldSpec& f : Fields()) {
+    if (f.kind == Kind::kTitles) {
+      for (const std::string& lang : title_languages) absl::StrAppend(&out, "title.", lang, ",");
+      continue;
+    }
+    absl::StrAppend(&out, f.name, ",");
+  }
+  out.pop_back();
+  return out;
+}
+
+std::string MaterialToCsv(const v1::Material& m, const v1::Audience& audience,
+                          const std::vector<std::string>& title_languages) {
+  std::string out;
+  v1::Material copy = m;
+  for (const FieldSpec& f : Fields()) {
+    std::string cell;
+    switch (f.kind) {
+      case Kind::kString: cell = *f.str(&copy); break;
+      case Kind::kList: cell = absl::StrJoin(*f.list(&copy), "|"); break;
+      case Kind::kYear: cell = m.year() == 0 ? "" : absl::StrCat(m.year()); break;
+      case Kind::kAudience: cell = AudienceToString(audience); break;
+      case Kind::kTitles:
+        for (const std::string& lang : title_languages) {
+          auto it = m.other_language_titles().find(lang);
+          csv::AppendField(it == m.other_language_titles().end() ? "" : it->second, ',', &out);
+          out += ",";
+        }
+        continue;
+    }
+    csv::AppendField(cell, ',', &out);
+    out += ",";
+  }
+  out.pop_back();
+  return out;
+}
+
+}  // namespace minga

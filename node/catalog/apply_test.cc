@@ -1,0 +1,201 @@
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "node/catalog/catalog.h"
+#include "node/core/revision.h"
+#include "tests/util/status_matchers.h"
+#include "tests/util/test_federation.h"
+#include "tests/util/test_materials.h"
+
+namespace minga {
+namespace {
+
+using ::minga::testing::MakeMaterial;
+using ::minga::testing::StatusIs;
+using ::minga::testing::TestFederation;
+using ::testing::HasSubstr;
+
+v1::PutRequest PutOf(v1::Material m, v1::Audience::Scope scope = v1::Audience::PUBLIC,
+                     std::vector<std::string> members = {}) {
+  v1::PutRequest r;
+  *r.mutable_material() = std::move(m);
+  r.mutable_audience()->set_scope(scope);
+  for (auto& o : members) r.mutable_audience()->add_members(o);
+  return r;
+}
+
+class ApplyTest : public ::testing::Test {
+ protected:
+  TestFederation fed_{std::vector<std::string>{"alpha", "beta", "gamma"}};
+
+  v1::PullBatch ReadAll(int from, const std::string& requester) {
+    PullQuery q;
+    q.requester = requester;
+    q.max_revisions = 1000;
+    auto batch = fed_.catalog(from).ReadBatch(q);
+    EXPECT_TRUE(batch.ok());
+    return *batch;
+  }
+};
+
+TEST_F(ApplyTest, PullCopiesAndCheckpoints) {
+  for (int i = 0; i < 10; ++i) {
+    ASSERT_OK(fed_.catalog(0).Put(PutOf(MakeMaterial("M", absl::StrCat("m", i))), "a").status());
+  }
+  ASSERT_OK_AND_ASSIGN(ApplyStats s1, fed_.PullOnce(1, 0, 4));
+  EXPECT_EQ(s1.replaced, 4u);
+  EXPECT_EQ(s1.verified, 4u);
+  ASSERT_OK(fed_.PullAll(1, 0));
+  EXPECT_EQ(*fed_.catalog(0).Digest(), *fed_.catalog(1).Digest());
+  ASSERT_OK_AND_ASSIGN(auto view, fed_.catalog(1).Get("alpha/m3"));
+  EXPECT_EQ(view.provenance().from_peer(), "alpha");
+  EXPECT_TRUE(view.has_body());
+  // An idle pull brings nothing and verifies nothing.
+  ASSERT_OK_AND_ASSIGN(ApplyStats idle, fed_.PullOnce(1, 0));
+  EXPECT_EQ(idle.received, 0u);
+  // Re-applying an old batch is harmless and verifies nothing again.
+  ASSERT_OK_AND_ASSIGN(ApplyStats again, fed_.catalog(1).ApplyBatch("alpha", ReadAll(0, "beta")));
+  EXPECT_EQ(again.verified, 0u);
+  EXPECT_EQ(again.replaced, 0u);
+  EXPECT_EQ(*fed_.catalog(0).Digest(), *fed_.catalog(1).Digest());
+}
+
+TEST_F(ApplyTest, RelayServesOthersMaterials) {
+  ASSERT_OK(fed_.catalog(0).Put(PutOf(MakeMaterial("Relayed", "r")), "a").status());
+  ASSERT_OK(fed_.PullAll(1, 0));
+  ASSERT_OK(fed_.PullAll(2, 1));  // gamma has no link to alpha
+  ASSERT_OK_AND_ASSIGN(auto view, fed_.catalog(2).Get("alpha/r"));
+  EXPECT_TRUE(view.has_body());
+  EXPECT_EQ(view.provenance().from_peer(), "beta");
+}
+
+TEST_F(ApplyTest, MembersAudienceIsConfinedEvenThroughARelay) {
+  // alpha shares with gamma only; beta relays headers but never the body.
+  ASSERT_OK(fed_.catalog(0).Put(
+      PutOf(MakeMaterial("Secret", "s"), v1::Audience::MEMBERS, {"gamma"}), "a").status());
+  ASSERT_OK(fed_.PullAll(1, 0));
+  ASSERT_OK_AND_ASSIGN(auto at_beta, fed_.catalog(1).Get("alpha/s"));
+  EXPECT_FALSE(at_beta.has_body());
+  ASSERT_OK(fed_.PullAll(2, 1));
+  ASSERT_OK_AND_ASSIGN(auto via_beta, fed_.catalog(2).Get("alpha/s"));
+  EXPECT_FALSE(via_beta.has_body());  // beta cannot give what it lacks
+  ASSERT_OK(fed_.PullAll(2, 0));
+  ASSERT_OK_AND_ASSIGN(auto direct, fed_.catalog(2).Get("alpha/s"));
+  EXPECT_TRUE(direct.has_body());  // same header, body filled in
+  EXPECT_EQ(*fed_.catalog(0).Digest(), *fed_.catalog(2).Digest());
+  EXPECT_EQ(*fed_.catalog(1).Digest(), *fed_.catalog(2).Digest());
+}
+
+TEST_F(ApplyTest, BodyOutsideTheAudienceIsRefused) {
+  ASSERT_OK(fed_.catalog(0).Put(
+      PutOf(MakeMaterial("Secret", "s"), v1::Audience::MEMBERS, {"gamma"}), "a").status());
+  // A misbehaving alpha serves gamma's view to beta.
+  v1::PullBatch leaked = ReadAll(0, "gamma");
+  ASSERT_FALSE(leaked.revisions(0).body().empty());
+  EXPECT_THAT(fed_.catalog(1).ApplyBatch("alpha", leaked),
+              StatusIs(absl::StatusCode::kPermissionDenied, HasSubstr("alpha/s")));
+  EXPECT_THAT(fed_.catalog(1).Get("alpha/s"), StatusIs(absl::StatusCode::kNotFound));
+}
+
+TEST_F(ApplyTest, TamperedBatchesAreRefusedWhole) {
+  ASSERT_OK(fed_.catalog(0).Put(PutOf(MakeMaterial("One", "one")), "a").status());
+  ASSERT_OK(fed_.catalog(0).Put(PutOf(MakeMaterial("Two", "two")), "a").status());
+  const v1::PullBatch good = ReadAll(0, "beta");
+  ASSERT_EQ(good.revisions_size(), 2);
+
+  v1::PullBatch body = good;  // altered body
+  (*body.mutable_revisions(1)->mutable_body())[5] ^= 1;
+  EXPECT_THAT(fed_.catalog(1).ApplyBatch("alpha", body),
+              StatusIs(absl::StatusCode::kDataLoss, HasSubstr("revisions[1] (alpha/two)")));
+
+  v1::PullBatch forged = good;  // a relay widening the audience re-signs with its own key
+  v1::RevisionHeader h;
+  ASSERT_TRUE(h.ParseFromString(forged.revisions(0).signed_().header()));
+  h.set_version(h.version() + 1);
+  h.SerializeToString(forged.mutable_revisions(0)->mutable_signed_()->mutable_header());
+  forged.mutable_revisions(0)->mutable_signed_()->set_signature(
+      fed_.node(1).key->Sign(SignaturePayload(forged.revisions(0).signed_().header())));
+  EXPECT_THAT(fed_.catalog(2).ApplyBatch("beta", forged),
+              StatusIs(absl::StatusCode::kUnauthenticated, HasSubstr("revisions[0]")));
+
+  EXPECT_THAT(fed_.catalog(1).Get("alpha/one"), StatusIs(absl::StatusCode::kNotFound));
+  EXPECT_THAT(fed_.catalog(2).Get("alpha/one"), StatusIs(absl::StatusCode::kNotFound));
+  EXPECT_EQ(fed_.catalog(1).head_lseq(), 0u);
+  ASSERT_OK_AND_ASSIGN(auto state, fed_.catalog(1).GetPeerState("alpha"));
+  EXPECT_EQ(state.checkpoint(), 0u);
+}
+
+TEST_F(ApplyTest, OlderVersionCannotReplayOverNewer) {
+  ASSERT_OK(fed_.catalog(0).Put(PutOf(MakeMaterial("Old", "x")), "a").status());
+  const v1::PullBatch old_batch = ReadAll(0, "beta");
+  ASSERT_OK(fed_.catalog(0).Put(PutOf(MakeMaterial("New", "x")), "a").status());
+  ASSERT_OK(fed_.PullAll(1, 0));
+  ASSERT_OK(fed_.catalog(1).ApplyBatch("alpha", old_batch).status());
+  ASSERT_OK_AND_ASSIGN(auto view, fed_.catalog(1).Get("alpha/x"));
+  EXPECT_EQ(view.material().title(), "New");
+}
+
+TEST_F(ApplyTest, RetractionAndNarrowingPurgeBodies) {
+  ASSERT_OK(fed_.catalog(0).Put(PutOf(MakeMaterial("Gone", "gone")), "a").status());
+  ASSERT_OK(fed_.catalog(0).Put(PutOf(MakeMaterial("Narrow", "narrow")), "a").status());
+  ASSERT_OK(fed_.PullAll(1, 0));
+  ASSERT_OK(fed_.PullAll(2, 1));
+  ASSERT_OK(fed_.catalog(0).Delete("alpha/gone", 0, "admin").status());
+  ASSERT_OK(fed_.catalog(0).Put(
+      PutOf(MakeMaterial("Narrow", "narrow"), v1::Audience::MEMBERS, {"beta"}), "a").status());
+  ASSERT_OK(fed_.PullAll(1, 0));
+  ASSERT_OK(fed_.PullAll(2, 1));
+  for (int i : {1, 2}) {
+    ASSERT_OK_AND_ASSIGN(auto gone, fed_.catalog(i).Get("alpha/gone"));
+    EXPECT_TRUE(gone.header().deleted());
+    EXPECT_FALSE(gone.has_body());
+  }
+  ASSERT_OK_AND_ASSIGN(auto at_beta, fed_.catalog(1).Get("alpha/narrow"));
+  EXPECT_TRUE(at_beta.has_body());
+  ASSERT_OK_AND_ASSIGN(auto at_gamma, fed_.catalog(2).Get("alpha/narrow"));
+  EXPECT_FALSE(at_gamma.has_body());  // purged: gamma left the audience
+  EXPECT_EQ(*fed_.catalog(0).Digest(), *fed_.catalog(2).Digest());
+}
+
+TEST_F(ApplyTest, RebuiltPeerFeedRestartsFromZero) {
+  ASSERT_OK(fed_.catalog(0).Put(PutOf(MakeMaterial("A", "a")), "a").status());
+  ASSERT_OK(fed_.PullAll(1, 0));
+  // alpha loses its disk and restores its own materials from beta.
+  ASSERT_OK(fed_.Wipe(0));
+  ASSERT_OK(fed_.PullAll(0, 1));
+  ASSERT_OK_AND_ASSIGN(auto restored, fed_.catalog(0).Get("alpha/a"));
+  EXPECT_TRUE(restored.has_body());
+  // Its next version continues above the restored one.
+  ASSERT_OK_AND_ASSIGN(auto next, fed_.catalog(0).Put(PutOf(MakeMaterial("A2", "a")), "a"));
+  EXPECT_GT(next.header().version(), restored.header().version());
+  // beta notices alpha's new feed and pulls it from zero.
+  ASSERT_OK_AND_ASSIGN(ApplyStats s, fed_.PullOnce(1, 0));
+  EXPECT_TRUE(s.feed_reset);
+  ASSERT_OK(fed_.PullAll(1, 0));
+  ASSERT_OK_AND_ASSIGN(auto at_beta, fed_.catalog(1).Get("alpha/a"));
+  EXPECT_EQ(at_beta.material().title(), "A2");
+}
+
+TEST_F(ApplyTest, SubscriptionFiltersBodiesAndBackfills) {
+  v1::Material police = MakeMaterial("Police", "p");
+  police.clear_sectors();
+  police.add_sectors("police");
+  ASSERT_OK(fed_.catalog(0).Put(PutOf(police), "a").status());
+  ASSERT_OK(fed_.catalog(0).Put(PutOf(MakeMaterial("Health", "h")), "a").status());
+  v1::Subscription health;
+  health.add_sectors("health");
+  ASSERT_OK(fed_.PullOnce(1, 0, 100, health).status());
+  ASSERT_OK_AND_ASSIGN(auto p, fed_.catalog(1).Get("alpha/p"));
+  EXPECT_FALSE(p.has_body());
+  ASSERT_OK_AND_ASSIGN(auto h, fed_.catalog(1).Get("alpha/h"));
+  EXPECT_TRUE(h.has_body());
+  // Widening the subscription restarts the checkpoint; the body arrives.
+  ASSERT_OK(fed_.catalog(1).PrepareSubscription("alpha", "everything"));
+  ASSERT_OK_AND_ASSIGN(ApplyStats s, fed_.PullOnce(1, 0));
+  EXPECT_EQ(s.bodies_added, 1u);
+  EXPECT_EQ(s.verified, 0u);  // the header was known: no second verification
+  ASSERT_OK_AND_ASSIGN(auto p2, fed_.catalog(1).Get("alpha/p"));
+  EXPECT_TRUE(p2.has_body());
+}
+
+}  // namespace
+}  // namespace minga

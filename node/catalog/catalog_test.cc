@@ -1,0 +1,204 @@
+#include "node/catalog/catalog.h"
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "node/catalog/search_index.h"
+#include "node/store/keys.h"
+#include "tests/util/status_matchers.h"
+#include "tests/util/test_federation.h"
+#include "tests/util/test_materials.h"
+
+namespace minga {
+namespace {
+
+using ::minga::testing::IsOk;
+using ::minga::testing::MakeMaterial;
+using ::minga::testing::StatusIs;
+using ::minga::testing::TestFederation;
+using ::testing::HasSubstr;
+
+v1::PutRequest PutOf(v1::Material m) {
+  v1::PutRequest r;
+  *r.mutable_material() = std::move(m);
+  return r;
+}
+
+class CatalogTest : public ::testing::Test {
+ protected:
+  TestFederation fed_{std::vector<std::string>{"alpha", "beta"}};
+  Catalog& cat() { return fed_.catalog(0); }
+};
+
+TEST_F(CatalogTest, PutAssignsIdSignsAndGets) {
+  ASSERT_OK_AND_ASSIGN(v1::MaterialView put,
+                       cat().Put(PutOf(MakeMaterial("Protocolo de Atención")), "admin"));
+  EXPECT_EQ(put.id(), "alpha/protocolo-de-atencion");
+  EXPECT_EQ(put.header().origin(), "alpha");
+  EXPECT_GT(put.header().version(), 0u);
+  EXPECT_EQ(put.signer(), fed_.node(0).key->public_key().Fingerprint());
+  ASSERT_OK_AND_ASSIGN(v1::MaterialView got, cat().Get(put.id()));
+  EXPECT_EQ(got.material().title(), "Protocolo de Atención");
+  EXPECT_TRUE(got.has_body());
+  EXPECT_EQ(got.provenance().actor(), "admin");
+  // The same title again gets a fresh id rather than replacing.
+  ASSERT_OK_AND_ASSIGN(v1::MaterialView second,
+                       cat().Put(PutOf(MakeMaterial("Protocolo de atención")), "admin"));
+  EXPECT_EQ(second.id(), "alpha/protocolo-de-atencion-2");
+}
+
+TEST_F(CatalogTest, LocalIdAndUpdatesRaiseTheVersion) {
+  ASSERT_OK_AND_ASSIGN(auto v1, cat().Put(PutOf(MakeMaterial("A", "guia-1")), "admin"));
+  EXPECT_EQ(v1.id(), "alpha/guia-1");
+  ASSERT_OK_AND_ASSIGN(auto v2, cat().Put(PutOf(MakeMaterial("B", "alpha/guia-1")), "admin"));
+  EXPECT_GT(v2.header().version(), v1.header().version());
+  EXPECT_GT(v2.lseq(), v1.lseq());
+  ASSERT_OK_AND_ASSIGN(auto got, cat().Get("alpha/guia-1"));
+  EXPECT_EQ(got.material().title(), "B");
+}
+
+TEST_F(CatalogTest, RefusesOtherOriginsAndStaleVersions) {
+  EXPECT_THAT(cat().Put(PutOf(MakeMaterial("x", "beta/x")), "admin"),
+              StatusIs(absl::StatusCode::kPermissionDenied, HasSubstr("belongs to 'beta'")));
+  ASSERT_OK_AND_ASSIGN(auto v1, cat().Put(PutOf(MakeMaterial("A", "a")), "admin"));
+  v1::PutRequest stale = PutOf(MakeMaterial("A2", "a"));
+  stale.set_if_version(v1.header().version() + 1);
+  EXPECT_THAT(cat().Put(stale, "admin"),
+              StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("if_version")));
+  v1::PutRequest create = PutOf(MakeMaterial("A3", "a"));
+  create.set_create_only(true);
+  EXPECT_THAT(cat().Put(create, "admin"), StatusIs(absl::StatusCode::kAlreadyExists));
+  v1::PutRequest bad = PutOf(MakeMaterial("A4", "a"));
+  bad.mutable_material()->set_kind("guidebook");
+  EXPECT_THAT(cat().Put(bad, "admin"),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("kind")));
+  ASSERT_OK_AND_ASSIGN(auto got, cat().Get("alpha/a"));
+  EXPECT_EQ(got.material().title(), "A");  // nothing changed
+}
+
+TEST_F(CatalogTest, PutManyStoresTheGoodAndReportsTheBad) {
+  std::vector<v1::PutRequest> items;
+  items.push_back(PutOf(MakeMaterial("Uno", "uno")));
+  v1::Material bad = MakeMaterial("Dos", "dos");
+  bad.clear_sectors();
+  items.push_back(PutOf(bad));
+  items.push_back(PutOf(MakeMaterial("Tres", "tres")));
+  ASSERT_OK_AND_ASSIGN(auto results, cat().PutMany(items, "import"));
+  ASSERT_EQ(results.size(), 3u);
+  EXPECT_EQ(results[0].code(), 0);
+  EXPECT_EQ(results[1].code(), static_cast<int>(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(results[1].error(), HasSubstr("sectors"));
+  EXPECT_EQ(results[2].id(), "alpha/tres");
+  EXPECT_OK(cat().Get("alpha/uno"));
+  EXPECT_THAT(cat().Get("alpha/dos"), StatusIs(absl::StatusCode::kNotFound));
+}
+
+TEST_F(CatalogTest, AFailedWriteLeavesNothingBehind) {
+  ASSERT_OK(cat().Put(PutOf(MakeMaterial("Kept", "kept")), "admin").status());
+  const size_t feed = fed_.node(0).kv->Count(Cf::kFeed);
+  const size_t index = fed_.node(0).kv->Count(Cf::kIndex);
+  const size_t audit = fed_.node(0).kv->Count(Cf::kAudit);
+  const uint64_t head = cat().head_lseq();
+  fed_.node(0).fault->FailWriteAfter(1);
+  EXPECT_THAT(cat().Put(PutOf(MakeMaterial("Lost", "lost")), "admin"),
+              StatusIs(absl::StatusCode::kUnavailable));
+  EXPECT_THAT(cat().Get("alpha/lost"), StatusIs(absl::StatusCode::kNotFound));
+  EXPECT_EQ(fed_.node(0).kv->Count(Cf::kFeed), feed);
+  EXPECT_EQ(fed_.node(0).kv->Count(Cf::kIndex), index);
+  EXPECT_EQ(fed_.node(0).kv->Count(Cf::kAudit), audit);
+  EXPECT_EQ(cat().head_lseq(), head);
+  // The next write works and continues the sequence without a gap.
+  ASSERT_OK_AND_ASSIGN(auto next, cat().Put(PutOf(MakeMaterial("Next", "next")), "admin"));
+  EXPECT_EQ(next.lseq(), head + 1);
+}
+
+TEST_F(CatalogTest, DeleteLeavesASignedTombstoneAndPurges) {
+  ASSERT_OK_AND_ASSIGN(auto put, cat().Put(PutOf(MakeMaterial("Borrar", "b")), "admin"));
+  ASSERT_OK_AND_ASSIGN(auto del, cat().Delete("alpha/b", 0, "admin"));
+  EXPECT_TRUE(del.header().deleted());
+  EXPECT_FALSE(del.has_body());
+  EXPECT_GT(del.header().version(), put.header().version());
+  ASSERT_OK_AND_ASSIGN(auto got, cat().Get("alpha/b"));
+  EXPECT_FALSE(got.has_body());
+  EXPECT_TRUE(got.header().deleted());
+  // Nothing of it stays in the index.
+  ASSERT_OK_AND_ASSIGN(auto doc, fed_.node(0).kv->Get(Cf::kIndex, DocKey("alpha/b")));
+  EXPECT_FALSE(doc.has_value());
+  EXPECT_THAT(cat().Delete("beta/x", 0, "admin"), StatusIs(absl::StatusCode::kPermissionDenied));
+  EXPECT_THAT(cat().Delete("alpha/none", 0, "admin"), StatusIs(absl::StatusCode::kNotFound));
+}
+
+TEST_F(CatalogTest, ListPaginatesByIdAndSequence) {
+  for (int i = 0; i < 25; ++i) {
+    ASSERT_OK(cat().Put(PutOf(MakeMaterial("M", absl::StrCat("m", 100 + i))), "a").status());
+  }
+  ASSERT_OK(cat().Delete("alpha/m105", 0, "admin").status());
+  for (auto order : {v1::ListRequest::BY_ID, v1::ListRequest::BY_SEQUENCE}) {
+    v1::ListRequest req;
+    req.set_order(order);
+    req.set_page_size(7);
+    std::set<std::string> seen;
+    int pages = 0;
+    do {
+      ASSERT_OK_AND_ASSIGN(v1::ListResponse page, cat().List(req));
+      for (const auto& m : page.materials()) EXPECT_TRUE(seen.insert(m.id()).second);
+      req.set_page_token(page.next_page_token());
+      ++pages;
+    } while (!req.page_token().empty());
+    EXPECT_EQ(seen.size(), 24u) << "order " << order;
+    EXPECT_FALSE(seen.count("alpha/m105"));
+    EXPECT_GE(pages, 4);
+  }
+  v1::ListRequest bad;
+  bad.set_page_token("garbage");
+  EXPECT_THAT(cat().List(bad), StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("page_token")));
+  v1::ListRequest by_origin;
+  by_origin.set_origin("beta");
+  ASSERT_OK_AND_ASSIGN(auto none, cat().List(by_origin));
+  EXPECT_EQ(none.materials_size(), 0);
+}
+
+TEST_F(CatalogTest, ReopenKeepsEverythingAndVersionsKeepRising) {
+  ASSERT_OK_AND_ASSIGN(auto put, cat().Put(PutOf(MakeMaterial("A", "a")), "admin"));
+  const std::string feed = cat().feed_id();
+  fed_.clock().Advance(-1'000'000'000);  // the wall clock steps back
+  ASSERT_OK(fed_.Reopen(0));
+  EXPECT_EQ(cat().feed_id(), feed);
+  EXPECT_EQ(cat().head_lseq(), put.lseq());
+  ASSERT_OK_AND_ASSIGN(auto again, cat().Put(PutOf(MakeMaterial("A2", "a")), "admin"));
+  EXPECT_GT(again.header().version(), put.header().version());
+}
+
+TEST_F(CatalogTest, StoreOfAnotherOrgIsRefused) {
+  // Node beta's key and name, on alpha's store.
+  CatalogOptions o;
+  o.org_id = "beta";
+  o.signing_key = fed_.node(1).key.get();
+  o.keyring = &fed_.keyring();
+  EXPECT_THAT(Catalog::Open(fed_.node(0).kv.get(), o),
+              StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("belongs to org 'alpha'")));
+  o.org_id = "alpha";
+  EXPECT_THAT(Catalog::Open(fed_.node(0).kv.get(), o),
+              StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("signing key")));
+}
+
+}  // namespace
+}  // namespace minga
+
+namespace minga {
+namespace {
+
+TEST_F(CatalogTest, PuttingTheSameMaterialAgainChangesNothing) {
+  ASSERT_OK_AND_ASSIGN(auto first, cat().Put(PutOf(MakeMaterial("Same", "same")), "admin"));
+  const uint64_t head = cat().head_lseq();
+  ASSERT_OK_AND_ASSIGN(auto again, cat().Put(PutOf(MakeMaterial("Same", "same")), "admin"));
+  EXPECT_EQ(again.header().version(), first.header().version());
+  EXPECT_EQ(cat().head_lseq(), head);
+  // A different audience is a change.
+  v1::PutRequest narrowed = PutOf(MakeMaterial("Same", "same"));
+  narrowed.mutable_audience()->set_scope(v1::Audience::PRIVATE);
+  ASSERT_OK_AND_ASSIGN(auto changed, cat().Put(narrowed, "admin"));
+  EXPECT_GT(changed.header().version(), first.header().version());
+}
+
+}  // namespace
+}  // namespace minga

@@ -1,0 +1,295 @@
+#include "node/config/config.h"
+
+#include <filesystem>
+#include <fstream>
+#include <set>
+#include <sstream>
+
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "google/protobuf/io/tokenizer.h"
+#include "google/protobuf/text_format.h"
+#include "node/core/ids.h"
+#include "node/core/limits.h"
+#include "node/core/status_macros.h"
+#include "node/core/subscription.h"
+
+namespace minga {
+namespace {
+
+class Collector : public google::protobuf::io::ErrorCollector {
+ public:
+  explicit Collector(absl::string_view source) : source_(source) {}
+  void AddError(int line, int column, const std::string& message) override {
+    if (first_.empty()) {
+      first_ = absl::StrCat(source_, ":", line + 1, ":", column + 1, ": ", message);
+    }
+  }
+  void AddWarning(int, int, const std::string&) override {}
+  const std::string& first() const { return first_; }
+
+ private:
+  std::string source_;
+  std::string first_;
+};
+
+template <typename Message>
+absl::StatusOr<Message> ParseText(absl::string_view text, absl::string_view source) {
+  Message message;
+  Collector collector(source);
+  google::protobuf::TextFormat::Parser parser;
+  parser.RecordErrorsTo(&collector);
+  if (!parser.ParseFromString(std::string(text), &message)) {
+    return absl::InvalidArgumentError(
+        collector.first().empty() ? absl::StrCat(source, ": cannot parse") : collector.first());
+  }
+  return message;
+}
+
+absl::StatusOr<std::string> ReadFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    return absl::NotFoundError(absl::StrCat(path, ": cannot open: ", std::strerror(errno)));
+  }
+  std::stringstream ss;
+  ss << in.rdbuf();
+  if (ss.str().size() > (1 << 20)) {
+    return absl::InvalidArgumentError(absl::StrCat(path, ": larger than 1 MiB"));
+  }
+  return ss.str();
+}
+
+std::string Resolve(const std::string& base, const std::string& path) {
+  if (path.empty() || base.empty() || std::filesystem::path(path).is_absolute()) {
+    return path;
+  }
+  return (std::filesystem::path(base) / path).lexically_normal().string();
+}
+
+// "host:port" with a numeric port; IPv6 hosts in brackets.
+absl::Status CheckHostPort(absl::string_view field, absl::string_view value) {
+  const size_t colon = value.rfind(':');
+  uint32_t port = 0;
+  if (colon == absl::string_view::npos || colon == 0 ||
+      !absl::SimpleAtoi(value.substr(colon + 1), &port) || port > 65535) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        field, ": '", value, "' is not host:port (e.g. 127.0.0.1:7420)"));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status Invalid(absl::string_view field, absl::string_view reason) {
+  return absl::InvalidArgumentError(absl::StrCat(field, ": ", reason));
+}
+
+absl::Status CheckReadable(absl::string_view field, const std::string& path) {
+  if (path.empty()) return Invalid(field, "required");
+  std::ifstream in(path);
+  if (!in) {
+    return Invalid(field, absl::StrCat("cannot read '", path, "': ", std::strerror(errno)));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+bool IsLoopbackAddress(absl::string_view host_port) {
+  const size_t colon = host_port.rfind(':');
+  if (colon == absl::string_view::npos) return false;
+  const absl::string_view host = host_port.substr(0, colon);
+  return host == "localhost" || host == "[::1]" || absl::StartsWith(host, "127.");
+}
+
+v1::NodeConfig DefaultNodeConfig() {
+  v1::NodeConfig config;
+  config.set_org_id("local");
+  config.set_data_dir("minga-data");
+  config.set_listen("127.0.0.1:7420");
+  config.set_allow_plaintext_loopback(true);
+  ApplyDefaults(&config, "");
+  return config;
+}
+
+absl::StatusOr<v1::NodeConfig> ParseNodeConfig(absl::string_view text,
+                                               absl::string_view source) {
+  return ParseText<v1::NodeConfig>(text, source);
+}
+
+absl::StatusOr<v1::FederationFile> ParseFederationFile(absl::string_view text,
+                                                       absl::string_view source) {
+  return ParseText<v1::FederationFile>(text, source);
+}
+
+void ApplyDefaults(v1::NodeConfig* c, const std::string& base_dir) {
+  if (c->data_dir().empty()) c->set_data_dir("data");
+  c->set_data_dir(Resolve(base_dir, c->data_dir()));
+  if (c->admin_socket().empty()) {
+    c->set_admin_socket((std::filesystem::path(c->data_dir()) / "admin.sock").string());
+  } else {
+    c->set_admin_socket(Resolve(base_dir, c->admin_socket()));
+  }
+  if (!c->has_tls()) {
+    // Keep `tls` unset so "no TLS" stays visible.
+  } else {
+    v1::TlsConfig* tls = c->mutable_tls();
+    tls->set_ca_file(Resolve(base_dir, tls->ca_file()));
+    tls->set_cert_file(Resolve(base_dir, tls->cert_file()));
+    tls->set_key_file(Resolve(base_dir, tls->key_file()));
+  }
+  c->set_federation_file(Resolve(base_dir, c->federation_file()));
+  v1::SyncOptions* s = c->mutable_sync();
+  if (s->batch_max_revisions() == 0) s->set_batch_max_revisions(kDefaultBatchRevisions);
+  if (s->batch_max_bytes() == 0) s->set_batch_max_bytes(kDefaultBatchBytes);
+  if (s->backoff_initial_ms() == 0) s->set_backoff_initial_ms(500);
+  if (s->backoff_max_ms() == 0) s->set_backoff_max_ms(60000);
+  if (s->heartbeat_seconds() == 0) s->set_heartbeat_seconds(15);
+  if (s->pull_deadline_seconds() == 0) s->set_pull_deadline_seconds(300);
+}
+
+absl::Status ValidateFederationFile(const v1::FederationFile& f) {
+  std::set<std::string> seen;
+  if (f.members().empty()) return Invalid("members", "at least one member required");
+  for (int i = 0; i < f.members_size(); ++i) {
+    const v1::Member& m = f.members(i);
+    const std::string field = absl::StrCat("members[", i, "]");
+    RETURN_IF_ERROR(CheckOrgId(m.org_id(), field + ".org_id"));
+    if (!seen.insert(m.org_id()).second) {
+      return Invalid(field + ".org_id", absl::StrCat("'", m.org_id(), "' is listed twice"));
+    }
+    absl::StatusOr<PublicKey> key = PublicKey::FromBase64(m.signing_public_key());
+    if (!key.ok()) {
+      return Invalid(field + ".signing_public_key",
+                     absl::StrCat(key.status().message(),
+                                  " (expected 32 bytes in base64, as `minga-node --init` prints)"));
+    }
+    for (int j = 0; j < m.addresses_size(); ++j) {
+      RETURN_IF_ERROR(CheckHostPort(absl::StrCat(field, ".addresses[", j, "]"), m.addresses(j)));
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ValidateNodeConfig(const v1::NodeConfig& c, const v1::FederationFile& f) {
+  RETURN_IF_ERROR(CheckOrgId(c.org_id(), "org_id"));
+  if (!c.listen().empty()) RETURN_IF_ERROR(CheckHostPort("listen", c.listen()));
+  if (c.admin_socket().size() > 100) {
+    return Invalid("admin_socket", "longer than the 100 bytes a unix socket path may have");
+  }
+  const bool tls = c.has_tls();
+  if (tls) {
+    RETURN_IF_ERROR(CheckReadable("tls.ca_file", c.tls().ca_file()));
+    RETURN_IF_ERROR(CheckReadable("tls.cert_file", c.tls().cert_file()));
+    RETURN_IF_ERROR(CheckReadable("tls.key_file", c.tls().key_file()));
+  } else {
+    if (!c.allow_plaintext_loopback()) {
+      return Invalid("tls", "required (or set allow_plaintext_loopback for a loopback-only demo)");
+    }
+    if (!c.listen().empty() && !IsLoopbackAddress(c.listen())) {
+      return Invalid("listen", absl::StrCat("'", c.listen(),
+                                            "' is not loopback; without TLS a node may only "
+                                            "listen on 127.0.0.1, localhost or [::1]"));
+    }
+  }
+  std::set<std::string> members;
+  for (const v1::Member& m : f.members()) members.insert(m.org_id());
+  std::set<std::string> peers;
+  for (int i = 0; i < c.peers_size(); ++i) {
+    const v1::PeerConfig& p = c.peers(i);
+    const std::string field = absl::StrCat("peers[", i, "]");
+    RETURN_IF_ERROR(CheckOrgId(p.org_id(), field + ".org_id"));
+    if (p.org_id() == c.org_id()) return Invalid(field + ".org_id", "is this node itself");
+    if (!members.count(p.org_id())) {
+      return Invalid(field + ".org_id",
+                     absl::StrCat("'", p.org_id(), "' is not a member of the federation file"));
+    }
+    if (!peers.insert(p.org_id()).second) {
+      return Invalid(field + ".org_id", absl::StrCat("'", p.org_id(), "' is listed twice"));
+    }
+    if (p.address().empty()) {
+      return Invalid(field + ".address", "required (the federation file lists no address for it)");
+    }
+    RETURN_IF_ERROR(CheckHostPort(field + ".address", p.address()));
+    if (!tls && !IsLoopbackAddress(p.address())) {
+      return Invalid(field + ".address", "without TLS only loopback peers are allowed");
+    }
+    RETURN_IF_ERROR(ValidateSubscription(p.subscription(), field + ".subscription"));
+  }
+  const v1::SyncOptions& s = c.sync();
+  if (s.batch_max_revisions() > kMaxBatchRevisions) {
+    return Invalid("sync.batch_max_revisions", absl::StrCat("at most ", kMaxBatchRevisions));
+  }
+  if (s.batch_max_bytes() > kMaxBatchBytes) {
+    return Invalid("sync.batch_max_bytes", absl::StrCat("at most ", kMaxBatchBytes));
+  }
+  if (s.backoff_initial_ms() > s.backoff_max_ms()) {
+    return Invalid("sync.backoff_initial_ms", "is above backoff_max_ms");
+  }
+  if (s.verify_threads() > 256) return Invalid("sync.verify_threads", "at most 256");
+  return absl::OkStatus();
+}
+
+absl::StatusOr<v1::FederationFile> LoadFederationFile(const std::string& path) {
+  ASSIGN_OR_RETURN(std::string text, ReadFile(path));
+  ASSIGN_OR_RETURN(v1::FederationFile f, ParseFederationFile(text, path));
+  absl::Status valid = ValidateFederationFile(f);
+  if (!valid.ok()) return Invalid(path, valid.message());
+  return f;
+}
+
+absl::StatusOr<v1::NodeConfig> LoadNodeConfig(const std::string& path) {
+  ASSIGN_OR_RETURN(std::string text, ReadFile(path));
+  ASSIGN_OR_RETURN(v1::NodeConfig config, ParseNodeConfig(text, path));
+  ApplyDefaults(&config, std::filesystem::path(path).parent_path().string());
+  return config;
+}
+
+absl::StatusOr<v1::FederationFile> ResolveFederation(v1::NodeConfig* config_ptr,
+                                                     const PublicKey& own_key) {
+  const v1::NodeConfig& config = *config_ptr;
+  v1::FederationFile f;
+  if (config.federation_file().empty()) {
+    v1::Member* self = f.add_members();
+    self->set_org_id(config.org_id());
+    self->set_signing_public_key(own_key.ToBase64());
+    if (!config.listen().empty()) self->add_addresses(config.listen());
+  } else {
+    ASSIGN_OR_RETURN(f, LoadFederationFile(config.federation_file()));
+  }
+  const v1::Member* self = nullptr;
+  for (const v1::Member& m : f.members()) {
+    if (m.org_id() == config.org_id()) self = &m;
+  }
+  if (self == nullptr) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        config.federation_file(), ": this node's org '", config.org_id(),
+        "' is not a member"));
+  }
+  if (self->signing_public_key() != own_key.ToBase64()) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        config.federation_file(), ": the key listed for '", config.org_id(),
+        "' is not this node's signing key ", own_key.ToBase64()));
+  }
+  // Peers without an address take the member's first listed one.
+  for (v1::PeerConfig& p : *config_ptr->mutable_peers()) {
+    for (const v1::Member& m : f.members()) {
+      if (m.org_id() == p.org_id() && p.address().empty() && !m.addresses().empty()) {
+        p.set_address(m.addresses(0));
+      }
+    }
+  }
+  absl::Status valid = ValidateNodeConfig(config, f);
+  if (!valid.ok()) return valid;
+  return f;
+}
+
+Keyring KeyringOf(const v1::FederationFile& federation) {
+  std::map<std::string, PublicKey, std::less<>> keys;
+  for (const v1::Member& m : federation.members()) {
+    absl::StatusOr<PublicKey> key = PublicKey::FromBase64(m.signing_public_key());
+    if (key.ok()) keys.emplace(m.org_id(), *key);
+  }
+  return Keyring(std::move(keys));
+}
+
+}  // namespace minga

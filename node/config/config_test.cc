@@ -1,0 +1,103 @@
+#include "node/config/config.h"
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "tests/util/status_matchers.h"
+
+namespace minga {
+namespace {
+
+using ::minga::testing::IsOk;
+using ::minga::testing::StatusIs;
+using ::testing::HasSubstr;
+
+v1::FederationFile Federation(const SigningKey& alpha) {
+  v1::FederationFile f;
+  v1::Member* a = f.add_members();
+  a->set_org_id("alpha");
+  a->set_signing_public_key(alpha.public_key().ToBase64());
+  v1::Member* b = f.add_members();
+  b->set_org_id("beta");
+  b->set_signing_public_key(SigningKey::Generate().public_key().ToBase64());
+  b->add_addresses("127.0.0.1:7422");
+  return f;
+}
+
+TEST(ConfigTest, ParseErrorsNameFileLineAndColumn) {
+  EXPECT_THAT(ParseNodeConfig("org_id: \"a\"\nlisten 7420\n", "node.textproto"),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("node.textproto:2:")));
+  EXPECT_THAT(ParseNodeConfig("org_id: \"alpha\"\npeer { org_id: \"b\" }\n", "n.textproto"),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("n.textproto:2:")));
+}
+
+TEST(ConfigTest, DefaultsAndValidation) {
+  ASSERT_OK(InitCrypto());
+  SigningKey key = SigningKey::Generate();
+  const v1::FederationFile f = Federation(key);
+  v1::NodeConfig c = DefaultNodeConfig();
+  c.set_org_id("alpha");
+  EXPECT_EQ(c.admin_socket(), "minga-data/admin.sock");
+  EXPECT_THAT(ValidateNodeConfig(c, f), IsOk());
+
+  v1::NodeConfig public_plain = c;
+  public_plain.set_listen("0.0.0.0:7420");
+  EXPECT_THAT(ValidateNodeConfig(public_plain, f),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("listen: '0.0.0.0:7420' is not loopback")));
+
+  v1::NodeConfig no_tls = c;
+  no_tls.set_allow_plaintext_loopback(false);
+  EXPECT_THAT(ValidateNodeConfig(no_tls, f),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("tls: required")));
+
+  v1::NodeConfig stranger = c;
+  stranger.add_peers()->set_org_id("gamma");
+  stranger.mutable_peers(0)->set_address("127.0.0.1:1");
+  EXPECT_THAT(ValidateNodeConfig(stranger, f),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("peers[0].org_id: 'gamma' is not a member")));
+
+  v1::NodeConfig bad_sub = c;
+  v1::PeerConfig* p = bad_sub.add_peers();
+  p->set_org_id("beta");
+  p->set_address("127.0.0.1:7422");
+  p->mutable_subscription()->add_kinds("podcast");
+  EXPECT_THAT(ValidateNodeConfig(bad_sub, f),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("peers[0].subscription.kinds[0]")));
+
+  v1::NodeConfig remote_peer = c;
+  v1::PeerConfig* r = remote_peer.add_peers();
+  r->set_org_id("beta");
+  r->set_address("10.0.0.2:7420");
+  EXPECT_THAT(ValidateNodeConfig(remote_peer, f),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("peers[0].address")));
+}
+
+TEST(ConfigTest, FederationFileChecks) {
+  v1::FederationFile f;
+  EXPECT_THAT(ValidateFederationFile(f), StatusIs(absl::StatusCode::kInvalidArgument));
+  v1::Member* m = f.add_members();
+  m->set_org_id("alpha");
+  m->set_signing_public_key("not-a-key");
+  EXPECT_THAT(ValidateFederationFile(f),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("members[0].signing_public_key")));
+  m->set_signing_public_key(SigningKey::Generate().public_key().ToBase64());
+  *f.add_members() = *m;
+  EXPECT_THAT(ValidateFederationFile(f),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("listed twice")));
+}
+
+TEST(ConfigTest, ResolveFillsPeerAddressesAndChecksOwnKey) {
+  ASSERT_OK(InitCrypto());
+  SigningKey key = SigningKey::Generate();
+  v1::NodeConfig c = DefaultNodeConfig();
+  c.set_org_id("alpha");
+  // Without a federation file: a federation of one.
+  ASSERT_OK_AND_ASSIGN(v1::FederationFile alone, ResolveFederation(&c, key.public_key()));
+  EXPECT_EQ(alone.members_size(), 1);
+  EXPECT_TRUE(KeyringOf(alone).IsMember("alpha"));
+}
+
+}  // namespace
+}  // namespace minga

@@ -1,0 +1,103 @@
+// minga-node: the Minga daemon. Only parses flags and wires; see
+// node/server/node.h.
+#include <signal.h>
+
+#include <cstdio>
+#include <cstring>
+#include <string>
+#include <thread>
+
+#include "absl/strings/str_cat.h"
+#include "node/config/config.h"
+#include "node/core/crypto.h"
+#include "node/core/log.h"
+#include "node/server/identity.h"
+#include "node/server/node.h"
+
+namespace {
+
+constexpr char kUsage[] = R"(minga-node: a Minga federated catalog node
+
+Usage:
+  minga-node [--config FILE]     run the node (no config: the embedded default:
+                                 org "local", data in ./minga-data, admin socket
+                                 ./minga-data/admin.sock, federation listener
+                                 127.0.0.1:7420 without TLS)
+  minga-node --config FILE --init
+                                 create the data directory and signing key,
+                                 print the public key for the federation file,
+                                 and exit
+  minga-node --version | --help
+
+The node stops cleanly on SIGINT or SIGTERM. Config format: protobuf text
+(minga.v1.NodeConfig), see config/*.textproto.
+)";
+
+int Fail(const std::string& message, int code) {
+  std::fprintf(stderr, "minga-node: %s\n", message.c_str());
+  return code;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::string config_path;
+  bool init = false;
+  for (int i = 1; i < argc; ++i) {
+    const std::string arg = argv[i];
+    if (arg == "--help" || arg == "-h") {
+      std::fputs(kUsage, stdout);
+      return 0;
+    } else if (arg == "--version") {
+      std::printf("minga-node %s\n", MINGA_VERSION);
+      return 0;
+    } else if (arg == "--init") {
+      init = true;
+    } else if (arg == "--config" && i + 1 < argc) {
+      config_path = argv[++i];
+    } else if (arg.rfind("--config=", 0) == 0) {
+      config_path = arg.substr(9);
+    } else {
+      return Fail(absl::StrCat("unknown argument '", arg, "'; see --help"), 2);
+    }
+  }
+
+  // Signals go to one thread that waits for them; block them everywhere
+  // else before any thread starts.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  signal(SIGPIPE, SIG_IGN);
+
+  absl::StatusOr<minga::v1::NodeConfig> config =
+      config_path.empty() ? minga::DefaultNodeConfig() : minga::LoadNodeConfig(config_path);
+  if (!config.ok()) return Fail(std::string(config.status().message()), 2);
+
+  if (init) {
+    if (!minga::InitCrypto().ok()) return Fail("libsodium failed to initialise", 1);
+    absl::Status dir = minga::EnsureDataDir(config->data_dir());
+    if (!dir.ok()) return Fail(std::string(dir.message()), 1);
+    absl::StatusOr<minga::SigningKey> key = minga::LoadOrCreateSigningKey(config->data_dir());
+    if (!key.ok()) return Fail(std::string(key.status().message()), 1);
+    std::printf("org_id: %s\nsigning_public_key: %s\n", config->org_id().c_str(),
+                key->public_key().ToBase64().c_str());
+    return 0;
+  }
+
+  absl::StatusOr<std::unique_ptr<minga::Node>> node = minga::Node::Start(*config);
+  if (!node.ok()) {
+    const std::string where = config_path.empty() ? "" : config_path + ": ";
+    return Fail(where + std::string(node.status().message()), 1);
+  }
+  std::thread waiter([&] {
+    int sig = 0;
+    sigwait(&signals, &sig);
+    minga::LogInfo(absl::StrCat("received ", strsignal(sig)));
+    (*node)->Shutdown();
+  });
+  (*node)->Wait();
+  waiter.join();
+  return 0;
+}

@@ -1,0 +1,88 @@
+#include "node/net/credentials.h"
+
+#include <fstream>
+#include <sstream>
+
+#include "absl/strings/str_cat.h"
+#include "node/core/limits.h"
+#include "node/core/status_macros.h"
+
+namespace minga {
+namespace {
+
+absl::StatusOr<std::string> ReadPem(const std::string& field, const std::string& path) {
+  std::ifstream in(path);
+  if (!in) {
+    return absl::NotFoundError(absl::StrCat(field, ": cannot read '", path, "'"));
+  }
+  std::stringstream ss;
+  ss << in.rdbuf();
+  if (ss.str().find("-----BEGIN") == std::string::npos) {
+    return absl::InvalidArgumentError(absl::StrCat(field, ": '", path, "' is not a PEM file"));
+  }
+  return ss.str();
+}
+
+}  // namespace
+
+absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> FederationServerCredentials(
+    const v1::NodeConfig& config) {
+  if (!config.has_tls()) return grpc::InsecureServerCredentials();
+  ASSIGN_OR_RETURN(std::string ca, ReadPem("tls.ca_file", config.tls().ca_file()));
+  ASSIGN_OR_RETURN(std::string cert, ReadPem("tls.cert_file", config.tls().cert_file()));
+  ASSIGN_OR_RETURN(std::string key, ReadPem("tls.key_file", config.tls().key_file()));
+  grpc::SslServerCredentialsOptions options(
+      GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY);
+  options.pem_root_certs = ca;
+  options.pem_key_cert_pairs.push_back({key, cert});
+  return grpc::SslServerCredentials(options);
+}
+
+absl::StatusOr<std::shared_ptr<grpc::ChannelCredentials>> FederationChannelCredentials(
+    const v1::NodeConfig& config) {
+  if (!config.has_tls()) return grpc::InsecureChannelCredentials();
+  grpc::SslCredentialsOptions options;
+  ASSIGN_OR_RETURN(options.pem_root_certs, ReadPem("tls.ca_file", config.tls().ca_file()));
+  ASSIGN_OR_RETURN(options.pem_cert_chain, ReadPem("tls.cert_file", config.tls().cert_file()));
+  ASSIGN_OR_RETURN(options.pem_private_key, ReadPem("tls.key_file", config.tls().key_file()));
+  return grpc::SslCredentials(options);
+}
+
+std::shared_ptr<grpc::Channel> FederationChannel(
+    const std::string& address, const std::string& peer_org,
+    const std::shared_ptr<grpc::ChannelCredentials>& credentials) {
+  grpc::ChannelArguments args;
+  args.SetSslTargetNameOverride(peer_org);
+  args.SetMaxReceiveMessageSize(kMaxMessageBytes);
+  args.SetMaxSendMessageSize(kMaxMessageBytes);
+  // Notice a dead link between heartbeats, and keep NAT state alive.
+  args.SetInt(GRPC_ARG_KEEPALIVE_TIME_MS, 30000);
+  args.SetInt(GRPC_ARG_KEEPALIVE_TIMEOUT_MS, 10000);
+  args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, 500);
+  args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 10000);
+  return grpc::CreateCustomChannel(address, credentials, args);
+}
+
+absl::StatusOr<std::string> CallerOrg(const grpc::ServerContext& context,
+                                      bool plaintext) {
+  if (plaintext) {
+    const auto& md = context.client_metadata();
+    auto it = md.find(kOrgMetadataKey);
+    if (it == md.end()) {
+      return absl::UnauthenticatedError(
+          "no minga-org metadata: a plaintext caller must name its org");
+    }
+    return std::string(it->second.data(), it->second.size());
+  }
+  std::shared_ptr<const grpc::AuthContext> auth = context.auth_context();
+  if (auth == nullptr || !auth->IsPeerAuthenticated()) {
+    return absl::UnauthenticatedError("no verified client certificate");
+  }
+  std::vector<grpc::string_ref> names = auth->FindPropertyValues("x509_common_name");
+  if (names.size() != 1) {
+    return absl::UnauthenticatedError("the client certificate has no single common name");
+  }
+  return std::string(names[0].data(), names[0].size());
+}
+
+}  // namespace minga

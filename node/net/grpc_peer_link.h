@@ -1,0 +1,21 @@
+// PeerLink over a gRPC channel to a peer's Federation service.
+#ifndef MINGA_NODE_NET_GRPC_PEER_LINK_H_
+#define MINGA_NODE_NET_GRPC_PEER_LINK_H_
+
+#include <grpcpp/grpcpp.h>
+
+#include <memory>
+#include <string>
+
+#include "node/sync/peer_link.h"
+
+namespace minga {
+
+// `self_org` is sent as "minga-org" metadata when `plaintext` (the server
+// cannot learn it from a certificate then).
+std::unique_ptr<PeerLink> MakeGrpcPeerLink(std::shared_ptr<grpc::Channel> channel,
+                                           std::string self_org, bool plaintext);
+
+}  // namespace minga
+
+#endif  // MINGA_NODE_NET_GRPC_PEER_LINK_H_

@@ -1,0 +1,65 @@
+#include "node/server/identity.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/escaping.h"
+#include "absl/strings/str_cat.h"
+
+namespace minga {
+
+absl::Status EnsureDataDir(const std::string& data_dir) {
+  std::error_code ec;
+  std::filesystem::create_directories(data_dir, ec);
+  if (ec) {
+    return absl::UnavailableError(
+        absl::StrCat("data_dir: cannot create '", data_dir, "': ", ec.message()));
+  }
+  // The directory holds the key and the admin socket: owner only.
+  ::chmod(data_dir.c_str(), 0700);
+  return absl::OkStatus();
+}
+
+absl::StatusOr<SigningKey> LoadOrCreateSigningKey(const std::string& data_dir) {
+  const std::string path = (std::filesystem::path(data_dir) / "signing.key").string();
+  std::ifstream in(path);
+  if (in) {
+    std::stringstream ss;
+    ss << in.rdbuf();
+    std::string seed;
+    if (!absl::Base64Unescape(absl::StripAsciiWhitespace(ss.str()), &seed) ||
+        seed.size() != SigningKey::kSeedSize) {
+      return absl::DataLossError(absl::StrCat(
+          path, ": not a signing key (32 bytes in base64); restore it from a backup"));
+    }
+    return SigningKey::FromSeed(seed);
+  }
+  if (errno != ENOENT) {
+    return absl::UnavailableError(absl::StrCat(path, ": ", std::strerror(errno)));
+  }
+  SigningKey key = SigningKey::Generate();
+  const std::string text = absl::Base64Escape(key.seed()) + "\n";
+  const std::string tmp = path + ".tmp";
+  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+  if (fd < 0) {
+    return absl::UnavailableError(absl::StrCat(tmp, ": ", std::strerror(errno)));
+  }
+  const bool ok = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size()) &&
+                  ::fsync(fd) == 0;
+  ::close(fd);
+  // Rename makes the key appear whole or not at all.
+  if (!ok || ::rename(tmp.c_str(), path.c_str()) != 0) {
+    return absl::UnavailableError(absl::StrCat(path, ": cannot write: ", std::strerror(errno)));
+  }
+  return key;
+}
+
+}  // namespace minga

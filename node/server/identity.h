@@ -1,0 +1,22 @@
+// This node's Ed25519 signing key, kept in the data directory.
+#ifndef MINGA_NODE_SERVER_IDENTITY_H_
+#define MINGA_NODE_SERVER_IDENTITY_H_
+
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "node/core/crypto.h"
+
+namespace minga {
+
+// Creates `data_dir` (mode 0700) if missing. Errors name the path.
+absl::Status EnsureDataDir(const std::string& data_dir);
+
+// Reads "<data_dir>/signing.key" (the base64 seed, mode 0600), or makes a
+// new key there when the file does not exist. DATA_LOSS when it exists but
+// is not a key: a node must never silently change its identity.
+absl::StatusOr<SigningKey> LoadOrCreateSigningKey(const std::string& data_dir);
+
+}  // namespace minga
+
+#endif  // MINGA_NODE_SERVER_IDENTITY_H_

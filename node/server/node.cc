@@ -1,0 +1,203 @@
+#include "node/server/node.h"
+
+#include <grpcpp/ext/proto_server_reflection_plugin.h>
+#include <grpcpp/grpcpp.h>
+#include <grpcpp/health_check_service_interface.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <thread>
+
+#include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
+#include "node/catalog/catalog.h"
+#include "node/config/config.h"
+#include "node/core/log.h"
+#include "node/core/status_macros.h"
+#include "node/core/subscription.h"
+#include "node/net/credentials.h"
+#include "node/net/grpc_peer_link.h"
+#include "node/server/identity.h"
+#include "node/service/admin_service.h"
+#include "node/service/catalog_service.h"
+#include "node/service/federation_service.h"
+#include "node/store/rocks_kv.h"
+#include "node/sync/sync_engine.h"
+
+namespace minga {
+
+// Declaration order is construction order; members are destroyed in
+// reverse, so servers go before the services and the catalog they use.
+struct Node::Parts {
+  v1::NodeConfig config;
+  std::unique_ptr<SigningKey> key;
+  std::unique_ptr<Keyring> keyring;
+  std::unique_ptr<KvStore> kv;
+  std::unique_ptr<ThreadPoolExecutor> executor;
+  std::unique_ptr<Catalog> catalog;
+  std::unique_ptr<SyncEngine> sync;
+  std::unique_ptr<CatalogService> catalog_service;
+  std::unique_ptr<AdminService> admin_service;
+  std::unique_ptr<FederationService> federation_service;
+  std::unique_ptr<grpc::Server> admin_server;
+  std::unique_ptr<grpc::Server> federation_server;
+  int federation_port = 0;
+  absl::Mutex mu;
+  bool shut_down ABSL_GUARDED_BY(mu) = false;
+};
+
+namespace {
+
+// A fingerprint of who the members are: when it changes, every peer's
+// checkpoint restarts, so revisions skipped for an unknown origin come again.
+std::string MembershipFingerprint(const v1::FederationFile& f) {
+  std::string all;
+  for (const v1::Member& m : f.members()) {
+    absl::StrAppend(&all, m.org_id(), "=", m.signing_public_key(), ";");
+  }
+  return DigestToHex(Sha256(all)).substr(0, 16);
+}
+
+void AddPeers(const v1::NodeConfig& config, const v1::FederationFile& federation,
+              const std::shared_ptr<grpc::ChannelCredentials>& credentials,
+              SyncEngine* sync) {
+  const std::string members = MembershipFingerprint(federation);
+  const v1::SyncOptions& s = config.sync();
+  for (const v1::PeerConfig& peer : config.peers()) {
+    PullerOptions o;
+    o.peer = peer.org_id();
+    o.address = peer.address();
+    o.subscription = peer.subscription();
+    o.fingerprint = SubscriptionFingerprint(peer.subscription()) + "/" + members;
+    o.batch_max_revisions = s.batch_max_revisions();
+    o.batch_max_bytes = s.batch_max_bytes();
+    o.backoff_initial = absl::Milliseconds(s.backoff_initial_ms());
+    o.backoff_max = absl::Milliseconds(s.backoff_max_ms());
+    o.heartbeat = absl::Seconds(s.heartbeat_seconds());
+    o.pull_deadline = absl::Seconds(s.pull_deadline_seconds());
+    auto channel = FederationChannel(peer.address(), peer.org_id(), credentials);
+    sync->AddPeer(MakeGrpcPeerLink(channel, config.org_id(), !config.has_tls()),
+                  std::move(o));
+  }
+}
+
+}  // namespace
+
+Node::Node(std::unique_ptr<Parts> parts) : parts_(std::move(parts)) {}
+
+Node::~Node() {
+  Shutdown();
+}
+
+absl::StatusOr<std::unique_ptr<Node>> Node::Start(v1::NodeConfig config) {
+  RETURN_IF_ERROR(InitCrypto());
+  auto parts = std::make_unique<Parts>();
+  RETURN_IF_ERROR(EnsureDataDir(config.data_dir()));
+  ASSIGN_OR_RETURN(SigningKey key, LoadOrCreateSigningKey(config.data_dir()));
+  parts->key = std::make_unique<SigningKey>(std::move(key));
+  ASSIGN_OR_RETURN(v1::FederationFile federation,
+                   ResolveFederation(&config, parts->key->public_key()));
+  parts->keyring = std::make_unique<Keyring>(KeyringOf(federation));
+  parts->config = config;
+
+  RocksKvOptions kv_options;
+  kv_options.path = (std::filesystem::path(config.data_dir()) / "store").string();
+  ASSIGN_OR_RETURN(parts->kv, OpenRocksKv(kv_options));
+
+  const int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  const int verifiers =
+      config.sync().verify_threads() > 0 ? static_cast<int>(config.sync().verify_threads()) : cores;
+  parts->executor = std::make_unique<ThreadPoolExecutor>(verifiers - 1);
+
+  CatalogOptions catalog_options;
+  catalog_options.org_id = config.org_id();
+  catalog_options.signing_key = parts->key.get();
+  catalog_options.keyring = parts->keyring.get();
+  catalog_options.executor = parts->executor.get();
+  ASSIGN_OR_RETURN(parts->catalog, Catalog::Open(parts->kv.get(), catalog_options));
+
+  ASSIGN_OR_RETURN(std::shared_ptr<grpc::ChannelCredentials> channel_credentials,
+                   FederationChannelCredentials(config));
+  parts->sync = std::make_unique<SyncEngine>(parts->catalog.get(), SystemClock());
+  AddPeers(config, federation, channel_credentials, parts->sync.get());
+
+  parts->catalog_service = std::make_unique<CatalogService>(parts->catalog.get(), "admin");
+  parts->admin_service =
+      std::make_unique<AdminService>(parts->catalog.get(), parts->sync.get());
+  FederationServiceOptions federation_options;
+  federation_options.plaintext = !config.has_tls();
+  federation_options.heartbeat = absl::Seconds(config.sync().heartbeat_seconds());
+  parts->federation_service =
+      std::make_unique<FederationService>(parts->catalog.get(), federation_options);
+
+  grpc::EnableDefaultHealthCheckService(true);
+  grpc::reflection::InitProtoReflectionServerBuilderPlugin();
+
+  // Admin endpoint. A socket left by a killed node is removed; the store's
+  // lock above guarantees no live node of this data directory owns it.
+  const std::string& socket = config.admin_socket();
+  ::unlink(socket.c_str());
+  {
+    grpc::ServerBuilder builder;
+    builder.AddListeningPort("unix:" + socket, grpc::InsecureServerCredentials());
+    builder.RegisterService(parts->catalog_service.get());
+    builder.RegisterService(parts->admin_service.get());
+    builder.SetMaxReceiveMessageSize(kMaxMessageBytes);
+    builder.SetMaxSendMessageSize(kMaxMessageBytes);
+    parts->admin_server = builder.BuildAndStart();
+    if (parts->admin_server == nullptr) {
+      return absl::UnavailableError(
+          absl::StrCat("admin_socket: cannot listen on '", socket, "'"));
+    }
+    ::chmod(socket.c_str(), 0600);
+  }
+  if (!config.listen().empty()) {
+    ASSIGN_OR_RETURN(std::shared_ptr<grpc::ServerCredentials> server_credentials,
+                     FederationServerCredentials(config));
+    grpc::ServerBuilder builder;
+    builder.AddListeningPort(config.listen(), server_credentials, &parts->federation_port);
+    builder.RegisterService(parts->federation_service.get());
+    builder.SetMaxReceiveMessageSize(kMaxMessageBytes);
+    builder.SetMaxSendMessageSize(kMaxMessageBytes);
+    parts->federation_server = builder.BuildAndStart();
+    if (parts->federation_server == nullptr || parts->federation_port == 0) {
+      parts->admin_server->Shutdown();
+      return absl::UnavailableError(absl::StrCat(
+          "listen: cannot listen on '", config.listen(), "' (is the port in use?)"));
+    }
+  }
+  parts->sync->Start();
+  LogInfo(absl::StrCat("node '", config.org_id(), "' started: admin unix:", socket,
+                       config.listen().empty() ? "" : ", federation ", config.listen(),
+                       config.has_tls() ? " (mutual TLS)" : " (plaintext, loopback)",
+                       ", ", config.peers_size(), " peer(s), store ", kv_options.path));
+  return std::unique_ptr<Node>(new Node(std::move(parts)));
+}
+
+void Node::Shutdown() {
+  {
+    absl::MutexLock lock(&parts_->mu);
+    if (parts_->shut_down) return;
+    parts_->shut_down = true;
+  }
+  LogInfo("stopping");
+  parts_->sync->Stop();
+  parts_->federation_service->Shutdown();
+  const auto deadline = std::chrono::system_clock::now() + std::chrono::seconds(2);
+  if (parts_->federation_server) parts_->federation_server->Shutdown(deadline);
+  parts_->admin_server->Shutdown(deadline);
+  parts_->federation_server.reset();
+  parts_->admin_server.reset();
+  ::unlink(parts_->config.admin_socket().c_str());
+  parts_->catalog.reset();
+  parts_->kv.reset();  // closes RocksDB, flushing what is pending
+  LogInfo("stopped");
+  done_.Notify();
+}
+
+void Node::Wait() { done_.WaitForNotification(); }
+
+int Node::federation_port() const { return parts_->federation_port; }
+
+}  // namespace minga

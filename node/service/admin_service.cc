@@ -1,0 +1,31 @@
+#include "node/service/admin_service.h"
+
+#include "node/net/grpc_status.h"
+
+namespace minga {
+
+grpc::Status AdminService::Status(grpc::ServerContext*, const v1::StatusRequest*,
+                                  v1::StatusResponse* response) {
+  absl::StatusOr<v1::StatusResponse> status = catalog_->Status();
+  if (!status.ok()) return ToGrpcStatus(status.status());
+  *response = std::move(*status);
+  response->set_uptime_seconds(absl::ToInt64Seconds(absl::Now() - started_));
+  response->set_node_version(MINGA_VERSION);
+  return grpc::Status::OK;
+}
+
+grpc::Status AdminService::Peers(grpc::ServerContext*, const v1::PeersRequest*,
+                                 v1::PeersResponse* response) {
+  for (v1::PeerStatus& p : sync_->Peers()) *response->add_peers() = std::move(p);
+  return grpc::Status::OK;
+}
+
+grpc::Status AdminService::Sync(grpc::ServerContext*, const v1::SyncRequest* request,
+                                v1::SyncResponse* response) {
+  absl::StatusOr<v1::SyncResponse> result = sync_->Sync(*request);
+  if (!result.ok()) return ToGrpcStatus(result.status());
+  *response = std::move(*result);
+  return grpc::Status::OK;
+}
+
+}  // namespace minga

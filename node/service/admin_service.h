@@ -1,0 +1,34 @@
+// The Admin service on the admin endpoint: status, peers and sync.
+// Thread safety: handlers run concurrently; the objects used are safe so.
+#ifndef MINGA_NODE_SERVICE_ADMIN_SERVICE_H_
+#define MINGA_NODE_SERVICE_ADMIN_SERVICE_H_
+
+#include "absl/time/time.h"
+#include "minga/v1/admin.grpc.pb.h"
+#include "node/catalog/catalog.h"
+#include "node/sync/sync_engine.h"
+
+namespace minga {
+
+class AdminService final : public v1::Admin::Service {
+ public:
+  // catalog, sync: borrowed, must outlive the service.
+  AdminService(Catalog* catalog, SyncEngine* sync)
+      : catalog_(catalog), sync_(sync), started_(absl::Now()) {}
+
+  grpc::Status Status(grpc::ServerContext*, const v1::StatusRequest*,
+                      v1::StatusResponse* response) override;
+  grpc::Status Peers(grpc::ServerContext*, const v1::PeersRequest*,
+                     v1::PeersResponse* response) override;
+  grpc::Status Sync(grpc::ServerContext*, const v1::SyncRequest* request,
+                    v1::SyncResponse* response) override;
+
+ private:
+  Catalog* const catalog_;
+  SyncEngine* const sync_;
+  const absl::Time started_;
+};
+
+}  // namespace minga
+
+#endif  // MINGA_NODE_SERVICE_ADMIN_SERVICE_H_

@@ -1,0 +1,90 @@
+#include "node/service/federation_service.h"
+
+#include "absl/strings/str_cat.h"
+#include "node/core/log.h"
+#include "node/core/subscription.h"
+#include "node/net/credentials.h"
+#include "node/net/grpc_status.h"
+
+namespace minga {
+
+inline constexpr uint32_t kProtocolVersion = 1;
+
+absl::StatusOr<std::string> FederationService::Authenticate(
+    const grpc::ServerContext& context) const {
+  absl::StatusOr<std::string> org = CallerOrg(context, options_.plaintext);
+  if (!org.ok()) return org.status();
+  if (!catalog_->keyring().IsMember(*org)) {
+    return absl::PermissionDeniedError(
+        absl::StrCat("'", *org, "' is not a member of this federation"));
+  }
+  return org;
+}
+
+grpc::Status FederationService::Hello(grpc::ServerContext* context,
+                                      const v1::HelloRequest* request,
+                                      v1::HelloResponse* response) {
+  absl::StatusOr<std::string> caller = Authenticate(*context);
+  if (!caller.ok()) return ToGrpcStatus(caller.status());
+  if (request->protocol_version() == 0) {
+    return ToGrpcStatus(absl::InvalidArgumentError("protocol_version: required"));
+  }
+  response->set_protocol_version(std::min(request->protocol_version(), kProtocolVersion));
+  response->add_capabilities("pull.follow");
+  response->set_org_id(catalog_->org_id());
+  response->set_feed_id(catalog_->feed_id());
+  response->set_head_lseq(catalog_->head_lseq());
+  return grpc::Status::OK;
+}
+
+grpc::Status FederationService::Pull(grpc::ServerContext* context,
+                                     const v1::PullRequest* request,
+                                     grpc::ServerWriter<v1::PullBatch>* writer) {
+  absl::StatusOr<std::string> caller = Authenticate(*context);
+  if (!caller.ok()) return ToGrpcStatus(caller.status());
+  if (request->protocol_version() == 0) {
+    return ToGrpcStatus(absl::InvalidArgumentError("protocol_version: required"));
+  }
+  absl::Status valid = ValidateSubscription(request->subscription(), "subscription");
+  if (!valid.ok()) return ToGrpcStatus(valid);
+
+  PullQuery query;
+  query.requester = *caller;
+  query.subscription = request->subscription();
+  query.feed_id = request->feed_id();
+  query.after_lseq = request->after_lseq();
+  query.max_revisions = request->max_revisions();
+  query.max_bytes = request->max_bytes();
+
+  bool first = true;
+  absl::Time last_sent = absl::Now();
+  while (!context->IsCancelled() && !stopping_.load()) {
+    absl::StatusOr<v1::PullBatch> batch = catalog_->ReadBatch(query);
+    if (!batch.ok()) {
+      LogError(absl::StrCat("pull by ", *caller, ": ", batch.status().message()));
+      return ToGrpcStatus(batch.status());
+    }
+    const bool moved = batch->to_lseq() != query.after_lseq ||
+                       batch->feed_id() != query.feed_id;
+    if (first || moved || batch->revisions_size() > 0 ||
+        absl::Now() - last_sent >= options_.heartbeat) {
+      if (!writer->Write(*batch)) return grpc::Status::OK;  // the puller left
+      last_sent = absl::Now();
+    }
+    first = false;
+    query.feed_id = batch->feed_id();
+    query.after_lseq = batch->to_lseq();
+    if (query.after_lseq < catalog_->head_lseq()) continue;  // more to send
+    if (!request->follow()) return grpc::Status::OK;
+    // Caught up: sleep until a commit or the next heartbeat, in short
+    // slices so cancellation and shutdown are noticed.
+    const absl::Time heartbeat_at = last_sent + options_.heartbeat;
+    while (!context->IsCancelled() && !stopping_.load() && absl::Now() < heartbeat_at) {
+      const absl::Duration slice = std::min(absl::Milliseconds(250), heartbeat_at - absl::Now());
+      if (catalog_->WaitForHead(query.after_lseq, slice)) break;
+    }
+  }
+  return grpc::Status(grpc::StatusCode::UNAVAILABLE, "the node is stopping");
+}
+
+}  // namespace minga

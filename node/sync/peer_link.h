@@ -1,0 +1,40 @@
+// The puller's view of a peer's Federation service, without gRPC types, so
+// the sync engine can be tested with fakes. The gRPC implementation is in
+// node/net/grpc_peer_link.h.
+#ifndef MINGA_NODE_SYNC_PEER_LINK_H_
+#define MINGA_NODE_SYNC_PEER_LINK_H_
+
+#include <memory>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "minga/v1/federation.pb.h"
+
+namespace minga {
+
+// One open Pull call. Read and Finish are called by one thread; Cancel may be
+// called from any thread, at any time, to end a blocked Read.
+class PullStream {
+ public:
+  virtual ~PullStream() = default;
+  // Blocks for the next batch; false when the stream ended (then Finish).
+  virtual bool Read(v1::PullBatch* batch) = 0;
+  // Why the stream ended. REQUIRES: Read returned false.
+  virtual absl::Status Finish() = 0;
+  virtual void Cancel() = 0;
+};
+
+// Thread-safe.
+class PeerLink {
+ public:
+  virtual ~PeerLink() = default;
+  // Protocol handshake; the response names the peer's org id and feed.
+  virtual absl::StatusOr<v1::HelloResponse> Hello(const v1::HelloRequest& request,
+                                                  absl::Duration timeout) = 0;
+  virtual std::unique_ptr<PullStream> Pull(const v1::PullRequest& request,
+                                           absl::Duration timeout) = 0;
+};
+
+}  // namespace minga
+
+#endif  // MINGA_NODE_SYNC_PEER_LINK_H_

@@ -1,0 +1,203 @@
+#include "node/sync/puller.h"
+
+#include "absl/strings/str_cat.h"
+#include "node/core/log.h"
+#include "node/sync/backoff.h"
+
+namespace minga {
+
+Puller::Puller(Catalog* catalog, std::unique_ptr<PeerLink> link,
+               PullerOptions options, Clock* clock, uint64_t seed)
+    : catalog_(catalog), link_(std::move(link)), options_(std::move(options)),
+      clock_(clock), rng_(seed) {
+  absl::MutexLock lock(&mu_);
+  status_.set_org_id(options_.peer);
+  status_.set_address(options_.address);
+  status_.set_state(v1::PeerStatus::CONNECTING);
+  // What the store remembers, so status is meaningful before the first pull.
+  absl::StatusOr<v1::storage::PeerState> stored = catalog_->GetPeerState(options_.peer);
+  if (stored.ok()) {
+    status_.set_feed_id(stored->feed_id());
+    status_.set_checkpoint(stored->checkpoint());
+    status_.set_peer_head(stored->peer_head());
+    status_.set_last_error(stored->last_error());
+    status_.set_last_error_unix_micros(stored->last_error_unix_micros());
+    status_.set_last_success_unix_micros(stored->last_success_unix_micros());
+    caught_up_micros_ = stored->caught_up_unix_micros();
+  }
+}
+
+Puller::~Puller() { Stop(); }
+
+void Puller::Start() {
+  thread_ = std::thread([this] { Run(); });
+}
+
+void Puller::Stop() {
+  {
+    absl::MutexLock lock(&mu_);
+    stopping_ = true;
+    if (stream_ != nullptr) stream_->Cancel();
+  }
+  if (thread_.joinable()) thread_.join();
+  SetState(v1::PeerStatus::STOPPED);
+}
+
+void Puller::Kick() {
+  absl::MutexLock lock(&mu_);
+  kick_micros_ = clock_->NowMicros();
+  wake_ = true;
+  if (stream_ != nullptr) stream_->Cancel();
+}
+
+void Puller::CheckSilence() {
+  absl::MutexLock lock(&mu_);
+  if (stream_ == nullptr) return;
+  const int64_t silent = clock_->NowMicros() - last_batch_micros_;
+  if (silent > absl::ToInt64Microseconds(options_.heartbeat * 3)) {
+    silenced_ = true;
+    stream_->Cancel();
+  }
+}
+
+void Puller::SetState(v1::PeerStatus::State state) {
+  absl::MutexLock lock(&mu_);
+  status_.set_state(state);
+}
+
+v1::PeerStatus Puller::Status() const {
+  absl::MutexLock lock(&mu_);
+  v1::PeerStatus s = status_;
+  const uint64_t lag = s.peer_head() > s.checkpoint() ? s.peer_head() - s.checkpoint() : 0;
+  s.set_lag_changes(lag);
+  if (lag > 0 && caught_up_micros_ > 0) {
+    s.set_lag_seconds((clock_->NowMicros() - caught_up_micros_) / 1e6);
+  }
+  return s;
+}
+
+bool Puller::WaitCaughtUp(int64_t since_micros, absl::Duration timeout) {
+  absl::MutexLock lock(&mu_);
+  auto caught_up = [this, since_micros]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    return last_batch_micros_ >= since_micros && stream_start_micros_ >= since_micros &&
+           status_.checkpoint() >= status_.peer_head();
+  };
+  return mu_.AwaitWithTimeout(absl::Condition(&caught_up), timeout);
+}
+
+void Puller::Run() {
+  absl::Status prepared =
+      catalog_->PrepareSubscription(options_.peer, options_.fingerprint);
+  if (!prepared.ok()) LogError(absl::StrCat("peer ", options_.peer, ": ", prepared.message()));
+  while (true) {
+    const absl::Status s = PullOnce();
+    absl::Duration delay;
+    {
+      absl::MutexLock lock(&mu_);
+      if (stopping_) return;
+      if (s.ok()) {
+        status_.set_failures(0);
+        continue;  // a follow ended normally, or we were asked to pull now
+      }
+      status_.set_failures(status_.failures() + 1);
+      status_.set_last_error(std::string(s.message()));
+      status_.set_last_error_unix_micros(clock_->NowMicros());
+      status_.set_state(v1::PeerStatus::BACKOFF);
+      const double unit = std::uniform_real_distribution<double>(0, 1)(rng_);
+      delay = BackoffDelay(status_.failures(), options_.backoff_initial,
+                           options_.backoff_max, unit);
+    }
+    LogWarning(absl::StrCat("peer ", options_.peer, " (", options_.address, "): ",
+                            s.message(), "; retrying in ", absl::FormatDuration(delay)));
+    // Best effort: the error is also in memory for `minga peers`.
+    catalog_->RecordPeerError(options_.peer, s.message()).IgnoreError();
+    absl::MutexLock lock(&mu_);
+    auto woken = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return stopping_ || wake_; };
+    mu_.AwaitWithTimeout(absl::Condition(&woken), delay);
+    wake_ = false;
+    if (stopping_) return;
+  }
+}
+
+absl::Status Puller::PullOnce() {
+  SetState(v1::PeerStatus::CONNECTING);
+  v1::HelloRequest hello;
+  hello.set_protocol_version(1);
+  hello.add_capabilities("pull.follow");
+  absl::StatusOr<v1::HelloResponse> answer = link_->Hello(hello, absl::Seconds(10));
+  if (!answer.ok()) return answer.status();
+  if (answer->org_id() != options_.peer) {
+    return absl::PermissionDeniedError(absl::StrCat(
+        "the node at ", options_.address, " is '", answer->org_id(), "', not '",
+        options_.peer, "'"));
+  }
+  if (answer->protocol_version() < 1) {
+    return absl::FailedPreconditionError("the peer speaks no protocol version this node knows");
+  }
+  absl::StatusOr<v1::storage::PeerState> state = catalog_->GetPeerState(options_.peer);
+  if (!state.ok()) return state.status();
+
+  v1::PullRequest request;
+  request.set_protocol_version(1);
+  request.set_feed_id(state->feed_id());
+  request.set_after_lseq(state->checkpoint());
+  *request.mutable_subscription() = options_.subscription;
+  request.set_follow(true);
+  request.set_max_revisions(options_.batch_max_revisions);
+  request.set_max_bytes(options_.batch_max_bytes);
+  std::unique_ptr<PullStream> stream = link_->Pull(request, options_.pull_deadline);
+  {
+    absl::MutexLock lock(&mu_);
+    if (stopping_) return absl::OkStatus();
+    stream_ = stream.get();
+    stream_start_micros_ = clock_->NowMicros();
+    last_batch_micros_ = stream_start_micros_;
+    silenced_ = false;
+    wake_ = false;
+    status_.set_state(v1::PeerStatus::PULLING);
+  }
+  absl::Status result;
+  int batches = 0;
+  v1::PullBatch batch;
+  while (stream->Read(&batch)) {
+    absl::StatusOr<ApplyStats> applied = catalog_->ApplyBatch(options_.peer, batch);
+    if (!applied.ok()) {
+      result = absl::Status(applied.status().code(),
+                            absl::StrCat("refused a batch: ", applied.status().message()));
+      stream->Cancel();
+      while (stream->Read(&batch)) {
+      }
+      break;
+    }
+    ++batches;
+    const int64_t now = clock_->NowMicros();
+    absl::MutexLock lock(&mu_);
+    last_batch_micros_ = now;
+    status_.set_feed_id(batch.feed_id());
+    status_.set_checkpoint(applied->checkpoint);
+    status_.set_peer_head(std::max(batch.head_lseq(), batch.to_lseq()));
+    status_.set_revisions_applied(status_.revisions_applied() + applied->replaced +
+                                  applied->bodies_added);
+    status_.set_last_success_unix_micros(now);
+    status_.set_failures(0);
+    const bool caught_up = applied->checkpoint >= status_.peer_head();
+    if (caught_up) caught_up_micros_ = now;
+    status_.set_state(caught_up ? v1::PeerStatus::FOLLOWING : v1::PeerStatus::PULLING);
+  }
+  const absl::Status finished = stream->Finish();
+  absl::MutexLock lock(&mu_);
+  stream_ = nullptr;
+  if (!result.ok()) return result;
+  if (stopping_ || kick_micros_ >= stream_start_micros_) return absl::OkStatus();
+  if (silenced_) {
+    return absl::UnavailableError(absl::StrCat(
+        "no batch or heartbeat for ", absl::FormatDuration(options_.heartbeat * 3)));
+  }
+  if (finished.ok()) return absl::OkStatus();
+  if (finished.code() == absl::StatusCode::kDeadlineExceeded && batches > 0) {
+    return absl::OkStatus();  // a healthy follow reached its deadline
+  }
+  return finished;
+}
+
+}  // namespace minga

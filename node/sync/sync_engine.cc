@@ -1,0 +1,68 @@
+#include "node/sync/sync_engine.h"
+
+#include "absl/strings/str_cat.h"
+
+namespace minga {
+
+SyncEngine::~SyncEngine() { Stop(); }
+
+void SyncEngine::AddPeer(std::unique_ptr<PeerLink> link, PullerOptions options) {
+  const uint64_t seed = std::hash<std::string>()(options.peer) ^
+                        static_cast<uint64_t>(clock_->NowMicros());
+  pullers_.push_back(std::make_unique<Puller>(catalog_, std::move(link),
+                                              std::move(options), clock_, seed));
+}
+
+void SyncEngine::Start() {
+  started_ = true;
+  for (auto& p : pullers_) p->Start();
+  watchdog_ = std::thread([this] {
+    while (!stop_.WaitForNotificationWithTimeout(absl::Seconds(1))) {
+      for (auto& p : pullers_) p->CheckSilence();
+    }
+  });
+}
+
+void SyncEngine::Stop() {
+  if (!started_) return;
+  started_ = false;
+  stop_.Notify();
+  if (watchdog_.joinable()) watchdog_.join();
+  for (auto& p : pullers_) p->Stop();
+}
+
+std::vector<v1::PeerStatus> SyncEngine::Peers() const {
+  std::vector<v1::PeerStatus> out;
+  for (const auto& p : pullers_) out.push_back(p->Status());
+  return out;
+}
+
+absl::StatusOr<v1::SyncResponse> SyncEngine::Sync(const v1::SyncRequest& request) {
+  if (request.timeout_seconds() > 3600) {
+    return absl::InvalidArgumentError("timeout_seconds: at most 3600");
+  }
+  std::vector<Puller*> selected;
+  for (const auto& p : pullers_) {
+    if (request.peer().empty() || p->peer() == request.peer()) selected.push_back(p.get());
+  }
+  if (!request.peer().empty() && selected.empty()) {
+    return absl::NotFoundError(absl::StrCat("peer: '", request.peer(),
+                                            "' is not a configured peer of this node"));
+  }
+  const int64_t since = clock_->NowMicros();
+  for (Puller* p : selected) p->Kick();
+  v1::SyncResponse response;
+  bool caught_up = true;
+  if (request.wait()) {
+    const absl::Time deadline =
+        absl::Now() + absl::Seconds(request.timeout_seconds() == 0 ? 30 : request.timeout_seconds());
+    for (Puller* p : selected) {
+      caught_up &= p->WaitCaughtUp(since, std::max(deadline - absl::Now(), absl::ZeroDuration()));
+    }
+  }
+  response.set_caught_up(request.wait() && caught_up);
+  for (Puller* p : selected) *response.add_peers() = p->Status();
+  return response;
+}
+
+}  // namespace minga

@@ -1,0 +1,44 @@
+// SyncEngine: one Puller per configured peer, plus a watchdog that drops
+// streams whose peer went silent.
+//
+// Thread safety: AddPeer before Start; everything else from any thread.
+#ifndef MINGA_NODE_SYNC_SYNC_ENGINE_H_
+#define MINGA_NODE_SYNC_SYNC_ENGINE_H_
+
+#include <memory>
+#include <thread>
+#include <vector>
+
+#include "absl/synchronization/notification.h"
+#include "minga/v1/admin.pb.h"
+#include "node/sync/puller.h"
+
+namespace minga {
+
+class SyncEngine {
+ public:
+  // catalog, clock: borrowed; must outlive the engine.
+  SyncEngine(Catalog* catalog, Clock* clock) : catalog_(catalog), clock_(clock) {}
+  ~SyncEngine();  // Stops.
+
+  void AddPeer(std::unique_ptr<PeerLink> link, PullerOptions options);
+  void Start();
+  void Stop();
+
+  std::vector<v1::PeerStatus> Peers() const;
+  // Kicks the selected pullers and, if asked, waits until they caught up.
+  // NOT_FOUND names an unknown peer; INVALID_ARGUMENT a bad timeout.
+  absl::StatusOr<v1::SyncResponse> Sync(const v1::SyncRequest& request);
+
+ private:
+  Catalog* const catalog_;
+  Clock* const clock_;
+  std::vector<std::unique_ptr<Puller>> pullers_;
+  absl::Notification stop_;
+  std::thread watchdog_;
+  bool started_ = false;
+};
+
+}  // namespace minga
+
+#endif  // MINGA_NODE_SYNC_SYNC_ENGINE_H_

@@ -1,0 +1,124 @@
+// A real minga-node process on a fresh data directory, driven with the real
+// `minga` client: import the samples, read, list, retract, then kill -9 and
+// restart: every acknowledged write must still be there.
+#include <signal.h>
+
+#include "absl/strings/str_split.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "tests/util/node_harness.h"
+#include "tests/util/paths.h"
+
+namespace minga::testing {
+namespace {
+
+using ::testing::HasSubstr;
+using ::testing::Not;
+
+int CountLines(const std::string& s) {
+  int n = 0;
+  for (absl::string_view line : absl::StrSplit(s, '\n', absl::SkipEmpty())) {
+    (void)line;
+    ++n;
+  }
+  return n;
+}
+
+class NodeTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    node_.WriteConfig(absl::StrCat("listen: \"127.0.0.1:", FreePort(),
+                                   "\"\nallow_plaintext_loopback: true\n"));
+    ASSERT_TRUE(node_.Start()) << node_.log();
+  }
+  void TearDown() override {
+    if (node_.running()) EXPECT_EQ(node_.Stop(), 0) << node_.log();
+  }
+
+  TempDir tmp_;
+  NodeHarness node_{tmp_.path(), "casa-ana"};
+};
+
+TEST_F(NodeTest, ImportGetListDeleteAndSurviveKill9) {
+  RunResult imported = node_.Client({"import", SampleMaterialsPath()});
+  ASSERT_EQ(imported.exit_code, 0) << imported.err;
+  EXPECT_THAT(imported.out, HasSubstr("imported 60 of 60"));
+
+  RunResult got = node_.Client({"get", "casa-ana/esp-paquete-servicios-esenciales-2015"});
+  ASSERT_EQ(got.exit_code, 0) << got.err;
+  EXPECT_THAT(got.out, HasSubstr("Essential Services Package for Women and Girls"));
+  EXPECT_THAT(got.out, HasSubstr("signer"));
+
+  RunResult listed = node_.Client({"--json", "ls", "--origin", "casa-ana"});
+  ASSERT_EQ(listed.exit_code, 0) << listed.err;
+  EXPECT_EQ(CountLines(listed.out), 60);
+  RunResult other = node_.Client({"--json", "ls", "--origin", "nobody"});
+  EXPECT_EQ(CountLines(other.out), 0);
+
+  RunResult removed = node_.Client({"rm", "casa-ana/esp-modulo-1-descripcion-general"});
+  ASSERT_EQ(removed.exit_code, 0) << removed.err;
+  RunResult added = node_.Client({"put", "--title", "Escrito justo antes del corte", "--kind",
+                                  "guide", "--sector", "justice", "--id", "ultimo"});
+  ASSERT_EQ(added.exit_code, 0) << added.err;
+
+  node_.Kill9();
+  ASSERT_TRUE(node_.Start()) << node_.log();
+
+  RunResult after = node_.Client({"--json", "ls"});
+  EXPECT_EQ(CountLines(after.out), 60);  // 60 imported - 1 retracted + 1 added
+  RunResult last = node_.Client({"get", "casa-ana/ultimo"});
+  EXPECT_EQ(last.exit_code, 0) << last.err;
+  EXPECT_THAT(last.out, HasSubstr("Escrito justo antes del corte"));
+  RunResult gone = node_.Client({"get", "casa-ana/esp-modulo-1-descripcion-general"});
+  EXPECT_THAT(gone.out, HasSubstr("retracted"));
+  RunResult missing = node_.Client({"get", "casa-ana/never-was"});
+  EXPECT_EQ(missing.exit_code, 3);
+}
+
+TEST_F(NodeTest, BadInputIsRefusedWithFieldAndLineAndChangesNothing) {
+  RunResult bad_kind = node_.Client({"put", "--title", "x", "--kind", "guidebook", "--sector",
+                                     "health"});
+  EXPECT_EQ(bad_kind.exit_code, 4);
+  EXPECT_THAT(bad_kind.err, HasSubstr("kind: unknown value 'guidebook'"));
+
+  RunResult other_origin = node_.Client({"put", "--id", "someone/x", "--title", "x", "--kind",
+                                         "guide", "--sector", "health"});
+  EXPECT_EQ(other_origin.exit_code, 7);
+
+  // A CSV with one bad row among good ones, and a truncated JSON file.
+  const std::string csv_path = node_.dir() + "/rows.csv";
+  WriteFile(csv_path,
+            "id,title,kind,sectors,countries,year\n"
+            "uno,Primera guía,guide,health|justice,GT,2020\n"
+            "dos,Segunda,guidebook,health,GT,2021\n"
+            "tres,\"Tercera, con coma\",protocol,police,MX,\n");
+  RunResult csv = node_.Client({"import", csv_path});
+  EXPECT_EQ(csv.exit_code, 4);
+  EXPECT_THAT(csv.err, HasSubstr("line 3: kind: unknown value 'guidebook'"));
+  EXPECT_THAT(csv.out, HasSubstr("imported 2 of 3"));
+  EXPECT_EQ(node_.Client({"get", "casa-ana/tres"}).exit_code, 0);
+  EXPECT_EQ(node_.Client({"get", "casa-ana/dos"}).exit_code, 3);
+
+  const std::string sample = ReadFileOrEmpty(SampleMaterialsPath());
+  const std::string cut_path = node_.dir() + "/cut.json";
+  WriteFile(cut_path, sample.substr(0, sample.size() / 2));
+  RunResult cut = node_.Client({"import", cut_path});
+  EXPECT_EQ(cut.exit_code, 4);
+  EXPECT_THAT(cut.err, HasSubstr("truncated"));
+  EXPECT_THAT(cut.out, Not(HasSubstr("imported 0 of")));
+
+  const std::string latin1_path = node_.dir() + "/latin1.csv";
+  WriteFile(latin1_path, "title,kind,sectors\nGu\xEDa,guide,health\n");
+  RunResult latin1 = node_.Client({"import", latin1_path});
+  EXPECT_EQ(latin1.exit_code, 4);
+  EXPECT_THAT(latin1.err, HasSubstr("line 2: title: not valid UTF-8"));
+}
+
+TEST_F(NodeTest, StopsCleanlyOnSigterm) {
+  EXPECT_EQ(node_.Stop(), 0) << node_.log();
+  EXPECT_THAT(node_.log(), HasSubstr("stopped"));
+  EXPECT_FALSE(std::filesystem::exists(node_.socket()));
+}
+
+}  // namespace
+}  // namespace minga::testing
