@@ -36,6 +36,13 @@ absl::StatusOr<ApplyStats> Catalog::ApplyBatch(absl::string_view peer,
   if (batch.feed_id().empty() || batch.feed_id().size() > 64) {
     return absl::InvalidArgumentError("batch.feed_id: must be 1 to 64 characters");
   }
+  if (!batch.has_revision_count() ||
+      batch.revision_count() != static_cast<uint32_t>(batch.revisions_size())) {
+    return absl::DataLossError(absl::StrCat(
+        "batch: holds ", batch.revisions_size(), " revisions but announces ",
+        batch.has_revision_count() ? absl::StrCat(batch.revision_count()) : "none",
+        " (cut short?)"));
+  }
   if (batch.to_lseq() < batch.from_lseq()) {
     return absl::InvalidArgumentError("batch.to_lseq: is below from_lseq");
   }
@@ -71,17 +78,16 @@ absl::StatusOr<ApplyStats> Catalog::ApplyBatch(absl::string_view peer,
     in[i].state = MergeState{RevisionRank{h.version(), HeaderHash(rev.signed_())},
                              !rev.body().empty()};
     ASSIGN_OR_RETURN(std::optional<Entry> held, LoadEntry(kv_, h.material_id()));
-    std::optional<MergeState> held_state;
-    if (held.has_value()) held_state = held->merge_state();
-    switch (Merge(held_state, in[i].state)) {
-      case MergeAction::kIgnore:
-        in[i].skip = true;
-        break;
-      case MergeAction::kAddBody:
-        break;  // same header bytes as held: already verified
-      case MergeAction::kReplace:
-        in[i].check_signature = true;
-        break;
+    // The header held was verified when stored: the same bytes are not
+    // verified again. Any other header is, even an older one that will be
+    // ignored, so a batch with a tampered revision is refused whole rather
+    // than accepted with the revision silently passed over (which would move
+    // the checkpoint past a change this node never saw).
+    const bool same_header =
+        held.has_value() && held->stored.signed_().header() == rev.signed_().header();
+    in[i].check_signature = !same_header;
+    if (same_header && !(in[i].state.has_body && !held->has_body())) {
+      in[i].skip = true;  // nothing new: not even a missing body
     }
   }
 
@@ -110,7 +116,7 @@ absl::StatusOr<ApplyStats> Catalog::ApplyBatch(absl::string_view peer,
     for (int i = 0; i < n; ++i) verify(i);
   }
   for (int i = 0; i < n; ++i) {
-    if (!in[i].skip) stats.verified += in[i].check_signature ? 1 : 0;
+    if (!in[i].skip && in[i].check_signature) ++stats.verified;
     if (!in[i].status.ok()) return AtRevision(i, in[i], in[i].status);
   }
 

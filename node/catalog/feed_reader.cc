@@ -53,6 +53,7 @@ absl::StatusOr<v1::PullBatch> Catalog::ReadBatch(const PullQuery& query) {
   }
   RETURN_IF_ERROR(it->status());
   batch.set_to_lseq(reached);
+  batch.set_revision_count(batch.revisions_size());
   batch.set_head_lseq(std::max(head_lseq(), reached));
   batch.set_head_time_unix_micros(head_time_micros());
   return batch;
