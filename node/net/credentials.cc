@@ -82,7 +82,19 @@ absl::StatusOr<std::string> CallerOrg(const grpc::ServerContext& context,
   if (names.size() != 1) {
     return absl::UnauthenticatedError("the client certificate has no single common name");
   }
-  return std::string(names[0].data(), names[0].size());
+  std::string org(names[0].data(), names[0].size());
+  // A node also names itself; a certificate of one org used by a node that
+  // believes it is another is a misconfiguration or an impersonation.
+  const auto& md = context.client_metadata();
+  if (auto it = md.find(kOrgMetadataKey); it != md.end()) {
+    const std::string claimed(it->second.data(), it->second.size());
+    if (claimed != org) {
+      return absl::PermissionDeniedError(absl::StrCat(
+          "the client certificate names '", org, "' but the caller claims to be '",
+          claimed, "'"));
+    }
+  }
+  return org;
 }
 
 }  // namespace minga

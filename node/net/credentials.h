@@ -35,7 +35,9 @@ std::shared_ptr<grpc::Channel> FederationChannel(
     const std::shared_ptr<grpc::ChannelCredentials>& credentials);
 
 // The caller's org id: the common name of its verified certificate, or with
-// plaintext the "minga-org" metadata. UNAUTHENTICATED when there is none.
+// plaintext the "minga-org" metadata. UNAUTHENTICATED when there is none;
+// PERMISSION_DENIED when the metadata names another org than the
+// certificate.
 absl::StatusOr<std::string> CallerOrg(const grpc::ServerContext& context,
                                       bool plaintext);
 

@@ -11,10 +11,10 @@ namespace {
 class GrpcPullStream : public PullStream {
  public:
   GrpcPullStream(v1::Federation::Stub* stub, const v1::PullRequest& request,
-                 absl::Duration timeout, const std::string& self_org, bool plaintext) {
+                 absl::Duration timeout, const std::string& self_org) {
     context_.set_deadline(std::chrono::system_clock::now() +
                           absl::ToChronoMilliseconds(timeout));
-    if (plaintext) context_.AddMetadata(kOrgMetadataKey, self_org);
+    context_.AddMetadata(kOrgMetadataKey, self_org);
     reader_ = stub->Pull(&context_, request);
   }
   bool Read(v1::PullBatch* batch) override { return reader_->Read(batch); }
@@ -28,16 +28,15 @@ class GrpcPullStream : public PullStream {
 
 class GrpcPeerLink : public PeerLink {
  public:
-  GrpcPeerLink(std::shared_ptr<grpc::Channel> channel, std::string self_org, bool plaintext)
-      : stub_(v1::Federation::NewStub(channel)), self_org_(std::move(self_org)),
-        plaintext_(plaintext) {}
+  GrpcPeerLink(std::shared_ptr<grpc::Channel> channel, std::string self_org)
+      : stub_(v1::Federation::NewStub(channel)), self_org_(std::move(self_org)) {}
 
   absl::StatusOr<v1::HelloResponse> Hello(const v1::HelloRequest& request,
                                           absl::Duration timeout) override {
     grpc::ClientContext context;
     context.set_deadline(std::chrono::system_clock::now() +
                          absl::ToChronoMilliseconds(timeout));
-    if (plaintext_) context.AddMetadata(kOrgMetadataKey, self_org_);
+    context.AddMetadata(kOrgMetadataKey, self_org_);
     v1::HelloResponse response;
     grpc::Status s = stub_->Hello(&context, request, &response);
     if (!s.ok()) return FromGrpcStatus(s);
@@ -46,21 +45,19 @@ class GrpcPeerLink : public PeerLink {
 
   std::unique_ptr<PullStream> Pull(const v1::PullRequest& request,
                                    absl::Duration timeout) override {
-    return std::make_unique<GrpcPullStream>(stub_.get(), request, timeout, self_org_,
-                                            plaintext_);
+    return std::make_unique<GrpcPullStream>(stub_.get(), request, timeout, self_org_);
   }
 
  private:
   std::unique_ptr<v1::Federation::Stub> stub_;
   const std::string self_org_;
-  const bool plaintext_;
 };
 
 }  // namespace
 
 std::unique_ptr<PeerLink> MakeGrpcPeerLink(std::shared_ptr<grpc::Channel> channel,
-                                           std::string self_org, bool plaintext) {
-  return std::make_unique<GrpcPeerLink>(std::move(channel), std::move(self_org), plaintext);
+                                           std::string self_org) {
+  return std::make_unique<GrpcPeerLink>(std::move(channel), std::move(self_org));
 }
 
 }  // namespace minga

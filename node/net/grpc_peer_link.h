@@ -11,10 +11,11 @@
 
 namespace minga {
 
-// `self_org` is sent as "minga-org" metadata when `plaintext` (the server
-// cannot learn it from a certificate then).
+// `self_org` is sent as "minga-org" metadata: with plaintext it is all the
+// server knows of the caller; with TLS the server checks it against the
+// certificate.
 std::unique_ptr<PeerLink> MakeGrpcPeerLink(std::shared_ptr<grpc::Channel> channel,
-                                           std::string self_org, bool plaintext);
+                                           std::string self_org);
 
 }  // namespace minga
 

@@ -77,8 +77,7 @@ void AddPeers(const v1::NodeConfig& config, const v1::FederationFile& federation
     o.heartbeat = absl::Seconds(s.heartbeat_seconds());
     o.pull_deadline = absl::Seconds(s.pull_deadline_seconds());
     auto channel = FederationChannel(peer.address(), peer.org_id(), credentials);
-    sync->AddPeer(MakeGrpcPeerLink(channel, config.org_id(), !config.has_tls()),
-                  std::move(o));
+    sync->AddPeer(MakeGrpcPeerLink(channel, config.org_id()), std::move(o));
   }
 }
 
