@@ -45,6 +45,7 @@ struct Command {
 std::vector<Command> CatalogCommands();
 std::vector<Command> TransferCommands();
 std::vector<Command> AdminCommands();
+std::vector<Command> SearchCommands();
 
 }  // namespace minga::cli
 

@@ -14,6 +14,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -109,6 +110,11 @@ class Catalog {
   absl::StatusOr<v1::StatusResponse> Status();
   // SHA-256 over every held signed header in id order (hex).
   absl::StatusOr<std::string> Digest();
+  // Full-text search; see search.h.
+  absl::StatusOr<v1::SearchResponse> Search(const v1::SearchRequest& request);
+  // Drops and rebuilds the search index from the stored materials, calling
+  // `progress(done, total)` as it goes. Writers wait until it is done.
+  absl::Status Reindex(const std::function<void(uint64_t, uint64_t)>& progress);
 
   // ---- Federation ----
 

@@ -83,3 +83,17 @@ TEST(VocabularyTest, CountriesAndLanguages) {
 
 }  // namespace
 }  // namespace minga
+
+namespace minga {
+namespace {
+
+TEST(TokenizerTest, SpanishPortugueseAndEnglishLetters) {
+  EXPECT_THAT(SplitWords("Niña, pingüino, coração, ação, Über"),
+              ::testing::ElementsAre("nina", "pinguino", "coracao", "acao", "uber"));
+  EXPECT_EQ(Terms("AÇÕES"), Terms("ação"));
+  EXPECT_EQ(Terms("Violência"), Terms("violencia"));
+  EXPECT_EQ(Terms("mulheres"), Terms("mulher"));
+}
+
+}  // namespace
+}  // namespace minga

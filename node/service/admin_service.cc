@@ -28,4 +28,15 @@ grpc::Status AdminService::Sync(grpc::ServerContext*, const v1::SyncRequest* req
   return grpc::Status::OK;
 }
 
+grpc::Status AdminService::Reindex(grpc::ServerContext* context, const v1::ReindexRequest*,
+                                   grpc::ServerWriter<v1::ReindexProgress>* writer) {
+  absl::Status s = catalog_->Reindex([&](uint64_t done, uint64_t total) {
+    v1::ReindexProgress p;
+    p.set_done(done);
+    p.set_total(total);
+    writer->Write(p);  // a client that left just misses the progress
+  });
+  return ToGrpcStatus(s);
+}
+
 }  // namespace minga

@@ -27,6 +27,8 @@ class CatalogService final : public v1::Catalog::Service {
                       v1::DeleteResponse* response) override;
   grpc::Status List(grpc::ServerContext*, const v1::ListRequest* request,
                     v1::ListResponse* response) override;
+  grpc::Status Search(grpc::ServerContext*, const v1::SearchRequest* request,
+                      v1::SearchResponse* response) override;
 
  private:
   Catalog* const catalog_;

@@ -44,6 +44,13 @@ TEST(FederationTest, LineRelaysBetweenEndsWithNoLink) {
   const std::string at_end = Get(fed.node(3), "ana/esp-paquete-servicios-esenciales-2015");
   EXPECT_THAT(at_end, HasSubstr("Essential Services Package"));
   EXPECT_THAT(at_end, HasSubstr("pulled from cruz"));
+  // Search at the far end finds the origin's materials, until retracted.
+  RunResult found = fed.node(3).Client({"search", "feminicídios", "--origin", "ana"});
+  EXPECT_THAT(found.out, HasSubstr("ana/br-diretrizes-feminicidios-2016")) << found.err;
+  ASSERT_EQ(fed.node(0).Client({"rm", "ana/br-diretrizes-feminicidios-2016"}).exit_code, 0);
+  ASSERT_TRUE(WaitFor(fed.node(3), "ana/br-diretrizes-feminicidios-2016", "retracted"));
+  EXPECT_THAT(fed.node(3).Client({"search", "feminicídios"}).out,
+              Not(HasSubstr("br-diretrizes-feminicidios-2016")));
   // A change made at one end crosses three hops while following.
   ASSERT_EQ(fed.node(3).Client({"put", "--id", "nueva", "--title", "Desde el otro extremo",
                                 "--kind", "report", "--sector", "coordination"})

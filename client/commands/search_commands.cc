@@ -1,0 +1,118 @@
+// minga search, reindex.
+#include <cstdio>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "client/cli/output.h"
+#include "client/commands/session.h"
+#include "node/net/grpc_status.h"
+
+namespace minga::cli {
+namespace {
+
+int Search(Session& s, const Args& args) {
+  v1::SearchRequest request;
+  request.set_query(absl::StrJoin(args.positional(), " "));
+  auto list = [&](const char* flag, google::protobuf::RepeatedPtrField<std::string>* field) {
+    for (const std::string& v : args.GetAll(flag)) *field->Add() = v;
+  };
+  list("sector", request.mutable_sectors());
+  list("kind", request.mutable_kinds());
+  list("population", request.mutable_populations());
+  list("lang", request.mutable_languages());
+  list("country", request.mutable_countries());
+  list("origin", request.mutable_origins());
+  absl::StatusOr<int64_t> year_from = args.GetInt("year-from", 0, 0, 9999);
+  absl::StatusOr<int64_t> year_to = args.GetInt("year-to", 0, 0, 9999);
+  absl::StatusOr<int64_t> page_size = args.GetInt("page-size", 20, 1, 100);
+  for (const auto* v : {&year_from, &year_to, &page_size}) {
+    if (!v->ok()) return Report(v->status());
+  }
+  request.set_year_min(*year_from);
+  request.set_year_max(*year_to);
+  request.set_page_size(*page_size);
+  request.set_cursor(args.GetOr("cursor", ""));
+  const std::string sort = args.GetOr("sort", "");
+  if (sort == "relevance") {
+    request.set_sort(v1::SearchRequest::RELEVANCE);
+  } else if (sort == "date") {
+    request.set_sort(v1::SearchRequest::DATE);
+  } else if (!sort.empty()) {
+    return Report(absl::InvalidArgumentError(
+        absl::StrCat("--sort: '", sort, "' is not relevance or date")));
+  }
+  v1::SearchResponse response;
+  grpc::Status st = s.Catalog()->Search(s.Context().get(), request, &response);
+  if (!st.ok()) return Report(FromGrpcStatus(st));
+  if (s.json) {
+    std::printf("%s\n", ToJson(response).c_str());
+    return kExitOk;
+  }
+  if (!response.note().empty()) std::printf("%s\n", response.note().c_str());
+  Table table({"ID", "TITLE", "ORIGIN", "YEAR"});
+  for (const v1::SearchHit& hit : response.hits()) {
+    const v1::MaterialView& v = hit.material();
+    table.Add({v.id(), v.material().title(), v.header().origin(),
+               v.material().year() ? absl::StrCat(v.material().year()) : "-"});
+  }
+  if (!table.empty()) std::fputs(table.Render(64).c_str(), stdout);
+  std::printf("%llu matching material%s\n", static_cast<unsigned long long>(response.total()),
+              response.total() == 1 ? "" : "s");
+  for (const v1::Facet& f : response.facets()) {
+    std::vector<std::string> parts;
+    for (const v1::FacetCount& c : f.counts()) parts.push_back(absl::StrCat(c.value(), " ", c.count()));
+    std::printf("  %-11s %s\n", f.name().c_str(), absl::StrJoin(parts, " · ").c_str());
+  }
+  if (!response.next_cursor().empty()) {
+    std::printf("next page: --cursor %s\n", response.next_cursor().c_str());
+  }
+  return kExitOk;
+}
+
+int Reindex(Session& s, const Args&) {
+  auto context = s.Context(absl::Hours(1));
+  std::unique_ptr<grpc::ClientReader<v1::ReindexProgress>> reader =
+      s.Admin()->Reindex(context.get(), v1::ReindexRequest());
+  v1::ReindexProgress p;
+  std::unique_ptr<Progress> bar;
+  while (reader->Read(&p)) {
+    if (!bar) bar = std::make_unique<Progress>("reindexing", p.total(), false);
+    bar->Update(p.done());
+  }
+  if (bar) bar->Finish();
+  grpc::Status st = reader->Finish();
+  if (!st.ok()) return Report(FromGrpcStatus(st));
+  if (s.json) {
+    std::printf("%s\n", ToJson(p).c_str());
+  } else {
+    std::printf("reindexed %llu materials\n", static_cast<unsigned long long>(p.done()));
+  }
+  return kExitOk;
+}
+
+}  // namespace
+
+std::vector<Command> SearchCommands() {
+  return {
+      {"search", "full-text search with filters and facet counts",
+       "Usage: minga search [WORDS...] [--sector S] [--kind K] [--population P]\n"
+       "                    [--lang L] [--country C] [--origin ORG]\n"
+       "                    [--year-from Y] [--year-to Y] [--sort relevance|date]\n"
+       "                    [--page-size N] [--cursor C]\n\n"
+       "Finds materials whose title, summary, topics or publisher hold every\n"
+       "word, ignoring case and accents (práctica = PRACTICA) and meeting\n"
+       "singular and plural (es, pt, en); a word also matches longer words it\n"
+       "begins. \"Quote words\" for a phrase. Filter flags repeat: values of one\n"
+       "flag are alternatives, different flags all apply. Prints the hits, the\n"
+       "number of matches and facet counts, and a cursor for the next page.\n",
+       {{"year-from", "year-to", "sort", "page-size", "cursor"},
+        {"sector", "kind", "population", "lang", "country", "origin"},
+        {}},
+       Search},
+      {"reindex", "rebuild the search index from the stored materials",
+       "Usage: minga reindex\n\nRebuilds the search index (after an upgrade); writes wait meanwhile.\n",
+       {}, Reindex},
+  };
+}
+
+}  // namespace minga::cli
