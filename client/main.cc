@@ -18,7 +18,8 @@ using minga::cli::Command;
 std::vector<Command> AllCommands() {
   std::vector<Command> all;
   for (auto group : {minga::cli::CatalogCommands, minga::cli::SearchCommands,
-                     minga::cli::TransferCommands, minga::cli::AdminCommands}) {
+                     minga::cli::FileCommands, minga::cli::TransferCommands,
+                     minga::cli::AdminCommands}) {
     for (Command& c : group()) all.push_back(std::move(c));
   }
   return all;

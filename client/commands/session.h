@@ -46,6 +46,7 @@ std::vector<Command> CatalogCommands();
 std::vector<Command> TransferCommands();
 std::vector<Command> AdminCommands();
 std::vector<Command> SearchCommands();
+std::vector<Command> FileCommands();
 
 }  // namespace minga::cli
 

@@ -6,6 +6,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "node/catalog/chunk_refs.h"
 #include "node/catalog/search_index.h"
 #include "node/core/ids.h"
 #include "node/core/revision.h"
@@ -118,6 +119,12 @@ absl::Status Catalog::StoreEntry(Pending* pending, const std::string& id,
     RETURN_IF_ERROR(IndexAdd(&txn, id, *entry->material,
                              entry->header.time_unix_micros()));
   }
+  RETURN_IF_ERROR(UpdateChunkRefs(
+      &txn, id, old.has_value() && old->has_body() ? &*old->material : nullptr,
+      entry->has_body() ? &*entry->material : nullptr,
+      [this](const std::string& sha) ABSL_NO_THREAD_SAFETY_ANALYSIS {
+        return pinned_.count(sha) > 0;  // under write_mu_, held by the caller
+      }));
   v1::storage::AuditRecord audit;
   audit.set_time_unix_micros(options_.clock->NowMicros());
   audit.set_actor(std::string(actor));
@@ -232,6 +239,24 @@ absl::StatusOr<v1::StatusResponse> Catalog::Status() {
     } else {
       count.set_headers_only(count.headers_only() + 1);
     }
+    if (e.has_body()) {
+      for (const v1::FileInfo& f : e.material->files()) {
+        bool complete = true;
+        for (const std::string& sha : f.chunk_sha256()) {
+          ASSIGN_OR_RETURN(std::optional<std::string> present,
+                           kv_->Get(Cf::kChunkRefs, PresentKey(sha)));
+          if (!present.has_value()) {
+            complete = false;
+            break;
+          }
+        }
+        if (complete) {
+          status.set_files_complete(status.files_complete() + 1);
+        } else {
+          status.set_files_missing(status.files_missing() + 1);
+        }
+      }
+    }
     const std::string& header = e.stored.signed_().header();
     digest.Update(EncodeU64(it->key().size()));
     digest.Update(it->key());
@@ -240,6 +265,16 @@ absl::StatusOr<v1::StatusResponse> Catalog::Status() {
   }
   RETURN_IF_ERROR(it->status());
   for (auto& [origin, count] : origins) *status.add_origins() = count;
+  auto chunks = kv_->NewIterator(Cf::kChunkRefs);
+  for (chunks->Seek("c"); chunks->Valid() && chunks->key()[0] == 'c'; chunks->Next()) {
+    status.set_chunks_stored(status.chunks_stored() + 1);
+    status.set_chunk_bytes(status.chunk_bytes() + DecodeU64(chunks->value()).value_or(0));
+  }
+  RETURN_IF_ERROR(chunks->status());
+  for (chunks->Seek("w"); chunks->Valid() && chunks->key()[0] == 'w'; chunks->Next()) {
+    status.set_chunks_missing(status.chunks_missing() + 1);
+  }
+  RETURN_IF_ERROR(chunks->status());
   status.set_digest(DigestToHex(digest.Finish()));
   status.set_store_bytes(kv_->ApproximateDiskBytes());
   return status;

@@ -15,6 +15,7 @@
 #include <atomic>
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -141,6 +142,40 @@ class Catalog {
   // Records a failed pull.
   absl::Status RecordPeerError(absl::string_view peer, absl::string_view error);
 
+  // ---- Files (see chunk_refs.h) ----
+
+  // Stores a chunk after checking its hash. With `only_if_wanted` the chunk
+  // is dropped unless a held material lists it (it arrived after a
+  // retraction). Already stored: nothing to do.
+  absl::Status StoreChunk(absl::string_view sha, absl::string_view data,
+                          bool only_if_wanted);
+  absl::StatusOr<std::optional<std::string>> ReadChunk(absl::string_view sha);
+  absl::StatusOr<bool> HasChunk(absl::string_view sha);
+  // Chunks listed by held materials but not stored: material id -> chunk
+  // hashes, at most `max` hashes in all.
+  absl::StatusOr<std::map<std::string, std::vector<std::string>>> WantedChunks(size_t max);
+  absl::StatusOr<std::vector<std::string>> WantedChunksOf(absl::string_view id);
+  // Lists `file` in this node's material `id` (held, not retracted) with a
+  // new signed revision, replacing a file of the same name.
+  // FAILED_PRECONDITION if a chunk of it is not stored.
+  absl::StatusOr<v1::MaterialView> AttachFile(absl::string_view id, v1::FileInfo file,
+                                              absl::string_view actor);
+  absl::StatusOr<v1::ListFilesResponse> ListFiles(absl::string_view id);
+  // OK when `requester` may read chunk `sha` through material `id`: it is
+  // held with its body, lists the chunk, and has `requester` in its audience.
+  absl::Status CheckChunkAccess(absl::string_view requester, absl::string_view id,
+                                absl::string_view sha);
+  // Deletes chunks no held material lists (and no upload pins), then
+  // compacts the store.
+  absl::StatusOr<v1::GcResponse> Gc();
+  // Uploads pin the chunks they stored until their file is attached, so a
+  // concurrent retraction or Gc does not delete them.
+  void PinChunk(const std::string& sha);
+  void UnpinChunk(const std::string& sha);
+  // Deletes those of `shas` that no material lists and nobody pins (an
+  // upload that failed cleans up after itself).
+  absl::Status DropUnlisted(const std::vector<std::string>& shas);
+
   // ---- Notifications ----
 
   uint64_t head_lseq() const { return head_lseq_.load(); }
@@ -170,6 +205,9 @@ class Catalog {
     v1::Audience audience;  // canonical
     uint64_t if_version = 0;
     bool create_only = false;
+    // The node itself set `material.files` (attaching a file): take them as
+    // they are instead of requiring a subset of the held ones.
+    bool files_from_node = false;
   };
   absl::StatusOr<PreparedPut> PreparePut(v1::PutRequest request) const;
   absl::StatusOr<v1::MaterialView> PutLocked(Pending* pending, PreparedPut put,
@@ -195,6 +233,7 @@ class Catalog {
 
   absl::Mutex write_mu_;
   uint64_t last_lseq_ ABSL_GUARDED_BY(write_mu_) = 0;
+  std::map<std::string, int> pinned_ ABSL_GUARDED_BY(write_mu_);
 
   std::atomic<uint64_t> head_lseq_{0};
   std::atomic<int64_t> head_time_{0};

@@ -110,7 +110,9 @@ absl::StatusOr<v1::MaterialView> Catalog::PutLocked(Pending* pending,
   // Files are attached with Attach; a put keeps the held ones, or the subset
   // it lists (which is how a file is detached).
   const bool has_held_files = live && held->has_body();
-  if (m.files().empty()) {
+  if (put.files_from_node) {
+    // AttachFile checked the chunks are stored.
+  } else if (m.files().empty()) {
     if (has_held_files) *m.mutable_files() = held->material->files();
   } else {
     for (int i = 0; i < m.files_size(); ++i) {

@@ -1,5 +1,7 @@
 #include "node/catalog/txn.h"
 
+#include "absl/strings/match.h"
+
 namespace minga {
 
 absl::StatusOr<std::optional<std::string>> Txn::Get(Cf cf,
@@ -17,6 +19,23 @@ void Txn::Put(Cf cf, absl::string_view key, absl::string_view value) {
 void Txn::Delete(Cf cf, absl::string_view key) {
   batch_.Delete(cf, key);
   overlay_[{static_cast<int>(cf), std::string(key)}] = std::nullopt;
+}
+
+absl::StatusOr<bool> Txn::AnyWithPrefix(Cf cf, absl::string_view prefix) {
+  const int c = static_cast<int>(cf);
+  for (auto it = overlay_.lower_bound(std::make_pair(c, std::string(prefix)));
+       it != overlay_.end() && it->first.first == c &&
+       absl::StartsWith(it->first.second, prefix);
+       ++it) {
+    if (it->second.has_value()) return true;
+  }
+  auto it = kv_->NewIterator(cf);
+  for (it->Seek(prefix); it->Valid() && absl::StartsWith(it->key(), prefix); it->Next()) {
+    auto o = overlay_.find(std::make_pair(c, std::string(it->key())));
+    if (o == overlay_.end() || o->second.has_value()) return true;
+  }
+  if (!it->status().ok()) return it->status();
+  return false;
 }
 
 absl::Status Txn::Commit(const WriteOptions& options) {

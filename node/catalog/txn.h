@@ -24,6 +24,10 @@ class Txn {
   void Put(Cf cf, absl::string_view key, absl::string_view value);
   void Delete(Cf cf, absl::string_view key);
 
+  // Whether any key with `prefix` exists, counting this transaction's puts
+  // and deletes.
+  absl::StatusOr<bool> AnyWithPrefix(Cf cf, absl::string_view prefix);
+
   bool empty() const { return batch_.empty(); }
   size_t ApproximateBytes() const { return batch_.ApproximateBytes(); }
   absl::Status Commit(const WriteOptions& options);

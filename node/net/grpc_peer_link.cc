@@ -43,6 +43,26 @@ class GrpcPeerLink : public PeerLink {
     return response;
   }
 
+  absl::Status GetChunks(const v1::GetChunksRequest& request, absl::Duration timeout,
+                         const std::function<bool(const v1::ChunkData&)>& on_chunk) override {
+    grpc::ClientContext context;
+    context.set_deadline(std::chrono::system_clock::now() +
+                         absl::ToChronoMilliseconds(timeout));
+    context.AddMetadata(kOrgMetadataKey, self_org_);
+    std::unique_ptr<grpc::ClientReader<v1::ChunkData>> reader =
+        stub_->GetChunks(&context, request);
+    v1::ChunkData chunk;
+    while (reader->Read(&chunk)) {
+      if (!on_chunk(chunk)) {
+        context.TryCancel();
+        while (reader->Read(&chunk)) {
+        }
+        break;
+      }
+    }
+    return FromGrpcStatus(reader->Finish());
+  }
+
   std::unique_ptr<PullStream> Pull(const v1::PullRequest& request,
                                    absl::Duration timeout) override {
     return std::make_unique<GrpcPullStream>(stub_.get(), request, timeout, self_org_);

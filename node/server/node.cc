@@ -77,7 +77,8 @@ void AddPeers(const v1::NodeConfig& config, const v1::FederationFile& federation
     o.heartbeat = absl::Seconds(s.heartbeat_seconds());
     o.pull_deadline = absl::Seconds(s.pull_deadline_seconds());
     auto channel = FederationChannel(peer.address(), peer.org_id(), credentials);
-    sync->AddPeer(MakeGrpcPeerLink(channel, config.org_id()), std::move(o));
+    sync->AddPeer(std::shared_ptr<PeerLink>(MakeGrpcPeerLink(channel, config.org_id())),
+                  std::move(o));
   }
 }
 
@@ -121,7 +122,8 @@ absl::StatusOr<std::unique_ptr<Node>> Node::Start(v1::NodeConfig config) {
   parts->sync = std::make_unique<SyncEngine>(parts->catalog.get(), SystemClock());
   AddPeers(config, federation, channel_credentials, parts->sync.get());
 
-  parts->catalog_service = std::make_unique<CatalogService>(parts->catalog.get(), "admin");
+  parts->catalog_service =
+      std::make_unique<CatalogService>(parts->catalog.get(), parts->sync.get(), "admin");
   parts->admin_service =
       std::make_unique<AdminService>(parts->catalog.get(), parts->sync.get());
   FederationServiceOptions federation_options;

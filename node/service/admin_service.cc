@@ -39,4 +39,12 @@ grpc::Status AdminService::Reindex(grpc::ServerContext* context, const v1::Reind
   return ToGrpcStatus(s);
 }
 
+grpc::Status AdminService::Gc(grpc::ServerContext*, const v1::GcRequest*,
+                              v1::GcResponse* response) {
+  absl::StatusOr<v1::GcResponse> result = catalog_->Gc();
+  if (!result.ok()) return ToGrpcStatus(result.status());
+  *response = std::move(*result);
+  return grpc::Status::OK;
+}
+
 }  // namespace minga

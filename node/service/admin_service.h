@@ -24,6 +24,7 @@ class AdminService final : public v1::Admin::Service {
                     v1::SyncResponse* response) override;
   grpc::Status Reindex(grpc::ServerContext* context, const v1::ReindexRequest*,
                        grpc::ServerWriter<v1::ReindexProgress>* writer) override;
+  grpc::Status Gc(grpc::ServerContext*, const v1::GcRequest*, v1::GcResponse* response) override;
 
  private:
   Catalog* const catalog_;

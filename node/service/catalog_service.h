@@ -7,15 +7,16 @@
 
 #include "minga/v1/catalog.grpc.pb.h"
 #include "node/catalog/catalog.h"
+#include "node/sync/sync_engine.h"
 
 namespace minga {
 
 class CatalogService final : public v1::Catalog::Service {
  public:
-  // catalog: borrowed, must outlive the service. `actor` is recorded as the
-  // author of changes ("admin" on the local socket).
-  CatalogService(Catalog* catalog, std::string actor)
-      : catalog_(catalog), actor_(std::move(actor)) {}
+  // catalog, sync: borrowed, must outlive the service. `actor` is recorded
+  // as the author of changes ("admin" on the local socket).
+  CatalogService(Catalog* catalog, SyncEngine* sync, std::string actor)
+      : catalog_(catalog), sync_(sync), actor_(std::move(actor)) {}
 
   grpc::Status Put(grpc::ServerContext*, const v1::PutRequest* request,
                    v1::PutResponse* response) override;
@@ -29,9 +30,17 @@ class CatalogService final : public v1::Catalog::Service {
                     v1::ListResponse* response) override;
   grpc::Status Search(grpc::ServerContext*, const v1::SearchRequest* request,
                       v1::SearchResponse* response) override;
+  grpc::Status Attach(grpc::ServerContext* context,
+                      grpc::ServerReader<v1::AttachRequest>* reader,
+                      v1::AttachResponse* response) override;
+  grpc::Status ListFiles(grpc::ServerContext*, const v1::ListFilesRequest* request,
+                         v1::ListFilesResponse* response) override;
+  grpc::Status Fetch(grpc::ServerContext* context, const v1::FetchRequest* request,
+                     grpc::ServerWriter<v1::FetchResponse>* writer) override;
 
  private:
   Catalog* const catalog_;
+  SyncEngine* const sync_;
   const std::string actor_;
 };
 

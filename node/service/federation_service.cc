@@ -31,6 +31,7 @@ grpc::Status FederationService::Hello(grpc::ServerContext* context,
   }
   response->set_protocol_version(std::min(request->protocol_version(), kProtocolVersion));
   response->add_capabilities("pull.follow");
+  response->add_capabilities("files.chunks");
   response->set_org_id(catalog_->org_id());
   response->set_feed_id(catalog_->feed_id());
   response->set_head_lseq(catalog_->head_lseq());
@@ -85,6 +86,45 @@ grpc::Status FederationService::Pull(grpc::ServerContext* context,
     }
   }
   return grpc::Status(grpc::StatusCode::UNAVAILABLE, "the node is stopping");
+}
+
+}  // namespace minga
+
+namespace minga {
+
+grpc::Status FederationService::GetChunks(grpc::ServerContext* context,
+                                          const v1::GetChunksRequest* request,
+                                          grpc::ServerWriter<v1::ChunkData>* writer) {
+  absl::StatusOr<std::string> caller = Authenticate(*context);
+  if (!caller.ok()) return ToGrpcStatus(caller.status());
+  if (request->sha256_size() == 0 || request->sha256_size() > 64) {
+    return ToGrpcStatus(absl::InvalidArgumentError("sha256: 1 to 64 chunk hashes per call"));
+  }
+  // Every chunk is checked before any is sent: a request mixing a chunk
+  // the caller may read with one it may not is refused whole.
+  for (int i = 0; i < request->sha256_size(); ++i) {
+    if (request->sha256(i).size() != 32) {
+      return ToGrpcStatus(absl::InvalidArgumentError(
+          absl::StrCat("sha256[", i, "]: must be 32 bytes")));
+    }
+    absl::Status access =
+        catalog_->CheckChunkAccess(*caller, request->material_id(), request->sha256(i));
+    if (!access.ok()) return ToGrpcStatus(access);
+  }
+  for (const std::string& sha : request->sha256()) {
+    if (context->IsCancelled() || stopping_.load()) break;
+    absl::StatusOr<std::optional<std::string>> data = catalog_->ReadChunk(sha);
+    if (!data.ok()) return ToGrpcStatus(data.status());
+    v1::ChunkData chunk;
+    chunk.set_sha256(sha);
+    if (data->has_value()) {
+      chunk.set_data(std::move(**data));
+    } else {
+      chunk.set_missing(true);
+    }
+    if (!writer->Write(chunk)) break;
+  }
+  return grpc::Status::OK;
 }
 
 }  // namespace minga

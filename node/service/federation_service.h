@@ -34,6 +34,8 @@ class FederationService final : public v1::Federation::Service {
                      v1::HelloResponse* response) override;
   grpc::Status Pull(grpc::ServerContext* context, const v1::PullRequest* request,
                     grpc::ServerWriter<v1::PullBatch>* writer) override;
+  grpc::Status GetChunks(grpc::ServerContext* context, const v1::GetChunksRequest* request,
+                         grpc::ServerWriter<v1::ChunkData>* writer) override;
 
   // Ends following streams promptly (before the server shuts down).
   void Shutdown() { stopping_.store(true); }

@@ -4,6 +4,7 @@
 #ifndef MINGA_NODE_SYNC_PEER_LINK_H_
 #define MINGA_NODE_SYNC_PEER_LINK_H_
 
+#include <functional>
 #include <memory>
 
 #include "absl/status/statusor.h"
@@ -33,6 +34,10 @@ class PeerLink {
                                                   absl::Duration timeout) = 0;
   virtual std::unique_ptr<PullStream> Pull(const v1::PullRequest& request,
                                            absl::Duration timeout) = 0;
+  // Streams the chunks asked for, calling `on_chunk` for each; returning
+  // false from it ends the call early (then the result is CANCELLED).
+  virtual absl::Status GetChunks(const v1::GetChunksRequest& request, absl::Duration timeout,
+                                 const std::function<bool(const v1::ChunkData&)>& on_chunk) = 0;
 };
 
 }  // namespace minga

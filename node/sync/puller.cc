@@ -6,7 +6,7 @@
 
 namespace minga {
 
-Puller::Puller(Catalog* catalog, std::unique_ptr<PeerLink> link,
+Puller::Puller(Catalog* catalog, std::shared_ptr<PeerLink> link,
                PullerOptions options, Clock* clock, uint64_t seed)
     : catalog_(catalog), link_(std::move(link)), options_(std::move(options)),
       clock_(clock), rng_(seed) {

@@ -45,7 +45,7 @@ struct PullerOptions {
 class Puller {
  public:
   // catalog and clock: borrowed, must outlive the puller. seed: jitter.
-  Puller(Catalog* catalog, std::unique_ptr<PeerLink> link, PullerOptions options,
+  Puller(Catalog* catalog, std::shared_ptr<PeerLink> link, PullerOptions options,
          Clock* clock, uint64_t seed);
   ~Puller();  // Stops.
 
@@ -70,7 +70,7 @@ class Puller {
   void SetState(v1::PeerStatus::State state) ABSL_LOCKS_EXCLUDED(mu_);
 
   Catalog* const catalog_;
-  const std::unique_ptr<PeerLink> link_;
+  const std::shared_ptr<PeerLink> link_;
   const PullerOptions options_;
   Clock* const clock_;
 

@@ -6,15 +6,20 @@ namespace minga {
 
 SyncEngine::~SyncEngine() { Stop(); }
 
-void SyncEngine::AddPeer(std::unique_ptr<PeerLink> link, PullerOptions options) {
+void SyncEngine::AddPeer(std::shared_ptr<PeerLink> link, PullerOptions options) {
   const uint64_t seed = std::hash<std::string>()(options.peer) ^
                         static_cast<uint64_t>(clock_->NowMicros());
+  v1::Subscription::FilePolicy policy = options.subscription.files();
+  if (policy == v1::Subscription::FILE_POLICY_UNSPECIFIED) policy = v1::Subscription::EAGER;
+  fetch_peers_.push_back({options.peer, link, policy});
   pullers_.push_back(std::make_unique<Puller>(catalog_, std::move(link),
                                               std::move(options), clock_, seed));
 }
 
 void SyncEngine::Start() {
   started_ = true;
+  files_ = std::make_unique<FileFetcher>(catalog_, fetch_peers_, FetcherOptions());
+  files_->Start();
   for (auto& p : pullers_) p->Start();
   watchdog_ = std::thread([this] {
     while (!stop_.WaitForNotificationWithTimeout(absl::Seconds(1))) {
@@ -29,11 +34,15 @@ void SyncEngine::Stop() {
   stop_.Notify();
   if (watchdog_.joinable()) watchdog_.join();
   for (auto& p : pullers_) p->Stop();
+  files_->Stop();
 }
 
 std::vector<v1::PeerStatus> SyncEngine::Peers() const {
   std::vector<v1::PeerStatus> out;
-  for (const auto& p : pullers_) out.push_back(p->Status());
+  for (const auto& p : pullers_) {
+    out.push_back(p->Status());
+    if (files_ != nullptr) files_->AddStats(&out.back());
+  }
   return out;
 }
 

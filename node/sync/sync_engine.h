@@ -1,5 +1,5 @@
-// SyncEngine: one Puller per configured peer, plus a watchdog that drops
-// streams whose peer went silent.
+// SyncEngine: one Puller per configured peer, a watchdog that drops streams
+// whose peer went silent, and the FileFetcher that brings file chunks.
 //
 // Thread safety: AddPeer before Start; everything else from any thread.
 #ifndef MINGA_NODE_SYNC_SYNC_ENGINE_H_
@@ -11,6 +11,7 @@
 
 #include "absl/synchronization/notification.h"
 #include "minga/v1/admin.pb.h"
+#include "node/sync/file_fetcher.h"
 #include "node/sync/puller.h"
 
 namespace minga {
@@ -21,7 +22,7 @@ class SyncEngine {
   SyncEngine(Catalog* catalog, Clock* clock) : catalog_(catalog), clock_(clock) {}
   ~SyncEngine();  // Stops.
 
-  void AddPeer(std::unique_ptr<PeerLink> link, PullerOptions options);
+  void AddPeer(std::shared_ptr<PeerLink> link, PullerOptions options);
   void Start();
   void Stop();
 
@@ -29,11 +30,15 @@ class SyncEngine {
   // Kicks the selected pullers and, if asked, waits until they caught up.
   // NOT_FOUND names an unknown peer; INVALID_ARGUMENT a bad timeout.
   absl::StatusOr<v1::SyncResponse> Sync(const v1::SyncRequest& request);
+  // The file fetcher; null before Start.
+  FileFetcher* files() const { return files_.get(); }
 
  private:
   Catalog* const catalog_;
   Clock* const clock_;
   std::vector<std::unique_ptr<Puller>> pullers_;
+  std::vector<FetchPeer> fetch_peers_;
+  std::unique_ptr<FileFetcher> files_;
   absl::Notification stop_;
   std::thread watchdog_;
   bool started_ = false;

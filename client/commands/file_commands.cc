@@ -1,0 +1,244 @@
+// minga attach, files, fetch, gc.
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+
+#include "absl/strings/escaping.h"
+#include "absl/strings/str_cat.h"
+#include "client/cli/output.h"
+#include "client/commands/session.h"
+#include "node/core/crypto.h"
+#include "node/core/limits.h"
+#include "node/net/grpc_status.h"
+
+namespace minga::cli {
+namespace {
+
+// A media type from the file name, for the common kinds of materials.
+std::string GuessMediaType(const std::string& path) {
+  std::string ext = std::filesystem::path(path).extension().string();
+  for (char& c : ext) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  static const std::pair<const char*, const char*> kTypes[] = {
+      {".pdf", "application/pdf"},   {".mp4", "video/mp4"},      {".webm", "video/webm"},
+      {".mp3", "audio/mpeg"},        {".txt", "text/plain"},     {".md", "text/markdown"},
+      {".html", "text/html"},        {".csv", "text/csv"},       {".json", "application/json"},
+      {".png", "image/png"},         {".jpg", "image/jpeg"},     {".jpeg", "image/jpeg"},
+      {".zip", "application/zip"},   {".epub", "application/epub+zip"},
+      {".doc", "application/msword"},
+      {".docx", "application/vnd.openxmlformats-officedocument.wordprocessingml.document"},
+      {".pptx", "application/vnd.openxmlformats-officedocument.presentationml.presentation"},
+      {".xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"},
+      {".odt", "application/vnd.oasis.opendocument.text"}};
+  for (const auto& [e, type] : kTypes) {
+    if (ext == e) return type;
+  }
+  return "application/octet-stream";
+}
+
+int AttachOne(Session& s, const std::string& id, const std::string& path, const Args& args) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return Report(absl::NotFoundError(absl::StrCat(path, ": cannot open")));
+  const uint64_t size = std::filesystem::file_size(path);
+  auto context = s.Context(absl::Hours(12));
+  v1::AttachResponse response;
+  std::unique_ptr<grpc::ClientWriter<v1::AttachRequest>> writer =
+      s.Catalog()->Attach(context.get(), &response);
+  v1::AttachRequest start;
+  start.mutable_start()->set_material_id(id);
+  start.mutable_start()->set_name(args.GetOr("name", std::filesystem::path(path).filename().string()));
+  start.mutable_start()->set_media_type(args.GetOr("media-type", GuessMediaType(path)));
+  bool ok = writer->Write(start);
+  Progress progress(absl::StrCat("attaching ", std::filesystem::path(path).filename().string()),
+                    size, true);
+  Sha256Hasher hash;
+  std::string buffer(kChunkSize, '\0');
+  uint64_t sent = 0;
+  while (ok && in) {
+    in.read(buffer.data(), buffer.size());
+    const std::streamsize n = in.gcount();
+    if (n <= 0) break;
+    v1::AttachRequest data;
+    data.set_data(buffer.data(), n);
+    hash.Update(data.data());
+    ok = writer->Write(data);
+    sent += n;
+    progress.Update(sent);
+  }
+  if (ok) {
+    v1::AttachRequest finish;
+    finish.mutable_finish()->set_size(sent);
+    finish.mutable_finish()->set_sha256(DigestToBytes(hash.Finish()));
+    writer->Write(finish);
+  }
+  writer->WritesDone();
+  grpc::Status st = writer->Finish();
+  progress.Finish();
+  if (!st.ok()) return Report(FromGrpcStatus(st));
+  if (s.json) {
+    std::printf("%s\n", ToJson(response).c_str());
+  } else {
+    std::printf("attached %s to %s (%s, %u new chunks of %d; version %llu)\n",
+                response.file().name().c_str(), id.c_str(), FormatBytes(response.file().size()).c_str(),
+                response.new_chunks(), response.file().chunk_sha256_size(),
+                static_cast<unsigned long long>(response.material().header().version()));
+  }
+  return kExitOk;
+}
+
+int Attach(Session& s, const Args& args) {
+  if (args.positional().size() < 2) {
+    return Report(absl::InvalidArgumentError("attach takes an ID and one or more FILEs"));
+  }
+  if (args.Has("name") && args.positional().size() > 2) {
+    return Report(absl::InvalidArgumentError("--name: only with a single FILE"));
+  }
+  const std::string& id = args.positional()[0];
+  for (size_t i = 1; i < args.positional().size(); ++i) {
+    const int code = AttachOne(s, id, args.positional()[i], args);
+    if (code != kExitOk) return code;
+  }
+  return kExitOk;
+}
+
+int Files(Session& s, const Args& args) {
+  if (args.positional().size() != 1) return Report(absl::InvalidArgumentError("files takes one ID"));
+  v1::ListFilesRequest request;
+  request.set_id(args.positional()[0]);
+  v1::ListFilesResponse response;
+  grpc::Status st = s.Catalog()->ListFiles(s.Context().get(), request, &response);
+  if (!st.ok()) return Report(FromGrpcStatus(st));
+  if (s.json) {
+    std::printf("%s\n", ToJson(response).c_str());
+    return kExitOk;
+  }
+  Table table({"NAME", "TYPE", "SIZE", "HERE", "SHA-256"});
+  for (const v1::FileState& f : response.files()) {
+    table.Add({f.file().name(), f.file().media_type(), FormatBytes(f.file().size()),
+               f.complete() ? "complete"
+                            : absl::StrCat(f.chunks_present(), "/", f.file().chunk_sha256_size(),
+                                           " chunks"),
+               absl::BytesToHexString(f.file().sha256()).substr(0, 16)});
+  }
+  if (table.empty()) {
+    std::printf("no files\n");
+  } else {
+    std::fputs(table.Render().c_str(), stdout);
+  }
+  if (!response.policy().empty()) std::printf("file policy here: %s\n", response.policy().c_str());
+  return kExitOk;
+}
+
+int Fetch(Session& s, const Args& args) {
+  if (args.positional().size() != 2) {
+    return Report(absl::InvalidArgumentError("fetch takes an ID and a file NAME"));
+  }
+  const std::string& id = args.positional()[0];
+  const std::string& name = args.positional()[1];
+  const std::string out_path = args.GetOr("o", args.GetOr("output", name));
+  const std::string part = out_path + ".part";
+  // A .part file left by an interrupted fetch is continued.
+  uint64_t offset = std::filesystem::exists(part) ? std::filesystem::file_size(part) : 0;
+  offset -= offset % kChunkSize;
+  v1::FetchRequest request;
+  request.set_id(id);
+  request.set_name(name);
+  request.set_offset(offset);
+  request.set_local_only(args.Has("local"));
+  auto context = s.Context(absl::Hours(12));
+  std::unique_ptr<grpc::ClientReader<v1::FetchResponse>> reader =
+      s.Catalog()->Fetch(context.get(), request);
+  std::fstream out;
+  v1::FetchResponse msg;
+  v1::FileInfo file;
+  std::unique_ptr<Progress> progress;
+  while (reader->Read(&msg)) {
+    if (!out.is_open()) {
+      file = msg.file();  // the first message names the file
+      std::ofstream(part, std::ios::binary | std::ios::app).close();  // exists from here
+      std::error_code ec;
+      std::filesystem::resize_file(part, offset, ec);
+      out.open(part, std::ios::binary | std::ios::in | std::ios::out);
+      if (ec || !out) {
+        context->TryCancel();
+        return Report(absl::UnavailableError(absl::StrCat(part, ": cannot write")));
+      }
+      progress = std::make_unique<Progress>(absl::StrCat("fetching ", name), file.size(), true);
+    }
+    out.seekp(msg.offset());
+    out.write(msg.data().data(), msg.data().size());
+    progress->Update(msg.offset() + msg.data().size());
+  }
+  grpc::Status st = reader->Finish();
+  if (progress) progress->Finish();
+  out.close();
+  if (!st.ok()) return Report(FromGrpcStatus(st));
+  // The whole file must hash to what the signed material says.
+  std::ifstream check(part, std::ios::binary);
+  Sha256Hasher hash;
+  std::string buffer(kChunkSize, '\0');
+  uint64_t size = 0;
+  while (check) {
+    check.read(buffer.data(), buffer.size());
+    hash.Update(absl::string_view(buffer.data(), check.gcount()));
+    size += check.gcount();
+  }
+  if (size != file.size() || DigestToBytes(hash.Finish()) != file.sha256()) {
+    std::filesystem::remove(part);
+    return Report(absl::DataLossError(absl::StrCat(
+        name, ": the downloaded file does not match its signed SHA-256; removed, fetch again")));
+  }
+  std::filesystem::rename(part, out_path);
+  if (s.json) {
+    std::printf("%s\n", ToJson(file).c_str());
+  } else {
+    std::printf("fetched %s (%s) to %s\n", name.c_str(), FormatBytes(file.size()).c_str(),
+                out_path.c_str());
+  }
+  return kExitOk;
+}
+
+int Gc(Session& s, const Args&) {
+  v1::GcResponse response;
+  grpc::Status st = s.Admin()->Gc(s.Context(absl::Minutes(30)).get(), v1::GcRequest(), &response);
+  if (!st.ok()) return Report(FromGrpcStatus(st));
+  if (s.json) {
+    std::printf("%s\n", ToJson(response).c_str());
+  } else {
+    std::printf("freed %llu chunks (%s); %llu chunks kept; store %s -> %s\n",
+                static_cast<unsigned long long>(response.chunks_freed()),
+                FormatBytes(response.bytes_freed()).c_str(),
+                static_cast<unsigned long long>(response.chunks_kept()),
+                FormatBytes(response.store_bytes_before()).c_str(),
+                FormatBytes(response.store_bytes_after()).c_str());
+  }
+  return kExitOk;
+}
+
+}  // namespace
+
+std::vector<Command> FileCommands() {
+  return {
+      {"attach", "upload files and attach them to one of this node's materials",
+       "Usage: minga attach ID FILE... [--name NAME] [--media-type TYPE]\n\n"
+       "Uploads each FILE (a progress bar with bytes/s shows on a terminal) and\n"
+       "signs a new revision of ID listing it; a file of the same name is\n"
+       "replaced. Content already stored (the same file elsewhere) is not stored\n"
+       "again. The media type is guessed from the extension unless given.\n",
+       {{"name", "media-type"}, {}, {}},
+       Attach},
+      {"files", "a material's files and which are complete here",
+       "Usage: minga files ID\n", {}, Files},
+      {"fetch", "download a file of a material",
+       "Usage: minga fetch ID NAME [-o PATH] [--local]\n\n"
+       "Writes the file to PATH (default NAME), through PATH.part, checking its\n"
+       "SHA-256 against the signed material. Chunks not here yet are fetched\n"
+       "from peers first unless --local or the peer's file policy is none. An\n"
+       "interrupted fetch continues from its .part file.\n",
+       {{"o", "output"}, {}, {"local"}},
+       Fetch},
+      {"gc", "remove stored chunks no material lists and reclaim the space",
+       "Usage: minga gc\n", {}, Gc},
+  };
+}
+
+}  // namespace minga::cli

@@ -1,0 +1,40 @@
+// Which materials list which file chunks, which chunks are stored, and which
+// are still wanted. Kept in the transaction that stores each revision, so a
+// retraction or a narrowed audience deletes the chunks no held material
+// lists any more in the same write.
+//
+// Keys of the "chunk_refs" column family (sha = 32 raw bytes):
+//   "r" <sha> <material id>        a held material lists the chunk
+//   "w" <material id> "\0" <sha>   ... and the chunk is not stored here yet
+//   "c" <sha>                      the chunk is stored; value: size (8 bytes)
+// The bytes themselves are in the "chunks" family under <sha>.
+#ifndef MINGA_NODE_CATALOG_CHUNK_REFS_H_
+#define MINGA_NODE_CATALOG_CHUNK_REFS_H_
+
+#include <functional>
+#include <string>
+
+#include "absl/status/status.h"
+#include "absl/strings/string_view.h"
+#include "minga/v1/material.pb.h"
+#include "node/catalog/txn.h"
+
+namespace minga {
+
+std::string ChunkRefKey(absl::string_view sha, absl::string_view id);
+std::string ChunkRefPrefix(absl::string_view sha);
+std::string WantKey(absl::string_view id, absl::string_view sha);
+std::string WantPrefix(absl::string_view id);  // "w" id "\0"
+std::string PresentKey(absl::string_view sha);
+
+// The held body of `id` changes from `old_body` to `new_body` (either may be
+// null: no body held). Adds and removes references and wants, and deletes
+// chunks no material lists any more unless `pinned` says an upload in
+// progress holds them.
+absl::Status UpdateChunkRefs(Txn* txn, absl::string_view id, const v1::Material* old_body,
+                             const v1::Material* new_body,
+                             const std::function<bool(const std::string&)>& pinned);
+
+}  // namespace minga
+
+#endif  // MINGA_NODE_CATALOG_CHUNK_REFS_H_

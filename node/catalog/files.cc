@@ -1,0 +1,224 @@
+// Catalog: file chunks (see chunk_refs.h).
+#include <algorithm>
+
+#include "absl/strings/escaping.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "node/catalog/catalog.h"
+#include "node/catalog/chunk_refs.h"
+#include "node/core/audience.h"
+#include "node/core/ids.h"
+#include "node/core/limits.h"
+#include "node/core/revision.h"
+#include "node/core/status_macros.h"
+#include "node/core/validate.h"
+#include "node/store/keys.h"
+
+namespace minga {
+namespace {
+
+std::string Hex(absl::string_view sha) {
+  return absl::BytesToHexString(sha).substr(0, 16);
+}
+
+}  // namespace
+
+absl::Status Catalog::StoreChunk(absl::string_view sha, absl::string_view data,
+                                 bool only_if_wanted) {
+  if (sha.size() != 32 || data.size() > kChunkSize) {
+    return absl::InvalidArgumentError("chunk: a 32-byte hash and at most 1 MiB are expected");
+  }
+  if (DigestToBytes(Sha256(data)) != sha) {
+    return absl::DataLossError(absl::StrCat("chunk ", Hex(sha), ": content does not match its hash"));
+  }
+  absl::MutexLock lock(&write_mu_);
+  Txn txn(kv_);
+  ASSIGN_OR_RETURN(std::optional<std::string> present, txn.Get(Cf::kChunkRefs, PresentKey(sha)));
+  if (present.has_value()) return absl::OkStatus();
+  // Whoever lists the chunk stops wanting it, in the same write.
+  bool listed = false;
+  auto it = kv_->NewIterator(Cf::kChunkRefs);
+  const std::string prefix = ChunkRefPrefix(sha);
+  for (it->Seek(prefix); it->Valid() && absl::StartsWith(it->key(), prefix); it->Next()) {
+    listed = true;
+    txn.Delete(Cf::kChunkRefs, WantKey(it->key().substr(prefix.size()), sha));
+  }
+  RETURN_IF_ERROR(it->status());
+  if (only_if_wanted && !listed) return absl::OkStatus();
+  txn.Put(Cf::kChunks, sha, data);
+  txn.Put(Cf::kChunkRefs, PresentKey(sha), EncodeU64(data.size()));
+  return txn.Commit(WriteOptions{});
+}
+
+absl::StatusOr<std::optional<std::string>> Catalog::ReadChunk(absl::string_view sha) {
+  return kv_->Get(Cf::kChunks, sha);
+}
+
+absl::StatusOr<bool> Catalog::HasChunk(absl::string_view sha) {
+  ASSIGN_OR_RETURN(std::optional<std::string> present, kv_->Get(Cf::kChunkRefs, PresentKey(sha)));
+  return present.has_value();
+}
+
+absl::StatusOr<std::map<std::string, std::vector<std::string>>> Catalog::WantedChunks(size_t max) {
+  std::map<std::string, std::vector<std::string>> out;
+  size_t n = 0;
+  auto it = kv_->NewIterator(Cf::kChunkRefs);
+  for (it->Seek("w"); it->Valid() && it->key()[0] == 'w' && n < max; it->Next(), ++n) {
+    const absl::string_view key = it->key().substr(1);
+    const size_t zero = key.find('\0');
+    if (zero == absl::string_view::npos) continue;
+    out[std::string(key.substr(0, zero))].emplace_back(key.substr(zero + 1));
+  }
+  RETURN_IF_ERROR(it->status());
+  return out;
+}
+
+absl::StatusOr<std::vector<std::string>> Catalog::WantedChunksOf(absl::string_view id) {
+  std::vector<std::string> out;
+  const std::string prefix = WantPrefix(id);
+  auto it = kv_->NewIterator(Cf::kChunkRefs);
+  for (it->Seek(prefix); it->Valid() && absl::StartsWith(it->key(), prefix); it->Next()) {
+    out.emplace_back(it->key().substr(prefix.size()));
+  }
+  RETURN_IF_ERROR(it->status());
+  return out;
+}
+
+absl::StatusOr<v1::MaterialView> Catalog::AttachFile(absl::string_view id, v1::FileInfo file,
+                                                     absl::string_view actor) {
+  if (file.media_type().empty()) file.set_media_type("application/octet-stream");
+  RETURN_IF_ERROR(ValidateFileInfo(file, "file"));
+  ASSIGN_OR_RETURN(MaterialId parsed, ParseMaterialId(id, "material_id"));
+  if (parsed.origin != options_.org_id) {
+    return absl::PermissionDeniedError(absl::StrCat(
+        "material_id: '", id, "' belongs to '", parsed.origin, "'; only its origin attaches files"));
+  }
+  absl::MutexLock lock(&write_mu_);
+  Pending pending(kv_, last_lseq_);
+  ASSIGN_OR_RETURN(std::optional<Entry> held, LoadEntry(&pending.txn, id));
+  if (!held.has_value() || held->header.deleted() || !held->has_body()) {
+    return absl::NotFoundError(absl::StrCat("material_id: no material '", id, "' to attach to"));
+  }
+  for (const std::string& sha : file.chunk_sha256()) {
+    ASSIGN_OR_RETURN(std::optional<std::string> present,
+                     pending.txn.Get(Cf::kChunkRefs, PresentKey(sha)));
+    if (!present.has_value()) {
+      return absl::FailedPreconditionError(absl::StrCat("file: chunk ", Hex(sha), " is not stored"));
+    }
+  }
+  v1::Material m = *held->material;
+  auto same_name = std::find_if(m.mutable_files()->begin(), m.mutable_files()->end(),
+                                [&](const v1::FileInfo& f) { return f.name() == file.name(); });
+  if (same_name != m.mutable_files()->end()) {
+    *same_name = file;
+  } else {
+    *m.add_files() = file;
+  }
+  RETURN_IF_ERROR(ValidateMaterial(m, Strictness::kLocal));
+  PreparedPut put;
+  put.material = std::move(m);
+  put.audience = held->header.audience();
+  put.if_version = held->header.version();
+  put.files_from_node = true;
+  ASSIGN_OR_RETURN(v1::MaterialView view, PutLocked(&pending, std::move(put), actor));
+  RETURN_IF_ERROR(CommitLocked(&pending, /*sync=*/true));
+  return view;
+}
+
+absl::StatusOr<v1::ListFilesResponse> Catalog::ListFiles(absl::string_view id) {
+  ASSIGN_OR_RETURN(std::optional<Entry> entry, LoadEntry(kv_, id));
+  if (!entry.has_value()) {
+    return absl::NotFoundError(absl::StrCat("id: no material '", id, "' is held here"));
+  }
+  v1::ListFilesResponse response;
+  if (!entry->has_body()) return response;
+  for (const v1::FileInfo& f : entry->material->files()) {
+    v1::FileState* state = response.add_files();
+    *state->mutable_file() = f;
+    uint32_t present = 0;
+    uint64_t bytes = 0;
+    for (int i = 0; i < f.chunk_sha256_size(); ++i) {
+      ASSIGN_OR_RETURN(bool has, HasChunk(f.chunk_sha256(i)));
+      if (!has) continue;
+      ++present;
+      bytes += std::min<uint64_t>(kChunkSize, f.size() - uint64_t{kChunkSize} * i);
+    }
+    state->set_chunks_present(present);
+    state->set_bytes_present(bytes);
+    state->set_complete(present == static_cast<uint32_t>(f.chunk_sha256_size()));
+  }
+  return response;
+}
+
+absl::Status Catalog::CheckChunkAccess(absl::string_view requester, absl::string_view id,
+                                       absl::string_view sha) {
+  ASSIGN_OR_RETURN(std::optional<Entry> entry, LoadEntry(kv_, id));
+  if (!entry.has_value() || !entry->has_body()) {
+    return absl::NotFoundError(absl::StrCat("material_id: '", id, "' is not held here with its content"));
+  }
+  const v1::RevisionHeader& h = entry->header;
+  if (!InAudience(h.audience(), h.origin(), requester)) {
+    return absl::PermissionDeniedError(absl::StrCat(
+        "'", requester, "' is outside the audience of '", id, "'"));
+  }
+  for (const v1::FileInfo& f : entry->material->files()) {
+    for (const std::string& c : f.chunk_sha256()) {
+      if (c == sha) return absl::OkStatus();
+    }
+  }
+  return absl::PermissionDeniedError(
+      absl::StrCat("chunk ", Hex(sha), " is not a chunk of '", id, "'"));
+}
+
+void Catalog::PinChunk(const std::string& sha) {
+  absl::MutexLock lock(&write_mu_);
+  ++pinned_[sha];
+}
+
+void Catalog::UnpinChunk(const std::string& sha) {
+  absl::MutexLock lock(&write_mu_);
+  auto it = pinned_.find(sha);
+  if (it != pinned_.end() && --it->second == 0) pinned_.erase(it);
+}
+
+absl::Status Catalog::DropUnlisted(const std::vector<std::string>& shas) {
+  absl::MutexLock lock(&write_mu_);
+  Txn txn(kv_);
+  for (const std::string& sha : shas) {
+    if (pinned_.count(sha)) continue;
+    ASSIGN_OR_RETURN(bool listed, txn.AnyWithPrefix(Cf::kChunkRefs, ChunkRefPrefix(sha)));
+    if (listed) continue;
+    txn.Delete(Cf::kChunkRefs, PresentKey(sha));
+    txn.Delete(Cf::kChunks, sha);
+  }
+  return txn.Commit(WriteOptions{});
+}
+
+absl::StatusOr<v1::GcResponse> Catalog::Gc() {
+  v1::GcResponse response;
+  response.set_store_bytes_before(kv_->ApproximateDiskBytes());
+  {
+    absl::MutexLock lock(&write_mu_);
+    Txn txn(kv_);
+    auto it = kv_->NewIterator(Cf::kChunkRefs);
+    for (it->Seek("c"); it->Valid() && it->key()[0] == 'c'; it->Next()) {
+      const std::string sha(it->key().substr(1));
+      ASSIGN_OR_RETURN(bool listed, txn.AnyWithPrefix(Cf::kChunkRefs, ChunkRefPrefix(sha)));
+      if (listed || pinned_.count(sha)) {
+        response.set_chunks_kept(response.chunks_kept() + 1);
+        continue;
+      }
+      response.set_chunks_freed(response.chunks_freed() + 1);
+      response.set_bytes_freed(response.bytes_freed() + DecodeU64(it->value()).value_or(0));
+      txn.Delete(Cf::kChunkRefs, it->key());
+      txn.Delete(Cf::kChunks, sha);
+    }
+    RETURN_IF_ERROR(it->status());
+    RETURN_IF_ERROR(txn.Commit(WriteOptions{.sync = true}));
+  }
+  RETURN_IF_ERROR(kv_->CompactAll());
+  response.set_store_bytes_after(kv_->ApproximateDiskBytes());
+  return response;
+}
+
+}  // namespace minga

@@ -1,0 +1,170 @@
+// Chunk references, purging on retraction, garbage collection, access.
+#include <random>
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "node/catalog/catalog.h"
+#include "node/catalog/chunk_refs.h"
+#include "node/core/chunker.h"
+#include "node/store/keys.h"
+#include "tests/util/status_matchers.h"
+#include "tests/util/test_federation.h"
+#include "tests/util/test_materials.h"
+
+namespace minga {
+namespace {
+
+using ::minga::testing::StatusIs;
+using ::minga::testing::TestFederation;
+using ::testing::HasSubstr;
+
+// Bytes without repeating chunks (repeats would be stored once).
+std::string Data(size_t n, char seed) {
+  std::mt19937 rng(static_cast<uint32_t>(seed));
+  std::string s(n, '\0');
+  for (char& c : s) c = static_cast<char>(rng());
+  return s;
+}
+
+class FilesTest : public ::testing::Test {
+ protected:
+  Catalog& cat(int i = 0) { return fed_.catalog(i); }
+  size_t StoredChunks(int i = 0) {
+    size_t n = 0;
+    auto it = fed_.node(i).kv->NewIterator(Cf::kChunkRefs);
+    for (it->Seek("c"); it->Valid() && it->key()[0] == 'c'; it->Next()) ++n;
+    EXPECT_EQ(n, fed_.node(i).kv->Count(Cf::kChunks));
+    return n;
+  }
+  std::string Put(const std::string& local, v1::Audience::Scope scope = v1::Audience::PUBLIC,
+                  std::vector<std::string> members = {}) {
+    v1::PutRequest r;
+    *r.mutable_material() = testing::MakeMaterial("Con archivos", local);
+    r.mutable_audience()->set_scope(scope);
+    for (auto& m : members) r.mutable_audience()->add_members(m);
+    auto v = cat().Put(r, "t");
+    EXPECT_TRUE(v.ok()) << v.status();
+    return v->id();
+  }
+  // Stores the chunks and attaches the file, as an upload does.
+  absl::StatusOr<v1::MaterialView> Attach(const std::string& id, const std::string& name,
+                                          const std::string& data) {
+    Chunker chunker([&](const Sha256Digest& d, absl::string_view c) {
+      return cat().StoreChunk(DigestToBytes(d), c, false);
+    });
+    if (auto s = chunker.Add(data); !s.ok()) return s;
+    auto info = chunker.Finish();
+    if (!info.ok()) return info.status();
+    info->set_name(name);
+    info->set_media_type("application/pdf");
+    return cat().AttachFile(id, *info, "t");
+  }
+
+  TestFederation fed_{std::vector<std::string>{"alpha", "beta", "gamma"}};
+};
+
+TEST_F(FilesTest, SameContentIsStoredOnce) {
+  const std::string a = Put("a"), b = Put("b");
+  const std::string data = Data(2 * kChunkSize + 10, 1);
+  ASSERT_OK(Attach(a, "guia.pdf", data).status());
+  ASSERT_OK(Attach(b, "copia.pdf", data).status());
+  EXPECT_EQ(StoredChunks(), 3u);
+  ASSERT_OK_AND_ASSIGN(auto files, cat().ListFiles(b));
+  ASSERT_EQ(files.files_size(), 1);
+  EXPECT_TRUE(files.files(0).complete());
+  EXPECT_EQ(files.files(0).bytes_present(), data.size());
+}
+
+TEST_F(FilesTest, RetractionPurgesChunksNoHeldMaterialLists) {
+  const std::string a = Put("a"), b = Put("b");
+  const std::string shared = Data(kChunkSize, 2), own = Data(100, 3);
+  ASSERT_OK(Attach(a, "shared.pdf", shared).status());
+  ASSERT_OK(Attach(a, "own.pdf", own).status());
+  ASSERT_OK(Attach(b, "shared.pdf", shared).status());
+  EXPECT_EQ(StoredChunks(), 2u);
+  ASSERT_OK(cat().Delete(a, 0, "t").status());
+  EXPECT_EQ(StoredChunks(), 1u);  // b still lists the shared chunk
+  ASSERT_OK(cat().Delete(b, 0, "t").status());
+  EXPECT_EQ(StoredChunks(), 0u);
+}
+
+TEST_F(FilesTest, ReplacingAFileKeepsOnlyTheNewContent) {
+  const std::string a = Put("a");
+  ASSERT_OK(Attach(a, "guia.pdf", Data(500, 4)).status());
+  ASSERT_OK(Attach(a, "guia.pdf", Data(600, 5)).status());
+  ASSERT_OK_AND_ASSIGN(auto view, cat().Get(a));
+  ASSERT_EQ(view.material().files_size(), 1);
+  EXPECT_EQ(view.material().files(0).size(), 600u);
+  EXPECT_EQ(StoredChunks(), 1u);
+}
+
+TEST_F(FilesTest, GcRemovesUnlistedChunksButNotPinnedOnes) {
+  const std::string a = Put("a");
+  ASSERT_OK(Attach(a, "guia.pdf", Data(1000, 6)).status());
+  // An upload that stopped after storing chunks (a crash) left these.
+  const std::string orphan = Data(700, 7), pinned = Data(800, 8);
+  ASSERT_OK(cat().StoreChunk(DigestToBytes(Sha256(orphan)), orphan, false));
+  ASSERT_OK(cat().StoreChunk(DigestToBytes(Sha256(pinned)), pinned, false));
+  cat().PinChunk(DigestToBytes(Sha256(pinned)));
+  ASSERT_OK_AND_ASSIGN(v1::GcResponse gc, cat().Gc());
+  EXPECT_EQ(gc.chunks_freed(), 1u);
+  EXPECT_EQ(gc.bytes_freed(), 700u);
+  EXPECT_EQ(gc.chunks_kept(), 2u);
+  ASSERT_OK_AND_ASSIGN(bool has_pinned, cat().HasChunk(DigestToBytes(Sha256(pinned))));
+  EXPECT_TRUE(has_pinned);
+  cat().UnpinChunk(DigestToBytes(Sha256(pinned)));
+  ASSERT_OK(cat().DropUnlisted({DigestToBytes(Sha256(pinned))}));
+  EXPECT_EQ(StoredChunks(), 1u);
+}
+
+TEST_F(FilesTest, WrongContentIsRefusedAndUnwantedChunksDropped) {
+  const std::string data = Data(300, 9);
+  EXPECT_THAT(cat().StoreChunk(DigestToBytes(Sha256("other")), data, false),
+              StatusIs(absl::StatusCode::kDataLoss, HasSubstr("does not match")));
+  ASSERT_OK(cat().StoreChunk(DigestToBytes(Sha256(data)), data, /*only_if_wanted=*/true));
+  EXPECT_EQ(StoredChunks(), 0u);
+}
+
+TEST_F(FilesTest, PeersWantChunksUntilTheyArriveAndAccessFollowsTheAudience) {
+  const std::string a = Put("a", v1::Audience::MEMBERS, {"beta"});
+  const std::string data = Data(kChunkSize + 5, 10);
+  ASSERT_OK_AND_ASSIGN(auto view, Attach(a, "guia.pdf", data));
+  ASSERT_OK(fed_.PullAll(1, 0));
+  ASSERT_OK_AND_ASSIGN(auto wanted, cat(1).WantedChunksOf(a));
+  EXPECT_EQ(wanted.size(), 2u);
+  const v1::FileInfo& file = view.material().files(0);
+  // beta may read the chunks through the material; gamma may not, and a
+  // hash not listed by the material is no permission either.
+  EXPECT_OK(cat().CheckChunkAccess("beta", a, file.chunk_sha256(0)));
+  EXPECT_THAT(cat().CheckChunkAccess("gamma", a, file.chunk_sha256(0)),
+              StatusIs(absl::StatusCode::kPermissionDenied, HasSubstr("outside the audience")));
+  EXPECT_THAT(cat().CheckChunkAccess("beta", a, DigestToBytes(Sha256("x"))),
+              StatusIs(absl::StatusCode::kPermissionDenied, HasSubstr("is not a chunk of")));
+  for (int i = 0; i < 2; ++i) {
+    const std::string chunk = data.substr(i * kChunkSize, kChunkSize);
+    ASSERT_OK(cat(1).StoreChunk(file.chunk_sha256(i), chunk, true));
+  }
+  ASSERT_OK_AND_ASSIGN(auto after, cat(1).WantedChunksOf(a));
+  EXPECT_TRUE(after.empty());
+  ASSERT_OK_AND_ASSIGN(auto files, cat(1).ListFiles(a));
+  EXPECT_TRUE(files.files(0).complete());
+  // The audience narrows to alpha alone: beta purges the chunks.
+  v1::PutRequest narrow;
+  *narrow.mutable_material() = view.material();
+  narrow.mutable_audience()->set_scope(v1::Audience::PRIVATE);
+  ASSERT_OK(cat().Put(narrow, "t").status());
+  ASSERT_OK(fed_.PullAll(1, 0));
+  EXPECT_EQ(StoredChunks(1), 0u);
+}
+
+TEST_F(FilesTest, PutCannotListFilesThatWereNeverAttached) {
+  v1::PutRequest r;
+  *r.mutable_material() = testing::MakeMaterial("x", "x");
+  *r.mutable_material()->add_files() = ChunkBytes("hello");
+  r.mutable_material()->mutable_files(0)->set_name("h.txt");
+  EXPECT_THAT(cat().Put(r, "t"),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("minga attach")));
+}
+
+}  // namespace
+}  // namespace minga

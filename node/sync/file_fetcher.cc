@@ -1,0 +1,215 @@
+#include "node/sync/file_fetcher.h"
+
+#include <algorithm>
+
+#include "absl/strings/escaping.h"
+#include "absl/strings/str_cat.h"
+#include "node/core/crypto.h"
+#include "node/core/log.h"
+
+namespace minga {
+
+FileFetcher::FileFetcher(Catalog* catalog, std::vector<FetchPeer> peers, FetcherOptions options)
+    : catalog_(catalog), peers_(std::move(peers)), options_(options),
+      pool_(std::max(0, options.parallel_calls - 1)) {}
+
+FileFetcher::~FileFetcher() { Stop(); }
+
+void FileFetcher::Start() {
+  if (peers_.empty()) return;
+  thread_ = std::thread([this] { Run(); });
+}
+
+void FileFetcher::Stop() {
+  {
+    absl::MutexLock lock(&mu_);
+    stopping_ = true;
+  }
+  if (thread_.joinable()) thread_.join();
+}
+
+const FetchPeer* FileFetcher::FindPeer(const std::string& org) const {
+  for (const FetchPeer& p : peers_) {
+    if (p.org == org) return &p;
+  }
+  return nullptr;
+}
+
+std::string FileFetcher::PolicyOf(const Entry& entry) const {
+  const std::string& from = entry.stored.provenance().from_peer();
+  if (from.empty()) return "own";
+  const FetchPeer* peer = FindPeer(from);
+  // A material from a peer no longer configured: fetch it like EAGER.
+  if (peer == nullptr) return "eager";
+  switch (peer->policy) {
+    case v1::Subscription::ON_DEMAND: return "on_demand";
+    case v1::Subscription::NONE: return "none";
+    default: return "eager";
+  }
+}
+
+void FileFetcher::AddStats(v1::PeerStatus* status) const {
+  absl::MutexLock lock(&mu_);
+  auto it = stats_.find(status->org_id());
+  if (const FetchPeer* p = FindPeer(status->org_id())) {
+    status->set_file_policy(p->policy == v1::Subscription::ON_DEMAND ? "on_demand"
+                            : p->policy == v1::Subscription::NONE    ? "none"
+                                                                     : "eager");
+  }
+  if (it == stats_.end()) return;
+  status->set_chunks_fetched(it->second.fetched);
+  status->set_bytes_fetched(it->second.bytes);
+  status->set_chunks_refused(it->second.refused);
+  status->set_chunks_queued(it->second.queued);
+  status->set_last_transfer_error(it->second.last_error);
+}
+
+void FileFetcher::FetchGroup(const Task& task, size_t* stored) {
+  std::set<std::string> remaining(task.shas.begin(), task.shas.end());
+  // The peer the material came from first, then the others.
+  std::vector<const FetchPeer*> order;
+  if (const FetchPeer* p = FindPeer(task.preferred_peer)) order.push_back(p);
+  for (const FetchPeer& p : peers_) {
+    if (p.org != task.preferred_peer) order.push_back(&p);
+  }
+  for (const FetchPeer* peer : order) {
+    if (remaining.empty()) break;
+    if (peer->policy == v1::Subscription::NONE) continue;
+    {
+      absl::MutexLock lock(&mu_);
+      if (stopping_ || absl::Now() < stats_[peer->org].retry_after) continue;
+    }
+    v1::GetChunksRequest request;
+    request.set_material_id(task.id);
+    for (const std::string& sha : remaining) request.add_sha256(sha);
+    const absl::Status status = peer->link->GetChunks(
+        request, options_.call_timeout, [&](const v1::ChunkData& chunk) {
+          if (chunk.missing() || !remaining.count(chunk.sha256())) return true;
+          if (DigestToBytes(Sha256(chunk.data())) != chunk.sha256()) {
+            // Discarded; another peer is asked for it.
+            absl::MutexLock lock(&mu_);
+            PeerStats& s = stats_[peer->org];
+            ++s.refused;
+            s.last_error = absl::StrCat("chunk ", absl::BytesToHexString(chunk.sha256()).substr(0, 16),
+                                        " failed its hash check");
+            return true;
+          }
+          const absl::Status saved = catalog_->StoreChunk(chunk.sha256(), chunk.data(), true);
+          if (!saved.ok()) {
+            LogError(absl::StrCat("storing a chunk: ", saved.message()));
+            return false;
+          }
+          remaining.erase(chunk.sha256());
+          ++*stored;
+          absl::MutexLock lock(&mu_);
+          PeerStats& s = stats_[peer->org];
+          ++s.fetched;
+          s.bytes += chunk.data().size();
+          return true;
+        });
+    absl::MutexLock lock(&mu_);
+    PeerStats& s = stats_[peer->org];
+    if (status.ok()) {
+      s.backoff = absl::ZeroDuration();
+    } else {
+      s.last_error = std::string(status.message());
+      s.backoff = std::min(options_.max_retry * 6,
+                           std::max(absl::Seconds(1), s.backoff * 2));
+      s.retry_after = absl::Now() + s.backoff;
+    }
+  }
+}
+
+size_t FileFetcher::Round(const std::string& only) {
+  absl::StatusOr<std::map<std::string, std::vector<std::string>>> wanted =
+      only.empty() ? catalog_->WantedChunks(4096)
+                   : [&]() -> absl::StatusOr<std::map<std::string, std::vector<std::string>>> {
+                       auto shas = catalog_->WantedChunksOf(only);
+                       if (!shas.ok()) return shas.status();
+                       return std::map<std::string, std::vector<std::string>>{{only, *shas}};
+                     }();
+  if (!wanted.ok()) {
+    LogError(absl::StrCat("file fetcher: ", wanted.status().message()));
+    return 0;
+  }
+  std::vector<Task> tasks;
+  std::map<std::string, uint64_t> queued;
+  for (auto& [id, shas] : *wanted) {
+    if (shas.empty()) continue;
+    absl::StatusOr<std::optional<Entry>> entry = catalog_->GetEntry(id);
+    if (!entry.ok() || !entry->has_value()) continue;
+    const std::string policy = PolicyOf(**entry);
+    const std::string from = (*entry)->stored.provenance().from_peer();
+    queued[from] += shas.size();
+    if (policy == "none" || (only.empty() && policy == "on_demand")) continue;
+    for (size_t i = 0; i < shas.size(); i += options_.chunks_per_call) {
+      const size_t end = std::min(shas.size(), i + options_.chunks_per_call);
+      tasks.push_back({id, from, std::vector<std::string>(shas.begin() + i, shas.begin() + end)});
+    }
+  }
+  if (only.empty()) {
+    absl::MutexLock lock(&mu_);
+    for (auto& [org, s] : stats_) s.queued = 0;
+    for (const auto& [org, n] : queued) stats_[org].queued = n;
+  }
+  std::vector<size_t> stored(tasks.size(), 0);
+  pool_.ParallelFor(tasks.size(), [&](size_t i) { FetchGroup(tasks[i], &stored[i]); });
+  size_t total = 0;
+  for (size_t n : stored) total += n;
+  return total;
+}
+
+void FileFetcher::Run() {
+  absl::Duration wait = absl::Milliseconds(200);
+  while (true) {
+    const uint64_t head = catalog_->head_lseq();
+    const size_t stored = Round("");
+    absl::StatusOr<std::map<std::string, std::vector<std::string>>> left = catalog_->WantedChunks(1);
+    const bool pending = left.ok() && !left->empty();
+    // Keep going while progress is made; otherwise retry sooner or later
+    // (a peer may still be fetching what it relays), and at once when new
+    // metadata arrives.
+    wait = stored > 0 ? absl::ZeroDuration()
+                      : pending ? std::min(options_.max_retry, std::max(absl::Seconds(1), wait * 2))
+                                : options_.max_retry;
+    const absl::Time until = absl::Now() + wait;
+    while (true) {
+      {
+        absl::MutexLock lock(&mu_);
+        if (stopping_) return;
+      }
+      if (absl::Now() >= until) break;
+      if (catalog_->WaitForHead(head, std::min(absl::Milliseconds(250), until - absl::Now()))) break;
+    }
+  }
+}
+
+absl::Status FileFetcher::FetchNow(const std::string& id, absl::Duration timeout) {
+  absl::StatusOr<std::optional<Entry>> entry = catalog_->GetEntry(id);
+  if (!entry.ok()) return entry.status();
+  if (!entry->has_value()) return absl::NotFoundError(absl::StrCat("no material '", id, "'"));
+  const std::string policy = PolicyOf(**entry);
+  const absl::Time deadline = absl::Now() + timeout;
+  while (true) {
+    absl::StatusOr<std::vector<std::string>> missing = catalog_->WantedChunksOf(id);
+    if (!missing.ok()) return missing.status();
+    if (missing->empty()) return absl::OkStatus();
+    if (policy == "none") {
+      return absl::FailedPreconditionError(absl::StrCat(
+          missing->size(), " chunks of '", id, "' are not here, and files from peer '",
+          (*entry)->stored.provenance().from_peer(), "' are never fetched (file policy NONE)"));
+    }
+    if (absl::Now() >= deadline) {
+      std::string errors;
+      absl::MutexLock lock(&mu_);
+      for (const auto& [org, s] : stats_) {
+        if (!s.last_error.empty()) absl::StrAppend(&errors, "; ", org, ": ", s.last_error);
+      }
+      return absl::UnavailableError(absl::StrCat(
+          missing->size(), " chunks of '", id, "' could not be fetched from peers in time", errors));
+    }
+    if (Round(id) == 0) absl::SleepFor(absl::Milliseconds(200));
+  }
+}
+
+}  // namespace minga

@@ -1,0 +1,98 @@
+// FileFetcher: brings the file chunks of held materials from peers.
+//
+// After metadata arrives, the chunks its files list are "wanted" (see
+// catalog/chunk_refs.h). Materials received from a peer whose subscription
+// says EAGER are fetched at once; ON_DEMAND ones when a client asks
+// (FetchNow); NONE never. Chunks come in groups of up to 16 per call,
+// several calls at once, from the peer the material came from first and
+// then from the others; every chunk's SHA-256 is checked, and one that
+// fails is discarded and asked of another peer. Each stored chunk is its
+// own write, so a transfer cut at any point, even by kill -9, resumes
+// where it stopped.
+//
+// Thread safety: all public methods may be called from any thread.
+#ifndef MINGA_NODE_SYNC_FILE_FETCHER_H_
+#define MINGA_NODE_SYNC_FILE_FETCHER_H_
+
+#include <map>
+#include <memory>
+#include <set>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/synchronization/mutex.h"
+#include "minga/v1/admin.pb.h"
+#include "minga/v1/config.pb.h"
+#include "node/catalog/catalog.h"
+#include "node/core/parallel.h"
+#include "node/sync/peer_link.h"
+
+namespace minga {
+
+struct FetchPeer {
+  std::string org;
+  std::shared_ptr<PeerLink> link;
+  v1::Subscription::FilePolicy policy = v1::Subscription::EAGER;
+};
+
+struct FetcherOptions {
+  int parallel_calls = 4;
+  int chunks_per_call = 16;
+  absl::Duration call_timeout = absl::Seconds(120);
+  // Longest wait between rounds while chunks are still wanted.
+  absl::Duration max_retry = absl::Seconds(10);
+};
+
+class FileFetcher {
+ public:
+  // catalog: borrowed, must outlive the fetcher.
+  FileFetcher(Catalog* catalog, std::vector<FetchPeer> peers, FetcherOptions options);
+  ~FileFetcher();  // Stops.
+
+  void Start();
+  void Stop();
+
+  // "own", "eager", "on_demand" or "none" for a held material.
+  std::string PolicyOf(const Entry& entry) const;
+  // Fetches every chunk material `id` lacks, unless its policy is NONE
+  // (FAILED_PRECONDITION); blocks until done or `timeout` (UNAVAILABLE,
+  // naming what is missing and the last transfer error).
+  absl::Status FetchNow(const std::string& id, absl::Duration timeout);
+  // Adds this peer's transfer counters to `status`.
+  void AddStats(v1::PeerStatus* status) const;
+
+ private:
+  struct Task {
+    std::string id;
+    std::string preferred_peer;
+    std::vector<std::string> shas;
+  };
+  struct PeerStats {
+    uint64_t fetched = 0, bytes = 0, refused = 0, queued = 0;
+    std::string last_error;
+    absl::Time retry_after = absl::InfinitePast();
+    absl::Duration backoff = absl::ZeroDuration();
+  };
+
+  void Run();
+  // Fetches wanted chunks of eager materials, or of `only` when given.
+  // Returns how many chunks were stored.
+  size_t Round(const std::string& only);
+  void FetchGroup(const Task& task, size_t* stored);
+  const FetchPeer* FindPeer(const std::string& org) const;
+
+  Catalog* const catalog_;
+  const std::vector<FetchPeer> peers_;
+  const FetcherOptions options_;
+  ThreadPoolExecutor pool_;
+
+  mutable absl::Mutex mu_;
+  std::map<std::string, PeerStats> stats_ ABSL_GUARDED_BY(mu_);
+  bool stopping_ ABSL_GUARDED_BY(mu_) = false;
+  std::thread thread_;
+};
+
+}  // namespace minga
+
+#endif  // MINGA_NODE_SYNC_FILE_FETCHER_H_

@@ -1,0 +1,223 @@
+// The gRPC services in process (grpc::Server::InProcessChannel): who may
+// read which chunk, uploads that are cut short or lie about their content,
+// and downloads. Plaintext mode, so callers name themselves in metadata.
+#include <grpcpp/grpcpp.h>
+
+#include <random>
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "minga/v1/catalog.grpc.pb.h"
+#include "minga/v1/federation.grpc.pb.h"
+#include "node/core/chunker.h"
+#include "node/core/limits.h"
+#include "node/net/credentials.h"
+#include "node/service/catalog_service.h"
+#include "node/service/federation_service.h"
+#include "node/store/keys.h"
+#include "tests/util/status_matchers.h"
+#include "tests/util/test_federation.h"
+#include "tests/util/test_materials.h"
+
+namespace minga {
+namespace {
+
+using ::testing::HasSubstr;
+
+// Bytes without repeating chunks (repeats would be stored once).
+std::string Data(size_t n) {
+  std::mt19937 rng(static_cast<uint32_t>(n));
+  std::string s(n, '\0');
+  for (char& c : s) c = static_cast<char>(rng());
+  return s;
+}
+
+class ServiceTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    sync_ = std::make_unique<SyncEngine>(&fed_.catalog(0), &fed_.clock());
+    sync_->Start();
+    catalog_service_ = std::make_unique<CatalogService>(&fed_.catalog(0), sync_.get(), "admin");
+    FederationServiceOptions o;
+    o.plaintext = true;
+    federation_service_ = std::make_unique<FederationService>(&fed_.catalog(0), o);
+    grpc::ServerBuilder builder;
+    builder.RegisterService(catalog_service_.get());
+    builder.RegisterService(federation_service_.get());
+    builder.SetMaxReceiveMessageSize(kMaxMessageBytes);
+    server_ = builder.BuildAndStart();
+    grpc::ChannelArguments args;
+    args.SetMaxReceiveMessageSize(kMaxMessageBytes);
+    auto channel = server_->InProcessChannel(args);
+    catalog_ = v1::Catalog::NewStub(channel);
+    federation_ = v1::Federation::NewStub(channel);
+  }
+  void TearDown() override {
+    federation_service_->Shutdown();
+    server_->Shutdown();
+    sync_->Stop();
+  }
+
+  std::string PutMaterial(const std::string& local, v1::Audience::Scope scope,
+                          std::vector<std::string> members = {}) {
+    v1::PutRequest r;
+    *r.mutable_material() = testing::MakeMaterial("Con archivo", local);
+    r.mutable_audience()->set_scope(scope);
+    for (auto& m : members) r.mutable_audience()->add_members(m);
+    return fed_.catalog(0).Put(r, "t")->id();
+  }
+
+  // Uploads `data`; `finish` false stops before the Finish message.
+  grpc::Status Upload(const std::string& id, const std::string& name, const std::string& data,
+                      bool finish, const std::string& claimed_sha, v1::AttachResponse* response) {
+    grpc::ClientContext context;
+    auto writer = catalog_->Attach(&context, response);
+    v1::AttachRequest start;
+    start.mutable_start()->set_material_id(id);
+    start.mutable_start()->set_name(name);
+    writer->Write(start);
+    for (size_t pos = 0; pos < data.size(); pos += kChunkSize / 2) {
+      v1::AttachRequest part;
+      part.set_data(data.substr(pos, kChunkSize / 2));
+      writer->Write(part);
+    }
+    if (finish) {
+      v1::AttachRequest fin;
+      fin.mutable_finish()->set_size(data.size());
+      fin.mutable_finish()->set_sha256(claimed_sha);
+      writer->Write(fin);
+    }
+    writer->WritesDone();
+    return writer->Finish();
+  }
+
+  grpc::Status GetChunks(const std::string& as, const v1::GetChunksRequest& request,
+                         std::vector<v1::ChunkData>* out) {
+    grpc::ClientContext context;
+    if (!as.empty()) context.AddMetadata(kOrgMetadataKey, as);
+    auto reader = federation_->GetChunks(&context, request);
+    v1::ChunkData chunk;
+    while (reader->Read(&chunk)) out->push_back(chunk);
+    return reader->Finish();
+  }
+
+  size_t StoredChunks() { return fed_.node(0).kv->Count(Cf::kChunks); }
+
+  testing::TestFederation fed_{std::vector<std::string>{"alpha", "beta", "gamma"}};
+  std::unique_ptr<SyncEngine> sync_;
+  std::unique_ptr<CatalogService> catalog_service_;
+  std::unique_ptr<FederationService> federation_service_;
+  std::unique_ptr<grpc::Server> server_;
+  std::unique_ptr<v1::Catalog::Stub> catalog_;
+  std::unique_ptr<v1::Federation::Stub> federation_;
+};
+
+TEST_F(ServiceTest, UploadFetchAndResume) {
+  const std::string id = PutMaterial("a", v1::Audience::PUBLIC);
+  const std::string data = Data(2 * kChunkSize + 777);
+  v1::AttachResponse response;
+  grpc::Status st = Upload(id, "guia.pdf", data, true, DigestToBytes(Sha256(data)), &response);
+  ASSERT_TRUE(st.ok()) << st.error_message();
+  EXPECT_EQ(response.new_chunks(), 3u);
+  EXPECT_EQ(response.file().size(), data.size());
+  for (uint64_t offset : {uint64_t{0}, uint64_t{kChunkSize + 5}}) {
+    grpc::ClientContext context;
+    v1::FetchRequest request;
+    request.set_id(id);
+    request.set_name("guia.pdf");
+    request.set_offset(offset);
+    auto reader = catalog_->Fetch(&context, request);
+    std::string got;
+    v1::FetchResponse msg;
+    while (reader->Read(&msg)) got += msg.data();
+    ASSERT_TRUE(reader->Finish().ok());
+    EXPECT_EQ(got, data.substr(offset));
+  }
+}
+
+TEST_F(ServiceTest, CutOrFalseUploadsLeaveNothingBehind) {
+  const std::string id = PutMaterial("a", v1::Audience::PUBLIC);
+  const std::string data = Data(3 * kChunkSize);
+  v1::AttachResponse response;
+  grpc::Status cut = Upload(id, "cut.pdf", data, false, "", &response);
+  EXPECT_EQ(cut.error_code(), grpc::StatusCode::ABORTED) << cut.error_message();
+  EXPECT_EQ(StoredChunks(), 0u);
+  grpc::Status lie = Upload(id, "lie.pdf", data, true, DigestToBytes(Sha256("other")), &response);
+  EXPECT_EQ(lie.error_code(), grpc::StatusCode::DATA_LOSS) << lie.error_message();
+  EXPECT_EQ(StoredChunks(), 0u);
+  auto view = fed_.catalog(0).Get(id);
+  EXPECT_EQ(view->material().files_size(), 0);
+  grpc::Status bad_name = Upload(id, "../x", "abc", true, DigestToBytes(Sha256("abc")), &response);
+  EXPECT_EQ(bad_name.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(bad_name.error_message(), HasSubstr("start.name"));
+  grpc::Status missing = Upload("alpha/none", "x.pdf", "abc", true, DigestToBytes(Sha256("abc")), &response);
+  EXPECT_EQ(missing.error_code(), grpc::StatusCode::NOT_FOUND);
+}
+
+TEST_F(ServiceTest, ChunksOnlyForMembersOfTheAudienceAndThroughTheirMaterial) {
+  const std::string secret = PutMaterial("secret", v1::Audience::MEMBERS, {"beta"});
+  const std::string open = PutMaterial("open", v1::Audience::PUBLIC);
+  const std::string data = Data(kChunkSize + 1), other = Data(1000) + "x";
+  v1::AttachResponse r1, r2;
+  ASSERT_TRUE(Upload(secret, "s.pdf", data, true, DigestToBytes(Sha256(data)), &r1).ok());
+  ASSERT_TRUE(Upload(open, "o.pdf", other, true, DigestToBytes(Sha256(other)), &r2).ok());
+
+  v1::GetChunksRequest request;
+  request.set_material_id(secret);
+  *request.mutable_sha256() = r1.file().chunk_sha256();
+  std::vector<v1::ChunkData> got;
+  ASSERT_TRUE(GetChunks("beta", request, &got).ok());
+  ASSERT_EQ(got.size(), 2u);
+  EXPECT_EQ(got[0].data() + got[1].data(), data);
+
+  got.clear();
+  grpc::Status outsider = GetChunks("gamma", request, &got);
+  EXPECT_EQ(outsider.error_code(), grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_THAT(outsider.error_message(), HasSubstr("outside the audience"));
+  EXPECT_TRUE(got.empty());
+
+  // Knowing the hash is not permission: gamma names a public material that
+  // does not list the secret chunk.
+  v1::GetChunksRequest through_open;
+  through_open.set_material_id(open);
+  through_open.add_sha256(r1.file().chunk_sha256(0));
+  grpc::Status by_hash = GetChunks("gamma", through_open, &got);
+  EXPECT_EQ(by_hash.error_code(), grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_TRUE(got.empty());
+
+  EXPECT_EQ(GetChunks("", request, &got).error_code(), grpc::StatusCode::UNAUTHENTICATED);
+  EXPECT_EQ(GetChunks("stranger", request, &got).error_code(), grpc::StatusCode::PERMISSION_DENIED);
+  v1::GetChunksRequest too_many;
+  too_many.set_material_id(open);
+  for (int i = 0; i < 65; ++i) too_many.add_sha256(r2.file().chunk_sha256(0));
+  EXPECT_EQ(GetChunks("beta", too_many, &got).error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+}
+
+TEST_F(ServiceTest, PullRefusesNonMembersAndAnIdlePullIsOneSmallBatch) {
+  grpc::ClientContext stranger;
+  stranger.AddMetadata(kOrgMetadataKey, "stranger");
+  v1::PullRequest request;
+  request.set_protocol_version(1);
+  auto reader = federation_->Pull(&stranger, request);
+  v1::PullBatch batch;
+  while (reader->Read(&batch)) {
+  }
+  EXPECT_EQ(reader->Finish().error_code(), grpc::StatusCode::PERMISSION_DENIED);
+
+  grpc::ClientContext member;
+  member.AddMetadata(kOrgMetadataKey, "beta");
+  request.set_feed_id(fed_.catalog(0).feed_id());
+  request.set_after_lseq(fed_.catalog(0).head_lseq());
+  auto idle = federation_->Pull(&member, request);
+  int batches = 0;
+  while (idle->Read(&batch)) {
+    ++batches;
+    EXPECT_EQ(batch.revisions_size(), 0);
+    EXPECT_LT(batch.ByteSizeLong(), 80u);
+  }
+  EXPECT_TRUE(idle->Finish().ok());
+  EXPECT_EQ(batches, 1);
+}
+
+}  // namespace
+}  // namespace minga
