@@ -98,6 +98,32 @@ for org in "${ORGS[@]}"; do
 done
 
 echo
+echo "== files travel too: each attaches one to a material of its own"
+first_id() {
+  "$MINGA" --node "unix:$DEMO/$1/data/admin.sock" --json ls --origin "$1" --limit 1 |
+    grep -o '"id":"[^"]*"' | head -1 | cut -d'"' -f4
+}
+# Real files of the project, and a generated 24 MiB payload standing in for
+# a training video (random bytes, labelled as such).
+head -c $((24 * 1024 * 1024)) /dev/urandom > "$DEMO/demo-video-payload.bin"
+M_ID=$(first_id ministerio)
+R_ID=$(first_id red-mujeres)
+A_ID=$(first_id agencia-onu)
+"$MINGA" --node "unix:$DEMO/ministerio/data/admin.sock" attach "$M_ID" config/samples/materials.md
+"$MINGA" --node "unix:$DEMO/red-mujeres/data/admin.sock" attach "$R_ID" config/samples/materials.json
+"$MINGA" --node "unix:$DEMO/agencia-onu/data/admin.sock" attach "$A_ID" "$DEMO/demo-video-payload.bin" \
+  --media-type application/octet-stream
+for _ in $(seq 300); do
+  left=$("$MINGA" --node "unix:$DEMO/ministerio/data/admin.sock" --json status |
+    grep -o '"chunks_missing":"[0-9]*"' || true)
+  [ -z "$left" ] && break
+  sleep 0.1
+done
+echo "-- at ministerio, two hops from agencia-onu:"
+"$MINGA" --node "unix:$DEMO/ministerio/data/admin.sock" files "$A_ID"
+"$MINGA" --node "unix:$DEMO/ministerio/data/admin.sock" status | sed -n '/^files/p'
+
+echo
 echo "== a change at ministerio reaches agencia-onu, two hops away"
 start=$(date +%s%N)
 "$MINGA" --node "unix:$DEMO/ministerio/data/admin.sock" put --id demo-en-vivo \
@@ -118,6 +144,9 @@ cat <<EOT
         --audience members:agencia-onu,red-mujeres
   $MINGA --node unix:$DEMO/ministerio/data/admin.sock get agencia-onu/guia-comunitaria
         (ministerio holds only the signed header: it is outside the audience)
+  $MINGA files $M_ID
+  $MINGA fetch $M_ID materials.md -o /tmp/materials.md
+  $MINGA search violencia sexual --lang es
   $MINGA --node unix:$DEMO/ministerio/data/admin.sock rm ministerio/demo-en-vivo
 Logs: $DEMO/<org>/node.log.   Press Ctrl-C to stop the three nodes.
 EOT

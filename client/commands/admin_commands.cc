@@ -23,14 +23,20 @@ std::string StateName(v1::PeerStatus::State s) {
 
 void PrintPeers(const google::protobuf::RepeatedPtrField<v1::PeerStatus>& peers) {
   Table table({"PEER", "ADDRESS", "STATE", "CHECKPOINT", "LAG", "LAG(S)", "APPLIED",
-               "LAST ERROR"});
+               "FILES", "LAST ERROR"});
   for (const v1::PeerStatus& p : peers) {
+    std::string error = p.last_error().empty()
+                            ? p.last_transfer_error()
+                            : absl::StrCat(FormatMicros(p.last_error_unix_micros()), " ",
+                                           p.last_error());
     table.Add({p.org_id(), p.address(), StateName(p.state()),
                absl::StrCat(p.checkpoint(), "/", p.peer_head()), absl::StrCat(p.lag_changes()),
                absl::StrFormat("%.1f", p.lag_seconds()), absl::StrCat(p.revisions_applied()),
-               p.last_error().empty() ? "-"
-                                      : absl::StrCat(FormatMicros(p.last_error_unix_micros()),
-                                                     " ", p.last_error())});
+               absl::StrCat(p.file_policy(), ": ", p.chunks_fetched(), " chunks (",
+                            FormatBytes(p.bytes_fetched()), ")",
+                            p.chunks_queued() ? absl::StrCat(", ", p.chunks_queued(), " queued") : "",
+                            p.chunks_refused() ? absl::StrCat(", ", p.chunks_refused(), " refused") : ""),
+               error.empty() ? "-" : error});
   }
   if (table.empty()) {
     std::printf("no peers configured\n");
@@ -54,6 +60,12 @@ int Status(Session& s, const Args&) {
   std::printf("feed        %s at sequence %llu\n", response.feed_id().c_str(),
               static_cast<unsigned long long>(response.head_lseq()));
   std::printf("store       %s\n", FormatBytes(response.store_bytes()).c_str());
+  std::printf("files       %llu complete, %llu incomplete; chunks: %llu stored (%s), %llu wanted\n",
+              static_cast<unsigned long long>(response.files_complete()),
+              static_cast<unsigned long long>(response.files_missing()),
+              static_cast<unsigned long long>(response.chunks_stored()),
+              FormatBytes(response.chunk_bytes()).c_str(),
+              static_cast<unsigned long long>(response.chunks_missing()));
   std::printf("digest      %s\n\n", response.digest().c_str());
   Table table({"ORIGIN", "MATERIALS", "HEADERS ONLY", "RETRACTED"});
   uint64_t total = 0;
@@ -110,7 +122,9 @@ std::vector<Command> AdminCommands() {
        "Usage: minga status\n", {}, Status},
       {"peers", "each peer: address, state, checkpoint, lag, last error",
        "Usage: minga peers\n\nLAG is changes not yet applied; LAG(S) seconds since this node\n"
-       "was last caught up with the peer.\n",
+       "was last caught up with the peer. FILES is the peer's file policy and the\n"
+       "chunks fetched from it since the node started, still queued, and refused\n"
+       "(wrong hash).\n",
        {}, Peers},
       {"sync", "pull from peers now; --wait until caught up",
        "Usage: minga sync [--peer ORG] [--wait] [--wait-timeout SECONDS]\n\n"
