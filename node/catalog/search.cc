@@ -62,6 +62,7 @@ Query ParseQuery(absl::string_view text) {
 struct Filter {
   std::string facet;
   std::vector<std::string> values;
+  std::vector<std::string> keys;  // "<facet>=<value>", as IndexedDoc stores them
 };
 
 absl::StatusOr<std::vector<Filter>> Filters(const v1::SearchRequest& r) {
@@ -81,6 +82,7 @@ absl::StatusOr<std::vector<Filter>> Filters(const v1::SearchRequest& r) {
             field, "[", i, "]: unknown value '", values[i], "'; expected ", expected));
       }
       f.values.push_back(v);
+      f.keys.push_back(absl::StrCat(facet, "=", v));
     }
     out.push_back(std::move(f));
     return absl::OkStatus();
@@ -113,8 +115,7 @@ bool PassesFilters(const v1::storage::IndexedDoc& doc, const std::vector<Filter>
                    const v1::SearchRequest& r) {
   for (const Filter& f : filters) {
     bool any = false;
-    for (const std::string& v : f.values) {
-      const std::string want = absl::StrCat(f.facet, "=", v);
+    for (const std::string& want : f.keys) {
       any |= std::find(doc.facets().begin(), doc.facets().end(), want) != doc.facets().end();
     }
     if (!any) return false;
@@ -350,12 +351,14 @@ absl::StatusOr<v1::SearchResponse> Search(KvStore* kv, const Keyring& keyring,
             [by_date](const Match& a, const Match& b) { return Before(a, b, by_date); });
 
   // Facet counts over every match.
-  std::map<std::string, std::map<std::string, uint64_t>> facets;
+  absl::flat_hash_map<std::string, uint64_t> counted;
   for (const Match& m : matches) {
-    for (const std::string& f : m.doc.facets()) {
-      const size_t eq = f.find('=');
-      ++facets[f.substr(0, eq)][f.substr(eq + 1)];
-    }
+    for (const std::string& f : m.doc.facets()) ++counted[f];
+  }
+  std::map<std::string, std::map<std::string, uint64_t>> facets;
+  for (const auto& [f, n] : counted) {
+    const size_t eq = f.find('=');
+    facets[f.substr(0, eq)][f.substr(eq + 1)] = n;
   }
   for (const char* name : {"sector", "kind", "population", "language", "country", "origin", "year"}) {
     auto it = facets.find(name);

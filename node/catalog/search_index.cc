@@ -4,6 +4,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "node/core/ids.h"
+#include "node/core/proto_util.h"
 #include "node/core/status_macros.h"
 #include "node/core/tokenizer.h"
 
@@ -35,7 +36,7 @@ bool GetVarint(absl::string_view* in, uint32_t* v) {
 absl::StatusOr<v1::storage::IndexStats> LoadStats(Txn* txn) {
   v1::storage::IndexStats stats;
   ASSIGN_OR_RETURN(std::optional<std::string> raw, txn->Get(Cf::kIndex, kStatsKey));
-  if (raw.has_value() && !stats.ParseFromString(*raw)) {
+  if (raw.has_value() && !ParseProto(*raw, &stats)) {
     return absl::DataLossError("store: index statistics are corrupt");
   }
   return stats;
@@ -95,7 +96,6 @@ DocTerms AnalyzeMaterial(const v1::Material& m, int64_t time_unix_micros) {
   out.doc.set_year(m.year());
   out.doc.set_time_unix_micros(time_unix_micros);
   for (std::string& f : FacetsOf(m)) out.doc.add_facets(std::move(f));
-  for (const auto& [term, tf] : out.terms) out.doc.add_terms(term);
   return out;
 }
 
@@ -112,6 +112,7 @@ std::string FacetKey(absl::string_view facet_value, absl::string_view id) {
   return absl::StrCat(FacetPrefix(facet_value), id);
 }
 std::string DocKey(absl::string_view id) { return absl::StrCat("d", id); }
+std::string TermsKey(absl::string_view id) { return absl::StrCat("k", id); }
 
 std::string EncodeTf(const DocTerms::Tf& tf) {
   std::string out;
@@ -138,6 +139,9 @@ absl::Status IndexAdd(Txn* txn, absl::string_view id, const v1::Material& m,
     txn->Put(Cf::kIndex, FacetKey(f, id), "");
   }
   txn->Put(Cf::kIndex, DocKey(id), analyzed.doc.SerializeAsString());
+  v1::storage::IndexedTerms terms;
+  for (const auto& [term, tf] : analyzed.terms) terms.add_terms(term);
+  txn->Put(Cf::kIndex, TermsKey(id), terms.SerializeAsString());
   ASSIGN_OR_RETURN(v1::storage::IndexStats stats, LoadStats(txn));
   AddStats(&stats, analyzed.doc, +1);
   txn->Put(Cf::kIndex, kStatsKey, stats.SerializeAsString());
@@ -147,18 +151,21 @@ absl::Status IndexAdd(Txn* txn, absl::string_view id, const v1::Material& m,
 absl::Status IndexRemove(Txn* txn, absl::string_view id) {
   ASSIGN_OR_RETURN(std::optional<std::string> raw, txn->Get(Cf::kIndex, DocKey(id)));
   if (!raw.has_value()) return absl::OkStatus();
+  ASSIGN_OR_RETURN(std::optional<std::string> raw_terms, txn->Get(Cf::kIndex, TermsKey(id)));
   v1::storage::IndexedDoc doc;
-  if (!doc.ParseFromString(*raw)) {
+  v1::storage::IndexedTerms terms;
+  if (!ParseProto(*raw, &doc) || !ParseProto(raw_terms.value_or(""), &terms)) {
     return absl::DataLossError(
         absl::StrCat("store: index record of '", id, "' is corrupt; run minga reindex"));
   }
-  for (const std::string& term : doc.terms()) {
+  for (const std::string& term : terms.terms()) {
     txn->Delete(Cf::kIndex, TermKey(term, id));
   }
   for (const std::string& f : doc.facets()) {
     txn->Delete(Cf::kIndex, FacetKey(f, id));
   }
   txn->Delete(Cf::kIndex, DocKey(id));
+  txn->Delete(Cf::kIndex, TermsKey(id));
   ASSIGN_OR_RETURN(v1::storage::IndexStats stats, LoadStats(txn));
   AddStats(&stats, doc, -1);
   txn->Put(Cf::kIndex, kStatsKey, stats.SerializeAsString());

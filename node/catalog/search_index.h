@@ -6,6 +6,7 @@
 //                                              title, summary, topics, publisher
 //   "f" <facet> "=" <value> "\0" <id>      -> "" (filters and facet counts)
 //   "d" <material id>                      -> IndexedDoc
+//   "k" <material id>                      -> IndexedTerms (for removal)
 //   "s"                                    -> IndexStats
 // Facets: sector, kind, population, language, country, origin, year.
 // Only materials held with their body are indexed.
@@ -42,6 +43,7 @@ std::string TermPrefix(absl::string_view term);  // "t" term "\0"
 std::string FacetKey(absl::string_view facet_value, absl::string_view id);
 std::string FacetPrefix(absl::string_view facet_value);
 std::string DocKey(absl::string_view id);
+std::string TermsKey(absl::string_view id);
 inline constexpr absl::string_view kStatsKey = "s";
 
 std::string EncodeTf(const DocTerms::Tf& tf);
