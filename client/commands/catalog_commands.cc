@@ -83,6 +83,20 @@ void PrintView(const Session& s, const v1::MaterialView& v) {
   }
 }
 
+// Sends a put and prints what the node stored.
+int SendPut(Session& s, const v1::PutRequest& request) {
+  v1::PutResponse response;
+  grpc::Status st = s.Catalog()->Put(s.Context().get(), request, &response);
+  if (!st.ok()) return Report(FromGrpcStatus(st));
+  if (s.json) {
+    std::printf("%s\n", ToJson(response.material()).c_str());
+  } else {
+    std::printf("stored %s version %llu\n", response.material().id().c_str(),
+                static_cast<unsigned long long>(response.material().header().version()));
+  }
+  return kExitOk;
+}
+
 int Put(Session& s, const Args& args) {
   v1::PutRequest request;
   if (!args.positional().empty()) {
@@ -100,16 +114,7 @@ int Put(Session& s, const Args& args) {
   absl::Status flags = ApplyMaterialFlags(args, &request);
   if (!flags.ok()) return Report(flags);
   if (args.Has("create")) request.set_create_only(true);
-  v1::PutResponse response;
-  grpc::Status st = s.Catalog()->Put(s.Context().get(), request, &response);
-  if (!st.ok()) return Report(FromGrpcStatus(st));
-  if (s.json) {
-    std::printf("%s\n", ToJson(response.material()).c_str());
-  } else {
-    std::printf("stored %s version %llu\n", response.material().id().c_str(),
-                static_cast<unsigned long long>(response.material().header().version()));
-  }
-  return kExitOk;
+  return SendPut(s, request);
 }
 
 absl::StatusOr<v1::MaterialView> GetView(Session& s, const std::string& id) {
@@ -136,16 +141,7 @@ int Edit(Session& s, const Args& args) {
   absl::Status flags = ApplyMaterialFlags(args, &request);
   if (!flags.ok()) return Report(flags);
   request.mutable_material()->set_id(current->id());
-  v1::PutResponse response;
-  grpc::Status st = s.Catalog()->Put(s.Context().get(), request, &response);
-  if (!st.ok()) return Report(FromGrpcStatus(st));
-  if (s.json) {
-    std::printf("%s\n", ToJson(response.material()).c_str());
-  } else {
-    std::printf("stored %s version %llu\n", response.material().id().c_str(),
-                static_cast<unsigned long long>(response.material().header().version()));
-  }
-  return kExitOk;
+  return SendPut(s, request);
 }
 
 int Get(Session& s, const Args& args) {

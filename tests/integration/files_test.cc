@@ -4,7 +4,9 @@
 // a retraction purges the chunks from every node.
 #include <fstream>
 #include <random>
+#include <regex>
 
+#include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -138,6 +140,47 @@ TEST(FilesTest, ReceiverKilledMidTransferResumesWithoutFetchingAgain) {
   ASSERT_EQ(fed.node(1).Client({"fetch", "fuente/p", "protocolo.pdf", "-o", copy, "--local"}, "",
                                absl::Seconds(120)).exit_code, 0);
   EXPECT_TRUE(SameFile(file, copy));
+}
+
+TEST(FilesTest, AMemberOutsideTheAudienceAskingByHashIsRefused) {
+  TempDir tmp;
+  FederationHarness fed(tmp.path(), {"duena", "socia", "ajena"});
+  fed.LinkBoth(0, 1);
+  fed.LinkBoth(0, 2);
+  ASSERT_TRUE(fed.Setup());
+  ASSERT_TRUE(fed.StartAll());
+  const std::string file = tmp.path() + "/informe.pdf";
+  WriteRandomFile(file, 3 * kMiB, 3);
+  ASSERT_EQ(fed.node(0).Client({"put", "--id", "reservado", "--title", "Informe reservado", "--kind",
+                                "report", "--sector", "justice", "--audience", "members:socia"})
+                .exit_code, 0);
+  ASSERT_EQ(fed.node(0).Client({"put", "--id", "abierto", "--title", "Informe abierto", "--kind",
+                                "report", "--sector", "justice"}).exit_code, 0);
+  ASSERT_EQ(fed.node(0).Client({"attach", "duena/reservado", file}).exit_code, 0);
+  const std::string files = fed.node(0).Client({"--json", "files", "duena/reservado"}).out;
+  // The first chunk's hash: base64 in the JSON output; the probe takes hex.
+  std::smatch first_chunk;
+  ASSERT_TRUE(std::regex_search(files, first_chunk, std::regex("\"chunk_sha256\":\\[\"([^\"]+)\""))) << files;
+  const std::string b64 = first_chunk[1];
+  std::string raw;
+  ASSERT_TRUE(absl::Base64Unescape(b64, &raw)) << files;
+  const std::string hex = absl::BytesToHexString(raw);
+  ASSERT_TRUE(WaitComplete(fed.node(1), "duena/reservado", absl::Seconds(60)));
+
+  auto probe = [&](const std::string& as, const std::string& material) {
+    return testing::Run({CHUNK_PROBE_BIN, fed.address(0), "duena", fed.certs() + "/ca.pem",
+                fed.certs() + "/" + as + ".pem", fed.certs() + "/" + as + ".key", as, material,
+                hex}).out;
+  };
+  EXPECT_THAT(probe("socia", "duena/reservado"), ::testing::HasSubstr("code=0 received=1"));
+  // ajena is a member, with a valid certificate, and knows the hash: refused.
+  const std::string outsider = probe("ajena", "duena/reservado");
+  EXPECT_THAT(outsider, ::testing::HasSubstr("code=7 received=0"));
+  EXPECT_THAT(outsider, ::testing::HasSubstr("outside the audience"));
+  // Naming a material it may see, which does not list the chunk: refused.
+  const std::string by_hash = probe("ajena", "duena/abierto");
+  EXPECT_THAT(by_hash, ::testing::HasSubstr("code=7 received=0"));
+  EXPECT_EQ(ChunksStored(fed.node(2)), 0u);
 }
 
 }  // namespace
