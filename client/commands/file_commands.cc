@@ -36,9 +36,13 @@ std::string GuessMediaType(const std::string& path) {
 }
 
 int AttachOne(Session& s, const std::string& id, const std::string& path, const Args& args) {
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(path, ec)) {
+    return Report(absl::InvalidArgumentError(absl::StrCat(path, ": not a regular file")));
+  }
+  const uint64_t size = std::filesystem::file_size(path, ec);
   std::ifstream in(path, std::ios::binary);
-  if (!in) return Report(absl::NotFoundError(absl::StrCat(path, ": cannot open")));
-  const uint64_t size = std::filesystem::file_size(path);
+  if (ec || !in) return Report(absl::NotFoundError(absl::StrCat(path, ": cannot open")));
   auto context = s.Context(absl::Hours(12));
   v1::AttachResponse response;
   std::unique_ptr<grpc::ClientWriter<v1::AttachRequest>> writer =

@@ -177,6 +177,11 @@ absl::StatusOr<ApplyStats> Catalog::ApplyBatch(absl::string_view peer,
     }
     // Otherwise the batch continues a feed we do not follow: its revisions
     // are harmless, but the checkpoint stays.
+  } else if (batch.from_lseq() == 0 && state.checkpoint() > batch.head_lseq()) {
+    // The peer's feed went back behind our checkpoint (its store was
+    // restored): the lseqs in between mean other changes now. Start over.
+    stats.feed_reset = true;
+    state.set_checkpoint(batch.to_lseq());
   } else if (batch.from_lseq() <= state.checkpoint()) {
     state.set_checkpoint(std::max(state.checkpoint(), batch.to_lseq()));
   }
@@ -188,7 +193,9 @@ absl::StatusOr<ApplyStats> Catalog::ApplyBatch(absl::string_view peer,
   state.clear_last_error();
   stats.checkpoint = state.checkpoint();
   pending.txn.Put(Cf::kPeers, peer, state.SerializeAsString());
-  RETURN_IF_ERROR(CommitLocked(&pending, /*sync=*/false));
+  // Synced: a checkpoint never survives a crash that lost what it covers,
+  // and this node's own feed never hands out an lseq twice.
+  RETURN_IF_ERROR(CommitLocked(&pending, /*sync=*/true));
   return stats;
 }
 

@@ -175,6 +175,34 @@ TEST_F(ApplyTest, RebuiltPeerFeedRestartsFromZero) {
   EXPECT_EQ(at_beta.material().title(), "A2");
 }
 
+// The peer's store is restored from an older backup: same feed id, but its
+// head is behind our checkpoint, and it hands out those lseqs again.
+TEST_F(ApplyTest, PeerFeedBehindTheCheckpointRestartsIt) {
+  for (int i = 0; i < 5; ++i) {
+    ASSERT_OK(fed_.catalog(0).Put(PutOf(MakeMaterial("M", absl::StrCat("m", i))), "a").status());
+  }
+  ASSERT_OK(fed_.PullAll(1, 0));
+  // Fake the restored peer: a batch of alpha's feed starting over below
+  // beta's checkpoint, as ReadBatch sends when after_lseq > head.
+  v1::PullBatch restored;
+  restored.set_feed_id(fed_.catalog(0).feed_id());
+  restored.set_from_lseq(0);
+  restored.set_to_lseq(2);
+  restored.set_head_lseq(3);
+  restored.set_revision_count(0);
+  ASSERT_OK_AND_ASSIGN(ApplyStats s, fed_.catalog(1).ApplyBatch("alpha", restored));
+  EXPECT_TRUE(s.feed_reset);
+  EXPECT_EQ(s.checkpoint, 2u);
+  // And the server side: a checkpoint beyond the head starts from zero.
+  PullQuery q;
+  q.requester = "beta";
+  q.feed_id = fed_.catalog(0).feed_id();
+  q.after_lseq = fed_.catalog(0).head_lseq() + 10;
+  ASSERT_OK_AND_ASSIGN(v1::PullBatch batch, fed_.catalog(0).ReadBatch(q));
+  EXPECT_EQ(batch.from_lseq(), 0u);
+  EXPECT_EQ(batch.revisions_size(), 5);
+}
+
 TEST_F(ApplyTest, SubscriptionFiltersBodiesAndBackfills) {
   v1::Material police = MakeMaterial("Police", "p");
   police.clear_sectors();

@@ -152,8 +152,10 @@ class Catalog {
   absl::StatusOr<std::optional<std::string>> ReadChunk(absl::string_view sha);
   absl::StatusOr<bool> HasChunk(absl::string_view sha);
   // Chunks listed by held materials but not stored: material id -> chunk
-  // hashes, at most `max` hashes in all.
-  absl::StatusOr<std::map<std::string, std::vector<std::string>>> WantedChunks(size_t max);
+  // hashes, at most `max` hashes in all, from material `from_id` on. Sets
+  // *next_from to where a later call continues ("" after the last).
+  absl::StatusOr<std::map<std::string, std::vector<std::string>>> WantedChunks(
+      size_t max, const std::string& from_id, std::string* next_from);
   absl::StatusOr<std::vector<std::string>> WantedChunksOf(absl::string_view id);
   // Lists `file` in this node's material `id` (held, not retracted) with a
   // new signed revision, replacing a file of the same name.
@@ -161,10 +163,15 @@ class Catalog {
   absl::StatusOr<v1::MaterialView> AttachFile(absl::string_view id, v1::FileInfo file,
                                               absl::string_view actor);
   absl::StatusOr<v1::ListFilesResponse> ListFiles(absl::string_view id);
-  // OK when `requester` may read chunk `sha` through material `id`: it is
-  // held with its body, lists the chunk, and has `requester` in its audience.
-  absl::Status CheckChunkAccess(absl::string_view requester, absl::string_view id,
-                                absl::string_view sha);
+  // Whether `requester` may read chunk `sha` through material `id`.
+  // PERMISSION_DENIED (or NOT_FOUND) unless `id` is held with its body,
+  // lists the chunk, and has `requester` in its audience. Even then false
+  // (withhold, as if the chunk were not here) when a held material of
+  // another origin lists the same chunk and excludes `requester`: anyone
+  // can list any hash in a material of their own, and that must not open a
+  // restricted material's content.
+  absl::StatusOr<bool> CheckChunkAccess(absl::string_view requester, absl::string_view id,
+                                        absl::string_view sha);
   // Deletes chunks no held material lists (and no upload pins), then
   // compacts the store.
   absl::StatusOr<v1::GcResponse> Gc();
@@ -213,7 +220,8 @@ class Catalog {
   absl::StatusOr<v1::MaterialView> PutLocked(Pending* pending, PreparedPut put,
                                              absl::string_view actor)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(write_mu_);
-  absl::StatusOr<std::string> AssignId(Pending* pending, const v1::Material& m)
+  absl::StatusOr<std::string> AssignId(Pending* pending, const v1::Material& m,
+                                       const v1::Audience& audience)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(write_mu_);
 
   // Stores `entry` for `id` in place of `old`: lseq, feed, index, audit.

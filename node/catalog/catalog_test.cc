@@ -202,3 +202,37 @@ TEST_F(CatalogTest, PuttingTheSameMaterialAgainChangesNothing) {
 
 }  // namespace
 }  // namespace minga
+
+namespace minga {
+namespace {
+
+// A word longer than a term may be, made of multi-byte characters, must not
+// poison the index: the material can still change and be retracted.
+TEST_F(CatalogTest, LongMultibyteWordsDoNotBlockLaterChanges) {
+  v1::Material m = MakeMaterial("Campaña", "campana");
+  std::string hearts = "NiUnaMenos";
+  for (int i = 0; i < 20; ++i) hearts += "\xF0\x9F\x92\x9C";
+  m.set_summary(hearts + " 女性への暴力女性への暴力女性への暴力女性への暴力女性への暴力女性への暴力");
+  ASSERT_OK(cat().Put(PutOf(m), "admin").status());
+  m.set_title("Campaña 2");
+  ASSERT_OK(cat().Put(PutOf(m), "admin").status());
+  ASSERT_OK(cat().Delete("alpha/campana", 0, "admin").status());
+  ASSERT_OK(cat().Reindex([](uint64_t, uint64_t) {}));
+}
+
+}  // namespace
+}  // namespace minga
+
+namespace minga {
+namespace {
+
+TEST_F(CatalogTest, NonPublicMaterialsGetIdsThatSayNothingOfThem) {
+  v1::PutRequest r = PutOf(MakeMaterial("Protocolo interno de casos"));
+  r.mutable_audience()->set_scope(v1::Audience::PRIVATE);
+  ASSERT_OK_AND_ASSIGN(auto view, cat().Put(r, "admin"));
+  EXPECT_THAT(view.id(), ::testing::StartsWith("alpha/m-"));
+  EXPECT_THAT(view.id(), ::testing::Not(HasSubstr("protocolo")));
+}
+
+}  // namespace
+}  // namespace minga

@@ -17,9 +17,11 @@ absl::StatusOr<v1::PullBatch> Catalog::ReadBatch(const PullQuery& query) {
   const uint32_t max_bytes = std::clamp<uint32_t>(
       query.max_bytes == 0 ? kDefaultBatchBytes : query.max_bytes, 4096,
       kMaxBatchBytes);
-  // A checkpoint of another feed (this store was rebuilt) means nothing
-  // here: start from the beginning.
-  const uint64_t start = query.feed_id == feed_id_ ? query.after_lseq : 0;
+  // A checkpoint of another feed (this store was rebuilt), or one beyond
+  // this feed's head (the store went back in time, restored from a backup
+  // say), means nothing here: start from the beginning.
+  const uint64_t start =
+      query.feed_id == feed_id_ && query.after_lseq <= head_lseq() ? query.after_lseq : 0;
 
   v1::PullBatch batch;
   batch.set_feed_id(feed_id_);

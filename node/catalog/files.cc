@@ -59,15 +59,23 @@ absl::StatusOr<bool> Catalog::HasChunk(absl::string_view sha) {
   return present.has_value();
 }
 
-absl::StatusOr<std::map<std::string, std::vector<std::string>>> Catalog::WantedChunks(size_t max) {
+absl::StatusOr<std::map<std::string, std::vector<std::string>>> Catalog::WantedChunks(
+    size_t max, const std::string& from_id, std::string* next_from) {
   std::map<std::string, std::vector<std::string>> out;
   size_t n = 0;
+  next_from->clear();
   auto it = kv_->NewIterator(Cf::kChunkRefs);
-  for (it->Seek("w"); it->Valid() && it->key()[0] == 'w' && n < max; it->Next(), ++n) {
+  for (it->Seek(absl::StrCat("w", from_id)); it->Valid() && it->key()[0] == 'w'; it->Next()) {
     const absl::string_view key = it->key().substr(1);
     const size_t zero = key.find('\0');
     if (zero == absl::string_view::npos) continue;
-    out[std::string(key.substr(0, zero))].emplace_back(key.substr(zero + 1));
+    const absl::string_view id = key.substr(0, zero);
+    if (n >= max && !out.count(std::string(id))) {
+      *next_from = std::string(id);  // the next call starts with this material
+      break;
+    }
+    out[std::string(id)].emplace_back(key.substr(zero + 1));
+    ++n;
   }
   RETURN_IF_ERROR(it->status());
   return out;
@@ -150,8 +158,8 @@ absl::StatusOr<v1::ListFilesResponse> Catalog::ListFiles(absl::string_view id) {
   return response;
 }
 
-absl::Status Catalog::CheckChunkAccess(absl::string_view requester, absl::string_view id,
-                                       absl::string_view sha) {
+absl::StatusOr<bool> Catalog::CheckChunkAccess(absl::string_view requester,
+                                               absl::string_view id, absl::string_view sha) {
   ASSIGN_OR_RETURN(std::optional<Entry> entry, LoadEntry(kv_, id));
   if (!entry.has_value() || !entry->has_body()) {
     return absl::NotFoundError(absl::StrCat("material_id: '", id, "' is not held here with its content"));
@@ -161,13 +169,27 @@ absl::Status Catalog::CheckChunkAccess(absl::string_view requester, absl::string
     return absl::PermissionDeniedError(absl::StrCat(
         "'", requester, "' is outside the audience of '", id, "'"));
   }
+  bool listed = false;
   for (const v1::FileInfo& f : entry->material->files()) {
-    for (const std::string& c : f.chunk_sha256()) {
-      if (c == sha) return absl::OkStatus();
+    for (const std::string& c : f.chunk_sha256()) listed |= c == sha;
+  }
+  if (!listed) {
+    return absl::PermissionDeniedError(
+        absl::StrCat("chunk ", Hex(sha), " is not a chunk of '", id, "'"));
+  }
+  const std::string prefix = ChunkRefPrefix(sha);
+  auto it = kv_->NewIterator(Cf::kChunkRefs);
+  for (it->Seek(prefix); it->Valid() && absl::StartsWith(it->key(), prefix); it->Next()) {
+    const std::string other(it->key().substr(prefix.size()));
+    if (OriginOf(other) == h.origin()) continue;  // the same origin vouches for it
+    ASSIGN_OR_RETURN(std::optional<Entry> e, LoadEntry(kv_, other));
+    if (e.has_value() && e->has_body() &&
+        !InAudience(e->header.audience(), e->header.origin(), requester)) {
+      return false;
     }
   }
-  return absl::PermissionDeniedError(
-      absl::StrCat("chunk ", Hex(sha), " is not a chunk of '", id, "'"));
+  RETURN_IF_ERROR(it->status());
+  return true;
 }
 
 void Catalog::PinChunk(const std::string& sha) {

@@ -6,6 +6,7 @@
 #include "node/catalog/catalog.h"
 #include "node/catalog/chunk_refs.h"
 #include "node/core/chunker.h"
+#include "node/core/revision.h"
 #include "node/store/keys.h"
 #include "tests/util/status_matchers.h"
 #include "tests/util/test_federation.h"
@@ -135,7 +136,8 @@ TEST_F(FilesTest, PeersWantChunksUntilTheyArriveAndAccessFollowsTheAudience) {
   const v1::FileInfo& file = view.material().files(0);
   // beta may read the chunks through the material; gamma may not, and a
   // hash not listed by the material is no permission either.
-  EXPECT_OK(cat().CheckChunkAccess("beta", a, file.chunk_sha256(0)));
+  ASSERT_OK_AND_ASSIGN(bool may, cat().CheckChunkAccess("beta", a, file.chunk_sha256(0)));
+  EXPECT_TRUE(may);
   EXPECT_THAT(cat().CheckChunkAccess("gamma", a, file.chunk_sha256(0)),
               StatusIs(absl::StatusCode::kPermissionDenied, HasSubstr("outside the audience")));
   EXPECT_THAT(cat().CheckChunkAccess("beta", a, DigestToBytes(Sha256("x"))),
@@ -155,6 +157,38 @@ TEST_F(FilesTest, PeersWantChunksUntilTheyArriveAndAccessFollowsTheAudience) {
   ASSERT_OK(cat().Put(narrow, "t").status());
   ASSERT_OK(fed_.PullAll(1, 0));
   EXPECT_EQ(StoredChunks(1), 0u);
+}
+
+// gamma lists, in a public material of its own, the hashes of alpha's
+// members-only file: that does not open alpha's content to gamma.
+TEST_F(FilesTest, ListingSomeoneElsesHashesGrantsNothing) {
+  const std::string secret = Put("secret", v1::Audience::MEMBERS, {"beta"});
+  const std::string data = Data(5000, 11);
+  ASSERT_OK_AND_ASSIGN(auto view, Attach(secret, "s.pdf", data));
+  const v1::FileInfo& file = view.material().files(0);
+  ASSERT_OK(fed_.PullAll(1, 0));
+  ASSERT_OK(cat(1).StoreChunk(file.chunk_sha256(0), data, true));
+  // A node of gamma's, modified, signs a public material listing the file.
+  v1::Material lure = testing::MakeMaterial("Señuelo", "gamma/lure");
+  *lure.add_files() = file;
+  RevisionSpec spec;
+  spec.material_id = "gamma/lure";
+  spec.version = 1;
+  spec.audience.set_scope(v1::Audience::PUBLIC);
+  v1::PullBatch batch;
+  batch.set_feed_id("gamma-feed");
+  batch.set_to_lseq(1);
+  batch.set_head_lseq(1);
+  batch.set_revision_count(1);
+  *batch.add_revisions() = SignRevision(*fed_.node(2).key, spec, lure.SerializeAsString());
+  ASSERT_OK(cat(1).ApplyBatch("gamma", batch).status());
+  ASSERT_OK_AND_ASSIGN(bool gamma_may, cat(1).CheckChunkAccess("gamma", "gamma/lure", file.chunk_sha256(0)));
+  EXPECT_FALSE(gamma_may);
+  // The origin listing its own file in a public material is its own call.
+  const std::string open = Put("open");
+  ASSERT_OK(Attach(open, "s.pdf", data).status());
+  ASSERT_OK_AND_ASSIGN(bool via_own, cat().CheckChunkAccess("gamma", open, file.chunk_sha256(0)));
+  EXPECT_TRUE(via_own);
 }
 
 TEST_F(FilesTest, PutCannotListFilesThatWereNeverAttached) {

@@ -2,6 +2,7 @@
 #include <algorithm>
 #include <set>
 
+#include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "google/protobuf/io/coded_stream.h"
 #include "google/protobuf/io/zero_copy_stream_impl_lite.h"
@@ -73,9 +74,13 @@ absl::StatusOr<Catalog::PreparedPut> Catalog::PreparePut(
   return put;
 }
 
-absl::StatusOr<std::string> Catalog::AssignId(Pending* pending,
-                                              const v1::Material& m) {
-  std::string slug = SlugFromText(m.title());
+absl::StatusOr<std::string> Catalog::AssignId(Pending* pending, const v1::Material& m,
+                                              const v1::Audience& audience) {
+  // Ids travel in signed headers to every member, so only a public
+  // material's id may be made from its title.
+  std::string slug = audience.scope() == v1::Audience::PUBLIC
+                         ? SlugFromText(m.title())
+                         : absl::StrCat("m-", absl::BytesToHexString(RandomBytes(6)));
   if (slug.empty()) slug = "material";
   for (int n = 1; n < 10000; ++n) {
     const std::string id = n == 1 ? absl::StrCat(options_.org_id, "/", slug)
@@ -93,7 +98,7 @@ absl::StatusOr<v1::MaterialView> Catalog::PutLocked(Pending* pending,
                                                     absl::string_view actor) {
   v1::Material& m = put.material;
   if (m.id().empty()) {
-    ASSIGN_OR_RETURN(*m.mutable_id(), AssignId(pending, m));
+    ASSIGN_OR_RETURN(*m.mutable_id(), AssignId(pending, m, put.audience));
   }
   const std::string id = m.id();
   ASSIGN_OR_RETURN(std::optional<Entry> held, LoadEntry(&pending->txn, id));
@@ -107,8 +112,9 @@ absl::StatusOr<v1::MaterialView> Catalog::PutLocked(Pending* pending,
   if (put.create_only && live) {
     return absl::AlreadyExistsError(absl::StrCat("id: '", id, "' already exists"));
   }
-  // Files are attached with Attach; a put keeps the held ones, or the subset
-  // it lists (which is how a file is detached).
+  // Files are attached with Attach. A put that lists no files keeps the
+  // held ones; one that lists some keeps exactly those, which must be held
+  // already (so a file is detached by putting the others).
   const bool has_held_files = live && held->has_body();
   if (put.files_from_node) {
     // AttachFile checked the chunks are stored.

@@ -73,6 +73,16 @@ TEST(ConfigTest, DefaultsAndValidation) {
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("peers[0].address")));
 }
 
+TEST(ConfigTest, LoopbackMeansALiteralLoopbackAddress) {
+  EXPECT_TRUE(IsLoopbackAddress("127.0.0.1:7420"));
+  EXPECT_TRUE(IsLoopbackAddress("127.1.2.3:1"));
+  EXPECT_TRUE(IsLoopbackAddress("localhost:7420"));
+  EXPECT_TRUE(IsLoopbackAddress("[::1]:7420"));
+  EXPECT_FALSE(IsLoopbackAddress("127.example.org:7420"));
+  EXPECT_FALSE(IsLoopbackAddress("10.0.0.1:7420"));
+  EXPECT_FALSE(IsLoopbackAddress("127.0.0.1"));
+}
+
 TEST(ConfigTest, FederationFileChecks) {
   v1::FederationFile f;
   EXPECT_THAT(ValidateFederationFile(f), StatusIs(absl::StatusCode::kInvalidArgument));

@@ -97,3 +97,18 @@ TEST(TokenizerTest, SpanishPortugueseAndEnglishLetters) {
 
 }  // namespace
 }  // namespace minga
+
+namespace minga {
+namespace {
+
+TEST(TokenizerTest, LongWordsAreCutAtACharacterBoundary) {
+  std::string word = "NiUnaMenos";
+  for (int i = 0; i < 20; ++i) word += "\xF0\x9F\x92\x9C";  // purple hearts
+  for (const std::string& w : SplitWords(word + " 女性への暴力女性への暴力女性への暴力女性への暴力女性への暴力女性への暴力")) {
+    EXPECT_LE(w.size(), 64u);
+    EXPECT_TRUE(IsValidUtf8(w)) << w;
+  }
+}
+
+}  // namespace
+}  // namespace minga

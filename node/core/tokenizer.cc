@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cstdint>
 
 #include "absl/strings/match.h"
 #include "node/core/text.h"
@@ -39,7 +40,12 @@ std::vector<std::string> SplitWords(absl::string_view utf8_text) {
   size_t pos = 0;
   auto flush = [&] {
     if (!current.empty()) {
-      if (current.size() > 64) current.resize(64);
+      if (current.size() > 64) {
+        // Cut at a character boundary: a term must stay valid UTF-8.
+        size_t cut = 64;
+        while (cut > 0 && (static_cast<uint8_t>(current[cut]) & 0xC0) == 0x80) --cut;
+        current.resize(cut);
+      }
       words.push_back(std::move(current));
       current.clear();
     }

@@ -21,7 +21,7 @@
 namespace minga {
 
 // Folded words of `text` in order, stop words included, not stemmed.
-// Words longer than 64 bytes are cut to 64.
+// Words longer than 64 bytes are cut to at most 64, at a character boundary.
 std::vector<std::string> SplitWords(absl::string_view utf8_text);
 
 bool IsStopWord(absl::string_view folded_word);

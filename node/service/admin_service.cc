@@ -20,9 +20,10 @@ grpc::Status AdminService::Peers(grpc::ServerContext*, const v1::PeersRequest*,
   return grpc::Status::OK;
 }
 
-grpc::Status AdminService::Sync(grpc::ServerContext*, const v1::SyncRequest* request,
+grpc::Status AdminService::Sync(grpc::ServerContext* context, const v1::SyncRequest* request,
                                 v1::SyncResponse* response) {
-  absl::StatusOr<v1::SyncResponse> result = sync_->Sync(*request);
+  absl::StatusOr<v1::SyncResponse> result =
+      sync_->Sync(*request, [context] { return context->IsCancelled(); });
   if (!result.ok()) return ToGrpcStatus(result.status());
   *response = std::move(*result);
   return grpc::Status::OK;

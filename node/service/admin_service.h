@@ -20,7 +20,7 @@ class AdminService final : public v1::Admin::Service {
                       v1::StatusResponse* response) override;
   grpc::Status Peers(grpc::ServerContext*, const v1::PeersRequest*,
                      v1::PeersResponse* response) override;
-  grpc::Status Sync(grpc::ServerContext*, const v1::SyncRequest* request,
+  grpc::Status Sync(grpc::ServerContext* context, const v1::SyncRequest* request,
                     v1::SyncResponse* response) override;
   grpc::Status Reindex(grpc::ServerContext* context, const v1::ReindexRequest*,
                        grpc::ServerWriter<v1::ReindexProgress>* writer) override;

@@ -57,6 +57,10 @@ grpc::Status FederationService::Pull(grpc::ServerContext* context,
   query.max_revisions = request->max_revisions();
   query.max_bytes = request->max_bytes();
 
+  const absl::Duration heartbeat =
+      request->heartbeat_seconds() == 0
+          ? options_.heartbeat
+          : absl::Seconds(std::clamp<uint32_t>(request->heartbeat_seconds(), 1, 300));
   bool first = true;
   absl::Time last_sent = absl::Now();
   while (!context->IsCancelled() && !stopping_.load()) {
@@ -68,7 +72,7 @@ grpc::Status FederationService::Pull(grpc::ServerContext* context,
     const bool moved = batch->to_lseq() != query.after_lseq ||
                        batch->feed_id() != query.feed_id;
     if (first || moved || batch->revisions_size() > 0 ||
-        absl::Now() - last_sent >= options_.heartbeat) {
+        absl::Now() - last_sent >= heartbeat) {
       if (!writer->Write(*batch)) return grpc::Status::OK;  // the puller left
       last_sent = absl::Now();
     }
@@ -79,7 +83,7 @@ grpc::Status FederationService::Pull(grpc::ServerContext* context,
     if (!request->follow()) return grpc::Status::OK;
     // Caught up: sleep until a commit or the next heartbeat, in short
     // slices so cancellation and shutdown are noticed.
-    const absl::Time heartbeat_at = last_sent + options_.heartbeat;
+    const absl::Time heartbeat_at = last_sent + heartbeat;
     while (!context->IsCancelled() && !stopping_.load() && absl::Now() < heartbeat_at) {
       const absl::Duration slice = std::min(absl::Milliseconds(250), heartbeat_at - absl::Now());
       if (catalog_->WaitForHead(query.after_lseq, slice)) break;
@@ -102,18 +106,22 @@ grpc::Status FederationService::GetChunks(grpc::ServerContext* context,
   }
   // Every chunk is checked before any is sent: a request mixing a chunk
   // the caller may read with one it may not is refused whole.
+  std::vector<bool> may_read(request->sha256_size());
   for (int i = 0; i < request->sha256_size(); ++i) {
     if (request->sha256(i).size() != 32) {
       return ToGrpcStatus(absl::InvalidArgumentError(
           absl::StrCat("sha256[", i, "]: must be 32 bytes")));
     }
-    absl::Status access =
+    absl::StatusOr<bool> access =
         catalog_->CheckChunkAccess(*caller, request->material_id(), request->sha256(i));
-    if (!access.ok()) return ToGrpcStatus(access);
+    if (!access.ok()) return ToGrpcStatus(access.status());
+    may_read[i] = *access;
   }
-  for (const std::string& sha : request->sha256()) {
+  for (int i = 0; i < request->sha256_size(); ++i) {
     if (context->IsCancelled() || stopping_.load()) break;
-    absl::StatusOr<std::optional<std::string>> data = catalog_->ReadChunk(sha);
+    const std::string& sha = request->sha256(i);
+    absl::StatusOr<std::optional<std::string>> data =
+        may_read[i] ? catalog_->ReadChunk(sha) : absl::StatusOr<std::optional<std::string>>();
     if (!data.ok()) return ToGrpcStatus(data.status());
     v1::ChunkData chunk;
     chunk.set_sha256(sha);

@@ -20,7 +20,10 @@ class UploadChunks {
   ~UploadChunks() {
     for (const std::string& sha : pinned_) catalog_->UnpinChunk(sha);
     if (!attached_) {
-      absl::Status dropped = catalog_->DropUnlisted(written_);
+      // Every chunk it pinned, not only those it wrote: a retraction may
+      // have spared a chunk it found already here because of the pin.
+      absl::Status dropped =
+          catalog_->DropUnlisted(std::vector<std::string>(pinned_.begin(), pinned_.end()));
       if (!dropped.ok()) LogError(absl::StrCat("cleaning up an upload: ", dropped.message()));
     }
   }
@@ -149,16 +152,26 @@ grpc::Status CatalogService::Fetch(grpc::ServerContext* context, const v1::Fetch
     return ToGrpcStatus(absl::OutOfRangeError(absl::StrCat(
         "offset: ", request->offset(), " is past the end of the file (", file->size(), " bytes)")));
   }
-  absl::StatusOr<std::vector<std::string>> missing = catalog_->WantedChunksOf(request->id());
-  if (!missing.ok()) return ToGrpcStatus(missing.status());
-  if (!missing->empty()) {
+  // Only this file's chunks matter, not its siblings'.
+  const std::vector<std::string> chunks(file->chunk_sha256().begin(), file->chunk_sha256().end());
+  size_t missing = 0;
+  for (const std::string& sha : chunks) {
+    absl::StatusOr<bool> has = catalog_->HasChunk(sha);
+    if (!has.ok()) return ToGrpcStatus(has.status());
+    missing += *has ? 0 : 1;
+  }
+  if (missing > 0) {
     if (request->local_only() || sync_->files() == nullptr) {
       return ToGrpcStatus(absl::UnavailableError(absl::StrCat(
-          missing->size(), " chunks of '", request->id(), "' are not stored here yet")));
+          missing, " chunks of '", file->name(), "' are not stored here yet")));
     }
-    const absl::Duration wait =
-        absl::FromChrono(context->deadline() - std::chrono::system_clock::now()) - absl::Seconds(1);
-    absl::Status fetched = sync_->files()->FetchNow(request->id(), std::max(wait, absl::Seconds(1)));
+    // Within the call's deadline, and at most an hour when it has none.
+    const absl::Duration wait = std::min(
+        absl::Hours(1),
+        absl::FromChrono(context->deadline() - std::chrono::system_clock::now()) - absl::Seconds(1));
+    absl::Status fetched = sync_->files()->FetchNow(request->id(), chunks,
+                                                    std::max(wait, absl::Seconds(1)),
+                                                    [context] { return context->IsCancelled(); });
     if (!fetched.ok()) return ToGrpcStatus(fetched);
   }
   const uint64_t first = request->offset() / kChunkSize;

@@ -7,7 +7,9 @@
 //   index       search postings and facets, see catalog/search_index.h
 //   peers       <peer org id>                  -> PeerState
 //   chunks      <sha256: 32 bytes>             -> chunk bytes (BlobDB)
-//   chunk_refs  <sha256: 32 bytes><material id> -> "" (a material lists it)
+//   chunk_refs  "r" <sha256> <material id> (listed), "w" <material id> "\0"
+//               <sha256> (wanted), "c" <sha256> (stored): see
+//               catalog/chunk_refs.h
 //   meta        "schema_version" -> decimal, "feed_id" -> hex,
 //               "last_lseq" -> 8 bytes big-endian, "org_id" -> org id
 //   audit       <lseq: 8 bytes big-endian>     -> AuditRecord

@@ -64,6 +64,30 @@ void FileFetcher::AddStats(v1::PeerStatus* status) const {
   status->set_last_transfer_error(it->second.last_error);
 }
 
+bool FileFetcher::Stopping() const {
+  absl::MutexLock lock(&mu_);
+  return stopping_;
+}
+
+namespace {
+
+// Errors of the link (not of one material) back the peer off.
+bool IsTransportError(const absl::Status& s) {
+  switch (s.code()) {
+    case absl::StatusCode::kUnavailable:
+    case absl::StatusCode::kDeadlineExceeded:
+    case absl::StatusCode::kUnknown:
+    case absl::StatusCode::kInternal:
+    case absl::StatusCode::kUnauthenticated:
+    case absl::StatusCode::kResourceExhausted:
+      return true;
+    default:
+      return false;
+  }
+}
+
+}  // namespace
+
 void FileFetcher::FetchGroup(const Task& task, size_t* stored) {
   std::set<std::string> remaining(task.shas.begin(), task.shas.end());
   // The peer the material came from first, then the others.
@@ -111,29 +135,53 @@ void FileFetcher::FetchGroup(const Task& task, size_t* stored) {
     PeerStats& s = stats_[peer->org];
     if (status.ok()) {
       s.backoff = absl::ZeroDuration();
-    } else {
+    } else if (IsTransportError(status)) {
       s.last_error = std::string(status.message());
-      s.backoff = std::min(options_.max_retry * 6,
-                           std::max(absl::Seconds(1), s.backoff * 2));
+      s.backoff = std::min(options_.max_retry * 6, std::max(absl::Seconds(1), s.backoff * 2));
       s.retry_after = absl::Now() + s.backoff;
+    } else if (status.code() != absl::StatusCode::kCancelled) {
+      // About this material only (the peer lacks it, or its audience
+      // excludes us): the peer stays usable for the others.
+      s.last_error = absl::StrCat(task.id, ": ", status.message());
     }
   }
 }
 
-size_t FileFetcher::Round(const std::string& only) {
-  absl::StatusOr<std::map<std::string, std::vector<std::string>>> wanted =
-      only.empty() ? catalog_->WantedChunks(4096)
-                   : [&]() -> absl::StatusOr<std::map<std::string, std::vector<std::string>>> {
-                       auto shas = catalog_->WantedChunksOf(only);
-                       if (!shas.ok()) return shas.status();
-                       return std::map<std::string, std::vector<std::string>>{{only, *shas}};
-                     }();
+FileFetcher::RoundResult FileFetcher::Round(const std::string& only,
+                                            const std::vector<std::string>& only_chunks) {
+  RoundResult result;
+  absl::StatusOr<std::map<std::string, std::vector<std::string>>> wanted;
+  if (only.empty()) {
+    std::string from, next;
+    {
+      absl::MutexLock lock(&mu_);
+      from = scan_from_;
+    }
+    wanted = catalog_->WantedChunks(4096, from, &next);
+    absl::MutexLock lock(&mu_);
+    scan_from_ = next;  // the next round continues there, or starts over
+  } else if (!only_chunks.empty()) {
+    std::vector<std::string> missing;
+    for (const std::string& sha : only_chunks) {
+      absl::StatusOr<bool> has = catalog_->HasChunk(sha);
+      if (has.ok() && !*has) missing.push_back(sha);
+    }
+    wanted = std::map<std::string, std::vector<std::string>>{{only, missing}};
+  } else {
+    absl::StatusOr<std::vector<std::string>> shas = catalog_->WantedChunksOf(only);
+    if (shas.ok()) {
+      wanted = std::map<std::string, std::vector<std::string>>{{only, *shas}};
+    } else {
+      wanted = shas.status();
+    }
+  }
   if (!wanted.ok()) {
     LogError(absl::StrCat("file fetcher: ", wanted.status().message()));
-    return 0;
+    return result;
   }
   std::vector<Task> tasks;
   std::map<std::string, uint64_t> queued;
+  const absl::Time now = absl::Now();
   for (auto& [id, shas] : *wanted) {
     if (shas.empty()) continue;
     absl::StatusOr<std::optional<Entry>> entry = catalog_->GetEntry(id);
@@ -142,9 +190,15 @@ size_t FileFetcher::Round(const std::string& only) {
     const std::string from = (*entry)->stored.provenance().from_peer();
     queued[from] += shas.size();
     if (policy == "none" || (only.empty() && policy == "on_demand")) continue;
+    if (only.empty()) {
+      absl::MutexLock lock(&mu_);
+      auto retry = material_retry_.find(id);
+      if (retry != material_retry_.end() && now < retry->second.first) continue;
+    }
     for (size_t i = 0; i < shas.size(); i += options_.chunks_per_call) {
       const size_t end = std::min(shas.size(), i + options_.chunks_per_call);
       tasks.push_back({id, from, std::vector<std::string>(shas.begin() + i, shas.begin() + end)});
+      result.eligible += end - i;
     }
   }
   if (only.empty()) {
@@ -154,51 +208,71 @@ size_t FileFetcher::Round(const std::string& only) {
   }
   std::vector<size_t> stored(tasks.size(), 0);
   pool_.ParallelFor(tasks.size(), [&](size_t i) { FetchGroup(tasks[i], &stored[i]); });
-  size_t total = 0;
-  for (size_t n : stored) total += n;
-  return total;
+  // A material none of whose asked chunks came is asked again later, less
+  // and less often, rather than in every round.
+  std::map<std::string, size_t> by_material;
+  for (size_t i = 0; i < tasks.size(); ++i) {
+    by_material[tasks[i].id] += stored[i];
+    result.stored += stored[i];
+  }
+  absl::MutexLock lock(&mu_);
+  for (const auto& [id, n] : by_material) {
+    if (n > 0) {
+      material_retry_.erase(id);
+      continue;
+    }
+    auto& [when, backoff] = material_retry_[id];
+    backoff = std::min(absl::Seconds(60), std::max(absl::Seconds(1), backoff * 2));
+    when = now + backoff;
+  }
+  return result;
 }
 
 void FileFetcher::Run() {
-  absl::Duration wait = absl::Milliseconds(200);
-  while (true) {
+  absl::Duration wait;
+  while (!Stopping()) {
     const uint64_t head = catalog_->head_lseq();
-    const size_t stored = Round("");
-    absl::StatusOr<std::map<std::string, std::vector<std::string>>> left = catalog_->WantedChunks(1);
-    const bool pending = left.ok() && !left->empty();
-    // Keep going while progress is made; otherwise retry sooner or later
-    // (a peer may still be fetching what it relays), and at once when new
-    // metadata arrives.
-    wait = stored > 0 ? absl::ZeroDuration()
-                      : pending ? std::min(options_.max_retry, std::max(absl::Seconds(1), wait * 2))
+    const RoundResult round = Round("", {});
+    // Keep going while progress is made or a scan continues; otherwise wait
+    // (a peer may still be fetching what it relays), and wake at once when
+    // new metadata arrives.
+    wait = round.stored > 0 ? absl::ZeroDuration()
+           : round.eligible > 0 ? std::min(options_.max_retry, std::max(absl::Seconds(1), wait * 2))
                                 : options_.max_retry;
     const absl::Time until = absl::Now() + wait;
-    while (true) {
-      {
-        absl::MutexLock lock(&mu_);
-        if (stopping_) return;
-      }
-      if (absl::Now() >= until) break;
+    while (!Stopping() && absl::Now() < until) {
       if (catalog_->WaitForHead(head, std::min(absl::Milliseconds(250), until - absl::Now()))) break;
     }
   }
 }
 
-absl::Status FileFetcher::FetchNow(const std::string& id, absl::Duration timeout) {
+absl::Status FileFetcher::FetchNow(const std::string& id, const std::vector<std::string>& chunks,
+                                   absl::Duration timeout, const std::function<bool()>& cancelled) {
   absl::StatusOr<std::optional<Entry>> entry = catalog_->GetEntry(id);
   if (!entry.ok()) return entry.status();
   if (!entry->has_value()) return absl::NotFoundError(absl::StrCat("no material '", id, "'"));
   const std::string policy = PolicyOf(**entry);
   const absl::Time deadline = absl::Now() + timeout;
   while (true) {
-    absl::StatusOr<std::vector<std::string>> missing = catalog_->WantedChunksOf(id);
-    if (!missing.ok()) return missing.status();
-    if (missing->empty()) return absl::OkStatus();
+    size_t missing = 0;
+    if (chunks.empty()) {
+      absl::StatusOr<std::vector<std::string>> wanted = catalog_->WantedChunksOf(id);
+      if (!wanted.ok()) return wanted.status();
+      missing = wanted->size();
+    } else {
+      for (const std::string& sha : chunks) {
+        absl::StatusOr<bool> has = catalog_->HasChunk(sha);
+        if (!has.ok()) return has.status();
+        missing += *has ? 0 : 1;
+      }
+    }
+    if (missing == 0) return absl::OkStatus();
     if (policy == "none") {
       return absl::FailedPreconditionError(absl::StrCat(
-          missing->size(), " chunks of '", id, "' are not here, and files from peer '",
+          missing, " chunks of '", id, "' are not here, and files from peer '",
           (*entry)->stored.provenance().from_peer(), "' are never fetched (file policy NONE)"));
     }
+    if (cancelled() || Stopping()) return absl::CancelledError("the fetch was cancelled");
     if (absl::Now() >= deadline) {
       std::string errors;
       absl::MutexLock lock(&mu_);
@@ -206,9 +280,9 @@ absl::Status FileFetcher::FetchNow(const std::string& id, absl::Duration timeout
         if (!s.last_error.empty()) absl::StrAppend(&errors, "; ", org, ": ", s.last_error);
       }
       return absl::UnavailableError(absl::StrCat(
-          missing->size(), " chunks of '", id, "' could not be fetched from peers in time", errors));
+          missing, " chunks of '", id, "' could not be fetched from peers in time", errors));
     }
-    if (Round(id) == 0) absl::SleepFor(absl::Milliseconds(200));
+    if (Round(id, chunks).stored == 0) absl::SleepFor(absl::Milliseconds(200));
   }
 }
 

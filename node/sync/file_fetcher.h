@@ -55,10 +55,12 @@ class FileFetcher {
 
   // "own", "eager", "on_demand" or "none" for a held material.
   std::string PolicyOf(const Entry& entry) const;
-  // Fetches every chunk material `id` lacks, unless its policy is NONE
-  // (FAILED_PRECONDITION); blocks until done or `timeout` (UNAVAILABLE,
-  // naming what is missing and the last transfer error).
-  absl::Status FetchNow(const std::string& id, absl::Duration timeout);
+  // Fetches `chunks` of material `id` that are not stored (all it lacks
+  // when empty), unless its policy is NONE (FAILED_PRECONDITION). Blocks
+  // until done, `timeout` passes or `cancelled()` says so (UNAVAILABLE or
+  // CANCELLED, naming what is missing and the last transfer error).
+  absl::Status FetchNow(const std::string& id, const std::vector<std::string>& chunks,
+                        absl::Duration timeout, const std::function<bool()>& cancelled);
   // Adds this peer's transfer counters to `status`.
   void AddStats(v1::PeerStatus* status) const;
 
@@ -75,11 +77,16 @@ class FileFetcher {
     absl::Duration backoff = absl::ZeroDuration();
   };
 
+  struct RoundResult {
+    size_t stored = 0;
+    size_t eligible = 0;  // chunks that were asked for
+  };
   void Run();
-  // Fetches wanted chunks of eager materials, or of `only` when given.
-  // Returns how many chunks were stored.
-  size_t Round(const std::string& only);
+  // Fetches wanted chunks of eager materials (a slice of them, resuming
+  // where the last round stopped), or `only_chunks` of `only`.
+  RoundResult Round(const std::string& only, const std::vector<std::string>& only_chunks);
   void FetchGroup(const Task& task, size_t* stored);
+  bool Stopping() const;
   const FetchPeer* FindPeer(const std::string& org) const;
 
   Catalog* const catalog_;
@@ -89,6 +96,10 @@ class FileFetcher {
 
   mutable absl::Mutex mu_;
   std::map<std::string, PeerStats> stats_ ABSL_GUARDED_BY(mu_);
+  // Materials whose chunks no peer had last time: asked again later.
+  std::map<std::string, std::pair<absl::Time, absl::Duration>> material_retry_
+      ABSL_GUARDED_BY(mu_);
+  std::string scan_from_ ABSL_GUARDED_BY(mu_);
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
   std::thread thread_;
 };

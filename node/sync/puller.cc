@@ -82,7 +82,10 @@ bool Puller::WaitCaughtUp(int64_t since_micros, absl::Duration timeout) {
     return last_batch_micros_ >= since_micros && stream_start_micros_ >= since_micros &&
            status_.checkpoint() >= status_.peer_head();
   };
-  return mu_.AwaitWithTimeout(absl::Condition(&caught_up), timeout);
+  // A stopping puller wakes its waiters: the node is shutting down.
+  auto done = [&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return stopping_ || caught_up(); };
+  mu_.AwaitWithTimeout(absl::Condition(&done), timeout);
+  return caught_up();
 }
 
 void Puller::Run() {
@@ -145,6 +148,8 @@ absl::Status Puller::PullOnce() {
   request.set_follow(true);
   request.set_max_revisions(options_.batch_max_revisions);
   request.set_max_bytes(options_.batch_max_bytes);
+  request.set_heartbeat_seconds(
+      static_cast<uint32_t>(std::max<int64_t>(1, absl::ToInt64Seconds(options_.heartbeat))));
   std::unique_ptr<PullStream> stream = link_->Pull(request, options_.pull_deadline);
   {
     absl::MutexLock lock(&mu_);
@@ -193,7 +198,14 @@ absl::Status Puller::PullOnce() {
     return absl::UnavailableError(absl::StrCat(
         "no batch or heartbeat for ", absl::FormatDuration(options_.heartbeat * 3)));
   }
-  if (finished.ok()) return absl::OkStatus();
+  if (finished.ok()) {
+    // A follow ends by its deadline; one the peer ends at once, again and
+    // again, would make a tight loop: treat it as a failure to back off.
+    if (clock_->NowMicros() - stream_start_micros_ < 1'000'000) {
+      return absl::UnavailableError("the peer ended the pull at once");
+    }
+    return absl::OkStatus();
+  }
   if (finished.code() == absl::StatusCode::kDeadlineExceeded && batches > 0) {
     return absl::OkStatus();  // a healthy follow reached its deadline
   }

@@ -46,7 +46,8 @@ std::vector<v1::PeerStatus> SyncEngine::Peers() const {
   return out;
 }
 
-absl::StatusOr<v1::SyncResponse> SyncEngine::Sync(const v1::SyncRequest& request) {
+absl::StatusOr<v1::SyncResponse> SyncEngine::Sync(const v1::SyncRequest& request,
+                                                  const std::function<bool()>& cancelled) {
   if (request.timeout_seconds() > 3600) {
     return absl::InvalidArgumentError("timeout_seconds: at most 3600");
   }
@@ -66,7 +67,12 @@ absl::StatusOr<v1::SyncResponse> SyncEngine::Sync(const v1::SyncRequest& request
     const absl::Time deadline =
         absl::Now() + absl::Seconds(request.timeout_seconds() == 0 ? 30 : request.timeout_seconds());
     for (Puller* p : selected) {
-      caught_up &= p->WaitCaughtUp(since, std::max(deadline - absl::Now(), absl::ZeroDuration()));
+      // In slices, so a client that gave up or a stopping node ends the wait.
+      bool done = false;
+      while (!done && absl::Now() < deadline && !cancelled() && !stop_.HasBeenNotified()) {
+        done = p->WaitCaughtUp(since, std::min(absl::Milliseconds(500), deadline - absl::Now()));
+      }
+      caught_up &= done;
     }
   }
   response.set_caught_up(request.wait() && caught_up);

@@ -27,9 +27,11 @@ class SyncEngine {
   void Stop();
 
   std::vector<v1::PeerStatus> Peers() const;
-  // Kicks the selected pullers and, if asked, waits until they caught up.
+  // Kicks the selected pullers and, if asked, waits until they caught up,
+  // the timeout passes, `cancelled()` turns true or the engine stops.
   // NOT_FOUND names an unknown peer; INVALID_ARGUMENT a bad timeout.
-  absl::StatusOr<v1::SyncResponse> Sync(const v1::SyncRequest& request);
+  absl::StatusOr<v1::SyncResponse> Sync(const v1::SyncRequest& request,
+                                        const std::function<bool()>& cancelled);
   // The file fetcher; null before Start.
   FileFetcher* files() const { return files_.get(); }
 
