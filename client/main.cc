@@ -1,12 +1,16 @@
 // minga: the administrator's client of a Minga node. Parses the command
 // line and hands over to a command (client/commands/).
 #include <cstdio>
+#include <fstream>
+#include <sstream>
 #include <cstdlib>
 #include <string>
 #include <vector>
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
+#include "absl/strings/ascii.h"
 #include "client/cli/output.h"
 #include "client/commands/session.h"
 #include "node/core/limits.h"
@@ -36,7 +40,12 @@ void PrintUsage(const std::vector<Command>& commands) {
       "  --node ADDR      the node's admin endpoint: unix:PATH or host:port\n"
       "                   (default $MINGA_NODE, else unix:minga-data/admin.sock)\n"
       "  --json           machine-readable output, one JSON object per line\n"
-      "  --timeout S      deadline of each call in seconds (default 30)\n\n"
+      "  --timeout S      deadline of each call in seconds (default 30)\n"
+      "  --ca FILE        remote admin: the CA (PEM) that issued the node's\n"
+      "                   certificate; the connection then uses TLS\n"
+      "  --token-file F   remote admin: file holding the admin token (or $MINGA_TOKEN)\n"
+      "  --tls-name NAME  remote admin: the name in the node's certificate, when\n"
+      "                   it is not the host in --node\n\n"
       "`minga COMMAND --help` describes a command. Exit codes: 0 ok, 1 error,\n"
       "2 usage, 3 not found, 4 invalid input, 5 node unreachable, 6 conflict,\n"
       "7 permission denied.\n");
@@ -49,6 +58,8 @@ int main(int argc, char** argv) {
   minga::cli::Session session;
   const char* env_node = std::getenv("MINGA_NODE");
   session.node = env_node != nullptr && *env_node ? env_node : "unix:minga-data/admin.sock";
+  if (const char* t = std::getenv("MINGA_TOKEN"); t != nullptr) session.token = t;
+  std::string ca_file, tls_name;
   const Command* command = nullptr;
   std::vector<std::string> rest;
   bool help = false;
@@ -68,6 +79,19 @@ int main(int argc, char** argv) {
         return minga::cli::kExitUsage;
       }
       session.timeout = absl::Seconds(seconds);
+    } else if (auto ca = value("ca")) {
+      ca_file = *ca;
+    } else if (auto tf = value("token-file")) {
+      std::ifstream in(*tf);
+      std::stringstream ss;
+      ss << in.rdbuf();
+      if (!in) {
+        std::fprintf(stderr, "minga: --token-file: cannot read '%s'\n", tf->c_str());
+        return minga::cli::kExitUsage;
+      }
+      session.token = std::string(absl::StripAsciiWhitespace(ss.str()));
+    } else if (auto name = value("tls-name")) {
+      tls_name = *name;
     } else if (a == "--json") {
       session.json = true;
     } else if (a == "--help" || a == "-h" || (a == "help" && command == nullptr)) {
@@ -104,7 +128,27 @@ int main(int argc, char** argv) {
   grpc::ChannelArguments channel_args;
   channel_args.SetMaxReceiveMessageSize(minga::kMaxMessageBytes);
   channel_args.SetMaxSendMessageSize(minga::kMaxMessageBytes);
-  session.channel = grpc::CreateCustomChannel(session.node, grpc::InsecureChannelCredentials(),
-                                              channel_args);
+  std::shared_ptr<grpc::ChannelCredentials> credentials = grpc::InsecureChannelCredentials();
+  if (!ca_file.empty()) {
+    std::ifstream in(ca_file);
+    std::stringstream pem;
+    pem << in.rdbuf();
+    if (!in || pem.str().find("-----BEGIN") == std::string::npos) {
+      std::fprintf(stderr, "minga: --ca: '%s' is not a readable PEM file\n", ca_file.c_str());
+      return minga::cli::kExitUsage;
+    }
+    grpc::SslCredentialsOptions tls;
+    tls.pem_root_certs = pem.str();
+    credentials = grpc::SslCredentials(tls);
+    if (!tls_name.empty()) channel_args.SetSslTargetNameOverride(tls_name);
+  } else if (!session.token.empty() && session.node.rfind("unix:", 0) != 0) {
+    // Never send a token in the clear.
+    std::fprintf(stderr, "minga: a token goes only over TLS: give --ca for %s\n",
+                 session.node.c_str());
+    return minga::cli::kExitUsage;
+  } else {
+    session.token.clear();  // the local socket needs none
+  }
+  session.channel = grpc::CreateCustomChannel(session.node, credentials, channel_args);
   return command->run(session, *args);
 }

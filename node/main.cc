@@ -7,6 +7,7 @@
 #include <string>
 #include <thread>
 
+#include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "node/config/config.h"
 #include "node/core/crypto.h"
@@ -27,6 +28,9 @@ Usage:
                                  create the data directory and signing key,
                                  print the public key for the federation file,
                                  and exit
+  minga-node --new-admin-token   print a new random admin token, and the
+                                 admin_token_sha256 line to put in a config
+                                 for it (see admin_listen)
   minga-node --version | --help
 
 The node stops cleanly on SIGINT or SIGTERM. Config format: protobuf text
@@ -50,6 +54,13 @@ int main(int argc, char** argv) {
       return 0;
     } else if (arg == "--version") {
       std::printf("minga-node %s\n", MINGA_VERSION);
+      return 0;
+    } else if (arg == "--new-admin-token") {
+      if (!minga::InitCrypto().ok()) return Fail("libsodium failed to initialise", 1);
+      const std::string token = absl::WebSafeBase64Escape(minga::RandomBytes(24));
+      std::printf("token (give it to the administrator, keep it secret):\n  %s\n"
+                  "config line (the node keeps only the hash):\n  admin_token_sha256: \"%s\"\n",
+                  token.c_str(), minga::DigestToHex(minga::Sha256(token)).c_str());
       return 0;
     } else if (arg == "--init") {
       init = true;

@@ -3,6 +3,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "client/formats/records.h"
+#include "node/core/text.h"
 
 namespace minga::cli {
 
@@ -38,6 +39,20 @@ void AddMaterialFlags(FlagSpec* spec) {
 }
 
 absl::Status ApplyMaterialFlags(const Args& args, v1::PutRequest* request) {
+  // Text must be UTF-8 before it reaches the wire, where protobuf would
+  // refuse the whole request without saying which field was at fault.
+  FlagSpec spec;
+  AddMaterialFlags(&spec);
+  for (const auto* names : {&spec.values, &spec.repeated}) {
+    for (const std::string& flag : *names) {
+      for (const std::string& v : args.GetAll(flag)) {
+        if (!IsValidUtf8(v)) {
+          return absl::InvalidArgumentError(absl::StrCat(
+              "--", flag, ": not valid UTF-8 (is the terminal set to another encoding?)"));
+        }
+      }
+    }
+  }
   v1::Material* m = request->mutable_material();
   auto set = [&](const char* flag, std::string* field) {
     if (auto v = args.Get(flag)) *field = *v;

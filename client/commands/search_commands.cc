@@ -5,6 +5,7 @@
 #include "absl/strings/str_join.h"
 #include "client/cli/output.h"
 #include "client/commands/session.h"
+#include "node/core/text.h"
 #include "node/net/grpc_status.h"
 
 namespace minga::cli {
@@ -40,6 +41,9 @@ int Search(Session& s, const Args& args) {
   } else if (!sort.empty()) {
     return Report(absl::InvalidArgumentError(
         absl::StrCat("--sort: '", sort, "' is not relevance or date")));
+  }
+  if (!IsValidUtf8(request.query())) {
+    return Report(absl::InvalidArgumentError("query: not valid UTF-8"));
   }
   v1::SearchResponse response;
   grpc::Status st = s.Catalog()->Search(s.Context().get(), request, &response);

@@ -22,6 +22,8 @@ struct Session {
   std::string node;
   bool json = false;
   absl::Duration timeout = absl::Seconds(30);
+  // Sent as "authorization: Bearer <token>" (remote admin over TLS).
+  std::string token;
   std::shared_ptr<grpc::Channel> channel;
 
   // A context whose deadline is `timeout` from now (or `override` if set).

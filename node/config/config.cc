@@ -5,6 +5,7 @@
 #include <set>
 #include <sstream>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
@@ -224,6 +225,22 @@ absl::Status ValidateNodeConfig(const v1::NodeConfig& c, const v1::FederationFil
       return Invalid(field + ".address", "without TLS only loopback peers are allowed");
     }
     RETURN_IF_ERROR(ValidateSubscription(p.subscription(), field + ".subscription"));
+  }
+  if (!c.admin_listen().empty()) {
+    RETURN_IF_ERROR(CheckHostPort("admin_listen", c.admin_listen()));
+    if (!tls) return Invalid("admin_listen", "needs tls: remote administration is never plaintext");
+    if (c.admin_token_sha256().empty()) {
+      return Invalid("admin_token_sha256", "at least one is required with admin_listen");
+    }
+  }
+  for (int i = 0; i < c.admin_token_sha256_size(); ++i) {
+    const std::string& h = c.admin_token_sha256(i);
+    if (h.size() != 64 || !std::all_of(h.begin(), h.end(), [](char ch) {
+          return absl::ascii_isxdigit(static_cast<unsigned char>(ch));
+        })) {
+      return Invalid(absl::StrCat("admin_token_sha256[", i, "]"),
+                     "must be 64 hex digits (the SHA-256 of a token)");
+    }
   }
   const v1::SyncOptions& s = c.sync();
   if (s.batch_max_revisions() > kMaxBatchRevisions) {

@@ -1,5 +1,8 @@
 #include "node/config/config.h"
 
+#include <fstream>
+#include <sstream>
+
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/util/status_matchers.h"
@@ -107,6 +110,27 @@ TEST(ConfigTest, ResolveFillsPeerAddressesAndChecksOwnKey) {
   ASSERT_OK_AND_ASSIGN(v1::FederationFile alone, ResolveFederation(&c, key.public_key()));
   EXPECT_EQ(alone.members_size(), 1);
   EXPECT_TRUE(KeyringOf(alone).IsMember("alpha"));
+}
+
+}  // namespace
+}  // namespace minga
+
+namespace minga {
+namespace {
+
+// The example configs in config/ stay valid text format.
+TEST(ConfigTest, ExampleConfigsParse) {
+  for (const char* name : {"node.example.textproto", "federation.example.textproto"}) {
+    std::ifstream in(std::string(MINGA_SOURCE_DIR) + "/config/" + name);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    ASSERT_FALSE(ss.str().empty()) << name;
+    if (std::string(name).rfind("node", 0) == 0) {
+      EXPECT_OK(ParseNodeConfig(ss.str(), name).status());
+    } else {
+      EXPECT_OK(ParseFederationFile(ss.str(), name).status());
+    }
+  }
 }
 
 }  // namespace

@@ -3,7 +3,10 @@
 #include <fstream>
 #include <sstream>
 
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "node/core/crypto.h"
 #include "node/core/limits.h"
 #include "node/core/status_macros.h"
 
@@ -36,6 +39,57 @@ absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> FederationServerCredent
   options.pem_root_certs = ca;
   options.pem_key_cert_pairs.push_back({key, cert});
   return grpc::SslServerCredentials(options);
+}
+
+namespace {
+
+class AdminTokenCheck : public grpc::AuthMetadataProcessor {
+ public:
+  explicit AdminTokenCheck(std::vector<std::string> hashes) : hashes_(std::move(hashes)) {}
+  bool IsBlocking() const override { return false; }
+  grpc::Status Process(const InputMetadata& metadata, grpc::AuthContext*,
+                       OutputMetadata* consumed, OutputMetadata*) override {
+    auto it = metadata.find("authorization");
+    if (it == metadata.end()) {
+      return grpc::Status(grpc::StatusCode::UNAUTHENTICATED,
+                          "an admin token is required (authorization: Bearer <token>)");
+    }
+    const std::string value(it->second.data(), it->second.size());
+    constexpr absl::string_view kBearer = "Bearer ";
+    if (!absl::StartsWith(value, kBearer)) {
+      return grpc::Status(grpc::StatusCode::UNAUTHENTICATED, "authorization: expected Bearer <token>");
+    }
+    const std::string hash = DigestToHex(Sha256(absl::string_view(value).substr(kBearer.size())));
+    // Compare every hash in full: no early exit on the first differing byte.
+    bool ok = false;
+    for (const std::string& h : hashes_) {
+      unsigned diff = h.size() ^ hash.size();
+      for (size_t i = 0; i < std::min(h.size(), hash.size()); ++i) diff |= h[i] ^ hash[i];
+      ok |= diff == 0;
+    }
+    if (!ok) return grpc::Status(grpc::StatusCode::UNAUTHENTICATED, "the admin token is not accepted");
+    consumed->insert(std::make_pair(std::string(it->first.data(), it->first.size()), value));
+    return grpc::Status::OK;
+  }
+
+ private:
+  const std::vector<std::string> hashes_;
+};
+
+}  // namespace
+
+absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> RemoteAdminCredentials(
+    const v1::NodeConfig& config) {
+  if (!config.has_tls()) return absl::InvalidArgumentError("admin_listen: needs tls");
+  ASSIGN_OR_RETURN(std::string cert, ReadPem("tls.cert_file", config.tls().cert_file()));
+  ASSIGN_OR_RETURN(std::string key, ReadPem("tls.key_file", config.tls().key_file()));
+  grpc::SslServerCredentialsOptions options(GRPC_SSL_DONT_REQUEST_CLIENT_CERTIFICATE);
+  options.pem_key_cert_pairs.push_back({key, cert});
+  std::shared_ptr<grpc::ServerCredentials> credentials = grpc::SslServerCredentials(options);
+  std::vector<std::string> hashes;
+  for (const std::string& h : config.admin_token_sha256()) hashes.push_back(absl::AsciiStrToLower(h));
+  credentials->SetAuthMetadataProcessor(std::make_shared<AdminTokenCheck>(std::move(hashes)));
+  return credentials;
 }
 
 absl::StatusOr<std::shared_ptr<grpc::ChannelCredentials>> FederationChannelCredentials(

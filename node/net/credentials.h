@@ -34,6 +34,12 @@ std::shared_ptr<grpc::Channel> FederationChannel(
     const std::string& address, const std::string& peer_org,
     const std::shared_ptr<grpc::ChannelCredentials>& credentials);
 
+// The remote admin endpoint: TLS with this node's certificate (no client
+// certificate), and every call must carry "authorization: Bearer <token>"
+// whose SHA-256 is one of config.admin_token_sha256.
+absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> RemoteAdminCredentials(
+    const v1::NodeConfig& config);
+
 // The caller's org id: the common name of its verified certificate, or with
 // plaintext the "minga-org" metadata. UNAUTHENTICATED when there is none;
 // PERMISSION_DENIED when the metadata names another org than the

@@ -40,7 +40,9 @@ struct Node::Parts {
   std::unique_ptr<CatalogService> catalog_service;
   std::unique_ptr<AdminService> admin_service;
   std::unique_ptr<FederationService> federation_service;
+  std::unique_ptr<CatalogService> remote_catalog_service;
   std::unique_ptr<grpc::Server> admin_server;
+  std::unique_ptr<grpc::Server> remote_admin_server;
   std::unique_ptr<grpc::Server> federation_server;
   int federation_port = 0;
   absl::Mutex mu;
@@ -153,6 +155,25 @@ absl::StatusOr<std::unique_ptr<Node>> Node::Start(v1::NodeConfig config) {
     }
     ::chmod(socket.c_str(), 0600);
   }
+  if (!config.admin_listen().empty()) {
+    ASSIGN_OR_RETURN(std::shared_ptr<grpc::ServerCredentials> admin_credentials,
+                     RemoteAdminCredentials(config));
+    // Changes made remotely are recorded as such.
+    parts->remote_catalog_service = std::make_unique<CatalogService>(
+        parts->catalog.get(), parts->sync.get(), "admin@remote");
+    grpc::ServerBuilder builder;
+    builder.AddListeningPort(config.admin_listen(), admin_credentials);
+    builder.RegisterService(parts->remote_catalog_service.get());
+    builder.RegisterService(parts->admin_service.get());
+    builder.SetMaxReceiveMessageSize(kMaxMessageBytes);
+    builder.SetMaxSendMessageSize(kMaxMessageBytes);
+    parts->remote_admin_server = builder.BuildAndStart();
+    if (parts->remote_admin_server == nullptr) {
+      parts->admin_server->Shutdown();
+      return absl::UnavailableError(absl::StrCat(
+          "admin_listen: cannot listen on '", config.admin_listen(), "' (is the port in use?)"));
+    }
+  }
   if (!config.listen().empty()) {
     ASSIGN_OR_RETURN(std::shared_ptr<grpc::ServerCredentials> server_credentials,
                      FederationServerCredentials(config));
@@ -164,6 +185,7 @@ absl::StatusOr<std::unique_ptr<Node>> Node::Start(v1::NodeConfig config) {
     parts->federation_server = builder.BuildAndStart();
     if (parts->federation_server == nullptr || parts->federation_port == 0) {
       parts->admin_server->Shutdown();
+      if (parts->remote_admin_server) parts->remote_admin_server->Shutdown();
       return absl::UnavailableError(absl::StrCat(
           "listen: cannot listen on '", config.listen(), "' (is the port in use?)"));
     }
@@ -172,6 +194,8 @@ absl::StatusOr<std::unique_ptr<Node>> Node::Start(v1::NodeConfig config) {
   LogInfo(absl::StrCat("node '", config.org_id(), "' started: admin unix:", socket,
                        config.listen().empty() ? "" : ", federation ", config.listen(),
                        config.has_tls() ? " (mutual TLS)" : " (plaintext, loopback)",
+                       config.admin_listen().empty() ? "" : ", remote admin ",
+                       config.admin_listen(),
                        ", ", config.peers_size(), " peer(s), store ", kv_options.path));
   return std::unique_ptr<Node>(new Node(std::move(parts)));
 }
@@ -188,8 +212,10 @@ void Node::Shutdown() {
   const auto deadline = std::chrono::system_clock::now() + std::chrono::seconds(2);
   if (parts_->federation_server) parts_->federation_server->Shutdown(deadline);
   parts_->admin_server->Shutdown(deadline);
+  if (parts_->remote_admin_server) parts_->remote_admin_server->Shutdown(deadline);
   parts_->federation_server.reset();
   parts_->admin_server.reset();
+  parts_->remote_admin_server.reset();
   ::unlink(parts_->config.admin_socket().c_str());
   parts_->catalog.reset();
   parts_->kv.reset();  // closes RocksDB, flushing what is pending

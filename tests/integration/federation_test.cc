@@ -204,5 +204,39 @@ TEST(FederationTest, ImpostorsAreRefused) {
   EXPECT_EQ(fed.node(0).Stop(), 0);
 }
 
+TEST(FederationTest, RemoteAdminNeedsTlsAndAToken) {
+  TempDir tmp;
+  FederationHarness fed(tmp.path(), {"sede"});
+  const int port = FreePort();
+  RunResult made = testing::Run({MINGA_NODE_BIN, "--new-admin-token"});
+  const std::string token = made.out.substr(made.out.find("\n  ") + 3,
+                                           made.out.find("\nconfig") - made.out.find("\n  ") - 3);
+  const size_t at = made.out.find("admin_token_sha256");
+  fed.AddConfig(0, absl::StrCat("admin_listen: \"127.0.0.1:", port, "\"\n",
+                                made.out.substr(at, made.out.find('\n', at) - at), "\n"));
+  ASSERT_TRUE(fed.Setup());
+  ASSERT_TRUE(fed.StartAll()) << fed.node(0).log();
+  WriteFile(tmp.path() + "/token", token + "\n");
+  WriteFile(tmp.path() + "/wrong", "not-the-token\n");
+  const std::string addr = absl::StrCat("127.0.0.1:", port);
+  auto remote = [&](std::vector<std::string> extra) {
+    std::vector<std::string> argv = {MINGA_CLIENT_BIN, "--node", addr};
+    argv.insert(argv.end(), extra.begin(), extra.end());
+    return testing::Run(argv);
+  };
+  const std::string ca = fed.certs() + "/ca.pem";
+  RunResult ok = remote({"--ca", ca, "--token-file", tmp.path() + "/token", "put", "--id", "r",
+                         "--title", "Desde lejos", "--kind", "guide", "--sector", "health"});
+  EXPECT_EQ(ok.exit_code, 0) << ok.err;
+  EXPECT_THAT(fed.node(0).Client({"get", "sede/r"}).out, HasSubstr("admin@remote"));
+  RunResult wrong = remote({"--ca", ca, "--token-file", tmp.path() + "/wrong", "status"});
+  EXPECT_EQ(wrong.exit_code, 7) << wrong.err;
+  RunResult none = remote({"--ca", ca, "status"});
+  EXPECT_EQ(none.exit_code, 7) << none.err;
+  RunResult clear = remote({"--token-file", tmp.path() + "/token", "status"});
+  EXPECT_EQ(clear.exit_code, 2);
+  EXPECT_THAT(clear.err, HasSubstr("only over TLS"));
+}
+
 }  // namespace
 }  // namespace minga::testing

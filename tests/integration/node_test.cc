@@ -81,6 +81,11 @@ TEST_F(NodeTest, BadInputIsRefusedWithFieldAndLineAndChangesNothing) {
   EXPECT_EQ(bad_kind.exit_code, 4);
   EXPECT_THAT(bad_kind.err, HasSubstr("kind: unknown value 'guidebook'"));
 
+  RunResult not_utf8 = node_.Client({"put", "--title", "Gu\xEDa", "--kind", "guide", "--sector",
+                                     "health"});
+  EXPECT_EQ(not_utf8.exit_code, 4);
+  EXPECT_THAT(not_utf8.err, HasSubstr("--title: not valid UTF-8"));
+
   RunResult other_origin = node_.Client({"put", "--id", "someone/x", "--title", "x", "--kind",
                                          "guide", "--sector", "health"});
   EXPECT_EQ(other_origin.exit_code, 7);
