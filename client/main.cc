@@ -58,7 +58,9 @@ int main(int argc, char** argv) {
   minga::cli::Session session;
   const char* env_node = std::getenv("MINGA_NODE");
   session.node = env_node != nullptr && *env_node ? env_node : "unix:minga-data/admin.sock";
-  if (const char* t = std::getenv("MINGA_TOKEN"); t != nullptr) session.token = t;
+  if (const char* t = std::getenv("MINGA_TOKEN"); t != nullptr) {
+    session.token = std::string(absl::StripAsciiWhitespace(t));
+  }
   std::string ca_file, tls_name;
   const Command* command = nullptr;
   std::vector<std::string> rest;
@@ -128,6 +130,13 @@ int main(int argc, char** argv) {
   grpc::ChannelArguments channel_args;
   channel_args.SetMaxReceiveMessageSize(minga::kMaxMessageBytes);
   channel_args.SetMaxSendMessageSize(minga::kMaxMessageBytes);
+  // gRPC aborts on metadata it cannot send: check the token first.
+  for (char c : session.token) {
+    if (c < 0x21 || c > 0x7E) {
+      std::fprintf(stderr, "minga: the admin token holds a space, control or non-ASCII character\n");
+      return minga::cli::kExitUsage;
+    }
+  }
   std::shared_ptr<grpc::ChannelCredentials> credentials = grpc::InsecureChannelCredentials();
   if (!ca_file.empty()) {
     std::ifstream in(ca_file);

@@ -4,16 +4,19 @@
 
 #include <cstdio>
 #include <cstring>
+#include <filesystem>
 #include <string>
 #include <thread>
 
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
+#include "node/catalog/catalog.h"
 #include "node/config/config.h"
 #include "node/core/crypto.h"
 #include "node/core/log.h"
 #include "node/server/identity.h"
 #include "node/server/node.h"
+#include "node/store/rocks_kv.h"
 
 namespace {
 
@@ -28,6 +31,10 @@ Usage:
                                  create the data directory and signing key,
                                  print the public key for the federation file,
                                  and exit
+  minga-node --config FILE --new-feed-id
+                                 after restoring the data directory from a
+                                 backup: give the store a new feed id so
+                                 partners pull it afresh (node stopped)
   minga-node --new-admin-token   print a new random admin token, and the
                                  admin_token_sha256 line to put in a config
                                  for it (see admin_listen)
@@ -47,6 +54,7 @@ int Fail(const std::string& message, int code) {
 int main(int argc, char** argv) {
   std::string config_path;
   bool init = false;
+  bool new_feed_id = false;
   for (int i = 1; i < argc; ++i) {
     const std::string arg = argv[i];
     if (arg == "--help" || arg == "-h") {
@@ -64,6 +72,8 @@ int main(int argc, char** argv) {
       return 0;
     } else if (arg == "--init") {
       init = true;
+    } else if (arg == "--new-feed-id") {
+      new_feed_id = true;
     } else if (arg == "--config" && i + 1 < argc) {
       config_path = argv[++i];
     } else if (arg.rfind("--config=", 0) == 0) {
@@ -94,6 +104,21 @@ int main(int argc, char** argv) {
     if (!key.ok()) return Fail(std::string(key.status().message()), 1);
     std::printf("org_id: %s\nsigning_public_key: %s\n", config->org_id().c_str(),
                 key->public_key().ToBase64().c_str());
+    return 0;
+  }
+
+  if (new_feed_id) {
+    if (!minga::InitCrypto().ok()) return Fail("libsodium failed to initialise", 1);
+    minga::RocksKvOptions options;
+    options.path = (std::filesystem::path(config->data_dir()) / "store").string();
+    if (!std::filesystem::exists(options.path)) {
+      return Fail(absl::StrCat("data_dir: no store at '", options.path, "'"), 1);
+    }
+    absl::StatusOr<std::unique_ptr<minga::KvStore>> kv = minga::OpenRocksKv(options);
+    if (!kv.ok()) return Fail(std::string(kv.status().message()), 1);
+    absl::Status rotated = minga::Catalog::NewFeedId(kv->get());
+    if (!rotated.ok()) return Fail(std::string(rotated.message()), 1);
+    std::printf("the store has a new feed id; partners will pull it from the start\n");
     return 0;
   }
 

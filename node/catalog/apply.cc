@@ -177,9 +177,10 @@ absl::StatusOr<ApplyStats> Catalog::ApplyBatch(absl::string_view peer,
     }
     // Otherwise the batch continues a feed we do not follow: its revisions
     // are harmless, but the checkpoint stays.
-  } else if (batch.from_lseq() == 0 && state.checkpoint() > batch.head_lseq()) {
-    // The peer's feed went back behind our checkpoint (its store was
-    // restored): the lseqs in between mean other changes now. Start over.
+  } else if (batch.from_lseq() == 0 && state.checkpoint() > 0) {
+    // Same feed, yet the peer started from the beginning: our checkpoint is
+    // beyond its head (its store went back, restored from a backup), and the
+    // lseqs in between mean other changes now. Start over.
     stats.feed_reset = true;
     state.set_checkpoint(batch.to_lseq());
   } else if (batch.from_lseq() <= state.checkpoint()) {

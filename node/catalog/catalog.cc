@@ -36,6 +36,14 @@ absl::StatusOr<std::unique_ptr<Catalog>> Catalog::Open(KvStore* kv,
   return catalog;
 }
 
+absl::Status Catalog::NewFeedId(KvStore* kv) {
+  ASSIGN_OR_RETURN(std::optional<std::string> schema, kv->Get(Cf::kMeta, kMetaSchemaVersion));
+  if (!schema.has_value()) return absl::NotFoundError("store: empty; it has no feed yet");
+  WriteBatch batch;
+  batch.Put(Cf::kMeta, kMetaFeedId, absl::BytesToHexString(RandomBytes(16)));
+  return kv->Write(batch, WriteOptions{.sync = true});
+}
+
 absl::Status Catalog::Init() {
   ASSIGN_OR_RETURN(std::optional<std::string> schema,
                    kv_->Get(Cf::kMeta, kMetaSchemaVersion));

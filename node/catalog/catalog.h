@@ -84,6 +84,12 @@ class Catalog {
   static absl::StatusOr<std::unique_ptr<Catalog>> Open(KvStore* kv,
                                                        CatalogOptions options);
 
+  // Gives the store a new random feed id (the node must not be running).
+  // After a data directory is restored from a backup, partners whose
+  // checkpoints are ahead of it then pull its feed afresh instead of
+  // skipping the changes made since the backup under reused sequences.
+  static absl::Status NewFeedId(KvStore* kv);
+
   // ---- This node's own materials. Durable (synced) before returning. ----
 
   // Creates or replaces a material (see PutRequest). `actor` is recorded in

@@ -229,6 +229,9 @@ absl::Status ValidateNodeConfig(const v1::NodeConfig& c, const v1::FederationFil
   if (!c.admin_listen().empty()) {
     RETURN_IF_ERROR(CheckHostPort("admin_listen", c.admin_listen()));
     if (!tls) return Invalid("admin_listen", "needs tls: remote administration is never plaintext");
+    if (c.admin_listen() == c.listen()) {
+      return Invalid("admin_listen", "must differ from listen (the federation listener)");
+    }
     if (c.admin_token_sha256().empty()) {
       return Invalid("admin_token_sha256", "at least one is required with admin_listen");
     }

@@ -1,5 +1,7 @@
 #include "node/net/grpc_peer_link.h"
 
+#include <set>
+
 #include "absl/synchronization/mutex.h"
 #include "minga/v1/federation.grpc.pb.h"
 #include "node/net/credentials.h"
@@ -49,6 +51,19 @@ class GrpcPeerLink : public PeerLink {
     context.set_deadline(std::chrono::system_clock::now() +
                          absl::ToChronoMilliseconds(timeout));
     context.AddMetadata(kOrgMetadataKey, self_org_);
+    {
+      absl::MutexLock lock(&mu_);
+      if (cancelled_) return absl::CancelledError("the node is stopping");
+      calls_.insert(&context);
+    }
+    struct Unregister {
+      GrpcPeerLink* link;
+      grpc::ClientContext* context;
+      ~Unregister() {
+        absl::MutexLock lock(&link->mu_);
+        link->calls_.erase(context);
+      }
+    } unregister{this, &context};
     std::unique_ptr<grpc::ClientReader<v1::ChunkData>> reader =
         stub_->GetChunks(&context, request);
     v1::ChunkData chunk;
@@ -63,6 +78,12 @@ class GrpcPeerLink : public PeerLink {
     return FromGrpcStatus(reader->Finish());
   }
 
+  void CancelChunkCalls() override {
+    absl::MutexLock lock(&mu_);
+    cancelled_ = true;
+    for (grpc::ClientContext* c : calls_) c->TryCancel();
+  }
+
   std::unique_ptr<PullStream> Pull(const v1::PullRequest& request,
                                    absl::Duration timeout) override {
     return std::make_unique<GrpcPullStream>(stub_.get(), request, timeout, self_org_);
@@ -71,6 +92,9 @@ class GrpcPeerLink : public PeerLink {
  private:
   std::unique_ptr<v1::Federation::Stub> stub_;
   const std::string self_org_;
+  absl::Mutex mu_;
+  std::set<grpc::ClientContext*> calls_ ABSL_GUARDED_BY(mu_);
+  bool cancelled_ ABSL_GUARDED_BY(mu_) = false;
 };
 
 }  // namespace

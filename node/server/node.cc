@@ -134,6 +134,9 @@ absl::StatusOr<std::unique_ptr<Node>> Node::Start(v1::NodeConfig config) {
   parts->federation_service =
       std::make_unique<FederationService>(parts->catalog.get(), federation_options);
 
+  // Pulling and fetching run before the servers take calls that use them.
+  parts->sync->Start();
+
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
 
@@ -148,6 +151,7 @@ absl::StatusOr<std::unique_ptr<Node>> Node::Start(v1::NodeConfig config) {
     builder.RegisterService(parts->admin_service.get());
     builder.SetMaxReceiveMessageSize(kMaxMessageBytes);
     builder.SetMaxSendMessageSize(kMaxMessageBytes);
+    builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
     parts->admin_server = builder.BuildAndStart();
     if (parts->admin_server == nullptr) {
       return absl::UnavailableError(
@@ -167,6 +171,7 @@ absl::StatusOr<std::unique_ptr<Node>> Node::Start(v1::NodeConfig config) {
     builder.RegisterService(parts->admin_service.get());
     builder.SetMaxReceiveMessageSize(kMaxMessageBytes);
     builder.SetMaxSendMessageSize(kMaxMessageBytes);
+    builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
     parts->remote_admin_server = builder.BuildAndStart();
     if (parts->remote_admin_server == nullptr) {
       parts->admin_server->Shutdown();
@@ -182,6 +187,7 @@ absl::StatusOr<std::unique_ptr<Node>> Node::Start(v1::NodeConfig config) {
     builder.RegisterService(parts->federation_service.get());
     builder.SetMaxReceiveMessageSize(kMaxMessageBytes);
     builder.SetMaxSendMessageSize(kMaxMessageBytes);
+    builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
     parts->federation_server = builder.BuildAndStart();
     if (parts->federation_server == nullptr || parts->federation_port == 0) {
       parts->admin_server->Shutdown();
@@ -190,7 +196,6 @@ absl::StatusOr<std::unique_ptr<Node>> Node::Start(v1::NodeConfig config) {
           "listen: cannot listen on '", config.listen(), "' (is the port in use?)"));
     }
   }
-  parts->sync->Start();
   LogInfo(absl::StrCat("node '", config.org_id(), "' started: admin unix:", socket,
                        config.listen().empty() ? "" : ", federation ", config.listen(),
                        config.has_tls() ? " (mutual TLS)" : " (plaintext, loopback)",

@@ -120,8 +120,10 @@ grpc::Status FederationService::GetChunks(grpc::ServerContext* context,
   for (int i = 0; i < request->sha256_size(); ++i) {
     if (context->IsCancelled() || stopping_.load()) break;
     const std::string& sha = request->sha256(i);
+    // A withheld chunk is answered exactly like one this node lacks.
     absl::StatusOr<std::optional<std::string>> data =
-        may_read[i] ? catalog_->ReadChunk(sha) : absl::StatusOr<std::optional<std::string>>();
+        may_read[i] ? catalog_->ReadChunk(sha)
+                    : absl::StatusOr<std::optional<std::string>>(std::nullopt);
     if (!data.ok()) return ToGrpcStatus(data.status());
     v1::ChunkData chunk;
     chunk.set_sha256(sha);

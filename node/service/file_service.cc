@@ -185,7 +185,10 @@ grpc::Status CatalogService::Fetch(grpc::ServerContext* context, const v1::Fetch
     }
     v1::FetchResponse out;
     if (i == first) *out.mutable_file() = *file;
-    const uint64_t begin = i == first ? request->offset() - i * kChunkSize : 0;
+    // Clamped: a file signed with chunks shorter than its size implies
+    // must not make the read run past a chunk.
+    const uint64_t begin =
+        std::min<uint64_t>(i == first ? request->offset() - i * kChunkSize : 0, (*chunk)->size());
     out.set_offset(i * kChunkSize + begin);
     out.set_data((*chunk)->substr(begin));
     if (!writer->Write(out)) return grpc::Status::OK;

@@ -25,6 +25,8 @@ void FileFetcher::Stop() {
     absl::MutexLock lock(&mu_);
     stopping_ = true;
   }
+  // Calls in flight end now rather than at their deadline.
+  for (const FetchPeer& p : peers_) p.link->CancelChunkCalls();
   if (thread_.joinable()) thread_.join();
 }
 
@@ -107,7 +109,9 @@ void FileFetcher::FetchGroup(const Task& task, size_t* stored) {
     request.set_material_id(task.id);
     for (const std::string& sha : remaining) request.add_sha256(sha);
     const absl::Status status = peer->link->GetChunks(
-        request, options_.call_timeout, [&](const v1::ChunkData& chunk) {
+        request, std::min(options_.call_timeout, std::max(absl::Seconds(1), task.deadline - absl::Now())),
+        [&](const v1::ChunkData& chunk) {
+          if (Stopping() || (task.cancelled && task.cancelled())) return false;
           if (chunk.missing() || !remaining.count(chunk.sha256())) return true;
           if (DigestToBytes(Sha256(chunk.data())) != chunk.sha256()) {
             // Discarded; another peer is asked for it.
@@ -148,7 +152,9 @@ void FileFetcher::FetchGroup(const Task& task, size_t* stored) {
 }
 
 FileFetcher::RoundResult FileFetcher::Round(const std::string& only,
-                                            const std::vector<std::string>& only_chunks) {
+                                            const std::vector<std::string>& only_chunks,
+                                            absl::Time deadline,
+                                            const std::function<bool()>& cancelled) {
   RoundResult result;
   absl::StatusOr<std::map<std::string, std::vector<std::string>>> wanted;
   if (only.empty()) {
@@ -158,6 +164,7 @@ FileFetcher::RoundResult FileFetcher::Round(const std::string& only,
       from = scan_from_;
     }
     wanted = catalog_->WantedChunks(4096, from, &next);
+    result.more = !next.empty();
     absl::MutexLock lock(&mu_);
     scan_from_ = next;  // the next round continues there, or starts over
   } else if (!only_chunks.empty()) {
@@ -197,7 +204,8 @@ FileFetcher::RoundResult FileFetcher::Round(const std::string& only,
     }
     for (size_t i = 0; i < shas.size(); i += options_.chunks_per_call) {
       const size_t end = std::min(shas.size(), i + options_.chunks_per_call);
-      tasks.push_back({id, from, std::vector<std::string>(shas.begin() + i, shas.begin() + end)});
+      tasks.push_back({id, from, std::vector<std::string>(shas.begin() + i, shas.begin() + end),
+                       deadline, cancelled});
       result.eligible += end - i;
     }
   }
@@ -232,11 +240,11 @@ void FileFetcher::Run() {
   absl::Duration wait;
   while (!Stopping()) {
     const uint64_t head = catalog_->head_lseq();
-    const RoundResult round = Round("", {});
+    const RoundResult round = Round("", {}, absl::InfiniteFuture(), nullptr);
     // Keep going while progress is made or a scan continues; otherwise wait
     // (a peer may still be fetching what it relays), and wake at once when
     // new metadata arrives.
-    wait = round.stored > 0 ? absl::ZeroDuration()
+    wait = round.stored > 0 || round.more ? absl::ZeroDuration()
            : round.eligible > 0 ? std::min(options_.max_retry, std::max(absl::Seconds(1), wait * 2))
                                 : options_.max_retry;
     const absl::Time until = absl::Now() + wait;
@@ -282,7 +290,7 @@ absl::Status FileFetcher::FetchNow(const std::string& id, const std::vector<std:
       return absl::UnavailableError(absl::StrCat(
           missing, " chunks of '", id, "' could not be fetched from peers in time", errors));
     }
-    if (Round(id, chunks).stored == 0) absl::SleepFor(absl::Milliseconds(200));
+    if (Round(id, chunks, deadline, cancelled).stored == 0) absl::SleepFor(absl::Milliseconds(200));
   }
 }
 

@@ -69,6 +69,8 @@ class FileFetcher {
     std::string id;
     std::string preferred_peer;
     std::vector<std::string> shas;
+    absl::Time deadline = absl::InfiniteFuture();
+    std::function<bool()> cancelled;  // may be null
   };
   struct PeerStats {
     uint64_t fetched = 0, bytes = 0, refused = 0, queued = 0;
@@ -80,11 +82,14 @@ class FileFetcher {
   struct RoundResult {
     size_t stored = 0;
     size_t eligible = 0;  // chunks that were asked for
+    bool more = false;    // the scan of wanted chunks continues next round
   };
   void Run();
   // Fetches wanted chunks of eager materials (a slice of them, resuming
-  // where the last round stopped), or `only_chunks` of `only`.
-  RoundResult Round(const std::string& only, const std::vector<std::string>& only_chunks);
+  // where the last round stopped), or `only_chunks` of `only`; calls end by
+  // `deadline` or when `cancelled` (may be null) says so.
+  RoundResult Round(const std::string& only, const std::vector<std::string>& only_chunks,
+                    absl::Time deadline, const std::function<bool()>& cancelled);
   void FetchGroup(const Task& task, size_t* stored);
   bool Stopping() const;
   const FetchPeer* FindPeer(const std::string& org) const;

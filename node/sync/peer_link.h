@@ -38,6 +38,9 @@ class PeerLink {
   // false from it ends the call early (then the result is CANCELLED).
   virtual absl::Status GetChunks(const v1::GetChunksRequest& request, absl::Duration timeout,
                                  const std::function<bool(const v1::ChunkData&)>& on_chunk) = 0;
+  // Ends every GetChunks call in progress (they return CANCELLED): the
+  // node is stopping.
+  virtual void CancelChunkCalls() = 0;
 };
 
 }  // namespace minga

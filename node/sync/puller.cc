@@ -79,7 +79,7 @@ v1::PeerStatus Puller::Status() const {
 bool Puller::WaitCaughtUp(int64_t since_micros, absl::Duration timeout) {
   absl::MutexLock lock(&mu_);
   auto caught_up = [this, since_micros]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-    return last_batch_micros_ >= since_micros && stream_start_micros_ >= since_micros &&
+    return last_applied_micros_ >= since_micros && stream_start_micros_ >= since_micros &&
            status_.checkpoint() >= status_.peer_head();
   };
   // A stopping puller wakes its waiters: the node is shutting down.
@@ -178,13 +178,16 @@ absl::Status Puller::PullOnce() {
     const int64_t now = clock_->NowMicros();
     absl::MutexLock lock(&mu_);
     last_batch_micros_ = now;
+    last_applied_micros_ = now;
     status_.set_feed_id(batch.feed_id());
     status_.set_checkpoint(applied->checkpoint);
     status_.set_peer_head(std::max(batch.head_lseq(), batch.to_lseq()));
     status_.set_revisions_applied(status_.revisions_applied() + applied->replaced +
                                   applied->bodies_added);
     status_.set_last_success_unix_micros(now);
-    status_.set_failures(0);
+    // A stream that lives is a success; one the peer ends at once is not,
+    // so its back-off keeps growing (see the end of this function).
+    if (now - stream_start_micros_ >= 1'000'000) status_.set_failures(0);
     const bool caught_up = applied->checkpoint >= status_.peer_head();
     if (caught_up) caught_up_micros_ = now;
     status_.set_state(caught_up ? v1::PeerStatus::FOLLOWING : v1::PeerStatus::PULLING);

@@ -11,6 +11,7 @@
 #include "minga/v1/federation.grpc.pb.h"
 #include "node/core/chunker.h"
 #include "node/core/limits.h"
+#include "node/core/revision.h"
 #include "node/net/credentials.h"
 #include "node/service/catalog_service.h"
 #include "node/service/federation_service.h"
@@ -191,6 +192,45 @@ TEST_F(ServiceTest, ChunksOnlyForMembersOfTheAudienceAndThroughTheirMaterial) {
   too_many.set_material_id(open);
   for (int i = 0; i < 65; ++i) too_many.add_sha256(r2.file().chunk_sha256(0));
   EXPECT_EQ(GetChunks("beta", too_many, &got).error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+}
+
+// gamma lists the hash of alpha's members-only chunk in a public material of
+// its own: asked through it, the chunk is answered as missing, and the call
+// (with a readable chunk beside it) still succeeds.
+TEST_F(ServiceTest, AChunkWithheldThroughAnotherOriginsListingComesBackMissing) {
+  const std::string secret = PutMaterial("secret", v1::Audience::MEMBERS, {"beta"});
+  const std::string data = Data(4000), mine = Data(3000);
+  v1::AttachResponse attached;
+  ASSERT_TRUE(Upload(secret, "s.pdf", data, true, DigestToBytes(Sha256(data)), &attached).ok());
+  v1::Material lure = testing::MakeMaterial("Señuelo", "gamma/lure");
+  *lure.add_files() = attached.file();
+  v1::FileInfo own = ChunkBytes(mine);
+  own.set_name("own.pdf");
+  *lure.add_files() = own;
+  RevisionSpec spec;
+  spec.material_id = "gamma/lure";
+  spec.version = 1;
+  spec.audience.set_scope(v1::Audience::PUBLIC);
+  v1::PullBatch batch;
+  batch.set_feed_id("gamma-feed");
+  batch.set_to_lseq(1);
+  batch.set_head_lseq(1);
+  batch.set_revision_count(1);
+  *batch.add_revisions() = SignRevision(*fed_.node(2).key, spec, lure.SerializeAsString());
+  ASSERT_TRUE(fed_.catalog(0).ApplyBatch("gamma", batch).ok());
+  ASSERT_TRUE(fed_.catalog(0).StoreChunk(own.chunk_sha256(0), mine, true).ok());
+
+  v1::GetChunksRequest request;
+  request.set_material_id("gamma/lure");
+  request.add_sha256(own.chunk_sha256(0));
+  request.add_sha256(attached.file().chunk_sha256(0));
+  std::vector<v1::ChunkData> got;
+  grpc::Status st = GetChunks("gamma", request, &got);
+  ASSERT_TRUE(st.ok()) << st.error_message();
+  ASSERT_EQ(got.size(), 2u);
+  EXPECT_EQ(got[0].data(), mine);
+  EXPECT_TRUE(got[1].missing());
+  EXPECT_TRUE(got[1].data().empty());
 }
 
 TEST_F(ServiceTest, PullRefusesNonMembersAndAnIdlePullIsOneSmallBatch) {
