@@ -171,16 +171,7 @@ TEST_F(FilesTest, ListingSomeoneElsesHashesGrantsNothing) {
   // A node of gamma's, modified, signs a public material listing the file.
   v1::Material lure = testing::MakeMaterial("Señuelo", "gamma/lure");
   *lure.add_files() = file;
-  RevisionSpec spec;
-  spec.material_id = "gamma/lure";
-  spec.version = 1;
-  spec.audience.set_scope(v1::Audience::PUBLIC);
-  v1::PullBatch batch;
-  batch.set_feed_id("gamma-feed");
-  batch.set_to_lseq(1);
-  batch.set_head_lseq(1);
-  batch.set_revision_count(1);
-  *batch.add_revisions() = SignRevision(*fed_.node(2).key, spec, lure.SerializeAsString());
+  const v1::PullBatch batch = testing::SignedBatch(*fed_.node(2).key, "gamma-feed", lure);
   ASSERT_OK(cat(1).ApplyBatch("gamma", batch).status());
   ASSERT_OK_AND_ASSIGN(bool gamma_may, cat(1).CheckChunkAccess("gamma", "gamma/lure", file.chunk_sha256(0)));
   EXPECT_FALSE(gamma_may);

@@ -207,16 +207,7 @@ TEST_F(ServiceTest, AChunkWithheldThroughAnotherOriginsListingComesBackMissing) 
   v1::FileInfo own = ChunkBytes(mine);
   own.set_name("own.pdf");
   *lure.add_files() = own;
-  RevisionSpec spec;
-  spec.material_id = "gamma/lure";
-  spec.version = 1;
-  spec.audience.set_scope(v1::Audience::PUBLIC);
-  v1::PullBatch batch;
-  batch.set_feed_id("gamma-feed");
-  batch.set_to_lseq(1);
-  batch.set_head_lseq(1);
-  batch.set_revision_count(1);
-  *batch.add_revisions() = SignRevision(*fed_.node(2).key, spec, lure.SerializeAsString());
+  const v1::PullBatch batch = testing::SignedBatch(*fed_.node(2).key, "gamma-feed", lure);
   ASSERT_TRUE(fed_.catalog(0).ApplyBatch("gamma", batch).ok());
   ASSERT_TRUE(fed_.catalog(0).StoreChunk(own.chunk_sha256(0), mine, true).ok());
 

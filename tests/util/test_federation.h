@@ -11,6 +11,7 @@
 #include "absl/strings/str_cat.h"
 #include "node/catalog/catalog.h"
 #include "node/core/crypto.h"
+#include "node/core/revision.h"
 #include "node/store/fault_kv.h"
 #include "node/store/mem_kv.h"
 
@@ -124,6 +125,24 @@ class TestFederation {
   std::unique_ptr<Keyring> keyring_;
   std::vector<std::unique_ptr<TestNode>> nodes_;
 };
+
+// A one-revision batch, from a feed named `feed_id`, holding `body` as a
+// public material signed with `key`: what a node of that key's org could
+// send, whatever its software.
+inline v1::PullBatch SignedBatch(const SigningKey& key, const std::string& feed_id,
+                                 const v1::Material& body) {
+  RevisionSpec spec;
+  spec.material_id = body.id();
+  spec.version = 1;
+  spec.audience.set_scope(v1::Audience::PUBLIC);
+  v1::PullBatch batch;
+  batch.set_feed_id(feed_id);
+  batch.set_to_lseq(1);
+  batch.set_head_lseq(1);
+  batch.set_revision_count(1);
+  *batch.add_revisions() = SignRevision(key, spec, body.SerializeAsString());
+  return batch;
+}
 
 }  // namespace minga::testing
 
