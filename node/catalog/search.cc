@@ -74,7 +74,7 @@ absl::StatusOr<std::vector<Filter>> Filters(const v1::SearchRequest& r) {
     if (values.size() > 64) {
       return absl::InvalidArgumentError(absl::StrCat(field, ": at most 64 values"));
     }
-    Filter f{std::string(facet), {}};
+    Filter f{std::string(facet), {}, {}};
     for (int i = 0; i < values.size(); ++i) {
       const std::string v = normalize(std::string(absl::StripAsciiWhitespace(values[i])));
       if (!valid(v)) {

@@ -32,7 +32,9 @@ class NodeTest : public ::testing::Test {
     ASSERT_TRUE(node_.Start()) << node_.log();
   }
   void TearDown() override {
-    if (node_.running()) EXPECT_EQ(node_.Stop(), 0) << node_.log();
+    if (node_.running()) {
+      EXPECT_EQ(node_.Stop(), 0) << node_.log();
+    }
   }
 
   TempDir tmp_;
@@ -81,7 +83,7 @@ TEST_F(NodeTest, BadInputIsRefusedWithFieldAndLineAndChangesNothing) {
   EXPECT_EQ(bad_kind.exit_code, 4);
   EXPECT_THAT(bad_kind.err, HasSubstr("kind: unknown value 'guidebook'"));
 
-  RunResult not_utf8 = node_.Client({"put", "--title", "Gu\xEDa", "--kind", "guide", "--sector",
+  RunResult not_utf8 = node_.Client({"put", "--title", "Gu\xED" "a", "--kind", "guide", "--sector",
                                      "health"});
   EXPECT_EQ(not_utf8.exit_code, 4);
   EXPECT_THAT(not_utf8.err, HasSubstr("--title: not valid UTF-8"));
@@ -113,7 +115,7 @@ TEST_F(NodeTest, BadInputIsRefusedWithFieldAndLineAndChangesNothing) {
   EXPECT_THAT(cut.out, Not(HasSubstr("imported 0 of")));
 
   const std::string latin1_path = node_.dir() + "/latin1.csv";
-  WriteFile(latin1_path, "title,kind,sectors\nGu\xEDa,guide,health\n");
+  WriteFile(latin1_path, "title,kind,sectors\nGu\xED" "a,guide,health\n");
   RunResult latin1 = node_.Client({"import", latin1_path});
   EXPECT_EQ(latin1.exit_code, 4);
   EXPECT_THAT(latin1.err, HasSubstr("line 2: title: not valid UTF-8"));
