@@ -77,16 +77,17 @@ absl::StatusOr<ApplyStats> Catalog::ApplyBatch(absl::string_view peer,
     }
     in[i].state = MergeState{RevisionRank{h.version(), HeaderHash(rev.signed_())},
                              !rev.body().empty()};
-    ASSIGN_OR_RETURN(std::optional<Entry> held, LoadEntry(kv_, h.material_id()));
+    ASSIGN_OR_RETURN(std::optional<v1::storage::StoredEntry> held,
+                     LoadStored(kv_, h.material_id()));
     // The header held was verified when stored: the same bytes are not
     // verified again. Any other header is, even an older one that will be
     // ignored, so a batch with a tampered revision is refused whole rather
     // than accepted with the revision silently passed over (which would move
     // the checkpoint past a change this node never saw).
     const bool same_header =
-        held.has_value() && held->stored.signed_().header() == rev.signed_().header();
+        held.has_value() && held->signed_().header() == rev.signed_().header();
     in[i].check_signature = !same_header;
-    if (same_header && !(in[i].state.has_body && !held->has_body())) {
+    if (same_header && !(in[i].state.has_body && held->body().empty())) {
       in[i].skip = true;  // nothing new: not even a missing body
     }
   }

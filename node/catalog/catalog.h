@@ -157,6 +157,8 @@ class Catalog {
                           bool only_if_wanted);
   absl::StatusOr<std::optional<std::string>> ReadChunk(absl::string_view sha);
   absl::StatusOr<bool> HasChunk(absl::string_view sha);
+  // Those of `shas` not stored here, in order.
+  absl::StatusOr<std::vector<std::string>> MissingChunks(const std::vector<std::string>& shas);
   // Chunks listed by held materials but not stored: material id -> chunk
   // hashes, at most `max` hashes in all, from material `from_id` on. Sets
   // *next_from to where a later call continues ("" after the last).

@@ -44,6 +44,17 @@ absl::StatusOr<std::optional<Entry>> LoadEntry(KvStore* kv, absl::string_view id
   return DecodeEntry(id, *raw);
 }
 
+absl::StatusOr<std::optional<v1::storage::StoredEntry>> LoadStored(KvStore* kv,
+                                                                  absl::string_view id) {
+  ASSIGN_OR_RETURN(std::optional<std::string> raw, kv->Get(Cf::kMaterials, id));
+  if (!raw.has_value()) return std::nullopt;
+  v1::storage::StoredEntry stored;
+  if (!ParseProto(*raw, &stored)) {
+    return absl::DataLossError(absl::StrCat("store: entry '", id, "' is corrupt: not a StoredEntry"));
+  }
+  return stored;
+}
+
 v1::MaterialView MakeView(absl::string_view id, const Entry& entry,
                           const Keyring& keyring) {
   v1::MaterialView view;

@@ -32,6 +32,11 @@ absl::StatusOr<Entry> DecodeEntry(absl::string_view id, absl::string_view value)
 absl::StatusOr<std::optional<Entry>> LoadEntry(Txn* txn, absl::string_view id);
 absl::StatusOr<std::optional<Entry>> LoadEntry(KvStore* kv, absl::string_view id);
 
+// The stored record only, its header and body left encoded: for callers
+// that compare bytes on a hot path. DATA_LOSS when corrupt.
+absl::StatusOr<std::optional<v1::storage::StoredEntry>> LoadStored(KvStore* kv,
+                                                                  absl::string_view id);
+
 // The client's view of an entry. `keyring` names the signer.
 v1::MaterialView MakeView(absl::string_view id, const Entry& entry,
                           const Keyring& keyring);

@@ -59,6 +59,16 @@ absl::StatusOr<bool> Catalog::HasChunk(absl::string_view sha) {
   return present.has_value();
 }
 
+absl::StatusOr<std::vector<std::string>> Catalog::MissingChunks(
+    const std::vector<std::string>& shas) {
+  std::vector<std::string> missing;
+  for (const std::string& sha : shas) {
+    ASSIGN_OR_RETURN(bool has, HasChunk(sha));
+    if (!has) missing.push_back(sha);
+  }
+  return missing;
+}
+
 absl::StatusOr<std::map<std::string, std::vector<std::string>>> Catalog::WantedChunks(
     size_t max, const std::string& from_id, std::string* next_from) {
   std::map<std::string, std::vector<std::string>> out;

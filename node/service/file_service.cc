@@ -154,16 +154,12 @@ grpc::Status CatalogService::Fetch(grpc::ServerContext* context, const v1::Fetch
   }
   // Only this file's chunks matter, not its siblings'.
   const std::vector<std::string> chunks(file->chunk_sha256().begin(), file->chunk_sha256().end());
-  size_t missing = 0;
-  for (const std::string& sha : chunks) {
-    absl::StatusOr<bool> has = catalog_->HasChunk(sha);
-    if (!has.ok()) return ToGrpcStatus(has.status());
-    missing += *has ? 0 : 1;
-  }
-  if (missing > 0) {
+  absl::StatusOr<std::vector<std::string>> missing = catalog_->MissingChunks(chunks);
+  if (!missing.ok()) return ToGrpcStatus(missing.status());
+  if (!missing->empty()) {
     if (request->local_only() || sync_->files() == nullptr) {
       return ToGrpcStatus(absl::UnavailableError(absl::StrCat(
-          missing, " chunks of '", file->name(), "' are not stored here yet")));
+          missing->size(), " chunks of '", file->name(), "' are not stored here yet")));
     }
     // Within the call's deadline, and at most an hour when it has none.
     const absl::Duration wait = std::min(

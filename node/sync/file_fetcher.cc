@@ -168,12 +168,12 @@ FileFetcher::RoundResult FileFetcher::Round(const std::string& only,
     absl::MutexLock lock(&mu_);
     scan_from_ = next;  // the next round continues there, or starts over
   } else if (!only_chunks.empty()) {
-    std::vector<std::string> missing;
-    for (const std::string& sha : only_chunks) {
-      absl::StatusOr<bool> has = catalog_->HasChunk(sha);
-      if (has.ok() && !*has) missing.push_back(sha);
+    absl::StatusOr<std::vector<std::string>> missing = catalog_->MissingChunks(only_chunks);
+    if (missing.ok()) {
+      wanted = std::map<std::string, std::vector<std::string>>{{only, *missing}};
+    } else {
+      wanted = missing.status();
     }
-    wanted = std::map<std::string, std::vector<std::string>>{{only, missing}};
   } else {
     absl::StatusOr<std::vector<std::string>> shas = catalog_->WantedChunksOf(only);
     if (shas.ok()) {
@@ -262,18 +262,10 @@ absl::Status FileFetcher::FetchNow(const std::string& id, const std::vector<std:
   const std::string policy = PolicyOf(**entry);
   const absl::Time deadline = absl::Now() + timeout;
   while (true) {
-    size_t missing = 0;
-    if (chunks.empty()) {
-      absl::StatusOr<std::vector<std::string>> wanted = catalog_->WantedChunksOf(id);
-      if (!wanted.ok()) return wanted.status();
-      missing = wanted->size();
-    } else {
-      for (const std::string& sha : chunks) {
-        absl::StatusOr<bool> has = catalog_->HasChunk(sha);
-        if (!has.ok()) return has.status();
-        missing += *has ? 0 : 1;
-      }
-    }
+    absl::StatusOr<std::vector<std::string>> left =
+        chunks.empty() ? catalog_->WantedChunksOf(id) : catalog_->MissingChunks(chunks);
+    if (!left.ok()) return left.status();
+    const size_t missing = left->size();
     if (missing == 0) return absl::OkStatus();
     if (policy == "none") {
       return absl::FailedPreconditionError(absl::StrCat(
