@@ -1,6 +1,7 @@
 // minga-node: the Minga daemon. Only parses flags and wires; see
 // node/server/node.h.
 #include <signal.h>
+#include <sys/stat.h>
 
 #include <cstdio>
 #include <cstring>
@@ -91,6 +92,9 @@ int main(int argc, char** argv) {
   sigaddset(&signals, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
   signal(SIGPIPE, SIG_IGN);
+  // Everything the node creates (store, key, index, admin socket) is its
+  // own: nothing is made readable by others, not even for an instant.
+  ::umask(077);
 
   absl::StatusOr<minga::v1::NodeConfig> config =
       config_path.empty() ? minga::DefaultNodeConfig() : minga::LoadNodeConfig(config_path);

@@ -9,7 +9,10 @@
 # id as its subject common name and DNS subject alternative name (a node
 # checks both ways that its peer is who the config says), is valid for
 # client and server use, and is signed by the CA. Keys are ECDSA P-256 and
-# readable by the owner only.
+# readable by the owner only. No other name (no localhost, no 127.0.0.1):
+# a client that checks the name it dialled must be told which org it
+# expects (`minga --tls-name ORG`), so one org's certificate never passes
+# for another's.
 #
 # For production, issue certificates from the federation's real CA with the
 # same subject layout; this script is for demos and tests.
@@ -37,7 +40,7 @@ for org in "$@"; do
   openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
     -keyout "$dir/$org.key" -out "$dir/$org.csr" -subj "/CN=$org" 2>/dev/null
   ext=$(mktemp)
-  printf "subjectAltName=DNS:%s,DNS:localhost,IP:127.0.0.1\nextendedKeyUsage=serverAuth,clientAuth\nbasicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature,keyEncipherment\n" "$org" > "$ext"
+  printf "subjectAltName=DNS:%s\nextendedKeyUsage=serverAuth,clientAuth\nbasicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature,keyEncipherment\n" "$org" > "$ext"
   openssl x509 -req -in "$dir/$org.csr" -CA "$dir/ca.pem" -CAkey "$dir/ca.key" \
     -CAcreateserial -out "$dir/$org.pem" -days 825 -extfile "$ext" 2>/dev/null
   rm -f "$ext" "$dir/$org.csr"

@@ -17,6 +17,8 @@ struct Incoming {
   MergeState state;
   bool skip = false;           // unknown origin, or nothing new: not verified
   bool check_signature = false;
+  // Authentic (once verified) but too far ahead of this node's clock.
+  bool far_ahead = false;
   absl::Status status;         // of verification
   std::optional<v1::Material> material;
 };
@@ -56,6 +58,8 @@ absl::StatusOr<ApplyStats> Catalog::ApplyBatch(absl::string_view peer,
   const int n = batch.revisions_size();
   std::vector<Incoming> in(n);
 
+  const uint64_t max_version =
+      static_cast<uint64_t>(std::max<int64_t>(0, options_.clock->NowMicros())) + kMaxVersionAhead;
   // 1. Decode and screen, without the write lock. What this node already
   // holds at the same or a higher rank is skipped before any signature is
   // checked: the same bytes are never verified twice.
@@ -90,6 +94,11 @@ absl::StatusOr<ApplyStats> Catalog::ApplyBatch(absl::string_view peer,
     if (same_header && !(in[i].state.has_body && held->body().empty())) {
       in[i].skip = true;  // nothing new: not even a missing body
     }
+    // Versions are microseconds of the origin's clock. One this far ahead
+    // would freeze the material (nothing later could replace it), so once
+    // its signature is checked (a forged one still refuses the batch) it
+    // is passed over, like a revision of an unknown origin.
+    in[i].far_ahead = !in[i].skip && h.version() > max_version;
   }
 
   // 2. Verify signatures and bodies in parallel.
@@ -102,6 +111,7 @@ absl::StatusOr<ApplyStats> Catalog::ApplyBatch(absl::string_view peer,
                                        *options_.keyring->Find(x.header.origin()));
       if (!x.status.ok()) return;
     }
+    if (x.far_ahead) return;
     if (!rev.body().empty()) {
       absl::StatusOr<v1::Material> m = DecodeBody(x.header, rev.body(), Strictness::kPeer);
       if (!m.ok()) {
@@ -119,6 +129,11 @@ absl::StatusOr<ApplyStats> Catalog::ApplyBatch(absl::string_view peer,
   for (int i = 0; i < n; ++i) {
     if (!in[i].skip && in[i].check_signature) ++stats.verified;
     if (!in[i].status.ok()) return AtRevision(i, in[i], in[i].status);
+  }
+  for (Incoming& x : in) {
+    if (!x.far_ahead) continue;
+    x.skip = true;
+    ++stats.too_far_ahead;
   }
 
   // 3. Apply under the write lock, re-reading what is held: another pull
@@ -160,7 +175,7 @@ absl::StatusOr<ApplyStats> Catalog::ApplyBatch(absl::string_view peer,
     p->set_received_unix_micros(now);
     p->clear_actor();
     if (x.header.origin() == options_.org_id) versions_.Observe(x.header.version());
-    RETURN_IF_ERROR(StoreEntry(&pending, id, held, &entry, actor, "apply"));
+    RETURN_IF_ERROR(StoreEntry(&pending, id, held, &entry, actor, /*action=*/""));
   }
 
   // 4. The checkpoint travels in the same write as the revisions.
@@ -169,6 +184,7 @@ absl::StatusOr<ApplyStats> Catalog::ApplyBatch(absl::string_view peer,
   if (raw.has_value() && !state.ParseFromString(*raw)) {
     return absl::DataLossError(absl::StrCat("store: state of peer '", peer, "' is corrupt"));
   }
+  const v1::storage::PeerState before = state;
   if (batch.feed_id() != state.feed_id()) {
     if (batch.from_lseq() == 0) {
       // The peer's store is new (or new to us): follow its feed from here.
@@ -194,10 +210,22 @@ absl::StatusOr<ApplyStats> Catalog::ApplyBatch(absl::string_view peer,
   }
   state.clear_last_error();
   stats.checkpoint = state.checkpoint();
+  stats.caught_up_unix_micros = state.caught_up_unix_micros();
+  const bool stored = !pending.txn.empty();
+  const bool moved = state.feed_id() != before.feed_id() ||
+                     state.checkpoint() != before.checkpoint() ||
+                     state.peer_head() != before.peer_head() || !before.last_error().empty();
+  if (!stored && !moved) {
+    // A heartbeat, or a batch of nothing new: the times it would record
+    // are the puller's to show. No write, no fsync under the lock.
+    return stats;
+  }
   pending.txn.Put(Cf::kPeers, peer, state.SerializeAsString());
-  // Synced: a checkpoint never survives a crash that lost what it covers,
-  // and this node's own feed never hands out an lseq twice.
-  RETURN_IF_ERROR(CommitLocked(&pending, /*sync=*/true));
+  // Synced when it stores revisions: a checkpoint never survives a crash
+  // that lost what it covers, and this node's own feed never hands out an
+  // lseq twice. A checkpoint that moved over nothing stored may be lost in
+  // a crash harmlessly (the batch is pulled again).
+  RETURN_IF_ERROR(CommitLocked(&pending, /*sync=*/stored));
   return stats;
 }
 

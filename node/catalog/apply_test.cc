@@ -1,7 +1,10 @@
+#include <limits>
+
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "node/catalog/catalog.h"
 #include "node/core/revision.h"
+#include "node/store/fault_kv.h"
 #include "tests/util/status_matchers.h"
 #include "tests/util/test_federation.h"
 #include "tests/util/test_materials.h"
@@ -223,6 +226,65 @@ TEST_F(ApplyTest, SubscriptionFiltersBodiesAndBackfills) {
   EXPECT_EQ(s.verified, 0u);  // the header was known: no second verification
   ASSERT_OK_AND_ASSIGN(auto p2, fed_.catalog(1).Get("alpha/p"));
   EXPECT_TRUE(p2.has_body());
+}
+
+}  // namespace
+}  // namespace minga
+
+namespace minga {
+namespace {
+
+// Security review #7: a heartbeat, or a batch of nothing new, costs no
+// synced write (no fsync under the write lock); only stored revisions do.
+TEST_F(ApplyTest, BatchesThatStoreNothingAreNotSynced) {
+  ASSERT_OK(fed_.catalog(0).Put(PutOf(MakeMaterial("M", "m")), "a").status());
+  ASSERT_OK(fed_.PullAll(1, 0));
+  FaultKv& kv = *fed_.node(1).fault;
+  const int synced = kv.synced_writes();
+  const int writes = kv.writes();
+  v1::PullBatch empty;
+  empty.set_feed_id(fed_.catalog(0).feed_id());
+  empty.set_from_lseq(fed_.catalog(0).head_lseq());
+  empty.set_to_lseq(fed_.catalog(0).head_lseq());
+  empty.set_head_lseq(fed_.catalog(0).head_lseq());
+  empty.set_revision_count(0);
+  for (int i = 0; i < 200; ++i) ASSERT_OK(fed_.catalog(1).ApplyBatch("alpha", empty).status());
+  // Nothing held changes: not even an unsynced write.
+  EXPECT_EQ(kv.writes(), writes);
+  // The same revision again: nothing stored, nothing synced.
+  ASSERT_OK(fed_.catalog(1).ApplyBatch("alpha", ReadAll(0, "beta")).status());
+  EXPECT_EQ(kv.synced_writes(), synced);
+  // A new revision is synced with its checkpoint.
+  ASSERT_OK(fed_.catalog(0).Put(PutOf(MakeMaterial("N", "n")), "a").status());
+  ASSERT_OK(fed_.PullAll(1, 0));
+  EXPECT_EQ(kv.synced_writes(), synced + 1);
+  ASSERT_OK_AND_ASSIGN(auto state, fed_.catalog(1).GetPeerState("alpha"));
+  EXPECT_EQ(state.checkpoint(), fed_.catalog(0).head_lseq());
+}
+
+// Security review #11: a version far beyond the clock would freeze a
+// material (nothing could replace it); such a revision is passed over.
+TEST_F(ApplyTest, VersionsFarAheadOfTheClockArePassedOver) {
+  RevisionSpec spec;
+  spec.material_id = "alpha/futuro";
+  spec.version = std::numeric_limits<uint64_t>::max();
+  spec.audience.set_scope(v1::Audience::PUBLIC);
+  v1::Material body = MakeMaterial("Futuro", "alpha/futuro");
+  v1::PullBatch batch;
+  batch.set_feed_id("f");
+  batch.set_to_lseq(1);
+  batch.set_head_lseq(1);
+  batch.set_revision_count(1);
+  *batch.add_revisions() = SignRevision(*fed_.node(0).key, spec, body.SerializeAsString());
+  ASSERT_OK_AND_ASSIGN(ApplyStats stats, fed_.catalog(1).ApplyBatch("alpha", batch));
+  EXPECT_EQ(stats.too_far_ahead, 1u);
+  EXPECT_EQ(stats.replaced, 0u);
+  EXPECT_THAT(fed_.catalog(1).Get("alpha/futuro"), StatusIs(absl::StatusCode::kNotFound));
+  // Within a year of the clock is fine.
+  spec.version = static_cast<uint64_t>(fed_.clock().NowMicros()) + 1000;
+  batch.mutable_revisions(0)->CopyFrom(SignRevision(*fed_.node(0).key, spec, body.SerializeAsString()));
+  ASSERT_OK_AND_ASSIGN(ApplyStats ok, fed_.catalog(1).ApplyBatch("alpha", batch));
+  EXPECT_EQ(ok.replaced, 1u);
 }
 
 }  // namespace

@@ -1,6 +1,7 @@
 #include "node/catalog/catalog.h"
 
 #include <map>
+#include <set>
 
 #include "absl/strings/escaping.h"
 #include "absl/strings/numbers.h"
@@ -8,6 +9,7 @@
 #include "absl/strings/str_cat.h"
 #include "node/catalog/chunk_refs.h"
 #include "node/catalog/search_index.h"
+#include "node/core/audience.h"
 #include "node/core/ids.h"
 #include "node/core/proto_util.h"
 #include "node/core/revision.h"
@@ -128,19 +130,49 @@ absl::Status Catalog::StoreEntry(Pending* pending, const std::string& id,
     RETURN_IF_ERROR(IndexAdd(&txn, id, *entry->material,
                              entry->header.time_unix_micros()));
   }
+  // Chunks referenced before: the old body's, or those a header-only entry
+  // retained.
+  std::set<std::string> before;
+  if (old.has_value()) {
+    before = old->has_body() ? ChunksOf(&*old->material)
+                             : std::set<std::string>(old->stored.retained_chunk_sha256().begin(),
+                                                     old->stored.retained_chunk_sha256().end());
+  }
+  std::set<std::string> after;
+  entry->stored.clear_retained_chunk_sha256();
+  if (entry->has_body()) {
+    after = ChunksOf(&*entry->material);
+  } else if (!entry->header.deleted() &&
+             InAudience(entry->header.audience(), entry->header.origin(), options_.org_id)) {
+    // A newer header without its body while this node is still in the
+    // audience: the body is on its way by another path. Keep the chunks
+    // stored here until it comes, a retraction or a narrowing.
+    for (const std::string& sha : before) {
+      ASSIGN_OR_RETURN(std::optional<std::string> present,
+                       txn.Get(Cf::kChunkRefs, PresentKey(sha)));
+      if (!present.has_value()) continue;
+      after.insert(sha);
+      entry->stored.add_retained_chunk_sha256(sha);
+    }
+  }
   RETURN_IF_ERROR(UpdateChunkRefs(
-      &txn, id, old.has_value() && old->has_body() ? &*old->material : nullptr,
-      entry->has_body() ? &*entry->material : nullptr,
+      &txn, id, before, after, entry->has_body(),
       [this](const std::string& sha) ABSL_NO_THREAD_SAFETY_ANALYSIS {
         return pinned_.count(sha) > 0;  // under write_mu_, held by the caller
       }));
-  v1::storage::AuditRecord audit;
-  audit.set_time_unix_micros(options_.clock->NowMicros());
-  audit.set_actor(std::string(actor));
-  audit.set_action(std::string(action));
-  audit.set_material_id(id);
-  audit.set_version(entry->header.version());
-  txn.Put(Cf::kAudit, EncodeU64(lseq), audit.SerializeAsString());
+  // The audit records what administrators did here; what peers sent is in
+  // each entry's provenance. It keeps the changes of the last
+  // kAuditWindow local sequence numbers: a key ages out as the feed passes.
+  if (!action.empty()) {
+    v1::storage::AuditRecord audit;
+    audit.set_time_unix_micros(options_.clock->NowMicros());
+    audit.set_actor(std::string(actor));
+    audit.set_action(std::string(action));
+    audit.set_material_id(id);
+    audit.set_version(entry->header.version());
+    txn.Put(Cf::kAudit, EncodeU64(lseq), audit.SerializeAsString());
+  }
+  if (lseq > kAuditWindow) txn.Delete(Cf::kAudit, EncodeU64(lseq - kAuditWindow));
   txn.Put(Cf::kMaterials, id, entry->stored.SerializeAsString());
   return absl::OkStatus();
 }
@@ -190,18 +222,28 @@ absl::StatusOr<v1::ListResponse> Catalog::List(const v1::ListRequest& request) {
     if (!request.origin().empty() && OriginOf(id) != request.origin()) return false;
     return request.include_headers_only() || e.has_body();
   };
+  // Adds a view unless the page is full (by count or bytes); false then.
+  size_t bytes = 0;
+  auto add = [&](absl::string_view id, const Entry& e) {
+    if (response.materials_size() == page_size) return false;
+    v1::MaterialView view = MakeView(id, e, *options_.keyring);
+    if (!request.include_chunk_hashes()) StripChunkHashes(&view);
+    const size_t size = view.ByteSizeLong();
+    if (response.materials_size() > 0 && bytes + size > kMaxPageBytes) return false;
+    bytes += size;
+    *response.add_materials() = std::move(view);
+    return true;
+  };
   if (!by_seq) {
     const std::string prefix = request.origin().empty() ? "" : request.origin() + "/";
     auto it = kv_->NewIterator(Cf::kMaterials);
     it->Seek(after.empty() ? prefix : after + std::string(1, '\0'));
     for (; it->Valid() && absl::StartsWith(it->key(), prefix); it->Next()) {
-      if (response.materials_size() == page_size) {
+      ASSIGN_OR_RETURN(Entry e, DecodeEntry(it->key(), it->value()));
+      if (!keep(it->key(), e)) continue;
+      if (!add(it->key(), e)) {
         response.set_next_page_token(tag + response.materials().rbegin()->id());
         break;
-      }
-      ASSIGN_OR_RETURN(Entry e, DecodeEntry(it->key(), it->value()));
-      if (keep(it->key(), e)) {
-        *response.add_materials() = MakeView(it->key(), e, *options_.keyring);
       }
     }
     RETURN_IF_ERROR(it->status());
@@ -213,15 +255,12 @@ absl::StatusOr<v1::ListResponse> Catalog::List(const v1::ListRequest& request) {
   }
   auto it = kv_->NewIterator(Cf::kFeed);
   for (it->Seek(EncodeU64(start + 1)); it->Valid(); it->Next()) {
-    if (response.materials_size() == page_size) {
-      response.set_next_page_token(
-          absl::StrCat(tag, response.materials().rbegin()->lseq()));
-      break;
-    }
     const std::string id(it->value());
     ASSIGN_OR_RETURN(std::optional<Entry> e, LoadEntry(kv_, id));
-    if (e.has_value() && keep(id, *e)) {
-      *response.add_materials() = MakeView(id, *e, *options_.keyring);
+    if (!e.has_value() || !keep(id, *e)) continue;
+    if (!add(id, *e)) {
+      response.set_next_page_token(absl::StrCat(tag, response.materials().rbegin()->lseq()));
+      break;
     }
   }
   RETURN_IF_ERROR(it->status());

@@ -40,6 +40,9 @@
 
 namespace minga {
 
+// Audit records older than this many local sequence numbers are pruned.
+inline constexpr uint64_t kAuditWindow = 1'000'000;
+
 struct CatalogOptions {
   // This node's org id. Required.
   std::string org_id;
@@ -66,14 +69,19 @@ struct PullQuery {
   uint32_t max_bytes = kDefaultBatchBytes;
 };
 
+// How far ahead of this node's clock a version (microseconds) may be.
+inline constexpr uint64_t kMaxVersionAhead = uint64_t{366} * 24 * 3600 * 1000000;
+
 struct ApplyStats {
   size_t received = 0;
   size_t replaced = 0;      // newer revisions stored
   size_t bodies_added = 0;  // bodies added to a held header
   size_t ignored = 0;       // nothing new
   size_t verified = 0;      // signatures checked
+  size_t too_far_ahead = 0; // versions beyond kMaxVersionAhead, passed over
   bool feed_reset = false;  // the peer's feed id changed
   uint64_t checkpoint = 0;  // stored checkpoint after the batch
+  int64_t caught_up_unix_micros = 0;  // when last caught up with the peer
 };
 
 class Catalog {
@@ -171,15 +179,17 @@ class Catalog {
   absl::StatusOr<v1::MaterialView> AttachFile(absl::string_view id, v1::FileInfo file,
                                               absl::string_view actor);
   absl::StatusOr<v1::ListFilesResponse> ListFiles(absl::string_view id);
-  // Whether `requester` may read chunk `sha` through material `id`.
-  // PERMISSION_DENIED (or NOT_FOUND) unless `id` is held with its body,
-  // lists the chunk, and has `requester` in its audience. Even then false
-  // (withhold, as if the chunk were not here) when a held material of
-  // another origin lists the same chunk and excludes `requester`: anyone
-  // can list any hash in a material of their own, and that must not open a
-  // restricted material's content.
-  absl::StatusOr<bool> CheckChunkAccess(absl::string_view requester, absl::string_view id,
-                                        absl::string_view sha);
+  // Whether `requester` may read each of `shas` through material `id`,
+  // decoding the material once for the whole call. PERMISSION_DENIED (or
+  // NOT_FOUND) for the whole call unless `id` is held with its body, lists
+  // every one of the chunks, and has `requester` in its audience. Even then
+  // an entry is false (withhold, as if the chunk were not here) when a held
+  // material of another origin lists the same chunk and excludes
+  // `requester`: anyone can list any hash in a material of their own, and
+  // that must not open a restricted material's content.
+  absl::StatusOr<std::vector<bool>> CheckChunkAccess(absl::string_view requester,
+                                                     absl::string_view id,
+                                                     const std::vector<std::string>& shas);
   // Deletes chunks no held material lists (and no upload pins), then
   // compacts the store.
   absl::StatusOr<v1::GcResponse> Gc();
@@ -218,6 +228,10 @@ class Catalog {
   struct PreparedPut {
     v1::Material material;  // normalised; id empty when to be assigned
     v1::Audience audience;  // canonical
+    // False when the request left the audience unset: a held material then
+    // keeps its own (an unset audience never widens one), a new one is
+    // PUBLIC.
+    bool audience_given = false;
     uint64_t if_version = 0;
     bool create_only = false;
     // The node itself set `material.files` (attaching a file): take them as
@@ -232,7 +246,9 @@ class Catalog {
                                        const v1::Audience& audience)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(write_mu_);
 
-  // Stores `entry` for `id` in place of `old`: lseq, feed, index, audit.
+  // Stores `entry` for `id` in place of `old`: lseq, feed, index, chunk
+  // references and, when `action` is not empty (a local change), an audit
+  // record.
   absl::Status StoreEntry(Pending* pending, const std::string& id,
                           const std::optional<Entry>& old, Entry* entry,
                           absl::string_view actor, absl::string_view action)

@@ -1,5 +1,7 @@
 #include "node/catalog/catalog.h"
 
+#include <cstring>
+
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "node/catalog/search_index.h"
@@ -232,6 +234,108 @@ TEST_F(CatalogTest, NonPublicMaterialsGetIdsThatSayNothingOfThem) {
   ASSERT_OK_AND_ASSIGN(auto view, cat().Put(r, "admin"));
   EXPECT_THAT(view.id(), ::testing::StartsWith("alpha/m-"));
   EXPECT_THAT(view.id(), ::testing::Not(HasSubstr("protocolo")));
+}
+
+}  // namespace
+}  // namespace minga
+
+namespace minga {
+namespace {
+
+// Security review #3: a put or an import that leaves the audience out must
+// not publish what was narrowed; only an explicit audience widens.
+TEST_F(CatalogTest, AnUnsetAudienceNeverWidensAHeldOne) {
+  v1::PutRequest put = PutOf(MakeMaterial("Protocolo interno", "interno"));
+  put.mutable_audience()->set_scope(v1::Audience::PRIVATE);
+  ASSERT_OK(cat().Put(put, "t").status());
+  // The same material again, as `minga put FILE` or a re-import sends it.
+  ASSERT_OK_AND_ASSIGN(v1::MaterialView again,
+                       cat().Put(PutOf(MakeMaterial("Protocolo interno", "interno")), "t"));
+  EXPECT_EQ(again.header().audience().scope(), v1::Audience::PRIVATE);
+  std::vector<v1::PutRequest> items = {PutOf(MakeMaterial("Protocolo interno v2", "interno"))};
+  ASSERT_OK_AND_ASSIGN(auto results, cat().PutMany(items, "t"));
+  ASSERT_EQ(results[0].code(), 0) << results[0].error();
+  ASSERT_OK_AND_ASSIGN(v1::MaterialView imported, cat().Get("alpha/interno"));
+  EXPECT_EQ(imported.header().audience().scope(), v1::Audience::PRIVATE);
+  EXPECT_EQ(imported.material().title(), "Protocolo interno v2");
+  ASSERT_OK(fed_.PullAll(1, 0));
+  ASSERT_OK_AND_ASSIGN(v1::MaterialView at_beta, fed_.catalog(1).Get("alpha/interno"));
+  EXPECT_FALSE(at_beta.has_body()) << "the private body reached beta";
+  // A scope left unspecified is no audience either.
+  v1::PutRequest unspecified = PutOf(MakeMaterial("Protocolo interno v3", "interno"));
+  unspecified.mutable_audience();
+  ASSERT_OK_AND_ASSIGN(v1::MaterialView kept, cat().Put(unspecified, "t"));
+  EXPECT_EQ(kept.header().audience().scope(), v1::Audience::PRIVATE);
+  // Widening is an explicit act.
+  v1::PutRequest widen = PutOf(MakeMaterial("Protocolo interno v3", "interno"));
+  widen.mutable_audience()->set_scope(v1::Audience::PUBLIC);
+  ASSERT_OK_AND_ASSIGN(v1::MaterialView wide, cat().Put(widen, "t"));
+  EXPECT_EQ(wide.header().audience().scope(), v1::Audience::PUBLIC);
+  // A new material without an audience is public.
+  ASSERT_OK_AND_ASSIGN(v1::MaterialView fresh, cat().Put(PutOf(MakeMaterial("Nueva", "nueva")), "t"));
+  EXPECT_EQ(fresh.header().audience().scope(), v1::Audience::PUBLIC);
+}
+
+// Security review #6: a page is bounded in bytes as well as items, and a
+// listing leaves the chunk hash lists out unless asked, so materials that
+// announce 16 GiB files cannot push ls or export past the message limit.
+TEST_F(CatalogTest, ListPagesAreBoundedInBytes) {
+  const SigningKey& alpha_key = *fed_.node(0).key;
+  for (int n = 0; n < 32; ++n) {
+    v1::Material m = MakeMaterial("Grande", "");
+    m.set_id(absl::StrCat("alpha/big-", n));
+    v1::FileInfo* f = m.add_files();
+    f->set_name("v.mp4");
+    f->set_media_type("video/mp4");
+    f->set_size(kMaxFileSize);
+    f->set_sha256(std::string(32, 'x'));
+    for (uint64_t i = 0; i < kMaxFileSize / kChunkSize; ++i) {
+      std::string h(32, '\0');
+      std::memcpy(h.data(), &i, sizeof(i));
+      h[31] = static_cast<char>(n);
+      f->add_chunk_sha256(h);
+    }
+    v1::PullBatch batch = testing::SignedBatch(alpha_key, "feed", m);
+    batch.set_from_lseq(n);
+    batch.set_to_lseq(n + 1);
+    ASSERT_OK(fed_.catalog(1).ApplyBatch("alpha", batch).status());
+  }
+  for (bool hashes : {false, true}) {
+    v1::ListRequest req;
+    req.set_page_size(100);
+    req.set_include_chunk_hashes(hashes);
+    size_t seen = 0;
+    int pages = 0;
+    do {
+      ASSERT_OK_AND_ASSIGN(v1::ListResponse list, fed_.catalog(1).List(req));
+      EXPECT_LE(list.ByteSizeLong(), static_cast<size_t>(kMaxMessageBytes));
+      EXPECT_GT(list.materials_size(), 0);
+      for (const v1::MaterialView& v : list.materials()) {
+        ASSERT_EQ(v.material().files_size(), 1);
+        EXPECT_EQ(v.material().files(0).size(), kMaxFileSize);
+        EXPECT_EQ(v.material().files(0).chunk_sha256_size(), hashes ? 16384 : 0);
+      }
+      seen += list.materials_size();
+      ++pages;
+      req.set_page_token(list.next_page_token());
+    } while (!req.page_token().empty() && pages < 100);
+    EXPECT_EQ(seen, 32u);
+    EXPECT_EQ(pages, hashes ? 5 : 1);  // about 0.56 MiB a material with its hashes
+  }
+}
+
+// Security review #13: the audit records local changes, not every revision
+// a peer sends (that is in each entry's provenance), so a member's churn
+// does not grow every node's store for ever.
+TEST_F(CatalogTest, PulledRevisionsAddNoAuditRecords) {
+  for (int i = 0; i < 5; ++i) {
+    ASSERT_OK(cat().Put(PutOf(MakeMaterial("M", absl::StrCat("m", i))), "admin").status());
+  }
+  EXPECT_EQ(fed_.node(0).kv->Count(Cf::kAudit), 5u);
+  ASSERT_OK(fed_.PullAll(1, 0));
+  ASSERT_OK_AND_ASSIGN(v1::MaterialView got, fed_.catalog(1).Get("alpha/m3"));
+  EXPECT_EQ(got.provenance().from_peer(), "alpha");
+  EXPECT_EQ(fed_.node(1).kv->Count(Cf::kAudit), 0u);
 }
 
 }  // namespace

@@ -6,7 +6,6 @@
 #include "node/core/status_macros.h"
 
 namespace minga {
-namespace {
 
 std::set<std::string> ChunksOf(const v1::Material* m) {
   std::set<std::string> out;
@@ -16,8 +15,6 @@ std::set<std::string> ChunksOf(const v1::Material* m) {
   }
   return out;
 }
-
-}  // namespace
 
 std::string ChunkRefKey(absl::string_view sha, absl::string_view id) {
   return absl::StrCat("r", sha, id);
@@ -31,11 +28,9 @@ std::string WantPrefix(absl::string_view id) {
 }
 std::string PresentKey(absl::string_view sha) { return absl::StrCat("c", sha); }
 
-absl::Status UpdateChunkRefs(Txn* txn, absl::string_view id, const v1::Material* old_body,
-                             const v1::Material* new_body,
+absl::Status UpdateChunkRefs(Txn* txn, absl::string_view id, const std::set<std::string>& before,
+                             const std::set<std::string>& after, bool want,
                              const std::function<bool(const std::string&)>& pinned) {
-  const std::set<std::string> before = ChunksOf(old_body);
-  const std::set<std::string> after = ChunksOf(new_body);
   for (const std::string& sha : before) {
     if (after.count(sha)) continue;
     txn->Delete(Cf::kChunkRefs, ChunkRefKey(sha, id));
@@ -44,6 +39,7 @@ absl::Status UpdateChunkRefs(Txn* txn, absl::string_view id, const v1::Material*
   for (const std::string& sha : after) {
     if (before.count(sha)) continue;
     txn->Put(Cf::kChunkRefs, ChunkRefKey(sha, id), "");
+    if (!want) continue;
     ASSIGN_OR_RETURN(std::optional<std::string> present, txn->Get(Cf::kChunkRefs, PresentKey(sha)));
     if (!present.has_value()) txn->Put(Cf::kChunkRefs, WantKey(id, sha), "");
   }

@@ -12,6 +12,7 @@
 #define MINGA_NODE_CATALOG_CHUNK_REFS_H_
 
 #include <functional>
+#include <set>
 #include <string>
 
 #include "absl/status/status.h"
@@ -27,12 +28,16 @@ std::string WantKey(absl::string_view id, absl::string_view sha);
 std::string WantPrefix(absl::string_view id);  // "w" id "\0"
 std::string PresentKey(absl::string_view sha);
 
-// The held body of `id` changes from `old_body` to `new_body` (either may be
-// null: no body held). Adds and removes references and wants, and deletes
-// chunks no material lists any more unless `pinned` says an upload in
-// progress holds them.
-absl::Status UpdateChunkRefs(Txn* txn, absl::string_view id, const v1::Material* old_body,
-                             const v1::Material* new_body,
+// Every chunk hash the files of `m` list (none for null).
+std::set<std::string> ChunksOf(const v1::Material* m);
+
+// The chunks `id` references change from `before` to `after`. Adds and
+// removes references, marks added chunks not stored here as wanted when
+// `want` (a body is held; a header-only entry that retains chunks wants
+// none), and deletes chunks no material lists any more unless `pinned` says
+// an upload in progress holds them.
+absl::Status UpdateChunkRefs(Txn* txn, absl::string_view id, const std::set<std::string>& before,
+                             const std::set<std::string>& after, bool want,
                              const std::function<bool(const std::string&)>& pinned);
 
 }  // namespace minga

@@ -70,4 +70,8 @@ v1::MaterialView MakeView(absl::string_view id, const Entry& entry,
   return view;
 }
 
+void StripChunkHashes(v1::MaterialView* view) {
+  for (v1::FileInfo& f : *view->mutable_material()->mutable_files()) f.clear_chunk_sha256();
+}
+
 }  // namespace minga

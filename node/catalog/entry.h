@@ -41,6 +41,10 @@ absl::StatusOr<std::optional<v1::storage::StoredEntry>> LoadStored(KvStore* kv,
 v1::MaterialView MakeView(absl::string_view id, const Entry& entry,
                           const Keyring& keyring);
 
+// Drops the per-chunk hash lists of a view's files (listings answer with
+// name, size and file hash; the chunk lists can be 0.5 MiB a material).
+void StripChunkHashes(v1::MaterialView* view);
+
 }  // namespace minga
 
 #endif  // MINGA_NODE_CATALOG_ENTRY_H_

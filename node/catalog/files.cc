@@ -1,5 +1,7 @@
 // Catalog: file chunks (see chunk_refs.h).
 #include <algorithm>
+#include <map>
+#include <set>
 
 #include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
@@ -136,6 +138,7 @@ absl::StatusOr<v1::MaterialView> Catalog::AttachFile(absl::string_view id, v1::F
   PreparedPut put;
   put.material = std::move(m);
   put.audience = held->header.audience();
+  put.audience_given = true;
   put.if_version = held->header.version();
   put.files_from_node = true;
   ASSIGN_OR_RETURN(v1::MaterialView view, PutLocked(&pending, std::move(put), actor));
@@ -168,8 +171,8 @@ absl::StatusOr<v1::ListFilesResponse> Catalog::ListFiles(absl::string_view id) {
   return response;
 }
 
-absl::StatusOr<bool> Catalog::CheckChunkAccess(absl::string_view requester,
-                                               absl::string_view id, absl::string_view sha) {
+absl::StatusOr<std::vector<bool>> Catalog::CheckChunkAccess(
+    absl::string_view requester, absl::string_view id, const std::vector<std::string>& shas) {
   ASSIGN_OR_RETURN(std::optional<Entry> entry, LoadEntry(kv_, id));
   if (!entry.has_value() || !entry->has_body()) {
     return absl::NotFoundError(absl::StrCat("material_id: '", id, "' is not held here with its content"));
@@ -179,27 +182,42 @@ absl::StatusOr<bool> Catalog::CheckChunkAccess(absl::string_view requester,
     return absl::PermissionDeniedError(absl::StrCat(
         "'", requester, "' is outside the audience of '", id, "'"));
   }
-  bool listed = false;
-  for (const v1::FileInfo& f : entry->material->files()) {
-    for (const std::string& c : f.chunk_sha256()) listed |= c == sha;
-  }
-  if (!listed) {
-    return absl::PermissionDeniedError(
-        absl::StrCat("chunk ", Hex(sha), " is not a chunk of '", id, "'"));
-  }
-  const std::string prefix = ChunkRefPrefix(sha);
-  auto it = kv_->NewIterator(Cf::kChunkRefs);
-  for (it->Seek(prefix); it->Valid() && absl::StartsWith(it->key(), prefix); it->Next()) {
-    const std::string other(it->key().substr(prefix.size()));
-    if (OriginOf(other) == h.origin()) continue;  // the same origin vouches for it
-    ASSIGN_OR_RETURN(std::optional<Entry> e, LoadEntry(kv_, other));
-    if (e.has_value() && e->has_body() &&
-        !InAudience(e->header.audience(), e->header.origin(), requester)) {
-      return false;
+  const std::set<std::string> listed = ChunksOf(&*entry->material);
+  // Other materials listing a chunk, decoded at most once per call.
+  std::map<std::string, bool, std::less<>> other_excludes;
+  std::map<std::string, bool, std::less<>> decided;
+  std::vector<bool> may_read;
+  may_read.reserve(shas.size());
+  for (const std::string& sha : shas) {
+    if (!listed.count(sha)) {
+      return absl::PermissionDeniedError(
+          absl::StrCat("chunk ", Hex(sha), " is not a chunk of '", id, "'"));
     }
+    if (auto known = decided.find(sha); known != decided.end()) {
+      may_read.push_back(known->second);
+      continue;
+    }
+    bool allowed = true;
+    const std::string prefix = ChunkRefPrefix(sha);
+    auto it = kv_->NewIterator(Cf::kChunkRefs);
+    for (it->Seek(prefix); allowed && it->Valid() && absl::StartsWith(it->key(), prefix);
+         it->Next()) {
+      const std::string other(it->key().substr(prefix.size()));
+      if (OriginOf(other) == h.origin()) continue;  // the same origin vouches for it
+      auto cached = other_excludes.find(other);
+      if (cached == other_excludes.end()) {
+        ASSIGN_OR_RETURN(std::optional<Entry> e, LoadEntry(kv_, other));
+        const bool excludes = e.has_value() && e->has_body() &&
+                              !InAudience(e->header.audience(), e->header.origin(), requester);
+        cached = other_excludes.emplace(other, excludes).first;
+      }
+      allowed = !cached->second;
+    }
+    RETURN_IF_ERROR(it->status());
+    decided.emplace(sha, allowed);
+    may_read.push_back(allowed);
   }
-  RETURN_IF_ERROR(it->status());
-  return true;
+  return may_read;
 }
 
 void Catalog::PinChunk(const std::string& sha) {
@@ -232,6 +250,20 @@ absl::StatusOr<v1::GcResponse> Catalog::Gc() {
   {
     absl::MutexLock lock(&write_mu_);
     Txn txn(kv_);
+    // Chunks header-only entries kept for a body still on its way go too:
+    // a body that never came (a subscription that leaves the material out,
+    // say) must not hold them forever.
+    auto entries = kv_->NewIterator(Cf::kMaterials);
+    for (entries->Seek(""); entries->Valid(); entries->Next()) {
+      ASSIGN_OR_RETURN(Entry e, DecodeEntry(entries->key(), entries->value()));
+      if (e.stored.retained_chunk_sha256().empty()) continue;
+      for (const std::string& sha : e.stored.retained_chunk_sha256()) {
+        txn.Delete(Cf::kChunkRefs, ChunkRefKey(sha, entries->key()));
+      }
+      e.stored.clear_retained_chunk_sha256();
+      txn.Put(Cf::kMaterials, entries->key(), e.stored.SerializeAsString());
+    }
+    RETURN_IF_ERROR(entries->status());
     auto it = kv_->NewIterator(Cf::kChunkRefs);
     for (it->Seek("c"); it->Valid() && it->key()[0] == 'c'; it->Next()) {
       const std::string sha(it->key().substr(1));

@@ -1,4 +1,5 @@
 // Chunk references, purging on retraction, garbage collection, access.
+#include <cstring>
 #include <random>
 
 #include "gmock/gmock.h"
@@ -136,11 +137,11 @@ TEST_F(FilesTest, PeersWantChunksUntilTheyArriveAndAccessFollowsTheAudience) {
   const v1::FileInfo& file = view.material().files(0);
   // beta may read the chunks through the material; gamma may not, and a
   // hash not listed by the material is no permission either.
-  ASSERT_OK_AND_ASSIGN(bool may, cat().CheckChunkAccess("beta", a, file.chunk_sha256(0)));
-  EXPECT_TRUE(may);
-  EXPECT_THAT(cat().CheckChunkAccess("gamma", a, file.chunk_sha256(0)),
+  ASSERT_OK_AND_ASSIGN(std::vector<bool> may, cat().CheckChunkAccess("beta", a, {file.chunk_sha256(0)}));
+  EXPECT_THAT(may, ::testing::ElementsAre(true));
+  EXPECT_THAT(cat().CheckChunkAccess("gamma", a, {file.chunk_sha256(0)}),
               StatusIs(absl::StatusCode::kPermissionDenied, HasSubstr("outside the audience")));
-  EXPECT_THAT(cat().CheckChunkAccess("beta", a, DigestToBytes(Sha256("x"))),
+  EXPECT_THAT(cat().CheckChunkAccess("beta", a, {DigestToBytes(Sha256("x"))}),
               StatusIs(absl::StatusCode::kPermissionDenied, HasSubstr("is not a chunk of")));
   for (int i = 0; i < 2; ++i) {
     const std::string chunk = data.substr(i * kChunkSize, kChunkSize);
@@ -173,13 +174,13 @@ TEST_F(FilesTest, ListingSomeoneElsesHashesGrantsNothing) {
   *lure.add_files() = file;
   const v1::PullBatch batch = testing::SignedBatch(*fed_.node(2).key, "gamma-feed", lure);
   ASSERT_OK(cat(1).ApplyBatch("gamma", batch).status());
-  ASSERT_OK_AND_ASSIGN(bool gamma_may, cat(1).CheckChunkAccess("gamma", "gamma/lure", file.chunk_sha256(0)));
-  EXPECT_FALSE(gamma_may);
+  ASSERT_OK_AND_ASSIGN(std::vector<bool> gamma_may, cat(1).CheckChunkAccess("gamma", "gamma/lure", {file.chunk_sha256(0)}));
+  EXPECT_THAT(gamma_may, ::testing::ElementsAre(false));
   // The origin listing its own file in a public material is its own call.
   const std::string open = Put("open");
   ASSERT_OK(Attach(open, "s.pdf", data).status());
-  ASSERT_OK_AND_ASSIGN(bool via_own, cat().CheckChunkAccess("gamma", open, file.chunk_sha256(0)));
-  EXPECT_TRUE(via_own);
+  ASSERT_OK_AND_ASSIGN(std::vector<bool> via_own, cat().CheckChunkAccess("gamma", open, {file.chunk_sha256(0)}));
+  EXPECT_THAT(via_own, ::testing::ElementsAre(true));
 }
 
 TEST_F(FilesTest, PutCannotListFilesThatWereNeverAttached) {
@@ -189,6 +190,96 @@ TEST_F(FilesTest, PutCannotListFilesThatWereNeverAttached) {
   r.mutable_material()->mutable_files(0)->set_name("h.txt");
   EXPECT_THAT(cat().Put(r, "t"),
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("minga attach")));
+}
+
+}  // namespace
+}  // namespace minga
+
+namespace minga {
+namespace {
+
+// Security review #5: a newer revision that reaches a member of the
+// audience header-only (through a relay outside it) keeps the chunks it
+// holds, so the body that follows by another path fetches nothing again;
+// a retraction still purges them.
+TEST_F(FilesTest, AHeaderOnlyNewerRevisionKeepsTheFilesOfAMemberOfTheAudience) {
+  const std::string a = Put("a", v1::Audience::MEMBERS, {"beta"});
+  const std::string data = Data(2 * kChunkSize + 5, 12);
+  ASSERT_OK_AND_ASSIGN(auto view, Attach(a, "guia.pdf", data));
+  const v1::FileInfo& file = view.material().files(0);
+  ASSERT_OK(fed_.PullAll(1, 0));
+  for (int i = 0; i < 3; ++i) {
+    ASSERT_OK(cat(1).StoreChunk(file.chunk_sha256(i), data.substr(i * kChunkSize, kChunkSize), true));
+  }
+  EXPECT_EQ(StoredChunks(1), 3u);
+  // alpha edits the title; gamma (outside the audience) relays the header.
+  v1::PutRequest edit;
+  *edit.mutable_material() = view.material();
+  edit.mutable_material()->set_title("Con archivos, segunda edición");
+  ASSERT_OK(cat().Put(edit, "t").status());
+  ASSERT_OK(fed_.PullAll(2, 0));
+  ASSERT_OK(fed_.PullAll(1, 2));
+  ASSERT_OK_AND_ASSIGN(v1::MaterialView header_only, cat(1).Get(a));
+  EXPECT_FALSE(header_only.has_body());
+  EXPECT_EQ(StoredChunks(1), 3u) << "the chunks of a member of the audience were dropped";
+  ASSERT_OK_AND_ASSIGN(auto wanted_meanwhile, cat(1).WantedChunksOf(a));
+  EXPECT_TRUE(wanted_meanwhile.empty());
+  // The body comes from alpha: nothing to fetch again.
+  ASSERT_OK(fed_.PullAll(1, 0));
+  ASSERT_OK_AND_ASSIGN(v1::MaterialView full, cat(1).Get(a));
+  EXPECT_TRUE(full.has_body());
+  ASSERT_OK_AND_ASSIGN(auto wanted, cat(1).WantedChunksOf(a));
+  EXPECT_TRUE(wanted.empty()) << wanted.size() << " chunks fetched again";
+  ASSERT_OK_AND_ASSIGN(auto files, cat(1).ListFiles(a));
+  EXPECT_TRUE(files.files(0).complete());
+  // A retraction arriving header-only (it always is) purges them.
+  ASSERT_OK(cat().Delete(a, 0, "t").status());
+  ASSERT_OK(fed_.PullAll(2, 0));
+  ASSERT_OK(fed_.PullAll(1, 2));
+  EXPECT_EQ(StoredChunks(1), 0u);
+}
+
+// What a header-only entry keeps goes when the body never comes and an
+// administrator collects garbage.
+TEST_F(FilesTest, GcDropsWhatHeaderOnlyEntriesKept) {
+  const std::string a = Put("a", v1::Audience::MEMBERS, {"beta"});
+  const std::string data = Data(1000, 13);
+  ASSERT_OK_AND_ASSIGN(auto view, Attach(a, "guia.pdf", data));
+  ASSERT_OK(fed_.PullAll(1, 0));
+  ASSERT_OK(cat(1).StoreChunk(view.material().files(0).chunk_sha256(0), data, true));
+  v1::PutRequest edit;
+  *edit.mutable_material() = view.material();
+  edit.mutable_material()->set_title("Otra");
+  ASSERT_OK(cat().Put(edit, "t").status());
+  ASSERT_OK(fed_.PullAll(2, 0));
+  ASSERT_OK(fed_.PullAll(1, 2));
+  EXPECT_EQ(StoredChunks(1), 1u);
+  ASSERT_OK_AND_ASSIGN(v1::GcResponse gc, cat(1).Gc());
+  EXPECT_EQ(gc.chunks_freed(), 1u);
+  EXPECT_EQ(StoredChunks(1), 0u);
+}
+
+// Security review #2: one GetChunks call decodes its material once, not
+// once per hash, however many hashes it asks for.
+TEST_F(FilesTest, AccessChecksDecodeTheMaterialOncePerCall) {
+  v1::Material m = testing::MakeMaterial("Grande", "alpha/phantom");
+  v1::FileInfo* f = m.add_files();
+  f->set_name("v.mp4");
+  f->set_media_type("video/mp4");
+  f->set_size(kMaxFileSize);
+  f->set_sha256(std::string(32, 'x'));
+  for (uint64_t i = 0; i < kMaxFileSize / kChunkSize; ++i) {
+    std::string h(32, '\0');
+    std::memcpy(h.data(), &i, sizeof(i));
+    f->add_chunk_sha256(h);
+  }
+  ASSERT_OK(cat(1).ApplyBatch("alpha", testing::SignedBatch(*fed_.node(0).key, "feed", m)).status());
+  std::vector<std::string> asked;
+  for (int i = 0; i < 64; ++i) asked.push_back(f->chunk_sha256(16383 - i % 32));
+  const int reads = fed_.node(1).fault->material_reads();
+  ASSERT_OK_AND_ASSIGN(std::vector<bool> may, cat(1).CheckChunkAccess("gamma", "alpha/phantom", asked));
+  EXPECT_EQ(may, std::vector<bool>(64, true));
+  EXPECT_EQ(fed_.node(1).fault->material_reads() - reads, 1);
 }
 
 }  // namespace

@@ -65,6 +65,8 @@ absl::StatusOr<Catalog::PreparedPut> Catalog::PreparePut(
     }
     id = absl::StrCat(options_.org_id, "/", id);
   }
+  put.audience_given = request.has_audience() &&
+                       request.audience().scope() != v1::Audience::SCOPE_UNSPECIFIED;
   put.audience = request.audience();
   RETURN_IF_ERROR(NormalizeAudience(
       &put.audience, options_.org_id,
@@ -103,6 +105,10 @@ absl::StatusOr<v1::MaterialView> Catalog::PutLocked(Pending* pending,
   const std::string id = m.id();
   ASSIGN_OR_RETURN(std::optional<Entry> held, LoadEntry(&pending->txn, id));
   const bool live = held.has_value() && !held->header.deleted();
+  // Bodies that reached a wider audience cannot be called back, so only an
+  // explicit audience widens; re-importing a file without an audience
+  // column keeps what `minga edit --audience` narrowed.
+  if (!put.audience_given && held.has_value()) put.audience = held->header.audience();
   if (put.if_version != 0 &&
       (!held.has_value() || held->header.version() != put.if_version)) {
     return absl::FailedPreconditionError(absl::StrCat(
@@ -151,7 +157,8 @@ absl::StatusOr<v1::MaterialView> Catalog::PutLocked(Pending* pending,
     }
   }
   const int64_t now = options_.clock->NowMicros();
-  RevisionSpec spec{id, versions_.Next(), false, put.audience, now};
+  ASSIGN_OR_RETURN(const uint64_t version, versions_.Next());
+  RevisionSpec spec{id, version, false, put.audience, now};
   v1::Revision revision = SignRevision(*options_.signing_key, spec, std::move(body));
 
   Entry entry;
@@ -236,7 +243,8 @@ absl::StatusOr<v1::MaterialView> Catalog::Delete(absl::string_view id,
   if (held->header.deleted()) return MakeView(id, *held, *options_.keyring);
   versions_.Observe(held->header.version());
   const int64_t now = options_.clock->NowMicros();
-  RevisionSpec spec{std::string(id), versions_.Next(), true,
+  ASSIGN_OR_RETURN(const uint64_t version, versions_.Next());
+  RevisionSpec spec{std::string(id), version, true,
                     held->header.audience(), now};
   v1::Revision revision = SignRevision(*options_.signing_key, spec, "");
   Entry entry;

@@ -116,7 +116,8 @@ v1::NodeConfig DefaultNodeConfig() {
   v1::NodeConfig config;
   config.set_org_id("local");
   config.set_data_dir("minga-data");
-  config.set_listen("127.0.0.1:7420");
+  // A node alone has nobody to serve: no federation listener, so no local
+  // process can pose as a member through a plaintext port.
   config.set_allow_plaintext_loopback(true);
   ApplyDefaults(&config, "");
   return config;

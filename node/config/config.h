@@ -19,8 +19,8 @@
 namespace minga {
 
 // The configuration with no file: org "local", data in ./minga-data, the
-// admin socket in it, and the federation listener on 127.0.0.1:7420 without
-// TLS (loopback only, as the default says explicitly).
+// admin socket in it, and no federation listener (a node alone has no
+// partner to serve).
 v1::NodeConfig DefaultNodeConfig();
 
 // Parses text-format `text`; `source` names it in errors.

@@ -38,6 +38,9 @@ TEST(ConfigTest, DefaultsAndValidation) {
   SigningKey key = SigningKey::Generate();
   const v1::FederationFile f = Federation(key);
   v1::NodeConfig c = DefaultNodeConfig();
+  // Security review #1: a node on the embedded default has no partner to
+  // serve, so it opens no federation port anyone could pose as one on.
+  EXPECT_EQ(c.listen(), "");
   c.set_org_id("alpha");
   EXPECT_EQ(c.admin_socket(), "minga-data/admin.sock");
   EXPECT_THAT(ValidateNodeConfig(c, f), IsOk());

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <limits>
 
 namespace minga {
 namespace {
@@ -22,9 +23,14 @@ Clock* SystemClock() {
   return clock;
 }
 
-uint64_t VersionClock::Next() {
+absl::StatusOr<uint64_t> VersionClock::Next() {
   const int64_t now = clock_->NowMicros();
   absl::MutexLock lock(&mu_);
+  if (last_ == std::numeric_limits<uint64_t>::max()) {
+    return absl::FailedPreconditionError(
+        "version: a revision of this origin already has the highest possible version; "
+        "no later one can be signed (was the signing key misused?)");
+  }
   last_ = std::max<uint64_t>(last_ + 1, now > 0 ? static_cast<uint64_t>(now) : 0);
   return last_;
 }

@@ -6,6 +6,7 @@
 #include <cstdint>
 
 #include "absl/base/thread_annotations.h"
+#include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 
 namespace minga {
@@ -43,7 +44,10 @@ class VersionClock {
  public:
   explicit VersionClock(Clock* clock) : clock_(clock) {}  // clock: borrowed
 
-  uint64_t Next() ABSL_LOCKS_EXCLUDED(mu_);
+  // FAILED_PRECONDITION once a version of UINT64_MAX was seen: there is no
+  // higher one to sign, and wrapping would sign a version every other node
+  // ignores.
+  absl::StatusOr<uint64_t> Next() ABSL_LOCKS_EXCLUDED(mu_);
   void Observe(uint64_t version) ABSL_LOCKS_EXCLUDED(mu_);
   uint64_t last() const ABSL_LOCKS_EXCLUDED(mu_);
 

@@ -50,6 +50,10 @@ inline constexpr int kMaxMessageBytes = 16 << 20;
 inline constexpr size_t kMaxPutManyItems = 500;
 inline constexpr int kMaxPageSize = 1000;
 inline constexpr int kDefaultPageSize = 100;
+// A page of List or Search ends early, with a token for the rest, rather
+// than grow past this: a few large materials must not push a response past
+// kMaxMessageBytes.
+inline constexpr size_t kMaxPageBytes = 4 << 20;
 
 }  // namespace minga
 

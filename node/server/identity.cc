@@ -18,13 +18,31 @@ namespace minga {
 
 absl::Status EnsureDataDir(const std::string& data_dir) {
   std::error_code ec;
-  std::filesystem::create_directories(data_dir, ec);
+  const bool created = std::filesystem::create_directories(data_dir, ec);
   if (ec) {
     return absl::UnavailableError(
         absl::StrCat("data_dir: cannot create '", data_dir, "': ", ec.message()));
   }
-  // The directory holds the key and the admin socket: owner only.
-  ::chmod(data_dir.c_str(), 0700);
+  if (created) {
+    // The directory holds the key and the admin socket: owner only.
+    if (::chmod(data_dir.c_str(), 0700) != 0) {
+      return absl::UnavailableError(absl::StrCat("data_dir: cannot make '", data_dir,
+                                                 "' owner-only: ", std::strerror(errno)));
+    }
+    return absl::OkStatus();
+  }
+  // An existing directory is the operator's: not changed, but one others may
+  // write to is refused (they could replace the key or the admin socket).
+  struct stat st;
+  if (::stat(data_dir.c_str(), &st) != 0) {
+    return absl::UnavailableError(
+        absl::StrCat("data_dir: cannot read '", data_dir, "': ", std::strerror(errno)));
+  }
+  if ((st.st_mode & (S_IWGRP | S_IWOTH)) != 0) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "data_dir: '", data_dir, "' is writable by other users; it holds the signing key and "
+        "the admin socket, so make it owner-only (chmod 700)"));
+  }
   return absl::OkStatus();
 }
 
@@ -55,9 +73,18 @@ absl::StatusOr<SigningKey> LoadOrCreateSigningKey(const std::string& data_dir) {
   const bool ok = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size()) &&
                   ::fsync(fd) == 0;
   ::close(fd);
-  // Rename makes the key appear whole or not at all.
+  // Rename makes the key appear whole or not at all; the directory's fsync
+  // makes the rename itself survive a power cut, before the public key is
+  // printed and published.
   if (!ok || ::rename(tmp.c_str(), path.c_str()) != 0) {
     return absl::UnavailableError(absl::StrCat(path, ": cannot write: ", std::strerror(errno)));
+  }
+  const int dir = ::open(data_dir.c_str(), O_RDONLY | O_DIRECTORY);
+  const bool dir_synced = dir >= 0 && ::fsync(dir) == 0;
+  if (dir >= 0) ::close(dir);
+  if (!dir_synced) {
+    return absl::UnavailableError(
+        absl::StrCat(data_dir, ": cannot sync the directory: ", std::strerror(errno)));
   }
   return key;
 }

@@ -6,6 +6,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cerrno>
+#include <cstring>
 #include <filesystem>
 #include <thread>
 
@@ -50,6 +52,35 @@ struct Node::Parts {
 };
 
 namespace {
+
+// Removes a socket a killed node left, and refuses a path that is not a
+// socket (a mistyped admin_socket must not delete a file) or whose
+// directory others may write to (they could swap the socket for their own).
+absl::Status PrepareAdminSocket(const std::string& socket) {
+  struct stat st;
+  if (::lstat(socket.c_str(), &st) == 0) {
+    if (!S_ISSOCK(st.st_mode)) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "admin_socket: '", socket, "' exists and is not a socket; refusing to replace it"));
+    }
+    if (::unlink(socket.c_str()) != 0) {
+      return absl::UnavailableError(absl::StrCat("admin_socket: cannot remove the old '", socket,
+                                                 "': ", std::strerror(errno)));
+    }
+  }
+  const std::string dir = std::filesystem::path(socket).parent_path().string();
+  if (::stat(dir.empty() ? "." : dir.c_str(), &st) != 0) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "admin_socket: its directory '", dir, "' cannot be read: ", std::strerror(errno)));
+  }
+  if ((st.st_mode & (S_IWGRP | S_IWOTH)) != 0) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "admin_socket: its directory '", dir.empty() ? "." : dir,
+        "' is writable by other users, who could put their own socket in its place; "
+        "use a directory only this user can write to"));
+  }
+  return absl::OkStatus();
+}
 
 // A fingerprint of who the members are: when it changes, every peer's
 // checkpoint restarts, so revisions skipped for an unknown origin come again.
@@ -143,7 +174,7 @@ absl::StatusOr<std::unique_ptr<Node>> Node::Start(v1::NodeConfig config) {
   // Admin endpoint. A socket left by a killed node is removed; the store's
   // lock above guarantees no live node of this data directory owns it.
   const std::string& socket = config.admin_socket();
-  ::unlink(socket.c_str());
+  RETURN_IF_ERROR(PrepareAdminSocket(socket));
   {
     grpc::ServerBuilder builder;
     builder.AddListeningPort("unix:" + socket, grpc::InsecureServerCredentials());
@@ -157,7 +188,15 @@ absl::StatusOr<std::unique_ptr<Node>> Node::Start(v1::NodeConfig config) {
       return absl::UnavailableError(
           absl::StrCat("admin_socket: cannot listen on '", socket, "'"));
     }
-    ::chmod(socket.c_str(), 0600);
+    // Whoever can connect is an administrator: owner only. The process
+    // umask (077 in minga-node) already made it so; this also covers a
+    // caller with another umask, and a failure stops the node.
+    if (::chmod(socket.c_str(), 0600) != 0) {
+      const std::string error = std::strerror(errno);
+      parts->admin_server->Shutdown();
+      return absl::UnavailableError(
+          absl::StrCat("admin_socket: cannot make '", socket, "' owner-only: ", error));
+    }
   }
   if (!config.admin_listen().empty()) {
     ASSIGN_OR_RETURN(std::shared_ptr<grpc::ServerCredentials> admin_credentials,

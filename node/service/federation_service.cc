@@ -14,6 +14,13 @@ absl::StatusOr<std::string> FederationService::Authenticate(
     const grpc::ServerContext& context) const {
   absl::StatusOr<std::string> org = CallerOrg(context, options_.plaintext);
   if (!org.ok()) return org.status();
+  // Nobody pulls from itself: a caller naming this node is an impostor (in
+  // plaintext mode, any local process can claim any name), and the audience
+  // check would hand it every private body.
+  if (*org == catalog_->org_id()) {
+    return absl::PermissionDeniedError(
+        absl::StrCat("the caller claims to be '", *org, "', this node itself"));
+  }
   if (!catalog_->keyring().IsMember(*org)) {
     return absl::PermissionDeniedError(
         absl::StrCat("'", *org, "' is not a member of this federation"));
@@ -106,23 +113,22 @@ grpc::Status FederationService::GetChunks(grpc::ServerContext* context,
   }
   // Every chunk is checked before any is sent: a request mixing a chunk
   // the caller may read with one it may not is refused whole.
-  std::vector<bool> may_read(request->sha256_size());
   for (int i = 0; i < request->sha256_size(); ++i) {
     if (request->sha256(i).size() != 32) {
       return ToGrpcStatus(absl::InvalidArgumentError(
           absl::StrCat("sha256[", i, "]: must be 32 bytes")));
     }
-    absl::StatusOr<bool> access =
-        catalog_->CheckChunkAccess(*caller, request->material_id(), request->sha256(i));
-    if (!access.ok()) return ToGrpcStatus(access.status());
-    may_read[i] = *access;
   }
+  absl::StatusOr<std::vector<bool>> may_read = catalog_->CheckChunkAccess(
+      *caller, request->material_id(),
+      std::vector<std::string>(request->sha256().begin(), request->sha256().end()));
+  if (!may_read.ok()) return ToGrpcStatus(may_read.status());
   for (int i = 0; i < request->sha256_size(); ++i) {
     if (context->IsCancelled() || stopping_.load()) break;
     const std::string& sha = request->sha256(i);
     // A withheld chunk is answered exactly like one this node lacks.
     absl::StatusOr<std::optional<std::string>> data =
-        may_read[i] ? catalog_->ReadChunk(sha)
+        (*may_read)[i] ? catalog_->ReadChunk(sha)
                     : absl::StatusOr<std::optional<std::string>>(std::nullopt);
     if (!data.ok()) return ToGrpcStatus(data.status());
     v1::ChunkData chunk;

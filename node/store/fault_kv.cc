@@ -5,6 +5,7 @@ namespace minga {
 absl::Status FaultKv::Write(const WriteBatch& batch,
                             const WriteOptions& options) {
   writes_.fetch_add(1);
+  if (options.sync) synced_writes_.fetch_add(1);
   if (fail_all_.load()) {
     return absl::UnavailableError("injected write failure");
   }

@@ -20,9 +20,14 @@ class FaultKv : public KvStore {
   // Every write fails while set.
   void FailAllWrites(bool fail) { fail_all_.store(fail); }
   int writes() const { return writes_.load(); }
+  // Writes that asked to be synced (an fsync on a real store).
+  int synced_writes() const { return synced_writes_.load(); }
+  // Point reads of the materials family (each one a decode for callers).
+  int material_reads() const { return material_reads_.load(); }
 
   absl::StatusOr<std::optional<std::string>> Get(Cf cf,
                                                  absl::string_view key) override {
+    if (cf == Cf::kMaterials) material_reads_.fetch_add(1);
     return base_->Get(cf, key);
   }
   absl::Status Write(const WriteBatch& batch,
@@ -40,6 +45,8 @@ class FaultKv : public KvStore {
   std::atomic<int> countdown_{0};
   std::atomic<bool> fail_all_{false};
   std::atomic<int> writes_{0};
+  std::atomic<int> synced_writes_{0};
+  std::atomic<int> material_reads_{0};
 };
 
 }  // namespace minga

@@ -4,7 +4,9 @@
 
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
+#include "node/core/audience.h"
 #include "node/core/crypto.h"
+#include "node/core/limits.h"
 #include "node/core/log.h"
 
 namespace minga {
@@ -101,6 +103,7 @@ void FileFetcher::FetchGroup(const Task& task, size_t* stored) {
   for (const FetchPeer* peer : order) {
     if (remaining.empty()) break;
     if (peer->policy == v1::Subscription::NONE) continue;
+    if (!InAudience(task.audience, task.origin, peer->org)) continue;
     {
       absl::MutexLock lock(&mu_);
       if (stopping_ || absl::Now() < stats_[peer->org].retry_after) continue;
@@ -113,6 +116,18 @@ void FileFetcher::FetchGroup(const Task& task, size_t* stored) {
         [&](const v1::ChunkData& chunk) {
           if (Stopping() || (task.cancelled && task.cancelled())) return false;
           if (chunk.missing() || !remaining.count(chunk.sha256())) return true;
+          if (auto want = task.lengths.find(chunk.sha256());
+              want != task.lengths.end() && want->second != chunk.data().size()) {
+            // The hash matched, so the origin's listing is what lies: no
+            // peer can serve this chunk as listed.
+            absl::MutexLock lock(&mu_);
+            PeerStats& s = stats_[peer->org];
+            ++s.refused;
+            s.last_error = absl::StrCat("chunk ", absl::BytesToHexString(chunk.sha256()).substr(0, 16),
+                                        " of '", task.id, "' is ", chunk.data().size(),
+                                        " bytes but its file listing implies ", want->second);
+            return true;
+          }
           if (DigestToBytes(Sha256(chunk.data())) != chunk.sha256()) {
             // Discarded; another peer is asked for it.
             absl::MutexLock lock(&mu_);
@@ -165,6 +180,7 @@ FileFetcher::RoundResult FileFetcher::Round(const std::string& only,
     }
     wanted = catalog_->WantedChunks(4096, from, &next);
     result.more = !next.empty();
+    if (next.empty()) PruneRetries();
     absl::MutexLock lock(&mu_);
     scan_from_ = next;  // the next round continues there, or starts over
   } else if (!only_chunks.empty()) {
@@ -202,10 +218,25 @@ FileFetcher::RoundResult FileFetcher::Round(const std::string& only,
       auto retry = material_retry_.find(id);
       if (retry != material_retry_.end() && now < retry->second.first) continue;
     }
+    std::map<std::string, uint64_t> lengths;
+    if ((*entry)->has_body()) {
+      for (const v1::FileInfo& f : (*entry)->material->files()) {
+        for (int c = 0; c < f.chunk_sha256_size(); ++c) {
+          const uint64_t offset = uint64_t{kChunkSize} * c;
+          lengths.emplace(f.chunk_sha256(c),
+                          std::min<uint64_t>(kChunkSize, f.size() > offset ? f.size() - offset : 0));
+        }
+      }
+    }
     for (size_t i = 0; i < shas.size(); i += options_.chunks_per_call) {
       const size_t end = std::min(shas.size(), i + options_.chunks_per_call);
-      tasks.push_back({id, from, std::vector<std::string>(shas.begin() + i, shas.begin() + end),
-                       deadline, cancelled});
+      Task task{id, from, (*entry)->header.audience(), (*entry)->header.origin(),
+                std::vector<std::string>(shas.begin() + i, shas.begin() + end), {}, deadline,
+                cancelled};
+      for (const std::string& sha : task.shas) {
+        if (auto l = lengths.find(sha); l != lengths.end()) task.lengths.insert(*l);
+      }
+      tasks.push_back(std::move(task));
       result.eligible += end - i;
     }
   }
@@ -230,10 +261,24 @@ FileFetcher::RoundResult FileFetcher::Round(const std::string& only,
       continue;
     }
     auto& [when, backoff] = material_retry_[id];
-    backoff = std::min(absl::Seconds(60), std::max(absl::Seconds(1), backoff * 2));
+    backoff = std::min(kMaxMaterialRetry, std::max(absl::Seconds(1), backoff * 2));
     when = now + backoff;
   }
   return result;
+}
+
+void FileFetcher::PruneRetries() {
+  std::vector<std::string> ids;
+  {
+    absl::MutexLock lock(&mu_);
+    for (const auto& [id, retry] : material_retry_) ids.push_back(id);
+  }
+  for (const std::string& id : ids) {
+    absl::StatusOr<std::vector<std::string>> left = catalog_->WantedChunksOf(id);
+    if (!left.ok() || !left->empty()) continue;
+    absl::MutexLock lock(&mu_);
+    material_retry_.erase(id);  // retracted, narrowed or complete meanwhile
+  }
 }
 
 void FileFetcher::Run() {

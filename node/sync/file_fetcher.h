@@ -36,6 +36,10 @@ struct FetchPeer {
   v1::Subscription::FilePolicy policy = v1::Subscription::EAGER;
 };
 
+// The longest wait before a material none of whose chunks any peer had is
+// asked for again.
+inline constexpr absl::Duration kMaxMaterialRetry = absl::Hours(1);
+
 struct FetcherOptions {
   int parallel_calls = 4;
   int chunks_per_call = 16;
@@ -63,12 +67,23 @@ class FileFetcher {
                         absl::Duration timeout, const std::function<bool()>& cancelled);
   // Adds this peer's transfer counters to `status`.
   void AddStats(v1::PeerStatus* status) const;
+  // One round of the background loop, on the calling thread (tests drive
+  // the fetcher without Start). Returns the chunks stored.
+  size_t RoundForTest() { return Round("", {}, absl::InfiniteFuture(), nullptr).stored; }
 
  private:
   struct Task {
     std::string id;
     std::string preferred_peer;
+    // Who may hold the material's content: only those peers are asked, so
+    // its id and chunk hashes never reach anyone outside it.
+    v1::Audience audience;
+    std::string origin;
     std::vector<std::string> shas;
+    // The length each chunk must have, from the file sizes the material
+    // announces: a chunk whose hash matches but whose length does not
+    // shows the listing lies, and is refused.
+    std::map<std::string, uint64_t> lengths;
     absl::Time deadline = absl::InfiniteFuture();
     std::function<bool()> cancelled;  // may be null
   };
@@ -91,6 +106,8 @@ class FileFetcher {
   RoundResult Round(const std::string& only, const std::vector<std::string>& only_chunks,
                     absl::Time deadline, const std::function<bool()>& cancelled);
   void FetchGroup(const Task& task, size_t* stored);
+  // Forgets retry times of materials that want nothing any more.
+  void PruneRetries();
   bool Stopping() const;
   const FetchPeer* FindPeer(const std::string& org) const;
 
@@ -101,7 +118,9 @@ class FileFetcher {
 
   mutable absl::Mutex mu_;
   std::map<std::string, PeerStats> stats_ ABSL_GUARDED_BY(mu_);
-  // Materials whose chunks no peer had last time: asked again later.
+  // Materials whose chunks no peer had last time: asked again later, less
+  // and less often (up to kMaxMaterialRetry), so a listing of chunks that
+  // exist nowhere costs nobody much. Pruned when a full scan ends.
   std::map<std::string, std::pair<absl::Time, absl::Duration>> material_retry_
       ABSL_GUARDED_BY(mu_);
   std::string scan_from_ ABSL_GUARDED_BY(mu_);

@@ -225,14 +225,23 @@ TEST(FederationTest, RemoteAdminNeedsTlsAndAToken) {
     return testing::Run(argv);
   };
   const std::string ca = fed.certs() + "/ca.pem";
-  RunResult ok = remote({"--ca", ca, "--token-file", tmp.path() + "/token", "put", "--id", "r",
-                         "--title", "Desde lejos", "--kind", "guide", "--sector", "health"});
+  RunResult ok = remote({"--ca", ca, "--tls-name", "sede", "--token-file", tmp.path() + "/token",
+                         "put", "--id", "r", "--title", "Desde lejos", "--kind", "guide",
+                         "--sector", "health"});
   EXPECT_EQ(ok.exit_code, 0) << ok.err;
   EXPECT_THAT(fed.node(0).Client({"get", "sede/r"}).out, HasSubstr("admin@remote"));
-  RunResult wrong = remote({"--ca", ca, "--token-file", tmp.path() + "/wrong", "status"});
+  RunResult wrong =
+      remote({"--ca", ca, "--tls-name", "sede", "--token-file", tmp.path() + "/wrong", "status"});
   EXPECT_EQ(wrong.exit_code, 7) << wrong.err;
-  RunResult none = remote({"--ca", ca, "status"});
+  RunResult none = remote({"--ca", ca, "--tls-name", "sede", "status"});
   EXPECT_EQ(none.exit_code, 7) << none.err;
+  // The certificate names the org, not the address dialled: without the
+  // expected name the client does not trust the endpoint with its token.
+  RunResult unnamed = remote({"--ca", ca, "--token-file", tmp.path() + "/token", "status"});
+  EXPECT_EQ(unnamed.exit_code, 5) << unnamed.err;
+  RunResult other = remote(
+      {"--ca", ca, "--tls-name", "otra", "--token-file", tmp.path() + "/token", "status"});
+  EXPECT_EQ(other.exit_code, 5) << other.err;
   RunResult clear = remote({"--token-file", tmp.path() + "/token", "status"});
   EXPECT_EQ(clear.exit_code, 2);
   EXPECT_THAT(clear.err, HasSubstr("only over TLS"));

@@ -3,6 +3,10 @@
 // and downloads. Plaintext mode, so callers name themselves in metadata.
 #include <grpcpp/grpcpp.h>
 
+#include <sys/stat.h>
+
+#include <filesystem>
+#include <fstream>
 #include <random>
 
 #include "gmock/gmock.h"
@@ -13,6 +17,7 @@
 #include "node/core/limits.h"
 #include "node/core/revision.h"
 #include "node/net/credentials.h"
+#include "node/server/node.h"
 #include "node/service/catalog_service.h"
 #include "node/service/federation_service.h"
 #include "node/store/keys.h"
@@ -23,6 +28,7 @@
 namespace minga {
 namespace {
 
+using ::minga::testing::StatusIs;
 using ::testing::HasSubstr;
 
 // Bytes without repeating chunks (repeats would be stored once).
@@ -248,6 +254,89 @@ TEST_F(ServiceTest, PullRefusesNonMembersAndAnIdlePullIsOneSmallBatch) {
   }
   EXPECT_TRUE(idle->Finish().ok());
   EXPECT_EQ(batches, 1);
+}
+
+// Security review #1: a caller naming this node itself (any local process
+// can, in plaintext mode) is refused in every call, and gets no body.
+TEST_F(ServiceTest, ACallerClaimingToBeThisNodeIsRefused) {
+  const std::string id = PutMaterial("secreto", v1::Audience::PRIVATE);
+  const std::string data = Data(1000);
+  v1::AttachResponse attached;
+  ASSERT_TRUE(Upload(id, "s.bin", data, true, DigestToBytes(Sha256(data)), &attached).ok());
+
+  grpc::ClientContext hello_context;
+  hello_context.AddMetadata(kOrgMetadataKey, "alpha");
+  v1::HelloRequest hello;
+  hello.set_protocol_version(1);
+  v1::HelloResponse hello_response;
+  grpc::Status hello_status = federation_->Hello(&hello_context, hello, &hello_response);
+  EXPECT_EQ(hello_status.error_code(), grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_THAT(hello_status.error_message(), HasSubstr("this node itself"));
+
+  grpc::ClientContext pull_context;
+  pull_context.AddMetadata(kOrgMetadataKey, "alpha");
+  v1::PullRequest request;
+  request.set_protocol_version(1);
+  auto reader = federation_->Pull(&pull_context, request);
+  v1::PullBatch batch;
+  int bodies = 0;
+  while (reader->Read(&batch)) {
+    for (const v1::Revision& r : batch.revisions()) bodies += r.body().empty() ? 0 : 1;
+  }
+  EXPECT_EQ(reader->Finish().error_code(), grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_EQ(bodies, 0);
+
+  v1::GetChunksRequest chunks;
+  chunks.set_material_id(id);
+  chunks.add_sha256(attached.file().chunk_sha256(0));
+  std::vector<v1::ChunkData> got;
+  EXPECT_EQ(GetChunks("alpha", chunks, &got).error_code(), grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_TRUE(got.empty());
+}
+
+// Security review #9: a mistyped admin_socket that names a file does not
+// delete it, and a directory others may write to is refused.
+TEST(NodeStartTest, TheAdminSocketReplacesOnlyASocketInAPrivateDirectory) {
+  const std::string root = ::testing::TempDir() + "/node-start-socket";
+  std::filesystem::remove_all(root);
+  std::filesystem::create_directories(root);
+  const std::string file = root + "/notes.txt";
+  { std::ofstream(file) << "keep me\n"; }
+  v1::NodeConfig config;
+  config.set_org_id("alpha");
+  config.set_data_dir(root + "/data");
+  config.set_admin_socket(file);
+  config.set_allow_plaintext_loopback(true);
+  EXPECT_THAT(Node::Start(config).status(),
+              StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("is not a socket")));
+  std::ifstream kept(file);
+  std::string line;
+  std::getline(kept, line);
+  EXPECT_EQ(line, "keep me");
+
+  const std::string shared = root + "/shared";
+  std::filesystem::create_directories(shared);
+  std::filesystem::permissions(shared, std::filesystem::perms::all);
+  config.set_admin_socket(shared + "/admin.sock");
+  EXPECT_THAT(Node::Start(config).status(),
+              StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("writable by other users")));
+
+  // An existing data directory others may write to is refused, not chmod-ed.
+  config.set_data_dir(shared);
+  config.set_admin_socket(root + "/data/admin.sock");
+  EXPECT_THAT(Node::Start(config).status(),
+              StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("data_dir")));
+  EXPECT_EQ(std::filesystem::status(shared).permissions(), std::filesystem::perms::all);
+
+  // The default place works, and the socket is the owner's alone.
+  config.set_data_dir(root + "/data");
+  config.clear_admin_socket();
+  config.set_admin_socket(root + "/data/admin.sock");
+  ASSERT_OK_AND_ASSIGN(std::unique_ptr<Node> node, Node::Start(config));
+  struct stat st;
+  ASSERT_EQ(::stat((root + "/data/admin.sock").c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0600u);
+  node->Shutdown();
 }
 
 }  // namespace
