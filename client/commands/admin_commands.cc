@@ -66,6 +66,14 @@ int Status(Session& s, const Args&) {
               static_cast<unsigned long long>(response.chunks_stored()),
               FormatBytes(response.chunk_bytes()).c_str(),
               static_cast<unsigned long long>(response.chunks_missing()));
+  std::printf("search      %llu documents, at sequence %llu (%s)%s%s\n",
+              static_cast<unsigned long long>(response.index_documents()),
+              static_cast<unsigned long long>(response.index_position()),
+              response.index_lag() == 0
+                  ? "up to date"
+                  : absl::StrCat(response.index_lag(), " changes behind").c_str(),
+              response.index_error().empty() ? "" : "; last error: ",
+              response.index_error().c_str());
   std::printf("digest      %s\n\n", response.digest().c_str());
   Table table({"ORIGIN", "MATERIALS", "HEADERS ONLY", "RETRACTED"});
   uint64_t total = 0;

@@ -1,4 +1,6 @@
 // minga search, reindex.
+#include <unistd.h>
+
 #include <cstdio>
 
 #include "absl/strings/str_cat.h"
@@ -53,13 +55,30 @@ int Search(Session& s, const Args& args) {
     return kExitOk;
   }
   if (!response.note().empty()) std::printf("%s\n", response.note().c_str());
-  Table table({"ID", "TITLE", "ORIGIN", "YEAR"});
+  if (!response.suggestion().empty()) {
+    std::printf("did you mean: %s\n", response.suggestion().c_str());
+  }
+  // Each hit: id, year and title, then its snippet with the matched words
+  // in bold on a terminal (between *stars* otherwise).
+  const bool tty = isatty(STDOUT_FILENO);
   for (const v1::SearchHit& hit : response.hits()) {
     const v1::MaterialView& v = hit.material();
-    table.Add({v.id(), v.material().title(), v.header().origin(),
-               v.material().year() ? absl::StrCat(v.material().year()) : "-"});
+    std::printf("%s  %s  %s\n", v.id().c_str(),
+                v.material().year() ? absl::StrCat(v.material().year()).c_str() : "-",
+                v.material().title().c_str());
+    if (hit.snippet().empty()) continue;
+    std::string marked;
+    size_t at = 0;
+    for (const v1::Highlight& h : hit.highlights()) {
+      if (h.begin() < at || h.end() > hit.snippet().size()) continue;
+      absl::StrAppend(&marked, hit.snippet().substr(at, h.begin() - at), tty ? "\033[1m" : "*",
+                      hit.snippet().substr(h.begin(), h.end() - h.begin()),
+                      tty ? "\033[0m" : "*");
+      at = h.end();
+    }
+    marked += hit.snippet().substr(at);
+    std::printf("    %s\n", marked.c_str());
   }
-  if (!table.empty()) std::fputs(table.Render(64).c_str(), stdout);
   std::printf("%llu matching material%s\n", static_cast<unsigned long long>(response.total()),
               response.total() == 1 ? "" : "s");
   for (const v1::Facet& f : response.facets()) {
@@ -69,6 +88,10 @@ int Search(Session& s, const Args& args) {
   }
   if (!response.next_cursor().empty()) {
     std::printf("next page: --cursor %s\n", response.next_cursor().c_str());
+  }
+  if (response.index_lag() > 0) {
+    std::printf("(the search index is %llu changes behind the store; they show shortly)\n",
+                static_cast<unsigned long long>(response.index_lag()));
   }
   return kExitOk;
 }
@@ -104,17 +127,23 @@ std::vector<Command> SearchCommands() {
        "                    [--year-from Y] [--year-to Y] [--sort relevance|date]\n"
        "                    [--page-size N] [--cursor C]\n\n"
        "Finds materials whose title, summary, topics or publisher hold every\n"
-       "word, ignoring case and accents (práctica = PRACTICA) and meeting\n"
-       "singular and plural (es, pt, en); a word also matches longer words it\n"
-       "begins. \"Quote words\" for a phrase. Filter flags repeat: values of one\n"
-       "flag are alternatives, different flags all apply. Prints the hits, the\n"
-       "number of matches and facet counts, and a cursor for the next page.\n",
+       "word, ignoring case and accents (práctica = PRACTICA) and meeting the\n"
+       "word's other forms through the stemmers of es, pt and en (violências\n"
+       "finds violência, mujeres finds mujer). \"Quote words\" for a phrase;\n"
+       "end a word with * to match the words it begins (femin*). Filter flags\n"
+       "repeat: values of one flag are alternatives, different flags all apply;\n"
+       "--lang is case-insensitive (pt-br = pt-BR). Prints each hit with a\n"
+       "passage around the words that matched, the number of matches, facet\n"
+       "counts, \"did you mean\" when a word matched nothing, and a cursor for\n"
+       "the next page.\n",
        {{"year-from", "year-to", "sort", "page-size", "cursor"},
         {"sector", "kind", "population", "lang", "country", "origin"},
         {}},
        Search},
       {"reindex", "rebuild the search index from the stored materials",
-       "Usage: minga reindex\n\nRebuilds the search index (after an upgrade); writes wait meanwhile.\n",
+       "Usage: minga reindex\n\nBuilds a new search index from the stored materials, aside: the\n"
+       "current one keeps serving searches and following changes until the new\n"
+       "one has caught up and replaces it. Nothing else waits.\n",
        {}, Reindex},
   };
 }

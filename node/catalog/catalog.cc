@@ -8,7 +8,6 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "node/catalog/chunk_refs.h"
-#include "node/catalog/search_index.h"
 #include "node/core/audience.h"
 #include "node/core/ids.h"
 #include "node/core/proto_util.h"
@@ -70,6 +69,7 @@ absl::Status Catalog::Init() {
         "store: schema version ", version, " is newer than this node's (",
         kSchemaVersion, "); run a newer minga-node"));
   }
+  if (version == 1) RETURN_IF_ERROR(MigrateFromSchema1());
   ASSIGN_OR_RETURN(std::optional<std::string> org, kv_->Get(Cf::kMeta, kMetaOrgId));
   if (org.value_or("") != options_.org_id) {
     return absl::FailedPreconditionError(absl::StrCat(
@@ -100,6 +100,22 @@ absl::Status Catalog::Init() {
   return it->status();
 }
 
+absl::Status Catalog::MigrateFromSchema1() {
+  auto it = kv_->NewIterator(Cf::kLegacyIndex);
+  WriteBatch batch;
+  for (it->Seek(""); it->Valid(); it->Next()) {
+    batch.Delete(Cf::kLegacyIndex, it->key());
+    if (batch.ops().size() >= 10000) {
+      RETURN_IF_ERROR(kv_->Write(batch, WriteOptions{}));
+      batch = WriteBatch();
+    }
+  }
+  RETURN_IF_ERROR(it->status());
+  batch.Put(Cf::kMeta, kMetaSchemaVersion, absl::StrCat(kSchemaVersion));
+  RETURN_IF_ERROR(kv_->Write(batch, WriteOptions{.sync = true}));
+  return kv_->CompactAll();
+}
+
 void Catalog::PublishHead(uint64_t lseq) {
   head_lseq_.store(lseq);
   head_time_.store(options_.clock->NowMicros());
@@ -123,13 +139,6 @@ absl::Status Catalog::StoreEntry(Pending* pending, const std::string& id,
   entry->stored.set_lseq(lseq);
   if (old.has_value()) txn.Delete(Cf::kFeed, EncodeU64(old->stored.lseq()));
   txn.Put(Cf::kFeed, EncodeU64(lseq), id);
-  // Old postings go whatever happens: a retraction or a narrowed audience
-  // must leave the index at once.
-  if (old.has_value() && old->has_body()) RETURN_IF_ERROR(IndexRemove(&txn, id));
-  if (entry->has_body()) {
-    RETURN_IF_ERROR(IndexAdd(&txn, id, *entry->material,
-                             entry->header.time_unix_micros()));
-  }
   // Chunks referenced before: the old body's, or those a header-only entry
   // retained.
   std::set<std::string> before;
@@ -174,6 +183,7 @@ absl::Status Catalog::StoreEntry(Pending* pending, const std::string& id,
   }
   if (lseq > kAuditWindow) txn.Delete(Cf::kAudit, EncodeU64(lseq - kAuditWindow));
   txn.Put(Cf::kMaterials, id, entry->stored.SerializeAsString());
+  pending->changes.emplace_back(lseq, id, entry->has_body());
   return absl::OkStatus();
 }
 
@@ -181,11 +191,32 @@ absl::Status Catalog::CommitLocked(Pending* pending, bool sync) {
   if (pending->txn.empty()) return absl::OkStatus();
   pending->txn.Put(Cf::kMeta, kMetaLastLseq, EncodeU64(pending->last_lseq));
   RETURN_IF_ERROR(pending->txn.Commit(WriteOptions{.sync = sync}));
+  if (!pending->changes.empty()) {
+    absl::MutexLock lock(&listener_mu_);
+    if (listener_) {
+      for (const auto& [lseq, id, has_body] : pending->changes) listener_(lseq, id, has_body);
+    }
+  }
   if (pending->last_lseq != last_lseq_) {
     last_lseq_ = pending->last_lseq;
     PublishHead(last_lseq_);
   }
   return absl::OkStatus();
+}
+
+void Catalog::SetChangeListener(ChangeListener listener) {
+  absl::MutexLock lock(&listener_mu_);
+  listener_ = std::move(listener);
+}
+
+absl::Status Catalog::ScanEntries(
+    const std::function<absl::Status(absl::string_view id, const Entry& entry)>& fn) {
+  auto it = kv_->NewIterator(Cf::kMaterials);
+  for (it->Seek(""); it->Valid(); it->Next()) {
+    ASSIGN_OR_RETURN(Entry e, DecodeEntry(it->key(), it->value()));
+    RETURN_IF_ERROR(fn(it->key(), e));
+  }
+  return it->status();
 }
 
 absl::StatusOr<std::optional<Entry>> Catalog::GetEntry(absl::string_view id) {

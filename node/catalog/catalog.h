@@ -1,10 +1,11 @@
-// Catalog: a node's materials over a KvStore, with the merge rule, the feed,
-// the search index and the peers' checkpoints. It is the one place that
-// changes the store, and it knows nothing of gRPC or RocksDB.
+// Catalog: a node's materials over a KvStore, with the merge rule, the feed
+// and the peers' checkpoints. It is the one place that changes the store,
+// and it knows nothing of gRPC or RocksDB.
 //
 // Every change is one transaction (one WriteBatch) holding the entry, its
-// feed position, index postings, audit record and, for a pull batch, the
-// peer's checkpoint: a failed write leaves the store as it was.
+// feed position, chunk references, audit record and, for a pull batch, the
+// peer's checkpoint: a failed write leaves the store as it was. The search
+// index is not in it: it is a view that follows the feed (node/search).
 //
 // Thread safety: all methods may be called concurrently. Writers are
 // serialised by an internal lock; signature verification for a pull batch
@@ -18,6 +19,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "absl/strings/string_view.h"
@@ -125,13 +127,29 @@ class Catalog {
   absl::StatusOr<v1::StatusResponse> Status();
   // SHA-256 over every held signed header in id order (hex).
   absl::StatusOr<std::string> Digest();
-  // Full-text search; see search.h.
-  absl::StatusOr<v1::SearchResponse> Search(const v1::SearchRequest& request);
-  // Drops and rebuilds the search index from the stored materials, calling
-  // `progress(done, total)` as it goes. Writers wait until it is done.
-  absl::Status Reindex(const std::function<void(uint64_t, uint64_t)>& progress);
+  // Calls `fn` for every held entry, in id order, until it returns an
+  // error (returned). A consistent snapshot of the store on RocksDB.
+  absl::Status ScanEntries(const std::function<absl::Status(absl::string_view id,
+                                                            const Entry& entry)>& fn);
 
   // ---- Federation ----
+
+  // This node's feed after `after_lseq`: up to `max` changes in order, each
+  // a material's latest position (what derived views such as the search
+  // index follow).
+  struct FeedChange {
+    uint64_t lseq = 0;
+    std::string id;
+  };
+  absl::StatusOr<std::vector<FeedChange>> ReadFeed(uint64_t after_lseq, size_t max);
+
+  // Called after each commit, under the write lock (so in feed order), for
+  // every entry it stored: its new lseq, id, and whether it holds a body
+  // now. Must be quick and must not call back into the catalog. One
+  // listener; set it before the catalog is shared.
+  using ChangeListener =
+      std::function<void(uint64_t lseq, const std::string& id, bool has_body)>;
+  void SetChangeListener(ChangeListener listener);
 
   // The next batch of this node's feed for a puller: headers always, bodies
   // only where the requester is in the audience and the subscription
@@ -217,12 +235,17 @@ class Catalog {
  private:
   Catalog(KvStore* kv, CatalogOptions options);
   absl::Status Init();
+  // Schema 1 kept search postings in the store; they are the search
+  // index's now.
+  absl::Status MigrateFromSchema1();
 
   // A transaction in progress and the local sequence it has reached.
   struct Pending {
     Pending(KvStore* kv, uint64_t lseq) : txn(kv), last_lseq(lseq) {}
     Txn txn;
     uint64_t last_lseq;
+    // For the change listener, once committed.
+    std::vector<std::tuple<uint64_t, std::string, bool>> changes;
   };
   // A validated put, ready to be applied under the write lock.
   struct PreparedPut {
@@ -266,6 +289,9 @@ class Catalog {
   absl::Mutex write_mu_;
   uint64_t last_lseq_ ABSL_GUARDED_BY(write_mu_) = 0;
   std::map<std::string, int> pinned_ ABSL_GUARDED_BY(write_mu_);
+
+  absl::Mutex listener_mu_;
+  ChangeListener listener_ ABSL_GUARDED_BY(listener_mu_);
 
   std::atomic<uint64_t> head_lseq_{0};
   std::atomic<int64_t> head_time_{0};

@@ -4,7 +4,6 @@
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "node/catalog/search_index.h"
 #include "node/store/keys.h"
 #include "tests/util/status_matchers.h"
 #include "tests/util/test_federation.h"
@@ -97,7 +96,6 @@ TEST_F(CatalogTest, PutManyStoresTheGoodAndReportsTheBad) {
 TEST_F(CatalogTest, AFailedWriteLeavesNothingBehind) {
   ASSERT_OK(cat().Put(PutOf(MakeMaterial("Kept", "kept")), "admin").status());
   const size_t feed = fed_.node(0).kv->Count(Cf::kFeed);
-  const size_t index = fed_.node(0).kv->Count(Cf::kIndex);
   const size_t audit = fed_.node(0).kv->Count(Cf::kAudit);
   const uint64_t head = cat().head_lseq();
   fed_.node(0).fault->FailWriteAfter(1);
@@ -105,7 +103,6 @@ TEST_F(CatalogTest, AFailedWriteLeavesNothingBehind) {
               StatusIs(absl::StatusCode::kUnavailable));
   EXPECT_THAT(cat().Get("alpha/lost"), StatusIs(absl::StatusCode::kNotFound));
   EXPECT_EQ(fed_.node(0).kv->Count(Cf::kFeed), feed);
-  EXPECT_EQ(fed_.node(0).kv->Count(Cf::kIndex), index);
   EXPECT_EQ(fed_.node(0).kv->Count(Cf::kAudit), audit);
   EXPECT_EQ(cat().head_lseq(), head);
   // The next write works and continues the sequence without a gap.
@@ -122,9 +119,6 @@ TEST_F(CatalogTest, DeleteLeavesASignedTombstoneAndPurges) {
   ASSERT_OK_AND_ASSIGN(auto got, cat().Get("alpha/b"));
   EXPECT_FALSE(got.has_body());
   EXPECT_TRUE(got.header().deleted());
-  // Nothing of it stays in the index.
-  ASSERT_OK_AND_ASSIGN(auto doc, fed_.node(0).kv->Get(Cf::kIndex, DocKey("alpha/b")));
-  EXPECT_FALSE(doc.has_value());
   EXPECT_THAT(cat().Delete("beta/x", 0, "admin"), StatusIs(absl::StatusCode::kPermissionDenied));
   EXPECT_THAT(cat().Delete("alpha/none", 0, "admin"), StatusIs(absl::StatusCode::kNotFound));
 }
@@ -207,20 +201,6 @@ TEST_F(CatalogTest, PuttingTheSameMaterialAgainChangesNothing) {
 
 namespace minga {
 namespace {
-
-// A word longer than a term may be, made of multi-byte characters, must not
-// poison the index: the material can still change and be retracted.
-TEST_F(CatalogTest, LongMultibyteWordsDoNotBlockLaterChanges) {
-  v1::Material m = MakeMaterial("Campaña", "campana");
-  std::string hearts = "NiUnaMenos";
-  for (int i = 0; i < 20; ++i) hearts += "\xF0\x9F\x92\x9C";
-  m.set_summary(hearts + " 女性への暴力女性への暴力女性への暴力女性への暴力女性への暴力女性への暴力");
-  ASSERT_OK(cat().Put(PutOf(m), "admin").status());
-  m.set_title("Campaña 2");
-  ASSERT_OK(cat().Put(PutOf(m), "admin").status());
-  ASSERT_OK(cat().Delete("alpha/campana", 0, "admin").status());
-  ASSERT_OK(cat().Reindex([](uint64_t, uint64_t) {}));
-}
 
 }  // namespace
 }  // namespace minga

@@ -61,4 +61,17 @@ absl::StatusOr<v1::PullBatch> Catalog::ReadBatch(const PullQuery& query) {
   return batch;
 }
 
+absl::StatusOr<std::vector<Catalog::FeedChange>> Catalog::ReadFeed(uint64_t after_lseq,
+                                                                   size_t max) {
+  std::vector<FeedChange> out;
+  auto it = kv_->NewIterator(Cf::kFeed);
+  for (it->Seek(EncodeU64(after_lseq + 1)); it->Valid() && out.size() < max; it->Next()) {
+    const std::optional<uint64_t> lseq = DecodeU64(it->key());
+    if (!lseq.has_value()) return absl::DataLossError("store: bad feed key");
+    out.push_back({*lseq, std::string(it->value())});
+  }
+  RETURN_IF_ERROR(it->status());
+  return out;
+}
+
 }  // namespace minga

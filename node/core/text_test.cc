@@ -3,7 +3,6 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "node/core/ids.h"
-#include "node/core/tokenizer.h"
 #include "node/core/vocabulary.h"
 
 namespace minga {
@@ -27,30 +26,6 @@ TEST(TextTest, Utf8Validity) {
   EXPECT_FALSE(IsValidUtf8("\xED\xA0\x80"));  // surrogate
   EXPECT_FALSE(IsValidUtf8("\xE2\x82"));      // truncated
   EXPECT_EQ(Utf8Length("ação"), 4u);
-}
-
-TEST(TokenizerTest, AccentAndCaseInsensitive) {
-  EXPECT_EQ(Terms("PRÁCTICA"), Terms("practica"));
-  EXPECT_EQ(Terms("prácticas"), Terms("practica"));
-  EXPECT_EQ(Terms("Violencia Sexual"), Terms("violencia sexual"));
-}
-
-TEST(TokenizerTest, PluralsMeetInThreeLanguages) {
-  EXPECT_EQ(Stem("mujeres"), Stem("mujer"));        // es
-  EXPECT_EQ(Stem("victimas"), Stem("victima"));     // es
-  EXPECT_EQ(Stem("atenciones"), Stem("atencion"));  // es
-  EXPECT_EQ(Stem("acoes"), Stem("acao"));           // pt: ações / ação
-  EXPECT_EQ(Stem("nacionais"), Stem("nacional"));   // pt
-  EXPECT_EQ(Stem("policies"), Stem("policy"));      // en
-  EXPECT_EQ(Stem("services"), Stem("service"));     // en
-  EXPECT_EQ(Stem("analisis"), "analisis");          // not a plural
-}
-
-TEST(TokenizerTest, DropsStopWordsAndPunctuation) {
-  EXPECT_THAT(SplitWords("Guía, para la atención (2015)!"),
-              ElementsAre("guia", "para", "la", "atencion", "2015"));
-  EXPECT_THAT(Terms("the guide of the police"), ElementsAre("guid", "polic"));
-  EXPECT_TRUE(Terms("de la y el").empty());
 }
 
 TEST(IdsTest, OrgAndMaterialIds) {
@@ -79,35 +54,6 @@ TEST(VocabularyTest, CountriesAndLanguages) {
   EXPECT_FALSE(IsLanguageTag("e"));
   EXPECT_FALSE(IsLanguageTag("es--x"));
   EXPECT_FALSE(IsLanguageTag("español"));
-}
-
-}  // namespace
-}  // namespace minga
-
-namespace minga {
-namespace {
-
-TEST(TokenizerTest, SpanishPortugueseAndEnglishLetters) {
-  EXPECT_THAT(SplitWords("Niña, pingüino, coração, ação, Über"),
-              ::testing::ElementsAre("nina", "pinguino", "coracao", "acao", "uber"));
-  EXPECT_EQ(Terms("AÇÕES"), Terms("ação"));
-  EXPECT_EQ(Terms("Violência"), Terms("violencia"));
-  EXPECT_EQ(Terms("mulheres"), Terms("mulher"));
-}
-
-}  // namespace
-}  // namespace minga
-
-namespace minga {
-namespace {
-
-TEST(TokenizerTest, LongWordsAreCutAtACharacterBoundary) {
-  std::string word = "NiUnaMenos";
-  for (int i = 0; i < 20; ++i) word += "\xF0\x9F\x92\x9C";  // purple hearts
-  for (const std::string& w : SplitWords(word + " 女性への暴力女性への暴力女性への暴力女性への暴力女性への暴力女性への暴力")) {
-    EXPECT_LE(w.size(), 64u);
-    EXPECT_TRUE(IsValidUtf8(w)) << w;
-  }
 }
 
 }  // namespace

@@ -161,6 +161,21 @@ void MapStrings(RepeatedPtrField<std::string>* values, Fn fn) {
   values->Swap(&out);
 }
 
+std::string NormalizeTopic(absl::string_view t) {
+  std::string out;
+  for (char c : FoldText(t)) {
+    if (c == ' ' || c == '_' || c == '-') {
+      if (!out.empty() && out.back() != '-') out.push_back('-');
+    } else {
+      out.push_back(c);
+    }
+  }
+  while (!out.empty() && out.back() == '-') out.pop_back();
+  return out;
+}
+
+}  // namespace
+
 std::string NormalizeLanguage(absl::string_view tag) {
   std::string out;
   size_t start = 0;
@@ -192,21 +207,6 @@ std::string NormalizeCountry(absl::string_view c) {
   if (lower == "lac") return "LAC";
   return absl::AsciiStrToUpper(c);
 }
-
-std::string NormalizeTopic(absl::string_view t) {
-  std::string out;
-  for (char c : FoldText(t)) {
-    if (c == ' ' || c == '_' || c == '-') {
-      if (!out.empty() && out.back() != '-') out.push_back('-');
-    } else {
-      out.push_back(c);
-    }
-  }
-  while (!out.empty() && out.back() == '-') out.pop_back();
-  return out;
-}
-
-}  // namespace
 
 void NormalizeMaterial(v1::Material* m) {
   m->set_id(absl::AsciiStrToLower(Trimmed(m->id())));

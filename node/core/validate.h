@@ -6,6 +6,8 @@
 #ifndef MINGA_NODE_CORE_VALIDATE_H_
 #define MINGA_NODE_CORE_VALIDATE_H_
 
+#include <string>
+
 #include "absl/strings/string_view.h"
 #include "absl/status/status.h"
 #include "minga/v1/material.pb.h"
@@ -33,6 +35,12 @@ void NormalizeMaterial(v1::Material* material);
 // one), a local id, or a full "<origin>/<local id>".
 absl::Status ValidateMaterial(const v1::Material& material,
                               Strictness strictness);
+
+// The one normal form of a BCP-47 tag ("PT_br" -> "pt-BR") and of a
+// country ("gt" -> "GT", "lac" -> "LAC"), for materials and for the
+// filters that must meet them.
+std::string NormalizeLanguage(absl::string_view tag);
+std::string NormalizeCountry(absl::string_view country);
 
 // Checks one file entry (name, media type, size, hashes, chunk count).
 absl::Status ValidateFileInfo(const v1::FileInfo& file, absl::string_view field);

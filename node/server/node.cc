@@ -20,6 +20,7 @@
 #include "node/core/subscription.h"
 #include "node/net/credentials.h"
 #include "node/net/grpc_peer_link.h"
+#include "node/search/search_view.h"
 #include "node/server/identity.h"
 #include "node/service/admin_service.h"
 #include "node/service/catalog_service.h"
@@ -38,6 +39,7 @@ struct Node::Parts {
   std::unique_ptr<KvStore> kv;
   std::unique_ptr<ThreadPoolExecutor> executor;
   std::unique_ptr<Catalog> catalog;
+  std::unique_ptr<search::SearchView> search;
   std::unique_ptr<SyncEngine> sync;
   std::unique_ptr<CatalogService> catalog_service;
   std::unique_ptr<AdminService> admin_service;
@@ -149,6 +151,11 @@ absl::StatusOr<std::unique_ptr<Node>> Node::Start(v1::NodeConfig config) {
   catalog_options.keyring = parts->keyring.get();
   catalog_options.executor = parts->executor.get();
   ASSIGN_OR_RETURN(parts->catalog, Catalog::Open(parts->kv.get(), catalog_options));
+  search::SearchViewOptions search_options;
+  search_options.dir = (std::filesystem::path(config.data_dir()) / "search").string();
+  search_options.catalog = parts->catalog.get();
+  ASSIGN_OR_RETURN(parts->search, search::SearchView::Open(search_options));
+  parts->search->Start();
 
   ASSIGN_OR_RETURN(std::shared_ptr<grpc::ChannelCredentials> channel_credentials,
                    FederationChannelCredentials(config));
@@ -156,9 +163,10 @@ absl::StatusOr<std::unique_ptr<Node>> Node::Start(v1::NodeConfig config) {
   AddPeers(config, federation, channel_credentials, parts->sync.get());
 
   parts->catalog_service =
-      std::make_unique<CatalogService>(parts->catalog.get(), parts->sync.get(), "admin");
-  parts->admin_service =
-      std::make_unique<AdminService>(parts->catalog.get(), parts->sync.get());
+      std::make_unique<CatalogService>(parts->catalog.get(), parts->sync.get(),
+                                       parts->search.get(), "admin");
+  parts->admin_service = std::make_unique<AdminService>(parts->catalog.get(), parts->sync.get(),
+                                                        parts->search.get());
   FederationServiceOptions federation_options;
   federation_options.plaintext = !config.has_tls();
   federation_options.heartbeat = absl::Seconds(config.sync().heartbeat_seconds());
@@ -203,7 +211,7 @@ absl::StatusOr<std::unique_ptr<Node>> Node::Start(v1::NodeConfig config) {
                      RemoteAdminCredentials(config));
     // Changes made remotely are recorded as such.
     parts->remote_catalog_service = std::make_unique<CatalogService>(
-        parts->catalog.get(), parts->sync.get(), "admin@remote");
+        parts->catalog.get(), parts->sync.get(), parts->search.get(), "admin@remote");
     grpc::ServerBuilder builder;
     builder.AddListeningPort(config.admin_listen(), admin_credentials);
     builder.RegisterService(parts->remote_catalog_service.get());
@@ -261,6 +269,7 @@ void Node::Shutdown() {
   parts_->admin_server.reset();
   parts_->remote_admin_server.reset();
   ::unlink(parts_->config.admin_socket().c_str());
+  parts_->search.reset();  // commits what it indexed; follows the catalog no more
   parts_->catalog.reset();
   parts_->kv.reset();  // closes RocksDB, flushing what is pending
   LogInfo("stopped");

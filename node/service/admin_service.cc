@@ -11,6 +11,11 @@ grpc::Status AdminService::Status(grpc::ServerContext*, const v1::StatusRequest*
   *response = std::move(*status);
   response->set_uptime_seconds(absl::ToInt64Seconds(absl::Now() - started_));
   response->set_node_version(MINGA_VERSION);
+  const uint64_t indexed = search_->position();
+  response->set_index_position(indexed);
+  response->set_index_lag(response->head_lseq() > indexed ? response->head_lseq() - indexed : 0);
+  response->set_index_documents(search_->documents());
+  response->set_index_error(search_->last_error());
   return grpc::Status::OK;
 }
 
@@ -31,7 +36,7 @@ grpc::Status AdminService::Sync(grpc::ServerContext* context, const v1::SyncRequ
 
 grpc::Status AdminService::Reindex(grpc::ServerContext* context, const v1::ReindexRequest*,
                                    grpc::ServerWriter<v1::ReindexProgress>* writer) {
-  absl::Status s = catalog_->Reindex([&](uint64_t done, uint64_t total) {
+  absl::Status s = search_->Reindex([&](uint64_t done, uint64_t total) {
     v1::ReindexProgress p;
     p.set_done(done);
     p.set_total(total);

@@ -6,15 +6,16 @@
 #include "absl/time/time.h"
 #include "minga/v1/admin.grpc.pb.h"
 #include "node/catalog/catalog.h"
+#include "node/search/search_view.h"
 #include "node/sync/sync_engine.h"
 
 namespace minga {
 
 class AdminService final : public v1::Admin::Service {
  public:
-  // catalog, sync: borrowed, must outlive the service.
-  AdminService(Catalog* catalog, SyncEngine* sync)
-      : catalog_(catalog), sync_(sync), started_(absl::Now()) {}
+  // catalog, sync, search: borrowed, must outlive the service.
+  AdminService(Catalog* catalog, SyncEngine* sync, search::SearchView* search)
+      : catalog_(catalog), sync_(sync), search_(search), started_(absl::Now()) {}
 
   grpc::Status Status(grpc::ServerContext*, const v1::StatusRequest*,
                       v1::StatusResponse* response) override;
@@ -29,6 +30,7 @@ class AdminService final : public v1::Admin::Service {
  private:
   Catalog* const catalog_;
   SyncEngine* const sync_;
+  search::SearchView* const search_;
   const absl::Time started_;
 };
 

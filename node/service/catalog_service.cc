@@ -51,7 +51,7 @@ grpc::Status CatalogService::List(grpc::ServerContext*, const v1::ListRequest* r
 
 grpc::Status CatalogService::Search(grpc::ServerContext*, const v1::SearchRequest* request,
                                     v1::SearchResponse* response) {
-  absl::StatusOr<v1::SearchResponse> result = catalog_->Search(*request);
+  absl::StatusOr<v1::SearchResponse> result = search_->Search(*request);
   if (!result.ok()) return ToGrpcStatus(result.status());
   *response = std::move(*result);
   return grpc::Status::OK;

@@ -7,16 +7,18 @@
 
 #include "minga/v1/catalog.grpc.pb.h"
 #include "node/catalog/catalog.h"
+#include "node/search/search_view.h"
 #include "node/sync/sync_engine.h"
 
 namespace minga {
 
 class CatalogService final : public v1::Catalog::Service {
  public:
-  // catalog, sync: borrowed, must outlive the service. `actor` is recorded
-  // as the author of changes ("admin" on the local socket).
-  CatalogService(Catalog* catalog, SyncEngine* sync, std::string actor)
-      : catalog_(catalog), sync_(sync), actor_(std::move(actor)) {}
+  // catalog, sync, search: borrowed, must outlive the service. `actor` is
+  // recorded as the author of changes ("admin" on the local socket).
+  CatalogService(Catalog* catalog, SyncEngine* sync, search::SearchView* search,
+                 std::string actor)
+      : catalog_(catalog), sync_(sync), search_(search), actor_(std::move(actor)) {}
 
   grpc::Status Put(grpc::ServerContext*, const v1::PutRequest* request,
                    v1::PutResponse* response) override;
@@ -41,6 +43,7 @@ class CatalogService final : public v1::Catalog::Service {
  private:
   Catalog* const catalog_;
   SyncEngine* const sync_;
+  search::SearchView* const search_;
   const std::string actor_;
 };
 

@@ -4,7 +4,7 @@
 //   materials   <material id>                 -> StoredEntry
 //   feed        <lseq: 8 bytes big-endian>     -> material id
 //               Only each material's latest lseq is present: the feed.
-//   index       search postings and facets, see catalog/search_index.h
+//   index       unused since schema 2 (search postings of schema 1)
 //   peers       <peer org id>                  -> PeerState
 //   chunks      <sha256: 32 bytes>             -> chunk bytes (BlobDB)
 //   chunk_refs  "r" <sha256> <material id> (listed), "w" <material id> "\0"
@@ -26,7 +26,8 @@
 
 namespace minga {
 
-inline constexpr int kSchemaVersion = 1;
+// 2: the search index left the store (schema 1 kept postings in "index").
+inline constexpr int kSchemaVersion = 2;
 
 inline constexpr absl::string_view kMetaSchemaVersion = "schema_version";
 inline constexpr absl::string_view kMetaFeedId = "feed_id";

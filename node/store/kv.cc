@@ -6,7 +6,7 @@ absl::string_view CfName(Cf cf) {
   switch (cf) {
     case Cf::kMaterials: return "materials";
     case Cf::kFeed: return "feed";
-    case Cf::kIndex: return "index";
+    case Cf::kLegacyIndex: return "index";
     case Cf::kPeers: return "peers";
     case Cf::kChunks: return "chunks";
     case Cf::kChunkRefs: return "chunk_refs";

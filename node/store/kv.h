@@ -24,7 +24,9 @@ namespace minga {
 enum class Cf : int {
   kMaterials = 0,
   kFeed,
-  kIndex,
+  // Search postings of schema 1; emptied on upgrade (the search index is a
+  // view of its own now). Kept so RocksDB opens stores that have it.
+  kLegacyIndex,
   kPeers,
   kChunks,
   kChunkRefs,

@@ -44,7 +44,16 @@ class ServiceTest : public ::testing::Test {
   void SetUp() override {
     sync_ = std::make_unique<SyncEngine>(&fed_.catalog(0), &fed_.clock());
     sync_->Start();
-    catalog_service_ = std::make_unique<CatalogService>(&fed_.catalog(0), sync_.get(), "admin");
+    search::SearchViewOptions so;
+    so.dir = ::testing::TempDir() + "/service-search-" + std::to_string(::getpid());
+    std::filesystem::remove_all(so.dir);
+    so.catalog = &fed_.catalog(0);
+    so.sync = false;
+    auto view = search::SearchView::Open(so);
+    ASSERT_TRUE(view.ok()) << view.status();
+    search_ = std::move(*view);
+    catalog_service_ = std::make_unique<CatalogService>(&fed_.catalog(0), sync_.get(),
+                                                        search_.get(), "admin");
     FederationServiceOptions o;
     o.plaintext = true;
     federation_service_ = std::make_unique<FederationService>(&fed_.catalog(0), o);
@@ -112,6 +121,7 @@ class ServiceTest : public ::testing::Test {
 
   testing::TestFederation fed_{std::vector<std::string>{"alpha", "beta", "gamma"}};
   std::unique_ptr<SyncEngine> sync_;
+  std::unique_ptr<search::SearchView> search_;
   std::unique_ptr<CatalogService> catalog_service_;
   std::unique_ptr<FederationService> federation_service_;
   std::unique_ptr<grpc::Server> server_;

@@ -1,0 +1,78 @@
+// What the search index holds for one material: a Xapian document.
+//
+// Terms (Xapian's convention: an upper-case prefix names the kind):
+//   Z<stem>              a word of the text, stemmed in its language, with
+//                        its position (stop words take none, so a phrase
+//                        skips them); wdf weighted by field: title 3, other
+//                        titles and topics 2, summary and publisher 1
+//   XS<sector> XK<kind> XP<population> XL<language> XC<country>
+//   XO<origin> XY<year>  facet values, boolean (wdf 0)
+//   Q<material id>       the material, unique
+// Values: kIdSlot the material id, kDateSlot the key of the date order.
+// Data: the title and topic words, for the spelling dictionary (removed
+// with the document).
+//
+// Thread safety: pure functions; the Stemmers argument is the caller's.
+#ifndef MINGA_NODE_SEARCH_DOCUMENT_H_
+#define MINGA_NODE_SEARCH_DOCUMENT_H_
+
+#include <xapian.h>
+
+#include <string>
+#include <vector>
+
+#include "absl/strings/string_view.h"
+#include "minga/v1/material.pb.h"
+#include "node/search/analyzer.h"
+
+namespace minga::search {
+
+inline constexpr Xapian::valueno kIdSlot = 0;
+inline constexpr Xapian::valueno kDateSlot = 1;
+
+inline constexpr absl::string_view kStemPrefix = "Z";
+inline constexpr absl::string_view kIdPrefix = "Q";
+
+// The facets, in the order responses list them, with their term prefixes.
+struct FacetName {
+  absl::string_view name;    // "sector"
+  absl::string_view prefix;  // "XS"
+};
+inline constexpr FacetName kFacets[] = {
+    {"sector", "XS"}, {"kind", "XK"},   {"population", "XP"}, {"language", "XL"},
+    {"country", "XC"}, {"origin", "XO"}, {"year", "XY"},
+};
+
+// "sector", "health" -> "XShealth". `value` must already be normalised.
+std::string FacetTerm(absl::string_view facet, absl::string_view value);
+
+// The date order's key: newer publication year first, then newer revision,
+// then material id, as bytes that sort ascending.
+std::string DateKey(uint32_t year, int64_t time_unix_micros, absl::string_view id);
+// The same order as a number, larger for newer (without the id).
+uint64_t DateOrder(uint32_t year, int64_t time_unix_micros);
+// DateOrder of a DateKey.
+uint64_t DateOrderOfKey(absl::string_view key);
+
+struct IndexedDocument {
+  Xapian::Document doc;
+  // The facet terms it carries (a subset of doc's terms).
+  std::vector<std::string> facet_terms;
+  // Sum of its text terms' wdf: BM25's document length.
+  uint32_t length = 0;
+  // Its place in the date order (DateOrder).
+  uint64_t date = 0;
+  // Title and topic words, for "did you mean".
+  std::vector<std::string> spelling;
+};
+
+// `time_unix_micros` is the header time of the revision.
+IndexedDocument BuildDocument(absl::string_view id, const v1::Material& material,
+                              int64_t time_unix_micros, Stemmers* stemmers);
+
+// The spelling words a document stored in its data.
+std::vector<std::string> SpellingWordsOf(const Xapian::Document& doc);
+
+}  // namespace minga::search
+
+#endif  // MINGA_NODE_SEARCH_DOCUMENT_H_

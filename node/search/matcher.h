@@ -1,0 +1,75 @@
+// The matcher: one pass over a query's posting lists (Xapian's) that finds
+// every matching document (for totals and facet counts), scores each with
+// BM25, and keeps the best page that sorts after a cursor.
+//
+// A query is a conjunction of words; a word matches through any of its
+// terms (the stems of the word in several languages, or a prefix's
+// expansions), and its wdf in a document is their sum. Phrases also require
+// their words at consecutive positions. Scores use the statistics the
+// caller gives (frozen in a cursor, so later pages rank as page one did).
+//
+// Thread safety: the database is the caller's, used by one thread at a time.
+#ifndef MINGA_NODE_SEARCH_MATCHER_H_
+#define MINGA_NODE_SEARCH_MATCHER_H_
+
+#include <xapian.h>
+
+#include <string>
+#include <vector>
+
+#include "roaring/roaring.hh"
+
+namespace minga::search {
+
+struct QueryWord {
+  std::vector<std::string> terms;
+  // The word's share of a score: its idf, times 0.6 for a prefix.
+  double weight = 0;
+};
+
+struct Ranked {
+  double score = 0;
+  Xapian::docid did = 0;
+  uint64_t date = 0;  // the date order, when ranking by date
+};
+
+// Relevance order: higher score first, then lower docid.
+inline bool RanksBefore(const Ranked& a, const Ranked& b) {
+  return a.score != b.score ? a.score > b.score : a.did < b.did;
+}
+
+struct MatchSpec {
+  std::vector<QueryWord> words;  // every one must match; empty: all of `allowed`
+  // Each phrase lists word indexes whose positions must follow each other.
+  std::vector<std::vector<size_t>> phrases;
+  // Only these documents may match. Required.
+  const Roaring* allowed = nullptr;
+  // BM25.
+  double avg_length = 1;
+  double k1 = 1.2;
+  double b = 0.75;
+  const std::vector<uint32_t>* lengths = nullptr;  // by docid
+  // Score and keep the best `page` results that rank after `after` (when
+  // set); without `rank`, only find the matching set.
+  bool rank = true;
+  size_t page = 20;
+  bool has_after = false;
+  Ranked after;
+};
+
+struct MatchResult {
+  Roaring matched;
+  std::vector<Ranked> page;  // in relevance order
+  // Matches that rank after the cursor (all of them without one).
+  uint64_t after_count = 0;
+};
+
+// Throws Xapian::Error from the database (the caller's to translate).
+MatchResult Match(const Xapian::Database& db, const MatchSpec& spec);
+
+// BM25's idf, always positive: log(1 + (N - n + 0.5) / (n + 0.5)).
+double Idf(double documents, double with_term);
+
+}  // namespace minga::search
+
+#endif  // MINGA_NODE_SEARCH_MATCHER_H_
