@@ -20,36 +20,32 @@ constexpr Xapian::termcount kOtherTitleWeight = 2;
 constexpr Xapian::termcount kTopicsWeight = 2;
 constexpr Xapian::termcount kSummaryWeight = 1;
 constexpr Xapian::termcount kPublisherWeight = 1;
-// Positions between fields, so a phrase never spans two.
-constexpr Xapian::termpos kFieldGap = 100;
 
 class Builder {
  public:
   Builder(IndexedDocument* out, Stemmers* stemmers) : out_(out), stemmers_(stemmers) {}
 
-  // Indexes `text` in `language`. Other languages add their stems without
-  // positions (a phrase is matched in the first language only).
+  // Indexes `text` in each of `languages`; the first gives the word
+  // sequence phrases are matched in.
   void Text(absl::string_view text, const std::vector<std::string>& languages,
             Xapian::termcount weight, bool spelling) {
     const std::vector<std::string> words = SplitWords(text);
     bool first = true;
     for (const std::string& language : languages) {
-      Xapian::termpos pos = next_pos_;
       for (const std::string& w : words) {
         if (IsStopWord(w)) continue;
-        const std::string term = absl::StrCat(kStemPrefix, stemmers_->Stem(w, language));
-        if (first) {
-          out_->doc.add_posting(term, ++pos, weight);
-        } else {
-          out_->doc.add_term(term, weight);
-        }
+        const std::string stem = stemmers_->Stem(w, language);
+        out_->doc.add_term(absl::StrCat(kStemPrefix, stem), weight);
         out_->length += weight;
+        if (first) AppendHash(WordHash(stem));
         if (spelling && first && w.size() >= 3) spelling_.insert(w);
       }
-      if (first) next_pos_ = pos + kFieldGap;
+      if (first) AppendHash(kFieldBreak);  // a phrase never spans two fields
       first = false;
     }
   }
+
+  std::string& sequence() { return sequence_; }
 
   void Facet(absl::string_view facet, absl::string_view value) {
     if (value.empty()) return;
@@ -62,9 +58,15 @@ class Builder {
   std::set<std::string>& spelling() { return spelling_; }
 
  private:
+  void AppendHash(uint32_t h) {
+    sequence_.push_back(static_cast<char>(h >> 16));
+    sequence_.push_back(static_cast<char>(h >> 8));
+    sequence_.push_back(static_cast<char>(h));
+  }
+
   IndexedDocument* const out_;
   Stemmers* const stemmers_;
-  Xapian::termpos next_pos_ = 0;
+  std::string sequence_;
   std::set<std::string> spelling_;
 };
 
@@ -74,6 +76,16 @@ std::vector<std::string> One(absl::string_view language) {
 }
 
 }  // namespace
+
+uint32_t WordHash(absl::string_view stem) {
+  uint32_t h = 2166136261u;
+  for (char c : stem) {
+    h ^= static_cast<uint8_t>(c);
+    h *= 16777619u;
+  }
+  h = (h ^ (h >> 24)) & 0xFFFFFF;
+  return h == kFieldBreak ? 1 : h;
+}
 
 std::string FacetTerm(absl::string_view facet, absl::string_view value) {
   for (const FacetName& f : kFacets) {
@@ -148,6 +160,7 @@ IndexedDocument BuildDocument(absl::string_view id, const v1::Material& m,
   out.doc.add_boolean_term(absl::StrCat(kIdPrefix, id));
   out.doc.add_value(kIdSlot, std::string(id));
   out.doc.add_value(kDateSlot, DateKey(m.year(), time_unix_micros, id));
+  out.doc.add_value(kSequenceSlot, std::move(b.sequence()));
   out.date = DateOrder(m.year(), time_unix_micros);
   out.spelling.assign(b.spelling().begin(), b.spelling().end());
   out.doc.set_data(absl::StrJoin(out.spelling, "\n"));

@@ -1,14 +1,18 @@
 // What the search index holds for one material: a Xapian document.
 //
 // Terms (Xapian's convention: an upper-case prefix names the kind):
-//   Z<stem>              a word of the text, stemmed in its language, with
-//                        its position (stop words take none, so a phrase
-//                        skips them); wdf weighted by field: title 3, other
-//                        titles and topics 2, summary and publisher 1
+//   Z<stem>              a word of the text, stemmed in its language; wdf
+//                        weighted by field: title 3, other titles and
+//                        topics 2, summary and publisher 1
 //   XS<sector> XK<kind> XP<population> XL<language> XC<country>
 //   XO<origin> XY<year>  facet values, boolean (wdf 0)
 //   Q<material id>       the material, unique
-// Values: kIdSlot the material id, kDateSlot the key of the date order.
+// Values: kIdSlot the material id, kDateSlot the key of the date order,
+// kSequenceSlot the text's word sequence for phrases: each word's stem as a
+// 3-byte hash (WordHash), stop words left out, kFieldBreak between fields.
+// Phrases are checked there rather than in Xapian's positional table,
+// which costs some 16 bytes a word on disk (the whole sequence costs 3)
+// and a lookup per document.
 // Data: the title and topic words, for the spelling dictionary (removed
 // with the document).
 //
@@ -29,6 +33,12 @@ namespace minga::search {
 
 inline constexpr Xapian::valueno kIdSlot = 0;
 inline constexpr Xapian::valueno kDateSlot = 1;
+inline constexpr Xapian::valueno kSequenceSlot = 2;
+
+// A stem's 24-bit hash in the word sequence (FNV-1a; stable across runs
+// and machines, so an index can be read by another build).
+uint32_t WordHash(absl::string_view stem);
+inline constexpr uint32_t kFieldBreak = 0;
 
 inline constexpr absl::string_view kStemPrefix = "Z";
 inline constexpr absl::string_view kIdPrefix = "Q";

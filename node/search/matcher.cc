@@ -4,6 +4,9 @@
 #include <cmath>
 #include <queue>
 
+#include "absl/strings/string_view.h"
+#include "node/search/document.h"
+
 namespace minga::search {
 namespace {
 
@@ -32,14 +35,6 @@ class WordCursor {
     }
     return w;
   }
-  // The terms present at did().
-  void TermsHere(std::vector<const std::string*>* out) const {
-    out->clear();
-    for (const List& l : lists_) {
-      if (l.it != l.end && *l.it == did_) out->push_back(&l.term);
-    }
-  }
-
   void Next() {
     for (List& l : lists_) {
       if (l.it != l.end && *l.it == did_) ++l.it;
@@ -72,33 +67,21 @@ class WordCursor {
   Xapian::doccount estimate_ = 0;
 };
 
-// Positions of any of `terms` in `did`, sorted.
-std::vector<Xapian::termpos> Positions(const Xapian::Database& db, Xapian::docid did,
-                                       const std::vector<const std::string*>& terms) {
-  std::vector<Xapian::termpos> out;
-  for (const std::string* t : terms) {
-    for (auto p = db.positionlist_begin(did, *t); p != db.positionlist_end(did, *t); ++p) {
-      out.push_back(*p);
-    }
-  }
-  std::sort(out.begin(), out.end());
-  return out;
-}
-
-bool PhraseHolds(const Xapian::Database& db, Xapian::docid did,
-                 const std::vector<WordCursor>& cursors, const std::vector<size_t>& phrase) {
-  std::vector<std::vector<Xapian::termpos>> positions;
-  std::vector<const std::string*> terms;
-  for (size_t w : phrase) {
-    cursors[w].TermsHere(&terms);
-    positions.push_back(Positions(db, did, terms));
-    if (positions.back().empty()) return false;
-  }
-  for (Xapian::termpos start : positions[0]) {
+// Whether `sequence` (3-byte word hashes) holds the phrase's words one
+// after the other.
+bool PhraseHolds(absl::string_view sequence, const std::vector<const QueryWord*>& words) {
+  const size_t n = sequence.size() / 3;
+  auto at = [&](size_t i) {
+    return (static_cast<uint32_t>(static_cast<uint8_t>(sequence[3 * i])) << 16) |
+           (static_cast<uint32_t>(static_cast<uint8_t>(sequence[3 * i + 1])) << 8) |
+           static_cast<uint8_t>(sequence[3 * i + 2]);
+  };
+  auto is = [](uint32_t h, const QueryWord* w) {
+    return std::find(w->hashes.begin(), w->hashes.end(), h) != w->hashes.end();
+  };
+  for (size_t start = 0; start + words.size() <= n; ++start) {
     bool all = true;
-    for (size_t i = 1; i < positions.size() && all; ++i) {
-      all = std::binary_search(positions[i].begin(), positions[i].end(), start + i);
-    }
+    for (size_t k = 0; k < words.size() && all; ++k) all = is(at(start + k), words[k]);
     if (all) return true;
   }
   return false;
@@ -155,6 +138,14 @@ MatchResult Match(const Xapian::Database& db, const MatchSpec& spec) {
   std::sort(order.begin(), order.end(),
             [&](size_t a, size_t b) { return cursors[a].estimate() < cursors[b].estimate(); });
   Page page(spec);
+  std::vector<std::vector<const QueryWord*>> phrases;
+  for (const std::vector<size_t>& p : spec.phrases) {
+    phrases.emplace_back();
+    for (size_t w : p) phrases.back().push_back(&spec.words[w]);
+  }
+  // Word sequences are read in document order, as a value stream.
+  Xapian::ValueIterator sequence = db.valuestream_begin(kSequenceSlot);
+  const Xapian::ValueIterator sequence_end = db.valuestream_end(kSequenceSlot);
   std::vector<uint32_t> batch;
   batch.reserve(4096);
   const std::vector<uint32_t>& lengths = *spec.lengths;
@@ -176,8 +167,11 @@ MatchResult Match(const Xapian::Database& db, const MatchSpec& spec) {
     }
     if (!all) continue;
     bool ok = spec.allowed->contains(candidate);
-    for (size_t p = 0; ok && p < spec.phrases.size(); ++p) {
-      ok = PhraseHolds(db, candidate, cursors, spec.phrases[p]);
+    if (ok && !phrases.empty()) {
+      if (sequence != sequence_end && sequence.get_docid() < candidate) sequence.skip_to(candidate);
+      const bool has = sequence != sequence_end && sequence.get_docid() == candidate;
+      const std::string words = has ? *sequence : std::string();
+      for (size_t p = 0; ok && p < phrases.size(); ++p) ok = PhraseHolds(words, phrases[p]);
     }
     if (ok) {
       batch.push_back(candidate);

@@ -23,6 +23,8 @@ namespace minga::search {
 
 struct QueryWord {
   std::vector<std::string> terms;
+  // Their WordHash values, for phrases.
+  std::vector<uint32_t> hashes;
   // The word's share of a score: its idf, times 0.6 for a prefix.
   double weight = 0;
 };
@@ -40,7 +42,8 @@ inline bool RanksBefore(const Ranked& a, const Ranked& b) {
 
 struct MatchSpec {
   std::vector<QueryWord> words;  // every one must match; empty: all of `allowed`
-  // Each phrase lists word indexes whose positions must follow each other.
+  // Each phrase lists word indexes that must follow each other in a
+  // document's word sequence (document.h).
   std::vector<std::vector<size_t>> phrases;
   // Only these documents may match. Required.
   const Roaring* allowed = nullptr;

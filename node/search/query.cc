@@ -295,6 +295,9 @@ absl::StatusOr<v1::SearchResponse> RunSearch(const SearchInputs& in,
     const ParsedQuery::Word& w = query.words[i];
     QueryWord word;
     word.terms = w.prefix ? Expand(db, w.folded) : Variants(w.folded, languages, &stemmers);
+    for (const std::string& t : word.terms) {
+      word.hashes.push_back(WordHash(absl::string_view(t).substr(kStemPrefix.size())));
+    }
     Xapian::doccount df = 0;
     for (const std::string& t : word.terms) df = std::max(df, db.get_termfreq(t));
     unknown[i] = df == 0;

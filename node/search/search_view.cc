@@ -27,7 +27,7 @@ constexpr char kMetaFeed[] = "minga.feed_id";
 constexpr char kMetaFormat[] = "minga.format";
 // Changes when what a document holds changes (analysis, terms, values): an
 // index of another format is rebuilt.
-constexpr char kFormat[] = "1";
+constexpr char kFormat[] = "2";
 constexpr char kCurrentFile[] = "CURRENT";
 constexpr char kGenerationPrefix[] = "index-";
 
@@ -526,9 +526,9 @@ absl::Status SearchView::Reindex(const std::function<void(uint64_t, uint64_t)>& 
     uint64_t n = 0;
     absl::SimpleAtoi(current()->name.substr(std::strlen(kGenerationPrefix)), &n);
     name = absl::StrCat(kGenerationPrefix, n + 1);
-    // Built without fsyncs; synced as a whole before it is switched to.
-    Xapian::WritableDatabase db((dir / name).string(),
-                                Xapian::DB_CREATE_OR_OVERWRITE | Xapian::DB_NO_SYNC);
+    // Built without fsyncs beside where it goes, then compacted into place.
+    const std::string build_dir = (dir / absl::StrCat(name, "-build")).string();
+    Xapian::WritableDatabase db(build_dir, Xapian::DB_CREATE_OR_OVERWRITE | Xapian::DB_NO_SYNC);
     const uint64_t start = catalog_->head_lseq();
     uint64_t total = 0;
     result = catalog_->ScanEntries([&](absl::string_view, const Entry& e) {
@@ -575,6 +575,11 @@ absl::Status SearchView::Reindex(const std::function<void(uint64_t, uint64_t)>& 
         db.set_metadata(kMetaPosition, absl::StrCat(at));
         db.commit();
         db.close();
+        // Copied compactly (a bulk-built index is half free space), then
+        // synced as a whole.
+        Xapian::Database(build_dir).compact((dir / name).string(), Xapian::DBCOMPACT_NO_RENUMBER);
+        std::error_code ec;
+        fs::remove_all(build_dir, ec);
         result = SyncTree(dir / name);
       }
       if (result.ok()) result = SwitchTo(name);
@@ -588,6 +593,7 @@ absl::Status SearchView::Reindex(const std::function<void(uint64_t, uint64_t)>& 
   if (!result.ok() && !name.empty() && (current() == nullptr || current()->name != name)) {
     std::error_code ec;
     fs::remove_all(dir / name, ec);
+    fs::remove_all(dir / absl::StrCat(name, "-build"), ec);
   }
   reindex_mu_.Unlock();
   return result;
