@@ -3,6 +3,7 @@
 #include <grpcpp/ext/proto_server_reflection_plugin.h>
 #include <grpcpp/grpcpp.h>
 #include <grpcpp/health_check_service_interface.h>
+#include <grpcpp/resource_quota.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -26,6 +27,7 @@
 #include "node/service/catalog_service.h"
 #include "node/service/federation_service.h"
 #include "node/store/rocks_kv.h"
+#include "node/sync/protocol.h"
 #include "node/sync/sync_engine.h"
 
 namespace minga {
@@ -82,6 +84,40 @@ absl::Status PrepareAdminSocket(const std::string& socket) {
         "use a directory only this user can write to"));
   }
   return absl::OkStatus();
+}
+
+// The admin endpoints: administrators' calls, some long (an upload, a
+// reindex, a fetch from peers): synchronous handlers on at most 16 threads.
+void ConfigureAdminServer(grpc::ServerBuilder* builder) {
+  builder->SetMaxReceiveMessageSize(kMaxMessageBytes);
+  builder->SetMaxSendMessageSize(kMaxMessageBytes);
+  builder->AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
+  grpc::ResourceQuota quota("minga-admin");
+  quota.SetMaxThreads(16);
+  builder->SetResourceQuota(quota);
+}
+
+// The federation listener faces members, who may misbehave: small
+// requests only, a bounded number of streams a connection, connections
+// that idle or live too long closed, keepalive pings answered but not
+// floods of them, and a memory quota for the transport. The service's own
+// caps bound calls per member (federation_service.h).
+void ConfigureFederationServer(grpc::ServerBuilder* builder) {
+  builder->SetMaxReceiveMessageSize(kMaxFederationRequestBytes);
+  builder->SetMaxSendMessageSize(kMaxMessageBytes);
+  builder->AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
+  builder->AddChannelArgument(GRPC_ARG_MAX_CONCURRENT_STREAMS, 16);
+  builder->AddChannelArgument(GRPC_ARG_MAX_CONNECTION_IDLE_MS, 5 * 60 * 1000);
+  builder->AddChannelArgument(GRPC_ARG_MAX_CONNECTION_AGE_MS, 60 * 60 * 1000);
+  builder->AddChannelArgument(GRPC_ARG_MAX_CONNECTION_AGE_GRACE_MS, 10 * 60 * 1000);
+  builder->AddChannelArgument(GRPC_ARG_KEEPALIVE_TIME_MS, 60 * 1000);
+  builder->AddChannelArgument(GRPC_ARG_KEEPALIVE_TIMEOUT_MS, 20 * 1000);
+  builder->AddChannelArgument(GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS, 1);
+  builder->AddChannelArgument(GRPC_ARG_HTTP2_MIN_RECV_PING_INTERVAL_WITHOUT_DATA_MS, 20 * 1000);
+  builder->AddChannelArgument(GRPC_ARG_HTTP2_MAX_PING_STRIKES, 2);
+  grpc::ResourceQuota quota("minga-federation");
+  quota.Resize(256 << 20);
+  builder->SetResourceQuota(quota);
 }
 
 // A fingerprint of who the members are: when it changes, every peer's
@@ -170,6 +206,12 @@ absl::StatusOr<std::unique_ptr<Node>> Node::Start(v1::NodeConfig config) {
   FederationServiceOptions federation_options;
   federation_options.plaintext = !config.has_tls();
   federation_options.heartbeat = absl::Seconds(config.sync().heartbeat_seconds());
+  federation_options.max_pull_age = absl::Seconds(config.serve().max_pull_seconds());
+  federation_options.max_pulls_per_peer = static_cast<int>(config.serve().max_pulls_per_peer());
+  federation_options.max_pulls = static_cast<int>(config.serve().max_pulls());
+  federation_options.max_chunk_calls_per_peer =
+      static_cast<int>(config.serve().max_chunk_calls_per_peer());
+  federation_options.max_chunk_calls = static_cast<int>(config.serve().max_chunk_calls());
   parts->federation_service =
       std::make_unique<FederationService>(parts->catalog.get(), federation_options);
 
@@ -188,9 +230,7 @@ absl::StatusOr<std::unique_ptr<Node>> Node::Start(v1::NodeConfig config) {
     builder.AddListeningPort("unix:" + socket, grpc::InsecureServerCredentials());
     builder.RegisterService(parts->catalog_service.get());
     builder.RegisterService(parts->admin_service.get());
-    builder.SetMaxReceiveMessageSize(kMaxMessageBytes);
-    builder.SetMaxSendMessageSize(kMaxMessageBytes);
-    builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
+    ConfigureAdminServer(&builder);
     parts->admin_server = builder.BuildAndStart();
     if (parts->admin_server == nullptr) {
       return absl::UnavailableError(
@@ -216,9 +256,7 @@ absl::StatusOr<std::unique_ptr<Node>> Node::Start(v1::NodeConfig config) {
     builder.AddListeningPort(config.admin_listen(), admin_credentials);
     builder.RegisterService(parts->remote_catalog_service.get());
     builder.RegisterService(parts->admin_service.get());
-    builder.SetMaxReceiveMessageSize(kMaxMessageBytes);
-    builder.SetMaxSendMessageSize(kMaxMessageBytes);
-    builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
+    ConfigureAdminServer(&builder);
     parts->remote_admin_server = builder.BuildAndStart();
     if (parts->remote_admin_server == nullptr) {
       parts->admin_server->Shutdown();
@@ -232,9 +270,7 @@ absl::StatusOr<std::unique_ptr<Node>> Node::Start(v1::NodeConfig config) {
     grpc::ServerBuilder builder;
     builder.AddListeningPort(config.listen(), server_credentials, &parts->federation_port);
     builder.RegisterService(parts->federation_service.get());
-    builder.SetMaxReceiveMessageSize(kMaxMessageBytes);
-    builder.SetMaxSendMessageSize(kMaxMessageBytes);
-    builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
+    ConfigureFederationServer(&builder);
     parts->federation_server = builder.BuildAndStart();
     if (parts->federation_server == nullptr || parts->federation_port == 0) {
       parts->admin_server->Shutdown();

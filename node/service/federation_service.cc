@@ -1,17 +1,315 @@
 #include "node/service/federation_service.h"
 
+#include <optional>
+
 #include "absl/strings/str_cat.h"
 #include "node/core/log.h"
 #include "node/core/subscription.h"
 #include "node/net/credentials.h"
 #include "node/net/grpc_status.h"
+#include "node/sync/protocol.h"
+#include "node/sync/pull_session.h"
 
 namespace minga {
+namespace {
 
-inline constexpr uint32_t kProtocolVersion = 1;
+// A stream refused before it began.
+template <typename T>
+class Refused : public grpc::ServerWriteReactor<T> {
+ public:
+  explicit Refused(const absl::Status& status) { this->Finish(ToGrpcStatus(status)); }
+  void OnDone() override { delete this; }
+};
+
+}  // namespace
+
+// One Pull. Its state changes under mu_; at most one store read (on the
+// node's workers) and one write are in flight, so one batch waits beside
+// the one on the wire at most. It finishes only when neither is in flight.
+// It is deleted when gRPC is done with it and the watcher holds no
+// reference (refs_), so neither a task nor the watcher touches it after.
+class FederationService::PullReactor : public grpc::ServerWriteReactor<v1::PullBatch> {
+ public:
+  PullReactor(FederationService* service, std::string caller, PullQuery query,
+              PullSessionOptions options)
+      : service_(service),
+        caller_(std::move(caller)),
+        session_(std::move(query), options, service->clock_) {}
+
+  void Begin() {
+    absl::MutexLock lock(&mu_);
+    ReadLocked();
+  }
+
+  void Ref() { refs_.fetch_add(1); }
+  void Unref() {
+    if (refs_.fetch_sub(1) == 1) delete this;
+  }
+
+  // From the watcher: news, a heartbeat or the end may be due.
+  void Wake(uint64_t head) {
+    absl::MutexLock lock(&mu_);
+    if (!waiting_) return;
+    switch (session_.OnWake(head)) {
+      case PullSession::Next::kWait:
+        return;
+      case PullSession::Next::kRead:
+        StopWaitingLocked();
+        ReadLocked();
+        return;
+      case PullSession::Next::kEnd:
+        StopWaitingLocked();
+        FinishLocked(grpc::Status::OK);
+        return;
+    }
+  }
+
+  // The service is stopping.
+  void Stop() {
+    absl::MutexLock lock(&mu_);
+    StopWaitingLocked();
+    FinishLocked(grpc::Status(grpc::StatusCode::UNAVAILABLE, "the node is stopping"));
+  }
+
+  void OnWriteDone(bool ok) override {
+    absl::MutexLock lock(&mu_);
+    writing_ = false;
+    if (!ok) {
+      FinishLocked(grpc::Status::OK);  // the puller left
+    } else if (ready_.has_value()) {
+      v1::PullBatch batch = std::move(*ready_);
+      ready_.reset();
+      DeliverLocked(std::move(batch));
+    } else {
+      ContinueLocked();
+    }
+  }
+
+  void OnCancel() override {
+    absl::MutexLock lock(&mu_);
+    StopWaitingLocked();
+    FinishLocked(grpc::Status(grpc::StatusCode::CANCELLED, "cancelled"));
+  }
+
+  void OnDone() override {
+    service_->Unwait(this);
+    {
+      absl::MutexLock lock(&service_->mu_);
+      service_->Release(&service_->pulls_, &service_->total_pulls_, caller_);
+    }
+    Unref();
+  }
+
+ private:
+  void ReadLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    reading_ = true;
+    PullQuery query = session_.query();
+    service_->workers_.Post([this, query = std::move(query)] {
+      absl::StatusOr<v1::PullBatch> batch = service_->catalog_->ReadBatch(query);
+      absl::MutexLock lock(&mu_);
+      reading_ = false;
+      if (finish_.has_value()) {
+        FinishLocked(*finish_);
+      } else if (!batch.ok()) {
+        LogError(absl::StrCat("pull by ", caller_, ": ", batch.status().message()));
+        FinishLocked(ToGrpcStatus(batch.status()));
+      } else if (writing_) {
+        ready_ = std::move(*batch);  // sent when the one on the wire lands
+      } else {
+        DeliverLocked(std::move(*batch));
+      }
+    });
+  }
+
+  void DeliverLocked(v1::PullBatch batch) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    if (!session_.ShouldSend(batch)) {
+      session_.Skipped(batch);
+      ContinueLocked();
+      return;
+    }
+    session_.Sent(batch);
+    sending_ = std::move(batch);
+    writing_ = true;
+    StartWrite(&sending_);
+    // The next batch is read while this one travels.
+    if (session_.After(service_->catalog_->head_lseq()) == PullSession::Next::kRead) ReadLocked();
+  }
+
+  // Once nothing is in flight: read on, wait for news, or end.
+  void ContinueLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    if (finish_.has_value()) {
+      FinishLocked(*finish_);
+      return;
+    }
+    if (writing_ || reading_) return;
+    switch (session_.After(service_->catalog_->head_lseq())) {
+      case PullSession::Next::kRead:
+        ReadLocked();
+        return;
+      case PullSession::Next::kEnd:
+        FinishLocked(grpc::Status::OK);
+        return;
+      case PullSession::Next::kWait:
+        if (service_->stopping()) {
+          FinishLocked(grpc::Status(grpc::StatusCode::UNAVAILABLE, "the node is stopping"));
+          return;
+        }
+        waiting_ = true;
+        service_->Wait(this);
+        // A commit just before Wait would be missed until the next pass:
+        // look once more.
+        if (session_.OnWake(service_->catalog_->head_lseq()) == PullSession::Next::kRead) {
+          StopWaitingLocked();
+          ReadLocked();
+        }
+        return;
+    }
+  }
+
+  void StopWaitingLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    if (!waiting_) return;
+    waiting_ = false;
+    service_->Unwait(this);
+  }
+
+  // Finishes now if nothing is in flight, else as soon as it lands.
+  void FinishLocked(const grpc::Status& status) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    if (finished_) return;
+    if (!finish_.has_value()) finish_ = status;
+    if (reading_ || writing_) return;
+    finished_ = true;
+    Finish(*finish_);
+  }
+
+  FederationService* const service_;
+  const std::string caller_;
+  std::atomic<int> refs_{1};  // gRPC's, plus the watcher's while it wakes us
+  absl::Mutex mu_;
+  PullSession session_ ABSL_GUARDED_BY(mu_);
+  v1::PullBatch sending_ ABSL_GUARDED_BY(mu_);
+  std::optional<v1::PullBatch> ready_ ABSL_GUARDED_BY(mu_);
+  bool reading_ ABSL_GUARDED_BY(mu_) = false;
+  bool writing_ ABSL_GUARDED_BY(mu_) = false;
+  bool waiting_ ABSL_GUARDED_BY(mu_) = false;
+  bool finished_ ABSL_GUARDED_BY(mu_) = false;
+  std::optional<grpc::Status> finish_ ABSL_GUARDED_BY(mu_);
+};
+
+// One GetChunks: the access check, then one chunk read and written at a
+// time.
+class FederationService::ChunkReactor : public grpc::ServerWriteReactor<v1::ChunkData> {
+ public:
+  ChunkReactor(FederationService* service, std::string caller, v1::GetChunksRequest request)
+      : service_(service), caller_(std::move(caller)), request_(std::move(request)) {}
+
+  void Begin() {
+    absl::MutexLock lock(&mu_);
+    busy_ = true;
+    service_->workers_.Post([this] {
+      // Every chunk is checked before any is sent: a request mixing a chunk
+      // the caller may read with one it may not is refused whole. The
+      // material is decoded once for the call.
+      absl::StatusOr<std::vector<bool>> may = service_->catalog_->CheckChunkAccess(
+          caller_, request_.material_id(),
+          std::vector<std::string>(request_.sha256().begin(), request_.sha256().end()));
+      absl::MutexLock lock(&mu_);
+      busy_ = false;
+      if (!may.ok()) {
+        FinishLocked(ToGrpcStatus(may.status()));
+        return;
+      }
+      may_read_ = std::move(*may);
+      NextLocked();
+    });
+  }
+
+  void OnWriteDone(bool ok) override {
+    absl::MutexLock lock(&mu_);
+    busy_ = false;
+    if (!ok) {
+      FinishLocked(grpc::Status::OK);
+      return;
+    }
+    NextLocked();
+  }
+  void OnCancel() override {
+    absl::MutexLock lock(&mu_);
+    FinishLocked(grpc::Status(grpc::StatusCode::CANCELLED, "cancelled"));
+  }
+  void OnDone() override {
+    {
+      absl::MutexLock lock(&service_->mu_);
+      service_->Release(&service_->chunk_calls_, &service_->total_chunk_calls_, caller_);
+    }
+    delete this;
+  }
+
+ private:
+  void NextLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    if (finish_.has_value() || next_ >= static_cast<size_t>(request_.sha256_size())) {
+      FinishLocked(finish_.value_or(grpc::Status::OK));
+      return;
+    }
+    const size_t i = next_++;
+    busy_ = true;
+    service_->workers_.Post([this, i] {
+      const std::string& sha = request_.sha256(static_cast<int>(i));
+      // A withheld chunk is answered exactly like one this node lacks.
+      absl::StatusOr<std::optional<std::string>> data =
+          may_read_[i] ? service_->catalog_->ReadChunk(sha)
+                       : absl::StatusOr<std::optional<std::string>>(std::nullopt);
+      absl::MutexLock lock(&mu_);
+      busy_ = false;
+      if (!data.ok()) {
+        FinishLocked(ToGrpcStatus(data.status()));
+        return;
+      }
+      if (finish_.has_value()) {
+        FinishLocked(*finish_);
+        return;
+      }
+      chunk_.Clear();
+      chunk_.set_sha256(sha);
+      if (data->has_value()) {
+        chunk_.set_data(std::move(**data));
+      } else {
+        chunk_.set_missing(true);
+      }
+      busy_ = true;
+      StartWrite(&chunk_);
+    });
+  }
+
+  void FinishLocked(const grpc::Status& status) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    if (finished_) return;
+    if (!finish_.has_value()) finish_ = status;
+    if (busy_) return;
+    finished_ = true;
+    Finish(*finish_);
+  }
+
+  FederationService* const service_;
+  const std::string caller_;
+  const v1::GetChunksRequest request_;
+  absl::Mutex mu_;
+  std::vector<bool> may_read_ ABSL_GUARDED_BY(mu_);
+  size_t next_ ABSL_GUARDED_BY(mu_) = 0;
+  v1::ChunkData chunk_ ABSL_GUARDED_BY(mu_);
+  bool busy_ ABSL_GUARDED_BY(mu_) = false;  // a read or a write in flight
+  bool finished_ ABSL_GUARDED_BY(mu_) = false;
+  std::optional<grpc::Status> finish_ ABSL_GUARDED_BY(mu_);
+};
+
+FederationService::FederationService(Catalog* catalog, FederationServiceOptions options,
+                                     Clock* clock)
+    : catalog_(catalog), options_(options), clock_(clock), workers_(options.workers) {
+  watcher_ = std::thread([this] { Watch(); });
+}
+
+FederationService::~FederationService() { Shutdown(); }
 
 absl::StatusOr<std::string> FederationService::Authenticate(
-    const grpc::ServerContext& context) const {
+    const grpc::CallbackServerContext& context) const {
   absl::StatusOr<std::string> org = CallerOrg(context, options_.plaintext);
   if (!org.ok()) return org.status();
   // Nobody pulls from itself: a caller naming this node is an impostor (in
@@ -28,119 +326,173 @@ absl::StatusOr<std::string> FederationService::Authenticate(
   return org;
 }
 
-grpc::Status FederationService::Hello(grpc::ServerContext* context,
-                                      const v1::HelloRequest* request,
-                                      v1::HelloResponse* response) {
+absl::Status FederationService::Acquire(std::map<std::string, int>* per_peer, int* total,
+                                        int per_peer_max, int total_max, const std::string& org,
+                                        absl::string_view what) {
+  if (stopping_) return absl::UnavailableError("the node is stopping");
+  int& mine = (*per_peer)[org];
+  if (mine >= per_peer_max) {
+    return absl::ResourceExhaustedError(absl::StrCat(
+        "'", org, "' has ", mine, " ", what, " open here, the most one member may"));
+  }
+  if (*total >= total_max) {
+    return absl::ResourceExhaustedError(
+        absl::StrCat(*total, " ", what, " are open here, the most this node serves at once"));
+  }
+  ++mine;
+  ++*total;
+  return absl::OkStatus();
+}
+
+void FederationService::Release(std::map<std::string, int>* per_peer, int* total,
+                                const std::string& org) {
+  auto it = per_peer->find(org);
+  if (it != per_peer->end() && --it->second == 0) per_peer->erase(it);
+  --*total;
+}
+
+grpc::ServerUnaryReactor* FederationService::Hello(grpc::CallbackServerContext* context,
+                                                   const v1::HelloRequest* request,
+                                                   v1::HelloResponse* response) {
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
   absl::StatusOr<std::string> caller = Authenticate(*context);
-  if (!caller.ok()) return ToGrpcStatus(caller.status());
+  if (!caller.ok()) {
+    reactor->Finish(ToGrpcStatus(caller.status()));
+    return reactor;
+  }
   if (request->protocol_version() == 0) {
-    return ToGrpcStatus(absl::InvalidArgumentError("protocol_version: required"));
+    reactor->Finish(ToGrpcStatus(absl::InvalidArgumentError("protocol_version: required")));
+    return reactor;
   }
   response->set_protocol_version(std::min(request->protocol_version(), kProtocolVersion));
-  response->add_capabilities("pull.follow");
-  response->add_capabilities("files.chunks");
+  response->add_capabilities(std::string(kCapabilityFollow));
+  response->add_capabilities(std::string(kCapabilityChunks));
   response->set_org_id(catalog_->org_id());
   response->set_feed_id(catalog_->feed_id());
   response->set_head_lseq(catalog_->head_lseq());
-  return grpc::Status::OK;
+  reactor->Finish(grpc::Status::OK);
+  return reactor;
 }
 
-grpc::Status FederationService::Pull(grpc::ServerContext* context,
-                                     const v1::PullRequest* request,
-                                     grpc::ServerWriter<v1::PullBatch>* writer) {
+grpc::ServerWriteReactor<v1::PullBatch>* FederationService::Pull(
+    grpc::CallbackServerContext* context, const v1::PullRequest* request) {
   absl::StatusOr<std::string> caller = Authenticate(*context);
-  if (!caller.ok()) return ToGrpcStatus(caller.status());
+  if (!caller.ok()) return new Refused<v1::PullBatch>(caller.status());
   if (request->protocol_version() == 0) {
-    return ToGrpcStatus(absl::InvalidArgumentError("protocol_version: required"));
+    return new Refused<v1::PullBatch>(absl::InvalidArgumentError("protocol_version: required"));
   }
   absl::Status valid = ValidateSubscription(request->subscription(), "subscription");
-  if (!valid.ok()) return ToGrpcStatus(valid);
-
-  PullQuery query;
-  query.requester = *caller;
-  query.subscription = request->subscription();
-  query.feed_id = request->feed_id();
-  query.after_lseq = request->after_lseq();
-  query.max_revisions = request->max_revisions();
-  query.max_bytes = request->max_bytes();
-
-  const absl::Duration heartbeat =
-      request->heartbeat_seconds() == 0
-          ? options_.heartbeat
-          : absl::Seconds(std::clamp<uint32_t>(request->heartbeat_seconds(), 1, 300));
-  bool first = true;
-  absl::Time last_sent = absl::Now();
-  while (!context->IsCancelled() && !stopping_.load()) {
-    absl::StatusOr<v1::PullBatch> batch = catalog_->ReadBatch(query);
-    if (!batch.ok()) {
-      LogError(absl::StrCat("pull by ", *caller, ": ", batch.status().message()));
-      return ToGrpcStatus(batch.status());
-    }
-    const bool moved = batch->to_lseq() != query.after_lseq ||
-                       batch->feed_id() != query.feed_id;
-    if (first || moved || batch->revisions_size() > 0 ||
-        absl::Now() - last_sent >= heartbeat) {
-      if (!writer->Write(*batch)) return grpc::Status::OK;  // the puller left
-      last_sent = absl::Now();
-    }
-    first = false;
-    query.feed_id = batch->feed_id();
-    query.after_lseq = batch->to_lseq();
-    if (query.after_lseq < catalog_->head_lseq()) continue;  // more to send
-    if (!request->follow()) return grpc::Status::OK;
-    // Caught up: sleep until a commit or the next heartbeat, in short
-    // slices so cancellation and shutdown are noticed.
-    const absl::Time heartbeat_at = last_sent + heartbeat;
-    while (!context->IsCancelled() && !stopping_.load() && absl::Now() < heartbeat_at) {
-      const absl::Duration slice = std::min(absl::Milliseconds(250), heartbeat_at - absl::Now());
-      if (catalog_->WaitForHead(query.after_lseq, slice)) break;
-    }
+  if (!valid.ok()) return new Refused<v1::PullBatch>(valid);
+  {
+    absl::MutexLock lock(&mu_);
+    absl::Status slot = Acquire(&pulls_, &total_pulls_, options_.max_pulls_per_peer,
+                                options_.max_pulls, *caller, "pulls");
+    if (!slot.ok()) return new Refused<v1::PullBatch>(slot);
   }
-  return grpc::Status(grpc::StatusCode::UNAVAILABLE, "the node is stopping");
+  PullQuery query = QueryOf(*request, *caller);
+  query.max_bytes = std::min(query.max_bytes == 0 ? kDefaultBatchBytes : query.max_bytes,
+                             options_.max_batch_bytes);
+  PullSessionOptions session;
+  session.follow = request->follow();
+  session.heartbeat = HeartbeatOf(*request, options_.heartbeat);
+  session.max_age = options_.max_pull_age;
+  auto* reactor = new PullReactor(this, *caller, std::move(query), session);
+  reactor->Begin();
+  return reactor;
 }
 
-}  // namespace minga
-
-namespace minga {
-
-grpc::Status FederationService::GetChunks(grpc::ServerContext* context,
-                                          const v1::GetChunksRequest* request,
-                                          grpc::ServerWriter<v1::ChunkData>* writer) {
+grpc::ServerWriteReactor<v1::ChunkData>* FederationService::GetChunks(
+    grpc::CallbackServerContext* context, const v1::GetChunksRequest* request) {
   absl::StatusOr<std::string> caller = Authenticate(*context);
-  if (!caller.ok()) return ToGrpcStatus(caller.status());
-  if (request->sha256_size() == 0 || request->sha256_size() > 64) {
-    return ToGrpcStatus(absl::InvalidArgumentError("sha256: 1 to 64 chunk hashes per call"));
+  if (!caller.ok()) return new Refused<v1::ChunkData>(caller.status());
+  if (request->sha256_size() == 0 || request->sha256_size() > kMaxChunksPerCall) {
+    return new Refused<v1::ChunkData>(absl::InvalidArgumentError(
+        absl::StrCat("sha256: 1 to ", kMaxChunksPerCall, " chunk hashes per call")));
   }
-  // Every chunk is checked before any is sent: a request mixing a chunk
-  // the caller may read with one it may not is refused whole.
   for (int i = 0; i < request->sha256_size(); ++i) {
     if (request->sha256(i).size() != 32) {
-      return ToGrpcStatus(absl::InvalidArgumentError(
-          absl::StrCat("sha256[", i, "]: must be 32 bytes")));
+      return new Refused<v1::ChunkData>(
+          absl::InvalidArgumentError(absl::StrCat("sha256[", i, "]: must be 32 bytes")));
     }
   }
-  absl::StatusOr<std::vector<bool>> may_read = catalog_->CheckChunkAccess(
-      *caller, request->material_id(),
-      std::vector<std::string>(request->sha256().begin(), request->sha256().end()));
-  if (!may_read.ok()) return ToGrpcStatus(may_read.status());
-  for (int i = 0; i < request->sha256_size(); ++i) {
-    if (context->IsCancelled() || stopping_.load()) break;
-    const std::string& sha = request->sha256(i);
-    // A withheld chunk is answered exactly like one this node lacks.
-    absl::StatusOr<std::optional<std::string>> data =
-        (*may_read)[i] ? catalog_->ReadChunk(sha)
-                    : absl::StatusOr<std::optional<std::string>>(std::nullopt);
-    if (!data.ok()) return ToGrpcStatus(data.status());
-    v1::ChunkData chunk;
-    chunk.set_sha256(sha);
-    if (data->has_value()) {
-      chunk.set_data(std::move(**data));
-    } else {
-      chunk.set_missing(true);
-    }
-    if (!writer->Write(chunk)) break;
+  {
+    absl::MutexLock lock(&mu_);
+    absl::Status slot = Acquire(&chunk_calls_, &total_chunk_calls_,
+                                options_.max_chunk_calls_per_peer, options_.max_chunk_calls,
+                                *caller, "chunk calls");
+    if (!slot.ok()) return new Refused<v1::ChunkData>(slot);
   }
-  return grpc::Status::OK;
+  auto* reactor = new ChunkReactor(this, *caller, *request);
+  reactor->Begin();
+  return reactor;
+}
+
+void FederationService::Wait(PullReactor* reactor) {
+  absl::MutexLock lock(&wait_mu_);
+  waiting_.insert(reactor);
+}
+
+void FederationService::Unwait(PullReactor* reactor) {
+  absl::MutexLock lock(&wait_mu_);
+  waiting_.erase(reactor);
+}
+
+void FederationService::Watch() {
+  uint64_t head = catalog_->head_lseq();
+  while (true) {
+    // Wakes on a commit at once, else every 250 ms for heartbeats and ends.
+    catalog_->WaitForHead(head, absl::Milliseconds(250));
+    head = catalog_->head_lseq();
+    bool stopping;
+    {
+      absl::MutexLock lock(&mu_);
+      stopping = stopping_;
+    }
+    // A reference each, so none is deleted while woken outside the lock.
+    std::vector<PullReactor*> waiting;
+    {
+      absl::MutexLock lock(&wait_mu_);
+      for (PullReactor* r : waiting_) {
+        r->Ref();
+        waiting.push_back(r);
+      }
+    }
+    for (PullReactor* r : waiting) {
+      if (stopping) {
+        r->Stop();
+      } else {
+        r->Wake(head);
+      }
+      r->Unref();
+    }
+    if (stopping) return;
+  }
+}
+
+void FederationService::Shutdown() {
+  {
+    absl::MutexLock lock(&mu_);
+    stopping_ = true;
+  }
+  // The watcher stops the waiting streams and ends; after this, nothing of
+  // the service touches the catalog but streams still in flight, which the
+  // server's own shutdown cancels.
+  if (watcher_.joinable()) watcher_.join();
+}
+
+bool FederationService::stopping() const {
+  absl::MutexLock lock(&mu_);
+  return stopping_;
+}
+
+int FederationService::open_pulls() const {
+  absl::MutexLock lock(&mu_);
+  return total_pulls_;
+}
+
+int FederationService::open_chunk_calls() const {
+  absl::MutexLock lock(&mu_);
+  return total_chunk_calls_;
 }
 
 }  // namespace minga

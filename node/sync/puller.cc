@@ -3,6 +3,7 @@
 #include "absl/strings/str_cat.h"
 #include "node/core/log.h"
 #include "node/sync/backoff.h"
+#include "node/sync/protocol.h"
 
 namespace minga {
 
@@ -125,8 +126,8 @@ void Puller::Run() {
 absl::Status Puller::PullOnce() {
   SetState(v1::PeerStatus::CONNECTING);
   v1::HelloRequest hello;
-  hello.set_protocol_version(1);
-  hello.add_capabilities("pull.follow");
+  hello.set_protocol_version(kProtocolVersion);
+  hello.add_capabilities(std::string(kCapabilityFollow));
   absl::StatusOr<v1::HelloResponse> answer = link_->Hello(hello, absl::Seconds(10));
   if (!answer.ok()) return answer.status();
   if (answer->org_id() != options_.peer) {
@@ -141,7 +142,7 @@ absl::Status Puller::PullOnce() {
   if (!state.ok()) return state.status();
 
   v1::PullRequest request;
-  request.set_protocol_version(1);
+  request.set_protocol_version(kProtocolVersion);
   request.set_feed_id(state->feed_id());
   request.set_after_lseq(state->checkpoint());
   *request.mutable_subscription() = options_.subscription;

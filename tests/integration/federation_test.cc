@@ -4,6 +4,8 @@
 // resuming without loss or duplication; and impostors refused.
 #include <signal.h>
 
+#include <fstream>
+
 #include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -245,6 +247,72 @@ TEST(FederationTest, RemoteAdminNeedsTlsAndAToken) {
   RunResult clear = remote({"--token-file", tmp.path() + "/token", "status"});
   EXPECT_EQ(clear.exit_code, 2);
   EXPECT_THAT(clear.err, HasSubstr("only over TLS"));
+}
+
+// A line of /proc/<pid>/status ("Threads", "VmRSS"), as a number.
+long ProcStatus(pid_t pid, const std::string& field) {
+  std::ifstream in(absl::StrCat("/proc/", pid, "/status"));
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.rfind(field + ":", 0) == 0) return std::atol(line.c_str() + field.size() + 1);
+  }
+  return -1;
+}
+
+// Security review #2: a member opening 4,000 following pulls and reading
+// none cannot exhaust a node: the node refuses the pulls past its per-member
+// bound, its threads and memory stay bounded, its administrator is served
+// at once, and its other members keep syncing.
+TEST(FederationTest, AMemberFloodingPullsCannotExhaustANode) {
+  TempDir tmp;
+  FederationHarness fed(tmp.path(), {"sede", "socia", "otra"});
+  fed.Link(2, 0);  // otra pulls from sede
+  ASSERT_TRUE(fed.Setup());
+  ASSERT_TRUE(fed.StartAll()) << fed.node(0).log();
+  ASSERT_EQ(fed.node(0).Client({"put", "--id", "antes", "--title", "Antes", "--kind", "guide",
+                                "--sector", "health"}).exit_code, 0);
+  ASSERT_TRUE(WaitFor(fed.node(2), "sede/antes", "Antes"));
+  const pid_t pid = fed.node(0).pid();
+  const long threads_before = ProcStatus(pid, "Threads");
+  const long rss_before_kib = ProcStatus(pid, "VmRSS");
+  ASSERT_GT(threads_before, 0);
+
+  Process flood;
+  const std::string log = tmp.path() + "/flood.log";
+  ASSERT_TRUE(flood.Start({FLOOD_PROBE_BIN, fed.address(0), "sede", fed.certs() + "/ca.pem",
+                           fed.certs() + "/socia.pem", fed.certs() + "/socia.key", "4000", "40",
+                           "8"},
+                          log));
+  // Wait until every stream was started (the probe says so).
+  const absl::Time deadline = absl::Now() + absl::Seconds(60);
+  while (ReadFileOrEmpty(log).find("holding") == std::string::npos && absl::Now() < deadline) {
+    absl::SleepFor(absl::Milliseconds(50));
+  }
+  ASSERT_NE(ReadFileOrEmpty(log).find("holding"), std::string::npos) << ReadFileOrEmpty(log);
+  absl::SleepFor(absl::Seconds(2));  // let the node take the streams in
+
+  // The administrator is served at once.
+  const absl::Time put_start = absl::Now();
+  RunResult put = fed.node(0).Client({"put", "--id", "durante", "--title", "Durante la inundación",
+                                      "--kind", "guide", "--sector", "health"});
+  const absl::Duration put_took = absl::Now() - put_start;
+  EXPECT_EQ(put.exit_code, 0) << put.err;
+  EXPECT_LT(put_took, absl::Milliseconds(300));
+  // Threads and memory stay bounded.
+  const long threads_during = ProcStatus(pid, "Threads");
+  const long rss_during_kib = ProcStatus(pid, "VmRSS");
+  EXPECT_LE(threads_during, threads_before + 8) << "threads " << threads_before << " -> "
+                                                << threads_during;
+  EXPECT_LE(rss_during_kib, rss_before_kib + 128 * 1024)
+      << "RSS " << rss_before_kib << " KiB -> " << rss_during_kib << " KiB";
+  // Another member keeps syncing.
+  EXPECT_TRUE(WaitFor(fed.node(2), "sede/durante", "Durante la inundación", absl::Seconds(30)));
+  EXPECT_EQ(flood.Wait(absl::Seconds(60)), 0);
+  const std::string report = ReadFileOrEmpty(log);
+  EXPECT_THAT(report, HasSubstr("refused=3998")) << report;
+  std::printf("threads %ld -> %ld, RSS %ld -> %ld KiB, put %.0f ms; %s", threads_before,
+              threads_during, rss_before_kib, rss_during_kib,
+              absl::ToDoubleMilliseconds(put_took), report.c_str());
 }
 
 }  // namespace

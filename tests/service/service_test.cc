@@ -17,6 +17,7 @@
 #include "node/core/limits.h"
 #include "node/core/revision.h"
 #include "node/net/credentials.h"
+#include "node/config/config.h"
 #include "node/server/node.h"
 #include "node/service/catalog_service.h"
 #include "node/service/federation_service.h"
@@ -317,6 +318,7 @@ TEST(NodeStartTest, TheAdminSocketReplacesOnlyASocketInAPrivateDirectory) {
   config.set_data_dir(root + "/data");
   config.set_admin_socket(file);
   config.set_allow_plaintext_loopback(true);
+  ApplyDefaults(&config, "");
   EXPECT_THAT(Node::Start(config).status(),
               StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("is not a socket")));
   std::ifstream kept(file);
@@ -347,6 +349,76 @@ TEST(NodeStartTest, TheAdminSocketReplacesOnlyASocketInAPrivateDirectory) {
   ASSERT_EQ(::stat((root + "/data/admin.sock").c_str(), &st), 0);
   EXPECT_EQ(st.st_mode & 0777, 0600u);
   node->Shutdown();
+}
+
+// Security review #2: the bounds of what one member can open here, and a
+// following pull that ends on the node's initiative (the puller resumes).
+TEST(FederationBoundsTest, PullsPerMemberAreCappedAndAFollowEndsWithAge) {
+  testing::TestFederation fed(std::vector<std::string>{"alpha", "beta", "gamma"});
+  FederationServiceOptions o;
+  o.plaintext = true;
+  o.max_pulls_per_peer = 2;
+  o.max_pulls = 3;
+  o.max_pull_age = absl::Seconds(2);
+  FederationService service(&fed.catalog(0), o);
+  grpc::ServerBuilder builder;
+  builder.RegisterService(&service);
+  std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
+  auto stub = v1::Federation::NewStub(server->InProcessChannel(grpc::ChannelArguments()));
+  v1::PullRequest follow;
+  follow.set_protocol_version(1);
+  follow.set_follow(true);
+  follow.set_heartbeat_seconds(1);
+  struct Open {
+    grpc::ClientContext context;
+    std::unique_ptr<grpc::ClientReader<v1::PullBatch>> reader;
+  };
+  auto open = [&](const std::string& as) {
+    auto o = std::make_unique<Open>();
+    o->context.AddMetadata(kOrgMetadataKey, as);
+    o->reader = stub->Pull(&o->context, follow);
+    return o;
+  };
+  v1::PullBatch batch;
+  auto a = open("beta");
+  ASSERT_TRUE(a->reader->Read(&batch));
+  auto b = open("beta");
+  ASSERT_TRUE(b->reader->Read(&batch));
+  auto c = open("beta");  // a third from the same member
+  EXPECT_FALSE(c->reader->Read(&batch));
+  grpc::Status refused = c->reader->Finish();
+  EXPECT_EQ(refused.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
+  EXPECT_THAT(refused.error_message(), HasSubstr("'beta' has 2 pulls open"));
+  auto d = open("gamma");  // another member still gets one...
+  ASSERT_TRUE(d->reader->Read(&batch));
+  auto e = open("gamma");  // ...but not past the node's total
+  EXPECT_FALSE(e->reader->Read(&batch));
+  EXPECT_EQ(e->reader->Finish().error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
+  EXPECT_EQ(service.open_pulls(), 3);
+  // Heartbeats keep coming, then the node ends the follow by itself.
+  const absl::Time start = absl::Now();
+  int heartbeats = 0;
+  while (a->reader->Read(&batch)) ++heartbeats;
+  EXPECT_TRUE(a->reader->Finish().ok());
+  EXPECT_GE(absl::Now() - start, absl::Seconds(1));
+  EXPECT_GE(heartbeats, 1);
+  // Its slot is free again.
+  while (b->reader->Read(&batch)) {
+  }
+  EXPECT_TRUE(b->reader->Finish().ok());
+  auto f = open("beta");
+  EXPECT_TRUE(f->reader->Read(&batch));
+  f->context.TryCancel();
+  while (f->reader->Read(&batch)) {
+  }
+  f->reader->Finish();
+  d->context.TryCancel();
+  while (d->reader->Read(&batch)) {
+  }
+  d->reader->Finish();
+  service.Shutdown();
+  server->Shutdown();
+  EXPECT_EQ(service.open_pulls(), 0);
 }
 
 }  // namespace

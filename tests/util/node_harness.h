@@ -71,6 +71,7 @@ class NodeHarness {
   }
 
   bool running() const { return process_.running(); }
+  pid_t pid() const { return process_.pid(); }
 
   RunResult Client(std::vector<std::string> args, const std::string& input = "",
                    absl::Duration timeout = absl::Seconds(60)) {
