@@ -43,6 +43,10 @@ struct Node::Parts {
   std::unique_ptr<Catalog> catalog;
   std::unique_ptr<search::SearchView> search;
   std::unique_ptr<SyncEngine> sync;
+  // Admin work that may block: store calls, and long waits (a download
+  // fetching from peers, sync --wait).
+  std::unique_ptr<TaskQueue> admin_workers;
+  std::unique_ptr<TaskQueue> long_workers;
   std::unique_ptr<CatalogService> catalog_service;
   std::unique_ptr<AdminService> admin_service;
   std::unique_ptr<FederationService> federation_service;
@@ -86,8 +90,9 @@ absl::Status PrepareAdminSocket(const std::string& socket) {
   return absl::OkStatus();
 }
 
-// The admin endpoints: administrators' calls, some long (an upload, a
-// reindex, a fetch from peers): synchronous handlers on at most 16 threads.
+// The admin endpoints: administrators' calls. Most handlers are raw
+// callbacks whose work runs on the node's admin queues; the synchronous
+// rest (status, peers, reindex, gc) on at most 16 threads.
 void ConfigureAdminServer(grpc::ServerBuilder* builder) {
   builder->SetMaxReceiveMessageSize(kMaxMessageBytes);
   builder->SetMaxSendMessageSize(kMaxMessageBytes);
@@ -198,11 +203,14 @@ absl::StatusOr<std::unique_ptr<Node>> Node::Start(v1::NodeConfig config) {
   parts->sync = std::make_unique<SyncEngine>(parts->catalog.get(), SystemClock());
   AddPeers(config, federation, channel_credentials, parts->sync.get());
 
-  parts->catalog_service =
-      std::make_unique<CatalogService>(parts->catalog.get(), parts->sync.get(),
-                                       parts->search.get(), "admin");
+  parts->admin_workers = std::make_unique<TaskQueue>(4);
+  parts->long_workers = std::make_unique<TaskQueue>(4);
+  CatalogServiceDeps deps{parts->catalog.get(), parts->sync.get(), parts->search.get(),
+                          parts->admin_workers.get(), parts->long_workers.get()};
+  parts->catalog_service = std::make_unique<CatalogService>(deps, "admin");
   parts->admin_service = std::make_unique<AdminService>(parts->catalog.get(), parts->sync.get(),
-                                                        parts->search.get());
+                                                        parts->search.get(),
+                                                        parts->long_workers.get());
   FederationServiceOptions federation_options;
   federation_options.plaintext = !config.has_tls();
   federation_options.heartbeat = absl::Seconds(config.sync().heartbeat_seconds());
@@ -250,8 +258,7 @@ absl::StatusOr<std::unique_ptr<Node>> Node::Start(v1::NodeConfig config) {
     ASSIGN_OR_RETURN(std::shared_ptr<grpc::ServerCredentials> admin_credentials,
                      RemoteAdminCredentials(config));
     // Changes made remotely are recorded as such.
-    parts->remote_catalog_service = std::make_unique<CatalogService>(
-        parts->catalog.get(), parts->sync.get(), parts->search.get(), "admin@remote");
+    parts->remote_catalog_service = std::make_unique<CatalogService>(deps, "admin@remote");
     grpc::ServerBuilder builder;
     builder.AddListeningPort(config.admin_listen(), admin_credentials);
     builder.RegisterService(parts->remote_catalog_service.get());

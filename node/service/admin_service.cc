@@ -1,6 +1,7 @@
 #include "node/service/admin_service.h"
 
 #include "node/net/grpc_status.h"
+#include "node/service/raw_unary.h"
 
 namespace minga {
 
@@ -25,13 +26,13 @@ grpc::Status AdminService::Peers(grpc::ServerContext*, const v1::PeersRequest*,
   return grpc::Status::OK;
 }
 
-grpc::Status AdminService::Sync(grpc::ServerContext* context, const v1::SyncRequest* request,
-                                v1::SyncResponse* response) {
-  absl::StatusOr<v1::SyncResponse> result =
-      sync_->Sync(*request, [context] { return context->IsCancelled(); });
-  if (!result.ok()) return ToGrpcStatus(result.status());
-  *response = std::move(*result);
-  return grpc::Status::OK;
+grpc::ServerUnaryReactor* AdminService::Sync(grpc::CallbackServerContext* context,
+                                              const grpc::ByteBuffer* request,
+                                              grpc::ByteBuffer* response) {
+  return RawUnary<v1::SyncRequest, v1::SyncResponse>(
+      context, request, response, long_workers_, [this, context](const v1::SyncRequest& r) {
+        return sync_->Sync(r, [context] { return context->IsCancelled(); });
+      });
 }
 
 grpc::Status AdminService::Reindex(grpc::ServerContext* context, const v1::ReindexRequest*,

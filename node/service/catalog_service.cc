@@ -1,60 +1,348 @@
 #include "node/service/catalog_service.h"
 
+#include <optional>
+
+#include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
+#include "node/catalog/upload.h"
+#include "node/core/limits.h"
 #include "node/net/grpc_status.h"
+#include "node/service/raw_unary.h"
 
 namespace minga {
 
-grpc::Status CatalogService::Put(grpc::ServerContext*, const v1::PutRequest* request,
-                                 v1::PutResponse* response) {
-  absl::StatusOr<v1::MaterialView> view = catalog_->Put(*request, actor_);
-  if (!view.ok()) return ToGrpcStatus(view.status());
-  *response->mutable_material() = std::move(*view);
-  return grpc::Status::OK;
+grpc::ServerUnaryReactor* CatalogService::Put(grpc::CallbackServerContext* c, const Raw* in,
+                                              Raw* out) {
+  return RawUnary<v1::PutRequest, v1::PutResponse>(
+      c, in, out, deps_.workers, [this](const v1::PutRequest& r) -> absl::StatusOr<v1::PutResponse> {
+        absl::StatusOr<v1::MaterialView> view = deps_.catalog->Put(r, actor_);
+        if (!view.ok()) return view.status();
+        v1::PutResponse response;
+        *response.mutable_material() = std::move(*view);
+        return response;
+      });
 }
 
-grpc::Status CatalogService::PutMany(grpc::ServerContext*,
-                                     const v1::PutManyRequest* request,
-                                     v1::PutManyResponse* response) {
-  std::vector<v1::PutRequest> items(request->items().begin(), request->items().end());
-  absl::StatusOr<std::vector<v1::PutResult>> results =
-      catalog_->PutMany(std::move(items), actor_);
-  if (!results.ok()) return ToGrpcStatus(results.status());
-  for (v1::PutResult& r : *results) *response->add_results() = std::move(r);
-  return grpc::Status::OK;
+grpc::ServerUnaryReactor* CatalogService::PutMany(grpc::CallbackServerContext* c, const Raw* in,
+                                                  Raw* out) {
+  return RawUnary<v1::PutManyRequest, v1::PutManyResponse>(
+      c, in, out, deps_.workers,
+      [this](const v1::PutManyRequest& r) -> absl::StatusOr<v1::PutManyResponse> {
+        std::vector<v1::PutRequest> items(r.items().begin(), r.items().end());
+        absl::StatusOr<std::vector<v1::PutResult>> results =
+            deps_.catalog->PutMany(std::move(items), actor_);
+        if (!results.ok()) return results.status();
+        v1::PutManyResponse response;
+        for (v1::PutResult& one : *results) *response.add_results() = std::move(one);
+        return response;
+      });
 }
 
-grpc::Status CatalogService::Get(grpc::ServerContext*, const v1::GetRequest* request,
-                                 v1::GetResponse* response) {
-  absl::StatusOr<v1::MaterialView> view = catalog_->Get(request->id());
-  if (!view.ok()) return ToGrpcStatus(view.status());
-  *response->mutable_material() = std::move(*view);
-  return grpc::Status::OK;
+grpc::ServerUnaryReactor* CatalogService::Get(grpc::CallbackServerContext* c, const Raw* in,
+                                              Raw* out) {
+  return RawUnary<v1::GetRequest, v1::GetResponse>(
+      c, in, out, deps_.workers, [this](const v1::GetRequest& r) -> absl::StatusOr<v1::GetResponse> {
+        absl::StatusOr<v1::MaterialView> view = deps_.catalog->Get(r.id());
+        if (!view.ok()) return view.status();
+        v1::GetResponse response;
+        *response.mutable_material() = std::move(*view);
+        return response;
+      });
 }
 
-grpc::Status CatalogService::Delete(grpc::ServerContext*,
-                                    const v1::DeleteRequest* request,
-                                    v1::DeleteResponse* response) {
-  absl::StatusOr<v1::MaterialView> view =
-      catalog_->Delete(request->id(), request->if_version(), actor_);
-  if (!view.ok()) return ToGrpcStatus(view.status());
-  *response->mutable_material() = std::move(*view);
-  return grpc::Status::OK;
+grpc::ServerUnaryReactor* CatalogService::Delete(grpc::CallbackServerContext* c, const Raw* in,
+                                                 Raw* out) {
+  return RawUnary<v1::DeleteRequest, v1::DeleteResponse>(
+      c, in, out, deps_.workers,
+      [this](const v1::DeleteRequest& r) -> absl::StatusOr<v1::DeleteResponse> {
+        absl::StatusOr<v1::MaterialView> view = deps_.catalog->Delete(r.id(), r.if_version(), actor_);
+        if (!view.ok()) return view.status();
+        v1::DeleteResponse response;
+        *response.mutable_material() = std::move(*view);
+        return response;
+      });
 }
 
-grpc::Status CatalogService::List(grpc::ServerContext*, const v1::ListRequest* request,
-                                  v1::ListResponse* response) {
-  absl::StatusOr<v1::ListResponse> list = catalog_->List(*request);
-  if (!list.ok()) return ToGrpcStatus(list.status());
-  *response = std::move(*list);
-  return grpc::Status::OK;
+grpc::ServerUnaryReactor* CatalogService::List(grpc::CallbackServerContext* c, const Raw* in,
+                                               Raw* out) {
+  return RawUnary<v1::ListRequest, v1::ListResponse>(
+      c, in, out, deps_.workers,
+      [this](const v1::ListRequest& r) { return deps_.catalog->List(r); });
 }
 
-grpc::Status CatalogService::Search(grpc::ServerContext*, const v1::SearchRequest* request,
-                                    v1::SearchResponse* response) {
-  absl::StatusOr<v1::SearchResponse> result = search_->Search(*request);
-  if (!result.ok()) return ToGrpcStatus(result.status());
-  *response = std::move(*result);
-  return grpc::Status::OK;
+grpc::ServerUnaryReactor* CatalogService::Search(grpc::CallbackServerContext* c, const Raw* in,
+                                                 Raw* out) {
+  return RawUnary<v1::SearchRequest, v1::SearchResponse>(
+      c, in, out, deps_.workers,
+      [this](const v1::SearchRequest& r) { return deps_.search->Search(r); });
+}
+
+grpc::ServerUnaryReactor* CatalogService::ListFiles(grpc::CallbackServerContext* c, const Raw* in,
+                                                    Raw* out) {
+  return RawUnary<v1::ListFilesRequest, v1::ListFilesResponse>(
+      c, in, out, deps_.workers,
+      [this](const v1::ListFilesRequest& r) -> absl::StatusOr<v1::ListFilesResponse> {
+        absl::StatusOr<v1::ListFilesResponse> files = deps_.catalog->ListFiles(r.id());
+        if (!files.ok()) return files.status();
+        absl::StatusOr<std::optional<Entry>> entry = deps_.catalog->GetEntry(r.id());
+        if (entry.ok() && entry->has_value() && deps_.sync->files() != nullptr) {
+          files->set_policy(deps_.sync->files()->PolicyOf(**entry));
+        }
+        return files;
+      });
+}
+
+// An upload: a Start, Data messages, a Finish; each message is handled on
+// the workers, and the next is read once it is done (so a slow store slows
+// the client, not the node's memory). At most one read or one task is in
+// flight; the call finishes only when neither is.
+class CatalogService::AttachReactor : public grpc::ServerReadReactor<grpc::ByteBuffer> {
+ public:
+  AttachReactor(CatalogService* service, grpc::ByteBuffer* response)
+      : service_(service), response_(response) {
+    StartRead(&in_);
+  }
+
+  void OnReadDone(bool ok) override {
+    service_->deps_.workers->Post([this, ok] {
+      absl::MutexLock lock(&mu_);
+      absl::Status s = ok ? Take() : End();
+      if (!s.ok()) {
+        Finish(ToGrpcStatus(s));
+      } else if (ok) {
+        StartRead(&in_);
+      }
+      // (After End, Finish was called by End.)
+    });
+  }
+  void OnDone() override {
+    // Destroying the upload removes what an unfinished one stored.
+    delete this;
+  }
+
+ private:
+  // One message of the stream.
+  absl::Status Take() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    absl::StatusOr<v1::AttachRequest> m = ParseRequest<v1::AttachRequest>(in_);
+    if (!m.ok()) return m.status();
+    if (upload_ == nullptr) {
+      if (!m->has_start()) {
+        return absl::InvalidArgumentError("start: the first message must be a Start");
+      }
+      absl::StatusOr<std::unique_ptr<Upload>> upload =
+          Upload::Begin(service_->deps_.catalog, m->start().material_id(), m->start().name(),
+                        m->start().media_type(), service_->actor_);
+      if (!upload.ok()) return upload.status();
+      upload_ = std::move(*upload);
+      return absl::OkStatus();
+    }
+    if (finish_.has_value()) {
+      return absl::InvalidArgumentError("finish: nothing may follow Finish");
+    }
+    switch (m->part_case()) {
+      case v1::AttachRequest::kFinish:
+        finish_ = m->finish();
+        return absl::OkStatus();
+      case v1::AttachRequest::kData:
+        return upload_->Add(m->data());
+      default:
+        return absl::InvalidArgumentError("start: sent twice");
+    }
+  }
+
+  // The client finished sending (or left): attach, or keep nothing.
+  absl::Status End() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    if (upload_ == nullptr || !finish_.has_value()) {
+      return absl::AbortedError("the upload ended before its Finish message; nothing was kept");
+    }
+    absl::StatusOr<Upload::Attached> attached = upload_->Finish(finish_->size(), finish_->sha256());
+    if (!attached.ok()) return attached.status();
+    v1::AttachResponse response;
+    *response.mutable_material() = std::move(attached->material);
+    *response.mutable_file() = std::move(attached->file);
+    response.set_new_chunks(attached->new_chunks);
+    ToByteBuffer(response, response_);
+    Finish(grpc::Status::OK);
+    return absl::OkStatus();
+  }
+
+  CatalogService* const service_;
+  grpc::ByteBuffer* const response_;
+  absl::Mutex mu_;
+  grpc::ByteBuffer in_;
+  std::unique_ptr<Upload> upload_ ABSL_GUARDED_BY(mu_);
+  std::optional<v1::AttachRequest::Finish> finish_ ABSL_GUARDED_BY(mu_);
+};
+
+grpc::ServerReadReactor<grpc::ByteBuffer>* CatalogService::Attach(grpc::CallbackServerContext*,
+                                                                  Raw* out) {
+  return new AttachReactor(this, out);
+}
+
+// A download: the missing chunks are fetched from peers first (on the long
+// workers, within the call's deadline), then the file is read and sent a
+// chunk at a time. At most one task or one write is in flight.
+class CatalogService::FetchReactor : public grpc::ServerWriteReactor<grpc::ByteBuffer> {
+ public:
+  FetchReactor(CatalogService* service, grpc::CallbackServerContext* context,
+               const grpc::ByteBuffer* request)
+      : service_(service), context_(context) {
+    absl::MutexLock lock(&mu_);
+    busy_ = true;
+    service_->deps_.long_workers->Post([this, request] {
+      absl::Status s = Prepare(*request);
+      absl::MutexLock lock(&mu_);
+      busy_ = false;
+      if (!s.ok()) {
+        FinishLocked(ToGrpcStatus(s));
+        return;
+      }
+      NextLocked();
+    });
+  }
+
+  void OnWriteDone(bool ok) override {
+    absl::MutexLock lock(&mu_);
+    busy_ = false;
+    if (!ok) {
+      FinishLocked(grpc::Status::OK);  // the client left
+      return;
+    }
+    NextLocked();
+  }
+  void OnCancel() override {
+    absl::MutexLock lock(&mu_);
+    FinishLocked(grpc::Status::CANCELLED);
+  }
+  void OnDone() override { delete this; }
+
+ private:
+  // Finds the file and brings what is missing. Runs alone (busy_).
+  absl::Status Prepare(const grpc::ByteBuffer& raw) {
+    absl::StatusOr<v1::FetchRequest> request = ParseRequest<v1::FetchRequest>(raw);
+    if (!request.ok()) return request.status();
+    const CatalogServiceDeps& deps = service_->deps_;
+    absl::StatusOr<std::optional<Entry>> entry = deps.catalog->GetEntry(request->id());
+    if (!entry.ok()) return entry.status();
+    if (!entry->has_value() || !(*entry)->has_body()) {
+      return absl::NotFoundError(
+          absl::StrCat("id: no material '", request->id(), "' is held here with its content"));
+    }
+    for (const v1::FileInfo& f : (*entry)->material->files()) {
+      if (f.name() == request->name()) file_ = f;
+    }
+    if (file_.name().empty()) {
+      return absl::NotFoundError(
+          absl::StrCat("name: '", request->id(), "' has no file '", request->name(), "'"));
+    }
+    if (request->offset() > file_.size()) {
+      return absl::OutOfRangeError(absl::StrCat("offset: ", request->offset(),
+                                                " is past the end of the file (", file_.size(),
+                                                " bytes)"));
+    }
+    offset_ = request->offset();
+    next_chunk_ = offset_ / kChunkSize;
+    // Only this file's chunks matter, not its siblings'.
+    const std::vector<std::string> chunks(file_.chunk_sha256().begin(), file_.chunk_sha256().end());
+    absl::StatusOr<std::vector<std::string>> missing = deps.catalog->MissingChunks(chunks);
+    if (!missing.ok()) return missing.status();
+    if (missing->empty()) return absl::OkStatus();
+    if (request->local_only() || deps.sync->files() == nullptr) {
+      return absl::UnavailableError(absl::StrCat(missing->size(), " chunks of '", file_.name(),
+                                                 "' are not stored here yet"));
+    }
+    // Within the call's deadline, and at most an hour when it has none.
+    const absl::Duration wait =
+        std::min(absl::Hours(1), absl::FromChrono(context_->deadline() -
+                                                  std::chrono::system_clock::now()) -
+                                     absl::Seconds(1));
+    return deps.sync->files()->FetchNow(request->id(), chunks, std::max(wait, absl::Seconds(1)),
+                                        [this] { return context_->IsCancelled(); });
+  }
+
+  void NextLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    if (finish_.has_value()) {
+      FinishLocked(*finish_);
+      return;
+    }
+    const uint64_t chunks = static_cast<uint64_t>(file_.chunk_sha256_size());
+    if (next_chunk_ >= chunks) {
+      if (!sent_any_) {
+        // An empty file, or an offset at its end: one message says so.
+        out_.Clear();
+        v1::FetchResponse response;
+        *response.mutable_file() = file_;
+        response.set_offset(offset_);
+        ToByteBuffer(response, &out_);
+        sent_any_ = true;
+        busy_ = true;
+        StartWrite(&out_);
+        return;
+      }
+      FinishLocked(grpc::Status::OK);
+      return;
+    }
+    const uint64_t i = next_chunk_++;
+    busy_ = true;
+    service_->deps_.workers->Post([this, i] {
+      absl::StatusOr<std::optional<std::string>> chunk =
+          service_->deps_.catalog->ReadChunk(file_.chunk_sha256(static_cast<int>(i)));
+      absl::MutexLock lock(&mu_);
+      busy_ = false;
+      if (!chunk.ok()) {
+        FinishLocked(ToGrpcStatus(chunk.status()));
+        return;
+      }
+      if (!chunk->has_value()) {
+        FinishLocked(ToGrpcStatus(absl::UnavailableError(
+            absl::StrCat("chunk ", i, " of '", file_.name(), "' was removed meanwhile"))));
+        return;
+      }
+      if (finish_.has_value()) {
+        FinishLocked(*finish_);
+        return;
+      }
+      v1::FetchResponse response;
+      if (!sent_any_) *response.mutable_file() = file_;
+      // Clamped: a file signed with chunks shorter than its size implies
+      // must not make the read run past a chunk.
+      const uint64_t first = offset_ / kChunkSize;
+      const uint64_t begin =
+          std::min<uint64_t>(i == first ? offset_ - i * kChunkSize : 0, (*chunk)->size());
+      response.set_offset(i * kChunkSize + begin);
+      response.set_data((*chunk)->substr(begin));
+      ToByteBuffer(response, &out_);
+      sent_any_ = true;
+      busy_ = true;
+      StartWrite(&out_);
+    });
+  }
+
+  void FinishLocked(const grpc::Status& status) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    if (finished_) return;
+    if (!finish_.has_value()) finish_ = status;
+    if (busy_) return;
+    finished_ = true;
+    Finish(*finish_);
+  }
+
+  CatalogService* const service_;
+  grpc::CallbackServerContext* const context_;
+  absl::Mutex mu_;
+  // Set by Prepare before any write; read after.
+  v1::FileInfo file_;
+  uint64_t offset_ = 0;
+  uint64_t next_chunk_ ABSL_GUARDED_BY(mu_) = 0;
+  grpc::ByteBuffer out_ ABSL_GUARDED_BY(mu_);
+  bool sent_any_ ABSL_GUARDED_BY(mu_) = false;
+  bool busy_ ABSL_GUARDED_BY(mu_) = false;
+  bool finished_ ABSL_GUARDED_BY(mu_) = false;
+  std::optional<grpc::Status> finish_ ABSL_GUARDED_BY(mu_);
+};
+
+grpc::ServerWriteReactor<grpc::ByteBuffer>* CatalogService::Fetch(grpc::CallbackServerContext* c,
+                                                                  const Raw* in) {
+  return new FetchReactor(this, c, in);
 }
 
 }  // namespace minga

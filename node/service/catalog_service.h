@@ -1,49 +1,71 @@
-// The Catalog service on the admin endpoint: converts requests, calls the
-// catalog, converts back. No logic of its own.
+// The Catalog service on the admin endpoint: reads each request's bytes,
+// checks its strings (wire_check.h), parses it, calls the catalog, the
+// search view or an upload, and converts back.
 //
-// Thread safety: gRPC calls handlers concurrently; the catalog is safe so.
+// Every method is a raw callback handler, so a request that protobuf would
+// refuse for invalid UTF-8 gets INVALID_ARGUMENT naming the field, not
+// INTERNAL. Work that may block (the store, an upload, fetching a file
+// from peers) runs on the queues the caller gives: `workers` for calls
+// that take milliseconds, `long_workers` for a download that first fetches
+// missing chunks from peers.
+//
+// Thread safety: gRPC calls handlers concurrently; the objects used are
+// safe so.
 #ifndef MINGA_NODE_SERVICE_CATALOG_SERVICE_H_
 #define MINGA_NODE_SERVICE_CATALOG_SERVICE_H_
 
+#include <string>
+
 #include "minga/v1/catalog.grpc.pb.h"
 #include "node/catalog/catalog.h"
+#include "node/core/task_queue.h"
 #include "node/search/search_view.h"
 #include "node/sync/sync_engine.h"
 
 namespace minga {
 
-class CatalogService final : public v1::Catalog::Service {
- public:
-  // catalog, sync, search: borrowed, must outlive the service. `actor` is
-  // recorded as the author of changes ("admin" on the local socket).
-  CatalogService(Catalog* catalog, SyncEngine* sync, search::SearchView* search,
-                 std::string actor)
-      : catalog_(catalog), sync_(sync), search_(search), actor_(std::move(actor)) {}
+using RawCatalogService = v1::Catalog::WithRawCallbackMethod_Put<
+    v1::Catalog::WithRawCallbackMethod_PutMany<v1::Catalog::WithRawCallbackMethod_Get<
+        v1::Catalog::WithRawCallbackMethod_Delete<v1::Catalog::WithRawCallbackMethod_List<
+            v1::Catalog::WithRawCallbackMethod_Search<v1::Catalog::WithRawCallbackMethod_Attach<
+                v1::Catalog::WithRawCallbackMethod_ListFiles<
+                    v1::Catalog::WithRawCallbackMethod_Fetch<v1::Catalog::Service>>>>>>>>>;
 
-  grpc::Status Put(grpc::ServerContext*, const v1::PutRequest* request,
-                   v1::PutResponse* response) override;
-  grpc::Status PutMany(grpc::ServerContext*, const v1::PutManyRequest* request,
-                       v1::PutManyResponse* response) override;
-  grpc::Status Get(grpc::ServerContext*, const v1::GetRequest* request,
-                   v1::GetResponse* response) override;
-  grpc::Status Delete(grpc::ServerContext*, const v1::DeleteRequest* request,
-                      v1::DeleteResponse* response) override;
-  grpc::Status List(grpc::ServerContext*, const v1::ListRequest* request,
-                    v1::ListResponse* response) override;
-  grpc::Status Search(grpc::ServerContext*, const v1::SearchRequest* request,
-                      v1::SearchResponse* response) override;
-  grpc::Status Attach(grpc::ServerContext* context,
-                      grpc::ServerReader<v1::AttachRequest>* reader,
-                      v1::AttachResponse* response) override;
-  grpc::Status ListFiles(grpc::ServerContext*, const v1::ListFilesRequest* request,
-                         v1::ListFilesResponse* response) override;
-  grpc::Status Fetch(grpc::ServerContext* context, const v1::FetchRequest* request,
-                     grpc::ServerWriter<v1::FetchResponse>* writer) override;
+struct CatalogServiceDeps {
+  Catalog* catalog = nullptr;
+  SyncEngine* sync = nullptr;
+  search::SearchView* search = nullptr;
+  TaskQueue* workers = nullptr;
+  TaskQueue* long_workers = nullptr;
+};
+
+class CatalogService final : public RawCatalogService {
+ public:
+  // Everything in `deps`: borrowed, must outlive the service. `actor` is
+  // recorded as the author of changes ("admin" on the local socket).
+  CatalogService(CatalogServiceDeps deps, std::string actor)
+      : deps_(deps), actor_(std::move(actor)) {}
+
+  using Raw = grpc::ByteBuffer;
+  grpc::ServerUnaryReactor* Put(grpc::CallbackServerContext* c, const Raw* in, Raw* out) override;
+  grpc::ServerUnaryReactor* PutMany(grpc::CallbackServerContext* c, const Raw* in,
+                                    Raw* out) override;
+  grpc::ServerUnaryReactor* Get(grpc::CallbackServerContext* c, const Raw* in, Raw* out) override;
+  grpc::ServerUnaryReactor* Delete(grpc::CallbackServerContext* c, const Raw* in,
+                                   Raw* out) override;
+  grpc::ServerUnaryReactor* List(grpc::CallbackServerContext* c, const Raw* in, Raw* out) override;
+  grpc::ServerUnaryReactor* Search(grpc::CallbackServerContext* c, const Raw* in,
+                                   Raw* out) override;
+  grpc::ServerUnaryReactor* ListFiles(grpc::CallbackServerContext* c, const Raw* in,
+                                      Raw* out) override;
+  grpc::ServerReadReactor<Raw>* Attach(grpc::CallbackServerContext* c, Raw* out) override;
+  grpc::ServerWriteReactor<Raw>* Fetch(grpc::CallbackServerContext* c, const Raw* in) override;
 
  private:
-  Catalog* const catalog_;
-  SyncEngine* const sync_;
-  search::SearchView* const search_;
+  class AttachReactor;
+  class FetchReactor;
+
+  const CatalogServiceDeps deps_;
   const std::string actor_;
 };
 

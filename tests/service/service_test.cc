@@ -1,6 +1,7 @@
 // The gRPC services in process (grpc::Server::InProcessChannel): who may
 // read which chunk, uploads that are cut short or lie about their content,
 // and downloads. Plaintext mode, so callers name themselves in metadata.
+#include <grpcpp/generic/generic_stub.h>
 #include <grpcpp/grpcpp.h>
 
 #include <sys/stat.h>
@@ -9,6 +10,7 @@
 #include <fstream>
 #include <random>
 
+#include "absl/synchronization/notification.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "minga/v1/catalog.grpc.pb.h"
@@ -53,8 +55,10 @@ class ServiceTest : public ::testing::Test {
     auto view = search::SearchView::Open(so);
     ASSERT_TRUE(view.ok()) << view.status();
     search_ = std::move(*view);
-    catalog_service_ = std::make_unique<CatalogService>(&fed_.catalog(0), sync_.get(),
-                                                        search_.get(), "admin");
+    workers_ = std::make_unique<TaskQueue>(2);
+    CatalogServiceDeps deps{&fed_.catalog(0), sync_.get(), search_.get(), workers_.get(),
+                            workers_.get()};
+    catalog_service_ = std::make_unique<CatalogService>(deps, "admin");
     FederationServiceOptions o;
     o.plaintext = true;
     federation_service_ = std::make_unique<FederationService>(&fed_.catalog(0), o);
@@ -123,6 +127,7 @@ class ServiceTest : public ::testing::Test {
   testing::TestFederation fed_{std::vector<std::string>{"alpha", "beta", "gamma"}};
   std::unique_ptr<SyncEngine> sync_;
   std::unique_ptr<search::SearchView> search_;
+  std::unique_ptr<TaskQueue> workers_;
   std::unique_ptr<CatalogService> catalog_service_;
   std::unique_ptr<FederationService> federation_service_;
   std::unique_ptr<grpc::Server> server_;
@@ -419,6 +424,67 @@ TEST(FederationBoundsTest, PullsPerMemberAreCappedAndAFollowEndsWithAge) {
   service.Shutdown();
   server->Shutdown();
   EXPECT_EQ(service.open_pulls(), 0);
+}
+
+// Issue: a request whose string holds invalid UTF-8, sent straight to the
+// API (not through minga), is refused by the node with INVALID_ARGUMENT
+// naming the field, not by protobuf with INTERNAL.
+TEST_F(ServiceTest, InvalidUtf8InAnyRequestStringIsRefusedNamingTheField) {
+  grpc::GenericStub generic(server_->InProcessChannel(grpc::ChannelArguments()));
+  auto call = [&](const std::string& method, std::string bytes) {
+    grpc::ClientContext context;
+    grpc::Slice slice(bytes);
+    grpc::ByteBuffer request(&slice, 1), response;
+    absl::Notification done;
+    grpc::Status status;
+    generic.UnaryCall(&context, method, grpc::StubOptions(), &request, &response,
+                      [&](grpc::Status s) {
+                        status = std::move(s);
+                        done.Notify();
+                      });
+    done.WaitForNotification();
+    return status;
+  };
+  // A valid request with a placeholder, then the placeholder's bytes
+  // replaced by invalid UTF-8 of the same length.
+  auto poisoned = [](const google::protobuf::Message& m, const std::string& marker) {
+    std::string bytes = m.SerializeAsString();
+    const size_t at = bytes.find(marker);
+    EXPECT_NE(at, std::string::npos);
+    bytes.replace(at, 4, "\xff\xfe\xc3\x28");
+    return bytes;
+  };
+  v1::PutRequest put;
+  *put.mutable_material() = testing::MakeMaterial("Título QQQQ", "u");
+  grpc::Status s = call("/minga.v1.Catalog/Put", poisoned(put, "QQQQ"));
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(s.error_message(), "material.title: not valid UTF-8");
+  put.mutable_material()->set_title("Título");
+  put.mutable_material()->add_sectors("QQQQ");
+  s = call("/minga.v1.Catalog/Put", poisoned(put, "QQQQ"));
+  EXPECT_EQ(s.error_message(), "material.sectors[1]: not valid UTF-8");
+  v1::PutManyRequest many;
+  *many.add_items() = put;
+  *many.add_items()->mutable_material() = testing::MakeMaterial("Bien", "b");
+  many.mutable_items(1)->mutable_material()->set_summary("RRRR");
+  many.mutable_items(0)->mutable_material()->clear_sectors();
+  many.mutable_items(0)->mutable_material()->add_sectors("health");
+  s = call("/minga.v1.Catalog/PutMany", poisoned(many, "RRRR"));
+  EXPECT_EQ(s.error_message(), "items[1].material.summary: not valid UTF-8");
+  v1::SearchRequest search;
+  search.set_query("violencia QQQQ");
+  s = call("/minga.v1.Catalog/Search", poisoned(search, "QQQQ"));
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(s.error_message(), "query: not valid UTF-8");
+  v1::GetRequest get;
+  get.set_id("alpha/QQQQ");
+  s = call("/minga.v1.Catalog/Get", poisoned(get, "QQQQ"));
+  EXPECT_EQ(s.error_message(), "id: not valid UTF-8");
+  // Nothing was stored by the refused writes.
+  EXPECT_THAT(fed_.catalog(0).Get("alpha/u"), StatusIs(absl::StatusCode::kNotFound));
+  // A request that is not a message at all is refused too, not INTERNAL.
+  s = call("/minga.v1.Catalog/Get", std::string("\x0a\xff\xff\xff\xff\x0f", 6));
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
 }
 
 }  // namespace
