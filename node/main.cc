@@ -36,6 +36,10 @@ Usage:
                                  after restoring the data directory from a
                                  backup: give the store a new feed id so
                                  partners pull it afresh (node stopped)
+  minga-node --config FILE --rotate-key
+                                 replace the signing key (lost or stolen; node
+                                 stopped) and print what the federation file
+                                 needs, on every member, before restarting
   minga-node --new-admin-token   print a new random admin token, and the
                                  admin_token_sha256 line to put in a config
                                  for it (see admin_listen)
@@ -56,6 +60,7 @@ int main(int argc, char** argv) {
   std::string config_path;
   bool init = false;
   bool new_feed_id = false;
+  bool rotate_key = false;
   for (int i = 1; i < argc; ++i) {
     const std::string arg = argv[i];
     if (arg == "--help" || arg == "-h") {
@@ -75,6 +80,8 @@ int main(int argc, char** argv) {
       init = true;
     } else if (arg == "--new-feed-id") {
       new_feed_id = true;
+    } else if (arg == "--rotate-key") {
+      rotate_key = true;
     } else if (arg == "--config" && i + 1 < argc) {
       config_path = argv[++i];
     } else if (arg.rfind("--config=", 0) == 0) {
@@ -123,6 +130,34 @@ int main(int argc, char** argv) {
     absl::Status rotated = minga::Catalog::NewFeedId(kv->get());
     if (!rotated.ok()) return Fail(std::string(rotated.message()), 1);
     std::printf("the store has a new feed id; partners will pull it from the start\n");
+    return 0;
+  }
+
+  if (rotate_key) {
+    if (!minga::InitCrypto().ok()) return Fail("libsodium failed to initialise", 1);
+    // The store tells where this node's versions reached: the old key stops
+    // vouching just above, and the node continues there with the new one.
+    uint64_t highest = 0;
+    const std::string store = (std::filesystem::path(config->data_dir()) / "store").string();
+    if (std::filesystem::exists(store)) {
+      minga::RocksKvOptions options;
+      options.path = store;
+      absl::StatusOr<std::unique_ptr<minga::KvStore>> kv = minga::OpenRocksKv(options);
+      if (!kv.ok()) return Fail(std::string(kv.status().message()), 1);
+      absl::StatusOr<uint64_t> h = minga::Catalog::HighestOwnVersion(kv->get(), config->org_id());
+      if (!h.ok()) return Fail(std::string(h.status().message()), 1);
+      highest = *h;
+    }
+    absl::StatusOr<minga::RotatedKey> rotated = minga::RotateSigningKey(config->data_dir());
+    if (!rotated.ok()) return Fail(std::string(rotated.status().message()), 1);
+    std::printf(
+        "new signing key made; the old one is kept beside it.\n"
+        "In the federation file of every member, for org_id \"%s\", set:\n"
+        "  signing_public_key: \"%s\"\n"
+        "  retired_keys { public_key: \"%s\" retired_from_version: %llu }\n"
+        "then restart them all, this one included (it starts once the file names its new key).\n",
+        config->org_id().c_str(), rotated->new_key.public_key().ToBase64().c_str(),
+        rotated->old_key.ToBase64().c_str(), static_cast<unsigned long long>(highest + 1));
     return 0;
   }
 

@@ -20,6 +20,7 @@ struct Incoming {
   // Authentic (once verified) but too far ahead of this node's clock.
   bool far_ahead = false;
   absl::Status status;         // of verification
+  std::string signer;          // fingerprint of the key it verified with
   std::optional<v1::Material> material;
 };
 
@@ -107,9 +108,13 @@ absl::StatusOr<ApplyStats> Catalog::ApplyBatch(absl::string_view peer,
     if (x.skip) return;
     const v1::Revision& rev = batch.revisions(i);
     if (x.check_signature) {
-      x.status = VerifyHeaderSignature(rev.signed_(),
-                                       *options_.keyring->Find(x.header.origin()));
-      if (!x.status.ok()) return;
+      absl::StatusOr<const PublicKey*> key =
+          VerifyWithKeyring(rev.signed_(), x.header, *options_.keyring);
+      if (!key.ok()) {
+        x.status = key.status();
+        return;
+      }
+      x.signer = (*key)->Fingerprint();
     }
     if (x.far_ahead) return;
     if (!rev.body().empty()) {
@@ -161,6 +166,7 @@ absl::StatusOr<ApplyStats> Catalog::ApplyBatch(absl::string_view peer,
     Entry entry;
     if (action == MergeAction::kReplace) {
       *entry.stored.mutable_signed_() = batch.revisions(i).signed_();
+      entry.stored.set_signer(x.signer);
       entry.header = x.header;
       ++stats.replaced;
     } else {

@@ -12,6 +12,7 @@
 #include "node/core/ids.h"
 #include "node/core/proto_util.h"
 #include "node/core/revision.h"
+#include "node/core/keyring.h"
 #include "node/core/status_macros.h"
 #include "node/store/keys.h"
 
@@ -381,6 +382,102 @@ absl::StatusOr<std::string> Catalog::Digest() {
   }
   RETURN_IF_ERROR(it->status());
   return DigestToHex(digest.Finish());
+}
+
+absl::StatusOr<uint64_t> Catalog::HighestOwnVersion(KvStore* kv, absl::string_view org_id) {
+  uint64_t highest = 0;
+  const std::string prefix = absl::StrCat(org_id, "/");
+  auto it = kv->NewIterator(Cf::kMaterials);
+  for (it->Seek(prefix); it->Valid() && absl::StartsWith(it->key(), prefix); it->Next()) {
+    ASSIGN_OR_RETURN(Entry e, DecodeEntry(it->key(), it->value()));
+    highest = std::max<uint64_t>(highest, e.header.version());
+  }
+  RETURN_IF_ERROR(it->status());
+  return highest;
+}
+
+absl::StatusOr<size_t> Catalog::ReconcileMembership() {
+  const std::string fingerprint = options_.keyring->Fingerprint();
+  ASSIGN_OR_RETURN(std::optional<std::string> seen, kv_->Get(Cf::kMeta, kMetaMembership));
+  if (seen.has_value() && *seen == fingerprint) return 0;
+  // Which entries the federation no longer vouches for: read a slice at a
+  // time, signatures checked in parallel.
+  struct Held {
+    std::string id;
+    v1::storage::StoredEntry stored;
+    v1::RevisionHeader header;
+    bool keep = true;
+  };
+  std::vector<std::string> doomed;
+  std::vector<Held> slice;
+  auto judge = [&]() {
+    auto check = [&](size_t i) {
+      Held& h = slice[i];
+      if (!options_.keyring->IsMember(h.header.origin())) {
+        h.keep = false;
+        return;
+      }
+      h.keep = VerifyWithKeyring(h.stored.signed_(), h.header, *options_.keyring).ok();
+    };
+    if (options_.executor != nullptr) {
+      options_.executor->ParallelFor(slice.size(), check);
+    } else {
+      for (size_t i = 0; i < slice.size(); ++i) check(i);
+    }
+    for (const Held& h : slice) {
+      if (!h.keep) doomed.push_back(h.id);
+    }
+    slice.clear();
+  };
+  auto it = kv_->NewIterator(Cf::kMaterials);
+  for (it->Seek(""); it->Valid(); it->Next()) {
+    Held h;
+    h.id = std::string(it->key());
+    if (!ParseProto(it->value(), &h.stored) || !h.header.ParseFromString(h.stored.signed_().header())) {
+      return absl::DataLossError(absl::StrCat("store: entry '", h.id, "' is corrupt"));
+    }
+    slice.push_back(std::move(h));
+    if (slice.size() == 4096) judge();
+  }
+  RETURN_IF_ERROR(it->status());
+  judge();
+
+  absl::MutexLock lock(&write_mu_);
+  size_t purged = 0;
+  for (size_t start = 0; start <= doomed.size(); start += 1000) {
+    Pending pending(kv_, last_lseq_);
+    for (size_t i = start; i < std::min(doomed.size(), start + 1000); ++i) {
+      ASSIGN_OR_RETURN(std::optional<Entry> old, LoadEntry(&pending.txn, doomed[i]));
+      if (!old.has_value()) continue;
+      RETURN_IF_ERROR(PurgeLocked(&pending, doomed[i], *old));
+      ++purged;
+    }
+    // The fingerprint goes with the last slice: a crash before it redoes
+    // the check, harmlessly.
+    if (start + 1000 > doomed.size()) pending.txn.Put(Cf::kMeta, kMetaMembership, fingerprint);
+    RETURN_IF_ERROR(CommitLocked(&pending, /*sync=*/true));
+  }
+  return purged;
+}
+
+absl::Status Catalog::PurgeLocked(Pending* pending, const std::string& id, const Entry& old) {
+  Txn& txn = pending->txn;
+  const uint64_t lseq = ++pending->last_lseq;
+  // The id moves to the feed's end with no entry: pullers skip it, the
+  // search view drops it.
+  txn.Delete(Cf::kFeed, EncodeU64(old.stored.lseq()));
+  txn.Put(Cf::kFeed, EncodeU64(lseq), id);
+  const std::set<std::string> before =
+      old.has_body() ? ChunksOf(&*old.material)
+                     : std::set<std::string>(old.stored.retained_chunk_sha256().begin(),
+                                             old.stored.retained_chunk_sha256().end());
+  RETURN_IF_ERROR(UpdateChunkRefs(
+      &txn, id, before, {}, false, [this](const std::string& sha) ABSL_NO_THREAD_SAFETY_ANALYSIS {
+        return pinned_.count(sha) > 0;  // under write_mu_, held by the caller
+      }));
+  txn.Delete(Cf::kMaterials, id);
+  pending->changes.emplace_back(lseq, id, false);
+  return absl::OkStatus();
 }
 
 absl::StatusOr<v1::storage::PeerState> Catalog::GetPeerState(absl::string_view peer) {

@@ -165,6 +165,20 @@ class Catalog {
   absl::StatusOr<ApplyStats> ApplyBatch(absl::string_view peer,
                                         const v1::PullBatch& batch);
 
+  // After the federation file changed (members or keys): purges the
+  // entries it no longer vouches for, those of an origin that is no longer
+  // a member and those whose header does not verify with a key the origin
+  // may use at its version (a retired key's, at or above the version it
+  // was retired from). A purged entry is gone: not served, not searchable,
+  // its body and chunks deleted; its id moves to the feed's end without an
+  // entry, so the search view drops it. Records the keyring's fingerprint:
+  // a later call with the same keyring does nothing. Returns how many
+  // entries it purged.
+  absl::StatusOr<size_t> ReconcileMembership();
+
+  // The highest version of this origin's own materials held (0 if none).
+  static absl::StatusOr<uint64_t> HighestOwnVersion(KvStore* kv, absl::string_view org_id);
+
   // The stored state of a peer (default-constructed if never pulled).
   absl::StatusOr<v1::storage::PeerState> GetPeerState(absl::string_view peer);
   // Restarts a peer's checkpoint at 0 when the subscription fingerprint
@@ -275,6 +289,9 @@ class Catalog {
   absl::Status StoreEntry(Pending* pending, const std::string& id,
                           const std::optional<Entry>& old, Entry* entry,
                           absl::string_view actor, absl::string_view action)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(write_mu_);
+  // Removes `old` (held for `id`) entirely, as ReconcileMembership does.
+  absl::Status PurgeLocked(Pending* pending, const std::string& id, const Entry& old)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(write_mu_);
   // Writes the transaction and publishes the new head.
   absl::Status CommitLocked(Pending* pending, bool sync)

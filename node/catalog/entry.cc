@@ -64,7 +64,9 @@ v1::MaterialView MakeView(absl::string_view id, const Entry& entry,
   *view.mutable_header() = entry.header;
   *view.mutable_provenance() = entry.stored.provenance();
   view.set_lseq(entry.stored.lseq());
-  if (const PublicKey* key = keyring.Find(entry.header.origin())) {
+  if (!entry.stored.signer().empty()) {
+    view.set_signer(entry.stored.signer());
+  } else if (const PublicKey* key = keyring.Find(entry.header.origin())) {
     view.set_signer(key->Fingerprint());
   }
   return view;

@@ -163,6 +163,7 @@ absl::StatusOr<v1::MaterialView> Catalog::PutLocked(Pending* pending,
 
   Entry entry;
   *entry.stored.mutable_signed_() = revision.signed_();
+  entry.stored.set_signer(options_.signing_key->public_key().Fingerprint());
   entry.stored.set_body(revision.body());
   entry.stored.mutable_provenance()->set_received_unix_micros(now);
   entry.stored.mutable_provenance()->set_actor(std::string(actor));
@@ -249,6 +250,7 @@ absl::StatusOr<v1::MaterialView> Catalog::Delete(absl::string_view id,
   v1::Revision revision = SignRevision(*options_.signing_key, spec, "");
   Entry entry;
   *entry.stored.mutable_signed_() = revision.signed_();
+  entry.stored.set_signer(options_.signing_key->public_key().Fingerprint());
   entry.stored.mutable_provenance()->set_received_unix_micros(now);
   entry.stored.mutable_provenance()->set_actor(std::string(actor));
   entry.header.ParseFromString(revision.signed_().header());

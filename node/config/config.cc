@@ -184,6 +184,21 @@ absl::Status ValidateFederationFile(const v1::FederationFile& f) {
     for (int j = 0; j < m.addresses_size(); ++j) {
       RETURN_IF_ERROR(CheckHostPort(absl::StrCat(field, ".addresses[", j, "]"), m.addresses(j)));
     }
+    for (int j = 0; j < m.retired_keys_size(); ++j) {
+      const v1::RetiredKey& r = m.retired_keys(j);
+      const std::string rf = absl::StrCat(field, ".retired_keys[", j, "]");
+      absl::StatusOr<PublicKey> old = PublicKey::FromBase64(r.public_key());
+      if (!old.ok()) {
+        return Invalid(rf + ".public_key", absl::StrCat(old.status().message(), " (32 bytes in base64)"));
+      }
+      if (r.public_key() == m.signing_public_key()) {
+        return Invalid(rf + ".public_key", "is the member's current key");
+      }
+      if (r.retired_from_version() == 0) {
+        return Invalid(rf + ".retired_from_version",
+                       "required: the first version the key no longer vouches for");
+      }
+    }
   }
   return absl::OkStatus();
 }
@@ -333,12 +348,18 @@ absl::StatusOr<v1::FederationFile> ResolveFederation(v1::NodeConfig* config_ptr,
 }
 
 Keyring KeyringOf(const v1::FederationFile& federation) {
-  std::map<std::string, PublicKey, std::less<>> keys;
+  std::map<std::string, MemberKeys, std::less<>> members;
   for (const v1::Member& m : federation.members()) {
     absl::StatusOr<PublicKey> key = PublicKey::FromBase64(m.signing_public_key());
-    if (key.ok()) keys.emplace(m.org_id(), *key);
+    if (!key.ok()) continue;  // ValidateFederationFile refused it already
+    MemberKeys keys{*key, {}};
+    for (const v1::RetiredKey& r : m.retired_keys()) {
+      absl::StatusOr<PublicKey> old = PublicKey::FromBase64(r.public_key());
+      if (old.ok()) keys.retired.push_back({*old, r.retired_from_version()});
+    }
+    members.emplace(m.org_id(), std::move(keys));
   }
-  return Keyring(std::move(keys));
+  return Keyring(std::move(members));
 }
 
 }  // namespace minga

@@ -94,6 +94,22 @@ absl::Status VerifyHeaderSignature(const v1::SignedHeader& signed_header,
   return absl::OkStatus();
 }
 
+absl::StatusOr<const PublicKey*> VerifyWithKeyring(const v1::SignedHeader& signed_header,
+                                                   const v1::RevisionHeader& header,
+                                                   const Keyring& keyring) {
+  const std::string payload = SignaturePayload(signed_header.header());
+  for (const PublicKey* key : keyring.KeysFor(header.origin(), header.version())) {
+    if (key->Verify(payload, signed_header.signature())) return key;
+  }
+  if (const RetiredKey* r = keyring.RetiredBelow(header.origin(), header.version());
+      r != nullptr && r->key.Verify(payload, signed_header.signature())) {
+    return absl::UnauthenticatedError(absl::StrCat(
+        "signature: made with a key of '", header.origin(), "' retired from version ",
+        r->retired_from_version, ", at version ", header.version()));
+  }
+  return absl::UnauthenticatedError("signature: does not verify with the origin's key");
+}
+
 absl::StatusOr<v1::Material> DecodeBody(const v1::RevisionHeader& header,
                                         absl::string_view body,
                                         Strictness strictness) {

@@ -16,6 +16,7 @@
 #include "minga/v1/material.pb.h"
 #include "minga/v1/revision.pb.h"
 #include "node/core/crypto.h"
+#include "node/core/keyring.h"
 #include "node/core/validate.h"
 
 namespace minga {
@@ -49,6 +50,14 @@ absl::StatusOr<v1::RevisionHeader> DecodeHeader(const v1::SignedHeader& signed_h
 // UNAUTHENTICATED when the signature does not verify with `key`.
 absl::Status VerifyHeaderSignature(const v1::SignedHeader& signed_header,
                                    const PublicKey& key);
+
+// The key of `keyring` that `signed_header` (decoded as `header`) verifies
+// with, among those its origin may sign at its version (Keyring::KeysFor).
+// UNAUTHENTICATED otherwise, saying so when a retired key signed it at a
+// version it no longer vouches for. The pointer lives as long as `keyring`.
+absl::StatusOr<const PublicKey*> VerifyWithKeyring(const v1::SignedHeader& signed_header,
+                                                   const v1::RevisionHeader& header,
+                                                   const Keyring& keyring);
 
 // Checks a body against its header: size, SHA-256, and that it decodes to a
 // valid material (at `strictness`) whose id is the header's material id.

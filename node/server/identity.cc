@@ -46,6 +46,23 @@ absl::Status EnsureDataDir(const std::string& data_dir) {
   return absl::OkStatus();
 }
 
+absl::StatusOr<RotatedKey> RotateSigningKey(const std::string& data_dir) {
+  absl::StatusOr<SigningKey> old = LoadOrCreateSigningKey(data_dir);
+  if (!old.ok()) return old.status();
+  const std::string path = (std::filesystem::path(data_dir) / "signing.key").string();
+  const std::string kept = absl::StrCat(path, ".retired-", old->public_key().Fingerprint());
+  if (::rename(path.c_str(), kept.c_str()) != 0) {
+    return absl::UnavailableError(absl::StrCat(path, ": cannot move aside: ", std::strerror(errno)));
+  }
+  absl::StatusOr<SigningKey> fresh = LoadOrCreateSigningKey(data_dir);
+  if (!fresh.ok()) {
+    // Put the old one back rather than leave the node without a key.
+    ::rename(kept.c_str(), path.c_str());
+    return fresh.status();
+  }
+  return RotatedKey{old->public_key(), std::move(*fresh)};
+}
+
 absl::StatusOr<SigningKey> LoadOrCreateSigningKey(const std::string& data_dir) {
   const std::string path = (std::filesystem::path(data_dir) / "signing.key").string();
   std::ifstream in(path);

@@ -17,6 +17,15 @@ absl::Status EnsureDataDir(const std::string& data_dir);
 // is not a key: a node must never silently change its identity.
 absl::StatusOr<SigningKey> LoadOrCreateSigningKey(const std::string& data_dir);
 
+// Replaces the signing key with a new one (after the old one was lost or
+// stolen). The old file is kept as "signing.key.retired-<fingerprint>".
+// Returns the old public key and the new key. The node must be stopped.
+struct RotatedKey {
+  PublicKey old_key;
+  SigningKey new_key;
+};
+absl::StatusOr<RotatedKey> RotateSigningKey(const std::string& data_dir);
+
 }  // namespace minga
 
 #endif  // MINGA_NODE_SERVER_IDENTITY_H_

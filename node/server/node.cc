@@ -125,20 +125,13 @@ void ConfigureFederationServer(grpc::ServerBuilder* builder) {
   builder->SetResourceQuota(quota);
 }
 
-// A fingerprint of who the members are: when it changes, every peer's
-// checkpoint restarts, so revisions skipped for an unknown origin come again.
-std::string MembershipFingerprint(const v1::FederationFile& f) {
-  std::string all;
-  for (const v1::Member& m : f.members()) {
-    absl::StrAppend(&all, m.org_id(), "=", m.signing_public_key(), ";");
-  }
-  return DigestToHex(Sha256(all)).substr(0, 16);
-}
-
-void AddPeers(const v1::NodeConfig& config, const v1::FederationFile& federation,
+// When who the members are, or their keys, change, every peer's checkpoint
+// restarts: revisions skipped for an unknown origin come again, and those
+// purged for a retired key are replaced by the valid ones.
+void AddPeers(const v1::NodeConfig& config, const Keyring& keyring,
               const std::shared_ptr<grpc::ChannelCredentials>& credentials,
               SyncEngine* sync) {
-  const std::string members = MembershipFingerprint(federation);
+  const std::string members = keyring.Fingerprint().substr(0, 16);
   const v1::SyncOptions& s = config.sync();
   for (const v1::PeerConfig& peer : config.peers()) {
     PullerOptions o;
@@ -192,6 +185,13 @@ absl::StatusOr<std::unique_ptr<Node>> Node::Start(v1::NodeConfig config) {
   catalog_options.keyring = parts->keyring.get();
   catalog_options.executor = parts->executor.get();
   ASSIGN_OR_RETURN(parts->catalog, Catalog::Open(parts->kv.get(), catalog_options));
+  // The federation file may have changed since the last start: what it no
+  // longer vouches for goes before anything is served.
+  ASSIGN_OR_RETURN(const size_t purged, parts->catalog->ReconcileMembership());
+  if (purged > 0) {
+    LogWarning(absl::StrCat("federation: ", purged,
+                            " materials of removed members or retired keys were purged"));
+  }
   search::SearchViewOptions search_options;
   search_options.dir = (std::filesystem::path(config.data_dir()) / "search").string();
   search_options.catalog = parts->catalog.get();
@@ -201,7 +201,7 @@ absl::StatusOr<std::unique_ptr<Node>> Node::Start(v1::NodeConfig config) {
   ASSIGN_OR_RETURN(std::shared_ptr<grpc::ChannelCredentials> channel_credentials,
                    FederationChannelCredentials(config));
   parts->sync = std::make_unique<SyncEngine>(parts->catalog.get(), SystemClock());
-  AddPeers(config, federation, channel_credentials, parts->sync.get());
+  AddPeers(config, *parts->keyring, channel_credentials, parts->sync.get());
 
   parts->admin_workers = std::make_unique<TaskQueue>(4);
   parts->long_workers = std::make_unique<TaskQueue>(4);

@@ -11,7 +11,8 @@
 //               <sha256> (wanted), "c" <sha256> (stored): see
 //               catalog/chunk_refs.h
 //   meta        "schema_version" -> decimal, "feed_id" -> hex,
-//               "last_lseq" -> 8 bytes big-endian, "org_id" -> org id
+//               "last_lseq" -> 8 bytes big-endian, "org_id" -> org id,
+//               "membership" -> hex keyring fingerprint
 //   audit       <lseq: 8 bytes big-endian>     -> AuditRecord
 //
 // Big-endian integers sort numerically as bytes.
@@ -33,6 +34,9 @@ inline constexpr absl::string_view kMetaSchemaVersion = "schema_version";
 inline constexpr absl::string_view kMetaFeedId = "feed_id";
 inline constexpr absl::string_view kMetaLastLseq = "last_lseq";
 inline constexpr absl::string_view kMetaOrgId = "org_id";
+// Keyring::Fingerprint of the federation the entries were last checked
+// against (see Catalog::ReconcileMembership).
+inline constexpr absl::string_view kMetaMembership = "membership";
 
 inline std::string EncodeU64(uint64_t v) {
   std::string out(8, '\0');

@@ -4,7 +4,9 @@
 // resuming without loss or duplication; and impostors refused.
 #include <signal.h>
 
+#include <filesystem>
 #include <fstream>
+#include <regex>
 
 #include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
@@ -313,6 +315,126 @@ TEST(FederationTest, AMemberFloodingPullsCannotExhaustANode) {
   std::printf("threads %ld -> %ld, RSS %ld -> %ld KiB, put %.0f ms; %s", threads_before,
               threads_during, rss_before_kib, rss_during_kib,
               absl::ToDoubleMilliseconds(put_took), report.c_str());
+}
+
+// Security review #12, with real processes: once a member is removed from
+// the federation file (and the nodes restarted), the others hold nothing of
+// it: its materials are not served, not found and their files are gone.
+TEST(FederationTest, ARemovedMembersMaterialsAreGoneEverywhere) {
+  TempDir tmp;
+  FederationHarness fed(tmp.path(), {"uno", "dos", "tres"});
+  fed.LinkBoth(0, 1);
+  fed.LinkBoth(1, 2);
+  ASSERT_TRUE(fed.Setup());
+  ASSERT_TRUE(fed.StartAll()) << fed.node(2).log();
+  ASSERT_EQ(fed.node(2).Client({"put", "--id", "x", "--title", "Material de tres que se va",
+                                "--kind", "guide", "--sector", "health"}).exit_code, 0);
+  WriteFile(tmp.path() + "/f.bin", std::string(300000, 'z'));
+  RunResult attached = fed.node(2).Client({"attach", "tres/x", tmp.path() + "/f.bin"});
+  ASSERT_EQ(attached.exit_code, 0) << attached.err;
+  ASSERT_TRUE(fed.WaitConverged(kConverge));
+  ASSERT_TRUE(WaitFor(fed.node(0), "tres/x", "Material de tres"));
+  const absl::Time deadline = absl::Now() + kConverge;
+  while (JsonField(fed.StatusJson(0), "chunks_stored") != "1" && absl::Now() < deadline) {
+    absl::SleepFor(absl::Milliseconds(100));
+  }
+  ASSERT_EQ(JsonField(fed.StatusJson(0), "chunks_stored"), "1");
+
+  // tres leaves the federation: uno and dos get the new file and restart.
+  for (int i = 0; i < 3; ++i) EXPECT_EQ(fed.node(i).Stop(), 0);
+  fed.Unlink(1, 2);
+  fed.RewriteConfig(1);
+  fed.WriteFederation(fed.Federation({}, {"tres"}));
+  ASSERT_TRUE(fed.node(0).Start()) << fed.node(0).log();
+  ASSERT_TRUE(fed.node(1).Start()) << fed.node(1).log();
+  for (int i = 0; i < 2; ++i) {
+    EXPECT_EQ(fed.node(i).Client({"get", "tres/x"}).exit_code, 3);
+    RunResult found = fed.node(i).Client({"search", "tres", "se", "va"});
+    ASSERT_EQ(found.exit_code, 0) << found.err;
+    EXPECT_THAT(found.out, Not(HasSubstr("tres/x")));
+    EXPECT_THAT(found.out, HasSubstr("0 matching materials"));
+    const std::string status = fed.StatusJson(i);
+    EXPECT_THAT(status, Not(HasSubstr("\"origin\":\"tres\"")));
+    EXPECT_EQ(JsonField(status, "chunks_stored"), "") << status;  // none
+  }
+  EXPECT_THAT(fed.node(1).log(), HasSubstr("purged"));
+}
+
+// Security review #12, with real processes: dos's key is stolen and
+// replaced. Its new revisions verify with the new key; the thief, running
+// a node with the old key and a copy of the data, cannot get a newer
+// revision accepted.
+TEST(FederationTest, ARotatedKeyRefusesTheOldOneAndVerifiesTheNew) {
+  TempDir tmp;
+  FederationHarness fed(tmp.path(), {"uno", "dos"});
+  fed.LinkBoth(0, 1);
+  ASSERT_TRUE(fed.Setup());
+  ASSERT_TRUE(fed.StartAll());
+  ASSERT_EQ(fed.node(1).Client({"put", "--id", "m", "--title", "Original", "--kind", "guide",
+                                "--sector", "justice"}).exit_code, 0);
+  ASSERT_TRUE(WaitFor(fed.node(0), "dos/m", "Original"));
+  const std::string old_federation = fed.Federation();
+
+  // The thief's copy: dos's data directory, old key included.
+  EXPECT_EQ(fed.node(1).Stop(), 0);
+  const std::string thief_root = tmp.path() + "/ladron";
+  std::filesystem::create_directories(thief_root + "/dos");
+  std::filesystem::copy(fed.node(1).data_dir(), thief_root + "/dos/data",
+                        std::filesystem::copy_options::recursive);
+  std::filesystem::remove(thief_root + "/dos/data/admin.sock");
+
+  // dos rotates its key; every member gets the new federation file.
+  RunResult rotated = testing::Run({MINGA_NODE_BIN, "--config", fed.node(1).config_path(), "--rotate-key"});
+  ASSERT_EQ(rotated.exit_code, 0) << rotated.err;
+  std::smatch key, retired;
+  ASSERT_TRUE(std::regex_search(rotated.out, key, std::regex("signing_public_key: \"([^\"]+)\"")))
+      << rotated.out;
+  ASSERT_TRUE(std::regex_search(rotated.out, retired, std::regex("(retired_keys \\{[^}]*\\})")))
+      << rotated.out;
+  fed.SetKey(1, key[1]);
+  fed.WriteFederation(fed.Federation({{"dos", retired[1]}}));
+  EXPECT_EQ(fed.node(0).Stop(), 0);
+  ASSERT_TRUE(fed.node(0).Start()) << fed.node(0).log();
+  ASSERT_TRUE(fed.node(1).Start()) << fed.node(1).log();
+  ASSERT_EQ(fed.node(1).Client({"edit", "dos/m", "--title", "Con la clave nueva"}).exit_code, 0);
+  ASSERT_TRUE(WaitFor(fed.node(0), "dos/m", "Con la clave nueva"));
+  EXPECT_EQ(fed.node(1).Stop(), 0);
+
+  // The thief runs dos's old identity (its own copy of the old file) and
+  // signs a newer version; uno is pointed at it.
+  NodeHarness thief(thief_root, "dos");
+  const int thief_port = FreePort();
+  WriteFile(thief_root + "/federation.textproto", old_federation);
+  thief.WriteConfig(absl::StrCat("listen: \"127.0.0.1:", thief_port, "\"\n",
+                                 "federation_file: \"../federation.textproto\"\n",
+                                 "tls { ca_file: \"", fed.certs(), "/ca.pem\" cert_file: \"",
+                                 fed.certs(), "/dos.pem\" key_file: \"", fed.certs(), "/dos.key\" }\n"));
+  ASSERT_TRUE(thief.Start()) << thief.log();
+  // (Its copy of the feed shares dos's id: edits past uno's checkpoint.)
+  for (const char* title : {"Del ladrón", "Del ladrón otra vez", "Del ladrón, tercera"}) {
+    ASSERT_EQ(thief.Client({"edit", "dos/m", "--title", title}).exit_code, 0);
+  }
+  EXPECT_EQ(fed.node(0).Stop(), 0);
+  // The same config, but dos's address is the thief's.
+  std::string config = ReadFileOrEmpty(fed.node(0).config_path());
+  const std::string from = absl::StrCat("peers { org_id: \"dos\" }");
+  const std::string to =
+      absl::StrCat("peers { org_id: \"dos\" address: \"127.0.0.1:", thief_port, "\" }");
+  ASSERT_NE(config.find(from), std::string::npos) << config;
+  config.replace(config.find(from), from.size(), to);
+  WriteFile(fed.node(0).config_path(), config);
+  ASSERT_TRUE(fed.node(0).Start()) << fed.node(0).log();
+  // uno refuses the thief's batch, says why, and keeps the valid version.
+  const absl::Time deadline = absl::Now() + kConverge;
+  std::string peers;
+  while (absl::Now() < deadline) {
+    peers = fed.node(0).Client({"--json", "peers"}).out;
+    if (peers.find("retired from version") != std::string::npos) break;
+    absl::SleepFor(absl::Milliseconds(100));
+  }
+  EXPECT_THAT(peers, HasSubstr("retired from version"));
+  EXPECT_THAT(Get(fed.node(0), "dos/m"), HasSubstr("Con la clave nueva"));
+  EXPECT_EQ(thief.Stop(), 0);
 }
 
 }  // namespace

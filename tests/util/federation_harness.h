@@ -5,12 +5,16 @@
 #ifndef MINGA_TESTS_UTIL_FEDERATION_HARNESS_H_
 #define MINGA_TESTS_UTIL_FEDERATION_HARNESS_H_
 
+#include <map>
 #include <memory>
+#include <set>
 #include <regex>
 #include <string>
 #include <vector>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
 #include "tests/util/node_harness.h"
 
@@ -63,16 +67,43 @@ class FederationHarness {
                                      certs()};
     args.insert(args.end(), orgs_.begin(), orgs_.end());
     if (Run(args).exit_code != 0) return false;
-    std::string federation = "name: \"test\"\n";
     for (size_t i = 0; i < orgs_.size(); ++i) {
       nodes_[i]->WriteConfig(Config(i));
       const std::string key = nodes_[i]->Init();
       if (key.empty()) return false;
-      absl::StrAppend(&federation, "members { org_id: \"", orgs_[i], "\" signing_public_key: \"", key,
-                      "\" addresses: \"", address(i), "\" }\n");
+      keys_.push_back(key);
     }
-    WriteFile(root_ + "/federation.textproto", federation);
+    WriteFederation(Federation());
     return true;
+  }
+
+  // The federation file's text: each node's member entry, plus `extra`
+  // text inside the entry of the org it names.
+  std::string Federation(const std::map<std::string, std::string>& extra = {},
+                         const std::set<std::string>& leave_out = {}) const {
+    std::string federation = "name: \"test\"\n";
+    for (size_t i = 0; i < orgs_.size(); ++i) {
+      if (leave_out.count(orgs_[i])) continue;
+      auto more = extra.find(orgs_[i]);
+      absl::StrAppend(&federation, "members { org_id: \"", orgs_[i], "\" signing_public_key: \"",
+                      keys_[i], "\" addresses: \"", address(i), "\" ",
+                      more == extra.end() ? "" : more->second, " }\n");
+    }
+    return federation;
+  }
+  void WriteFederation(const std::string& text) {
+    WriteFile(root_ + "/federation.textproto", text);
+  }
+  // A member's signing key (base64), as the federation file lists it.
+  void SetKey(int i, const std::string& key) { keys_[i] = key; }
+  // Drops `puller`'s link to `peer` (RewriteConfig to apply it).
+  void Unlink(int puller, int peer) {
+    const std::string line = absl::StrCat("peers { org_id: \"", orgs_[peer], "\"");
+    std::string kept;
+    for (absl::string_view l : absl::StrSplit(peers_[puller], '\n')) {
+      if (!l.empty() && !absl::StartsWith(l, line)) absl::StrAppend(&kept, l, "\n");
+    }
+    peers_[puller] = kept;
   }
 
   std::string Config(size_t i) const {
@@ -100,16 +131,24 @@ class FederationHarness {
 
   std::string StatusJson(int i) { return node(i).Client({"--json", "status"}).out; }
 
-  // Waits until every node reports the same digest as node 0 and node 0
-  // has at least `min_head` changes in its feed.
+  // Waits until every node reports the same digest as node 0, node 0 has
+  // at least `min_head` changes in its feed, and every search index has
+  // caught up with its store.
   bool WaitConverged(absl::Duration timeout, uint64_t min_head = 0) {
     const absl::Time deadline = absl::Now() + timeout;
+    auto indexed = [](const std::string& status) {
+      const std::string lag = JsonField(status, "index_lag");
+      return lag.empty() || lag == "0";
+    };
     while (absl::Now() < deadline) {
       const std::string first = StatusJson(0);
       const std::string digest = JsonField(first, "digest");
-      bool same = !digest.empty() &&
+      bool same = !digest.empty() && indexed(first) &&
                   std::stoull("0" + JsonField(first, "head_lseq")) >= min_head;
-      for (int i = 1; same && i < size(); ++i) same = JsonField(StatusJson(i), "digest") == digest;
+      for (int i = 1; same && i < size(); ++i) {
+        const std::string status = StatusJson(i);
+        same = JsonField(status, "digest") == digest && indexed(status);
+      }
       if (same) return true;
       absl::SleepFor(absl::Milliseconds(100));
     }
@@ -123,6 +162,7 @@ class FederationHarness {
   std::vector<std::string> sync_;
   std::vector<std::string> peers_;
   std::vector<int> ports_;
+  std::vector<std::string> keys_;
   std::vector<std::unique_ptr<NodeHarness>> nodes_;
 };
 

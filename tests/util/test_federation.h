@@ -51,6 +51,20 @@ class TestFederation {
     return absl::OkStatus();
   }
 
+  // Gives every node a new keyring (an edited federation file) and reopens
+  // those still members, as a restart with the new file would; a node no
+  // longer a member stays closed (catalog(i) must not be used).
+  absl::Status ReplaceKeyring(std::unique_ptr<Keyring> keyring) {
+    for (auto& n : nodes_) n->catalog.reset();
+    keyring_ = std::move(keyring);
+    for (int i = 0; i < size(); ++i) {
+      if (!keyring_->IsMember(nodes_[i]->org)) continue;
+      absl::Status s = Reopen(i);
+      if (!s.ok()) return s;
+    }
+    return absl::OkStatus();
+  }
+
   // Replaces node i's store with an empty one (a lost disk).
   absl::Status Wipe(int i) {
     TestNode& n = *nodes_[i];
