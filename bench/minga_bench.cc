@@ -22,6 +22,7 @@
 #include "node/core/crypto.h"
 #include "node/core/parallel.h"
 #include "node/search/search_view.h"
+#include "node/store/chunk_store.h"
 #include "node/store/rocks_kv.h"
 
 namespace minga {
@@ -116,6 +117,7 @@ struct Node {
   std::string dir;
   std::unique_ptr<SigningKey> key;
   std::unique_ptr<KvStore> kv;
+  std::unique_ptr<ChunkStore> chunks;
   std::unique_ptr<Catalog> catalog;
 };
 
@@ -132,6 +134,8 @@ Node OpenNode(const std::string& dir, const std::string& org, const Keyring* key
   c.signing_key = n.key.get();
   c.keyring = keyring;
   c.executor = executor;
+  n.chunks = *OpenFileChunkStore(dir + "-chunks");
+  c.chunks = n.chunks.get();
   n.catalog = *Catalog::Open(n.kv.get(), c);
   return n;
 }

@@ -27,6 +27,7 @@
 #include "node/core/parallel.h"
 #include "node/search/analyzer.h"
 #include "node/search/search_view.h"
+#include "node/store/chunk_store.h"
 #include "node/store/rocks_kv.h"
 
 namespace minga {
@@ -218,10 +219,13 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "minga-search-bench: %s\n", std::string(kv.status().message()).c_str());
     return 1;
   }
+  absl::StatusOr<std::unique_ptr<ChunkStore>> chunks = OpenFileChunkStore((root / "chunks").string());
+  if (!chunks.ok()) return 1;
   CatalogOptions co;
   co.org_id = "bench";
   co.signing_key = &key;
   co.keyring = &keyring;
+  co.chunks = chunks->get();
   absl::StatusOr<std::unique_ptr<Catalog>> catalog = Catalog::Open(kv->get(), co);
   if (!catalog.ok()) {
     std::fprintf(stderr, "minga-search-bench: %s\n", std::string(catalog.status().message()).c_str());

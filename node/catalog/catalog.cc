@@ -13,6 +13,7 @@
 #include "node/core/proto_util.h"
 #include "node/core/revision.h"
 #include "node/core/keyring.h"
+#include "node/core/log.h"
 #include "node/core/status_macros.h"
 #include "node/store/keys.h"
 
@@ -24,8 +25,8 @@ Catalog::Catalog(KvStore* kv, CatalogOptions options)
 absl::StatusOr<std::unique_ptr<Catalog>> Catalog::Open(KvStore* kv,
                                                        CatalogOptions options) {
   RETURN_IF_ERROR(CheckOrgId(options.org_id, "org_id"));
-  if (options.signing_key == nullptr || options.keyring == nullptr) {
-    return absl::InvalidArgumentError("catalog: signing key and keyring are required");
+  if (options.signing_key == nullptr || options.keyring == nullptr || options.chunks == nullptr) {
+    return absl::InvalidArgumentError("catalog: signing key, keyring and chunk store are required");
   }
   const PublicKey* own = options.keyring->Find(options.org_id);
   if (own == nullptr || !(*own == options.signing_key->public_key())) {
@@ -71,12 +72,14 @@ absl::Status Catalog::Init() {
         kSchemaVersion, "); run a newer minga-node"));
   }
   if (version == 1) RETURN_IF_ERROR(MigrateFromSchema1());
+  if (version <= 2) RETURN_IF_ERROR(MoveChunksOutOfTheStore());
   ASSIGN_OR_RETURN(std::optional<std::string> org, kv_->Get(Cf::kMeta, kMetaOrgId));
   if (org.value_or("") != options_.org_id) {
     return absl::FailedPreconditionError(absl::StrCat(
         "store: the data directory belongs to org '", org.value_or(""),
         "', but the config says '", options_.org_id, "'"));
   }
+  RETURN_IF_ERROR(SweepOrphanChunks());
   ASSIGN_OR_RETURN(std::optional<std::string> feed, kv_->Get(Cf::kMeta, kMetaFeedId));
   ASSIGN_OR_RETURN(std::optional<std::string> last, kv_->Get(Cf::kMeta, kMetaLastLseq));
   const std::optional<uint64_t> lseq = DecodeU64(last.value_or(""));
@@ -112,9 +115,44 @@ absl::Status Catalog::MigrateFromSchema1() {
     }
   }
   RETURN_IF_ERROR(it->status());
+  RETURN_IF_ERROR(kv_->Write(batch, WriteOptions{.sync = true}));
+  return kv_->CompactAll();
+}
+
+absl::Status Catalog::MoveChunksOutOfTheStore() {
+  auto it = kv_->NewIterator(Cf::kLegacyChunks);
+  WriteBatch batch;
+  for (it->Seek(""); it->Valid(); it->Next()) {
+    RETURN_IF_ERROR(options_.chunks->Put(it->key(), it->value()));
+    batch.Delete(Cf::kLegacyChunks, it->key());
+  }
+  RETURN_IF_ERROR(it->status());
+  RETURN_IF_ERROR(options_.chunks->Sync());
   batch.Put(Cf::kMeta, kMetaSchemaVersion, absl::StrCat(kSchemaVersion));
   RETURN_IF_ERROR(kv_->Write(batch, WriteOptions{.sync = true}));
   return kv_->CompactAll();
+}
+
+absl::Status Catalog::SweepOrphanChunks() {
+  std::vector<std::string> orphans;
+  RETURN_IF_ERROR(options_.chunks->ForEach([&](const std::string& sha) {
+    absl::StatusOr<std::optional<std::string>> present = kv_->Get(Cf::kChunkRefs, PresentKey(sha));
+    if (present.ok() && !present->has_value()) orphans.push_back(sha);
+  }));
+  absl::MutexLock lock(&write_mu_);
+  for (const std::string& sha : orphans) {
+    // Re-checked under the lock: a chunk stored meanwhile is no orphan.
+    ASSIGN_OR_RETURN(std::optional<std::string> present, kv_->Get(Cf::kChunkRefs, PresentKey(sha)));
+    if (!present.has_value() && !pinned_.count(sha)) RETURN_IF_ERROR(options_.chunks->Delete(sha));
+  }
+  return absl::OkStatus();
+}
+
+void Catalog::DropChunkFiles(const std::vector<std::string>& shas) {
+  for (const std::string& sha : shas) {
+    absl::Status s = options_.chunks->Delete(sha);
+    if (!s.ok()) LogError(absl::StrCat("removing a chunk: ", s.message(), " (the sweep at the next start retries)"));
+  }
 }
 
 void Catalog::PublishHead(uint64_t lseq) {
@@ -169,7 +207,8 @@ absl::Status Catalog::StoreEntry(Pending* pending, const std::string& id,
       &txn, id, before, after, entry->has_body(),
       [this](const std::string& sha) ABSL_NO_THREAD_SAFETY_ANALYSIS {
         return pinned_.count(sha) > 0;  // under write_mu_, held by the caller
-      }));
+      },
+      &pending->dropped_chunks));
   // The audit records what administrators did here; what peers sent is in
   // each entry's provenance. It keeps the changes of the last
   // kAuditWindow local sequence numbers: a key ages out as the feed passes.
@@ -184,7 +223,9 @@ absl::Status Catalog::StoreEntry(Pending* pending, const std::string& id,
   }
   if (lseq > kAuditWindow) txn.Delete(Cf::kAudit, EncodeU64(lseq - kAuditWindow));
   txn.Put(Cf::kMaterials, id, entry->stored.SerializeAsString());
-  pending->changes.emplace_back(lseq, id, entry->has_body());
+  const bool had_body = old.has_value() && (old->has_body() ||
+                                             !old->stored.retained_chunk_sha256().empty());
+  pending->changes.push_back({lseq, id, entry->has_body(), had_body && !entry->has_body()});
   return absl::OkStatus();
 }
 
@@ -192,10 +233,13 @@ absl::Status Catalog::CommitLocked(Pending* pending, bool sync) {
   if (pending->txn.empty()) return absl::OkStatus();
   pending->txn.Put(Cf::kMeta, kMetaLastLseq, EncodeU64(pending->last_lseq));
   RETURN_IF_ERROR(pending->txn.Commit(WriteOptions{.sync = sync}));
+  // Forgotten chunks' bytes go once nothing records them; a crash first
+  // leaves orphan files, which the sweep at open removes.
+  DropChunkFiles(pending->dropped_chunks);
   if (!pending->changes.empty()) {
     absl::MutexLock lock(&listener_mu_);
-    if (listener_) {
-      for (const auto& [lseq, id, has_body] : pending->changes) listener_(lseq, id, has_body);
+    for (const auto& [token, listener] : listeners_) {
+      for (const Change& c : pending->changes) listener(c);
     }
   }
   if (pending->last_lseq != last_lseq_) {
@@ -205,9 +249,15 @@ absl::Status Catalog::CommitLocked(Pending* pending, bool sync) {
   return absl::OkStatus();
 }
 
-void Catalog::SetChangeListener(ChangeListener listener) {
+int Catalog::AddListener(ChangeListener listener) {
   absl::MutexLock lock(&listener_mu_);
-  listener_ = std::move(listener);
+  listeners_.emplace(next_listener_, std::move(listener));
+  return next_listener_++;
+}
+
+void Catalog::RemoveListener(int token) {
+  absl::MutexLock lock(&listener_mu_);
+  listeners_.erase(token);
 }
 
 absl::Status Catalog::ScanEntries(
@@ -472,11 +522,13 @@ absl::Status Catalog::PurgeLocked(Pending* pending, const std::string& id, const
                      : std::set<std::string>(old.stored.retained_chunk_sha256().begin(),
                                              old.stored.retained_chunk_sha256().end());
   RETURN_IF_ERROR(UpdateChunkRefs(
-      &txn, id, before, {}, false, [this](const std::string& sha) ABSL_NO_THREAD_SAFETY_ANALYSIS {
+      &txn, id, before, {}, false,
+      [this](const std::string& sha) ABSL_NO_THREAD_SAFETY_ANALYSIS {
         return pinned_.count(sha) > 0;  // under write_mu_, held by the caller
-      }));
+      },
+      &pending->dropped_chunks));
   txn.Delete(Cf::kMaterials, id);
-  pending->changes.emplace_back(lseq, id, false);
+  pending->changes.push_back({lseq, id, false, old.has_body() || !before.empty()});
   return absl::OkStatus();
 }
 

@@ -38,6 +38,7 @@
 #include "node/core/keyring.h"
 #include "node/core/limits.h"
 #include "node/core/parallel.h"
+#include "node/store/chunk_store.h"
 #include "node/store/kv.h"
 
 namespace minga {
@@ -57,6 +58,8 @@ struct CatalogOptions {
   Clock* clock = SystemClock();
   // Runs signature checks of a pull batch. Borrowed. Null: inline.
   Executor* executor = nullptr;
+  // Where chunk bytes live. Borrowed; must outlive the catalog. Required.
+  ChunkStore* chunks = nullptr;
 };
 
 // What a puller asks of this node's feed.
@@ -143,13 +146,20 @@ class Catalog {
   };
   absl::StatusOr<std::vector<FeedChange>> ReadFeed(uint64_t after_lseq, size_t max);
 
-  // Called after each commit, under the write lock (so in feed order), for
-  // every entry it stored: its new lseq, id, and whether it holds a body
-  // now. Must be quick and must not call back into the catalog. One
-  // listener; set it before the catalog is shared.
-  using ChangeListener =
-      std::function<void(uint64_t lseq, const std::string& id, bool has_body)>;
-  void SetChangeListener(ChangeListener listener);
+  // What a commit changed of one entry, for derived views.
+  struct Change {
+    uint64_t lseq = 0;  // the entry's new feed position
+    std::string id;
+    bool has_body = false;   // it holds a body now
+    bool lost_body = false;  // it held one before this change, and not now
+  };
+  // Called after each commit, under the write lock (so in feed order), with
+  // every entry it stored. Must be quick and must not call back into the
+  // catalog. Listeners are added before the catalog is shared; RemoveListener
+  // before a listener goes.
+  using ChangeListener = std::function<void(const Change&)>;
+  int AddListener(ChangeListener listener);
+  void RemoveListener(int token);
 
   // The next batch of this node's feed for a puller: headers always, bodies
   // only where the requester is in the audience and the subscription
@@ -195,6 +205,9 @@ class Catalog {
   // retraction). Already stored: nothing to do.
   absl::Status StoreChunk(absl::string_view sha, absl::string_view data,
                           bool only_if_wanted);
+  // The chunk's bytes, checked against its hash: damaged bytes are
+  // forgotten (wanted again by the materials that list them) and answered
+  // as absent.
   absl::StatusOr<std::optional<std::string>> ReadChunk(absl::string_view sha);
   absl::StatusOr<bool> HasChunk(absl::string_view sha);
   // Those of `shas` not stored here, in order.
@@ -252,14 +265,23 @@ class Catalog {
   // Schema 1 kept search postings in the store; they are the search
   // index's now.
   absl::Status MigrateFromSchema1();
+  // Schemas 1 and 2 kept chunk bytes in the store; they are files now.
+  absl::Status MoveChunksOutOfTheStore();
+  // Removes chunk files nothing records (a crash between a transaction and
+  // its files).
+  absl::Status SweepOrphanChunks();
+  void DropChunkFiles(const std::vector<std::string>& shas);
+  absl::Status ForgetDamagedChunk(absl::string_view sha);
 
   // A transaction in progress and the local sequence it has reached.
   struct Pending {
     Pending(KvStore* kv, uint64_t lseq) : txn(kv), last_lseq(lseq) {}
     Txn txn;
     uint64_t last_lseq;
-    // For the change listener, once committed.
-    std::vector<std::tuple<uint64_t, std::string, bool>> changes;
+    // For the change listeners, once committed.
+    std::vector<Change> changes;
+    // Chunks forgotten in this transaction: their bytes go after commit.
+    std::vector<std::string> dropped_chunks;
   };
   // A validated put, ready to be applied under the write lock.
   struct PreparedPut {
@@ -308,7 +330,8 @@ class Catalog {
   std::map<std::string, int> pinned_ ABSL_GUARDED_BY(write_mu_);
 
   absl::Mutex listener_mu_;
-  ChangeListener listener_ ABSL_GUARDED_BY(listener_mu_);
+  std::map<int, ChangeListener> listeners_ ABSL_GUARDED_BY(listener_mu_);
+  int next_listener_ ABSL_GUARDED_BY(listener_mu_) = 0;
 
   std::atomic<uint64_t> head_lseq_{0};
   std::atomic<int64_t> head_time_{0};

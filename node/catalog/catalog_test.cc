@@ -170,6 +170,7 @@ TEST_F(CatalogTest, StoreOfAnotherOrgIsRefused) {
   o.org_id = "beta";
   o.signing_key = fed_.node(1).key.get();
   o.keyring = &fed_.keyring();
+  o.chunks = fed_.node(0).chunks.get();
   EXPECT_THAT(Catalog::Open(fed_.node(0).kv.get(), o),
               StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("belongs to org 'alpha'")));
   o.org_id = "alpha";

@@ -30,7 +30,8 @@ std::string PresentKey(absl::string_view sha) { return absl::StrCat("c", sha); }
 
 absl::Status UpdateChunkRefs(Txn* txn, absl::string_view id, const std::set<std::string>& before,
                              const std::set<std::string>& after, bool want,
-                             const std::function<bool(const std::string&)>& pinned) {
+                             const std::function<bool(const std::string&)>& pinned,
+                             std::vector<std::string>* dropped) {
   for (const std::string& sha : before) {
     if (after.count(sha)) continue;
     txn->Delete(Cf::kChunkRefs, ChunkRefKey(sha, id));
@@ -52,7 +53,7 @@ absl::Status UpdateChunkRefs(Txn* txn, absl::string_view id, const std::set<std:
     ASSIGN_OR_RETURN(std::optional<std::string> present, txn->Get(Cf::kChunkRefs, PresentKey(sha)));
     if (!present.has_value()) continue;
     txn->Delete(Cf::kChunkRefs, PresentKey(sha));
-    txn->Delete(Cf::kChunks, sha);
+    dropped->push_back(sha);
   }
   return absl::OkStatus();
 }

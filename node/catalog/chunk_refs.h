@@ -7,13 +7,14 @@
 //   "r" <sha> <material id>        a held material lists the chunk
 //   "w" <material id> "\0" <sha>   ... and the chunk is not stored here yet
 //   "c" <sha>                      the chunk is stored; value: size (8 bytes)
-// The bytes themselves are in the "chunks" family under <sha>.
+// The bytes themselves are in the node's ChunkStore (store/chunk_store.h).
 #ifndef MINGA_NODE_CATALOG_CHUNK_REFS_H_
 #define MINGA_NODE_CATALOG_CHUNK_REFS_H_
 
 #include <functional>
 #include <set>
 #include <string>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
@@ -34,11 +35,14 @@ std::set<std::string> ChunksOf(const v1::Material* m);
 // The chunks `id` references change from `before` to `after`. Adds and
 // removes references, marks added chunks not stored here as wanted when
 // `want` (a body is held; a header-only entry that retains chunks wants
-// none), and deletes chunks no material lists any more unless `pinned` says
-// an upload in progress holds them.
+// none), and forgets chunks no material lists any more unless `pinned`
+// says an upload in progress holds them: their "c" key goes in `txn` and
+// their hash is added to `dropped`, whose bytes the caller removes once
+// the transaction is committed.
 absl::Status UpdateChunkRefs(Txn* txn, absl::string_view id, const std::set<std::string>& before,
                              const std::set<std::string>& after, bool want,
-                             const std::function<bool(const std::string&)>& pinned);
+                             const std::function<bool(const std::string&)>& pinned,
+                             std::vector<std::string>* dropped);
 
 }  // namespace minga
 

@@ -11,6 +11,7 @@
 #include "node/core/audience.h"
 #include "node/core/ids.h"
 #include "node/core/limits.h"
+#include "node/core/log.h"
 #include "node/core/revision.h"
 #include "node/core/status_macros.h"
 #include "node/core/validate.h"
@@ -47,13 +48,38 @@ absl::Status Catalog::StoreChunk(absl::string_view sha, absl::string_view data,
   }
   RETURN_IF_ERROR(it->status());
   if (only_if_wanted && !listed) return absl::OkStatus();
-  txn.Put(Cf::kChunks, sha, data);
+  // The bytes first: a crash before the commit leaves an orphan file (swept
+  // at open), never a recorded chunk without its bytes.
+  RETURN_IF_ERROR(options_.chunks->Put(sha, data));
   txn.Put(Cf::kChunkRefs, PresentKey(sha), EncodeU64(data.size()));
   return txn.Commit(WriteOptions{});
 }
 
 absl::StatusOr<std::optional<std::string>> Catalog::ReadChunk(absl::string_view sha) {
-  return kv_->Get(Cf::kChunks, sha);
+  ASSIGN_OR_RETURN(std::optional<std::string> data, options_.chunks->Get(sha));
+  if (!data.has_value()) return data;
+  if (DigestToBytes(Sha256(*data)) == sha) return data;
+  // Damaged on disk (or lost in a power cut after its record was synced):
+  // forgotten, wanted again by whoever lists it, and fetched anew.
+  LogError(absl::StrCat("chunk ", Hex(sha), " is damaged on disk; it will be fetched again"));
+  RETURN_IF_ERROR(ForgetDamagedChunk(sha));
+  return std::nullopt;
+}
+
+absl::Status Catalog::ForgetDamagedChunk(absl::string_view sha) {
+  absl::MutexLock lock(&write_mu_);
+  Txn txn(kv_);
+  txn.Delete(Cf::kChunkRefs, PresentKey(sha));
+  const std::string prefix = ChunkRefPrefix(sha);
+  auto it = kv_->NewIterator(Cf::kChunkRefs);
+  for (it->Seek(prefix); it->Valid() && absl::StartsWith(it->key(), prefix); it->Next()) {
+    const absl::string_view id = it->key().substr(prefix.size());
+    ASSIGN_OR_RETURN(std::optional<Entry> e, LoadEntry(kv_, id));
+    if (e.has_value() && e->has_body()) txn.Put(Cf::kChunkRefs, WantKey(id, sha), "");
+  }
+  RETURN_IF_ERROR(it->status());
+  RETURN_IF_ERROR(txn.Commit(WriteOptions{}));
+  return options_.chunks->Delete(sha);
 }
 
 absl::StatusOr<bool> Catalog::HasChunk(absl::string_view sha) {
@@ -142,6 +168,9 @@ absl::StatusOr<v1::MaterialView> Catalog::AttachFile(absl::string_view id, v1::F
   put.if_version = held->header.version();
   put.files_from_node = true;
   ASSIGN_OR_RETURN(v1::MaterialView view, PutLocked(&pending, std::move(put), actor));
+  // The upload's bytes reach the disk before the synced write that lists
+  // them: an acknowledged attach survives a power cut.
+  RETURN_IF_ERROR(options_.chunks->Sync());
   RETURN_IF_ERROR(CommitLocked(&pending, /*sync=*/true));
   return view;
 }
@@ -234,19 +263,23 @@ void Catalog::UnpinChunk(const std::string& sha) {
 absl::Status Catalog::DropUnlisted(const std::vector<std::string>& shas) {
   absl::MutexLock lock(&write_mu_);
   Txn txn(kv_);
+  std::vector<std::string> dropped;
   for (const std::string& sha : shas) {
     if (pinned_.count(sha)) continue;
     ASSIGN_OR_RETURN(bool listed, txn.AnyWithPrefix(Cf::kChunkRefs, ChunkRefPrefix(sha)));
     if (listed) continue;
     txn.Delete(Cf::kChunkRefs, PresentKey(sha));
-    txn.Delete(Cf::kChunks, sha);
+    dropped.push_back(sha);
   }
-  return txn.Commit(WriteOptions{});
+  RETURN_IF_ERROR(txn.Commit(WriteOptions{}));
+  DropChunkFiles(dropped);
+  return absl::OkStatus();
 }
 
 absl::StatusOr<v1::GcResponse> Catalog::Gc() {
   v1::GcResponse response;
   response.set_store_bytes_before(kv_->ApproximateDiskBytes());
+  std::vector<std::string> dropped;
   {
     absl::MutexLock lock(&write_mu_);
     Txn txn(kv_);
@@ -275,10 +308,11 @@ absl::StatusOr<v1::GcResponse> Catalog::Gc() {
       response.set_chunks_freed(response.chunks_freed() + 1);
       response.set_bytes_freed(response.bytes_freed() + DecodeU64(it->value()).value_or(0));
       txn.Delete(Cf::kChunkRefs, it->key());
-      txn.Delete(Cf::kChunks, sha);
+      dropped.push_back(sha);
     }
     RETURN_IF_ERROR(it->status());
     RETURN_IF_ERROR(txn.Commit(WriteOptions{.sync = true}));
+    DropChunkFiles(dropped);
   }
   RETURN_IF_ERROR(kv_->CompactAll());
   response.set_store_bytes_after(kv_->ApproximateDiskBytes());

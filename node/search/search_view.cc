@@ -138,10 +138,8 @@ absl::StatusOr<std::unique_ptr<SearchView>> SearchView::Open(SearchViewOptions o
   std::unique_ptr<SearchView> view(new SearchView(std::move(options)));
   // Told of every change from now on, before anything is read, so nothing
   // committed meanwhile is missed.
-  view->catalog_->SetChangeListener(
-      [v = view.get()](uint64_t lseq, const std::string& id, bool has_body) {
-        v->OnChange(lseq, id, has_body);
-      });
+  view->listener_ = view->catalog_->AddListener(
+      [v = view.get()](const Catalog::Change& c) { v->OnChange(c.lseq, c.id, c.has_body); });
   absl::Status opened;
   try {
     absl::MutexLock lock(&view->writer_mu_);
@@ -150,7 +148,7 @@ absl::StatusOr<std::unique_ptr<SearchView>> SearchView::Open(SearchViewOptions o
     opened = FromXapian(e, "open");
   }
   if (!opened.ok()) {
-    view->catalog_->SetChangeListener(nullptr);
+    view->catalog_->RemoveListener(view->listener_);
     return opened;
   }
   // What changed since the index's position and left a material without a
@@ -302,7 +300,7 @@ void SearchView::Stop() {
   if (thread_.joinable()) thread_.join();
   absl::MutexLock lock(&writer_mu_);
   if (writer_ == nullptr) return;  // stopped already
-  catalog_->SetChangeListener(nullptr);
+  catalog_->RemoveListener(listener_);
   try {
     if (!uncommitted_.empty()) {
       // What is not committed is indexed again at the next start.

@@ -117,6 +117,7 @@ class SearchView {
 
   const SearchViewOptions options_;
   Catalog* const catalog_;
+  int listener_ = -1;  // the catalog's token for OnChange
 
   mutable absl::Mutex gen_mu_;
   std::shared_ptr<Generation> current_ ABSL_GUARDED_BY(gen_mu_);

@@ -20,6 +20,7 @@
 #include "node/core/status_macros.h"
 #include "node/core/subscription.h"
 #include "node/net/credentials.h"
+#include "node/maintenance/purger.h"
 #include "node/net/grpc_peer_link.h"
 #include "node/search/search_view.h"
 #include "node/server/identity.h"
@@ -39,9 +40,11 @@ struct Node::Parts {
   std::unique_ptr<SigningKey> key;
   std::unique_ptr<Keyring> keyring;
   std::unique_ptr<KvStore> kv;
+  std::unique_ptr<ChunkStore> chunks;
   std::unique_ptr<ThreadPoolExecutor> executor;
   std::unique_ptr<Catalog> catalog;
   std::unique_ptr<search::SearchView> search;
+  std::unique_ptr<Purger> purger;
   std::unique_ptr<SyncEngine> sync;
   // Admin work that may block: store calls, and long waits (a download
   // fetching from peers, sync --wait).
@@ -173,6 +176,8 @@ absl::StatusOr<std::unique_ptr<Node>> Node::Start(v1::NodeConfig config) {
   RocksKvOptions kv_options;
   kv_options.path = (std::filesystem::path(config.data_dir()) / "store").string();
   ASSIGN_OR_RETURN(parts->kv, OpenRocksKv(kv_options));
+  ASSIGN_OR_RETURN(parts->chunks,
+                   OpenFileChunkStore((std::filesystem::path(config.data_dir()) / "chunks").string()));
 
   const int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   const int verifiers =
@@ -184,6 +189,7 @@ absl::StatusOr<std::unique_ptr<Node>> Node::Start(v1::NodeConfig config) {
   catalog_options.signing_key = parts->key.get();
   catalog_options.keyring = parts->keyring.get();
   catalog_options.executor = parts->executor.get();
+  catalog_options.chunks = parts->chunks.get();
   ASSIGN_OR_RETURN(parts->catalog, Catalog::Open(parts->kv.get(), catalog_options));
   // The federation file may have changed since the last start: what it no
   // longer vouches for goes before anything is served.
@@ -197,6 +203,8 @@ absl::StatusOr<std::unique_ptr<Node>> Node::Start(v1::NodeConfig config) {
   search_options.catalog = parts->catalog.get();
   ASSIGN_OR_RETURN(parts->search, search::SearchView::Open(search_options));
   parts->search->Start();
+  parts->purger = std::make_unique<Purger>(parts->kv.get(), parts->catalog.get(),
+                                           parts->search.get(), PurgerOptions());
 
   ASSIGN_OR_RETURN(std::shared_ptr<grpc::ChannelCredentials> channel_credentials,
                    FederationChannelCredentials(config));
@@ -209,7 +217,7 @@ absl::StatusOr<std::unique_ptr<Node>> Node::Start(v1::NodeConfig config) {
                           parts->admin_workers.get(), parts->long_workers.get()};
   parts->catalog_service = std::make_unique<CatalogService>(deps, "admin");
   parts->admin_service = std::make_unique<AdminService>(parts->catalog.get(), parts->sync.get(),
-                                                        parts->search.get(),
+                                                        parts->search.get(), parts->purger.get(),
                                                         parts->long_workers.get());
   FederationServiceOptions federation_options;
   federation_options.plaintext = !config.has_tls();
@@ -312,6 +320,7 @@ void Node::Shutdown() {
   parts_->admin_server.reset();
   parts_->remote_admin_server.reset();
   ::unlink(parts_->config.admin_socket().c_str());
+  parts_->purger.reset();
   parts_->search.reset();  // commits what it indexed; follows the catalog no more
   parts_->catalog.reset();
   parts_->kv.reset();  // closes RocksDB, flushing what is pending

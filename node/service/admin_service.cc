@@ -50,6 +50,11 @@ grpc::Status AdminService::Gc(grpc::ServerContext*, const v1::GcRequest*,
                               v1::GcResponse* response) {
   absl::StatusOr<v1::GcResponse> result = catalog_->Gc();
   if (!result.ok()) return ToGrpcStatus(result.status());
+  // What retractions left in the files goes now too.
+  if (purger_ != nullptr) {
+    absl::Status purged = purger_->PurgeNow();
+    if (!purged.ok()) return ToGrpcStatus(purged);
+  }
   *response = std::move(*result);
   return grpc::Status::OK;
 }

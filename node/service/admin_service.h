@@ -7,6 +7,7 @@
 #include "minga/v1/admin.grpc.pb.h"
 #include "node/catalog/catalog.h"
 #include "node/core/task_queue.h"
+#include "node/maintenance/purger.h"
 #include "node/search/search_view.h"
 #include "node/sync/sync_engine.h"
 
@@ -18,10 +19,11 @@ namespace minga {
 class AdminService final : public v1::Admin::WithRawCallbackMethod_Sync<v1::Admin::Service> {
  public:
   // catalog, sync, search, long_workers: borrowed, must outlive the service.
-  AdminService(Catalog* catalog, SyncEngine* sync, search::SearchView* search,
+  // purger may be null (nothing to purge on Gc).
+  AdminService(Catalog* catalog, SyncEngine* sync, search::SearchView* search, Purger* purger,
                TaskQueue* long_workers)
-      : catalog_(catalog), sync_(sync), search_(search), long_workers_(long_workers),
-        started_(absl::Now()) {}
+      : catalog_(catalog), sync_(sync), search_(search), purger_(purger),
+        long_workers_(long_workers), started_(absl::Now()) {}
 
   grpc::Status Status(grpc::ServerContext*, const v1::StatusRequest*,
                       v1::StatusResponse* response) override;
@@ -38,6 +40,7 @@ class AdminService final : public v1::Admin::WithRawCallbackMethod_Sync<v1::Admi
   Catalog* const catalog_;
   SyncEngine* const sync_;
   search::SearchView* const search_;
+  Purger* const purger_;
   TaskQueue* const long_workers_;
   const absl::Time started_;
 };

@@ -7,6 +7,7 @@
 #include "node/catalog/upload.h"
 #include "node/core/limits.h"
 #include "node/net/grpc_status.h"
+#include "node/service/reactor_lock.h"
 #include "node/service/raw_unary.h"
 
 namespace minga {
@@ -95,7 +96,7 @@ grpc::ServerUnaryReactor* CatalogService::ListFiles(grpc::CallbackServerContext*
 // An upload: a Start, Data messages, a Finish; each message is handled on
 // the workers, and the next is read once it is done (so a slow store slows
 // the client, not the node's memory). At most one read or one task is in
-// flight; the call finishes only when neither is.
+// flight.
 class CatalogService::AttachReactor : public grpc::ServerReadReactor<grpc::ByteBuffer> {
  public:
   AttachReactor(CatalogService* service, grpc::ByteBuffer* response)
@@ -103,16 +104,21 @@ class CatalogService::AttachReactor : public grpc::ServerReadReactor<grpc::ByteB
     StartRead(&in_);
   }
 
+  // One task at a time handles the stream (the next read starts when it is
+  // done), so the reactor's state needs no lock; Finish comes last, as it
+  // may delete the reactor.
   void OnReadDone(bool ok) override {
     service_->deps_.workers->Post([this, ok] {
-      absl::MutexLock lock(&mu_);
       absl::Status s = ok ? Take() : End();
       if (!s.ok()) {
+        // What it stored goes before the client hears the answer.
+        upload_.reset();
         Finish(ToGrpcStatus(s));
       } else if (ok) {
         StartRead(&in_);
+      } else {
+        Finish(grpc::Status::OK);  // attached; the response is in place
       }
-      // (After End, Finish was called by End.)
     });
   }
   void OnDone() override {
@@ -122,7 +128,7 @@ class CatalogService::AttachReactor : public grpc::ServerReadReactor<grpc::ByteB
 
  private:
   // One message of the stream.
-  absl::Status Take() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+  absl::Status Take() {
     absl::StatusOr<v1::AttachRequest> m = ParseRequest<v1::AttachRequest>(in_);
     if (!m.ok()) return m.status();
     if (upload_ == nullptr) {
@@ -151,7 +157,7 @@ class CatalogService::AttachReactor : public grpc::ServerReadReactor<grpc::ByteB
   }
 
   // The client finished sending (or left): attach, or keep nothing.
-  absl::Status End() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+  absl::Status End() {
     if (upload_ == nullptr || !finish_.has_value()) {
       return absl::AbortedError("the upload ended before its Finish message; nothing was kept");
     }
@@ -162,16 +168,14 @@ class CatalogService::AttachReactor : public grpc::ServerReadReactor<grpc::ByteB
     *response.mutable_file() = std::move(attached->file);
     response.set_new_chunks(attached->new_chunks);
     ToByteBuffer(response, response_);
-    Finish(grpc::Status::OK);
     return absl::OkStatus();
   }
 
   CatalogService* const service_;
   grpc::ByteBuffer* const response_;
-  absl::Mutex mu_;
   grpc::ByteBuffer in_;
-  std::unique_ptr<Upload> upload_ ABSL_GUARDED_BY(mu_);
-  std::optional<v1::AttachRequest::Finish> finish_ ABSL_GUARDED_BY(mu_);
+  std::unique_ptr<Upload> upload_;
+  std::optional<v1::AttachRequest::Finish> finish_;
 };
 
 grpc::ServerReadReactor<grpc::ByteBuffer>* CatalogService::Attach(grpc::CallbackServerContext*,
@@ -187,11 +191,11 @@ class CatalogService::FetchReactor : public grpc::ServerWriteReactor<grpc::ByteB
   FetchReactor(CatalogService* service, grpc::CallbackServerContext* context,
                const grpc::ByteBuffer* request)
       : service_(service), context_(context) {
-    absl::MutexLock lock(&mu_);
+    ReactorLock lock(this);
     busy_ = true;
     service_->deps_.long_workers->Post([this, request] {
       absl::Status s = Prepare(*request);
-      absl::MutexLock lock(&mu_);
+      ReactorLock lock(this);
       busy_ = false;
       if (!s.ok()) {
         FinishLocked(ToGrpcStatus(s));
@@ -202,7 +206,7 @@ class CatalogService::FetchReactor : public grpc::ServerWriteReactor<grpc::ByteB
   }
 
   void OnWriteDone(bool ok) override {
-    absl::MutexLock lock(&mu_);
+    ReactorLock lock(this);
     busy_ = false;
     if (!ok) {
       FinishLocked(grpc::Status::OK);  // the client left
@@ -211,7 +215,7 @@ class CatalogService::FetchReactor : public grpc::ServerWriteReactor<grpc::ByteB
     NextLocked();
   }
   void OnCancel() override {
-    absl::MutexLock lock(&mu_);
+    ReactorLock lock(this);
     FinishLocked(grpc::Status::CANCELLED);
   }
   void OnDone() override { delete this; }
@@ -287,7 +291,7 @@ class CatalogService::FetchReactor : public grpc::ServerWriteReactor<grpc::ByteB
     service_->deps_.workers->Post([this, i] {
       absl::StatusOr<std::optional<std::string>> chunk =
           service_->deps_.catalog->ReadChunk(file_.chunk_sha256(static_cast<int>(i)));
-      absl::MutexLock lock(&mu_);
+      ReactorLock lock(this);
       busy_ = false;
       if (!chunk.ok()) {
         FinishLocked(ToGrpcStatus(chunk.status()));
@@ -323,7 +327,7 @@ class CatalogService::FetchReactor : public grpc::ServerWriteReactor<grpc::ByteB
     if (!finish_.has_value()) finish_ = status;
     if (busy_) return;
     finished_ = true;
-    Finish(*finish_);
+    finish_now_ = *finish_;  // called by ReactorLock, outside the lock
   }
 
   CatalogService* const service_;
@@ -338,6 +342,8 @@ class CatalogService::FetchReactor : public grpc::ServerWriteReactor<grpc::ByteB
   bool busy_ ABSL_GUARDED_BY(mu_) = false;
   bool finished_ ABSL_GUARDED_BY(mu_) = false;
   std::optional<grpc::Status> finish_ ABSL_GUARDED_BY(mu_);
+  std::optional<grpc::Status> finish_now_ ABSL_GUARDED_BY(mu_);
+  friend class ReactorLock<FetchReactor>;
 };
 
 grpc::ServerWriteReactor<grpc::ByteBuffer>* CatalogService::Fetch(grpc::CallbackServerContext* c,

@@ -7,6 +7,7 @@
 #include "node/core/subscription.h"
 #include "node/net/credentials.h"
 #include "node/net/grpc_status.h"
+#include "node/service/reactor_lock.h"
 #include "node/sync/protocol.h"
 #include "node/sync/pull_session.h"
 
@@ -37,7 +38,7 @@ class FederationService::PullReactor : public grpc::ServerWriteReactor<v1::PullB
         session_(std::move(query), options, service->clock_) {}
 
   void Begin() {
-    absl::MutexLock lock(&mu_);
+    ReactorLock lock(this);
     ReadLocked();
   }
 
@@ -48,7 +49,7 @@ class FederationService::PullReactor : public grpc::ServerWriteReactor<v1::PullB
 
   // From the watcher: news, a heartbeat or the end may be due.
   void Wake(uint64_t head) {
-    absl::MutexLock lock(&mu_);
+    ReactorLock lock(this);
     if (!waiting_) return;
     switch (session_.OnWake(head)) {
       case PullSession::Next::kWait:
@@ -66,13 +67,13 @@ class FederationService::PullReactor : public grpc::ServerWriteReactor<v1::PullB
 
   // The service is stopping.
   void Stop() {
-    absl::MutexLock lock(&mu_);
+    ReactorLock lock(this);
     StopWaitingLocked();
     FinishLocked(grpc::Status(grpc::StatusCode::UNAVAILABLE, "the node is stopping"));
   }
 
   void OnWriteDone(bool ok) override {
-    absl::MutexLock lock(&mu_);
+    ReactorLock lock(this);
     writing_ = false;
     if (!ok) {
       FinishLocked(grpc::Status::OK);  // the puller left
@@ -86,7 +87,7 @@ class FederationService::PullReactor : public grpc::ServerWriteReactor<v1::PullB
   }
 
   void OnCancel() override {
-    absl::MutexLock lock(&mu_);
+    ReactorLock lock(this);
     StopWaitingLocked();
     FinishLocked(grpc::Status(grpc::StatusCode::CANCELLED, "cancelled"));
   }
@@ -106,7 +107,7 @@ class FederationService::PullReactor : public grpc::ServerWriteReactor<v1::PullB
     PullQuery query = session_.query();
     service_->workers_.Post([this, query = std::move(query)] {
       absl::StatusOr<v1::PullBatch> batch = service_->catalog_->ReadBatch(query);
-      absl::MutexLock lock(&mu_);
+      ReactorLock lock(this);
       reading_ = false;
       if (finish_.has_value()) {
         FinishLocked(*finish_);
@@ -178,7 +179,7 @@ class FederationService::PullReactor : public grpc::ServerWriteReactor<v1::PullB
     if (!finish_.has_value()) finish_ = status;
     if (reading_ || writing_) return;
     finished_ = true;
-    Finish(*finish_);
+    finish_now_ = *finish_;  // called by ReactorLock, outside the lock
   }
 
   FederationService* const service_;
@@ -193,6 +194,8 @@ class FederationService::PullReactor : public grpc::ServerWriteReactor<v1::PullB
   bool waiting_ ABSL_GUARDED_BY(mu_) = false;
   bool finished_ ABSL_GUARDED_BY(mu_) = false;
   std::optional<grpc::Status> finish_ ABSL_GUARDED_BY(mu_);
+  std::optional<grpc::Status> finish_now_ ABSL_GUARDED_BY(mu_);
+  friend class ReactorLock<PullReactor>;
 };
 
 // One GetChunks: the access check, then one chunk read and written at a
@@ -203,7 +206,7 @@ class FederationService::ChunkReactor : public grpc::ServerWriteReactor<v1::Chun
       : service_(service), caller_(std::move(caller)), request_(std::move(request)) {}
 
   void Begin() {
-    absl::MutexLock lock(&mu_);
+    ReactorLock lock(this);
     busy_ = true;
     service_->workers_.Post([this] {
       // Every chunk is checked before any is sent: a request mixing a chunk
@@ -212,7 +215,7 @@ class FederationService::ChunkReactor : public grpc::ServerWriteReactor<v1::Chun
       absl::StatusOr<std::vector<bool>> may = service_->catalog_->CheckChunkAccess(
           caller_, request_.material_id(),
           std::vector<std::string>(request_.sha256().begin(), request_.sha256().end()));
-      absl::MutexLock lock(&mu_);
+      ReactorLock lock(this);
       busy_ = false;
       if (!may.ok()) {
         FinishLocked(ToGrpcStatus(may.status()));
@@ -224,7 +227,7 @@ class FederationService::ChunkReactor : public grpc::ServerWriteReactor<v1::Chun
   }
 
   void OnWriteDone(bool ok) override {
-    absl::MutexLock lock(&mu_);
+    ReactorLock lock(this);
     busy_ = false;
     if (!ok) {
       FinishLocked(grpc::Status::OK);
@@ -233,7 +236,7 @@ class FederationService::ChunkReactor : public grpc::ServerWriteReactor<v1::Chun
     NextLocked();
   }
   void OnCancel() override {
-    absl::MutexLock lock(&mu_);
+    ReactorLock lock(this);
     FinishLocked(grpc::Status(grpc::StatusCode::CANCELLED, "cancelled"));
   }
   void OnDone() override {
@@ -258,7 +261,7 @@ class FederationService::ChunkReactor : public grpc::ServerWriteReactor<v1::Chun
       absl::StatusOr<std::optional<std::string>> data =
           may_read_[i] ? service_->catalog_->ReadChunk(sha)
                        : absl::StatusOr<std::optional<std::string>>(std::nullopt);
-      absl::MutexLock lock(&mu_);
+      ReactorLock lock(this);
       busy_ = false;
       if (!data.ok()) {
         FinishLocked(ToGrpcStatus(data.status()));
@@ -285,7 +288,7 @@ class FederationService::ChunkReactor : public grpc::ServerWriteReactor<v1::Chun
     if (!finish_.has_value()) finish_ = status;
     if (busy_) return;
     finished_ = true;
-    Finish(*finish_);
+    finish_now_ = *finish_;  // called by ReactorLock, outside the lock
   }
 
   FederationService* const service_;
@@ -298,6 +301,8 @@ class FederationService::ChunkReactor : public grpc::ServerWriteReactor<v1::Chun
   bool busy_ ABSL_GUARDED_BY(mu_) = false;  // a read or a write in flight
   bool finished_ ABSL_GUARDED_BY(mu_) = false;
   std::optional<grpc::Status> finish_ ABSL_GUARDED_BY(mu_);
+  std::optional<grpc::Status> finish_now_ ABSL_GUARDED_BY(mu_);
+  friend class ReactorLock<ChunkReactor>;
 };
 
 FederationService::FederationService(Catalog* catalog, FederationServiceOptions options,

@@ -39,6 +39,10 @@ class FaultKv : public KvStore {
     return base_->ApproximateDiskBytes();
   }
   absl::Status CompactAll() override { return base_->CompactAll(); }
+  absl::Status Flush() override { return base_->Flush(); }
+  absl::Status CompactRange(Cf cf, absl::string_view begin, absl::string_view end) override {
+    return base_->CompactRange(cf, begin, end);
+  }
 
  private:
   KvStore* const base_;

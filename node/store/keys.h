@@ -6,7 +6,7 @@
 //               Only each material's latest lseq is present: the feed.
 //   index       unused since schema 2 (search postings of schema 1)
 //   peers       <peer org id>                  -> PeerState
-//   chunks      <sha256: 32 bytes>             -> chunk bytes (BlobDB)
+//   chunks      unused since schema 3 (chunk bytes, now in a ChunkStore)
 //   chunk_refs  "r" <sha256> <material id> (listed), "w" <material id> "\0"
 //               <sha256> (wanted), "c" <sha256> (stored): see
 //               catalog/chunk_refs.h
@@ -28,7 +28,8 @@
 namespace minga {
 
 // 2: the search index left the store (schema 1 kept postings in "index").
-inline constexpr int kSchemaVersion = 2;
+// 3: chunk bytes left it too, for the ChunkStore (files).
+inline constexpr int kSchemaVersion = 3;
 
 inline constexpr absl::string_view kMetaSchemaVersion = "schema_version";
 inline constexpr absl::string_view kMetaFeedId = "feed_id";

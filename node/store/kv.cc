@@ -8,7 +8,7 @@ absl::string_view CfName(Cf cf) {
     case Cf::kFeed: return "feed";
     case Cf::kLegacyIndex: return "index";
     case Cf::kPeers: return "peers";
-    case Cf::kChunks: return "chunks";
+    case Cf::kLegacyChunks: return "chunks";
     case Cf::kChunkRefs: return "chunk_refs";
     case Cf::kMeta: return "meta";
     case Cf::kAudit: return "audit";

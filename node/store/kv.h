@@ -28,7 +28,8 @@ enum class Cf : int {
   // view of its own now). Kept so RocksDB opens stores that have it.
   kLegacyIndex,
   kPeers,
-  kChunks,
+  // Chunk bytes of schemas 1 and 2; moved to the ChunkStore on upgrade.
+  kLegacyChunks,
   kChunkRefs,
   kMeta,
   kAudit,
@@ -103,6 +104,13 @@ class KvStore {
 
   // Compacts everything so deleted values free their space. May be slow.
   virtual absl::Status CompactAll() = 0;
+
+  // Writes what is only in memory (and in the write-ahead log) to the
+  // store's files, so the log can go.
+  virtual absl::Status Flush() = 0;
+  // Compacts the keys in [begin, end) of `cf` down to the last level: old
+  // and deleted values there leave the files.
+  virtual absl::Status CompactRange(Cf cf, absl::string_view begin, absl::string_view end) = 0;
 };
 
 }  // namespace minga

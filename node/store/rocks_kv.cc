@@ -109,6 +109,19 @@ class RocksKv : public KvStore {
     return total + memtables;
   }
 
+  absl::Status Flush() override {
+    rocksdb::FlushOptions options;
+    options.wait = true;
+    return FromRocks(db_->Flush(options, handles_), "flush");
+  }
+
+  absl::Status CompactRange(Cf cf, absl::string_view begin, absl::string_view end) override {
+    rocksdb::CompactRangeOptions options;
+    options.bottommost_level_compaction = rocksdb::BottommostLevelCompaction::kForce;
+    const rocksdb::Slice b(begin.data(), begin.size()), e(end.data(), end.size());
+    return FromRocks(db_->CompactRange(options, handle(cf), &b, &e), "compact");
+  }
+
   absl::Status CompactAll() override {
     for (rocksdb::ColumnFamilyHandle* h : handles_) {
       rocksdb::CompactRangeOptions options;
@@ -155,7 +168,7 @@ absl::StatusOr<std::unique_ptr<KvStore>> OpenRocksKv(
     rocksdb::ColumnFamilyOptions cf_options;
     cf_options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
     cf_options.compression = rocksdb::kLZ4Compression;
-    if (cf == Cf::kChunks) {
+    if (cf == Cf::kLegacyChunks) {
       // 1 MiB chunks go to blob files, so compactions do not rewrite them;
       // files (PDF, video) are compressed already.
       cf_options.enable_blob_files = true;

@@ -3,6 +3,8 @@
 // restart: every acknowledged write must still be there.
 #include <signal.h>
 
+#include <filesystem>
+
 #include "absl/strings/str_split.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -125,6 +127,52 @@ TEST_F(NodeTest, StopsCleanlyOnSigterm) {
   EXPECT_EQ(node_.Stop(), 0) << node_.log();
   EXPECT_THAT(node_.log(), HasSubstr("stopped"));
   EXPECT_FALSE(std::filesystem::exists(node_.socket()));
+}
+
+// Whether any file under `dir` holds `needle`.
+std::vector<std::string> FilesHolding(const std::string& dir, const std::string& needle) {
+  std::vector<std::string> out;
+  for (const auto& e : std::filesystem::recursive_directory_iterator(dir)) {
+    if (!e.is_regular_file()) continue;
+    if (ReadFileOrEmpty(e.path().string()).find(needle) != std::string::npos) {
+      out.push_back(e.path().string());
+    }
+  }
+  return out;
+}
+
+// Security review #10: a retraction removes the content from the node's
+// files, not only from its keys: after `minga gc` (otherwise within
+// minutes) neither the body nor the file bytes are anywhere in the data
+// directory (store, write-ahead log, chunk files, search index).
+TEST_F(NodeTest, RetractedContentLeavesTheDataDirectory) {
+  const std::string body_marker = "qzjvxkwmplbrtsfgnhdcyaeiou";
+  const std::string file_marker = "MARCADOR-DE-ARCHIVO-7f3a9c1e5b2d";
+  RunResult put = node_.Client({"put", "--id", "secreto", "--title", "Protocolo interno",
+                                "--summary", "Contiene " + body_marker + " y nada más.", "--kind",
+                                "protocol", "--sector", "justice", "--audience", "private"});
+  ASSERT_EQ(put.exit_code, 0) << put.err;
+  std::string data;
+  for (int i = 0; data.size() < 300000; ++i) absl::StrAppend(&data, file_marker, i, "|");
+  WriteFile(tmp_.path() + "/secreto.txt", data);
+  ASSERT_EQ(node_.Client({"attach", "casa-ana/secreto", tmp_.path() + "/secreto.txt"}).exit_code, 0);
+  // Searchable, so the index holds it too.
+  const absl::Time deadline = absl::Now() + absl::Seconds(60);
+  while (node_.Client({"search", body_marker}).out.find("casa-ana/secreto") == std::string::npos &&
+         absl::Now() < deadline) {
+    absl::SleepFor(absl::Milliseconds(50));
+  }
+  // Before: the content is on disk (the test would prove nothing else).
+  EXPECT_FALSE(FilesHolding(node_.data_dir(), body_marker).empty());
+  EXPECT_FALSE(FilesHolding(node_.data_dir(), file_marker).empty());
+
+  ASSERT_EQ(node_.Client({"rm", "casa-ana/secreto"}).exit_code, 0);
+  RunResult gc = node_.Client({"gc"});
+  ASSERT_EQ(gc.exit_code, 0) << gc.err;
+  EXPECT_THAT(FilesHolding(node_.data_dir(), body_marker), ::testing::IsEmpty());
+  EXPECT_THAT(FilesHolding(node_.data_dir(), file_marker), ::testing::IsEmpty());
+  // The signed tombstone stays, so the retraction keeps travelling.
+  EXPECT_THAT(node_.Client({"get", "casa-ana/secreto"}).out, HasSubstr("retracted"));
 }
 
 }  // namespace

@@ -122,7 +122,11 @@ class ServiceTest : public ::testing::Test {
     return reader->Finish();
   }
 
-  size_t StoredChunks() { return fed_.node(0).kv->Count(Cf::kChunks); }
+  size_t StoredChunks() {
+    size_t n = 0;
+    EXPECT_TRUE(fed_.node(0).chunks->ForEach([&](const std::string&) { ++n; }).ok());
+    return n;
+  }
 
   testing::TestFederation fed_{std::vector<std::string>{"alpha", "beta", "gamma"}};
   std::unique_ptr<SyncEngine> sync_;

@@ -12,6 +12,7 @@
 #include "node/catalog/catalog.h"
 #include "node/core/crypto.h"
 #include "node/core/revision.h"
+#include "node/store/chunk_store.h"
 #include "node/store/fault_kv.h"
 #include "node/store/mem_kv.h"
 
@@ -22,6 +23,7 @@ struct TestNode {
   std::unique_ptr<SigningKey> key;
   std::unique_ptr<MemKv> kv;
   std::unique_ptr<FaultKv> fault;  // wraps kv
+  std::unique_ptr<ChunkStore> chunks;
   std::unique_ptr<Catalog> catalog;
 };
 
@@ -72,6 +74,7 @@ class TestFederation {
     n.fault.reset();
     n.kv = std::make_unique<MemKv>();
     n.fault = std::make_unique<FaultKv>(n.kv.get());
+    n.chunks = NewMemChunkStore();
     return Reopen(i);
   }
 
@@ -112,6 +115,7 @@ class TestFederation {
     o.signing_key = n.key.get();
     o.keyring = keyring_.get();
     o.clock = &clock_;
+    o.chunks = n.chunks.get();
     return o;
   }
 
@@ -124,6 +128,7 @@ class TestFederation {
       n->key = std::make_unique<SigningKey>(SigningKey::Generate());
       n->kv = std::make_unique<MemKv>();
       n->fault = std::make_unique<FaultKv>(n->kv.get());
+      n->chunks = NewMemChunkStore();
       keys.emplace(name, n->key->public_key());
       nodes_.push_back(std::move(n));
     }

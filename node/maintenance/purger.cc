@@ -1,0 +1,88 @@
+#include "node/maintenance/purger.h"
+
+#include "absl/strings/str_cat.h"
+#include "node/core/log.h"
+#include "node/core/status_macros.h"
+#include "node/store/keys.h"
+
+namespace minga {
+
+Purger::Purger(KvStore* kv, Catalog* catalog, search::SearchView* search, PurgerOptions options)
+    : kv_(kv), catalog_(catalog), search_(search), options_(options) {
+  listener_ = catalog_->AddListener([this](const Catalog::Change& c) {
+    if (!c.lost_body) return;
+    absl::MutexLock lock(&mu_);
+    pending_.insert(c.id);
+    index_pending_ = true;
+    if (due_ == absl::InfiniteFuture()) due_ = absl::Now() + options_.delay;
+  });
+  thread_ = std::thread([this] { Run(); });
+}
+
+Purger::~Purger() {
+  catalog_->RemoveListener(listener_);
+  {
+    absl::MutexLock lock(&mu_);
+    stopping_ = true;
+  }
+  thread_.join();
+}
+
+void Purger::Run() {
+  while (true) {
+    {
+      absl::MutexLock lock(&mu_);
+      auto ready = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+        return stopping_ || absl::Now() >= due_;
+      };
+      mu_.AwaitWithDeadline(absl::Condition(&ready),
+                            std::min(due_, absl::Now() + absl::Seconds(1)));
+      if (stopping_) return;
+      if (absl::Now() < due_) continue;
+    }
+    absl::Status s = Purge(/*index_now=*/false);
+    if (!s.ok()) LogError(absl::StrCat("purge: ", s.message()));
+  }
+}
+
+absl::Status Purger::PurgeNow() { return Purge(/*index_now=*/true); }
+
+absl::Status Purger::Purge(bool index_now) {
+  absl::MutexLock one(&purge_mu_);
+  std::set<std::string> ids;
+  bool index = false;
+  {
+    absl::MutexLock lock(&mu_);
+    ids.swap(pending_);
+    due_ = absl::InfiniteFuture();
+    index = index_pending_ && (index_now || absl::Now() - last_index_ >= options_.index_interval);
+    if (index) index_pending_ = false;
+    if (index_pending_) due_ = last_index_ + options_.index_interval;  // come back for it
+  }
+  // The log holding the old bodies goes with the flush; then their keys'
+  // old values leave the SST files. Many materials at once: the whole
+  // family, rather than a compaction per key.
+  RETURN_IF_ERROR(kv_->Flush());
+  if (ids.size() > 64) {
+    RETURN_IF_ERROR(kv_->CompactRange(Cf::kMaterials, "", "\\xff\\xff\\xff\\xff"));
+  } else {
+    for (const std::string& id : ids) {
+      RETURN_IF_ERROR(kv_->CompactRange(Cf::kMaterials, id, id + std::string(1, '\\0')));
+    }
+  }
+  if (index && search_ != nullptr) {
+    absl::Status s = search_->Compact();
+    absl::MutexLock lock(&mu_);
+    if (s.ok()) {
+      last_index_ = absl::Now();
+    } else {
+      index_pending_ = true;  // tried again later
+      if (due_ == absl::InfiniteFuture()) due_ = absl::Now() + options_.delay;
+      return s;
+    }
+  }
+  if (!ids.empty()) LogInfo(absl::StrCat("purged what ", ids.size(), " retracted materials left on disk"));
+  return absl::OkStatus();
+}
+
+}  // namespace minga
