@@ -64,10 +64,10 @@ absl::Status Purger::Purge(bool index_now) {
   // family, rather than a compaction per key.
   RETURN_IF_ERROR(kv_->Flush());
   if (ids.size() > 64) {
-    RETURN_IF_ERROR(kv_->CompactRange(Cf::kMaterials, "", "\\xff\\xff\\xff\\xff"));
+    RETURN_IF_ERROR(kv_->CompactRange(Cf::kMaterials, "", std::string(4, '\xff')));
   } else {
     for (const std::string& id : ids) {
-      RETURN_IF_ERROR(kv_->CompactRange(Cf::kMaterials, id, id + std::string(1, '\\0')));
+      RETURN_IF_ERROR(kv_->CompactRange(Cf::kMaterials, id, id + std::string(1, '\0')));
     }
   }
   if (index && search_ != nullptr) {
