@@ -145,7 +145,7 @@ absl::StatusOr<ApplyStats> Catalog::ApplyBatch(absl::string_view peer,
   // may have stored something since. Held state only grows, so a revision
   // skipped above would still be skipped.
   absl::MutexLock lock(&write_mu_);
-  Pending pending(kv_, last_lseq_);
+  Pending pending(kv_, last_lseq_, tally_);
   const int64_t now = options_.clock->NowMicros();
   const std::string actor = absl::StrCat("peer:", peer);
   for (int i = 0; i < n; ++i) {

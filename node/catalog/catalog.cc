@@ -60,6 +60,7 @@ absl::Status Catalog::Init() {
     batch.Put(Cf::kMeta, kMetaFeedId, feed_id_);
     batch.Put(Cf::kMeta, kMetaOrgId, options_.org_id);
     batch.Put(Cf::kMeta, kMetaLastLseq, EncodeU64(0));
+    batch.Put(Cf::kMeta, kMetaTally, v1::storage::Tally().SerializeAsString());
     return kv_->Write(batch, WriteOptions{.sync = true});
   }
   int version = 0;
@@ -87,21 +88,32 @@ absl::Status Catalog::Init() {
     return absl::DataLossError("store: feed_id or last_lseq is missing");
   }
   feed_id_ = *feed;
+  // The tally: kept by every commit since schema 4, counted once before.
+  ASSIGN_OR_RETURN(std::optional<std::string> raw_tally, kv_->Get(Cf::kMeta, kMetaTally));
+  v1::storage::Tally tally;
+  if (version < 4 || !raw_tally.has_value()) {
+    ASSIGN_OR_RETURN(tally, Recount(kv_, options_.org_id));
+    WriteBatch batch;
+    batch.Put(Cf::kMeta, kMetaTally, tally.SerializeAsString());
+    batch.Put(Cf::kMeta, kMetaSchemaVersion, absl::StrCat(kSchemaVersion));
+    RETURN_IF_ERROR(kv_->Write(batch, WriteOptions{.sync = true}));
+  } else if (!ParseProto(*raw_tally, &tally)) {
+    return absl::DataLossError("store: the tally is corrupt");
+  }
+  // Versions continue above every version of this origin held, including
+  // those restored from partners after a disk loss.
+  versions_.Observe(tally.highest_own_version());
   {
     absl::MutexLock lock(&write_mu_);
     last_lseq_ = *lseq;
+    tally_ = tally;
+  }
+  {
+    absl::MutexLock lock(&tally_mu_);
+    published_tally_ = std::move(tally);
   }
   PublishHead(*lseq);
-  // Versions continue above every version of this origin held, including
-  // those restored from partners after a disk loss.
-  const std::string prefix = options_.org_id + "/";
-  auto it = kv_->NewIterator(Cf::kMaterials);
-  for (it->Seek(prefix); it->Valid() && absl::StartsWith(it->key(), prefix);
-       it->Next()) {
-    ASSIGN_OR_RETURN(Entry entry, DecodeEntry(it->key(), it->value()));
-    versions_.Observe(entry.header.version());
-  }
-  return it->status();
+  return absl::OkStatus();
 }
 
 absl::Status Catalog::MigrateFromSchema1() {
@@ -203,12 +215,18 @@ absl::Status Catalog::StoreEntry(Pending* pending, const std::string& id,
       entry->stored.add_retained_chunk_sha256(sha);
     }
   }
+  if (old.has_value()) {
+    CountEntry(id, *old, -1, options_.org_id, &pending->tally);
+    RETURN_IF_ERROR(CountFiles(&txn, id, *old, -1, &pending->tally));
+  }
   RETURN_IF_ERROR(UpdateChunkRefs(
       &txn, id, before, after, entry->has_body(),
       [this](const std::string& sha) ABSL_NO_THREAD_SAFETY_ANALYSIS {
         return pinned_.count(sha) > 0;  // under write_mu_, held by the caller
       },
       &pending->dropped_chunks));
+  CountEntry(id, *entry, +1, options_.org_id, &pending->tally);
+  RETURN_IF_ERROR(CountFiles(&txn, id, *entry, +1, &pending->tally));
   // The audit records what administrators did here; what peers sent is in
   // each entry's provenance. It keeps the changes of the last
   // kAuditWindow local sequence numbers: a key ages out as the feed passes.
@@ -231,8 +249,15 @@ absl::Status Catalog::StoreEntry(Pending* pending, const std::string& id,
 
 absl::Status Catalog::CommitLocked(Pending* pending, bool sync) {
   if (pending->txn.empty()) return absl::OkStatus();
+  RETURN_IF_ERROR(CountChunkKeys(pending->txn, kv_, &pending->tally));
   pending->txn.Put(Cf::kMeta, kMetaLastLseq, EncodeU64(pending->last_lseq));
+  pending->txn.Put(Cf::kMeta, kMetaTally, pending->tally.SerializeAsString());
   RETURN_IF_ERROR(pending->txn.Commit(WriteOptions{.sync = sync}));
+  tally_ = pending->tally;
+  {
+    absl::MutexLock lock(&tally_mu_);
+    published_tally_ = tally_;
+  }
   // Forgotten chunks' bytes go once nothing records them; a crash first
   // leaves orphan files, which the sweep at open removes.
   DropChunkFiles(pending->dropped_chunks);
@@ -349,18 +374,6 @@ absl::StatusOr<v1::ListResponse> Catalog::List(const v1::ListRequest& request) {
   return response;
 }
 
-namespace {
-
-// One entry's share of the catalog digest: its id and signed header,
-// length-prefixed so no two catalogs hash alike by accident.
-void HashHeader(Sha256Hasher* digest, absl::string_view id, const std::string& header) {
-  digest->Update(EncodeU64(id.size()));
-  digest->Update(id);
-  digest->Update(EncodeU64(header.size()));
-  digest->Update(header);
-}
-
-}  // namespace
 
 absl::StatusOr<v1::StatusResponse> Catalog::Status() {
   v1::StatusResponse status;
@@ -368,70 +381,47 @@ absl::StatusOr<v1::StatusResponse> Catalog::Status() {
   status.set_feed_id(feed_id_);
   status.set_head_lseq(head_lseq());
   status.set_signing_public_key(options_.signing_key->public_key().ToBase64());
-  std::map<std::string, v1::OriginCount, std::less<>> origins;
-  Sha256Hasher digest;
-  auto it = kv_->NewIterator(Cf::kMaterials);
-  for (it->Seek(""); it->Valid(); it->Next()) {
-    ASSIGN_OR_RETURN(Entry e, DecodeEntry(it->key(), it->value()));
-    v1::OriginCount& count = origins[e.header.origin()];
-    count.set_origin(e.header.origin());
-    if (e.header.deleted()) {
-      count.set_retracted(count.retracted() + 1);
-    } else if (e.has_body()) {
-      count.set_materials(count.materials() + 1);
-    } else {
-      count.set_headers_only(count.headers_only() + 1);
-    }
-    if (e.has_body()) {
-      for (const v1::FileInfo& f : e.material->files()) {
-        bool complete = true;
-        for (const std::string& sha : f.chunk_sha256()) {
-          ASSIGN_OR_RETURN(std::optional<std::string> present,
-                           kv_->Get(Cf::kChunkRefs, PresentKey(sha)));
-          if (!present.has_value()) {
-            complete = false;
-            break;
-          }
-        }
-        if (complete) {
-          status.set_files_complete(status.files_complete() + 1);
-        } else {
-          status.set_files_missing(status.files_missing() + 1);
-        }
-      }
-    }
-    HashHeader(&digest, it->key(), e.stored.signed_().header());
+  v1::storage::Tally tally;
+  {
+    absl::MutexLock lock(&tally_mu_);
+    tally = published_tally_;
   }
-  RETURN_IF_ERROR(it->status());
-  for (auto& [origin, count] : origins) *status.add_origins() = count;
-  auto chunks = kv_->NewIterator(Cf::kChunkRefs);
-  for (chunks->Seek("c"); chunks->Valid() && chunks->key()[0] == 'c'; chunks->Next()) {
-    status.set_chunks_stored(status.chunks_stored() + 1);
-    status.set_chunk_bytes(status.chunk_bytes() + DecodeU64(chunks->value()).value_or(0));
+  // Origins in order, as a scan would list them.
+  std::map<std::string, v1::storage::Tally::Origin> origins(tally.origins().begin(),
+                                                             tally.origins().end());
+  for (const auto& [origin, count] : origins) {
+    v1::OriginCount* c = status.add_origins();
+    c->set_origin(origin);
+    c->set_materials(count.materials());
+    c->set_headers_only(count.headers_only());
+    c->set_retracted(count.retracted());
   }
-  RETURN_IF_ERROR(chunks->status());
-  for (chunks->Seek("w"); chunks->Valid() && chunks->key()[0] == 'w'; chunks->Next()) {
-    status.set_chunks_missing(status.chunks_missing() + 1);
-  }
-  RETURN_IF_ERROR(chunks->status());
-  status.set_digest(DigestToHex(digest.Finish()));
+  status.set_files_complete(tally.files_complete());
+  status.set_files_missing(tally.files_missing());
+  status.set_chunks_stored(tally.chunks_stored());
+  status.set_chunk_bytes(tally.chunk_bytes());
+  status.set_chunks_missing(tally.chunks_missing());
+  std::string digest = tally.digest();
+  if (digest.empty()) digest.assign(32, '\0');
+  status.set_digest(absl::BytesToHexString(digest));
   status.set_store_bytes(kv_->ApproximateDiskBytes());
   return status;
 }
 
 absl::StatusOr<std::string> Catalog::Digest() {
   // Headers only: no body is decoded, no file looked at.
-  Sha256Hasher digest;
+  std::string digest(32, '\0');
   auto it = kv_->NewIterator(Cf::kMaterials);
   for (it->Seek(""); it->Valid(); it->Next()) {
     v1::storage::StoredEntry stored;
     if (!ParseProto(it->value(), &stored)) {
       return absl::DataLossError(absl::StrCat("store: entry '", it->key(), "' is corrupt"));
     }
-    HashHeader(&digest, it->key(), stored.signed_().header());
+    const std::string share = EntryShare(it->key(), stored.signed_().header());
+    for (size_t i = 0; i < digest.size(); ++i) digest[i] ^= share[i];
   }
   RETURN_IF_ERROR(it->status());
-  return DigestToHex(digest.Finish());
+  return absl::BytesToHexString(digest);
 }
 
 absl::StatusOr<uint64_t> Catalog::HighestOwnVersion(KvStore* kv, absl::string_view org_id) {
@@ -495,7 +485,7 @@ absl::StatusOr<size_t> Catalog::ReconcileMembership() {
   absl::MutexLock lock(&write_mu_);
   size_t purged = 0;
   for (size_t start = 0; start <= doomed.size(); start += 1000) {
-    Pending pending(kv_, last_lseq_);
+    Pending pending(kv_, last_lseq_, tally_);
     for (size_t i = start; i < std::min(doomed.size(), start + 1000); ++i) {
       ASSIGN_OR_RETURN(std::optional<Entry> old, LoadEntry(&pending.txn, doomed[i]));
       if (!old.has_value()) continue;
@@ -521,6 +511,8 @@ absl::Status Catalog::PurgeLocked(Pending* pending, const std::string& id, const
       old.has_body() ? ChunksOf(&*old.material)
                      : std::set<std::string>(old.stored.retained_chunk_sha256().begin(),
                                              old.stored.retained_chunk_sha256().end());
+  CountEntry(id, old, -1, options_.org_id, &pending->tally);
+  RETURN_IF_ERROR(CountFiles(&txn, id, old, -1, &pending->tally));
   RETURN_IF_ERROR(UpdateChunkRefs(
       &txn, id, before, {}, false,
       [this](const std::string& sha) ABSL_NO_THREAD_SAFETY_ANALYSIS {

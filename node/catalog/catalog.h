@@ -32,6 +32,7 @@
 #include "minga/v1/federation.pb.h"
 #include "minga/v1/storage.pb.h"
 #include "node/catalog/entry.h"
+#include "node/catalog/tally.h"
 #include "node/catalog/txn.h"
 #include "node/core/clock.h"
 #include "node/core/crypto.h"
@@ -126,9 +127,11 @@ class Catalog {
   absl::StatusOr<v1::MaterialView> Get(absl::string_view id);
   absl::StatusOr<std::optional<Entry>> GetEntry(absl::string_view id);
   absl::StatusOr<v1::ListResponse> List(const v1::ListRequest& request);
-  // Counts per origin, feed position, digest.
+  // Counts per origin, files and chunks, feed position, digest: from the
+  // tally, without a scan.
   absl::StatusOr<v1::StatusResponse> Status();
-  // SHA-256 over every held signed header in id order (hex).
+  // The digest of the held entries (see tally.h), from a scan: what
+  // Status reports, recomputed.
   absl::StatusOr<std::string> Digest();
   // Calls `fn` for every held entry, in id order, until it returns an
   // error (returned). A consistent snapshot of the store on RocksDB.
@@ -275,9 +278,12 @@ class Catalog {
 
   // A transaction in progress and the local sequence it has reached.
   struct Pending {
-    Pending(KvStore* kv, uint64_t lseq) : txn(kv), last_lseq(lseq) {}
+    Pending(KvStore* kv, uint64_t lseq, v1::storage::Tally t)
+        : txn(kv), last_lseq(lseq), tally(std::move(t)) {}
     Txn txn;
     uint64_t last_lseq;
+    // The tally as this transaction leaves it; the catalog's once committed.
+    v1::storage::Tally tally;
     // For the change listeners, once committed.
     std::vector<Change> changes;
     // Chunks forgotten in this transaction: their bytes go after commit.
@@ -312,6 +318,11 @@ class Catalog {
                           const std::optional<Entry>& old, Entry* entry,
                           absl::string_view actor, absl::string_view action)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(write_mu_);
+  // Marks chunk `sha` wanted (or no longer wanted) by each of `ids` that
+  // holds a body, keeping their files' counts in the tally.
+  absl::Status SetWanted(Pending* pending, const std::vector<std::string>& ids,
+                         absl::string_view sha, bool wanted)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(write_mu_);
   // Removes `old` (held for `id`) entirely, as ReconcileMembership does.
   absl::Status PurgeLocked(Pending* pending, const std::string& id, const Entry& old)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(write_mu_);
@@ -327,6 +338,10 @@ class Catalog {
 
   absl::Mutex write_mu_;
   uint64_t last_lseq_ ABSL_GUARDED_BY(write_mu_) = 0;
+  v1::storage::Tally tally_ ABSL_GUARDED_BY(write_mu_);
+  // A copy of tally_ for Status, so it never waits behind a large commit.
+  mutable absl::Mutex tally_mu_;
+  v1::storage::Tally published_tally_ ABSL_GUARDED_BY(tally_mu_);
   std::map<std::string, int> pinned_ ABSL_GUARDED_BY(write_mu_);
 
   absl::Mutex listener_mu_;

@@ -35,24 +35,42 @@ absl::Status Catalog::StoreChunk(absl::string_view sha, absl::string_view data,
     return absl::DataLossError(absl::StrCat("chunk ", Hex(sha), ": content does not match its hash"));
   }
   absl::MutexLock lock(&write_mu_);
-  Txn txn(kv_);
+  Pending pending(kv_, last_lseq_, tally_);
+  Txn& txn = pending.txn;
   ASSIGN_OR_RETURN(std::optional<std::string> present, txn.Get(Cf::kChunkRefs, PresentKey(sha)));
   if (present.has_value()) return absl::OkStatus();
-  // Whoever lists the chunk stops wanting it, in the same write.
-  bool listed = false;
+  // Whoever lists the chunk stops wanting it, in the same write; their
+  // files may be complete now.
+  std::vector<std::string> listing;
   auto it = kv_->NewIterator(Cf::kChunkRefs);
   const std::string prefix = ChunkRefPrefix(sha);
   for (it->Seek(prefix); it->Valid() && absl::StartsWith(it->key(), prefix); it->Next()) {
-    listed = true;
-    txn.Delete(Cf::kChunkRefs, WantKey(it->key().substr(prefix.size()), sha));
+    listing.emplace_back(it->key().substr(prefix.size()));
   }
   RETURN_IF_ERROR(it->status());
-  if (only_if_wanted && !listed) return absl::OkStatus();
+  if (only_if_wanted && listing.empty()) return absl::OkStatus();
+  RETURN_IF_ERROR(SetWanted(&pending, listing, sha, /*wanted=*/false));
   // The bytes first: a crash before the commit leaves an orphan file (swept
   // at open), never a recorded chunk without its bytes.
   RETURN_IF_ERROR(options_.chunks->Put(sha, data));
   txn.Put(Cf::kChunkRefs, PresentKey(sha), EncodeU64(data.size()));
-  return txn.Commit(WriteOptions{});
+  return CommitLocked(&pending, /*sync=*/false);
+}
+
+absl::Status Catalog::SetWanted(Pending* pending, const std::vector<std::string>& ids,
+                                absl::string_view sha, bool wanted) {
+  for (const std::string& id : ids) {
+    ASSIGN_OR_RETURN(std::optional<Entry> e, LoadEntry(&pending->txn, id));
+    const bool has_body = e.has_value() && e->has_body();
+    if (has_body) RETURN_IF_ERROR(CountFiles(&pending->txn, id, *e, -1, &pending->tally));
+    if (!wanted) {
+      pending->txn.Delete(Cf::kChunkRefs, WantKey(id, sha));
+    } else if (has_body) {
+      pending->txn.Put(Cf::kChunkRefs, WantKey(id, sha), "");
+    }
+    if (has_body) RETURN_IF_ERROR(CountFiles(&pending->txn, id, *e, +1, &pending->tally));
+  }
+  return absl::OkStatus();
 }
 
 absl::StatusOr<std::optional<std::string>> Catalog::ReadChunk(absl::string_view sha) {
@@ -68,17 +86,17 @@ absl::StatusOr<std::optional<std::string>> Catalog::ReadChunk(absl::string_view 
 
 absl::Status Catalog::ForgetDamagedChunk(absl::string_view sha) {
   absl::MutexLock lock(&write_mu_);
-  Txn txn(kv_);
-  txn.Delete(Cf::kChunkRefs, PresentKey(sha));
+  Pending pending(kv_, last_lseq_, tally_);
+  pending.txn.Delete(Cf::kChunkRefs, PresentKey(sha));
+  std::vector<std::string> listing;
   const std::string prefix = ChunkRefPrefix(sha);
   auto it = kv_->NewIterator(Cf::kChunkRefs);
   for (it->Seek(prefix); it->Valid() && absl::StartsWith(it->key(), prefix); it->Next()) {
-    const absl::string_view id = it->key().substr(prefix.size());
-    ASSIGN_OR_RETURN(std::optional<Entry> e, LoadEntry(kv_, id));
-    if (e.has_value() && e->has_body()) txn.Put(Cf::kChunkRefs, WantKey(id, sha), "");
+    listing.emplace_back(it->key().substr(prefix.size()));
   }
   RETURN_IF_ERROR(it->status());
-  RETURN_IF_ERROR(txn.Commit(WriteOptions{}));
+  RETURN_IF_ERROR(SetWanted(&pending, listing, sha, /*wanted=*/true));
+  RETURN_IF_ERROR(CommitLocked(&pending, /*sync=*/false));
   return options_.chunks->Delete(sha);
 }
 
@@ -140,7 +158,7 @@ absl::StatusOr<v1::MaterialView> Catalog::AttachFile(absl::string_view id, v1::F
         "material_id: '", id, "' belongs to '", parsed.origin, "'; only its origin attaches files"));
   }
   absl::MutexLock lock(&write_mu_);
-  Pending pending(kv_, last_lseq_);
+  Pending pending(kv_, last_lseq_, tally_);
   ASSIGN_OR_RETURN(std::optional<Entry> held, LoadEntry(&pending.txn, id));
   if (!held.has_value() || held->header.deleted() || !held->has_body()) {
     return absl::NotFoundError(absl::StrCat("material_id: no material '", id, "' to attach to"));
@@ -262,8 +280,9 @@ void Catalog::UnpinChunk(const std::string& sha) {
 
 absl::Status Catalog::DropUnlisted(const std::vector<std::string>& shas) {
   absl::MutexLock lock(&write_mu_);
-  Txn txn(kv_);
-  std::vector<std::string> dropped;
+  Pending pending(kv_, last_lseq_, tally_);
+  Txn& txn = pending.txn;
+  std::vector<std::string>& dropped = pending.dropped_chunks;
   for (const std::string& sha : shas) {
     if (pinned_.count(sha)) continue;
     ASSIGN_OR_RETURN(bool listed, txn.AnyWithPrefix(Cf::kChunkRefs, ChunkRefPrefix(sha)));
@@ -271,18 +290,17 @@ absl::Status Catalog::DropUnlisted(const std::vector<std::string>& shas) {
     txn.Delete(Cf::kChunkRefs, PresentKey(sha));
     dropped.push_back(sha);
   }
-  RETURN_IF_ERROR(txn.Commit(WriteOptions{}));
-  DropChunkFiles(dropped);
-  return absl::OkStatus();
+  return CommitLocked(&pending, /*sync=*/false);
 }
 
 absl::StatusOr<v1::GcResponse> Catalog::Gc() {
   v1::GcResponse response;
   response.set_store_bytes_before(kv_->ApproximateDiskBytes());
-  std::vector<std::string> dropped;
   {
     absl::MutexLock lock(&write_mu_);
-    Txn txn(kv_);
+    Pending pending(kv_, last_lseq_, tally_);
+    Txn& txn = pending.txn;
+    std::vector<std::string>& dropped = pending.dropped_chunks;
     // Chunks header-only entries kept for a body still on its way go too:
     // a body that never came (a subscription that leaves the material out,
     // say) must not hold them forever.
@@ -311,8 +329,7 @@ absl::StatusOr<v1::GcResponse> Catalog::Gc() {
       dropped.push_back(sha);
     }
     RETURN_IF_ERROR(it->status());
-    RETURN_IF_ERROR(txn.Commit(WriteOptions{.sync = true}));
-    DropChunkFiles(dropped);
+    RETURN_IF_ERROR(CommitLocked(&pending, /*sync=*/true));
   }
   RETURN_IF_ERROR(kv_->CompactAll());
   response.set_store_bytes_after(kv_->ApproximateDiskBytes());

@@ -177,7 +177,7 @@ absl::StatusOr<v1::MaterialView> Catalog::Put(v1::PutRequest request,
                                               absl::string_view actor) {
   ASSIGN_OR_RETURN(PreparedPut put, PreparePut(std::move(request)));
   absl::MutexLock lock(&write_mu_);
-  Pending pending(kv_, last_lseq_);
+  Pending pending(kv_, last_lseq_, tally_);
   ASSIGN_OR_RETURN(v1::MaterialView view, PutLocked(&pending, std::move(put), actor));
   RETURN_IF_ERROR(CommitLocked(&pending, /*sync=*/true));
   return view;
@@ -202,7 +202,7 @@ absl::StatusOr<std::vector<v1::PutResult>> Catalog::PutMany(
     }
   }
   absl::MutexLock lock(&write_mu_);
-  Pending pending(kv_, last_lseq_);
+  Pending pending(kv_, last_lseq_, tally_);
   for (size_t i = 0; i < requests.size(); ++i) {
     if (!prepared[i].has_value()) continue;
     absl::StatusOr<v1::MaterialView> view =
@@ -231,7 +231,7 @@ absl::StatusOr<v1::MaterialView> Catalog::Delete(absl::string_view id,
         "'; only its origin can retract it"));
   }
   absl::MutexLock lock(&write_mu_);
-  Pending pending(kv_, last_lseq_);
+  Pending pending(kv_, last_lseq_, tally_);
   ASSIGN_OR_RETURN(std::optional<Entry> held, LoadEntry(&pending.txn, id));
   if (!held.has_value()) {
     return absl::NotFoundError(absl::StrCat("id: no material '", id, "' is held here"));

@@ -38,6 +38,17 @@ absl::StatusOr<bool> Txn::AnyWithPrefix(Cf cf, absl::string_view prefix) {
   return false;
 }
 
+void Txn::ForEachWrite(
+    Cf cf, absl::string_view prefix,
+    const std::function<void(absl::string_view, const std::optional<std::string>&)>& fn) const {
+  const int c = static_cast<int>(cf);
+  for (auto it = overlay_.lower_bound(std::make_pair(c, std::string(prefix)));
+       it != overlay_.end() && it->first.first == c && absl::StartsWith(it->first.second, prefix);
+       ++it) {
+    fn(it->first.second, it->second);
+  }
+}
+
 absl::Status Txn::Commit(const WriteOptions& options) {
   if (batch_.empty()) return absl::OkStatus();
   return kv_->Write(batch_, options);

@@ -6,6 +6,7 @@
 #ifndef MINGA_NODE_CATALOG_TXN_H_
 #define MINGA_NODE_CATALOG_TXN_H_
 
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -27,6 +28,12 @@ class Txn {
   // Whether any key with `prefix` exists, counting this transaction's puts
   // and deletes.
   absl::StatusOr<bool> AnyWithPrefix(Cf cf, absl::string_view prefix);
+
+  // Calls `fn` with each key of `cf` starting with `prefix` that this
+  // transaction writes, and the value it leaves (nullopt: deleted).
+  void ForEachWrite(Cf cf, absl::string_view prefix,
+                    const std::function<void(absl::string_view key,
+                                             const std::optional<std::string>& value)>& fn) const;
 
   bool empty() const { return batch_.empty(); }
   size_t ApproximateBytes() const { return batch_.ApproximateBytes(); }

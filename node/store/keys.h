@@ -12,7 +12,8 @@
 //               catalog/chunk_refs.h
 //   meta        "schema_version" -> decimal, "feed_id" -> hex,
 //               "last_lseq" -> 8 bytes big-endian, "org_id" -> org id,
-//               "membership" -> hex keyring fingerprint
+//               "membership" -> hex keyring fingerprint,
+//               "tally" -> Tally (counts kept for status)
 //   audit       <lseq: 8 bytes big-endian>     -> AuditRecord
 //
 // Big-endian integers sort numerically as bytes.
@@ -29,7 +30,8 @@ namespace minga {
 
 // 2: the search index left the store (schema 1 kept postings in "index").
 // 3: chunk bytes left it too, for the ChunkStore (files).
-inline constexpr int kSchemaVersion = 3;
+// 4: the tally (meta "tally") is kept in every commit.
+inline constexpr int kSchemaVersion = 4;
 
 inline constexpr absl::string_view kMetaSchemaVersion = "schema_version";
 inline constexpr absl::string_view kMetaFeedId = "feed_id";
@@ -38,6 +40,7 @@ inline constexpr absl::string_view kMetaOrgId = "org_id";
 // Keyring::Fingerprint of the federation the entries were last checked
 // against (see Catalog::ReconcileMembership).
 inline constexpr absl::string_view kMetaMembership = "membership";
+inline constexpr absl::string_view kMetaTally = "tally";
 
 inline std::string EncodeU64(uint64_t v) {
   std::string out(8, '\0');

@@ -9,6 +9,8 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "gtest/gtest.h"
+#include "node/catalog/tally.h"
 #include "node/catalog/catalog.h"
 #include "node/core/crypto.h"
 #include "node/core/revision.h"
@@ -36,6 +38,43 @@ class TestFederation {
     Init(names);
   }
   explicit TestFederation(const std::vector<std::string>& names) { Init(names); }
+
+  // Every test that used the federation also checks, at its end, that the
+  // tally each catalog kept through its commits is what a recount of its
+  // store finds.
+  ~TestFederation() {
+    for (auto& n : nodes_) {
+      if (n->catalog != nullptr) ExpectTallyMatchesStore(*n->catalog);
+    }
+  }
+
+  static void ExpectTallyMatchesStore(Catalog& catalog) {
+    absl::StatusOr<v1::StatusResponse> status = catalog.Status();
+    absl::StatusOr<v1::storage::Tally> recount = Recount(catalog.kv(), catalog.org_id());
+    absl::StatusOr<std::string> digest = catalog.Digest();
+    if (!status.ok() || !recount.ok() || !digest.ok()) {
+      ADD_FAILURE() << catalog.org_id() << ": status or recount failed";
+      return;
+    }
+    const std::string who = catalog.org_id() + ": the kept tally differs from a recount: ";
+    EXPECT_EQ(status->digest(), *digest) << who << "digest";
+    EXPECT_EQ(status->files_complete(), recount->files_complete()) << who << "files_complete";
+    EXPECT_EQ(status->files_missing(), recount->files_missing()) << who << "files_missing";
+    EXPECT_EQ(status->chunks_stored(), recount->chunks_stored()) << who << "chunks_stored";
+    EXPECT_EQ(status->chunk_bytes(), recount->chunk_bytes()) << who << "chunk_bytes";
+    EXPECT_EQ(status->chunks_missing(), recount->chunks_missing()) << who << "chunks_missing";
+    EXPECT_EQ(status->origins_size(), static_cast<int>(recount->origins().size())) << who << "origins";
+    for (const v1::OriginCount& o : status->origins()) {
+      auto it = recount->origins().find(o.origin());
+      if (it == recount->origins().end()) {
+        ADD_FAILURE() << who << "origin " << o.origin() << " is not in the store";
+        continue;
+      }
+      EXPECT_EQ(o.materials(), it->second.materials()) << who << o.origin();
+      EXPECT_EQ(o.headers_only(), it->second.headers_only()) << who << o.origin();
+      EXPECT_EQ(o.retracted(), it->second.retracted()) << who << o.origin();
+    }
+  }
 
   TestNode& node(int i) { return *nodes_[i]; }
   Catalog& catalog(int i) { return *nodes_[i]->catalog; }
