@@ -9,7 +9,7 @@ cd "$(dirname "$0")/.."
 PACKAGES=(cmake ninja-build g++ pkg-config openssl
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
   librocksdb-dev libabsl-dev libgtest-dev libgmock-dev libsodium-dev libssl-dev
-  libxapian-dev libroaring-dev)
+  libxapian-dev libroaring-dev libzstd-dev)
 
 missing=()
 for p in "${PACKAGES[@]}"; do

@@ -157,12 +157,14 @@ void ApplyDefaults(v1::NodeConfig* c, const std::string& base_dir) {
   if (s->backoff_max_ms() == 0) s->set_backoff_max_ms(60000);
   if (s->heartbeat_seconds() == 0) s->set_heartbeat_seconds(15);
   if (s->pull_deadline_seconds() == 0) s->set_pull_deadline_seconds(300);
+  if (s->compression().empty()) s->set_compression("zstd");
   v1::ServeOptions* serve = c->mutable_serve();
   if (serve->max_pulls_per_peer() == 0) serve->set_max_pulls_per_peer(2);
   if (serve->max_pulls() == 0) serve->set_max_pulls(32);
   if (serve->max_chunk_calls_per_peer() == 0) serve->set_max_chunk_calls_per_peer(8);
   if (serve->max_chunk_calls() == 0) serve->set_max_chunk_calls(32);
   if (serve->max_pull_seconds() == 0) serve->set_max_pull_seconds(240);
+  if (serve->compression_level() == 0) serve->set_compression_level(6);
 }
 
 absl::Status ValidateFederationFile(const v1::FederationFile& f) {
@@ -278,6 +280,10 @@ absl::Status ValidateNodeConfig(const v1::NodeConfig& c, const v1::FederationFil
     return Invalid("sync.backoff_initial_ms", "is above backoff_max_ms");
   }
   if (s.verify_threads() > 256) return Invalid("sync.verify_threads", "at most 256");
+  if (s.compression() != "zstd" && s.compression() != "gzip" && s.compression() != "none") {
+    return Invalid("sync.compression",
+                   absl::StrCat("'", s.compression(), "' is not zstd, gzip or none"));
+  }
   const v1::ServeOptions& serve = c.serve();
   if (serve.max_pulls_per_peer() > serve.max_pulls()) {
     return Invalid("serve.max_pulls_per_peer", "is above serve.max_pulls");
@@ -290,6 +296,7 @@ absl::Status ValidateNodeConfig(const v1::NodeConfig& c, const v1::FederationFil
   if (serve.max_pull_seconds() < 10 || serve.max_pull_seconds() > 3600) {
     return Invalid("serve.max_pull_seconds", "must be 10 to 3600");
   }
+  if (serve.compression_level() > 19) return Invalid("serve.compression_level", "must be 1 to 19");
   return absl::OkStatus();
 }
 

@@ -6,6 +6,8 @@
 #include "minga/v1/federation.grpc.pb.h"
 #include "node/net/credentials.h"
 #include "node/net/grpc_status.h"
+#include "node/core/limits.h"
+#include "node/sync/batch_codec.h"
 
 namespace minga {
 namespace {
@@ -17,15 +19,35 @@ class GrpcPullStream : public PullStream {
     context_.set_deadline(std::chrono::system_clock::now() +
                           absl::ToChronoMilliseconds(timeout));
     context_.AddMetadata(kOrgMetadataKey, self_org);
+    if (request.compression() == kCompressionZstd) {
+      // Revisions decompress to at most a batch's bytes, plus one material
+      // (a batch may pass its limit by the revision that reached it).
+      absl::StatusOr<std::unique_ptr<BatchDecoder>> decoder =
+          BatchDecoder::Create(kMaxBatchBytes + 2 * (kMaxBodyBytes + kMaxHeaderBytes));
+      if (decoder.ok()) decoder_ = std::move(*decoder);
+      else error_ = decoder.status();
+    }
     reader_ = stub->Pull(&context_, request);
   }
-  bool Read(v1::PullBatch* batch) override { return reader_->Read(batch); }
-  absl::Status Finish() override { return FromGrpcStatus(reader_->Finish()); }
+  bool Read(v1::PullBatch* batch) override {
+    if (!error_.ok() || !reader_->Read(batch)) return false;
+    if (decoder_ == nullptr) return true;
+    error_ = decoder_->Decode(batch);
+    if (error_.ok()) return true;
+    context_.TryCancel();
+    return false;
+  }
+  absl::Status Finish() override {
+    const absl::Status finished = FromGrpcStatus(reader_->Finish());
+    return error_.ok() ? finished : error_;
+  }
   void Cancel() override { context_.TryCancel(); }
 
  private:
   grpc::ClientContext context_;
   std::unique_ptr<grpc::ClientReader<v1::PullBatch>> reader_;
+  std::unique_ptr<BatchDecoder> decoder_;
+  absl::Status error_;  // of decoding: ends the stream
 };
 
 class GrpcPeerLink : public PeerLink {

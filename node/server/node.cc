@@ -148,6 +148,7 @@ void AddPeers(const v1::NodeConfig& config, const Keyring& keyring,
     o.backoff_max = absl::Milliseconds(s.backoff_max_ms());
     o.heartbeat = absl::Seconds(s.heartbeat_seconds());
     o.pull_deadline = absl::Seconds(s.pull_deadline_seconds());
+    o.compression = s.compression() == "none" ? "" : s.compression();
     auto channel = FederationChannel(peer.address(), peer.org_id(), credentials);
     sync->AddPeer(std::shared_ptr<PeerLink>(MakeGrpcPeerLink(channel, config.org_id())),
                   std::move(o));
@@ -228,6 +229,7 @@ absl::StatusOr<std::unique_ptr<Node>> Node::Start(v1::NodeConfig config) {
   federation_options.max_chunk_calls_per_peer =
       static_cast<int>(config.serve().max_chunk_calls_per_peer());
   federation_options.max_chunk_calls = static_cast<int>(config.serve().max_chunk_calls());
+  federation_options.compression_level = static_cast<int>(config.serve().compression_level());
   parts->federation_service =
       std::make_unique<FederationService>(parts->catalog.get(), federation_options);
 

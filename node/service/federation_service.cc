@@ -8,6 +8,7 @@
 #include "node/net/credentials.h"
 #include "node/net/grpc_status.h"
 #include "node/service/reactor_lock.h"
+#include "node/sync/batch_codec.h"
 #include "node/sync/protocol.h"
 #include "node/sync/pull_session.h"
 
@@ -31,10 +32,12 @@ class Refused : public grpc::ServerWriteReactor<T> {
 // reference (refs_), so neither a task nor the watcher touches it after.
 class FederationService::PullReactor : public grpc::ServerWriteReactor<v1::PullBatch> {
  public:
+  // encoder: null to send batches as they are.
   PullReactor(FederationService* service, std::string caller, PullQuery query,
-              PullSessionOptions options)
+              PullSessionOptions options, std::unique_ptr<BatchEncoder> encoder)
       : service_(service),
         caller_(std::move(caller)),
+        encoder_(std::move(encoder)),
         session_(std::move(query), options, service->clock_) {}
 
   void Begin() {
@@ -107,6 +110,12 @@ class FederationService::PullReactor : public grpc::ServerWriteReactor<v1::PullB
     PullQuery query = session_.query();
     service_->workers_.Post([this, query = std::move(query)] {
       absl::StatusOr<v1::PullBatch> batch = service_->catalog_->ReadBatch(query);
+      // Compressed here, off the reactor's lock, while the previous batch
+      // travels. Reads run one at a time and every batch with revisions is
+      // sent, so the batches enter the zstd stream in the order they go out.
+      if (batch.ok() && encoder_ != nullptr) {
+        if (absl::Status s = encoder_->Encode(&*batch); !s.ok()) batch = s;
+      }
       ReactorLock lock(this);
       reading_ = false;
       if (finish_.has_value()) {
@@ -184,6 +193,8 @@ class FederationService::PullReactor : public grpc::ServerWriteReactor<v1::PullB
 
   FederationService* const service_;
   const std::string caller_;
+  // Used only by the one read in flight.
+  const std::unique_ptr<BatchEncoder> encoder_;
   std::atomic<int> refs_{1};  // gRPC's, plus the watcher's while it wakes us
   absl::Mutex mu_;
   PullSession session_ ABSL_GUARDED_BY(mu_);
@@ -401,7 +412,20 @@ grpc::ServerWriteReactor<v1::PullBatch>* FederationService::Pull(
   session.follow = request->follow();
   session.heartbeat = HeartbeatOf(*request, options_.heartbeat);
   session.max_age = options_.max_pull_age;
-  auto* reactor = new PullReactor(this, *caller, std::move(query), session);
+  std::unique_ptr<BatchEncoder> encoder;
+  if (request->compression() == kCompressionZstd) {
+    absl::StatusOr<std::unique_ptr<BatchEncoder>> made =
+        BatchEncoder::Create(options_.compression_level);
+    if (!made.ok()) {
+      absl::MutexLock lock(&mu_);
+      Release(&pulls_, &total_pulls_, *caller);
+      return new Refused<v1::PullBatch>(made.status());
+    }
+    encoder = std::move(*made);
+  } else if (request->compression() == "gzip") {
+    context->set_compression_algorithm(GRPC_COMPRESS_GZIP);
+  }
+  auto* reactor = new PullReactor(this, *caller, std::move(query), session, std::move(encoder));
   reactor->Begin();
   return reactor;
 }

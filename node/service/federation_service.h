@@ -52,6 +52,8 @@ struct FederationServiceOptions {
   uint32_t max_batch_bytes = 2 << 20;
   // Threads that read the store for streams.
   int workers = 2;
+  // zstd level of batches for pullers that ask for zstd.
+  int compression_level = 6;
 };
 
 class FederationService final : public v1::Federation::CallbackService {

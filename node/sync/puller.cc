@@ -149,6 +149,7 @@ absl::Status Puller::PullOnce() {
   request.set_follow(true);
   request.set_max_revisions(options_.batch_max_revisions);
   request.set_max_bytes(options_.batch_max_bytes);
+  request.set_compression(options_.compression);
   request.set_heartbeat_seconds(
       static_cast<uint32_t>(std::max<int64_t>(1, absl::ToInt64Seconds(options_.heartbeat))));
   std::unique_ptr<PullStream> stream = link_->Pull(request, options_.pull_deadline);

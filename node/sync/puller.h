@@ -40,6 +40,8 @@ struct PullerOptions {
   absl::Duration heartbeat = absl::Seconds(15);
   // Deadline of one Pull call; a healthy follow is re-opened when it ends.
   absl::Duration pull_deadline = absl::Seconds(300);
+  // PullRequest.compression: "zstd", "gzip" or "" (none).
+  std::string compression = "zstd";
 };
 
 class Puller {
