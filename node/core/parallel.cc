@@ -2,6 +2,8 @@
 
 #include <atomic>
 
+#include "node/core/threads.h"
+
 namespace minga {
 
 struct ThreadPoolExecutor::Job {
@@ -14,7 +16,10 @@ struct ThreadPoolExecutor::Job {
 
 ThreadPoolExecutor::ThreadPoolExecutor(int threads) {
   for (int i = 0; i < threads; ++i) {
-    workers_.emplace_back([this] { WorkerLoop(); });
+    workers_.emplace_back([this] {
+      NameThisThread("minga-verify");
+      WorkerLoop();
+    });
   }
 }
 

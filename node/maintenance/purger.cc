@@ -3,6 +3,7 @@
 #include "absl/strings/str_cat.h"
 #include "node/core/log.h"
 #include "node/core/status_macros.h"
+#include "node/core/threads.h"
 #include "node/store/keys.h"
 
 namespace minga {
@@ -16,7 +17,11 @@ Purger::Purger(KvStore* kv, Catalog* catalog, search::SearchView* search, Purger
     index_pending_ = true;
     if (due_ == absl::InfiniteFuture()) due_ = absl::Now() + options_.delay;
   });
-  thread_ = std::thread([this] { Run(); });
+  thread_ = std::thread([this] {
+    NameThisThread("minga-purge");
+    LowerThisThreadsPriority();
+    Run();
+  });
 }
 
 Purger::~Purger() {

@@ -8,6 +8,7 @@
 #include "node/core/crypto.h"
 #include "node/core/limits.h"
 #include "node/core/log.h"
+#include "node/core/threads.h"
 
 namespace minga {
 
@@ -19,7 +20,10 @@ FileFetcher::~FileFetcher() { Stop(); }
 
 void FileFetcher::Start() {
   if (peers_.empty()) return;
-  thread_ = std::thread([this] { Run(); });
+  thread_ = std::thread([this] {
+    NameThisThread("minga-fetch");
+    Run();
+  });
 }
 
 void FileFetcher::Stop() {

@@ -2,6 +2,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "node/core/log.h"
+#include "node/core/threads.h"
 #include "node/sync/backoff.h"
 #include "node/sync/protocol.h"
 
@@ -31,7 +32,10 @@ Puller::Puller(Catalog* catalog, std::shared_ptr<PeerLink> link,
 Puller::~Puller() { Stop(); }
 
 void Puller::Start() {
-  thread_ = std::thread([this] { Run(); });
+  thread_ = std::thread([this] {
+    NameThisThread(absl::StrCat("pull ", options_.peer).c_str());
+    Run();
+  });
 }
 
 void Puller::Stop() {
