@@ -1,5 +1,6 @@
-// KvStore on RocksDB: one column family per Cf, the write-ahead log on, and
-// BlobDB (separate blob files) for the large values of the chunks family.
+// KvStore on RocksDB: one column family per Cf, the write-ahead log on,
+// memtables bounded together, zstd for the materials.
+// The options and why are in rocks_kv.cc and docs/performance.md.
 // The only file of the project that includes RocksDB.
 //
 // Thread-safe. RocksDB statuses become absl::Status here: corruption is
@@ -18,8 +19,11 @@ namespace minga {
 struct RocksKvOptions {
   // Directory of the database; created if missing.
   std::string path;
-  // Block cache for reads, in bytes. Default 64 MiB.
-  size_t block_cache_bytes = 64 << 20;
+  // Block cache for reads, in bytes. Default 32 MiB.
+  size_t block_cache_bytes = 32 << 20;
+  // All memtables together, in bytes; also the most write-ahead log kept.
+  // Default 64 MiB.
+  size_t memtable_bytes = 64 << 20;
   // Use an in-memory file system (tests that want RocksDB's behaviour
   // without a disk). Default false.
   bool in_memory = false;
