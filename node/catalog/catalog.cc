@@ -189,7 +189,7 @@ absl::Status Catalog::StoreEntry(Pending* pending, const std::string& id,
   const uint64_t lseq = ++pending->last_lseq;
   entry->stored.set_lseq(lseq);
   if (old.has_value()) txn.Delete(Cf::kFeed, EncodeU64(old->stored.lseq()));
-  txn.Put(Cf::kFeed, EncodeU64(lseq), id);
+  txn.Put(Cf::kFeed, EncodeU64(lseq), FeedValue(id, entry->has_body()));
   // Chunks referenced before: the old body's, or those a header-only entry
   // retained.
   std::set<std::string> before;
@@ -362,7 +362,7 @@ absl::StatusOr<v1::ListResponse> Catalog::List(const v1::ListRequest& request) {
   }
   auto it = kv_->NewIterator(Cf::kFeed);
   for (it->Seek(EncodeU64(start + 1)); it->Valid(); it->Next()) {
-    const std::string id(it->value());
+    const std::string id = ParseFeedValue(it->value()).id;
     ASSIGN_OR_RETURN(std::optional<Entry> e, LoadEntry(kv_, id));
     if (!e.has_value() || !keep(id, *e)) continue;
     if (!add(id, *e)) {
@@ -506,7 +506,7 @@ absl::Status Catalog::PurgeLocked(Pending* pending, const std::string& id, const
   // The id moves to the feed's end with no entry: pullers skip it, the
   // search view drops it.
   txn.Delete(Cf::kFeed, EncodeU64(old.stored.lseq()));
-  txn.Put(Cf::kFeed, EncodeU64(lseq), id);
+  txn.Put(Cf::kFeed, EncodeU64(lseq), FeedValue(id, false));
   const std::set<std::string> before =
       old.has_body() ? ChunksOf(&*old.material)
                      : std::set<std::string>(old.stored.retained_chunk_sha256().begin(),

@@ -146,6 +146,9 @@ class Catalog {
   struct FeedChange {
     uint64_t lseq = 0;
     std::string id;
+    // Whether the entry holds its body (it may have none, or be gone);
+    // unknown for feed records older than schema 4.
+    std::optional<bool> has_body;
   };
   absl::StatusOr<std::vector<FeedChange>> ReadFeed(uint64_t after_lseq, size_t max);
 

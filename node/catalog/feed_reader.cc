@@ -33,20 +33,30 @@ absl::StatusOr<v1::PullBatch> Catalog::ReadBatch(const PullQuery& query) {
     if (batch.revisions_size() >= static_cast<int>(max_revisions)) break;
     const std::optional<uint64_t> lseq = DecodeU64(it->key());
     if (!lseq.has_value()) return absl::DataLossError("store: bad feed key");
-    const std::string id(it->value());
-    ASSIGN_OR_RETURN(std::optional<Entry> entry, LoadEntry(kv_, id));
-    if (!entry.has_value() || entry->stored.lseq() != *lseq) {
+    const std::string id = ParseFeedValue(it->value()).id;
+    // The stored record only: the body is decoded just when a subscription
+    // must look inside it.
+    ASSIGN_OR_RETURN(std::optional<v1::storage::StoredEntry> stored, LoadStored(kv_, id));
+    if (!stored.has_value() || stored->lseq() != *lseq) {
       // Superseded while we read: it is served at its newer position.
       reached = *lseq;
       continue;
     }
-    v1::Revision rev;
-    *rev.mutable_signed_() = entry->stored.signed_();
-    const v1::RevisionHeader& h = entry->header;
-    if (entry->has_body() && InAudience(h.audience(), h.origin(), query.requester) &&
-        SubscriptionMatches(query.subscription, h.origin(), *entry->material)) {
-      rev.set_body(entry->stored.body());
+    v1::RevisionHeader h;
+    if (!h.ParseFromString(stored->signed_().header())) {
+      return absl::DataLossError(absl::StrCat("store: entry '", id, "' is corrupt: header"));
     }
+    v1::Revision rev;
+    bool send_body = !stored->body().empty() && InAudience(h.audience(), h.origin(), query.requester);
+    if (send_body) {
+      v1::Material m;
+      if (SubscriptionLooksInsideBodies(query.subscription) && !m.ParseFromString(stored->body())) {
+        return absl::DataLossError(absl::StrCat("store: entry '", id, "' is corrupt: body"));
+      }
+      send_body = SubscriptionMatches(query.subscription, h.origin(), m);
+    }
+    if (send_body) rev.set_body(std::move(*stored->mutable_body()));
+    *rev.mutable_signed_() = std::move(*stored->mutable_signed_());
     const size_t size = rev.ByteSizeLong();
     if (batch.revisions_size() > 0 && bytes + size > max_bytes) break;
     bytes += size;
@@ -68,7 +78,8 @@ absl::StatusOr<std::vector<Catalog::FeedChange>> Catalog::ReadFeed(uint64_t afte
   for (it->Seek(EncodeU64(after_lseq + 1)); it->Valid() && out.size() < max; it->Next()) {
     const std::optional<uint64_t> lseq = DecodeU64(it->key());
     if (!lseq.has_value()) return absl::DataLossError("store: bad feed key");
-    out.push_back({*lseq, std::string(it->value())});
+    FeedEntry e = ParseFeedValue(it->value());
+    out.push_back({*lseq, std::move(e.id), e.has_body});
   }
   RETURN_IF_ERROR(it->status());
   return out;

@@ -60,6 +60,11 @@ bool SubscriptionMatches(const v1::Subscription& s, absl::string_view origin,
          AnyOf(s.countries(), m.countries());
 }
 
+bool SubscriptionLooksInsideBodies(const v1::Subscription& s) {
+  return !s.kinds().empty() || !s.sectors().empty() || !s.languages().empty() ||
+         !s.countries().empty();
+}
+
 absl::Status ValidateSubscription(const v1::Subscription& s,
                                   absl::string_view field) {
   RETURN_IF_ERROR(CheckList(field, "origins", s.origins(), IsValidOrgId,

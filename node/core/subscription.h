@@ -17,6 +17,10 @@ bool SubscriptionMatches(const v1::Subscription& subscription,
                          absl::string_view origin,
                          const v1::Material& material);
 
+// Whether SubscriptionMatches needs the material's fields (lists other than
+// origins are set); when not, an empty material stands in for it.
+bool SubscriptionLooksInsideBodies(const v1::Subscription& subscription);
+
 // Checks list sizes and values; the error names "<field>.<list>[i]".
 absl::Status ValidateSubscription(const v1::Subscription& subscription,
                                   absl::string_view field);

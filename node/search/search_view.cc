@@ -13,6 +13,7 @@
 #include "absl/strings/str_cat.h"
 #include "node/core/log.h"
 #include "node/core/status_macros.h"
+#include "node/core/threads.h"
 #include "node/search/document.h"
 #include "node/search/query.h"
 
@@ -158,8 +159,14 @@ absl::StatusOr<std::unique_ptr<SearchView>> SearchView::Open(SearchViewOptions o
     ASSIGN_OR_RETURN(std::vector<Catalog::FeedChange> changes, view->catalog_->ReadFeed(after, 4096));
     if (changes.empty()) break;
     for (const Catalog::FeedChange& c : changes) {
-      ASSIGN_OR_RETURN(std::optional<Entry> entry, view->catalog_->GetEntry(c.id));
-      if (!entry.has_value() || !entry->has_body()) {
+      bool has_body;
+      if (c.has_body.has_value()) {
+        has_body = *c.has_body;  // the feed says: no read of the entry
+      } else {
+        ASSIGN_OR_RETURN(std::optional<Entry> entry, view->catalog_->GetEntry(c.id));
+        has_body = entry.has_value() && entry->has_body();
+      }
+      if (!has_body) {
         absl::MutexLock lock(&view->state_mu_);
         view->dead_.try_emplace(c.id, c.lseq);
       }
@@ -289,7 +296,12 @@ void SearchView::Start() {
     absl::MutexLock lock(&state_mu_);
     stopping_ = false;
   }
-  thread_ = std::thread([this] { Run(); });
+  thread_ = std::thread([this] {
+    // The index follows the store: writes and pulls come first.
+    NameThisThread("minga-index");
+    LowerThisThreadsPriority();
+    Run();
+  });
 }
 
 void SearchView::Stop() {

@@ -2,8 +2,10 @@
 // unless noted):
 //
 //   materials   <material id>                 -> StoredEntry
-//   feed        <lseq: 8 bytes big-endian>     -> material id
-//               Only each material's latest lseq is present: the feed.
+//   feed        <lseq: 8 bytes big-endian>     -> material id, then (since
+//               schema 4) "\0b" when the entry holds its body, "\0h" when
+//               not: FeedValue / ParseFeedValue. Only each material's
+//               latest lseq is present: the feed.
 //   index       unused since schema 2 (search postings of schema 1)
 //   peers       <peer org id>                  -> PeerState
 //   chunks      unused since schema 3 (chunk bytes, now in a ChunkStore)
@@ -56,6 +58,26 @@ inline std::optional<uint64_t> DecodeU64(absl::string_view s) {
   uint64_t v = 0;
   for (char c : s) v = (v << 8) | static_cast<uint8_t>(c);
   return v;
+}
+
+// A feed value: the material id and whether the entry holds its body, so
+// derived views learn which entries lost theirs without reading them.
+inline std::string FeedValue(absl::string_view id, bool has_body) {
+  std::string v(id);
+  v.push_back('\0');
+  v.push_back(has_body ? 'b' : 'h');
+  return v;
+}
+struct FeedEntry {
+  std::string id;
+  std::optional<bool> has_body;  // unknown in values written before schema 4
+};
+inline FeedEntry ParseFeedValue(absl::string_view value) {
+  const size_t zero = value.find('\0');
+  if (zero == absl::string_view::npos || zero + 2 != value.size()) {
+    return {std::string(value), std::nullopt};
+  }
+  return {std::string(value.substr(0, zero)), value[zero + 1] == 'b'};
 }
 
 // The smallest key greater than every key starting with `prefix`, or "" if
