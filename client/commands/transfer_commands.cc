@@ -1,8 +1,11 @@
 // minga import, export.
 #include <cstdio>
+#include <deque>
 #include <fstream>
+#include <future>
 #include <set>
 #include <sstream>
+#include <utility>
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
@@ -15,7 +18,9 @@
 namespace minga::cli {
 namespace {
 
-constexpr size_t kImportBatch = 200;
+// Items per PutMany (the node takes up to 500), and calls in flight.
+constexpr size_t kImportBatch = 500;
+constexpr size_t kImportWindow = 3;
 constexpr size_t kMaxImportBytes = size_t{256} << 20;
 
 int Import(Session& s, const Args& args) {
@@ -76,29 +81,29 @@ int Import(Session& s, const Args& args) {
       refuse(r.record.status().message());
     }
   }
+  // Up to kImportWindow batches in flight, so the node validates and signs
+  // one while it writes another and this side reads the next. A batch that
+  // names an id still in flight waits for it, so a file that lists a
+  // material twice keeps its later row, as when sent one batch at a time.
+  struct InFlight {
+    size_t start = 0;
+    std::set<std::string> ids;  // local parts of the ids it names
+    std::future<std::pair<grpc::Status, v1::PutManyResponse>> result;
+  };
+  auto local_part = [](const std::string& id) { return id.substr(id.rfind('/') + 1); };
+  std::deque<InFlight> window;
+  grpc::Status failure;
   Progress progress("importing", good.size(), false);
-  for (size_t start = 0; start < good.size(); start += kImportBatch) {
-    v1::PutManyRequest request;
-    const size_t end = std::min(good.size(), start + kImportBatch);
-    for (size_t i = start; i < end; ++i) {
-      v1::PutRequest* item = request.add_items();
-      *item->mutable_material() = good[i]->material;
-      if (good[i]->has_audience) {
-        *item->mutable_audience() = good[i]->audience;
-      } else if (default_audience.has_value()) {
-        *item->mutable_audience() = *default_audience;
-      }
-    }
-    v1::PutManyResponse response;
-    grpc::Status st = s.Catalog()->PutMany(s.Context().get(), request, &response);
+  auto finish_oldest = [&] {
+    InFlight done = std::move(window.front());
+    window.pop_front();
+    auto [st, response] = done.result.get();
     if (!st.ok()) {
-      progress.Finish();
-      std::fprintf(stderr, "%s: stored %zu records before the node refused the rest\n",
-                   path.c_str(), stored);
-      return Report(FromGrpcStatus(st));
+      if (failure.ok()) failure = st;
+      return;
     }
     for (const v1::PutResult& r : response.results()) {
-      const ImportRecord& record = *good[start + r.index()];
+      const ImportRecord& record = *good[done.start + r.index()];
       if (r.code() == 0) {
         ++stored;
         if (s.json) {
@@ -109,7 +114,46 @@ int Import(Session& s, const Args& args) {
         refuse(absl::StrCat("line ", record.line, ": ", r.error()));
       }
     }
-    progress.Update(end);
+    progress.Update(done.start + static_cast<size_t>(response.results_size()));
+  };
+  for (size_t start = 0; start < good.size() && failure.ok(); start += kImportBatch) {
+    InFlight batch;
+    batch.start = start;
+    v1::PutManyRequest request;
+    const size_t end = std::min(good.size(), start + kImportBatch);
+    for (size_t i = start; i < end; ++i) {
+      v1::PutRequest* item = request.add_items();
+      *item->mutable_material() = good[i]->material;
+      if (!good[i]->material.id().empty()) batch.ids.insert(local_part(good[i]->material.id()));
+      if (good[i]->has_audience) {
+        *item->mutable_audience() = good[i]->audience;
+      } else if (default_audience.has_value()) {
+        *item->mutable_audience() = *default_audience;
+      }
+    }
+    auto overlaps = [&] {
+      for (const InFlight& f : window) {
+        for (const std::string& id : batch.ids) {
+          if (f.ids.count(id)) return true;
+        }
+      }
+      return false;
+    };
+    while (!window.empty() && (window.size() >= kImportWindow || overlaps())) finish_oldest();
+    if (!failure.ok()) break;
+    batch.result = std::async(std::launch::async, [&s, request = std::move(request)] {
+      v1::PutManyResponse response;
+      grpc::Status st = s.Catalog()->PutMany(s.Context().get(), request, &response);
+      return std::make_pair(st, std::move(response));
+    });
+    window.push_back(std::move(batch));
+  }
+  while (!window.empty()) finish_oldest();
+  if (!failure.ok()) {
+    progress.Finish();
+    std::fprintf(stderr, "%s: stored %zu records before the node refused the rest\n",
+                 path.c_str(), stored);
+    return Report(FromGrpcStatus(failure));
   }
   progress.Finish();
   if (!file.fatal.ok()) {

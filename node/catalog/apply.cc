@@ -11,20 +11,7 @@
 namespace minga {
 namespace {
 
-// One revision of a batch on its way in.
-struct Incoming {
-  v1::RevisionHeader header;
-  MergeState state;
-  bool skip = false;           // unknown origin, or nothing new: not verified
-  bool check_signature = false;
-  // Authentic (once verified) but too far ahead of this node's clock.
-  bool far_ahead = false;
-  absl::Status status;         // of verification
-  std::string signer;          // fingerprint of the key it verified with
-  std::optional<v1::Material> material;
-};
-
-absl::Status AtRevision(int i, const Incoming& in, const absl::Status& s) {
+absl::Status AtRevision(int i, const Catalog::VerifiedRevision& in, const absl::Status& s) {
   const std::string where =
       in.header.material_id().empty()
           ? absl::StrCat("revisions[", i, "]")
@@ -36,6 +23,14 @@ absl::Status AtRevision(int i, const Incoming& in, const absl::Status& s) {
 
 absl::StatusOr<ApplyStats> Catalog::ApplyBatch(absl::string_view peer,
                                                const v1::PullBatch& batch) {
+  ASSIGN_OR_RETURN(VerifiedBatch verified, VerifyBatch(batch));
+  std::vector<VerifiedBatch> one;
+  one.push_back(std::move(verified));
+  ASSIGN_OR_RETURN(std::vector<ApplyStats> stats, ApplyVerified(peer, std::move(one)));
+  return stats.front();
+}
+
+absl::StatusOr<Catalog::VerifiedBatch> Catalog::VerifyBatch(v1::PullBatch batch) {
   if (batch.feed_id().empty() || batch.feed_id().size() > 64) {
     return absl::InvalidArgumentError("batch.feed_id: must be 1 to 64 characters");
   }
@@ -54,10 +49,12 @@ absl::StatusOr<ApplyStats> Catalog::ApplyBatch(absl::string_view peer,
         "batch.revisions: ", batch.revisions_size(), " revisions, at most ",
         kMaxBatchRevisions));
   }
-  ApplyStats stats;
+  VerifiedBatch out;
+  ApplyStats& stats = out.stats;
   stats.received = batch.revisions_size();
   const int n = batch.revisions_size();
-  std::vector<Incoming> in(n);
+  std::vector<VerifiedRevision>& in = out.revisions;
+  in.resize(n);
 
   const uint64_t max_version =
       static_cast<uint64_t>(std::max<int64_t>(0, options_.clock->NowMicros())) + kMaxVersionAhead;
@@ -104,7 +101,7 @@ absl::StatusOr<ApplyStats> Catalog::ApplyBatch(absl::string_view peer,
 
   // 2. Verify signatures and bodies in parallel.
   auto verify = [&](size_t i) {
-    Incoming& x = in[i];
+    VerifiedRevision& x = in[i];
     if (x.skip) return;
     const v1::Revision& rev = batch.revisions(i);
     if (x.check_signature) {
@@ -135,21 +132,56 @@ absl::StatusOr<ApplyStats> Catalog::ApplyBatch(absl::string_view peer,
     if (!in[i].skip && in[i].check_signature) ++stats.verified;
     if (!in[i].status.ok()) return AtRevision(i, in[i], in[i].status);
   }
-  for (Incoming& x : in) {
+  for (VerifiedRevision& x : in) {
     if (!x.far_ahead) continue;
     x.skip = true;
     ++stats.too_far_ahead;
   }
+  out.batch = std::move(batch);
+  return out;
+}
 
+absl::StatusOr<std::vector<ApplyStats>> Catalog::ApplyVerified(
+    absl::string_view peer, std::vector<VerifiedBatch> batches) {
   // 3. Apply under the write lock, re-reading what is held: another pull
-  // may have stored something since. Held state only grows, so a revision
-  // skipped above would still be skipped.
+  // may have stored something since (or an earlier batch of this group).
+  // Held state only grows, so a revision skipped above would still be
+  // skipped. All the batches go in one write with one sync.
   absl::MutexLock lock(&write_mu_);
   Pending pending(kv_, last_lseq_, tally_);
   const int64_t now = options_.clock->NowMicros();
   const std::string actor = absl::StrCat("peer:", peer);
+  std::vector<ApplyStats> all;
+  bool moved = false;
+  for (VerifiedBatch& verified : batches) {
+    ASSIGN_OR_RETURN(bool batch_moved, ApplyOneLocked(&pending, peer, actor, now, &verified));
+    moved = moved || batch_moved;
+    all.push_back(verified.stats);
+  }
+  const bool stored = pending.last_lseq != last_lseq_;
+  if (!stored && !moved) {
+    // Heartbeats, or batches of nothing new: the times they would record
+    // are the puller's to show. No write, no fsync under the lock.
+    return all;
+  }
+  // Synced when it stores revisions: a checkpoint never survives a crash
+  // that lost what it covers, and this node's own feed never hands out an
+  // lseq twice. A checkpoint that moved over nothing stored may be lost in
+  // a crash harmlessly (the batch is pulled again).
+  RETURN_IF_ERROR(CommitLocked(&pending, /*sync=*/stored));
+  return all;
+}
+
+absl::StatusOr<bool> Catalog::ApplyOneLocked(Pending* p, absl::string_view peer,
+                                             const std::string& actor, int64_t now,
+                                             VerifiedBatch* verified) {
+  Pending& pending = *p;
+  v1::PullBatch& batch = verified->batch;
+  std::vector<VerifiedRevision>& in = verified->revisions;
+  ApplyStats& stats = verified->stats;
+  const int n = batch.revisions_size();
   for (int i = 0; i < n; ++i) {
-    Incoming& x = in[i];
+    VerifiedRevision& x = in[i];
     if (x.skip) {
       ++stats.ignored;
       continue;
@@ -164,8 +196,9 @@ absl::StatusOr<ApplyStats> Catalog::ApplyBatch(absl::string_view peer,
       continue;
     }
     Entry entry;
+    v1::Revision& rev = *batch.mutable_revisions(i);
     if (action == MergeAction::kReplace) {
-      *entry.stored.mutable_signed_() = batch.revisions(i).signed_();
+      *entry.stored.mutable_signed_() = std::move(*rev.mutable_signed_());
       entry.stored.set_signer(x.signer);
       entry.header = x.header;
       ++stats.replaced;
@@ -174,7 +207,7 @@ absl::StatusOr<ApplyStats> Catalog::ApplyBatch(absl::string_view peer,
       entry.header = held->header;
       ++stats.bodies_added;
     }
-    entry.stored.set_body(batch.revisions(i).body());
+    entry.stored.set_body(std::move(*rev.mutable_body()));
     entry.material = std::move(x.material);
     v1::Provenance* p = entry.stored.mutable_provenance();
     p->set_from_peer(std::string(peer));
@@ -217,22 +250,11 @@ absl::StatusOr<ApplyStats> Catalog::ApplyBatch(absl::string_view peer,
   state.clear_last_error();
   stats.checkpoint = state.checkpoint();
   stats.caught_up_unix_micros = state.caught_up_unix_micros();
-  const bool stored = !pending.txn.empty();
   const bool moved = state.feed_id() != before.feed_id() ||
                      state.checkpoint() != before.checkpoint() ||
                      state.peer_head() != before.peer_head() || !before.last_error().empty();
-  if (!stored && !moved) {
-    // A heartbeat, or a batch of nothing new: the times it would record
-    // are the puller's to show. No write, no fsync under the lock.
-    return stats;
-  }
-  pending.txn.Put(Cf::kPeers, peer, state.SerializeAsString());
-  // Synced when it stores revisions: a checkpoint never survives a crash
-  // that lost what it covers, and this node's own feed never hands out an
-  // lseq twice. A checkpoint that moved over nothing stored may be lost in
-  // a crash harmlessly (the batch is pulled again).
-  RETURN_IF_ERROR(CommitLocked(&pending, /*sync=*/stored));
-  return stats;
+  if (moved || !pending.txn.empty()) pending.txn.Put(Cf::kPeers, peer, state.SerializeAsString());
+  return moved;
 }
 
 }  // namespace minga

@@ -18,6 +18,8 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
+#include <set>
 #include <string>
 #include <tuple>
 #include <vector>
@@ -39,6 +41,7 @@
 #include "node/core/keyring.h"
 #include "node/core/limits.h"
 #include "node/core/parallel.h"
+#include "node/core/revision.h"
 #include "node/store/chunk_store.h"
 #include "node/store/kv.h"
 
@@ -177,9 +180,38 @@ class Catalog {
   // stored, if any revision is malformed, unsigned by its origin's key, has
   // a body that does not match its header, or carries a body this node is
   // not in the audience of: INVALID_ARGUMENT, UNAUTHENTICATED, DATA_LOSS or
-  // PERMISSION_DENIED, naming the revision.
+  // PERMISSION_DENIED, naming the revision. VerifyBatch then ApplyVerified.
   absl::StatusOr<ApplyStats> ApplyBatch(absl::string_view peer,
                                         const v1::PullBatch& batch);
+
+  // One revision of a batch on its way in (see VerifyBatch).
+  struct VerifiedRevision {
+    v1::RevisionHeader header;
+    MergeState state;
+    bool skip = false;  // unknown origin, nothing new, or too far ahead
+    bool check_signature = false;
+    // Authentic (once verified) but too far ahead of this node's clock.
+    bool far_ahead = false;
+    absl::Status status;  // of verification
+    std::string signer;   // fingerprint of the key it verified with
+    std::optional<v1::Material> material;
+  };
+  // A pull batch that passed VerifyBatch, with what it found.
+  struct VerifiedBatch {
+    v1::PullBatch batch;
+    std::vector<VerifiedRevision> revisions;
+    ApplyStats stats;
+  };
+  // The first half of ApplyBatch, without the write lock, so a puller
+  // verifies the next batch while the previous one is written: checks the
+  // batch's shape, decodes every revision, skips what is held already, and
+  // verifies signatures and bodies on the executor. Errors as ApplyBatch.
+  absl::StatusOr<VerifiedBatch> VerifyBatch(v1::PullBatch batch);
+  // The second half: applies verified batches of `peer`, in the order
+  // given, in one transaction with one sync, the checkpoint moving batch by
+  // batch. Returns each batch's stats. On error nothing is stored.
+  absl::StatusOr<std::vector<ApplyStats>> ApplyVerified(absl::string_view peer,
+                                                        std::vector<VerifiedBatch> batches);
 
   // After the federation file changed (members or keys): purges the
   // entries it no longer vouches for, those of an origin that is no longer
@@ -307,11 +339,35 @@ class Catalog {
     bool files_from_node = false;
   };
   absl::StatusOr<PreparedPut> PreparePut(v1::PutRequest request) const;
+  // A put in three steps, so a batch signs on every core: planned under
+  // the lock (id, what is held, version), signed (no lock needed, no
+  // catalog state), then stored under the lock.
+  struct PlannedPut {
+    std::string id;
+    std::optional<Entry> held;
+    // The same material and audience are held: nothing to store.
+    bool unchanged = false;
+    v1::Material material;
+    std::string body;
+    RevisionSpec spec;
+    v1::Revision revision;        // once signed
+    std::optional<Entry> stored;  // once stored
+  };
+  // `reserved`: ids planned earlier in the same transaction, not yet
+  // stored, which an assigned id must not take.
+  absl::StatusOr<PlannedPut> PlanPutLocked(Pending* pending, PreparedPut put,
+                                           const std::set<std::string>& reserved)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(write_mu_);
+  void SignPlanned(PlannedPut* plan) const;
+  absl::Status FinishPutLocked(Pending* pending, PlannedPut* plan, absl::string_view actor)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(write_mu_);
+  // The three steps for one put.
   absl::StatusOr<v1::MaterialView> PutLocked(Pending* pending, PreparedPut put,
                                              absl::string_view actor)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(write_mu_);
   absl::StatusOr<std::string> AssignId(Pending* pending, const v1::Material& m,
-                                       const v1::Audience& audience)
+                                       const v1::Audience& audience,
+                                       const std::set<std::string>& reserved)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(write_mu_);
 
   // Stores `entry` for `id` in place of `old`: lseq, feed, index, chunk
@@ -325,6 +381,12 @@ class Catalog {
   // holds a body, keeping their files' counts in the tally.
   absl::Status SetWanted(Pending* pending, const std::vector<std::string>& ids,
                          absl::string_view sha, bool wanted)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(write_mu_);
+  // Applies one verified batch within ApplyVerified's transaction; true
+  // when the peer's state moved (checkpoint, feed, head).
+  absl::StatusOr<bool> ApplyOneLocked(Pending* pending, absl::string_view peer,
+                                      const std::string& actor, int64_t now,
+                                      VerifiedBatch* verified)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(write_mu_);
   // Removes `old` (held for `id`) entirely, as ReconcileMembership does.
   absl::Status PurgeLocked(Pending* pending, const std::string& id, const Entry& old)

@@ -77,7 +77,8 @@ absl::StatusOr<Catalog::PreparedPut> Catalog::PreparePut(
 }
 
 absl::StatusOr<std::string> Catalog::AssignId(Pending* pending, const v1::Material& m,
-                                              const v1::Audience& audience) {
+                                              const v1::Audience& audience,
+                                              const std::set<std::string>& reserved) {
   // Ids travel in signed headers to every member, so only a public
   // material's id may be made from its title.
   std::string slug = audience.scope() == v1::Audience::PUBLIC
@@ -87,6 +88,7 @@ absl::StatusOr<std::string> Catalog::AssignId(Pending* pending, const v1::Materi
   for (int n = 1; n < 10000; ++n) {
     const std::string id = n == 1 ? absl::StrCat(options_.org_id, "/", slug)
                                   : absl::StrCat(options_.org_id, "/", slug, "-", n);
+    if (reserved.count(id)) continue;
     ASSIGN_OR_RETURN(std::optional<std::string> held,
                      pending->txn.Get(Cf::kMaterials, id));
     if (!held.has_value()) return id;
@@ -95,15 +97,17 @@ absl::StatusOr<std::string> Catalog::AssignId(Pending* pending, const v1::Materi
       absl::StrCat("id: too many materials titled like '", slug, "'; give an id"));
 }
 
-absl::StatusOr<v1::MaterialView> Catalog::PutLocked(Pending* pending,
-                                                    PreparedPut put,
-                                                    absl::string_view actor) {
+absl::StatusOr<Catalog::PlannedPut> Catalog::PlanPutLocked(Pending* pending, PreparedPut put,
+                                                           const std::set<std::string>& reserved) {
+  PlannedPut plan;
   v1::Material& m = put.material;
   if (m.id().empty()) {
-    ASSIGN_OR_RETURN(*m.mutable_id(), AssignId(pending, m, put.audience));
+    ASSIGN_OR_RETURN(*m.mutable_id(), AssignId(pending, m, put.audience, reserved));
   }
-  const std::string id = m.id();
-  ASSIGN_OR_RETURN(std::optional<Entry> held, LoadEntry(&pending->txn, id));
+  plan.id = m.id();
+  const std::string& id = plan.id;
+  ASSIGN_OR_RETURN(plan.held, LoadEntry(&pending->txn, id));
+  const std::optional<Entry>& held = plan.held;
   const bool live = held.has_value() && !held->header.deleted();
   // Bodies that reached a wider audience cannot be called back, so only an
   // explicit audience widens; re-importing a file without an audience
@@ -143,34 +147,52 @@ absl::StatusOr<v1::MaterialView> Catalog::PutLocked(Pending* pending,
     }
   }
   if (held.has_value()) versions_.Observe(held->header.version());
-  std::string body = SerializeBody(m);
-  if (body.size() > kMaxBodyBytes) {
+  plan.body = SerializeBody(m);
+  if (plan.body.size() > kMaxBodyBytes) {
     return absl::InvalidArgumentError(absl::StrCat(
-        "material: ", body.size(), " bytes serialized, at most ", kMaxBodyBytes));
+        "material: ", plan.body.size(), " bytes serialized, at most ", kMaxBodyBytes));
   }
   // Putting what is already held changes nothing: re-importing a file does
   // not mint new versions for every partner to pull.
-  if (live && held->has_body()) {
-    if (held->stored.body() == body &&
-        held->header.audience().SerializeAsString() == put.audience.SerializeAsString()) {
-      return MakeView(id, *held, *options_.keyring);
-    }
+  if (live && held->has_body() && held->stored.body() == plan.body &&
+      held->header.audience().SerializeAsString() == put.audience.SerializeAsString()) {
+    plan.unchanged = true;
+    return plan;
   }
-  const int64_t now = options_.clock->NowMicros();
   ASSIGN_OR_RETURN(const uint64_t version, versions_.Next());
-  RevisionSpec spec{id, version, false, put.audience, now};
-  v1::Revision revision = SignRevision(*options_.signing_key, spec, std::move(body));
+  plan.spec = RevisionSpec{id, version, false, put.audience, options_.clock->NowMicros()};
+  plan.material = std::move(m);
+  return plan;
+}
 
+void Catalog::SignPlanned(PlannedPut* plan) const {
+  if (plan->unchanged) return;
+  plan->revision = SignRevision(*options_.signing_key, plan->spec, std::move(plan->body));
+}
+
+absl::Status Catalog::FinishPutLocked(Pending* pending, PlannedPut* plan,
+                                      absl::string_view actor) {
+  if (plan->unchanged) return absl::OkStatus();
   Entry entry;
-  *entry.stored.mutable_signed_() = revision.signed_();
+  *entry.stored.mutable_signed_() = std::move(*plan->revision.mutable_signed_());
   entry.stored.set_signer(options_.signing_key->public_key().Fingerprint());
-  entry.stored.set_body(revision.body());
-  entry.stored.mutable_provenance()->set_received_unix_micros(now);
+  entry.stored.set_body(std::move(*plan->revision.mutable_body()));
+  entry.stored.mutable_provenance()->set_received_unix_micros(plan->spec.time_unix_micros);
   entry.stored.mutable_provenance()->set_actor(std::string(actor));
-  entry.header.ParseFromString(revision.signed_().header());
-  entry.material = std::move(m);
-  RETURN_IF_ERROR(StoreEntry(pending, id, held, &entry, actor, "put"));
-  return MakeView(id, entry, *options_.keyring);
+  entry.header.ParseFromString(entry.stored.signed_().header());
+  entry.material = std::move(plan->material);
+  RETURN_IF_ERROR(StoreEntry(pending, plan->id, plan->held, &entry, actor, "put"));
+  plan->stored = std::move(entry);
+  return absl::OkStatus();
+}
+
+absl::StatusOr<v1::MaterialView> Catalog::PutLocked(Pending* pending, PreparedPut put,
+                                                    absl::string_view actor) {
+  ASSIGN_OR_RETURN(PlannedPut plan, PlanPutLocked(pending, std::move(put), {}));
+  if (plan.unchanged) return MakeView(plan.id, *plan.held, *options_.keyring);
+  SignPlanned(&plan);
+  RETURN_IF_ERROR(FinishPutLocked(pending, &plan, actor));
+  return MakeView(plan.id, *plan.stored, *options_.keyring);
 }
 
 absl::StatusOr<v1::MaterialView> Catalog::Put(v1::PutRequest request,
@@ -189,33 +211,65 @@ absl::StatusOr<std::vector<v1::PutResult>> Catalog::PutMany(
     return absl::InvalidArgumentError(absl::StrCat(
         "items: ", requests.size(), " items, at most ", kMaxPutManyItems));
   }
-  std::vector<v1::PutResult> results(requests.size());
-  std::vector<std::optional<PreparedPut>> prepared(requests.size());
-  for (size_t i = 0; i < requests.size(); ++i) {
+  const size_t n = requests.size();
+  std::vector<v1::PutResult> results(n);
+  std::vector<std::optional<PreparedPut>> prepared(n);
+  auto fail = [&](size_t i, const absl::Status& s) {
+    results[i].set_code(static_cast<int>(s.code()));
+    results[i].set_error(std::string(s.message()));
+  };
+  // Validation needs no lock, and items are independent: on every core.
+  auto prepare = [&](size_t i) {
     results[i].set_index(i);
     absl::StatusOr<PreparedPut> put = PreparePut(std::move(requests[i]));
     if (put.ok()) {
       prepared[i] = std::move(*put);
     } else {
-      results[i].set_code(static_cast<int>(put.status().code()));
-      results[i].set_error(std::string(put.status().message()));
+      fail(i, put.status());
     }
+  };
+  if (options_.executor != nullptr) {
+    options_.executor->ParallelFor(n, prepare);
+  } else {
+    for (size_t i = 0; i < n; ++i) prepare(i);
   }
   absl::MutexLock lock(&write_mu_);
   Pending pending(kv_, last_lseq_, tally_);
-  for (size_t i = 0; i < requests.size(); ++i) {
-    if (!prepared[i].has_value()) continue;
-    absl::StatusOr<v1::MaterialView> view =
-        PutLocked(&pending, std::move(*prepared[i]), actor);
-    if (view.ok()) {
-      results[i].set_id(view->id());
-      results[i].set_version(view->header().version());
-    } else if (IsItemError(view.status())) {
-      results[i].set_code(static_cast<int>(view.status().code()));
-      results[i].set_error(std::string(view.status().message()));
-    } else {
-      return view.status();  // the store failed: nothing is written
+  // In runs of items with distinct ids: each run is planned in order
+  // (versions, ids, what is held), signed on every core, then stored in
+  // order. An id seen again starts a new run, so it is planned against
+  // what the earlier item stored.
+  size_t start = 0;
+  while (start < n) {
+    std::vector<std::pair<size_t, PlannedPut>> run;
+    std::set<std::string> ids;
+    size_t i = start;
+    for (; i < n; ++i) {
+      if (!prepared[i].has_value()) continue;
+      const std::string& given = prepared[i]->material.id();
+      if (!given.empty() && ids.count(given)) break;
+      absl::StatusOr<PlannedPut> plan = PlanPutLocked(&pending, std::move(*prepared[i]), ids);
+      if (!plan.ok()) {
+        if (!IsItemError(plan.status())) return plan.status();  // the store failed
+        fail(i, plan.status());
+        continue;
+      }
+      ids.insert(plan->id);
+      run.emplace_back(i, std::move(*plan));
     }
+    auto sign = [&](size_t k) { SignPlanned(&run[k].second); };
+    if (options_.executor != nullptr) {
+      options_.executor->ParallelFor(run.size(), sign);
+    } else {
+      for (size_t k = 0; k < run.size(); ++k) sign(k);
+    }
+    for (auto& [index, plan] : run) {
+      RETURN_IF_ERROR(FinishPutLocked(&pending, &plan, actor));
+      results[index].set_id(plan.id);
+      results[index].set_version(plan.unchanged ? plan.held->header.version()
+                                                : plan.spec.version);
+    }
+    start = i;
   }
   RETURN_IF_ERROR(CommitLocked(&pending, /*sync=*/true));
   return results;

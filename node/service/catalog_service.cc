@@ -28,8 +28,10 @@ grpc::ServerUnaryReactor* CatalogService::PutMany(grpc::CallbackServerContext* c
                                                   Raw* out) {
   return RawUnary<v1::PutManyRequest, v1::PutManyResponse>(
       c, in, out, deps_.workers,
-      [this](const v1::PutManyRequest& r) -> absl::StatusOr<v1::PutManyResponse> {
-        std::vector<v1::PutRequest> items(r.items().begin(), r.items().end());
+      [this](v1::PutManyRequest& r) -> absl::StatusOr<v1::PutManyResponse> {
+        std::vector<v1::PutRequest> items;
+        items.reserve(r.items_size());
+        for (v1::PutRequest& item : *r.mutable_items()) items.push_back(std::move(item));
         absl::StatusOr<std::vector<v1::PutResult>> results =
             deps_.catalog->PutMany(std::move(items), actor_);
         if (!results.ok()) return results.status();

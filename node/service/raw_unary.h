@@ -15,8 +15,9 @@
 
 namespace minga {
 
-// `fn`: absl::StatusOr<Response>(const Request&). `in` and `out` live until
-// the reactor finishes, which happens on the worker.
+// `fn`: absl::StatusOr<Response>(Request&), which may move from the
+// request. `in` and `out` live until the reactor finishes, which happens on
+// the worker.
 template <typename Request, typename Response, typename Fn>
 grpc::ServerUnaryReactor* RawUnary(grpc::CallbackServerContext* context,
                                    const grpc::ByteBuffer* in, grpc::ByteBuffer* out,
