@@ -2,6 +2,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "node/core/log.h"
+#include "node/core/bounded_queue.h"
 #include "node/core/threads.h"
 #include "node/sync/backoff.h"
 #include "node/sync/protocol.h"
@@ -167,37 +168,98 @@ absl::Status Puller::PullOnce() {
     wake_ = false;
     status_.set_state(v1::PeerStatus::PULLING);
   }
-  absl::Status result;
-  int batches = 0;
-  v1::PullBatch batch;
-  while (stream->Read(&batch)) {
-    absl::StatusOr<ApplyStats> applied = catalog_->ApplyBatch(options_.peer, batch);
-    if (!applied.ok()) {
-      result = absl::Status(applied.status().code(),
-                            absl::StrCat("refused a batch: ", applied.status().message()));
-      stream->Cancel();
-      while (stream->Read(&batch)) {
+  // Three stages, so the cores overlap the wire, the signatures and the
+  // disk: this thread reads and decodes batches, a verifier checks them
+  // (signatures on the executor), and an applier writes every verified
+  // batch that is ready in one transaction with one sync. While the disk
+  // is the slower stage its groups grow, so commits adapt to throughput.
+  BoundedQueue<v1::PullBatch> received(kReceivedBatches);
+  BoundedQueue<Catalog::VerifiedBatch> verified(kVerifiedBatches);
+  absl::Mutex result_mu;
+  absl::Status result;  // the first refusal
+  int batches = 0;      // applied; written by the applier only
+  auto refuse = [&](const absl::Status& s) {
+    {
+      absl::MutexLock lock(&result_mu);
+      if (result.ok()) {
+        result = absl::Status(s.code(), absl::StrCat("refused a batch: ", s.message()));
       }
-      break;
     }
-    ++batches;
-    const int64_t now = clock_->NowMicros();
-    absl::MutexLock lock(&mu_);
-    last_batch_micros_ = now;
-    last_applied_micros_ = now;
-    status_.set_feed_id(batch.feed_id());
-    status_.set_checkpoint(applied->checkpoint);
-    status_.set_peer_head(std::max(batch.head_lseq(), batch.to_lseq()));
-    status_.set_revisions_applied(status_.revisions_applied() + applied->replaced +
-                                  applied->bodies_added);
-    status_.set_last_success_unix_micros(now);
-    // A stream that lives is a success; one the peer ends at once is not,
-    // so its back-off keeps growing (see the end of this function).
-    if (now - stream_start_micros_ >= 1'000'000) status_.set_failures(0);
-    const bool caught_up = applied->checkpoint >= status_.peer_head();
-    if (caught_up) caught_up_micros_ = now;
-    status_.set_state(caught_up ? v1::PeerStatus::FOLLOWING : v1::PeerStatus::PULLING);
+    stream->Cancel();
+    received.Abandon();
+  };
+  std::thread verifier([&] {
+    NameThisThread("pull-verify");
+    while (std::optional<v1::PullBatch> batch = received.Pop()) {
+      absl::StatusOr<Catalog::VerifiedBatch> v = catalog_->VerifyBatch(std::move(*batch));
+      if (!v.ok()) {
+        // What was verified before it is authentic: it is still applied.
+        refuse(v.status());
+        break;
+      }
+      if (!verified.Push(*std::move(v))) break;
+    }
+    verified.Close();
+  });
+  std::thread applier([&] {
+    NameThisThread("pull-apply");
+    while (true) {
+      std::vector<Catalog::VerifiedBatch> group = verified.PopUpTo(kMaxBatchesPerCommit);
+      if (group.empty()) return;
+      struct Position {
+        std::string feed_id;
+        uint64_t head = 0;
+      };
+      std::vector<Position> positions;
+      for (const Catalog::VerifiedBatch& v : group) {
+        positions.push_back({v.batch.feed_id(), std::max(v.batch.head_lseq(), v.batch.to_lseq())});
+      }
+      absl::StatusOr<std::vector<ApplyStats>> applied =
+          catalog_->ApplyVerified(options_.peer, std::move(group));
+      if (!applied.ok()) {
+        refuse(applied.status());
+        verified.Abandon();
+        return;
+      }
+      batches += static_cast<int>(applied->size());
+      const int64_t now = clock_->NowMicros();
+      absl::MutexLock lock(&mu_);
+      last_batch_micros_ = now;
+      last_applied_micros_ = now;
+      for (size_t i = 0; i < applied->size(); ++i) {
+        const ApplyStats& stats = (*applied)[i];
+        status_.set_feed_id(positions[i].feed_id);
+        status_.set_checkpoint(stats.checkpoint);
+        status_.set_peer_head(positions[i].head);
+        status_.set_revisions_applied(status_.revisions_applied() + stats.replaced +
+                                      stats.bodies_added);
+      }
+      status_.set_last_success_unix_micros(now);
+      // A stream that lives is a success; one the peer ends at once is not,
+      // so its back-off keeps growing (see the end of this function).
+      if (now - stream_start_micros_ >= 1'000'000) status_.set_failures(0);
+      const bool caught_up = status_.checkpoint() >= status_.peer_head();
+      if (caught_up) caught_up_micros_ = now;
+      status_.set_state(caught_up ? v1::PeerStatus::FOLLOWING : v1::PeerStatus::PULLING);
+    }
+  });
+  {
+    v1::PullBatch batch;
+    while (stream->Read(&batch)) {
+      {
+        absl::MutexLock lock(&mu_);
+        last_batch_micros_ = clock_->NowMicros();
+      }
+      if (!received.Push(std::move(batch))) break;
+      batch.Clear();
+    }
+    received.Close();
+    while (stream->Read(&batch)) {
+      // Refused: the stream was cancelled, drain it.
+    }
   }
+  verifier.join();
+  applier.join();
   const absl::Status finished = stream->Finish();
   absl::MutexLock lock(&mu_);
   stream_ = nullptr;

@@ -1,8 +1,9 @@
 // Puller: keeps this node in sync with one peer.
 //
-// A thread opens a following Pull from the stored checkpoint, applies each
-// batch with its checkpoint in one write, and on failure backs off
-// exponentially with jitter before retrying. While caught up, the peer
+// A thread opens a following Pull from the stored checkpoint and reads its
+// batches; a second verifies them while a third applies the verified ones,
+// each group of batches with its checkpoint in one write. On failure it
+// backs off exponentially with jitter before retrying. While caught up, the peer
 // sends only heartbeats, so a quiet peer costs a few bytes every
 // `heartbeat` seconds.
 //
@@ -67,6 +68,12 @@ class Puller {
   const std::string& peer() const { return options_.peer; }
 
  private:
+  // The pipeline of PullOnce: batches read ahead of the verifier, verified
+  // ahead of the applier, and the most batches one commit takes.
+  static constexpr size_t kReceivedBatches = 4;
+  static constexpr size_t kVerifiedBatches = 4;
+  static constexpr size_t kMaxBatchesPerCommit = 16;
+
   void Run();
   absl::Status PullOnce();
   void SetState(v1::PeerStatus::State state) ABSL_LOCKS_EXCLUDED(mu_);
