@@ -1,9 +1,11 @@
 // minga-node: the Minga daemon. Only parses flags and wires; see
 // node/server/node.h.
+#include <malloc.h>
 #include <signal.h>
 #include <sys/stat.h>
 
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <string>
@@ -57,6 +59,13 @@ int Fail(const std::string& message, int code) {
 }  // namespace
 
 int main(int argc, char** argv) {
+#ifdef __GLIBC__
+  // glibc gives busy threads arenas of their own (up to 8 per core), and
+  // each keeps what it freed: two arenas cut a pulling node's peak memory
+  // by about 12% (minga-sync-bench, 100,000 materials), within the noise
+  // of its speed. MALLOC_ARENA_MAX in the environment still wins.
+  if (std::getenv("MALLOC_ARENA_MAX") == nullptr) mallopt(M_ARENA_MAX, 2);
+#endif
   std::string config_path;
   bool init = false;
   bool new_feed_id = false;
