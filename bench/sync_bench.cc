@@ -56,7 +56,8 @@ constexpr char kUsage[] = R"(minga-sync-bench: Minga beside PouchDB on a catalog
 
 Usage: minga-sync-bench [--materials N] [--runs R] [--dir DIR] [--seed S]
                         [--changes C] [--idle-seconds S] [--no-pouchdb]
-                        [--no-hops] [--format table|json|both] [--keep]
+                        [--no-hops] [--compression zstd|gzip|none]
+                        [--format table|json|both] [--keep]
 
   --materials N     materials in the catalog (default 100000)
   --runs R          runs of the load and initial pull of each system; the
@@ -70,6 +71,8 @@ Usage: minga-sync-bench [--materials N] [--runs R] [--dir DIR] [--seed S]
                     packages: `npm ci --prefix bench/pouchdb`)
   --no-hops         skip the three-hop line (C and D), which at a million
                     materials means two more full pulls and indexes
+  --compression C   how Minga's pulls travel (the nodes' sync.compression):
+                    zstd (default), gzip (gRPC's) or none
   --keep            keep DIR afterwards
 
 What it runs, for each system on the same documents:
@@ -161,7 +164,8 @@ class Node {
   fs::path data_dir() const { return dir_ / "data"; }
   pid_t pid() const { return process_.pid(); }
 
-  void WriteConfig(const fs::path& certs, const std::string& peers) {
+  void WriteConfig(const fs::path& certs, const std::string& peers,
+                   const std::string& compression) {
     std::ofstream(dir_ / "node.textproto")
         << "org_id: \"" << org_ << "\"\ndata_dir: \"data\"\n"
         << "listen: \"127.0.0.1:" << port_ << "\"\n"
@@ -169,6 +173,7 @@ class Node {
         << "tls { ca_file: \"" << (certs / "ca.pem").string() << "\" cert_file: \""
         << (certs / (org_ + ".pem")).string() << "\" key_file: \""
         << (certs / (org_ + ".key")).string() << "\" }\n"
+        << "sync { compression: \"" << compression << "\" }\n"
         << peers;
   }
   // The node's public key, made on first use.
@@ -274,6 +279,7 @@ struct Options {
   std::string format = "both";
   bool keep = false;
   bool hops = true;
+  std::string compression = "zstd";
 };
 
 // Figures of one system, by name (see Row below for the names).
@@ -291,7 +297,9 @@ class Bench {
     if (!corpus.ok()) return corpus.status();
     // The same documents for both systems: Minga's import format, and the
     // same object with PouchDB's _id.
-    std::ofstream minga(o_.dir / "materials.jsonl"), pouch(o_.dir / "pouchdb.jsonl");
+    // Minga's in files of at most kPartMaterials: `minga import` reads a
+    // file whole and refuses one over 256 MiB.
+    std::ofstream minga, pouch(o_.dir / "pouchdb.jsonl");
     std::ofstream minga_more(o_.dir / "more.jsonl"), pouch_more(o_.dir / "pouchdb-more.jsonl");
     const uint64_t more = std::max<uint64_t>(1, o_.materials / 100);
     uint64_t value_bytes = 0;
@@ -299,6 +307,9 @@ class Bench {
       const v1::Material m = corpus->Make(i);
       const std::string json = MaterialToJson(m, v1::Audience());
       value_bytes += m.ByteSizeLong();
+      if (i < o_.materials && i % kPartMaterials == 0) {
+        minga = std::ofstream(o_.dir / absl::StrCat("materials-", parts_++, ".jsonl"));
+      }
       (i < o_.materials ? minga : minga_more) << json << "\n";
       (i < o_.materials ? pouch : pouch_more)
           << "{\"_id\":\"" << m.id() << "\"," << json.substr(1) << "\n";
@@ -424,7 +435,7 @@ class Bench {
         peers = absl::StrCat("peers { org_id: \"", nodes[i - 1]->org(), "\" address: \"127.0.0.1:",
                              i == 1 ? proxy_port_ : nodes[i - 1]->port(), "\" }\n");
       }
-      nodes[i]->WriteConfig(certs, peers);
+      nodes[i]->WriteConfig(certs, peers, o_.compression);
       const std::string key = nodes[i]->Init();
       if (key.empty()) return absl::InternalError("minga-node --init failed");
       absl::StrAppend(&federation, "members { org_id: \"", nodes[i]->org(),
@@ -456,8 +467,11 @@ class Bench {
     // Load.
     if (!a.Start()) return fail(a, "did not start");
     auto start = Steady::now();
-    RunResult imported = a.Client({"import", (fs::absolute(o_.dir) / "materials.jsonl").string()});
-    if (imported.exit_code != 0) return fail(a, "import failed: " + imported.err);
+    for (int part = 0; part < parts_; ++part) {
+      RunResult imported = a.Client(
+          {"import", (fs::absolute(o_.dir) / absl::StrCat("materials-", part, ".jsonl")).string()});
+      if (imported.exit_code != 0) return fail(a, "import failed: " + imported.err);
+    }
     f["load_seconds"] = Seconds(start);
     f["load_per_second"] = o_.materials / f["load_seconds"];
 
@@ -582,6 +596,8 @@ class Bench {
   }
 
   Options o_;
+  static constexpr uint64_t kPartMaterials = 100000;
+  int parts_ = 0;
   uint64_t more_ = 0;
   uint64_t value_bytes_ = 0;
   int proxy_port_ = 0;
@@ -640,6 +656,13 @@ int Main(int argc, char** argv) {
       number(&o.idle_seconds);
     } else if (flag == "--no-pouchdb") {
       o.pouchdb = false;
+    } else if (flag == "--compression") {
+      o.compression = value();
+      if (o.compression != "zstd" && o.compression != "gzip" && o.compression != "none") {
+        std::fprintf(stderr, "minga-sync-bench: --compression: '%s' is not zstd, gzip or none\n",
+                     o.compression.c_str());
+        return 2;
+      }
     } else if (flag == "--no-hops") {
       o.hops = false;
     } else if (flag == "--keep") {
