@@ -572,6 +572,7 @@ class Bench {
         latencies.push_back(Seconds(start) * 1000);
       }
       f["hops_p50_ms"] = Percentile(latencies, 0.5);
+      f["hops_p90_ms"] = Percentile(latencies, 0.9);
       f["hops_p99_ms"] = Percentile(latencies, 0.99);
       // Each change is made durable four times in a row (A's write, then
       // each hop's) before D holds it: the disk's tail is the floor.
@@ -719,6 +720,7 @@ int Main(int argc, char** argv) {
       {"idle_cpu_percent", "%", false},
       {"incremental_seconds", "s", false, "< 0.1", [](double v, double) { return v < 0.1; }},
       {"hops_p50_ms", "ms", false},
+      {"hops_p90_ms", "ms", false},
       {"hops_p99_ms", "ms", false, "< 20", [](double v, double) { return v < 20; }},
       {"disk_fsync_p50_ms", "ms", false},
       {"disk_fsync_p99_ms", "ms", false},

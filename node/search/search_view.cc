@@ -412,7 +412,9 @@ void SearchView::Run() {
       continue;
     }
     backoff = absl::Seconds(1);
-    if (*read == 0) catalog_->WaitForHead(reached, absl::Milliseconds(250));
+    // Nothing new: wait for the next change, or for the moment the pending
+    // ones are due.
+    if (*read == 0) catalog_->WaitForHead(reached, options_.commit_interval / 2);
   }
 }
 
@@ -420,7 +422,11 @@ absl::StatusOr<size_t> SearchView::IndexSome() {
   ASSIGN_OR_RETURN(std::vector<Catalog::FeedChange> changes,
                    catalog_->ReadFeed(uncommitted_position_, options_.commit_changes));
   if (changes.empty()) {
-    if (!uncommitted_.empty()) RETURN_IF_ERROR(CommitLocked(uncommitted_position_));
+    // Caught up: what is pending is committed, unless a commit was made a
+    // moment ago (see below); then the next pass commits it.
+    if (!uncommitted_.empty() && absl::Now() - last_commit_ >= options_.commit_interval) {
+      RETURN_IF_ERROR(CommitLocked(uncommitted_position_));
+    }
     return 0;
   }
   Stemmers stemmers;
@@ -444,11 +450,15 @@ absl::StatusOr<size_t> SearchView::IndexSome() {
     }
     uncommitted_position_ = c.lseq;
   }
-  // A lone change is searchable at once; a stream of them is committed in
-  // groups, so commits (and their fsyncs) stay few.
+  // A lone change is searchable at once; a stream of them, whether it
+  // comes in large batches or one change at a time, is committed in groups
+  // at most every commit_interval, so commits (and the fsyncs of every
+  // Xapian table) stay few and leave the disk to the store's writes.
+  const absl::Time now = absl::Now();
   const bool caught_up = uncommitted_position_ >= catalog_->head_lseq();
-  if (caught_up || uncommitted_.size() >= options_.commit_changes ||
-      absl::Now() - first_uncommitted_ >= options_.commit_interval) {
+  if ((caught_up && now - last_commit_ >= options_.commit_interval) ||
+      uncommitted_.size() >= options_.commit_changes ||
+      now - first_uncommitted_ >= options_.commit_interval) {
     RETURN_IF_ERROR(CommitLocked(uncommitted_position_));
   }
   return changes.size();
@@ -456,6 +466,7 @@ absl::StatusOr<size_t> SearchView::IndexSome() {
 
 absl::Status SearchView::CommitLocked(uint64_t position) {
   writer_->set_metadata(kMetaPosition, absl::StrCat(position));
+  last_commit_ = absl::Now();
   try {
     writer_->commit();
   } catch (const Xapian::Error& e) {

@@ -52,7 +52,7 @@ struct SearchViewOptions {
   // A commit holds at most this many changes...
   size_t commit_changes = 5000;
   // ...and a change waits at most this long for its commit while more keep
-  // coming (a lone change is committed at once).
+  // coming (a lone change after a quiet moment is committed at once).
   absl::Duration commit_interval = absl::Milliseconds(250);
   // Commits reach the disk before they count (off only in tests).
   bool sync = true;
@@ -129,6 +129,7 @@ class SearchView {
   std::vector<StatsChange> uncommitted_ ABSL_GUARDED_BY(writer_mu_);
   uint64_t uncommitted_position_ ABSL_GUARDED_BY(writer_mu_) = 0;
   absl::Time first_uncommitted_ ABSL_GUARDED_BY(writer_mu_);
+  absl::Time last_commit_ ABSL_GUARDED_BY(writer_mu_) = absl::InfinitePast();
 
   absl::Mutex reindex_mu_;
 
