@@ -117,8 +117,12 @@ absl::StatusOr<std::optional<std::pair<Xapian::docid, bool>>> Apply(
   if (entry.has_value() && entry->has_body() && !entry->header.deleted()) {
     *built = BuildDocument(id, *entry->material, entry->header.time_unix_micros(), stemmers);
     for (const std::string& w : built->spelling) db->add_spelling(w);
-    const Xapian::docid did = db->replace_document(unique, built->doc);
-    return std::make_pair(did, false);
+    // The id term was looked up above: no second lookup by term.
+    if (old != 0) {
+      db->replace_document(old, built->doc);
+      return std::make_pair(old, false);
+    }
+    return std::make_pair(db->add_document(built->doc), false);
   }
   if (old == 0) return std::nullopt;
   db->delete_document(unique);
