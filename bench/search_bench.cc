@@ -22,6 +22,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "bench/corpus.h"
+#include "bench/disk_usage.h"
 #include "node/catalog/catalog.h"
 #include "node/core/crypto.h"
 #include "node/core/parallel.h"
@@ -70,15 +71,6 @@ double PeakRssMib() {
   rusage u{};
   getrusage(RUSAGE_SELF, &u);
   return u.ru_maxrss / 1024.0;
-}
-
-uint64_t DirBytes(const fs::path& dir) {
-  uint64_t total = 0;
-  std::error_code ec;
-  for (const auto& e : fs::recursive_directory_iterator(dir, ec)) {
-    if (e.is_regular_file(ec)) total += e.file_size(ec);
-  }
-  return total;
 }
 
 uint64_t TextBytes(const v1::Material& m) {
@@ -275,7 +267,7 @@ int main(int argc, char** argv) {
     if (!(*view)->Reindex([](uint64_t, uint64_t) {}).ok()) return 1;
     results.push_back({"reindex_materials_per_s", materials / Seconds(start), "materials/s"});
   }
-  const uint64_t index_bytes = DirBytes(index_dir);
+  const uint64_t index_bytes = bench::DirBytes(index_dir);
   results.push_back({"index_bytes", static_cast<double>(index_bytes), "bytes"});
   results.push_back({"text_bytes", static_cast<double>(text_bytes), "bytes"});
   const double ratio = static_cast<double>(index_bytes) / text_bytes;

@@ -35,6 +35,7 @@
 #include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
 #include "bench/corpus.h"
+#include "bench/disk_usage.h"
 #include "bench/tcp_proxy.h"
 #include "client/formats/records.h"
 #include "grpcpp/grpcpp.h"
@@ -108,15 +109,6 @@ double Percentile(std::vector<double> v, double p) {
   if (v.empty()) return 0;
   std::sort(v.begin(), v.end());
   return v[std::min(v.size() - 1, static_cast<size_t>(p * v.size()))];
-}
-
-uint64_t DirBytes(const fs::path& dir) {
-  uint64_t total = 0;
-  std::error_code ec;
-  for (const auto& e : fs::recursive_directory_iterator(dir, ec)) {
-    if (e.is_regular_file(ec)) total += e.file_size(ec);
-  }
-  return total;
 }
 
 // From /proc: CPU seconds (user + system) and peak resident MiB.

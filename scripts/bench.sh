@@ -14,13 +14,7 @@ need=()
 command -v node >/dev/null || need+=(nodejs)
 command -v npm >/dev/null || need+=(npm)
 command -v db_bench >/dev/null || need+=(rocksdb-tools)
-if ((${#need[@]})); then
-  echo "bench: installing ${need[*]}"
-  SUDO=""
-  if [ "$(id -u)" != 0 ]; then SUDO="sudo"; fi
-  $SUDO env DEBIAN_FRONTEND=noninteractive apt-get update -qq
-  $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
-fi
+if ((${#need[@]})); then scripts/apt-install.sh "${need[@]}"; fi
 if [ ! -d bench/pouchdb/node_modules/pouchdb ]; then
   npm ci --prefix bench/pouchdb --no-audit --no-fund
 fi
