@@ -267,8 +267,8 @@ class CatalogService::FetchReactor : public grpc::ServerWriteReactor<grpc::ByteB
   }
 
   void NextLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-    if (finish_.has_value()) {
-      FinishLocked(*finish_);
+    if (finish_.asked().has_value()) {
+      FinishLocked(*finish_.asked());
       return;
     }
     const uint64_t chunks = static_cast<uint64_t>(file_.chunk_sha256_size());
@@ -304,8 +304,8 @@ class CatalogService::FetchReactor : public grpc::ServerWriteReactor<grpc::ByteB
             absl::StrCat("chunk ", i, " of '", file_.name(), "' was removed meanwhile"))));
         return;
       }
-      if (finish_.has_value()) {
-        FinishLocked(*finish_);
+      if (finish_.asked().has_value()) {
+        FinishLocked(*finish_.asked());
         return;
       }
       v1::FetchResponse response;
@@ -325,11 +325,7 @@ class CatalogService::FetchReactor : public grpc::ServerWriteReactor<grpc::ByteB
   }
 
   void FinishLocked(const grpc::Status& status) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-    if (finished_) return;
-    if (!finish_.has_value()) finish_ = status;
-    if (busy_) return;
-    finished_ = true;
-    finish_now_ = *finish_;  // called by ReactorLock, outside the lock
+    finish_.Ask(status, busy_);
   }
 
   CatalogService* const service_;
@@ -342,9 +338,7 @@ class CatalogService::FetchReactor : public grpc::ServerWriteReactor<grpc::ByteB
   grpc::ByteBuffer out_ ABSL_GUARDED_BY(mu_);
   bool sent_any_ ABSL_GUARDED_BY(mu_) = false;
   bool busy_ ABSL_GUARDED_BY(mu_) = false;
-  bool finished_ ABSL_GUARDED_BY(mu_) = false;
-  std::optional<grpc::Status> finish_ ABSL_GUARDED_BY(mu_);
-  std::optional<grpc::Status> finish_now_ ABSL_GUARDED_BY(mu_);
+  ReactorFinish finish_ ABSL_GUARDED_BY(mu_);
   friend class ReactorLock<FetchReactor>;
 };
 

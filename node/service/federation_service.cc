@@ -118,8 +118,8 @@ class FederationService::PullReactor : public grpc::ServerWriteReactor<v1::PullB
       }
       ReactorLock lock(this);
       reading_ = false;
-      if (finish_.has_value()) {
-        FinishLocked(*finish_);
+      if (finish_.asked().has_value()) {
+        FinishLocked(*finish_.asked());
       } else if (!batch.ok()) {
         LogError(absl::StrCat("pull by ", caller_, ": ", batch.status().message()));
         FinishLocked(ToGrpcStatus(batch.status()));
@@ -147,8 +147,8 @@ class FederationService::PullReactor : public grpc::ServerWriteReactor<v1::PullB
 
   // Once nothing is in flight: read on, wait for news, or end.
   void ContinueLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-    if (finish_.has_value()) {
-      FinishLocked(*finish_);
+    if (finish_.asked().has_value()) {
+      FinishLocked(*finish_.asked());
       return;
     }
     if (writing_ || reading_) return;
@@ -184,11 +184,7 @@ class FederationService::PullReactor : public grpc::ServerWriteReactor<v1::PullB
 
   // Finishes now if nothing is in flight, else as soon as it lands.
   void FinishLocked(const grpc::Status& status) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-    if (finished_) return;
-    if (!finish_.has_value()) finish_ = status;
-    if (reading_ || writing_) return;
-    finished_ = true;
-    finish_now_ = *finish_;  // called by ReactorLock, outside the lock
+    finish_.Ask(status, reading_ || writing_);
   }
 
   FederationService* const service_;
@@ -203,9 +199,7 @@ class FederationService::PullReactor : public grpc::ServerWriteReactor<v1::PullB
   bool reading_ ABSL_GUARDED_BY(mu_) = false;
   bool writing_ ABSL_GUARDED_BY(mu_) = false;
   bool waiting_ ABSL_GUARDED_BY(mu_) = false;
-  bool finished_ ABSL_GUARDED_BY(mu_) = false;
-  std::optional<grpc::Status> finish_ ABSL_GUARDED_BY(mu_);
-  std::optional<grpc::Status> finish_now_ ABSL_GUARDED_BY(mu_);
+  ReactorFinish finish_ ABSL_GUARDED_BY(mu_);
   friend class ReactorLock<PullReactor>;
 };
 
@@ -260,8 +254,8 @@ class FederationService::ChunkReactor : public grpc::ServerWriteReactor<v1::Chun
 
  private:
   void NextLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-    if (finish_.has_value() || next_ >= static_cast<size_t>(request_.sha256_size())) {
-      FinishLocked(finish_.value_or(grpc::Status::OK));
+    if (finish_.asked().has_value() || next_ >= static_cast<size_t>(request_.sha256_size())) {
+      FinishLocked(finish_.asked().value_or(grpc::Status::OK));
       return;
     }
     const size_t i = next_++;
@@ -278,8 +272,8 @@ class FederationService::ChunkReactor : public grpc::ServerWriteReactor<v1::Chun
         FinishLocked(ToGrpcStatus(data.status()));
         return;
       }
-      if (finish_.has_value()) {
-        FinishLocked(*finish_);
+      if (finish_.asked().has_value()) {
+        FinishLocked(*finish_.asked());
         return;
       }
       chunk_.Clear();
@@ -295,11 +289,7 @@ class FederationService::ChunkReactor : public grpc::ServerWriteReactor<v1::Chun
   }
 
   void FinishLocked(const grpc::Status& status) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-    if (finished_) return;
-    if (!finish_.has_value()) finish_ = status;
-    if (busy_) return;
-    finished_ = true;
-    finish_now_ = *finish_;  // called by ReactorLock, outside the lock
+    finish_.Ask(status, busy_);
   }
 
   FederationService* const service_;
@@ -310,9 +300,7 @@ class FederationService::ChunkReactor : public grpc::ServerWriteReactor<v1::Chun
   size_t next_ ABSL_GUARDED_BY(mu_) = 0;
   v1::ChunkData chunk_ ABSL_GUARDED_BY(mu_);
   bool busy_ ABSL_GUARDED_BY(mu_) = false;  // a read or a write in flight
-  bool finished_ ABSL_GUARDED_BY(mu_) = false;
-  std::optional<grpc::Status> finish_ ABSL_GUARDED_BY(mu_);
-  std::optional<grpc::Status> finish_now_ ABSL_GUARDED_BY(mu_);
+  ReactorFinish finish_ ABSL_GUARDED_BY(mu_);
   friend class ReactorLock<ChunkReactor>;
 };
 

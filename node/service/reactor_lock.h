@@ -4,8 +4,8 @@
 // only records that it is done (finish_now_), and the lock calls Finish as
 // it is released. After that the reactor may be gone.
 //
-// A reactor using it has `absl::Mutex mu_`, `std::optional<grpc::Status>
-// finish_now_` guarded by it, and is a gRPC reactor (has Finish).
+// A reactor using it has `absl::Mutex mu_`, a `ReactorFinish finish_`
+// guarded by it, and is a gRPC reactor (has Finish).
 #ifndef MINGA_NODE_SERVICE_REACTOR_LOCK_H_
 #define MINGA_NODE_SERVICE_REACTOR_LOCK_H_
 
@@ -18,13 +18,38 @@
 
 namespace minga {
 
+// How a writing reactor ends: the first status asked for wins, and it is
+// finished once nothing is in flight. Guarded by the reactor's mutex.
+class ReactorFinish {
+ public:
+  // Asks to finish with `status` (kept only if none was asked for before);
+  // finishes as the lock is released unless `busy`, in which case the
+  // reactor asks again when its work in flight lands.
+  void Ask(const grpc::Status& status, bool busy) {
+    if (finished_) return;
+    if (!asked_.has_value()) asked_ = status;
+    if (busy) return;
+    finished_ = true;
+    now_ = *asked_;
+  }
+  // The status asked for, if any: the reactor stops starting new work.
+  const std::optional<grpc::Status>& asked() const { return asked_; }
+
+ private:
+  template <typename Reactor>
+  friend class ReactorLock;
+  bool finished_ = false;
+  std::optional<grpc::Status> asked_;
+  std::optional<grpc::Status> now_;  // taken by ReactorLock as it unlocks
+};
+
 template <typename Reactor>
 class ABSL_SCOPED_LOCKABLE ReactorLock {
  public:
   explicit ReactorLock(Reactor* r) ABSL_EXCLUSIVE_LOCK_FUNCTION(r->mu_) : r_(r) { r_->mu_.Lock(); }
   ~ReactorLock() ABSL_UNLOCK_FUNCTION() {
-    std::optional<grpc::Status> now = std::move(r_->finish_now_);
-    r_->finish_now_.reset();
+    std::optional<grpc::Status> now = std::move(r_->finish_.now_);
+    r_->finish_.now_.reset();
     r_->mu_.Unlock();
     if (now.has_value()) r_->Finish(*now);  // the reactor may be deleted here
   }
