@@ -37,8 +37,11 @@ class FederationService::PullReactor : public grpc::ServerWriteReactor<v1::PullB
               PullSessionOptions options, std::unique_ptr<BatchEncoder> encoder)
       : service_(service),
         caller_(std::move(caller)),
+        slot_(service, &service->pulls_, &service->total_pulls_, caller_),
         encoder_(std::move(encoder)),
-        session_(std::move(query), options, service->clock_) {}
+        session_(std::move(query), options, service->clock_) {
+    finish_.BeforeFinish([this] { slot_.GiveBack(); });
+  }
 
   void Begin() {
     ReactorLock lock(this);
@@ -97,10 +100,7 @@ class FederationService::PullReactor : public grpc::ServerWriteReactor<v1::PullB
 
   void OnDone() override {
     service_->Unwait(this);
-    {
-      absl::MutexLock lock(&service_->mu_);
-      service_->Release(&service_->pulls_, &service_->total_pulls_, caller_);
-    }
+    slot_.GiveBack();
     Unref();
   }
 
@@ -189,6 +189,7 @@ class FederationService::PullReactor : public grpc::ServerWriteReactor<v1::PullB
 
   FederationService* const service_;
   const std::string caller_;
+  Slot slot_;
   // Used only by the one read in flight.
   const std::unique_ptr<BatchEncoder> encoder_;
   std::atomic<int> refs_{1};  // gRPC's, plus the watcher's while it wakes us
@@ -208,7 +209,12 @@ class FederationService::PullReactor : public grpc::ServerWriteReactor<v1::PullB
 class FederationService::ChunkReactor : public grpc::ServerWriteReactor<v1::ChunkData> {
  public:
   ChunkReactor(FederationService* service, std::string caller, v1::GetChunksRequest request)
-      : service_(service), caller_(std::move(caller)), request_(std::move(request)) {}
+      : service_(service),
+        caller_(std::move(caller)),
+        slot_(service, &service->chunk_calls_, &service->total_chunk_calls_, caller_),
+        request_(std::move(request)) {
+    finish_.BeforeFinish([this] { slot_.GiveBack(); });
+  }
 
   void Begin() {
     ReactorLock lock(this);
@@ -245,10 +251,7 @@ class FederationService::ChunkReactor : public grpc::ServerWriteReactor<v1::Chun
     FinishLocked(grpc::Status(grpc::StatusCode::CANCELLED, "cancelled"));
   }
   void OnDone() override {
-    {
-      absl::MutexLock lock(&service_->mu_);
-      service_->Release(&service_->chunk_calls_, &service_->total_chunk_calls_, caller_);
-    }
+    slot_.GiveBack();
     delete this;
   }
 
@@ -294,6 +297,7 @@ class FederationService::ChunkReactor : public grpc::ServerWriteReactor<v1::Chun
 
   FederationService* const service_;
   const std::string caller_;
+  Slot slot_;
   const v1::GetChunksRequest request_;
   absl::Mutex mu_;
   std::vector<bool> may_read_ ABSL_GUARDED_BY(mu_);
@@ -353,6 +357,12 @@ void FederationService::Release(std::map<std::string, int>* per_peer, int* total
   auto it = per_peer->find(org);
   if (it != per_peer->end() && --it->second == 0) per_peer->erase(it);
   --*total;
+}
+
+void FederationService::Slot::GiveBack() {
+  if (given_back_.exchange(true)) return;
+  absl::MutexLock lock(&service_->mu_);
+  service_->Release(per_peer_, total_, org_);
 }
 
 grpc::ServerUnaryReactor* FederationService::Hello(grpc::CallbackServerContext* context,

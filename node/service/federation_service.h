@@ -86,6 +86,24 @@ class FederationService final : public v1::Federation::CallbackService {
   friend class PullReactor;
   friend class ChunkReactor;
 
+  // A slot one caller holds (a pull or a chunk call), taken by Acquire.
+  // Given back once, by whichever comes first: the call finishing (so the
+  // caller may open the next at once) or gRPC being done with it.
+  class Slot {
+   public:
+    Slot(FederationService* service, std::map<std::string, int>* per_peer, int* total,
+         std::string org)
+        : service_(service), per_peer_(per_peer), total_(total), org_(std::move(org)) {}
+    void GiveBack();
+
+   private:
+    FederationService* const service_;
+    std::map<std::string, int>* const per_peer_;
+    int* const total_;
+    const std::string org_;
+    std::atomic<bool> given_back_{false};
+  };
+
   absl::StatusOr<std::string> Authenticate(const grpc::CallbackServerContext& context) const;
   // Takes a slot of `kind` for `org`, or says why not.
   absl::Status Acquire(std::map<std::string, int>* per_peer, int* total, int per_peer_max,

@@ -6,12 +6,19 @@
 //
 // A reactor using it has `absl::Mutex mu_`, a `ReactorFinish finish_`
 // guarded by it, and is a gRPC reactor (has Finish).
+//
+// What a reactor holds for its caller (a slot counted against a limit) is
+// given back just before Finish, not in OnDone: gRPC may deliver the status
+// before OnDone runs, and a caller that sees its call end must be able to
+// open the next one at once.
 #ifndef MINGA_NODE_SERVICE_REACTOR_LOCK_H_
 #define MINGA_NODE_SERVICE_REACTOR_LOCK_H_
 
 #include <grpcpp/support/status.h>
 
+#include <functional>
 #include <optional>
+#include <utility>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/synchronization/mutex.h"
@@ -34,6 +41,8 @@ class ReactorFinish {
   }
   // The status asked for, if any: the reactor stops starting new work.
   const std::optional<grpc::Status>& asked() const { return asked_; }
+  // Runs once, outside the reactor's lock, just before Finish.
+  void BeforeFinish(std::function<void()> f) { before_ = std::move(f); }
 
  private:
   template <typename Reactor>
@@ -41,6 +50,7 @@ class ReactorFinish {
   bool finished_ = false;
   std::optional<grpc::Status> asked_;
   std::optional<grpc::Status> now_;  // taken by ReactorLock as it unlocks
+  std::function<void()> before_;     // taken with now_
 };
 
 template <typename Reactor>
@@ -53,8 +63,12 @@ class ABSL_SCOPED_LOCKABLE ReactorLock {
   ~ReactorLock() ABSL_UNLOCK_FUNCTION() {
     std::optional<grpc::Status> now = std::move(r_->finish_.now_);
     r_->finish_.now_.reset();
+    std::function<void()> before;
+    if (now.has_value()) before = std::move(r_->finish_.before_);
     r_->mu_.Unlock();
-    if (now.has_value()) r_->Finish(*now);  // the reactor may be deleted here
+    if (!now.has_value()) return;
+    if (before) before();
+    r_->Finish(*now);  // the reactor may be deleted here
   }
   ReactorLock(const ReactorLock&) = delete;
   ReactorLock& operator=(const ReactorLock&) = delete;
