@@ -27,9 +27,9 @@ TEST(JsonTest, ParsesValuesEscapesAndLines) {
   ASSERT_OK_AND_ASSIGN(json::Value v,
                        json::Parse("{\n \"a\": [1, -2.5e1, true, null],\n \"b\": \"\\u00e1\\ud83d\\ude00\\n\"}"));
   ASSERT_EQ(v.object.size(), 2u);
-  EXPECT_EQ(v.object[0].second.array[1].number, -25);
-  EXPECT_EQ(v.object[1].second.string, "á😀\n");
-  EXPECT_EQ(v.object[1].second.line, 3);
+  EXPECT_EQ(v.object[0].value.array[1].number, -25);
+  EXPECT_EQ(v.object[1].value.string, "á😀\n");
+  EXPECT_EQ(v.object[1].value.line, 3);
 }
 
 TEST(JsonTest, RejectsMalformedInputNamingTheLine) {

@@ -52,7 +52,7 @@ class Parser {
         ++pos_;
         auto member = ParseValue(depth + 1);
         if (!member.ok()) return member.status();
-        v.object.emplace_back(std::move(*key), std::move(*member));
+        v.object.push_back(Member{std::move(*key), std::move(*member)});
         SkipSpace();
         if (Peek(',')) {
           ++pos_;

@@ -20,6 +20,8 @@
 
 namespace minga::json {
 
+struct Member;
+
 struct Value {
   enum class Type { kNull, kBool, kNumber, kString, kArray, kObject };
   Type type = Type::kNull;
@@ -29,9 +31,16 @@ struct Value {
   std::string string;
   std::vector<Value> array;
   // Object members in file order (duplicates are an error when parsing).
-  std::vector<std::pair<std::string, Value>> object;
+  std::vector<Member> object;
 
   const char* TypeName() const;
+};
+
+// A member of an object. (Not std::pair: a pair of a still incomplete Value
+// is undefined; a vector of an incomplete struct is allowed.)
+struct Member {
+  std::string name;
+  Value value;
 };
 
 // Parses one complete JSON document. Errors: "line N: <reason>".

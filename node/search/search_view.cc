@@ -32,6 +32,17 @@ constexpr char kFormat[] = "2";
 constexpr char kCurrentFile[] = "CURRENT";
 constexpr char kGenerationPrefix[] = "index-";
 
+// The name of the generation after `name` ("index-N"; the first when there
+// is none or it is not one of ours).
+std::string NextGeneration(const std::string& name) {
+  uint64_t n = 0;
+  if (absl::StartsWith(name, kGenerationPrefix) &&
+      !absl::SimpleAtoi(name.substr(std::strlen(kGenerationPrefix)), &n)) {
+    n = 0;
+  }
+  return absl::StrCat(kGenerationPrefix, n + 1);
+}
+
 absl::Status FromXapian(const Xapian::Error& e, absl::string_view what) {
   const std::string msg = absl::StrCat("search index: ", what, ": ", e.get_description());
   if (std::string(e.get_type()) == "DatabaseCorruptError") {
@@ -219,9 +230,7 @@ absl::Status SearchView::OpenCurrent() {
     }
   }
   if (fresh) {
-    uint64_t n = 0;
-    if (!name.empty()) absl::SimpleAtoi(name.substr(std::strlen(kGenerationPrefix)), &n);
-    const std::string next = absl::StrCat(kGenerationPrefix, n + 1);
+    const std::string next = NextGeneration(name);
     {
       Xapian::WritableDatabase db((dir / next).string(), Xapian::DB_CREATE_OR_OVERWRITE | flags);
       db.set_metadata(kMetaFormat, kFormat);
@@ -548,9 +557,7 @@ absl::Status SearchView::Reindex(const std::function<void(uint64_t, uint64_t)>& 
   const fs::path dir(options_.dir);
   std::string name;
   try {
-    uint64_t n = 0;
-    absl::SimpleAtoi(current()->name.substr(std::strlen(kGenerationPrefix)), &n);
-    name = absl::StrCat(kGenerationPrefix, n + 1);
+    name = NextGeneration(current()->name);
     // Built without fsyncs beside where it goes, then compacted into place.
     const std::string build_dir = (dir / absl::StrCat(name, "-build")).string();
     Xapian::WritableDatabase db(build_dir, Xapian::DB_CREATE_OR_OVERWRITE | Xapian::DB_NO_SYNC);
@@ -635,9 +642,7 @@ absl::Status SearchView::Compact() {
     absl::MutexLock lock(&writer_mu_);
     if (!uncommitted_.empty()) result = CommitLocked(uncommitted_position_);
     std::shared_ptr<Generation> gen = current();
-    uint64_t n = 0;
-    absl::SimpleAtoi(gen->name.substr(std::strlen(kGenerationPrefix)), &n);
-    name = absl::StrCat(kGenerationPrefix, n + 1);
+    name = NextGeneration(gen->name);
     if (result.ok()) {
       // A compacted index is a new generation (cursors of the old one are
       // refused), though it keeps the document numbers.

@@ -103,7 +103,7 @@ class SearchView {
  private:
   struct Generation;
   SearchView(SearchViewOptions options);
-  absl::Status OpenCurrent();
+  absl::Status OpenCurrent() ABSL_EXCLUSIVE_LOCKS_REQUIRED(writer_mu_);
   void Run();
   // Indexes changes after position_ into the live writer, committing as the
   // options say. Returns how many it read (0: caught up).

@@ -203,6 +203,7 @@ class CatalogService::FetchReactor : public grpc::ServerWriteReactor<grpc::ByteB
         FinishLocked(ToGrpcStatus(s));
         return;
       }
+      next_chunk_ = offset_ / kChunkSize;
       NextLocked();
     });
   }
@@ -247,7 +248,6 @@ class CatalogService::FetchReactor : public grpc::ServerWriteReactor<grpc::ByteB
                                                 " bytes)"));
     }
     offset_ = request->offset();
-    next_chunk_ = offset_ / kChunkSize;
     // Only this file's chunks matter, not its siblings'.
     const std::vector<std::string> chunks(file_.chunk_sha256().begin(), file_.chunk_sha256().end());
     absl::StatusOr<std::vector<std::string>> missing = deps.catalog->MissingChunks(chunks);

@@ -262,12 +262,13 @@ class FederationService::ChunkReactor : public grpc::ServerWriteReactor<v1::Chun
       return;
     }
     const size_t i = next_++;
+    const bool may_read = may_read_[i];
     busy_ = true;
-    service_->workers_.Post([this, i] {
+    service_->workers_.Post([this, i, may_read] {
       const std::string& sha = request_.sha256(static_cast<int>(i));
       // A withheld chunk is answered exactly like one this node lacks.
       absl::StatusOr<std::optional<std::string>> data =
-          may_read_[i] ? service_->catalog_->ReadChunk(sha)
+          may_read ? service_->catalog_->ReadChunk(sha)
                        : absl::StatusOr<std::optional<std::string>>(std::nullopt);
       ReactorLock lock(this);
       busy_ = false;
