@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
-# Installs the Debian packages named as arguments, as root or through sudo.
-# The callers decide what is missing (setup.sh by package, bench.sh by
-# command).
+# Installs those of the Debian packages named as arguments that are not
+# installed yet, as root or through sudo.
 set -euo pipefail
-(($#)) || exit 0
-echo "installing $*"
+missing=()
+for p in "$@"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+((${#missing[@]})) || exit 0
+echo "installing ${missing[*]}"
 SUDO=""
 if [ "$(id -u)" != 0 ]; then SUDO="sudo"; fi
 $SUDO env DEBIAN_FRONTEND=noninteractive apt-get update -qq
-$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null
+$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null

@@ -299,14 +299,18 @@ TEST(FederationTest, AMemberFloodingPullsCannotExhaustANode) {
                                       "--kind", "guide", "--sector", "health"});
   const absl::Duration put_took = absl::Now() - put_start;
   EXPECT_EQ(put.exit_code, 0) << put.err;
-  EXPECT_LT(put_took, absl::Milliseconds(300));
+  // Not starved: a starved call waits for the flood (a minute). The bound
+  // leaves room for a busy machine.
+  EXPECT_LT(put_took, absl::Seconds(3));
   // Threads and memory stay bounded.
   const long threads_during = ProcStatus(pid, "Threads");
   const long rss_during_kib = ProcStatus(pid, "VmRSS");
   EXPECT_LE(threads_during, threads_before + 8) << "threads " << threads_before << " -> "
                                                 << threads_during;
+#ifndef MINGA_SANITIZED
   EXPECT_LE(rss_during_kib, rss_before_kib + 128 * 1024)
       << "RSS " << rss_before_kib << " KiB -> " << rss_during_kib << " KiB";
+#endif
   // Another member keeps syncing.
   EXPECT_TRUE(WaitFor(fed.node(2), "sede/durante", "Durante la inundación", absl::Seconds(30)));
   EXPECT_EQ(flood.Wait(absl::Seconds(60)), 0);
