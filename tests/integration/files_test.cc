@@ -3,6 +3,7 @@
 // again what it stored, the same file in two materials is stored once, and
 // a retraction purges the chunks from every node.
 #include <fstream>
+#include <limits>
 #include <random>
 #include <regex>
 
@@ -46,7 +47,14 @@ uint64_t Number(const std::string& json, const std::string& key) {
   return v.empty() ? 0 : std::stoull(v);  // proto3 JSON leaves zeros out
 }
 
-uint64_t ChunksStored(NodeHarness& n) { return Number(n.Client({"--json", "status"}).out, "chunks_stored"); }
+// A failed status fails the test and never reads as a count (above all not
+// as 0, which the purge checks wait for).
+uint64_t ChunksStored(NodeHarness& n) {
+  RunResult status = n.Client({"--json", "status"});
+  EXPECT_EQ(status.exit_code, 0) << n.org() << ": status failed: " << status.err;
+  if (status.exit_code != 0) return std::numeric_limits<uint64_t>::max();
+  return Number(status.out, "chunks_stored");
+}
 
 bool WaitComplete(NodeHarness& n, const std::string& id, absl::Duration timeout) {
   const absl::Time deadline = absl::Now() + timeout;

@@ -6,6 +6,7 @@
 
 #include <signal.h>
 
+#include <cstdio>
 #include <filesystem>
 #include <string>
 #include <vector>
@@ -46,14 +47,17 @@ class NodeHarness {
     return key.substr(0, key.find('\n'));
   }
 
-  // Starts the node and waits until its admin endpoint answers.
-  bool Start(absl::Duration timeout = absl::Seconds(20)) {
+  // Starts the node and waits until its admin endpoint answers; false at
+  // once if the process exits (its log says why). The timeout is for a
+  // hang, not a slow machine.
+  bool Start(absl::Duration timeout = absl::Seconds(120)) {
     if (!process_.Start({MINGA_NODE_BIN, "--config", config_path()}, dir_ + "/node.log")) {
       return false;
     }
     const absl::Time deadline = absl::Now() + timeout;
     while (absl::Now() < deadline) {
-      if (Client({"status"}).exit_code == 0) return true;
+      if (process_.Exited()) return false;
+      if (Client({"--timeout", "5", "status"}, "", absl::Seconds(10)).exit_code == 0) return true;
       absl::SleepFor(absl::Milliseconds(50));
     }
     return false;
@@ -64,10 +68,17 @@ class NodeHarness {
     process_.Wait();
   }
 
-  // SIGTERM; returns the exit status (0 for a clean stop).
+  // SIGTERM; returns the exit status (0 for a clean stop). An unclean one
+  // prints the end of the node's log, where a sanitizer or abort says why.
   int Stop() {
     process_.Signal(SIGTERM);
-    return process_.Wait(absl::Seconds(20));
+    const int status = process_.Wait(absl::Seconds(60));
+    if (status != 0) {
+      const std::string text = log();
+      fprintf(stderr, "%s stopped with status %d; the end of its log:\n%s\n", org_.c_str(),
+              status, text.substr(text.size() > 6000 ? text.size() - 6000 : 0).c_str());
+    }
+    return status;
   }
 
   bool running() const { return process_.running(); }

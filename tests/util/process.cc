@@ -134,6 +134,14 @@ int Process::Wait(absl::Duration timeout) {
   return -SIGKILL;
 }
 
+bool Process::Exited() {
+  if (pid_ <= 0) return true;
+  int status = 0;
+  if (waitpid(pid_, &status, WNOHANG) != pid_) return false;
+  pid_ = -1;
+  return true;
+}
+
 TempDir::TempDir() {
   const char* tmp = std::getenv("TMPDIR");
   std::string pattern = std::string(tmp && *tmp ? tmp : "/tmp") + "/minga-test-XXXXXX";

@@ -36,6 +36,9 @@ class Process {
   void Signal(int signal);
   // Waits for the exit; returns the exit status (or -signal).
   int Wait(absl::Duration timeout = absl::Seconds(30));
+  // True once the process has exited (it is then reaped: running() is
+  // false).
+  bool Exited();
   bool running() const { return pid_ > 0; }
   pid_t pid() const { return pid_; }
 
