@@ -6,6 +6,7 @@
 #include "rocksdb/db.h"
 #include "rocksdb/env.h"
 #include "rocksdb/filter_policy.h"
+#include "rocksdb/sst_file_manager.h"
 #include "rocksdb/table.h"
 #include "rocksdb/write_buffer_manager.h"
 #include "rocksdb/utilities/options_util.h"
@@ -18,6 +19,11 @@ absl::Status FromRocks(const rocksdb::Status& s, absl::string_view what) {
   const std::string msg = absl::StrCat("store: ", what, ": ", s.ToString());
   if (s.IsNotFound()) return absl::NotFoundError(msg);
   if (s.IsCorruption()) return absl::DataLossError(msg);
+  if (s.IsNoSpace()) {
+    return absl::ResourceExhaustedError(absl::StrCat(
+        "store: the disk of the data directory is full (no space left); reads go on, and writes "
+        "resume by themselves once space is freed (", what, ": ", s.ToString(), ")"));
+  }
   if (s.IsIOError() && s.ToString().find("lock") != std::string::npos) {
     return absl::FailedPreconditionError(absl::StrCat(
         msg, " (is another minga-node using this data directory?)"));
@@ -174,6 +180,11 @@ absl::StatusOr<std::unique_ptr<KvStore>> OpenRocksKv(
   if (options.in_memory) {
     env.reset(rocksdb::NewMemEnv(rocksdb::Env::Default()));
     db_options.env = env.get();
+  } else {
+    // With an SstFileManager RocksDB recovers from a full disk by itself:
+    // it stops writes, polls for free space, and resumes once there is
+    // room.
+    db_options.sst_file_manager.reset(rocksdb::NewSstFileManager(rocksdb::Env::Default()));
   }
 
   rocksdb::BlockBasedTableOptions table;

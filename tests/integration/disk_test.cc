@@ -1,0 +1,155 @@
+// A node whose disk fills up: its node directory is a small tmpfs the test
+// mounts (root only; skipped otherwise). Writes are refused with a clear
+// error, reads go on, nothing acknowledged is lost, and once space returns
+// the node takes writes again by itself, without a restart.
+#include <sys/mount.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <set>
+#include <string>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "absl/time/clock.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "tests/util/node_harness.h"
+
+namespace minga::testing {
+namespace {
+
+using ::testing::HasSubstr;
+
+// A tmpfs of `mib` MiB at `dir`, unmounted when destroyed.
+class SmallDisk {
+ public:
+  SmallDisk(const std::string& dir, int mib) : dir_(dir) {
+    std::filesystem::create_directories(dir);
+    mounted_ = ::mount("tmpfs", dir.c_str(), "tmpfs", 0,
+                       absl::StrCat("size=", mib, "m").c_str()) == 0;
+  }
+  ~SmallDisk() {
+    if (mounted_) ::umount2(dir_.c_str(), MNT_DETACH);
+  }
+  bool mounted() const { return mounted_; }
+  bool Resize(int mib) {
+    return ::mount("tmpfs", dir_.c_str(), "tmpfs", MS_REMOUNT,
+                   absl::StrCat("size=", mib, "m").c_str()) == 0;
+  }
+
+ private:
+  std::string dir_;
+  bool mounted_ = false;
+};
+
+// `n` materials from `first` on as JSON Lines, each near the largest summary
+// (text that takes room and does not compress away).
+std::string Materials(int first, int n) {
+  std::string out;
+  for (int i = first; i < first + n; ++i) {
+    absl::StrAppend(&out, "{\"id\":\"m", i, "\",\"title\":\"Material ", i,
+                    "\",\"kind\":\"guide\",\"sectors\":[\"health\"],\"summary\":\"");
+    for (int k = 0; k < 1100; ++k) absl::StrAppend(&out, (i * 7919 + k * 104729) % 1000003, " ");
+    absl::StrAppend(&out, "\"}\n");
+  }
+  return out;
+}
+
+TEST(DiskTest, AFullDiskRefusesWritesKeepsReadsLosesNothingAndRecoversAlone) {
+  if (::geteuid() != 0) GTEST_SKIP() << "mounting a small tmpfs needs root";
+  TempDir tmp;
+  SmallDisk disk(tmp.path() + "/casa-ana", 64);
+  if (!disk.mounted()) GTEST_SKIP() << "this machine does not allow mounting a tmpfs";
+  NodeHarness node(tmp.path(), "casa-ana");
+  node.WriteConfig(absl::StrCat("listen: \"127.0.0.1:", FreePort(),
+                                "\"\nallow_plaintext_loopback: true\n"));
+  ASSERT_TRUE(node.Start()) << node.log();
+
+  // Import until the disk refuses. The import files live off the small disk.
+  constexpr int kPerFile = 500;  // about 4 MB
+  std::set<std::string> acknowledged;
+  RunResult refused;
+  for (int f = 0; f < 40 && refused.exit_code != 1; ++f) {
+    const std::string file = absl::StrCat(tmp.path(), "/import-", f, ".jsonl");
+    WriteFile(file, Materials(f * kPerFile, kPerFile));
+    RunResult imported = node.Client({"import", file});
+    if (imported.exit_code != 0) {
+      refused = imported;
+      break;
+    }
+    for (int i = f * kPerFile; i < (f + 1) * kPerFile; ++i) {
+      acknowledged.insert(absl::StrCat("casa-ana/m", i));
+    }
+  }
+  ASSERT_NE(refused.exit_code, 0) << "the disk never filled";
+  ASSERT_GT(acknowledged.size(), 0u);
+  EXPECT_THAT(refused.err + refused.out, HasSubstr("disk of the data directory is full"))
+      << refused.out << refused.err;
+  ASSERT_TRUE(node.running()) << node.log();
+  // Any write is refused the same way while it is full.
+  RunResult put = node.Client({"put", "--id", "during", "--title", "While the disk is full",
+                               "--kind", "guide", "--sector", "health"});
+  EXPECT_NE(put.exit_code, 0);
+  EXPECT_THAT(put.err, HasSubstr("disk of the data directory is full")) << put.err;
+
+  // Reads go on while it is full.
+  RunResult got = node.Client({"get", *acknowledged.begin()});
+  EXPECT_EQ(got.exit_code, 0) << got.err;
+  RunResult status = node.Client({"status"});
+  EXPECT_EQ(status.exit_code, 0) << status.err;
+  RunResult listed = node.Client({"--json", "ls", "--all", "--page-size", "1000"});
+  EXPECT_EQ(listed.exit_code, 0) << listed.err;
+
+  // Space returns: writes are taken again, without a restart.
+  ASSERT_TRUE(disk.Resize(512));
+  const absl::Time deadline = absl::Now() + absl::Seconds(120);
+  do {
+    put = node.Client({"put", "--id", "after", "--title", "After the disk was freed", "--kind",
+                       "guide", "--sector", "health"});
+    if (put.exit_code == 0) break;
+    absl::SleepFor(absl::Milliseconds(250));
+  } while (absl::Now() < deadline);
+  ASSERT_EQ(put.exit_code, 0) << put.err << node.log();
+  acknowledged.insert("casa-ana/after");
+  // The search index, which the full disk stopped too, catches up.
+  const absl::Time indexed = absl::Now() + absl::Seconds(300);
+  std::string status_json;
+  do {
+    status_json = node.Client({"--json", "status"}).out;
+    if (status_json.find("\"index_lag\"") == std::string::npos &&
+        status_json.find("\"index_error\"") == std::string::npos) {
+      break;
+    }
+    absl::SleepFor(absl::Milliseconds(250));
+  } while (absl::Now() < indexed);
+  EXPECT_EQ(status_json.find("\"index_lag\""), std::string::npos) << status_json;
+  RunResult found = node.Client({"search", "After", "freed"});
+  EXPECT_THAT(found.out, HasSubstr("casa-ana/after")) << found.err;
+
+  // Nothing acknowledged was lost, before or after a restart.
+  for (int round = 0; round < 2; ++round) {
+    RunResult exported = node.Client({"export", "--format", "jsonl"});
+    ASSERT_EQ(exported.exit_code, 0) << exported.err;
+    std::set<std::string> held;
+    for (absl::string_view line : absl::StrSplit(exported.out, '\n', absl::SkipEmpty())) {
+      const size_t at = line.find("\"id\":\"");
+      if (at == absl::string_view::npos) continue;
+      const size_t from = at + 6;
+      std::string id(line.substr(from, line.find('"', from) - from));
+      if (id.find('/') == std::string::npos) id = "casa-ana/" + id;
+      held.insert(id);
+    }
+    for (const std::string& id : acknowledged) {
+      ASSERT_TRUE(held.count(id)) << "round " << round << ": " << id << " lost";
+    }
+    if (round == 0) {
+      EXPECT_EQ(node.Stop(), 0) << node.log();
+      ASSERT_TRUE(node.Start()) << node.log();
+    }
+  }
+  EXPECT_EQ(node.Stop(), 0) << node.log();
+}
+
+}  // namespace
+}  // namespace minga::testing
