@@ -113,7 +113,8 @@ absl::Status Catalog::Init() {
     published_tally_ = std::move(tally);
   }
   PublishHead(*lseq);
-  return absl::OkStatus();
+  // No upload survives a stop: what the last ones stored unlisted goes.
+  return SweepCutUploads();
 }
 
 absl::Status Catalog::MigrateFromSchema1() {
@@ -143,6 +144,27 @@ absl::Status Catalog::MoveChunksOutOfTheStore() {
   batch.Put(Cf::kMeta, kMetaSchemaVersion, absl::StrCat(kSchemaVersion));
   RETURN_IF_ERROR(kv_->Write(batch, WriteOptions{.sync = true}));
   return kv_->CompactAll();
+}
+
+absl::Status Catalog::SweepCutUploads() {
+  absl::MutexLock lock(&write_mu_);
+  Pending pending(kv_, last_lseq_, tally_);
+  Txn& txn = pending.txn;
+  auto it = kv_->NewIterator(Cf::kChunkRefs);
+  for (it->Seek("u"); it->Valid() && it->key()[0] == 'u'; it->Next()) {
+    const std::string sha(it->key().substr(1));
+    txn.Delete(Cf::kChunkRefs, it->key());
+    ASSIGN_OR_RETURN(bool listed, txn.AnyWithPrefix(Cf::kChunkRefs, ChunkRefPrefix(sha)));
+    if (listed) continue;
+    txn.Delete(Cf::kChunkRefs, PresentKey(sha));
+    pending.dropped_chunks.push_back(sha);
+  }
+  RETURN_IF_ERROR(it->status());
+  if (!pending.dropped_chunks.empty()) {
+    LogInfo(absl::StrCat("dropped ", pending.dropped_chunks.size(),
+                         " chunk(s) of uploads the last stop cut short"));
+  }
+  return CommitLocked(&pending, /*sync=*/true);
 }
 
 absl::Status Catalog::SweepOrphanChunks() {

@@ -243,6 +243,9 @@ class Catalog {
   // retraction). Already stored: nothing to do.
   absl::Status StoreChunk(absl::string_view sha, absl::string_view data,
                           bool only_if_wanted);
+  // StoreChunk for an upload: the chunk is also marked as an upload's until
+  // DropUnlisted, so one a crash cuts short leaves nothing at the next open.
+  absl::Status StoreUploadedChunk(absl::string_view sha, absl::string_view data);
   // The chunk's bytes, checked against its hash: damaged bytes are
   // forgotten (wanted again by the materials that list them) and answered
   // as absent.
@@ -280,8 +283,8 @@ class Catalog {
   // concurrent retraction or Gc does not delete them.
   void PinChunk(const std::string& sha);
   void UnpinChunk(const std::string& sha);
-  // Deletes those of `shas` that no material lists and nobody pins (an
-  // upload that failed cleans up after itself).
+  // Deletes those of `shas` that no material lists and nobody pins, and
+  // their upload marks (an upload ending, attached or not, calls it).
   absl::Status DropUnlisted(const std::vector<std::string>& shas);
 
   // ---- Notifications ----
@@ -308,6 +311,10 @@ class Catalog {
   // Removes chunk files nothing records (a crash between a transaction and
   // its files).
   absl::Status SweepOrphanChunks();
+  // Drops the chunks of uploads a crash cut short (their "u" marks).
+  absl::Status SweepCutUploads();
+  absl::Status StoreChunkImpl(absl::string_view sha, absl::string_view data, bool only_if_wanted,
+                              bool upload);
   void DropChunkFiles(const std::vector<std::string>& shas);
   absl::Status ForgetDamagedChunk(absl::string_view sha);
 

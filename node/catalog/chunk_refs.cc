@@ -27,6 +27,7 @@ std::string WantPrefix(absl::string_view id) {
   return absl::StrCat("w", id, absl::string_view("\0", 1));
 }
 std::string PresentKey(absl::string_view sha) { return absl::StrCat("c", sha); }
+std::string UploadKey(absl::string_view sha) { return absl::StrCat("u", sha); }
 
 absl::Status UpdateChunkRefs(Txn* txn, absl::string_view id, const std::set<std::string>& before,
                              const std::set<std::string>& after, bool want,

@@ -7,6 +7,10 @@
 //   "r" <sha> <material id>        a held material lists the chunk
 //   "w" <material id> "\0" <sha>   ... and the chunk is not stored here yet
 //   "c" <sha>                      the chunk is stored; value: size (8 bytes)
+//   "u" <sha>                      an upload stored the chunk and has not
+//                                  ended yet: if the node stops before it
+//                                  does, the chunk is dropped at the next
+//                                  open unless a material lists it
 // The bytes themselves are in the node's ChunkStore (store/chunk_store.h).
 #ifndef MINGA_NODE_CATALOG_CHUNK_REFS_H_
 #define MINGA_NODE_CATALOG_CHUNK_REFS_H_
@@ -28,6 +32,7 @@ std::string ChunkRefPrefix(absl::string_view sha);
 std::string WantKey(absl::string_view id, absl::string_view sha);
 std::string WantPrefix(absl::string_view id);  // "w" id "\0"
 std::string PresentKey(absl::string_view sha);
+std::string UploadKey(absl::string_view sha);
 
 // Every chunk hash the files of `m` list (none for null).
 std::set<std::string> ChunksOf(const v1::Material* m);

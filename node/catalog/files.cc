@@ -28,6 +28,15 @@ std::string Hex(absl::string_view sha) {
 
 absl::Status Catalog::StoreChunk(absl::string_view sha, absl::string_view data,
                                  bool only_if_wanted) {
+  return StoreChunkImpl(sha, data, only_if_wanted, /*upload=*/false);
+}
+
+absl::Status Catalog::StoreUploadedChunk(absl::string_view sha, absl::string_view data) {
+  return StoreChunkImpl(sha, data, /*only_if_wanted=*/false, /*upload=*/true);
+}
+
+absl::Status Catalog::StoreChunkImpl(absl::string_view sha, absl::string_view data,
+                                     bool only_if_wanted, bool upload) {
   if (sha.size() != 32 || data.size() > kChunkSize) {
     return absl::InvalidArgumentError("chunk: a 32-byte hash and at most 1 MiB are expected");
   }
@@ -54,6 +63,7 @@ absl::Status Catalog::StoreChunk(absl::string_view sha, absl::string_view data,
   // at open), never a recorded chunk without its bytes.
   RETURN_IF_ERROR(options_.chunks->Put(sha, data));
   txn.Put(Cf::kChunkRefs, PresentKey(sha), EncodeU64(data.size()));
+  if (upload) txn.Put(Cf::kChunkRefs, UploadKey(sha), "");
   return CommitLocked(&pending, /*sync=*/false);
 }
 
@@ -284,7 +294,8 @@ absl::Status Catalog::DropUnlisted(const std::vector<std::string>& shas) {
   Txn& txn = pending.txn;
   std::vector<std::string>& dropped = pending.dropped_chunks;
   for (const std::string& sha : shas) {
-    if (pinned_.count(sha)) continue;
+    if (pinned_.count(sha)) continue;  // another upload holds it, and its mark
+    txn.Delete(Cf::kChunkRefs, UploadKey(sha));
     ASSIGN_OR_RETURN(bool listed, txn.AnyWithPrefix(Cf::kChunkRefs, ChunkRefPrefix(sha)));
     if (listed) continue;
     txn.Delete(Cf::kChunkRefs, PresentKey(sha));

@@ -124,6 +124,31 @@ TEST_F(FilesTest, GcRemovesUnlistedChunksButNotPinnedOnes) {
   EXPECT_EQ(StoredChunks(), 1u);
 }
 
+// kill -9 during `minga attach`: the upload never ends, so only its marks
+// say which chunks it stored. At the next open they go, unless a material
+// lists them (the attach committed just before the kill).
+TEST_F(FilesTest, AnUploadTheNodeStoppedInTheMiddleLeavesNothingAtTheNextOpen) {
+  const std::string a = Put("a");
+  const std::string cut = Data(700, 17), attached = Data(900, 18);
+  ASSERT_OK(cat().StoreUploadedChunk(DigestToBytes(Sha256(cut)), cut));
+  ASSERT_OK(cat().StoreUploadedChunk(DigestToBytes(Sha256(attached)), attached));
+  v1::FileInfo file = ChunkBytes(attached);
+  file.set_name("guia.pdf");
+  file.set_media_type("application/pdf");
+  ASSERT_OK(cat().AttachFile(a, file, "t").status());
+  EXPECT_EQ(StoredChunks(), 2u);
+  ASSERT_OK(fed_.Reopen(0));
+  EXPECT_EQ(StoredChunks(), 1u);
+  ASSERT_OK_AND_ASSIGN(bool has_cut, cat().HasChunk(DigestToBytes(Sha256(cut))));
+  EXPECT_FALSE(has_cut);
+  ASSERT_OK_AND_ASSIGN(bool has_attached, cat().HasChunk(DigestToBytes(Sha256(attached))));
+  EXPECT_TRUE(has_attached);
+  // The marks are gone too.
+  auto it = fed_.node(0).kv->NewIterator(Cf::kChunkRefs);
+  it->Seek("u");
+  EXPECT_FALSE(it->Valid() && it->key()[0] == 'u');
+}
+
 TEST_F(FilesTest, WrongContentIsRefusedAndUnwantedChunksDropped) {
   const std::string data = Data(300, 9);
   EXPECT_THAT(cat().StoreChunk(DigestToBytes(Sha256("other")), data, false),

@@ -46,9 +46,9 @@ Upload::Upload(Catalog* catalog, std::string material_id, std::string name,
 
 Upload::~Upload() {
   for (const std::string& sha : pinned_) catalog_->UnpinChunk(sha);
-  if (attached_) return;
   // Every chunk it pinned, not only those it wrote: a retraction may have
-  // spared a chunk it found already here because of the pin.
+  // spared a chunk it found already here because of the pin. Once attached
+  // they are listed and stay; their upload marks go either way.
   absl::Status dropped = catalog_->DropUnlisted(
       std::vector<std::string>(pinned_.begin(), pinned_.end()));
   if (!dropped.ok())
@@ -61,7 +61,7 @@ absl::Status Upload::Store(const Sha256Digest& digest, absl::string_view data) {
   ASSIGN_OR_RETURN(bool has, catalog_->HasChunk(sha));
   if (has) return absl::OkStatus();  // stored once, however many files use it
   ++written_;
-  return catalog_->StoreChunk(sha, data, /*only_if_wanted=*/false);
+  return catalog_->StoreUploadedChunk(sha, data);
 }
 
 absl::Status Upload::Add(absl::string_view data) {
@@ -84,7 +84,6 @@ absl::StatusOr<Upload::Attached> Upload::Finish(uint64_t size,
   file.set_media_type(media_type_);
   ASSIGN_OR_RETURN(v1::MaterialView view,
                    catalog_->AttachFile(material_id_, file, actor_));
-  attached_ = true;
   Attached out;
   out.material = std::move(view);
   for (const v1::FileInfo& f : out.material.material().files()) {

@@ -66,7 +66,6 @@ class Upload {
   Chunker chunker_;
   std::set<std::string> pinned_;
   uint32_t written_ = 0;
-  bool attached_ = false;
 };
 
 }  // namespace minga
