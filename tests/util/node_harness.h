@@ -56,7 +56,12 @@ class NodeHarness {
     }
     const absl::Time deadline = absl::Now() + timeout;
     while (absl::Now() < deadline) {
-      if (process_.Exited()) return false;
+      if (process_.Exited()) {
+        fprintf(stderr, "%s exited at start with status %d%s\n", org_.c_str(),
+                process_.exit_status(),
+                process_.exit_status() == 127 ? " (could not run " MINGA_NODE_BIN ")" : "");
+        return false;
+      }
       if (Client({"--timeout", "5", "status"}, "", absl::Seconds(10)).exit_code == 0) return true;
       absl::SleepFor(absl::Milliseconds(50));
     }

@@ -139,6 +139,7 @@ bool Process::Exited() {
   int status = 0;
   if (waitpid(pid_, &status, WNOHANG) != pid_) return false;
   pid_ = -1;
+  exit_status_ = DecodeStatus(status);
   return true;
 }
 

@@ -37,13 +37,15 @@ class Process {
   // Waits for the exit; returns the exit status (or -signal).
   int Wait(absl::Duration timeout = absl::Seconds(30));
   // True once the process has exited (it is then reaped: running() is
-  // false).
+  // false, and exit_status() says how it ended).
   bool Exited();
+  int exit_status() const { return exit_status_; }
   bool running() const { return pid_ > 0; }
   pid_t pid() const { return pid_; }
 
  private:
   pid_t pid_ = -1;
+  int exit_status_ = 0;  // of the last exit Exited saw (127: exec failed)
 };
 
 // A fresh directory under $TMPDIR, removed with its contents when destroyed.
