@@ -59,7 +59,9 @@ int Status(Session& s, const Args&) {
   std::printf("signing key %s\n", response.signing_public_key().c_str());
   std::printf("feed        %s at sequence %llu\n", response.feed_id().c_str(),
               static_cast<unsigned long long>(response.head_lseq()));
-  std::printf("store       %s\n", FormatBytes(response.store_bytes()).c_str());
+  std::printf("store       %s%s%s\n", FormatBytes(response.store_bytes()).c_str(),
+              response.store_error().empty() ? "" : "; DAMAGED: ",
+              response.store_error().c_str());
   std::printf("files       %llu complete, %llu incomplete; chunks: %llu stored (%s), %llu wanted\n",
               static_cast<unsigned long long>(response.files_complete()),
               static_cast<unsigned long long>(response.files_missing()),

@@ -403,6 +403,7 @@ absl::StatusOr<v1::StatusResponse> Catalog::Status() {
   status.set_feed_id(feed_id_);
   status.set_head_lseq(head_lseq());
   status.set_signing_public_key(options_.signing_key->public_key().ToBase64());
+  status.set_store_error(kv_->damage());
   v1::storage::Tally tally;
   {
     absl::MutexLock lock(&tally_mu_);

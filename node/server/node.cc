@@ -20,6 +20,7 @@
 #include "node/core/status_macros.h"
 #include "node/core/subscription.h"
 #include "node/net/credentials.h"
+#include "node/core/threads.h"
 #include "node/maintenance/purger.h"
 #include "node/net/grpc_peer_link.h"
 #include "node/search/search_view.h"
@@ -36,6 +37,11 @@ namespace minga {
 // Declaration order is construction order; members are destroyed in
 // reverse, so servers go before the services and the catalog they use.
 struct Node::Parts {
+  // A start that failed after the verifier began still waits for it
+  // before the store closes.
+  ~Parts() {
+    if (verifier.joinable()) verifier.join();
+  }
   v1::NodeConfig config;
   std::unique_ptr<SigningKey> key;
   std::unique_ptr<Keyring> keyring;
@@ -45,6 +51,9 @@ struct Node::Parts {
   std::unique_ptr<Catalog> catalog;
   std::unique_ptr<search::SearchView> search;
   std::unique_ptr<Purger> purger;
+  // Reads the whole store once after each start to check its checksums, so
+  // damage shows in `minga status` and the log before a read meets it.
+  std::thread verifier;
   std::unique_ptr<SyncEngine> sync;
   // Admin work that may block: store calls, and long waits (a download
   // fetching from peers, sync --wait).
@@ -206,6 +215,12 @@ absl::StatusOr<std::unique_ptr<Node>> Node::Start(v1::NodeConfig config) {
   parts->search->Start();
   parts->purger = std::make_unique<Purger>(parts->kv.get(), parts->catalog.get(),
                                            parts->search.get(), PurgerOptions());
+  parts->verifier = std::thread([kv = parts->kv.get()] {
+    NameThisThread("store-verify");
+    LowerThisThreadsPriority();
+    absl::Status verified = kv->VerifyChecksums();  // damage is logged by the store
+    if (verified.ok()) LogInfo("store: every checksum verified");
+  });
 
   ASSIGN_OR_RETURN(std::shared_ptr<grpc::ChannelCredentials> channel_credentials,
                    FederationChannelCredentials(config));
@@ -323,6 +338,7 @@ void Node::Shutdown() {
   parts_->remote_admin_server.reset();
   ::unlink(parts_->config.admin_socket().c_str());
   parts_->purger.reset();
+  if (parts_->verifier.joinable()) parts_->verifier.join();
   parts_->search.reset();  // commits what it indexed; follows the catalog no more
   parts_->catalog.reset();
   parts_->kv.reset();  // closes RocksDB, flushing what is pending

@@ -108,6 +108,13 @@ class KvStore {
   // Writes what is only in memory (and in the write-ahead log) to the
   // store's files, so the log can go.
   virtual absl::Status Flush() = 0;
+
+  // Reads every stored block and checks its checksum: DATA_LOSS naming the
+  // file when one is damaged. Slow (reads the whole store); thread-safe.
+  virtual absl::Status VerifyChecksums() { return absl::OkStatus(); }
+  // The first damage (a failed checksum) any call met, empty while none
+  // did. Thread-safe.
+  virtual std::string damage() const { return ""; }
   // Compacts the keys in [begin, end) of `cf` down to the last level: old
   // and deleted values there leave the files.
   virtual absl::Status CompactRange(Cf cf, absl::string_view begin, absl::string_view end) = 0;

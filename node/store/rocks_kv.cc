@@ -3,6 +3,8 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
+#include "node/core/log.h"
 #include "rocksdb/db.h"
 #include "rocksdb/env.h"
 #include "rocksdb/filter_policy.h"
@@ -35,9 +37,34 @@ absl::Status FromRocks(const rocksdb::Status& s, absl::string_view what) {
   return absl::InternalError(msg);
 }
 
+// The first corruption the store met, for `minga status`. Thread-safe.
+class DamageRecord {
+ public:
+  absl::Status Check(const rocksdb::Status& s, absl::string_view what) {
+    absl::Status status = FromRocks(s, what);
+    if (s.IsCorruption()) {
+      absl::MutexLock lock(&mu_);
+      if (first_.empty()) {
+        first_ = std::string(status.message());
+        LogError(absl::StrCat("the store is damaged: ", first_,
+                              " (see docs/reliability.md, 'A damaged store')"));
+      }
+    }
+    return status;
+  }
+  std::string first() const {
+    absl::MutexLock lock(&mu_);
+    return first_;
+  }
+
+ private:
+  mutable absl::Mutex mu_;
+  std::string first_ ABSL_GUARDED_BY(mu_);
+};
+
 class RocksIterator : public KvIterator {
  public:
-  explicit RocksIterator(rocksdb::Iterator* it) : it_(it) {}
+  RocksIterator(rocksdb::Iterator* it, DamageRecord* damage) : it_(it), damage_(damage) {}
   void Seek(absl::string_view key) override {
     it_->Seek(rocksdb::Slice(key.data(), key.size()));
   }
@@ -52,11 +79,12 @@ class RocksIterator : public KvIterator {
     return absl::string_view(v.data(), v.size());
   }
   absl::Status status() const override {
-    return FromRocks(it_->status(), "iterate");
+    return damage_->Check(it_->status(), "iterate");
   }
 
  private:
   std::unique_ptr<rocksdb::Iterator> it_;
+  DamageRecord* const damage_;
 };
 
 class RocksKv : public KvStore {
@@ -83,7 +111,7 @@ class RocksKv : public KvStore {
     rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), handle(cf),
                                  rocksdb::Slice(key.data(), key.size()), &value);
     if (s.IsNotFound()) return std::nullopt;
-    if (!s.ok()) return FromRocks(s, "read");
+    if (!s.ok()) return damage_.Check(s, "read");
     return value;
   }
 
@@ -95,16 +123,16 @@ class RocksKv : public KvStore {
           op.type == WriteBatch::Op::Type::kPut
               ? wb.Put(handle(op.cf), op.key, op.value)
               : wb.Delete(handle(op.cf), op.key);
-      if (!s.ok()) return FromRocks(s, "batch");
+      if (!s.ok()) return damage_.Check(s, "batch");
     }
     rocksdb::WriteOptions wo;
     wo.sync = options.sync;
-    return FromRocks(db_->Write(wo, &wb), "write");
+    return damage_.Check(db_->Write(wo, &wb), "write");
   }
 
   std::unique_ptr<KvIterator> NewIterator(Cf cf) override {
     return std::make_unique<RocksIterator>(
-        db_->NewIterator(rocksdb::ReadOptions(), handle(cf)));
+        db_->NewIterator(rocksdb::ReadOptions(), handle(cf)), &damage_);
   }
 
   uint64_t ApproximateDiskBytes() override {
@@ -124,14 +152,14 @@ class RocksKv : public KvStore {
   absl::Status Flush() override {
     rocksdb::FlushOptions options;
     options.wait = true;
-    return FromRocks(db_->Flush(options, handles_), "flush");
+    return damage_.Check(db_->Flush(options, handles_), "flush");
   }
 
   absl::Status CompactRange(Cf cf, absl::string_view begin, absl::string_view end) override {
     rocksdb::CompactRangeOptions options;
     options.bottommost_level_compaction = rocksdb::BottommostLevelCompaction::kForce;
     const rocksdb::Slice b(begin.data(), begin.size()), e(end.data(), end.size());
-    return FromRocks(db_->CompactRange(options, handle(cf), &b, &e), "compact");
+    return damage_.Check(db_->CompactRange(options, handle(cf), &b, &e), "compact");
   }
 
   absl::Status CompactAll() override {
@@ -140,11 +168,16 @@ class RocksKv : public KvStore {
       options.bottommost_level_compaction =
           rocksdb::BottommostLevelCompaction::kForce;
       absl::Status s =
-          FromRocks(db_->CompactRange(options, h, nullptr, nullptr), "compact");
+          damage_.Check(db_->CompactRange(options, h, nullptr, nullptr), "compact");
       if (!s.ok()) return s;
     }
     return absl::OkStatus();
   }
+
+  absl::Status VerifyChecksums() override {
+    return damage_.Check(db_->VerifyChecksum(), "verify");
+  }
+  std::string damage() const override { return damage_.first(); }
 
  private:
   rocksdb::ColumnFamilyHandle* handle(Cf cf) const {
@@ -154,6 +187,7 @@ class RocksKv : public KvStore {
   std::unique_ptr<rocksdb::Env> env_;  // outlives db_ (declared first)
   std::unique_ptr<rocksdb::DB> db_;
   std::vector<rocksdb::ColumnFamilyHandle*> handles_;
+  DamageRecord damage_;
 };
 
 }  // namespace
