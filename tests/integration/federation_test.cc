@@ -252,15 +252,6 @@ TEST(FederationTest, RemoteAdminNeedsTlsAndAToken) {
 }
 
 // A line of /proc/<pid>/status ("Threads", "VmRSS"), as a number.
-long ProcStatus(pid_t pid, const std::string& field) {
-  std::ifstream in(absl::StrCat("/proc/", pid, "/status"));
-  std::string line;
-  while (std::getline(in, line)) {
-    if (line.rfind(field + ":", 0) == 0) return std::atol(line.c_str() + field.size() + 1);
-  }
-  return -1;
-}
-
 // Security review #2: a member opening 4,000 following pulls and reading
 // none cannot exhaust a node: the node refuses the pulls past its per-member
 // bound, its threads and memory stay bounded, its administrator is served

@@ -63,6 +63,9 @@ class TempDir {
 int FreePort();
 
 std::string ReadFileOrEmpty(const std::string& path);
+// A number field of /proc/PID/status ("Threads", "VmRSS" in KiB, "VmHWM");
+// -1 when absent.
+long ProcStatus(pid_t pid, const std::string& field);
 void WriteFile(const std::string& path, const std::string& text);
 
 }  // namespace minga::testing
