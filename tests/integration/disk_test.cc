@@ -5,6 +5,7 @@
 #include <sys/mount.h>
 #include <unistd.h>
 
+#include <cstdio>
 #include <filesystem>
 #include <set>
 #include <string>
@@ -66,6 +67,7 @@ TEST(DiskTest, AFullDiskRefusesWritesKeepsReadsLosesNothingAndRecoversAlone) {
                                 "\"\nallow_plaintext_loopback: true\n"));
   ASSERT_TRUE(node.Start()) << node.log();
 
+  const absl::Time t0 = absl::Now();
   // Import until the disk refuses. The import files live off the small disk.
   constexpr int kPerFile = 500;  // about 4 MB
   std::set<std::string> acknowledged;
@@ -101,6 +103,7 @@ TEST(DiskTest, AFullDiskRefusesWritesKeepsReadsLosesNothingAndRecoversAlone) {
   RunResult listed = node.Client({"--json", "ls", "--all", "--page-size", "1000"});
   EXPECT_EQ(listed.exit_code, 0) << listed.err;
 
+  const absl::Time t_full = absl::Now();
   // Space returns: writes are taken again, without a restart.
   ASSERT_TRUE(disk.Resize(512));
   const absl::Time deadline = absl::Now() + absl::Seconds(120);
@@ -112,6 +115,7 @@ TEST(DiskTest, AFullDiskRefusesWritesKeepsReadsLosesNothingAndRecoversAlone) {
   } while (absl::Now() < deadline);
   ASSERT_EQ(put.exit_code, 0) << put.err << node.log();
   acknowledged.insert("casa-ana/after");
+  const absl::Time t_writes = absl::Now();
   // The search index, which the full disk stopped too, catches up.
   const absl::Time indexed = absl::Now() + absl::Seconds(300);
   std::string status_json;
@@ -124,6 +128,10 @@ TEST(DiskTest, AFullDiskRefusesWritesKeepsReadsLosesNothingAndRecoversAlone) {
     absl::SleepFor(absl::Milliseconds(250));
   } while (absl::Now() < indexed);
   EXPECT_EQ(status_json.find("\"index_lag\""), std::string::npos) << status_json;
+  printf("full after %.1f s (%zu materials); writes back %.1f s after space returned; "
+         "index caught up %.1f s later\n",
+         absl::ToDoubleSeconds(t_full - t0), acknowledged.size(),
+         absl::ToDoubleSeconds(t_writes - t_full), absl::ToDoubleSeconds(absl::Now() - t_writes));
   RunResult found = node.Client({"search", "After", "freed"});
   EXPECT_THAT(found.out, HasSubstr("casa-ana/after")) << found.err;
 
