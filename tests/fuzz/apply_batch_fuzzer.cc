@@ -29,6 +29,9 @@
 #include "node/core/revision.h"
 #include "node/store/chunk_store.h"
 #include "node/store/mem_kv.h"
+#include "tests/fuzz/fuzz_support.h"
+
+using minga::fuzz::Check;
 
 namespace {
 
@@ -47,13 +50,6 @@ struct Federation {
   std::unique_ptr<minga::Keyring> keyring;
   minga::FakeClock clock;
 };
-
-void Check(bool ok, const char* what) {
-  if (!ok) {
-    fprintf(stderr, "property broken: %s\n", what);
-    abort();
-  }
-}
 
 void MakeValid(uint8_t flags, const Federation& fed, minga::v1::PullBatch* batch) {
   for (minga::v1::Revision& r : *batch->mutable_revisions()) {

@@ -13,17 +13,13 @@
 #include "absl/strings/string_view.h"
 #include "minga/v1/federation.pb.h"
 #include "node/sync/batch_codec.h"
+#include "tests/fuzz/fuzz_support.h"
+
+using minga::fuzz::Check;
 
 namespace {
 
 constexpr size_t kMaxBytes = 1 << 20;
-
-void Check(bool ok, const char* what) {
-  if (!ok) {
-    fprintf(stderr, "property broken: %s\n", what);
-    abort();
-  }
-}
 
 }  // namespace
 

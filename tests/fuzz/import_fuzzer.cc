@@ -12,17 +12,9 @@
 
 #include "absl/strings/string_view.h"
 #include "client/formats/records.h"
+#include "tests/fuzz/fuzz_support.h"
 
-namespace {
-
-void Check(bool ok, const char* what) {
-  if (!ok) {
-    fprintf(stderr, "property broken: %s\n", what);
-    abort();
-  }
-}
-
-}  // namespace
+using minga::fuzz::Check;
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (size < 1) return 0;
