@@ -1,5 +1,7 @@
 #include "node/catalog/tally.h"
 
+#include <functional>
+
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "node/catalog/chunk_refs.h"
@@ -77,36 +79,40 @@ absl::Status CountFiles(Txn* txn, absl::string_view id, const Entry& entry,
 absl::Status CountChunkKeys(const Txn& txn, KvStore* kv,
                             v1::storage::Tally* tally) {
   absl::Status status;
-  txn.ForEachWrite(
-      Cf::kChunkRefs, "c",
-      [&](absl::string_view key, const std::optional<std::string>& now) {
-        absl::StatusOr<std::optional<std::string>> before =
-            kv->Get(Cf::kChunkRefs, key);
-        if (!before.ok()) {
-          status.Update(before.status());
-          return;
-        }
-        if (before->has_value() == now.has_value()) return;
-        const int sign = now.has_value() ? 1 : -1;
-        tally->set_chunks_stored(Step(tally->chunks_stored(), sign));
-        tally->set_chunk_bytes(
-            Step(tally->chunk_bytes(), sign,
-                 DecodeU64(now.has_value() ? *now : **before).value_or(0)));
-      });
-  txn.ForEachWrite(
-      Cf::kChunkRefs, "w",
-      [&](absl::string_view key, const std::optional<std::string>& now) {
-        absl::StatusOr<std::optional<std::string>> before =
-            kv->Get(Cf::kChunkRefs, key);
-        if (!before.ok()) {
-          status.Update(before.status());
-          return;
-        }
-        if (before->has_value() != now.has_value()) {
-          tally->set_chunks_missing(
-              Step(tally->chunks_missing(), now.has_value() ? 1 : -1));
-        }
-      });
+  // Calls `counted` for each key under `prefix` that the transaction adds
+  // or removes (against the committed store), with its value before and
+  // after.
+  auto for_each_added_or_removed =
+      [&](absl::string_view prefix,
+          const std::function<void(const std::optional<std::string>& before,
+                                   const std::optional<std::string>& now)>&
+              counted) {
+        txn.ForEachWrite(
+            Cf::kChunkRefs, prefix,
+            [&](absl::string_view key, const std::optional<std::string>& now) {
+              absl::StatusOr<std::optional<std::string>> before =
+                  kv->Get(Cf::kChunkRefs, key);
+              if (!before.ok()) {
+                status.Update(before.status());
+                return;
+              }
+              if (before->has_value() == now.has_value()) return;
+              counted(*before, now);
+            });
+      };
+  for_each_added_or_removed("c", [&](const std::optional<std::string>& before,
+                                     const std::optional<std::string>& now) {
+    const int sign = now.has_value() ? 1 : -1;
+    tally->set_chunks_stored(Step(tally->chunks_stored(), sign));
+    tally->set_chunk_bytes(
+        Step(tally->chunk_bytes(), sign,
+             DecodeU64(now.has_value() ? *now : *before).value_or(0)));
+  });
+  for_each_added_or_removed("w", [&](const std::optional<std::string>&,
+                                     const std::optional<std::string>& now) {
+    tally->set_chunks_missing(
+        Step(tally->chunks_missing(), now.has_value() ? 1 : -1));
+  });
   return status;
 }
 
