@@ -55,7 +55,9 @@ struct Options {
 class CrashLoop {
  public:
   CrashLoop(const std::string& root, Options options)
-      : options_(options), rng_(options.seed), root_(root),
+      : options_(options),
+        rng_(options.seed),
+        root_(root),
         fed_(root, {"ana", "bea", "cy"}) {}
 
   int Run() {
@@ -69,21 +71,25 @@ class CrashLoop {
     for (cycle_ = 1; cycle_ <= options_.cycles; ++cycle_) {
       if (!Cycle()) return 1;
     }
-    printf("crash loop: %d cycles in %.0f s, seed %llu; kills by action:", options_.cycles,
-           absl::ToDoubleSeconds(absl::Now() - start),
+    printf("crash loop: %d cycles in %.0f s, seed %llu; kills by action:",
+           options_.cycles, absl::ToDoubleSeconds(absl::Now() - start),
            static_cast<unsigned long long>(options_.seed));
     for (const auto& [action, n] : kills_) printf(" %s %d", action.c_str(), n);
-    printf("; slowest restart %.2f s; %zu materials\n", absl::ToDoubleSeconds(slowest_restart_),
-           model_.size());
+    printf("; slowest restart %.2f s; %zu materials\n",
+           absl::ToDoubleSeconds(slowest_restart_), model_.size());
     for (int i = 0; i < fed_.size(); ++i) fed_.node(i).Stop();
     return 0;
   }
 
  private:
-  int Random(int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(rng_); }
+  int Random(int lo, int hi) {
+    return std::uniform_int_distribution<int>(lo, hi)(rng_);
+  }
 
   bool Fail(const std::string& what) {
-    fprintf(stderr, "crash loop FAILED at cycle %d (seed %llu, replay with --seed %llu): %s\n",
+    fprintf(stderr,
+            "crash loop FAILED at cycle %d (seed %llu, replay with --seed "
+            "%llu): %s\n",
             cycle_, static_cast<unsigned long long>(options_.seed),
             static_cast<unsigned long long>(options_.seed), what.c_str());
     for (int i = 0; i < fed_.size(); ++i) {
@@ -98,14 +104,17 @@ class CrashLoop {
   std::string NewId(int origin) {
     return absl::StrCat(fed_.node(origin).org(), "/m", next_id_++);
   }
-  std::string NewTitle() { return absl::StrCat("crash c", cycle_, " t", next_title_++); }
+  std::string NewTitle() {
+    return absl::StrCat("crash c", cycle_, " t", next_title_++);
+  }
 
   // Ids of `origin` the model says are certainly present.
   std::vector<std::string> Present(int origin) {
     std::vector<std::string> ids;
     const std::string prefix = fed_.node(origin).org() + "/";
     for (const auto& [id, states] : model_) {
-      if (absl::StartsWith(id, prefix) && states.size() == 1 && states[0].has_value()) {
+      if (absl::StartsWith(id, prefix) && states.size() == 1 &&
+          states[0].has_value()) {
         ids.push_back(id);
       }
     }
@@ -122,7 +131,10 @@ class CrashLoop {
     std::string action;
     int at = origin;  // the node the action talks to
     switch (Random(0, 9)) {
-      case 0: case 1: case 2: case 3: {
+      case 0:
+      case 1:
+      case 2:
+      case 3: {
         action = "import";
         std::string lines;
         const int n = Random(1, 300);
@@ -138,21 +150,25 @@ class CrashLoop {
           }
           const std::string title = NewTitle();
           writing[id] = title;
-          absl::StrAppend(&lines, "{\"id\":\"", id, "\",\"title\":\"", title,
-                          "\",\"kind\":\"guide\",\"sectors\":[\"health\"],\"summary\":\"",
-                          "prevención atención servicios esenciales ", title, "\"}\n");
+          absl::StrAppend(
+              &lines, "{\"id\":\"", id, "\",\"title\":\"", title,
+              "\",\"kind\":\"guide\",\"sectors\":[\"health\"],\"summary\":\"",
+              "prevención atención servicios esenciales ", title, "\"}\n");
         }
-        const std::string file = absl::StrCat(root_, "/import-", cycle_, ".jsonl");
+        const std::string file =
+            absl::StrCat(root_, "/import-", cycle_, ".jsonl");
         WriteFile(file, lines);
         args = {"import", file};
         break;
       }
-      case 4: case 5: {
+      case 4:
+      case 5: {
         action = "attach";
         const std::string id = NewId(origin);
         const std::string title = NewTitle();
-        RunResult put = writer.Client({"put", "--id", id, "--title", title, "--kind", "video",
-                                       "--sector", "justice"});
+        RunResult put =
+            writer.Client({"put", "--id", id, "--title", title, "--kind",
+                           "video", "--sector", "justice"});
         if (put.exit_code != 0) return Fail("put before attach: " + put.err);
         model_[id] = {title};
         std::string bytes(Random(64 << 10, 6 << 20), '\0');
@@ -162,7 +178,8 @@ class CrashLoop {
         args = {"attach", id, file};
         break;
       }
-      case 6: case 7: {
+      case 6:
+      case 7: {
         std::vector<std::string> present = Present(origin);
         if (present.empty()) return Cycle();
         action = "retract";
@@ -184,15 +201,19 @@ class CrashLoop {
     // The model: each written material may now be either way.
     for (const auto& [id, title] : writing) {
       // A new material: absent until the write is acknowledged.
-      std::vector<Title>& states = model_.try_emplace(id, std::vector<Title>{Title()}).first->second;
-      if (std::find(states.begin(), states.end(), title) == states.end()) states.push_back(title);
+      std::vector<Title>& states =
+          model_.try_emplace(id, std::vector<Title>{Title()}).first->second;
+      if (std::find(states.begin(), states.end(), title) == states.end())
+        states.push_back(title);
     }
 
     NodeHarness& talk = fed_.node(at);
-    std::vector<std::string> argv = {MINGA_CLIENT_BIN, "--node", "unix:" + talk.socket()};
+    std::vector<std::string> argv = {MINGA_CLIENT_BIN, "--node",
+                                     "unix:" + talk.socket()};
     argv.insert(argv.end(), args.begin(), args.end());
     Process client;
-    const std::string client_log = absl::StrCat(root_, "/client-", cycle_, ".log");
+    const std::string client_log =
+        absl::StrCat(root_, "/client-", cycle_, ".log");
     client.Start(argv, client_log);
     const int victim = Random(0, 2);
     absl::SleepFor(absl::Milliseconds(Random(0, 400)));
@@ -201,7 +222,8 @@ class CrashLoop {
     const int client_exit = client.Wait(absl::Seconds(120));
     const absl::Time restart = absl::Now();
     if (!fed_.node(victim).Start(absl::Seconds(120))) {
-      return Fail(absl::StrCat(fed_.node(victim).org(), " did not restart after kill -9:\n",
+      return Fail(absl::StrCat(fed_.node(victim).org(),
+                               " did not restart after kill -9:\n",
                                fed_.node(victim).log()));
     }
     slowest_restart_ = std::max(slowest_restart_, absl::Now() - restart);
@@ -210,8 +232,8 @@ class CrashLoop {
       for (const auto& [id, title] : writing) model_[id] = {title};
     } else if (victim != at) {
       return Fail(absl::StrCat(action, " at ", talk.org(), " failed though ",
-                               fed_.node(victim).org(), " was killed: ",
-                               ReadFileOrEmpty(client_log)));
+                               fed_.node(victim).org(),
+                               " was killed: ", ReadFileOrEmpty(client_log)));
     }
     return CheckOrigins() && CheckConverged();
   }
@@ -222,10 +244,12 @@ class CrashLoop {
       RunResult out = fed_.node(origin).Client({"export", "--format", "jsonl"});
       if (out.exit_code != 0) return Fail("export: " + out.err);
       std::map<std::string, std::string> held;
-      for (absl::string_view line : absl::StrSplit(out.out, '\n', absl::SkipEmpty())) {
+      for (absl::string_view line :
+           absl::StrSplit(out.out, '\n', absl::SkipEmpty())) {
         const std::string l(line);
         std::string id = JsonField(l, "id");
-        if (id.find('/') == std::string::npos) id = fed_.node(origin).org() + "/" + id;
+        if (id.find('/') == std::string::npos)
+          id = fed_.node(origin).org() + "/" + id;
         held[id] = JsonField(l, "title");
       }
       const std::string prefix = fed_.node(origin).org() + "/";
@@ -234,8 +258,9 @@ class CrashLoop {
         auto it = held.find(id);
         const Title seen = it == held.end() ? Title() : Title(it->second);
         if (std::find(states.begin(), states.end(), seen) == states.end()) {
-          return Fail(absl::StrCat(id, " at its origin is ", seen.value_or("absent"),
-                                   "; acknowledged: ", states[0].value_or("retracted")));
+          return Fail(absl::StrCat(
+              id, " at its origin is ", seen.value_or("absent"),
+              "; acknowledged: ", states[0].value_or("retracted")));
         }
         states = {seen};  // seen after a restart: durable from now on
       }
@@ -243,13 +268,9 @@ class CrashLoop {
     return true;
   }
 
-  uint64_t Field(const std::string& status, const std::string& name) {
-    uint64_t v = 0;
-    return absl::SimpleAtoi(JsonField(status, name), &v) ? v : 0;
-  }
-
   bool CheckConverged() {
-    if (!fed_.WaitConverged(absl::Seconds(300))) return Fail("the nodes did not converge");
+    if (!fed_.WaitConverged(absl::Seconds(300)))
+      return Fail("the nodes did not converge");
     // Files: complete everywhere, the same chunks everywhere.
     const absl::Time deadline = absl::Now() + absl::Seconds(120);
     std::vector<std::string> status(fed_.size());
@@ -257,8 +278,8 @@ class CrashLoop {
       bool complete = true;
       for (int i = 0; i < fed_.size(); ++i) {
         status[i] = fed_.StatusJson(i);
-        complete = complete && Field(status[i], "files_missing") == 0 &&
-                   Field(status[i], "chunks_missing") == 0;
+        complete = complete && JsonNumber(status[i], "files_missing") == 0 &&
+                   JsonNumber(status[i], "chunks_missing") == 0;
       }
       if (complete) break;
       if (absl::Now() > deadline) {
@@ -269,13 +290,16 @@ class CrashLoop {
       absl::SleepFor(absl::Milliseconds(100));
     }
     for (int i = 0; i < fed_.size(); ++i) {
-      if (Field(status[i], "chunks_stored") != Field(status[0], "chunks_stored") ||
-          Field(status[i], "chunk_bytes") != Field(status[0], "chunk_bytes")) {
-        return Fail(absl::StrCat("chunks differ: ", fed_.node(i).org(), " holds ",
-                                 Field(status[i], "chunks_stored"), " (",
-                                 Field(status[i], "chunk_bytes"), " bytes), ",
-                                 fed_.node(0).org(), " ", Field(status[0], "chunks_stored"), " (",
-                                 Field(status[0], "chunk_bytes"), " bytes)"));
+      if (JsonNumber(status[i], "chunks_stored") !=
+              JsonNumber(status[0], "chunks_stored") ||
+          JsonNumber(status[i], "chunk_bytes") !=
+              JsonNumber(status[0], "chunk_bytes")) {
+        return Fail(absl::StrCat(
+            "chunks differ: ", fed_.node(i).org(), " holds ",
+            JsonNumber(status[i], "chunks_stored"), " (",
+            JsonNumber(status[i], "chunk_bytes"), " bytes), ",
+            fed_.node(0).org(), " ", JsonNumber(status[0], "chunks_stored"),
+            " (", JsonNumber(status[0], "chunk_bytes"), " bytes)"));
       }
       // Each origin's "materials" counts those held with a body.
       uint64_t held = 0;
@@ -284,14 +308,15 @@ class CrashLoop {
            p = status[i].find(needle, p + 1)) {
         uint64_t n = 0;
         const size_t from = p + needle.size();
-        if (absl::SimpleAtoi(status[i].substr(from, status[i].find('"', from) - from), &n)) {
+        if (absl::SimpleAtoi(
+                status[i].substr(from, status[i].find('"', from) - from), &n)) {
           held += n;
         }
       }
-      if (Field(status[i], "index_documents") != held) {
+      if (JsonNumber(status[i], "index_documents") != held) {
         return Fail(absl::StrCat(fed_.node(i).org(), " indexes ",
-                                 Field(status[i], "index_documents"), " documents but holds ",
-                                 held, " materials"));
+                                 JsonNumber(status[i], "index_documents"),
+                                 " documents but holds ", held, " materials"));
       }
     }
     return true;
@@ -322,10 +347,11 @@ int main(int argc, char** argv) {
   options.seed = std::random_device()();
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
-    if (a == "--cycles" && i + 1 < argc && absl::SimpleAtoi(argv[i + 1], &options.cycles) &&
-        options.cycles > 0) {
+    if (a == "--cycles" && i + 1 < argc &&
+        absl::SimpleAtoi(argv[i + 1], &options.cycles) && options.cycles > 0) {
       ++i;
-    } else if (a == "--seed" && i + 1 < argc && absl::SimpleAtoi(argv[i + 1], &options.seed)) {
+    } else if (a == "--seed" && i + 1 < argc &&
+               absl::SimpleAtoi(argv[i + 1], &options.seed)) {
       ++i;
     } else if (a == "--keep") {
       options.keep = true;
@@ -338,8 +364,8 @@ int main(int argc, char** argv) {
       return a == "--help" ? 0 : 2;
     }
   }
-  printf("crash loop: seed %llu, %d cycles\n", static_cast<unsigned long long>(options.seed),
-         options.cycles);
+  printf("crash loop: seed %llu, %d cycles\n",
+         static_cast<unsigned long long>(options.seed), options.cycles);
   fflush(stdout);
   minga::testing::TempDir dir;
   int rc;

@@ -144,8 +144,7 @@ TEST(FederationTest, KilledInTheMiddleOfALargePullResumes) {
   uint64_t checkpoint = 0;
   const absl::Time deadline = absl::Now() + absl::Seconds(60);
   while (absl::Now() < deadline) {
-    checkpoint = std::stoull("0" + JsonField(fed.node(1).Client({"--json", "peers"}).out,
-                                             "checkpoint"));
+    checkpoint = JsonNumber(fed.node(1).Client({"--json", "peers"}).out, "checkpoint");
     if (checkpoint > 0) break;
     absl::SleepFor(absl::Milliseconds(10));
   }

@@ -42,18 +42,13 @@ bool SameFile(const std::string& a, const std::string& b) {
   return !x && !y;
 }
 
-uint64_t Number(const std::string& json, const std::string& key) {
-  const std::string v = JsonField(json, key);
-  return v.empty() ? 0 : std::stoull(v);  // proto3 JSON leaves zeros out
-}
-
 // A failed status fails the test and never reads as a count (above all not
 // as 0, which the purge checks wait for).
 uint64_t ChunksStored(NodeHarness& n) {
   RunResult status = n.Client({"--json", "status"});
   EXPECT_EQ(status.exit_code, 0) << n.org() << ": status failed: " << status.err;
   if (status.exit_code != 0) return std::numeric_limits<uint64_t>::max();
-  return Number(status.out, "chunks_stored");
+  return JsonNumber(status.out, "chunks_stored");
 }
 
 bool WaitComplete(NodeHarness& n, const std::string& id, absl::Duration timeout) {
@@ -143,7 +138,7 @@ TEST(FilesTest, ReceiverKilledMidTransferResumesWithoutFetchingAgain) {
   ASSERT_TRUE(WaitComplete(fed.node(1), "fuente/p", absl::Seconds(240))) << fed.node(1).log();
   // Since the restart only the missing chunks crossed the link.
   const std::string peers = fed.node(1).Client({"--json", "peers"}).out;
-  EXPECT_EQ(Number(peers, "chunks_fetched"), 200 - kept) << peers;
+  EXPECT_EQ(JsonNumber(peers, "chunks_fetched"), 200 - kept) << peers;
   const std::string copy = tmp.path() + "/copy.pdf";
   ASSERT_EQ(fed.node(1).Client({"fetch", "fuente/p", "protocolo.pdf", "-o", copy, "--local"}, "",
                                absl::Seconds(120)).exit_code, 0);

@@ -5,6 +5,7 @@
 #ifndef MINGA_TESTS_UTIL_FEDERATION_HARNESS_H_
 #define MINGA_TESTS_UTIL_FEDERATION_HARNESS_H_
 
+#include <cstdint>
 #include <map>
 #include <memory>
 #include <set>
@@ -29,6 +30,13 @@ inline std::string JsonField(const std::string& json, const std::string& key) {
   const std::regex number_re("\"" + key + "\":([0-9.]+)");
   if (std::regex_search(json, m, number_re)) return m[1];
   return "";
+}
+
+// A number field of the client's --json output; 0 when absent (proto3 JSON
+// leaves zeros out).
+inline uint64_t JsonNumber(const std::string& json, const std::string& key) {
+  const std::string v = JsonField(json, key);
+  return v.empty() ? 0 : std::stoull(v);
 }
 
 class FederationHarness {
@@ -144,7 +152,7 @@ class FederationHarness {
       const std::string first = StatusJson(0);
       const std::string digest = JsonField(first, "digest");
       bool same = !digest.empty() && indexed(first) &&
-                  std::stoull("0" + JsonField(first, "head_lseq")) >= min_head;
+                  JsonNumber(first, "head_lseq") >= min_head;
       for (int i = 1; same && i < size(); ++i) {
         const std::string status = StatusJson(i);
         same = JsonField(status, "digest") == digest && indexed(status);
