@@ -69,7 +69,8 @@ TEST(CorruptionTest, ADamagedStoreIsReportedAndRebuiltFromAPartner) {
     if (!JsonField(status, "store_error").empty()) break;
     absl::SleepFor(absl::Milliseconds(100));
   } while (absl::Now() < deadline);
-  EXPECT_THAT(JsonField(status, "store_error"), HasSubstr("Corruption")) << status;
+  EXPECT_THAT(JsonField(status, "store_error"), HasSubstr("Corruption"))
+      << status;
   EXPECT_THAT(fed.node(0).log(), HasSubstr("the store is damaged"));
   RunResult shown = fed.node(0).Client({"status"});
   EXPECT_THAT(shown.out, HasSubstr("DAMAGED"));
@@ -90,7 +91,8 @@ TEST(CorruptionTest, ADamagedStoreIsReportedAndRebuiltFromAPartner) {
   // Its own changes go on above every version it had: the partner takes
   // the edit rather than ignoring it as older.
   const std::string id = "ana/esp-paquete-servicios-esenciales-2015";
-  RunResult edited = fed.node(0).Client({"edit", id, "--title", "Paquete, tras la reparación"});
+  RunResult edited = fed.node(0).Client(
+      {"edit", id, "--title", "Paquete, tras la reparación"});
   ASSERT_EQ(edited.exit_code, 0) << edited.err;
   const absl::Time edit_deadline = absl::Now() + absl::Seconds(60);
   std::string at_bea;

@@ -49,9 +49,11 @@ class SmallDisk {
 std::string Materials(int first, int n) {
   std::string out;
   for (int i = first; i < first + n; ++i) {
-    absl::StrAppend(&out, "{\"id\":\"m", i, "\",\"title\":\"Material ", i,
-                    "\",\"kind\":\"guide\",\"sectors\":[\"health\"],\"summary\":\"");
-    for (int k = 0; k < 1100; ++k) absl::StrAppend(&out, (i * 7919 + k * 104729) % 1000003, " ");
+    absl::StrAppend(
+        &out, "{\"id\":\"m", i, "\",\"title\":\"Material ", i,
+        "\",\"kind\":\"guide\",\"sectors\":[\"health\"],\"summary\":\"");
+    for (int k = 0; k < 1100; ++k)
+      absl::StrAppend(&out, (i * 7919 + k * 104729) % 1000003, " ");
     absl::StrAppend(&out, "\"}\n");
   }
   return out;
@@ -64,11 +66,13 @@ std::string Materials(int first, int n) {
 // rocksdb#12448). It passed three runs here and failed one in CI. The fix
 // planned is a free-space reserve below which the node refuses writes
 // itself, so RocksDB never meets a full disk; then this test is enabled.
-TEST(DiskTest, DISABLED_AFullDiskRefusesWritesKeepsReadsLosesNothingAndRecoversAlone) {
+TEST(DiskTest,
+     DISABLED_AFullDiskRefusesWritesKeepsReadsLosesNothingAndRecoversAlone) {
   if (::geteuid() != 0) GTEST_SKIP() << "mounting a small tmpfs needs root";
   TempDir tmp;
   SmallDisk disk(tmp.path() + "/casa-ana", 64);
-  if (!disk.mounted()) GTEST_SKIP() << "this machine does not allow mounting a tmpfs";
+  if (!disk.mounted())
+    GTEST_SKIP() << "this machine does not allow mounting a tmpfs";
   NodeHarness node(tmp.path(), "casa-ana");
   node.WriteConfig(absl::StrCat("listen: \"127.0.0.1:", FreePort(),
                                 "\"\nallow_plaintext_loopback: true\n"));
@@ -93,21 +97,25 @@ TEST(DiskTest, DISABLED_AFullDiskRefusesWritesKeepsReadsLosesNothingAndRecoversA
   }
   ASSERT_NE(refused.exit_code, 0) << "the disk never filled";
   ASSERT_GT(acknowledged.size(), 0u);
-  EXPECT_THAT(refused.err + refused.out, HasSubstr("disk of the data directory is full"))
+  EXPECT_THAT(refused.err + refused.out,
+              HasSubstr("disk of the data directory is full"))
       << refused.out << refused.err;
   ASSERT_TRUE(node.running()) << node.log();
   // Any write is refused the same way while it is full.
-  RunResult put = node.Client({"put", "--id", "during", "--title", "While the disk is full",
-                               "--kind", "guide", "--sector", "health"});
+  RunResult put =
+      node.Client({"put", "--id", "during", "--title", "While the disk is full",
+                   "--kind", "guide", "--sector", "health"});
   EXPECT_NE(put.exit_code, 0);
-  EXPECT_THAT(put.err, HasSubstr("disk of the data directory is full")) << put.err;
+  EXPECT_THAT(put.err, HasSubstr("disk of the data directory is full"))
+      << put.err;
 
   // Reads go on while it is full.
   RunResult got = node.Client({"get", *acknowledged.begin()});
   EXPECT_EQ(got.exit_code, 0) << got.err;
   RunResult status = node.Client({"status"});
   EXPECT_EQ(status.exit_code, 0) << status.err;
-  RunResult listed = node.Client({"--json", "ls", "--all", "--page-size", "1000"});
+  RunResult listed =
+      node.Client({"--json", "ls", "--all", "--page-size", "1000"});
   EXPECT_EQ(listed.exit_code, 0) << listed.err;
 
   const absl::Time t_full = absl::Now();
@@ -115,8 +123,9 @@ TEST(DiskTest, DISABLED_AFullDiskRefusesWritesKeepsReadsLosesNothingAndRecoversA
   ASSERT_TRUE(disk.Resize(512));
   const absl::Time deadline = absl::Now() + absl::Seconds(120);
   do {
-    put = node.Client({"put", "--id", "after", "--title", "After the disk was freed", "--kind",
-                       "guide", "--sector", "health"});
+    put = node.Client({"put", "--id", "after", "--title",
+                       "After the disk was freed", "--kind", "guide",
+                       "--sector", "health"});
     if (put.exit_code == 0) break;
     absl::SleepFor(absl::Milliseconds(250));
   } while (absl::Now() < deadline);
@@ -134,11 +143,15 @@ TEST(DiskTest, DISABLED_AFullDiskRefusesWritesKeepsReadsLosesNothingAndRecoversA
     }
     absl::SleepFor(absl::Milliseconds(250));
   } while (absl::Now() < indexed);
-  EXPECT_EQ(status_json.find("\"index_lag\""), std::string::npos) << status_json;
-  printf("full after %.1f s (%zu materials); writes back %.1f s after space returned; "
-         "index caught up %.1f s later\n",
-         absl::ToDoubleSeconds(t_full - t0), acknowledged.size(),
-         absl::ToDoubleSeconds(t_writes - t_full), absl::ToDoubleSeconds(absl::Now() - t_writes));
+  EXPECT_EQ(status_json.find("\"index_lag\""), std::string::npos)
+      << status_json;
+  printf(
+      "full after %.1f s (%zu materials); writes back %.1f s after space "
+      "returned; "
+      "index caught up %.1f s later\n",
+      absl::ToDoubleSeconds(t_full - t0), acknowledged.size(),
+      absl::ToDoubleSeconds(t_writes - t_full),
+      absl::ToDoubleSeconds(absl::Now() - t_writes));
   RunResult found = node.Client({"search", "After", "freed"});
   EXPECT_THAT(found.out, HasSubstr("casa-ana/after")) << found.err;
 
@@ -147,7 +160,8 @@ TEST(DiskTest, DISABLED_AFullDiskRefusesWritesKeepsReadsLosesNothingAndRecoversA
     RunResult exported = node.Client({"export", "--format", "jsonl"});
     ASSERT_EQ(exported.exit_code, 0) << exported.err;
     std::set<std::string> held;
-    for (absl::string_view line : absl::StrSplit(exported.out, '\n', absl::SkipEmpty())) {
+    for (absl::string_view line :
+         absl::StrSplit(exported.out, '\n', absl::SkipEmpty())) {
       const size_t at = line.find("\"id\":\"");
       if (at == absl::string_view::npos) continue;
       const size_t from = at + 6;
