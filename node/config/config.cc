@@ -165,6 +165,8 @@ void ApplyDefaults(v1::NodeConfig* c, const std::string& base_dir) {
   if (serve->max_chunk_calls() == 0) serve->set_max_chunk_calls(32);
   if (serve->max_pull_seconds() == 0) serve->set_max_pull_seconds(240);
   if (serve->compression_level() == 0) serve->set_compression_level(6);
+  v1::StoreOptions* store = c->mutable_store();
+  if (store->disk_reserve_mb() == 0) store->set_disk_reserve_mb(128);
 }
 
 absl::Status ValidateFederationFile(const v1::FederationFile& f) {
@@ -297,6 +299,9 @@ absl::Status ValidateNodeConfig(const v1::NodeConfig& c, const v1::FederationFil
     return Invalid("serve.max_pull_seconds", "must be 10 to 3600");
   }
   if (serve.compression_level() > 19) return Invalid("serve.compression_level", "must be 1 to 19");
+  if (c.store().disk_reserve_mb() < 16 || c.store().disk_reserve_mb() > 1048576) {
+    return Invalid("store.disk_reserve_mb", "must be 16 to 1048576 (MiB)");
+  }
   return absl::OkStatus();
 }
 

@@ -77,6 +77,13 @@ TEST(ConfigTest, DefaultsAndValidation) {
   r->set_address("10.0.0.2:7420");
   EXPECT_THAT(ValidateNodeConfig(remote_peer, f),
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("peers[0].address")));
+
+  EXPECT_EQ(c.store().disk_reserve_mb(), 128u);
+  v1::NodeConfig tiny_reserve = c;
+  tiny_reserve.mutable_store()->set_disk_reserve_mb(8);
+  EXPECT_THAT(ValidateNodeConfig(tiny_reserve, f),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("store.disk_reserve_mb: must be 16 to 1048576")));
 }
 
 TEST(ConfigTest, LoopbackMeansALiteralLoopbackAddress) {

@@ -385,6 +385,20 @@ void SearchView::Run() {
       state_mu_.Await(absl::Condition(&go));
       if (stopping_) return;
     }
+    {
+      // Paused while the disk is short of room; polled, so indexing resumes
+      // within a second of space returning.
+      constexpr absl::string_view kPaused = "search index: paused: ";
+      absl::Status room = CheckRoom(kPaused);
+      absl::MutexLock lock(&state_mu_);
+      if (!room.ok()) {
+        last_error_ = std::string(room.message());
+        auto stop = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(state_mu_) { return stopping_; };
+        state_mu_.AwaitWithTimeout(absl::Condition(&stop), absl::Seconds(1));
+        continue;
+      }
+      if (absl::StartsWith(last_error_, kPaused)) last_error_.clear();
+    }
     absl::StatusOr<size_t> read;
     uint64_t reached = 0;
     {
@@ -429,6 +443,13 @@ void SearchView::Run() {
     // ones are due.
     if (*read == 0) catalog_->WaitForHead(reached, options_.commit_interval / 2);
   }
+}
+
+absl::Status SearchView::CheckRoom(absl::string_view what) const {
+  if (options_.reserve == nullptr) return absl::OkStatus();
+  absl::Status room = options_.reserve->Check(0);
+  if (room.ok()) return room;
+  return absl::ResourceExhaustedError(absl::StrCat(what, room.message()));
 }
 
 absl::StatusOr<size_t> SearchView::IndexSome() {
@@ -553,6 +574,10 @@ absl::Status SearchView::Reindex(const std::function<void(uint64_t, uint64_t)>& 
   if (!reindex_mu_.TryLock()) {
     return absl::FailedPreconditionError("reindex: one is already running");
   }
+  if (absl::Status room = CheckRoom("reindex: "); !room.ok()) {
+    reindex_mu_.Unlock();
+    return room;
+  }
   absl::Status result;
   const fs::path dir(options_.dir);
   std::string name;
@@ -634,6 +659,10 @@ absl::Status SearchView::Reindex(const std::function<void(uint64_t, uint64_t)>& 
 absl::Status SearchView::Compact() {
   if (!reindex_mu_.TryLock()) {
     return absl::FailedPreconditionError("compact: a reindex is running");
+  }
+  if (absl::Status room = CheckRoom("compact: "); !room.ok()) {
+    reindex_mu_.Unlock();
+    return room;
   }
   absl::Status result;
   const fs::path dir(options_.dir);

@@ -41,6 +41,7 @@
 #include "minga/v1/catalog.pb.h"
 #include "node/catalog/catalog.h"
 #include "node/search/doc_stats.h"
+#include "node/store/disk_reserve.h"
 
 namespace minga::search {
 
@@ -56,6 +57,10 @@ struct SearchViewOptions {
   absl::Duration commit_interval = absl::Milliseconds(250);
   // Commits reach the disk before they count (off only in tests).
   bool sync = true;
+  // Below this reserve of free space the view pauses (its lag grows and
+  // `last_error` says why) and reindex and compact are refused. Borrowed;
+  // null: no reserve.
+  const DiskReserve* reserve = nullptr;
 };
 
 // What Search refuses: INVALID_ARGUMENT naming the field (query length,
@@ -105,6 +110,9 @@ class SearchView {
   SearchView(SearchViewOptions options);
   absl::Status OpenCurrent() ABSL_EXCLUSIVE_LOCKS_REQUIRED(writer_mu_);
   void Run();
+  // OK, or RESOURCE_EXHAUSTED starting with `what` while the disk is short
+  // of room (options_.reserve).
+  absl::Status CheckRoom(absl::string_view what) const;
   // Indexes changes after position_ into the live writer, committing as the
   // options say. Returns how many it read (0: caught up).
   absl::StatusOr<size_t> IndexSome() ABSL_EXCLUSIVE_LOCKS_REQUIRED(writer_mu_);

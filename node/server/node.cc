@@ -45,6 +45,9 @@ struct Node::Parts {
   v1::NodeConfig config;
   std::unique_ptr<SigningKey> key;
   std::unique_ptr<Keyring> keyring;
+  // Borrowed by the stores and the search view below (declared first, so
+  // destroyed last).
+  std::unique_ptr<DiskReserve> reserve;
   std::unique_ptr<KvStore> kv;
   std::unique_ptr<ChunkStore> chunks;
   std::unique_ptr<ThreadPoolExecutor> executor;
@@ -183,11 +186,15 @@ absl::StatusOr<std::unique_ptr<Node>> Node::Start(v1::NodeConfig config) {
   parts->keyring = std::make_unique<Keyring>(KeyringOf(federation));
   parts->config = config;
 
+  parts->reserve = std::make_unique<DiskReserve>(
+      config.data_dir(), uint64_t{config.store().disk_reserve_mb()} << 20);
   RocksKvOptions kv_options;
   kv_options.path = (std::filesystem::path(config.data_dir()) / "store").string();
+  kv_options.reserve = parts->reserve.get();
   ASSIGN_OR_RETURN(parts->kv, OpenRocksKv(kv_options));
   ASSIGN_OR_RETURN(parts->chunks,
-                   OpenFileChunkStore((std::filesystem::path(config.data_dir()) / "chunks").string()));
+                   OpenFileChunkStore((std::filesystem::path(config.data_dir()) / "chunks").string(),
+                                      parts->reserve.get()));
 
   const int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   const int verifiers =
@@ -211,6 +218,7 @@ absl::StatusOr<std::unique_ptr<Node>> Node::Start(v1::NodeConfig config) {
   search::SearchViewOptions search_options;
   search_options.dir = (std::filesystem::path(config.data_dir()) / "search").string();
   search_options.catalog = parts->catalog.get();
+  search_options.reserve = parts->reserve.get();
   ASSIGN_OR_RETURN(parts->search, search::SearchView::Open(search_options));
   parts->search->Start();
   parts->purger = std::make_unique<Purger>(parts->kv.get(), parts->catalog.get(),

@@ -56,15 +56,25 @@ class MemChunkStore : public ChunkStore {
 };
 
 absl::Status Errno(absl::string_view what, const std::string& path) {
+  if (errno == ENOSPC || errno == EDQUOT) {
+    return absl::ResourceExhaustedError(absl::StrCat(
+        "chunks: the disk of the data directory is full (", what, " ", path,
+        "); reads go on, and writes resume by themselves once space is freed"));
+  }
   return absl::UnavailableError(
       absl::StrCat("chunks: ", what, " ", path, ": ", std::strerror(errno)));
 }
 
 class FileChunkStore : public ChunkStore {
  public:
-  explicit FileChunkStore(fs::path dir) : dir_(std::move(dir)) {}
+  FileChunkStore(fs::path dir, const DiskReserve* reserve)
+      : dir_(std::move(dir)), reserve_(reserve) {}
 
   absl::Status Put(absl::string_view sha, absl::string_view data) override {
+    if (reserve_ != nullptr) {
+      absl::Status room = reserve_->Check(data.size());
+      if (!room.ok()) return absl::ResourceExhaustedError(absl::StrCat("chunks: ", room.message()));
+    }
     const std::string hex = absl::BytesToHexString(sha);
     const fs::path sub = dir_ / hex.substr(0, 2);
     if (::mkdir(sub.c_str(), 0700) != 0 && errno != EEXIST)
@@ -169,6 +179,7 @@ class FileChunkStore : public ChunkStore {
 
  private:
   const fs::path dir_;
+  const DiskReserve* const reserve_;  // null: no reserve
   std::atomic<uint64_t> counter_{0};
 };
 
@@ -179,7 +190,7 @@ std::unique_ptr<ChunkStore> NewMemChunkStore() {
 }
 
 absl::StatusOr<std::unique_ptr<ChunkStore>> OpenFileChunkStore(
-    const std::string& dir) {
+    const std::string& dir, const DiskReserve* reserve) {
   std::error_code ec;
   fs::create_directories(fs::path(dir) / "tmp", ec);
   if (ec)
@@ -190,7 +201,7 @@ absl::StatusOr<std::unique_ptr<ChunkStore>> OpenFileChunkStore(
        fs::directory_iterator(fs::path(dir) / "tmp", ec)) {
     fs::remove(e.path(), ec);
   }
-  return std::unique_ptr<ChunkStore>(new FileChunkStore(dir));
+  return std::unique_ptr<ChunkStore>(new FileChunkStore(dir, reserve));
 }
 
 }  // namespace minga

@@ -23,6 +23,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "node/store/disk_reserve.h"
 
 namespace minga {
 
@@ -46,9 +47,11 @@ class ChunkStore {
 };
 
 std::unique_ptr<ChunkStore> NewMemChunkStore();
-// `dir` is created if missing. UNAVAILABLE when it cannot be used.
+// `dir` is created if missing. UNAVAILABLE when it cannot be used. Put
+// refuses with RESOURCE_EXHAUSTED below `reserve` (borrowed, must outlive
+// the store; null: no reserve) and when the disk is full.
 absl::StatusOr<std::unique_ptr<ChunkStore>> OpenFileChunkStore(
-    const std::string& dir);
+    const std::string& dir, const DiskReserve* reserve = nullptr);
 
 }  // namespace minga
 

@@ -90,8 +90,11 @@ class RocksIterator : public KvIterator {
 class RocksKv : public KvStore {
  public:
   RocksKv(std::unique_ptr<rocksdb::Env> env, std::unique_ptr<rocksdb::DB> db,
-          std::vector<rocksdb::ColumnFamilyHandle*> handles)
-      : env_(std::move(env)), db_(std::move(db)), handles_(std::move(handles)) {}
+          std::vector<rocksdb::ColumnFamilyHandle*> handles, const DiskReserve* reserve)
+      : env_(std::move(env)),
+        db_(std::move(db)),
+        handles_(std::move(handles)),
+        reserve_(reserve) {}
 
   ~RocksKv() override {
     // A clean stop flushes the memtables, so the next start replays no
@@ -117,6 +120,16 @@ class RocksKv : public KvStore {
 
   absl::Status Write(const WriteBatch& batch,
                      const WriteOptions& options) override {
+    // Below the reserve only deletions pass: they are small, and they are
+    // how a full node frees space (purges, gc).
+    size_t put_bytes = 0;
+    for (const WriteBatch::Op& op : batch.ops()) {
+      if (op.type == WriteBatch::Op::Type::kPut) put_bytes += op.key.size() + op.value.size() + 1;
+    }
+    if (reserve_ != nullptr && put_bytes > 0) {
+      absl::Status room = reserve_->Check(put_bytes);
+      if (!room.ok()) return absl::ResourceExhaustedError(absl::StrCat("store: ", room.message()));
+    }
     rocksdb::WriteBatch wb;
     for (const WriteBatch::Op& op : batch.ops()) {
       rocksdb::Status s =
@@ -187,6 +200,7 @@ class RocksKv : public KvStore {
   std::unique_ptr<rocksdb::Env> env_;  // outlives db_ (declared first)
   std::unique_ptr<rocksdb::DB> db_;
   std::vector<rocksdb::ColumnFamilyHandle*> handles_;
+  const DiskReserve* const reserve_;  // null: no reserve
   DamageRecord damage_;
 };
 
@@ -275,7 +289,7 @@ absl::StatusOr<std::unique_ptr<KvStore>> OpenRocksKv(
   std::unique_ptr<rocksdb::DB> db(raw);
   if (!s.ok()) return FromRocks(s, absl::StrCat("open ", options.path));
   return std::unique_ptr<KvStore>(
-      new RocksKv(std::move(env), std::move(db), std::move(handles)));
+      new RocksKv(std::move(env), std::move(db), std::move(handles), options.reserve));
 }
 
 }  // namespace minga

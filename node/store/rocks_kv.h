@@ -12,6 +12,7 @@
 #include <memory>
 #include <string>
 
+#include "node/store/disk_reserve.h"
 #include "node/store/kv.h"
 
 namespace minga {
@@ -27,6 +28,10 @@ struct RocksKvOptions {
   // Use an in-memory file system (tests that want RocksDB's behaviour
   // without a disk). Default false.
   bool in_memory = false;
+  // Below this reserve of free space writes are refused before RocksDB
+  // sees them (disk_reserve.h). Borrowed; must outlive the store. Null:
+  // no reserve.
+  const DiskReserve* reserve = nullptr;
 };
 
 absl::StatusOr<std::unique_ptr<KvStore>> OpenRocksKv(

@@ -1,0 +1,27 @@
+#include "node/store/disk_reserve.h"
+
+#include <sys/statvfs.h>
+
+#include "absl/strings/str_cat.h"
+
+namespace minga {
+
+std::optional<uint64_t> DiskReserve::FreeBytes() const {
+  struct statvfs fs;
+  if (::statvfs(dir_.c_str(), &fs) != 0) return std::nullopt;
+  return static_cast<uint64_t>(fs.f_bavail) * fs.f_frsize;
+}
+
+absl::Status DiskReserve::Check(uint64_t bytes) const {
+  if (reserve_bytes_ == 0) return absl::OkStatus();
+  const std::optional<uint64_t> free = FreeBytes();
+  if (!free.has_value() || *free >= reserve_bytes_ + bytes) return absl::OkStatus();
+  constexpr uint64_t kMiB = 1 << 20;
+  return absl::ResourceExhaustedError(absl::StrCat(
+      "the disk of the data directory is full (", *free / kMiB, " MiB free, under the ",
+      reserve_bytes_ / kMiB,
+      " MiB the node keeps free: store.disk_reserve_mb); reads go on, and writes resume by "
+      "themselves once space is freed"));
+}
+
+}  // namespace minga
