@@ -37,7 +37,8 @@ absl::StatusOr<Catalog::VerifiedBatch> Catalog::VerifyBatch(v1::PullBatch batch)
   if (!batch.has_revision_count() ||
       batch.revision_count() != static_cast<uint32_t>(batch.revisions_size())) {
     return absl::DataLossError(absl::StrCat(
-        "batch: holds ", batch.revisions_size(), " revisions but announces ",
+        "batch.revision_count: the batch holds ", batch.revisions_size(),
+        " revisions but announces ",
         batch.has_revision_count() ? absl::StrCat(batch.revision_count()) : "none",
         " (cut short?)"));
   }
@@ -233,10 +234,13 @@ absl::StatusOr<bool> Catalog::ApplyOneLocked(Pending* p, absl::string_view peer,
     }
     // Otherwise the batch continues a feed we do not follow: its revisions
     // are harmless, but the checkpoint stays.
-  } else if (batch.from_lseq() == 0 && state.checkpoint() > 0) {
-    // Same feed, yet the peer started from the beginning: our checkpoint is
-    // beyond its head (its store went back, restored from a backup), and the
-    // lseqs in between mean other changes now. Start over.
+  } else if (batch.from_lseq() == 0 &&
+             std::max(batch.head_lseq(), batch.to_lseq()) < state.checkpoint()) {
+    // Same feed, yet the peer started from the beginning because our
+    // checkpoint is beyond its head: its store went back (restored from a
+    // backup), and the lseqs in between mean other changes now. Start over.
+    // (A late or repeated first batch, whose head is not behind, is not a
+    // restart: it leaves the checkpoint where it is.)
     stats.feed_reset = true;
     state.set_checkpoint(batch.to_lseq());
   } else if (batch.from_lseq() <= state.checkpoint()) {

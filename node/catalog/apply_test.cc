@@ -62,6 +62,73 @@ TEST_F(ApplyTest, PullCopiesAndCheckpoints) {
   EXPECT_EQ(*fed_.catalog(0).Digest(), *fed_.catalog(1).Digest());
 }
 
+TEST_F(ApplyTest, ABatchCutAtARevisionOrWithoutItsCountIsRefusedWhole) {
+  for (int i = 0; i < 6; ++i) {
+    ASSERT_OK(fed_.catalog(0).Put(PutOf(MakeMaterial("M", absl::StrCat("m", i))), "a").status());
+  }
+  const v1::PullBatch whole = ReadAll(0, "beta");
+  ASSERT_EQ(whole.revisions_size(), 6);
+  // The stream ended at a revision boundary: every revision that arrived
+  // parses and verifies, but the count says some are missing.
+  v1::PullBatch cut = whole;
+  cut.mutable_revisions()->RemoveLast();
+  cut.mutable_revisions()->RemoveLast();
+  EXPECT_THAT(fed_.catalog(1).ApplyBatch("alpha", cut),
+              StatusIs(absl::StatusCode::kDataLoss, HasSubstr("revision_count")));
+  cut.clear_revision_count();  // a count is required, so a cut before it is seen
+  EXPECT_THAT(fed_.catalog(1).ApplyBatch("alpha", cut),
+              StatusIs(absl::StatusCode::kDataLoss, HasSubstr("revision_count")));
+  // Nothing of either was kept, and the checkpoint did not move.
+  EXPECT_EQ(fed_.catalog(1).head_lseq(), 0u);
+  ASSERT_OK_AND_ASSIGN(v1::storage::PeerState state, fed_.catalog(1).GetPeerState("alpha"));
+  EXPECT_EQ(state.checkpoint(), 0u);
+  ASSERT_OK(fed_.catalog(1).ApplyBatch("alpha", whole).status());
+  EXPECT_EQ(*fed_.catalog(0).Digest(), *fed_.catalog(1).Digest());
+}
+
+TEST_F(ApplyTest, TheCheckpointAdvancesOnlyFromItself) {
+  for (int i = 0; i < 10; ++i) {
+    ASSERT_OK(fed_.catalog(0).Put(PutOf(MakeMaterial("M", absl::StrCat("m", i))), "a").status());
+  }
+  PullQuery q;
+  q.requester = "beta";
+  q.max_revisions = 5;
+  ASSERT_OK_AND_ASSIGN(const v1::PullBatch first, fed_.catalog(0).ReadBatch(q));
+  q.feed_id = first.feed_id();
+  q.after_lseq = first.to_lseq();
+  ASSERT_OK_AND_ASSIGN(const v1::PullBatch second, fed_.catalog(0).ReadBatch(q));
+  ASSERT_EQ(first.from_lseq(), 0u);
+  ASSERT_EQ(second.from_lseq(), 5u);
+  ASSERT_EQ(second.to_lseq(), 10u);
+  auto checkpoint = [&] { return fed_.catalog(1).GetPeerState("alpha")->checkpoint(); };
+
+  // The second batch arrives first (the first was lost): its revisions are
+  // merged, but the checkpoint cannot jump the gap.
+  ASSERT_OK(fed_.catalog(1).ApplyBatch("alpha", second).status());
+  EXPECT_EQ(checkpoint(), 0u);
+  ASSERT_OK(fed_.catalog(1).ApplyBatch("alpha", first).status());
+  EXPECT_EQ(checkpoint(), 5u);
+  ASSERT_OK(fed_.catalog(1).ApplyBatch("alpha", second).status());
+  EXPECT_EQ(checkpoint(), 10u);
+  // The first batch again, late: harmless, and not a restart.
+  ASSERT_OK_AND_ASSIGN(ApplyStats late, fed_.catalog(1).ApplyBatch("alpha", first));
+  EXPECT_FALSE(late.feed_reset);
+  EXPECT_EQ(checkpoint(), 10u);
+  EXPECT_EQ(*fed_.catalog(0).Digest(), *fed_.catalog(1).Digest());
+
+  // A batch from 0 whose head is behind the checkpoint: the peer's store
+  // went back, so the puller starts over from what that batch covers.
+  v1::PullBatch restarted;
+  restarted.set_feed_id(first.feed_id());
+  restarted.set_from_lseq(0);
+  restarted.set_to_lseq(3);
+  restarted.set_head_lseq(3);
+  restarted.set_revision_count(0);
+  ASSERT_OK_AND_ASSIGN(ApplyStats reset, fed_.catalog(1).ApplyBatch("alpha", restarted));
+  EXPECT_TRUE(reset.feed_reset);
+  EXPECT_EQ(checkpoint(), 3u);
+}
+
 TEST_F(ApplyTest, RelayServesOthersMaterials) {
   ASSERT_OK(fed_.catalog(0).Put(PutOf(MakeMaterial("Relayed", "r")), "a").status());
   ASSERT_OK(fed_.PullAll(1, 0));

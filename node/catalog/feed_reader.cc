@@ -20,8 +20,12 @@ absl::StatusOr<v1::PullBatch> Catalog::ReadBatch(const PullQuery& query) {
   // A checkpoint of another feed (this store was rebuilt), or one beyond
   // this feed's head (the store went back in time, restored from a backup
   // say), means nothing here: start from the beginning.
-  const uint64_t start =
-      query.feed_id == feed_id_ && query.after_lseq <= head_lseq() ? query.after_lseq : 0;
+  // The head this decision saw is the head the batch reports: a batch from
+  // 0 that stops short of the caller's checkpoint must say the head is
+  // behind it, even if writes moved the head on meanwhile, or the caller
+  // would keep a checkpoint that now means other changes.
+  const uint64_t head = head_lseq();
+  const uint64_t start = query.feed_id == feed_id_ && query.after_lseq <= head ? query.after_lseq : 0;
 
   v1::PullBatch batch;
   batch.set_feed_id(feed_id_);
@@ -66,7 +70,7 @@ absl::StatusOr<v1::PullBatch> Catalog::ReadBatch(const PullQuery& query) {
   RETURN_IF_ERROR(it->status());
   batch.set_to_lseq(reached);
   batch.set_revision_count(batch.revisions_size());
-  batch.set_head_lseq(std::max(head_lseq(), reached));
+  batch.set_head_lseq(std::max(head, reached));
   batch.set_head_time_unix_micros(head_time_micros());
   return batch;
 }
