@@ -225,7 +225,9 @@ absl::StatusOr<std::unique_ptr<KvStore>> OpenRocksKv(
   db_options.max_total_wal_size = options.memtable_bytes;
   db_options.keep_log_file_num = 4;
   db_options.recycle_log_file_num = 2;
-  if (options.in_memory) {
+  if (options.env != nullptr) {
+    db_options.env = options.env;
+  } else if (options.in_memory) {
     env.reset(rocksdb::NewMemEnv(rocksdb::Env::Default()));
     db_options.env = env.get();
   } else {

@@ -1,7 +1,8 @@
 // KvStore on RocksDB: one column family per Cf, the write-ahead log on,
 // memtables bounded together, zstd for the materials.
 // The options and why are in rocks_kv.cc and docs/performance.md.
-// The only file of the project that includes RocksDB.
+// The only file of the node that includes RocksDB (tests/util/power_cut_fs
+// does too, to simulate power cuts under it).
 //
 // Thread-safe. RocksDB statuses become absl::Status here: corruption is
 // DATA_LOSS, I/O errors UNAVAILABLE, a data directory held by another
@@ -14,6 +15,10 @@
 
 #include "node/store/disk_reserve.h"
 #include "node/store/kv.h"
+
+namespace rocksdb {
+class Env;
+}  // namespace rocksdb
 
 namespace minga {
 
@@ -32,6 +37,9 @@ struct RocksKvOptions {
   // sees them (disk_reserve.h). Borrowed; must outlive the store. Null:
   // no reserve.
   const DiskReserve* reserve = nullptr;
+  // Tests only: the RocksDB Env to open with (a file system that simulates
+  // power cuts). Borrowed; must outlive the store. Null: the real one.
+  rocksdb::Env* env = nullptr;
 };
 
 absl::StatusOr<std::unique_ptr<KvStore>> OpenRocksKv(
