@@ -233,6 +233,7 @@ absl::Status Puller::PullOnce() {
         status_.set_peer_head(positions[i].head);
         status_.set_revisions_applied(status_.revisions_applied() + stats.replaced +
                                       stats.bodies_added);
+        status_.set_revisions_received(status_.revisions_received() + stats.received);
       }
       status_.set_last_success_unix_micros(now);
       // A stream that lives is a success; one the peer ends at once is not,
