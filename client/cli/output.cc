@@ -40,6 +40,11 @@ int Report(const absl::Status& s) {
   return ExitCodeFor(s);
 }
 
+int ReportUsage(absl::string_view message) {
+  std::fprintf(stderr, "minga: %s; see --help\n", std::string(message).c_str());
+  return kExitUsage;
+}
+
 std::string Ellipsize(const std::string& s, size_t max) {
   if (!IsValidUtf8(s) || Utf8Length(s) <= max) return s;
   std::string out;

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "google/protobuf/message.h"
 
@@ -31,6 +32,9 @@ int ExitCodeFor(const absl::Status& status);
 // Prints "minga: <message>" to stderr, with a hint for unreachable nodes,
 // and returns the exit code for it.
 int Report(const absl::Status& status);
+// Prints a wrong number of arguments the way a bad flag is printed, and
+// returns kExitUsage.
+int ReportUsage(absl::string_view message);
 
 class Table {
  public:

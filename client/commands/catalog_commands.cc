@@ -100,7 +100,7 @@ int SendPut(Session& s, const v1::PutRequest& request) {
 int Put(Session& s, const Args& args) {
   v1::PutRequest request;
   if (!args.positional().empty()) {
-    if (args.positional().size() > 1) return Report(absl::InvalidArgumentError("put takes one FILE"));
+    if (args.positional().size() > 1) return ReportUsage("put takes one FILE");
     absl::StatusOr<std::string> text = ReadInput(args.positional()[0]);
     if (!text.ok()) return Report(text.status());
     absl::StatusOr<ImportRecord> record = ParseMaterialJson(*text);
@@ -127,7 +127,7 @@ absl::StatusOr<v1::MaterialView> GetView(Session& s, const std::string& id) {
 }
 
 int Edit(Session& s, const Args& args) {
-  if (args.positional().size() != 1) return Report(absl::InvalidArgumentError("edit takes one ID"));
+  if (args.positional().size() != 1) return ReportUsage("edit takes one ID");
   absl::StatusOr<v1::MaterialView> current = GetView(s, args.positional()[0]);
   if (!current.ok()) return Report(current.status());
   if (!current->has_body()) {
@@ -145,7 +145,7 @@ int Edit(Session& s, const Args& args) {
 }
 
 int Get(Session& s, const Args& args) {
-  if (args.positional().size() != 1) return Report(absl::InvalidArgumentError("get takes one ID"));
+  if (args.positional().size() != 1) return ReportUsage("get takes one ID");
   absl::StatusOr<v1::MaterialView> view = GetView(s, args.positional()[0]);
   if (!view.ok()) return Report(view.status());
   PrintView(s, *view);
@@ -153,7 +153,7 @@ int Get(Session& s, const Args& args) {
 }
 
 int Rm(Session& s, const Args& args) {
-  if (args.positional().empty()) return Report(absl::InvalidArgumentError("rm takes an ID"));
+  if (args.positional().empty()) return ReportUsage("rm takes an ID");
   absl::StatusOr<int64_t> if_version = args.GetInt("if-version", 0, 0, INT64_MAX);
   if (!if_version.ok()) return Report(if_version.status());
   int code = kExitOk;

@@ -91,7 +91,7 @@ int AttachOne(Session& s, const std::string& id, const std::string& path, const 
 
 int Attach(Session& s, const Args& args) {
   if (args.positional().size() < 2) {
-    return Report(absl::InvalidArgumentError("attach takes an ID and one or more FILEs"));
+    return ReportUsage("attach takes an ID and one or more FILEs");
   }
   if (args.Has("name") && args.positional().size() > 2) {
     return Report(absl::InvalidArgumentError("--name: only with a single FILE"));
@@ -105,7 +105,7 @@ int Attach(Session& s, const Args& args) {
 }
 
 int Files(Session& s, const Args& args) {
-  if (args.positional().size() != 1) return Report(absl::InvalidArgumentError("files takes one ID"));
+  if (args.positional().size() != 1) return ReportUsage("files takes one ID");
   v1::ListFilesRequest request;
   request.set_id(args.positional()[0]);
   v1::ListFilesResponse response;
@@ -134,7 +134,7 @@ int Files(Session& s, const Args& args) {
 
 int Fetch(Session& s, const Args& args) {
   if (args.positional().size() != 2) {
-    return Report(absl::InvalidArgumentError("fetch takes an ID and a file NAME"));
+    return ReportUsage("fetch takes an ID and a file NAME");
   }
   const std::string& id = args.positional()[0];
   const std::string& name = args.positional()[1];

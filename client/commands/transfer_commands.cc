@@ -25,7 +25,7 @@ constexpr size_t kMaxImportBytes = size_t{256} << 20;
 
 int Import(Session& s, const Args& args) {
   if (args.positional().size() != 1) {
-    return Report(absl::InvalidArgumentError("import takes one FILE"));
+    return ReportUsage("import takes one FILE");
   }
   const std::string path = args.positional()[0];
   std::ifstream in(path, std::ios::binary);

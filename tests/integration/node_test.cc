@@ -122,6 +122,24 @@ TEST_F(NodeTest, BadInputIsRefusedWithFieldAndLineAndChangesNothing) {
   RunResult latin1 = node_.Client({"import", latin1_path});
   EXPECT_EQ(latin1.exit_code, 4);
   EXPECT_THAT(latin1.err, HasSubstr("line 2: title: not valid UTF-8"));
+  EXPECT_THAT(latin1.err, HasSubstr("iconv -f latin1 -t utf-8"));  // the README's hint
+}
+
+// The exit codes the README documents, one case each (1, a failing node, is
+// in DiskTest: a full disk).
+TEST_F(NodeTest, ExitCodesSayWhatWentWrong) {
+  EXPECT_EQ(node_.Client({"frobnicate"}).exit_code, 2);
+  EXPECT_EQ(node_.Client({"get"}).exit_code, 2);
+  EXPECT_EQ(node_.Client({"get", "casa-ana/nada"}).exit_code, 3);
+  RunResult unreachable = testing::Run({MINGA_CLIENT_BIN, "--node",
+                                        "unix:" + tmp_.path() + "/no-such.sock", "status"});
+  EXPECT_EQ(unreachable.exit_code, 5) << unreachable.err;
+  EXPECT_THAT(unreachable.err, HasSubstr("is the node running?"));
+  ASSERT_EQ(node_.Client({"put", "--id", "x", "--title", "Guía", "--kind", "guide", "--sector",
+                          "health"}).exit_code, 0);
+  RunResult stale = node_.Client({"rm", "casa-ana/x", "--if-version", "1"});
+  EXPECT_EQ(stale.exit_code, 6) << stale.err;
+  EXPECT_EQ(node_.Client({"get", "casa-ana/x"}).exit_code, 0) << "a refused rm removed it";
 }
 
 TEST_F(NodeTest, StopsCleanlyOnSigterm) {
