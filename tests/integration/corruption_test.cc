@@ -12,6 +12,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/util/federation_harness.h"
+#include "tests/util/file_helpers.h"
 #include "tests/util/paths.h"
 
 namespace minga::testing {
@@ -19,6 +20,7 @@ namespace {
 
 namespace fs = std::filesystem;
 using ::testing::HasSubstr;
+using ::testing::Not;
 
 // Flips bytes in the middle of the largest table file of `store`.
 bool DamageLargestTable(const std::string& store) {
@@ -102,6 +104,100 @@ TEST(CorruptionTest, ADamagedStoreIsReportedAndRebuiltFromAPartner) {
     absl::SleepFor(absl::Milliseconds(100));
   } while (absl::Now() < edit_deadline);
   EXPECT_THAT(at_bea, HasSubstr("tras la reparación"));
+}
+
+// Flips one byte in the middle of the largest regular file under `dir`,
+// or with `every` > 0 one byte in each `every` bytes of its middle half.
+bool DamageLargestFileUnder(const std::string& dir, uintmax_t every = 0) {
+  fs::path largest;
+  uintmax_t size = 0;
+  for (const fs::directory_entry& e : fs::recursive_directory_iterator(dir)) {
+    if (e.is_regular_file() && e.file_size() > size) {
+      largest = e.path();
+      size = e.file_size();
+    }
+  }
+  if (size < 2) return false;
+  std::fstream f(largest, std::ios::in | std::ios::out | std::ios::binary);
+  const uintmax_t first = every == 0 ? size / 2 : size / 4;
+  const uintmax_t last = every == 0 ? size / 2 : size * 3 / 4;
+  for (uintmax_t at = first; at <= last; at += std::max<uintmax_t>(every, 1)) {
+    f.seekg(at);
+    char c = 0;
+    f.read(&c, 1);
+    f.seekp(at);
+    c = static_cast<char>(c ^ 0x5a);
+    f.write(&c, 1);
+  }
+  return f.good();
+}
+
+// A chunk file damaged on disk is found when it is read, forgotten, and
+// fetched again from a partner; the file comes out byte for byte.
+TEST(CorruptionTest, ADamagedChunkFileIsFoundAndFetchedAgain) {
+  TempDir tmp;
+  FederationHarness fed(tmp.path(), {"ana", "bea"});
+  fed.Link(1, 0);
+  ASSERT_TRUE(fed.Setup());
+  ASSERT_TRUE(fed.StartAll());
+  const std::string file = tmp.path() + "/video.mp4";
+  WriteRandomFile(file, 3 * kMiB, 7);
+  ASSERT_EQ(fed.node(0).Client({"put", "--id", "v", "--title", "Video", "--kind", "training",
+                                "--sector", "health"}).exit_code, 0);
+  ASSERT_EQ(fed.node(0).Client({"attach", "ana/v", file}, "", absl::Seconds(120)).exit_code, 0);
+  ASSERT_TRUE(WaitComplete(fed.node(1), "ana/v", absl::Seconds(120))) << fed.node(1).log();
+
+  // Damaged while the node is stopped, and with the only other copy away.
+  ASSERT_EQ(fed.node(1).Stop(), 0);
+  ASSERT_EQ(fed.node(0).Stop(), 0);
+  ASSERT_TRUE(DamageLargestFileUnder(fed.node(1).data_dir() + "/chunks"));
+  ASSERT_TRUE(fed.node(1).Start()) << fed.node(1).log();
+  const std::string copy = tmp.path() + "/copy.mp4";
+  RunResult damaged = fed.node(1).Client({"fetch", "ana/v", "video.mp4", "-o", copy, "--local"});
+  EXPECT_NE(damaged.exit_code, 0) << "a damaged chunk was served";
+  EXPECT_THAT(fed.node(1).log(), HasSubstr("is damaged on disk; it will be fetched again"));
+  EXPECT_THAT(fed.node(1).Client({"--json", "files", "ana/v"}).out, Not(HasSubstr("\"complete\":true")));
+
+  // The partner is back: the chunk is fetched again and the file is whole.
+  ASSERT_TRUE(fed.node(0).Start());
+  ASSERT_TRUE(WaitComplete(fed.node(1), "ana/v", absl::Seconds(120))) << fed.node(1).log();
+  RunResult fetched =
+      fed.node(1).Client({"fetch", "ana/v", "video.mp4", "-o", copy, "--local"}, "", absl::Seconds(60));
+  ASSERT_EQ(fetched.exit_code, 0) << fetched.err;
+  EXPECT_TRUE(SameFile(file, copy));
+}
+
+// A damaged search index never keeps the node from starting: it is found
+// when opened and rebuilt from the store; `minga reindex`, the procedure for
+// damage found later, rebuilds it too.
+TEST(CorruptionTest, ADamagedSearchIndexIsRebuiltByReindex) {
+  TempDir tmp;
+  FederationHarness fed(tmp.path(), {"ana"});
+  ASSERT_TRUE(fed.Setup());
+  ASSERT_TRUE(fed.StartAll());
+  ASSERT_EQ(fed.node(0).Client({"import", SampleMaterialsPath()}).exit_code, 0);
+  auto total = [&] {
+    RunResult found = fed.node(0).Client({"--json", "search", "violencia"});
+    return found.exit_code == 0 ? JsonNumber(found.out, "total") : 0;
+  };
+  uint64_t before = 0;
+  const absl::Time indexed = absl::Now() + absl::Seconds(60);
+  while (absl::Now() < indexed && (before = total()) < 10) absl::SleepFor(absl::Milliseconds(100));
+  ASSERT_GE(before, 10u);
+  ASSERT_EQ(fed.node(0).Stop(), 0);
+  ASSERT_TRUE(DamageLargestFileUnder(fed.node(0).data_dir() + "/search", 64));
+
+  ASSERT_TRUE(fed.node(0).Start()) << fed.node(0).log();
+  // Found when the node opens the index, which it then rebuilds by itself.
+  EXPECT_THAT(fed.node(0).log(), HasSubstr("rebuilding it"));
+  uint64_t rebuilt = 0;
+  const absl::Time again = absl::Now() + absl::Seconds(60);
+  while (absl::Now() < again && (rebuilt = total()) < before) absl::SleepFor(absl::Milliseconds(100));
+  EXPECT_EQ(rebuilt, before);
+  // Damage found later (a query meeting it) is cured by the procedure.
+  RunResult reindex = fed.node(0).Client({"reindex"}, "", absl::Seconds(120));
+  ASSERT_EQ(reindex.exit_code, 0) << reindex.err << fed.node(0).log();
+  EXPECT_EQ(total(), before);
 }
 
 }  // namespace
