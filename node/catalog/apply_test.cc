@@ -129,6 +129,43 @@ TEST_F(ApplyTest, TheCheckpointAdvancesOnlyFromItself) {
   EXPECT_EQ(checkpoint(), 3u);
 }
 
+// README, "Backups": a data directory put back from a backup must get a
+// new feed id before it starts, or its partners keep checkpoints that now
+// mean other changes and miss them.
+TEST_F(ApplyTest, ARestoredBackupNeedsANewFeedIdOrItsPartnersMissChanges) {
+  auto put = [&](const std::string& id) {
+    fed_.clock().Advance(1000);
+    ASSERT_OK(fed_.catalog(0).Put(PutOf(MakeMaterial("M", id)), "a").status());
+  };
+  for (int i = 0; i < 5; ++i) put(absl::StrCat("m", i));
+  std::unique_ptr<MemKv> backup = fed_.Backup(0);
+  for (int i = 5; i < 10; ++i) put(absl::StrCat("m", i));
+  ASSERT_OK(fed_.PullAll(1, 0));
+  ASSERT_EQ(fed_.catalog(1).GetPeerState("alpha")->checkpoint(), 10u);
+
+  // Put back without a new feed id: the store's head is 5 again, and its
+  // next changes take lseqs 6 to 12, which beta's checkpoint of 10 skips.
+  ASSERT_OK(fed_.Restore(0, std::move(backup)));
+  std::unique_ptr<MemKv> same_backup = fed_.Backup(0);
+  for (int i = 0; i < 7; ++i) put(absl::StrCat("n", i));
+  ASSERT_OK(fed_.PullAll(1, 0));
+  EXPECT_THAT(fed_.catalog(1).Get("alpha/n0"), StatusIs(absl::StatusCode::kNotFound));
+
+  // Put back with a new feed id, as `minga-node --new-feed-id` does: beta
+  // starts over from 0 and misses nothing.
+  ASSERT_OK(fed_.Restore(0, std::move(same_backup)));
+  fed_.node(0).catalog.reset();
+  ASSERT_OK(Catalog::NewFeedId(fed_.node(0).fault.get()));
+  ASSERT_OK(fed_.Reopen(0));
+  for (int i = 0; i < 7; ++i) put(absl::StrCat("n", i));
+  ASSERT_OK_AND_ASSIGN(ApplyStats first, fed_.PullOnce(1, 0));
+  EXPECT_TRUE(first.feed_reset);
+  ASSERT_OK(fed_.PullAll(1, 0));
+  for (int i = 0; i < 7; ++i) {
+    EXPECT_OK(fed_.catalog(1).Get(absl::StrCat("alpha/n", i)).status()) << i;
+  }
+}
+
 TEST_F(ApplyTest, RelayServesOthersMaterials) {
   ASSERT_OK(fed_.catalog(0).Put(PutOf(MakeMaterial("Relayed", "r")), "a").status());
   ASSERT_OK(fed_.PullAll(1, 0));

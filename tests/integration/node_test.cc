@@ -2,6 +2,7 @@
 // `minga` client: import the samples, read, list, retract, then kill -9 and
 // restart: every acknowledged write must still be there.
 #include <signal.h>
+#include <sys/stat.h>
 
 #include <filesystem>
 
@@ -123,6 +124,52 @@ TEST_F(NodeTest, BadInputIsRefusedWithFieldAndLineAndChangesNothing) {
   EXPECT_EQ(latin1.exit_code, 4);
   EXPECT_THAT(latin1.err, HasSubstr("line 2: title: not valid UTF-8"));
   EXPECT_THAT(latin1.err, HasSubstr("iconv -f latin1 -t utf-8"));  // the README's hint
+}
+
+// README: "importing the same file again changes nothing".
+TEST_F(NodeTest, ImportingTheSameFileAgainChangesNothing) {
+  RunResult first = node_.Client({"import", SampleMaterialsPath()});
+  ASSERT_EQ(first.exit_code, 0) << first.err;
+  const std::string head = JsonField(node_.Client({"--json", "status"}).out, "head_lseq");
+  ASSERT_FALSE(head.empty());
+  RunResult again = node_.Client({"import", SampleMaterialsPath()});
+  ASSERT_EQ(again.exit_code, 0) << again.err;
+  EXPECT_EQ(JsonField(node_.Client({"--json", "status"}).out, "head_lseq"), head);
+}
+
+// README: the admin endpoint is a unix socket of mode 0600 in a 0700 data
+// directory.
+TEST_F(NodeTest, OnlyTheNodesOwnerCanReachItsAdminSocket) {
+  struct stat socket_stat, dir_stat;
+  ASSERT_EQ(::stat(node_.socket().c_str(), &socket_stat), 0);
+  ASSERT_EQ(::stat(node_.data_dir().c_str(), &dir_stat), 0);
+  EXPECT_EQ(socket_stat.st_mode & 0777, 0600u);
+  EXPECT_EQ(dir_stat.st_mode & 0777, 0700u);
+}
+
+// README, "Backups": `minga-node --new-feed-id` on a stopped node gives the
+// store a new feed and keeps every material; it refuses a running node's
+// store and a data directory without one.
+TEST_F(NodeTest, NewFeedIdGivesTheStoreANewFeedAndKeepsItsMaterials) {
+  ASSERT_EQ(node_.Client({"import", SampleMaterialsPath()}).exit_code, 0);
+  const std::string before = node_.Client({"--json", "status"}).out;
+  RunResult running = testing::Run({MINGA_NODE_BIN, "--config", node_.config_path(), "--new-feed-id"});
+  EXPECT_EQ(running.exit_code, 1);
+  EXPECT_THAT(running.err, HasSubstr("another minga-node"));
+  ASSERT_EQ(node_.Stop(), 0);
+  RunResult renewed = testing::Run({MINGA_NODE_BIN, "--config", node_.config_path(), "--new-feed-id"});
+  ASSERT_EQ(renewed.exit_code, 0) << renewed.err;
+  ASSERT_TRUE(node_.Start()) << node_.log();
+  const std::string after = node_.Client({"--json", "status"}).out;
+  EXPECT_NE(JsonField(after, "feed_id"), JsonField(before, "feed_id"));
+  EXPECT_FALSE(JsonField(after, "feed_id").empty());
+  EXPECT_EQ(JsonField(after, "digest"), JsonField(before, "digest"));
+
+  NodeHarness fresh(tmp_.path(), "sin-datos");
+  fresh.WriteConfig("");
+  RunResult no_store = testing::Run({MINGA_NODE_BIN, "--config", fresh.config_path(), "--new-feed-id"});
+  EXPECT_EQ(no_store.exit_code, 1);
+  EXPECT_THAT(no_store.err, HasSubstr("data_dir: no store"));
 }
 
 // The exit codes the README documents, one case each (1, a failing node, is

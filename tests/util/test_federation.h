@@ -108,13 +108,30 @@ class TestFederation {
 
   // Replaces node i's store with an empty one (a lost disk).
   absl::Status Wipe(int i) {
+    nodes_[i]->chunks = NewMemChunkStore();
+    return Restore(i, std::make_unique<MemKv>());
+  }
+
+  // Replaces node i's store with `kv` (a backup put back) and reopens it.
+  absl::Status Restore(int i, std::unique_ptr<MemKv> kv) {
     TestNode& n = *nodes_[i];
     n.catalog.reset();
     n.fault.reset();
-    n.kv = std::make_unique<MemKv>();
+    n.kv = std::move(kv);
     n.fault = std::make_unique<FaultKv>(n.kv.get());
-    n.chunks = NewMemChunkStore();
     return Reopen(i);
+  }
+
+  // A copy of node i's whole store, as a backup holds it.
+  std::unique_ptr<MemKv> Backup(int i) {
+    auto copy = std::make_unique<MemKv>();
+    WriteBatch batch;
+    for (int c = 0; c < kNumCfs; ++c) {
+      auto it = nodes_[i]->kv->NewIterator(static_cast<Cf>(c));
+      for (it->Seek(""); it->Valid(); it->Next()) batch.Put(static_cast<Cf>(c), it->key(), it->value());
+    }
+    EXPECT_TRUE(copy->Write(batch, WriteOptions{}).ok());
+    return copy;
   }
 
   // One pull of up to `max` revisions by node `to` from node `from`.
