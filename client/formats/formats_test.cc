@@ -1,3 +1,4 @@
+#include <algorithm>
 #include <fstream>
 #include <sstream>
 
@@ -48,12 +49,19 @@ TEST(JsonTest, RejectsMalformedInputNamingTheLine) {
 TEST(JsonTest, EveryTruncationOfTheSampleIsReportedAndKeepsEarlierRecords) {
   const std::string sample = Sample();
   ASSERT_GT(sample.size(), 1000u);
-  size_t previous = 0;
+  // Where each top-level object of the sample ends (its closing brace is
+  // the only one at two spaces of indent).
+  std::vector<size_t> ends;
+  for (size_t at = sample.find("\n  }"); at != std::string::npos; at = sample.find("\n  }", at + 1)) {
+    ends.push_back(at + 4);
+  }
+  ASSERT_EQ(ends.size(), 60u);
   for (size_t cut = 0; cut < sample.size(); cut += 97) {
     ParsedFile file = ParseImportFile(sample.substr(0, cut), FileFormat::kJson);
     EXPECT_FALSE(file.fatal.ok()) << "cut at " << cut;
-    EXPECT_GE(file.records.size(), previous > 0 ? previous - 1 : 0);
-    previous = file.records.size();
+    // Every object that ended before the cut is kept, and nothing more.
+    const size_t complete = std::upper_bound(ends.begin(), ends.end(), cut) - ends.begin();
+    EXPECT_EQ(file.records.size(), complete) << "cut at " << cut;
     for (const ParsedRecord& r : file.records) EXPECT_TRUE(r.record.ok()) << r.record.status();
   }
 }
