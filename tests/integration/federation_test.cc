@@ -250,6 +250,23 @@ TEST(FederationTest, RemoteAdminNeedsTlsAndAToken) {
   EXPECT_EQ(wrong.exit_code, 7) << wrong.err;
   RunResult none = remote({"--ca", ca, "--tls-name", "sede", "status"});
   EXPECT_EQ(none.exit_code, 7) << none.err;
+  // Nor can a wrong token write, or retract what the right one wrote.
+  RunResult wrong_put =
+      remote({"--ca", ca, "--tls-name", "sede", "--token-file", tmp.path() + "/wrong", "put",
+              "--id", "w", "--title", "Intrusa", "--kind", "guide", "--sector", "health"});
+  EXPECT_EQ(wrong_put.exit_code, 7) << wrong_put.err;
+  RunResult wrong_rm = remote(
+      {"--ca", ca, "--tls-name", "sede", "--token-file", tmp.path() + "/wrong", "rm", "sede/r"});
+  EXPECT_EQ(wrong_rm.exit_code, 7) << wrong_rm.err;
+  EXPECT_EQ(fed.node(0).Client({"get", "sede/w"}).exit_code, 3);
+  EXPECT_THAT(fed.node(0).Client({"get", "sede/r"}).out, HasSubstr("Desde lejos"));
+  // The node keeps the token's hash only.
+  for (const auto& e : std::filesystem::recursive_directory_iterator(fed.node(0).dir())) {
+    if (e.is_regular_file() && e.file_size() < (1u << 20)) {
+      EXPECT_EQ(ReadFileOrEmpty(e.path().string()).find(token), std::string::npos)
+          << "the token is in " << e.path();
+    }
+  }
   // The certificate names the org, not the address dialled: without the
   // expected name the client does not trust the endpoint with its token.
   RunResult unnamed = remote({"--ca", ca, "--token-file", tmp.path() + "/token", "status"});
