@@ -1,5 +1,6 @@
 #include "node/core/validate.h"
 
+#include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/util/status_matchers.h"
@@ -129,6 +130,87 @@ INSTANTIATE_TEST_SUITE_P(
              },
              "files[0].media_type"}),
     [](const ::testing::TestParamInfo<Case>& info) { return info.param.name; });
+
+// Each limit takes its bound exactly and refuses one more, naming the field.
+struct Bound {
+  const char* name;
+  void (*fill)(v1::Material*, int n);  // gives the field n items (or chars)
+  int limit;
+  const char* error;
+};
+
+class ValidateBoundTest : public ::testing::TestWithParam<Bound> {};
+
+TEST_P(ValidateBoundTest, TakesTheBoundAndRefusesOneMore) {
+  v1::Material at = Valid();
+  GetParam().fill(&at, GetParam().limit);
+  EXPECT_THAT(ValidateMaterial(at, Strictness::kLocal), IsOk());
+  v1::Material past = Valid();
+  GetParam().fill(&past, GetParam().limit + 1);
+  EXPECT_THAT(ValidateMaterial(past, Strictness::kLocal),
+              StatusIs(kInvalid, HasSubstr(GetParam().error)));
+}
+
+std::string Repeat(absl::string_view s, int n) {
+  std::string out;
+  for (int i = 0; i < n; ++i) out.append(s.data(), s.size());
+  return out;
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Limits, ValidateBoundTest,
+    ::testing::Values(
+        // Characters, not bytes: two bytes each in UTF-8.
+        Bound{"TitleChars", [](v1::Material* m, int n) { m->set_title(Repeat("á", n)); },
+              500, "title: too long"},
+        Bound{"SummaryChars", [](v1::Material* m, int n) { m->set_summary(Repeat("é", n)); },
+              8000, "summary: too long"},
+        Bound{"OtherTitles",
+              [](v1::Material* m, int n) {
+                for (int i = 0; i < n; ++i) {
+                  (*m->mutable_other_language_titles())[std::string{'a', static_cast<char>('a' + i)}] = "T";
+                }
+              },
+              16, "other_language_titles: too many"},
+        Bound{"Languages",
+              [](v1::Material* m, int n) {
+                for (int i = 0; i < n; ++i) m->add_languages("es");
+              },
+              32, "languages: too many"},
+        Bound{"Sectors",
+              [](v1::Material* m, int n) {
+                m->clear_sectors();
+                for (int i = 0; i < n; ++i) m->add_sectors("health");
+              },
+              32, "sectors: too many"},
+        Bound{"Countries",
+              [](v1::Material* m, int n) {
+                m->clear_countries();
+                for (int i = 0; i < n; ++i) m->add_countries("GT");
+              },
+              64, "countries: too many"},
+        Bound{"Topics",
+              [](v1::Material* m, int n) {
+                m->clear_topics();
+                for (int i = 0; i < n; ++i) m->add_topics(absl::StrCat("t", i));
+              },
+              32, "topics: too many"},
+        Bound{"Publishers",
+              [](v1::Material* m, int n) {
+                m->clear_publisher();
+                for (int i = 0; i < n; ++i) m->add_publisher("OPS");
+              },
+              32, "publisher: too many"},
+        Bound{"Files",
+              [](v1::Material* m, int n) {
+                for (int i = 0; i < n; ++i) {
+                  v1::FileInfo* f = m->add_files();
+                  f->set_name(absl::StrCat("f", i, ".pdf"));
+                  f->set_sha256(std::string(32, 'a'));
+                }
+              },
+              64, "files: too many"}),
+    [](const ::testing::TestParamInfo<Bound>& info) { return info.param.name; });
 
 TEST(ValidateTest, PeerStrictnessAcceptsNewVocabulary) {
   v1::Material m = Valid();
