@@ -55,6 +55,13 @@ absl::Status NormalizeAudience(
     members.insert(m);
   }
   members.insert(std::string(origin));
+  // Counted as signed, origin included, so what a node writes its peers
+  // accept (CheckCanonicalAudience applies the same bound).
+  if (members.size() > kMaxAudienceMembers) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "audience.members: too many entries: ", members.size(), " with the origin, at most ",
+        kMaxAudienceMembers));
+  }
   audience->clear_members();
   for (const std::string& m : members) audience->add_members(m);
   return absl::OkStatus();

@@ -1,5 +1,6 @@
 #include "node/core/audience.h"
 
+#include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "node/core/parallel.h"
@@ -29,6 +30,25 @@ TEST(AudienceTest, MembersAreCanonicalAndIncludeOrigin) {
   EXPECT_TRUE(InAudience(a, "alpha", "beta"));
   EXPECT_FALSE(InAudience(a, "alpha", "gamma"));
   EXPECT_TRUE(InAudience(a, "alpha", "alpha"));
+}
+
+// The bound holds for the audience as signed, origin included: what one
+// node writes, every peer accepts.
+TEST(AudienceTest, MembersTakeTheirBoundWithTheOriginAndNoMore) {
+  v1::Audience at;
+  at.set_scope(v1::Audience::MEMBERS);
+  for (int i = 0; i < 255; ++i) at.add_members(absl::StrCat("org-", i));
+  at.add_members("org-0");  // a repeat counts once
+  ASSERT_OK(NormalizeAudience(&at, "alpha", AnyMember));
+  EXPECT_EQ(at.members_size(), 256);
+  EXPECT_OK(CheckCanonicalAudience(at, "alpha"));
+
+  v1::Audience past;
+  past.set_scope(v1::Audience::MEMBERS);
+  for (int i = 0; i < 256; ++i) past.add_members(absl::StrCat("org-", i));
+  EXPECT_THAT(NormalizeAudience(&past, "alpha", AnyMember),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("audience.members: too many entries: 257 with the origin")));
 }
 
 TEST(AudienceTest, UnknownMemberIsRefused) {
