@@ -1,4 +1,5 @@
 #include "node/catalog/catalog.h"
+#include "node/core/limits.h"
 
 #include <cstring>
 
@@ -91,6 +92,30 @@ TEST_F(CatalogTest, PutManyStoresTheGoodAndReportsTheBad) {
   EXPECT_EQ(results[2].id(), "alpha/tres");
   EXPECT_OK(cat().Get("alpha/uno"));
   EXPECT_THAT(cat().Get("alpha/dos"), StatusIs(absl::StatusCode::kNotFound));
+}
+
+// The request limits take their bound and refuse one more, naming the field.
+TEST_F(CatalogTest, PutManyAndPageSizeTakeTheirBoundAndNoMore) {
+  std::vector<v1::PutRequest> many;
+  for (size_t i = 0; i < kMaxPutManyItems; ++i) {
+    many.push_back(PutOf(MakeMaterial("Ficha", absl::StrCat("f", i))));
+  }
+  std::vector<v1::PutRequest> one_more = many;
+  one_more.push_back(PutOf(MakeMaterial("Ficha", "extra")));
+  EXPECT_THAT(cat().PutMany(one_more, "admin"),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("items: 501 items, at most 500")));
+  EXPECT_EQ(cat().head_lseq(), 0u);
+  ASSERT_OK_AND_ASSIGN(std::vector<v1::PutResult> results, cat().PutMany(many, "admin"));
+  EXPECT_EQ(results.size(), kMaxPutManyItems);
+  for (const v1::PutResult& r : results) EXPECT_EQ(r.code(), 0) << r.error();
+
+  v1::ListRequest page;
+  page.set_page_size(kMaxPageSize);
+  ASSERT_OK_AND_ASSIGN(v1::ListResponse listed, cat().List(page));
+  EXPECT_EQ(listed.materials_size(), static_cast<int>(kMaxPutManyItems));
+  page.set_page_size(kMaxPageSize + 1);
+  EXPECT_THAT(cat().List(page),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("page_size: 1001")));
 }
 
 TEST_F(CatalogTest, AFailedWriteLeavesNothingBehind) {
