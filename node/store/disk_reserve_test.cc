@@ -3,9 +3,7 @@
 // index. A reserve larger than any disk stands for a full one.
 #include "node/store/disk_reserve.h"
 
-#include <stdlib.h>
 
-#include <filesystem>
 #include <limits>
 #include <string>
 
@@ -13,6 +11,7 @@
 #include "gtest/gtest.h"
 #include "node/store/chunk_store.h"
 #include "node/store/rocks_kv.h"
+#include "tests/util/process.h"
 #include "tests/util/status_matchers.h"
 
 namespace minga {
@@ -26,25 +25,22 @@ constexpr uint64_t kMoreThanAnyDisk = std::numeric_limits<uint64_t>::max() / 4;
 
 class DiskReserveTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    std::string tmpl = (std::filesystem::temp_directory_path() / "minga-reserve-XXXXXX").string();
-    ASSERT_NE(::mkdtemp(tmpl.data()), nullptr);
-    dir_ = tmpl;
-  }
-  void TearDown() override { std::filesystem::remove_all(dir_); }
-  std::string dir_;
+  testing::TempDir tmp_;
+  const std::string dir_ = tmp_.path();
 };
 
 TEST_F(DiskReserveTest, RefusesOnlyBelowTheReserveAndSaysWhy) {
   ASSERT_TRUE(DiskReserve(dir_, 1).FreeBytes().has_value());
-  EXPECT_THAT(DiskReserve(dir_, 0).Check(kMoreThanAnyDisk), IsOk());  // no reserve
+  EXPECT_THAT(DiskReserve(dir_, 0).Check(kMoreThanAnyDisk),
+              IsOk());  // no reserve
   EXPECT_THAT(DiskReserve(dir_, 1).Check(0), IsOk());
   EXPECT_THAT(DiskReserve(dir_, kMoreThanAnyDisk).Check(0),
               StatusIs(absl::StatusCode::kResourceExhausted,
                        HasSubstr("the disk of the data directory is full")));
   // What is about to be written counts.
   EXPECT_THAT(DiskReserve(dir_, 1).Check(kMoreThanAnyDisk),
-              StatusIs(absl::StatusCode::kResourceExhausted, HasSubstr("store.disk_reserve_mb")));
+              StatusIs(absl::StatusCode::kResourceExhausted,
+                       HasSubstr("store.disk_reserve_mb")));
   // A free space that cannot be read does not stop writes.
   EXPECT_THAT(DiskReserve(dir_ + "/absent", kMoreThanAnyDisk).Check(0), IsOk());
 }
@@ -67,9 +63,10 @@ TEST_F(DiskReserveTest, TheStoreRefusesWritesButKeepsReading) {
   ASSERT_OK(kv.status());
   WriteBatch batch;
   batch.Put(Cf::kMeta, "k", "after");
-  EXPECT_THAT((*kv)->Write(batch, WriteOptions{.sync = true}),
-              StatusIs(absl::StatusCode::kResourceExhausted,
-                       HasSubstr("store: the disk of the data directory is full")));
+  EXPECT_THAT(
+      (*kv)->Write(batch, WriteOptions{.sync = true}),
+      StatusIs(absl::StatusCode::kResourceExhausted,
+               HasSubstr("store: the disk of the data directory is full")));
   absl::StatusOr<std::optional<std::string>> got = (*kv)->Get(Cf::kMeta, "k");
   ASSERT_OK(got.status());
   EXPECT_EQ(got->value_or(""), "before");
@@ -86,19 +83,23 @@ TEST_F(DiskReserveTest, TheChunkStoreRefusesPutsButKeepsReadingAndDeleting) {
   DiskReserve full(dir_, kMoreThanAnyDisk);
   const std::string sha(32, 'a');
   {
-    absl::StatusOr<std::unique_ptr<ChunkStore>> chunks = OpenFileChunkStore(dir_ + "/chunks");
+    absl::StatusOr<std::unique_ptr<ChunkStore>> chunks =
+        OpenFileChunkStore(dir_ + "/chunks");
     ASSERT_OK(chunks.status());
     ASSERT_OK((*chunks)->Put(sha, "bytes"));
   }
-  absl::StatusOr<std::unique_ptr<ChunkStore>> chunks = OpenFileChunkStore(dir_ + "/chunks", &full);
+  absl::StatusOr<std::unique_ptr<ChunkStore>> chunks =
+      OpenFileChunkStore(dir_ + "/chunks", &full);
   ASSERT_OK(chunks.status());
-  EXPECT_THAT((*chunks)->Put(std::string(32, 'b'), "more"),
-              StatusIs(absl::StatusCode::kResourceExhausted,
-                       HasSubstr("chunks: the disk of the data directory is full")));
+  EXPECT_THAT(
+      (*chunks)->Put(std::string(32, 'b'), "more"),
+      StatusIs(absl::StatusCode::kResourceExhausted,
+               HasSubstr("chunks: the disk of the data directory is full")));
   absl::StatusOr<std::optional<std::string>> got = (*chunks)->Get(sha);
   ASSERT_OK(got.status());
   EXPECT_EQ(got->value_or(""), "bytes");
-  EXPECT_THAT((*chunks)->Delete(sha), IsOk());  // freeing space is always allowed
+  EXPECT_THAT((*chunks)->Delete(sha),
+              IsOk());  // freeing space is always allowed
 }
 
 }  // namespace

@@ -2,11 +2,10 @@
 // disk and on RocksDB's in-memory file system, and the fault-injecting
 // wrapper; so what the catalog's tests prove over MemKv holds over the real
 // store. Each store is made fresh for each test.
-#include <stdlib.h>
 
-#include <filesystem>
 #include <functional>
 #include <memory>
+#include <ostream>
 #include <string>
 #include <vector>
 
@@ -17,6 +16,7 @@
 #include "node/store/kv.h"
 #include "node/store/mem_kv.h"
 #include "node/store/rocks_kv.h"
+#include "tests/util/process.h"
 #include "tests/util/status_matchers.h"
 
 namespace minga {
@@ -41,46 +41,43 @@ struct Kind {
   bool durable;  // survives being closed and opened again
 };
 
+absl::StatusOr<Made> OpenRocks(const std::string& dir, bool in_memory) {
+  RocksKvOptions options;
+  options.path = dir + "/store";
+  options.in_memory = in_memory;
+  absl::StatusOr<std::unique_ptr<KvStore>> kv = OpenRocksKv(options);
+  if (!kv.ok()) return kv.status();
+  return Made{std::move(*kv), nullptr};
+}
+
+// gtest and ctest name each case by the store.
+void PrintTo(const Kind& kind, std::ostream* os) { *os << kind.name; }
+
 std::vector<Kind> Kinds() {
   return {
-      {"MemKv", [](const std::string&) -> absl::StatusOr<Made> {
+      {"MemKv",
+       [](const std::string&) -> absl::StatusOr<Made> {
          return Made{std::make_unique<MemKv>(), nullptr};
-       }, false},
-      {"RocksKvOnDisk", [](const std::string& dir) -> absl::StatusOr<Made> {
-         RocksKvOptions options;
-         options.path = dir + "/store";
-         absl::StatusOr<std::unique_ptr<KvStore>> kv = OpenRocksKv(options);
-         if (!kv.ok()) return kv.status();
-         return Made{std::move(*kv), nullptr};
-       }, true},
-      {"RocksKvInMemory", [](const std::string& dir) -> absl::StatusOr<Made> {
-         RocksKvOptions options;
-         options.path = dir + "/store";
-         options.in_memory = true;
-         absl::StatusOr<std::unique_ptr<KvStore>> kv = OpenRocksKv(options);
-         if (!kv.ok()) return kv.status();
-         return Made{std::move(*kv), nullptr};
-       }, false},
-      {"FaultKvOverMemKv", [](const std::string&) -> absl::StatusOr<Made> {
+       },
+       false},
+      {"RocksKvOnDisk",
+       [](const std::string& dir) { return OpenRocks(dir, false); }, true},
+      {"RocksKvInMemory",
+       [](const std::string& dir) { return OpenRocks(dir, true); }, false},
+      {"FaultKvOverMemKv",
+       [](const std::string&) -> absl::StatusOr<Made> {
          Made made{std::make_unique<MemKv>(), nullptr};
          made.fault = std::make_unique<FaultKv>(made.base.get());
          return made;
-       }, false},
+       },
+       false},
   };
 }
 
 class KvConformanceTest : public ::testing::TestWithParam<Kind> {
  protected:
-  void SetUp() override {
-    std::string tmpl = (std::filesystem::temp_directory_path() / "minga-kv-XXXXXX").string();
-    ASSERT_NE(::mkdtemp(tmpl.data()), nullptr);
-    dir_ = tmpl;
-    Open();
-  }
-  void TearDown() override {
-    made_ = Made{};
-    std::filesystem::remove_all(dir_);
-  }
+  void SetUp() override { Open(); }
+  void TearDown() override { made_ = Made{}; }
   void Open() {
     made_ = Made{};
     absl::StatusOr<Made> made = GetParam().open(dir_);
@@ -89,10 +86,12 @@ class KvConformanceTest : public ::testing::TestWithParam<Kind> {
   }
   KvStore& kv() { return *made_.store(); }
 
-  std::vector<std::pair<std::string, std::string>> All(Cf cf, const std::string& from = "") {
+  std::vector<std::pair<std::string, std::string>> All(
+      Cf cf, const std::string& from = "") {
     std::vector<std::pair<std::string, std::string>> out;
     auto it = kv().NewIterator(cf);
-    for (it->Seek(from); it->Valid(); it->Next()) out.emplace_back(it->key(), it->value());
+    for (it->Seek(from); it->Valid(); it->Next())
+      out.emplace_back(it->key(), it->value());
     EXPECT_OK(it->status());
     return out;
   }
@@ -102,15 +101,17 @@ class KvConformanceTest : public ::testing::TestWithParam<Kind> {
     return got.ok() ? *got : std::nullopt;
   }
 
-  std::string dir_;
+  testing::TempDir tmp_;
+  const std::string dir_ = tmp_.path();
   Made made_;
 };
 
 TEST_P(KvConformanceTest, KeysAreBinaryAndOrderedBytewise) {
   WriteBatch batch;
   const std::string zero("\0", 1), a_zero("a\0", 2);
-  for (const std::string& k : {std::string("\xff\xff"), std::string("a\xff"), a_zero,
-                               std::string("a"), zero, std::string("b")}) {
+  for (const std::string& k :
+       {std::string("\xff\xff"), std::string("a\xff"), a_zero, std::string("a"),
+        zero, std::string("b")}) {
     batch.Put(Cf::kMeta, k, "v:" + k);
   }
   ASSERT_OK(kv().Write(batch, WriteOptions{}));
@@ -123,10 +124,12 @@ TEST_P(KvConformanceTest, KeysAreBinaryAndOrderedBytewise) {
 
 TEST_P(KvConformanceTest, SeekFindsTheFirstKeyAtOrAfter) {
   WriteBatch batch;
-  for (const char* k : {"feed/1", "feed/3", "feed/5", "meta"}) batch.Put(Cf::kMeta, k, k);
+  for (const char* k : {"feed/1", "feed/3", "feed/5", "meta"})
+    batch.Put(Cf::kMeta, k, k);
   ASSERT_OK(kv().Write(batch, WriteOptions{}));
   EXPECT_THAT(All(Cf::kMeta, "feed/2"),
-              ElementsAre(Pair("feed/3", "feed/3"), Pair("feed/5", "feed/5"), Pair("meta", "meta")));
+              ElementsAre(Pair("feed/3", "feed/3"), Pair("feed/5", "feed/5"),
+                          Pair("meta", "meta")));
   EXPECT_TRUE(All(Cf::kMeta, "z").empty());
 }
 
@@ -143,24 +146,30 @@ TEST_P(KvConformanceTest, ABatchAppliesInOrderAndTheLastChangeOfAKeyWins) {
   second.Put(Cf::kMeta, "again", "2");
   second.Delete(Cf::kMeta, "never-there");  // deleting what is absent is fine
   ASSERT_OK(kv().Write(second, WriteOptions{}));
-  EXPECT_THAT(All(Cf::kMeta), ElementsAre(Pair("again", "2"), Pair("kept", "new")));
+  EXPECT_THAT(All(Cf::kMeta),
+              ElementsAre(Pair("again", "2"), Pair("kept", "new")));
 }
 
 TEST_P(KvConformanceTest, FamiliesAreSeparate) {
   WriteBatch batch;
-  for (int c = 0; c < kNumCfs; ++c) batch.Put(static_cast<Cf>(c), "same", std::string(CfName(static_cast<Cf>(c))));
+  for (int c = 0; c < kNumCfs; ++c)
+    batch.Put(static_cast<Cf>(c), "same",
+              std::string(CfName(static_cast<Cf>(c))));
   ASSERT_OK(kv().Write(batch, WriteOptions{}));
   for (int c = 0; c < kNumCfs; ++c) {
     const Cf cf = static_cast<Cf>(c);
-    EXPECT_THAT(All(cf), ElementsAre(Pair("same", std::string(CfName(cf))))) << CfName(cf);
+    EXPECT_THAT(All(cf), ElementsAre(Pair("same", std::string(CfName(cf)))))
+        << CfName(cf);
   }
 }
 
 TEST_P(KvConformanceTest, LargeValuesComeBackWhole) {
   std::string big(1 << 20, '\0');
-  for (size_t i = 0; i < big.size(); ++i) big[i] = static_cast<char>(i * 2654435761u >> 24);
+  for (size_t i = 0; i < big.size(); ++i)
+    big[i] = static_cast<char>(i * 2654435761u >> 24);
   WriteBatch batch;
-  batch.Put(Cf::kLegacyChunks, "chunk", big);  // the blob-file family of RocksKv
+  batch.Put(Cf::kLegacyChunks, "chunk",
+            big);  // the blob-file family of RocksKv
   batch.Put(Cf::kMaterials, "material", big.substr(0, 64 << 10));
   ASSERT_OK(kv().Write(batch, WriteOptions{.sync = true}));
   ASSERT_OK(kv().Flush());
@@ -170,10 +179,12 @@ TEST_P(KvConformanceTest, LargeValuesComeBackWhole) {
 
 TEST_P(KvConformanceTest, CompactionKeepsWhatLivesAndDropsWhatWasDeleted) {
   WriteBatch batch;
-  for (int i = 0; i < 1000; ++i) batch.Put(Cf::kFeed, absl::StrCat("k", 1000 + i), std::string(100, 'v'));
+  for (int i = 0; i < 1000; ++i)
+    batch.Put(Cf::kFeed, absl::StrCat("k", 1000 + i), std::string(100, 'v'));
   ASSERT_OK(kv().Write(batch, WriteOptions{}));
   WriteBatch deletions;
-  for (int i = 0; i < 1000; i += 2) deletions.Delete(Cf::kFeed, absl::StrCat("k", 1000 + i));
+  for (int i = 0; i < 1000; i += 2)
+    deletions.Delete(Cf::kFeed, absl::StrCat("k", 1000 + i));
   ASSERT_OK(kv().Write(deletions, WriteOptions{}));
   ASSERT_OK(kv().Flush());
   ASSERT_OK(kv().CompactAll());
@@ -186,7 +197,8 @@ TEST_P(KvConformanceTest, CompactionKeepsWhatLivesAndDropsWhatWasDeleted) {
 }
 
 TEST_P(KvConformanceTest, WhatWasWrittenIsThereAfterReopening) {
-  if (!GetParam().durable) GTEST_SKIP() << GetParam().name << " keeps nothing once closed";
+  if (!GetParam().durable)
+    GTEST_SKIP() << GetParam().name << " keeps nothing once closed";
   WriteBatch batch;
   batch.Put(Cf::kPeers, "alpha", "checkpoint 7");
   batch.Put(Cf::kMaterials, "alpha/m", "entry");
@@ -201,7 +213,8 @@ TEST_P(KvConformanceTest, WhatWasWrittenIsThereAfterReopening) {
 }
 
 TEST_P(KvConformanceTest, AFailedWriteChangesNothing) {
-  if (made_.fault == nullptr) GTEST_SKIP() << "only the fault-injecting store fails on purpose";
+  if (made_.fault == nullptr)
+    GTEST_SKIP() << "only the fault-injecting store fails on purpose";
   WriteBatch before;
   before.Put(Cf::kMeta, "a", "1");
   ASSERT_OK(kv().Write(before, WriteOptions{}));
@@ -215,8 +228,11 @@ TEST_P(KvConformanceTest, AFailedWriteChangesNothing) {
   EXPECT_THAT(All(Cf::kMeta), ElementsAre(Pair("a", "2"), Pair("b", "2")));
 }
 
-INSTANTIATE_TEST_SUITE_P(EveryStore, KvConformanceTest, ::testing::ValuesIn(Kinds()),
-                         [](const ::testing::TestParamInfo<Kind>& info) { return info.param.name; });
+INSTANTIATE_TEST_SUITE_P(EveryStore, KvConformanceTest,
+                         ::testing::ValuesIn(Kinds()),
+                         [](const ::testing::TestParamInfo<Kind>& info) {
+                           return info.param.name;
+                         });
 
 }  // namespace
 }  // namespace minga

@@ -7,6 +7,7 @@
 #include <fstream>
 #include <string>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "gmock/gmock.h"
@@ -22,19 +23,23 @@ namespace fs = std::filesystem;
 using ::testing::HasSubstr;
 using ::testing::Not;
 
-// Flips bytes in the middle of the largest table file of `store`.
-bool DamageLargestTable(const std::string& store) {
+// Flips bytes of the largest regular file under `dir` whose name ends with
+// `suffix`: one in the middle, or with `every` > 0 one in each `every`
+// bytes of its middle half.
+bool DamageLargestFile(const std::string& dir, const std::string& suffix, uintmax_t every = 0) {
   fs::path largest;
   uintmax_t size = 0;
-  for (const fs::directory_entry& e : fs::directory_iterator(store)) {
-    if (e.path().extension() == ".sst" && e.file_size() > size) {
+  for (const fs::directory_entry& e : fs::recursive_directory_iterator(dir)) {
+    if (e.is_regular_file() && absl::EndsWith(e.path().string(), suffix) && e.file_size() > size) {
       largest = e.path();
       size = e.file_size();
     }
   }
-  if (size < 4096) return false;
+  if (size < 2) return false;
   std::fstream f(largest, std::ios::in | std::ios::out | std::ios::binary);
-  for (uintmax_t at = size / 4; at < size / 2; at += 512) {
+  const uintmax_t first = every == 0 ? size / 2 : size / 4;
+  const uintmax_t last = every == 0 ? size / 2 : size * 3 / 4;
+  for (uintmax_t at = first; at <= last; at += std::max<uintmax_t>(every, 1)) {
     f.seekg(at);
     char c = 0;
     f.read(&c, 1);
@@ -60,7 +65,7 @@ TEST(CorruptionTest, ADamagedStoreIsReportedAndRebuiltFromAPartner) {
   // everything into table files).
   ASSERT_EQ(fed.node(0).Stop(), 0);
   const std::string store = fed.node(0).data_dir() + "/store";
-  ASSERT_TRUE(DamageLargestTable(store));
+  ASSERT_TRUE(DamageLargestFile(store, ".sst", 512));
   ASSERT_TRUE(fed.node(0).Start()) << fed.node(0).log();
 
   // Found by the pass after the start: status and log say so.
@@ -106,32 +111,6 @@ TEST(CorruptionTest, ADamagedStoreIsReportedAndRebuiltFromAPartner) {
   EXPECT_THAT(at_bea, HasSubstr("tras la reparación"));
 }
 
-// Flips one byte in the middle of the largest regular file under `dir`,
-// or with `every` > 0 one byte in each `every` bytes of its middle half.
-bool DamageLargestFileUnder(const std::string& dir, uintmax_t every = 0) {
-  fs::path largest;
-  uintmax_t size = 0;
-  for (const fs::directory_entry& e : fs::recursive_directory_iterator(dir)) {
-    if (e.is_regular_file() && e.file_size() > size) {
-      largest = e.path();
-      size = e.file_size();
-    }
-  }
-  if (size < 2) return false;
-  std::fstream f(largest, std::ios::in | std::ios::out | std::ios::binary);
-  const uintmax_t first = every == 0 ? size / 2 : size / 4;
-  const uintmax_t last = every == 0 ? size / 2 : size * 3 / 4;
-  for (uintmax_t at = first; at <= last; at += std::max<uintmax_t>(every, 1)) {
-    f.seekg(at);
-    char c = 0;
-    f.read(&c, 1);
-    f.seekp(at);
-    c = static_cast<char>(c ^ 0x5a);
-    f.write(&c, 1);
-  }
-  return f.good();
-}
-
 // A chunk file damaged on disk is found when it is read, forgotten, and
 // fetched again from a partner; the file comes out byte for byte.
 TEST(CorruptionTest, ADamagedChunkFileIsFoundAndFetchedAgain) {
@@ -150,7 +129,7 @@ TEST(CorruptionTest, ADamagedChunkFileIsFoundAndFetchedAgain) {
   // Damaged while the node is stopped, and with the only other copy away.
   ASSERT_EQ(fed.node(1).Stop(), 0);
   ASSERT_EQ(fed.node(0).Stop(), 0);
-  ASSERT_TRUE(DamageLargestFileUnder(fed.node(1).data_dir() + "/chunks"));
+  ASSERT_TRUE(DamageLargestFile(fed.node(1).data_dir() + "/chunks", ""));
   ASSERT_TRUE(fed.node(1).Start()) << fed.node(1).log();
   const std::string copy = tmp.path() + "/copy.mp4";
   RunResult damaged = fed.node(1).Client({"fetch", "ana/v", "video.mp4", "-o", copy, "--local"});
@@ -185,7 +164,7 @@ TEST(CorruptionTest, ADamagedSearchIndexIsRebuiltByReindex) {
   while (absl::Now() < indexed && (before = total()) < 10) absl::SleepFor(absl::Milliseconds(100));
   ASSERT_GE(before, 10u);
   ASSERT_EQ(fed.node(0).Stop(), 0);
-  ASSERT_TRUE(DamageLargestFileUnder(fed.node(0).data_dir() + "/search", 64));
+  ASSERT_TRUE(DamageLargestFile(fed.node(0).data_dir() + "/search", "", 64));
 
   ASSERT_TRUE(fed.node(0).Start()) << fed.node(0).log();
   // Found when the node opens the index, which it then rebuilds by itself.

@@ -4,9 +4,9 @@
 // ship). A kill -9 keeps the page cache, so only this proves that what a
 // node acknowledged was synced first.
 //
-// Use: open the store on rocksdb::NewCompositeEnv(fs); PowerOff() (every later write, sync or
-// rename fails); close the store; PowerOnLosingUnsynced() truncates every
-// file to what was synced; open the store again.
+// Use: open the store on rocksdb::NewCompositeEnv(fs); PowerOff() (every later
+// write, sync or rename fails); close the store; PowerOnLosingUnsynced()
+// truncates every file to what was synced; open the store again.
 //
 // Tests only; this file and its .cc include RocksDB. Thread-safe.
 #ifndef MINGA_TESTS_UTIL_POWER_CUT_FS_H_
@@ -34,21 +34,25 @@ class PowerCutFs : public rocksdb::FileSystemWrapper {
   uint64_t PowerOnLosingUnsynced();
 
   const char* Name() const override { return "PowerCutFs"; }
-  rocksdb::IOStatus NewWritableFile(const std::string& fname, const rocksdb::FileOptions& options,
-                                    std::unique_ptr<rocksdb::FSWritableFile>* result,
-                                    rocksdb::IODebugContext* dbg) override;
-  rocksdb::IOStatus ReopenWritableFile(const std::string& fname,
-                                       const rocksdb::FileOptions& options,
-                                       std::unique_ptr<rocksdb::FSWritableFile>* result,
-                                       rocksdb::IODebugContext* dbg) override;
-  rocksdb::IOStatus ReuseWritableFile(const std::string& fname, const std::string& old_fname,
-                                      const rocksdb::FileOptions& options,
-                                      std::unique_ptr<rocksdb::FSWritableFile>* result,
-                                      rocksdb::IODebugContext* dbg) override;
-  rocksdb::IOStatus RenameFile(const std::string& src, const std::string& target,
+  rocksdb::IOStatus NewWritableFile(
+      const std::string& fname, const rocksdb::FileOptions& options,
+      std::unique_ptr<rocksdb::FSWritableFile>* result,
+      rocksdb::IODebugContext* dbg) override;
+  rocksdb::IOStatus ReopenWritableFile(
+      const std::string& fname, const rocksdb::FileOptions& options,
+      std::unique_ptr<rocksdb::FSWritableFile>* result,
+      rocksdb::IODebugContext* dbg) override;
+  rocksdb::IOStatus ReuseWritableFile(
+      const std::string& fname, const std::string& old_fname,
+      const rocksdb::FileOptions& options,
+      std::unique_ptr<rocksdb::FSWritableFile>* result,
+      rocksdb::IODebugContext* dbg) override;
+  rocksdb::IOStatus RenameFile(const std::string& src,
+                               const std::string& target,
                                const rocksdb::IOOptions& options,
                                rocksdb::IODebugContext* dbg) override;
-  rocksdb::IOStatus DeleteFile(const std::string& fname, const rocksdb::IOOptions& options,
+  rocksdb::IOStatus DeleteFile(const std::string& fname,
+                               const rocksdb::IOOptions& options,
                                rocksdb::IODebugContext* dbg) override;
 
   // For the files this hands out.
