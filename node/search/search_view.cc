@@ -446,10 +446,7 @@ void SearchView::Run() {
 }
 
 absl::Status SearchView::CheckRoom(absl::string_view what) const {
-  if (options_.reserve == nullptr) return absl::OkStatus();
-  absl::Status room = options_.reserve->Check(0);
-  if (room.ok()) return room;
-  return absl::ResourceExhaustedError(absl::StrCat(what, room.message()));
+  return options_.reserve == nullptr ? absl::OkStatus() : options_.reserve->Check(0, what);
 }
 
 absl::StatusOr<size_t> SearchView::IndexSome() {

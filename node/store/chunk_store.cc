@@ -57,9 +57,7 @@ class MemChunkStore : public ChunkStore {
 
 absl::Status Errno(absl::string_view what, const std::string& path) {
   if (errno == ENOSPC || errno == EDQUOT) {
-    return absl::ResourceExhaustedError(absl::StrCat(
-        "chunks: the disk of the data directory is full (", what, " ", path,
-        "); reads go on, and writes resume by themselves once space is freed"));
+    return DiskFullError("chunks: ", absl::StrCat(what, " ", path, ": ", std::strerror(errno)));
   }
   return absl::UnavailableError(
       absl::StrCat("chunks: ", what, " ", path, ": ", std::strerror(errno)));
@@ -72,8 +70,7 @@ class FileChunkStore : public ChunkStore {
 
   absl::Status Put(absl::string_view sha, absl::string_view data) override {
     if (reserve_ != nullptr) {
-      absl::Status room = reserve_->Check(data.size());
-      if (!room.ok()) return absl::ResourceExhaustedError(absl::StrCat("chunks: ", room.message()));
+      if (absl::Status room = reserve_->Check(data.size(), "chunks: "); !room.ok()) return room;
     }
     const std::string hex = absl::BytesToHexString(sha);
     const fs::path sub = dir_ / hex.substr(0, 2);

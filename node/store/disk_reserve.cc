@@ -12,18 +12,22 @@ std::optional<uint64_t> DiskReserve::FreeBytes() const {
   return static_cast<uint64_t>(fs.f_bavail) * fs.f_frsize;
 }
 
-absl::Status DiskReserve::Check(uint64_t bytes) const {
+absl::Status DiskFullError(absl::string_view where, absl::string_view detail) {
+  return absl::ResourceExhaustedError(
+      absl::StrCat(where, "the disk of the data directory is full (", detail,
+                   "); reads go on, and writes resume by themselves once space "
+                   "is freed"));
+}
+
+absl::Status DiskReserve::Check(uint64_t bytes, absl::string_view where) const {
   if (reserve_bytes_ == 0) return absl::OkStatus();
   const std::optional<uint64_t> free = FreeBytes();
   if (!free.has_value() || *free >= reserve_bytes_ + bytes)
     return absl::OkStatus();
   constexpr uint64_t kMiB = 1 << 20;
-  return absl::ResourceExhaustedError(
-      absl::StrCat("the disk of the data directory is full (", *free / kMiB,
-                   " MiB free, under the ", reserve_bytes_ / kMiB,
-                   " MiB the node keeps free: store.disk_reserve_mb); reads go "
-                   "on, and writes resume by "
-                   "themselves once space is freed"));
+  return DiskFullError(
+      where, absl::StrCat(*free / kMiB, " MiB free, under the ", reserve_bytes_ / kMiB,
+                          " MiB the node keeps free: store.disk_reserve_mb"));
 }
 
 }  // namespace minga

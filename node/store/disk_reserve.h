@@ -18,8 +18,15 @@
 #include <utility>
 
 #include "absl/status/status.h"
+#include "absl/strings/string_view.h"
 
 namespace minga {
+
+// The one error every writer gives when the disk of the data directory is
+// full, by the reserve or for real: RESOURCE_EXHAUSTED, "<where>the disk of
+// the data directory is full (<detail>); reads go on, and writes resume by
+// themselves once space is freed".
+absl::Status DiskFullError(absl::string_view where, absl::string_view detail);
 
 class DiskReserve {
  public:
@@ -28,8 +35,9 @@ class DiskReserve {
   DiskReserve(std::string dir, uint64_t reserve_bytes)
       : dir_(std::move(dir)), reserve_bytes_(reserve_bytes) {}
 
-  // OK when writing `bytes` more still leaves the reserve free.
-  absl::Status Check(uint64_t bytes) const;
+  // OK when writing `bytes` more still leaves the reserve free; otherwise
+  // DiskFullError(where, ...).
+  absl::Status Check(uint64_t bytes, absl::string_view where = "") const;
 
   // Bytes free to this process on the disk of `dir`; nullopt when unknown.
   std::optional<uint64_t> FreeBytes() const;

@@ -21,11 +21,7 @@ absl::Status FromRocks(const rocksdb::Status& s, absl::string_view what) {
   const std::string msg = absl::StrCat("store: ", what, ": ", s.ToString());
   if (s.IsNotFound()) return absl::NotFoundError(msg);
   if (s.IsCorruption()) return absl::DataLossError(msg);
-  if (s.IsNoSpace()) {
-    return absl::ResourceExhaustedError(absl::StrCat(
-        "store: the disk of the data directory is full (no space left); reads go on, and writes "
-        "resume by themselves once space is freed (", what, ": ", s.ToString(), ")"));
-  }
+  if (s.IsNoSpace()) return DiskFullError("store: ", absl::StrCat(what, ": ", s.ToString()));
   if (s.IsIOError() && s.ToString().find("lock") != std::string::npos) {
     return absl::FailedPreconditionError(absl::StrCat(
         msg, " (is another minga-node using this data directory?)"));
@@ -127,8 +123,7 @@ class RocksKv : public KvStore {
       if (op.type == WriteBatch::Op::Type::kPut) put_bytes += op.key.size() + op.value.size() + 1;
     }
     if (reserve_ != nullptr && put_bytes > 0) {
-      absl::Status room = reserve_->Check(put_bytes);
-      if (!room.ok()) return absl::ResourceExhaustedError(absl::StrCat("store: ", room.message()));
+      if (absl::Status room = reserve_->Check(put_bytes, "store: "); !room.ok()) return room;
     }
     rocksdb::WriteBatch wb;
     for (const WriteBatch::Op& op : batch.ops()) {
