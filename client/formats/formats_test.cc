@@ -4,6 +4,7 @@
 
 #include "client/formats/csv.h"
 #include "client/formats/json.h"
+#include "client/formats/material_fields.h"
 #include "client/formats/records.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -16,6 +17,7 @@ namespace {
 
 using ::minga::testing::StatusIs;
 using ::testing::HasSubstr;
+using ::testing::Not;
 
 std::string Sample() {
   std::ifstream in(testing::SampleMaterialsPath());
@@ -31,6 +33,21 @@ TEST(JsonTest, ParsesValuesEscapesAndLines) {
   EXPECT_EQ(v.object[0].value.array[1].number, -25);
   EXPECT_EQ(v.object[1].value.string, "á😀\n");
   EXPECT_EQ(v.object[1].value.line, 3);
+  EXPECT_EQ(v.object[0].value.line, 2);
+  EXPECT_EQ(v.object[0].value.array[3].line, 2);
+}
+
+// A member holding an object keeps its name (the names of the inner object
+// must not take its place), and a number at the end of a line is on its line.
+TEST(JsonTest, NestedMembersKeepTheirNamesAndLines) {
+  ASSERT_OK_AND_ASSIGN(json::Value v, json::Parse("{\"outer\": {\"inner\": 2020\n}, \"after\":\n [\n true]}"));
+  ASSERT_EQ(v.object.size(), 2u);
+  EXPECT_EQ(v.object[0].name, "outer");
+  EXPECT_EQ(v.object[0].value.object[0].name, "inner");
+  EXPECT_EQ(v.object[0].value.object[0].value.line, 1);
+  EXPECT_EQ(v.object[1].name, "after");
+  EXPECT_EQ(v.object[1].value.line, 3);
+  EXPECT_EQ(v.object[1].value.array[0].line, 4);
 }
 
 TEST(JsonTest, RejectsMalformedInputNamingTheLine) {
@@ -40,8 +57,14 @@ TEST(JsonTest, RejectsMalformedInputNamingTheLine) {
   EXPECT_THAT(json::Parse("\"abc"), StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("not closed")));
   EXPECT_THAT(json::Parse("\"\\ud800\""), StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("surrogate")));
   EXPECT_THAT(json::Parse("\"\xC3\x28\""), StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("UTF-8")));
-  EXPECT_THAT(json::Parse("{} x"), StatusIs(absl::StatusCode::kInvalidArgument));
-  EXPECT_THAT(json::Parse(std::string(100, '[')), StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(json::Parse("{} x"), StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("line 1: ")));
+  EXPECT_THAT(json::Parse(std::string(100, '[')),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("nested too deeply")));
+  EXPECT_THAT(json::Parse("{\n\"a\": [1,\n 2,,3]}"),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("line 3: ")));
+  // nlohmann's "last read" echo is left out: it can be the rest of the file.
+  EXPECT_THAT(json::Parse("\"" + std::string(10000, 'x')),
+              StatusIs(absl::StatusCode::kInvalidArgument, Not(HasSubstr("xxxxxxxx"))));
 }
 
 // Every prefix of the real sample file: never a crash; the records before
@@ -64,6 +87,65 @@ TEST(JsonTest, EveryTruncationOfTheSampleIsReportedAndKeepsEarlierRecords) {
     EXPECT_EQ(file.records.size(), complete) << "cut at " << cut;
     for (const ParsedRecord& r : file.records) EXPECT_TRUE(r.record.ok()) << r.record.status();
   }
+}
+
+// The field table is the client's one list of material fields: a field added
+// to Material and not to the table fails here, not silently in an export.
+TEST(MaterialFieldsTest, EveryMaterialFieldIsInTheTableWithItsKind) {
+  const auto* d = v1::Material::descriptor();
+  for (int i = 0; i < d->field_count(); ++i) {
+    const auto* field = d->field(i);
+    if (field->name() == "files") continue;  // attached with `minga attach`, not written
+    const MaterialField* f = FindMaterialField(field->name());
+    ASSERT_NE(f, nullptr) << field->name() << " is missing from MaterialFields()";
+    EXPECT_EQ(f->descriptor, field);
+    if (field->is_map()) {
+      EXPECT_EQ(f->kind, FieldKind::kTitles) << field->name();
+    } else if (field->is_repeated()) {
+      EXPECT_EQ(f->kind, FieldKind::kList) << field->name();
+    } else if (field->type() == google::protobuf::FieldDescriptor::TYPE_STRING) {
+      EXPECT_EQ(f->kind, FieldKind::kString) << field->name();
+    } else {
+      EXPECT_EQ(f->kind, FieldKind::kYear) << field->name();
+    }
+  }
+  for (const MaterialField& f : MaterialFields()) {
+    EXPECT_EQ(f.descriptor == nullptr, f.kind == FieldKind::kAudience) << f.name;
+  }
+}
+
+// Export then import gives back every field.
+TEST(MaterialFieldsTest, JsonAndCsvExportsReadBackWhole) {
+  v1::Material m;
+  m.set_id("ana/guia");
+  m.set_title("Guía de atención");
+  m.set_title_language("es");
+  (*m.mutable_other_language_titles())["pt"] = "Guia de atendimento";
+  m.set_summary("Resumen, con \"comillas\" y | barras");
+  m.add_languages("es");
+  m.set_kind("guide");
+  m.add_sectors("health");
+  m.add_sectors("justice");
+  m.add_populations("indigenous");
+  m.add_countries("PE");
+  m.add_topics("first-response");
+  m.add_publisher("UNFPA");
+  m.set_year(2021);
+  m.set_license("CC-BY-4.0");
+  m.set_url("https://example.org/guia");
+  m.set_source("test");
+  v1::Audience audience;
+  audience.set_scope(v1::Audience::MEMBERS);
+  audience.add_members("luz");
+  ASSERT_OK_AND_ASSIGN(ImportRecord json, ParseMaterialJson(MaterialToJson(m, audience)));
+  EXPECT_EQ(json.material.SerializeAsString(), m.SerializeAsString()) << json.material.DebugString();
+  EXPECT_EQ(AudienceToString(json.audience), "members:luz");
+  ParsedFile csv = ParseImportFile(absl::StrCat(CsvHeader({"pt"}), "\n", MaterialToCsv(m, audience, {"pt"}), "\n"),
+                                   FileFormat::kCsv);
+  ASSERT_TRUE(csv.fatal.ok()) << csv.fatal;
+  ASSERT_EQ(csv.records.size(), 1u);
+  ASSERT_TRUE(csv.records[0].record.ok()) << csv.records[0].record.status();
+  EXPECT_EQ(csv.records[0].record->material.SerializeAsString(), m.SerializeAsString());
 }
 
 TEST(RecordsTest, SampleFileReadsAsSixtyValidMaterials) {

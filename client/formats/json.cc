@@ -1,246 +1,209 @@
 #include "client/formats/json.h"
 
-#include <cmath>
-#include <cstdlib>
-#include <optional>
-#include <string_view>
+#include <algorithm>
+#include <iterator>
+#include <nlohmann/json.hpp>
+#include <string>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
-#include "node/core/text.h"
+#include "absl/strings/strip.h"
 
 namespace minga::json {
 namespace {
 
+// Deeper nesting than any material needs is refused, so a hostile file
+// cannot make the tree (and its destructor) arbitrarily deep.
 constexpr int kMaxDepth = 64;
 
-class Parser {
+// Walks the text for nlohmann's lexer and keeps the line of the last
+// non-blank character read: the lexer reads at most one character past a
+// token (a blank or a delimiter), so when a SAX event fires this is the line
+// of the token that caused it.
+class LineIterator {
  public:
-  Parser(absl::string_view text, size_t pos, int line)
-      : text_(text), pos_(pos), line_(line) {}
+  using iterator_category = std::forward_iterator_tag;
+  using value_type = char;
+  using difference_type = std::ptrdiff_t;
+  using pointer = const char*;
+  using reference = const char&;
 
-  absl::StatusOr<Value> ParseValue(int depth) {
-    SkipSpace();
-    if (pos_ >= text_.size()) return Error("unexpected end of file (truncated?)");
-    if (depth > kMaxDepth) return Error("nested too deeply");
+  LineIterator(const char* at, int* line, int* token_line)
+      : at_(at), line_(line), token_line_(token_line) {}
+  reference operator*() const { return *at_; }
+  LineIterator& operator++() {
+    const char c = *at_++;
+    if (c == '\n') {
+      ++*line_;
+    } else if (c != ' ' && c != '\t' && c != '\r') {
+      *token_line_ = *line_;
+    }
+    return *this;
+  }
+  LineIterator operator++(int) {
+    LineIterator before = *this;
+    ++*this;
+    return before;
+  }
+  bool operator==(const LineIterator& o) const { return at_ == o.at_; }
+  bool operator!=(const LineIterator& o) const { return at_ != o.at_; }
+
+ private:
+  const char* at_;
+  int* line_;
+  int* token_line_;
+};
+
+// nlohmann's reason, without its "[json.exception…] parse error at line…:"
+// prefix and its "last read" echo (which can be the rest of a long file),
+// in the words this project's other errors use.
+std::string ReasonOf(const std::string& what) {
+  absl::string_view r = what;
+  if (size_t at = r.find(": "); at != absl::string_view::npos) r.remove_prefix(at + 2);
+  if (size_t at = r.find("; last read"); at != absl::string_view::npos) r = r.substr(0, at);
+  r = absl::StripPrefix(r, "syntax error ");
+  if (size_t at = r.find(" - "); at != absl::string_view::npos) r.remove_prefix(at + 3);
+  std::string reason(r);
+  if (absl::StrContains(reason, "missing closing quote")) return "string not closed";
+  if (absl::StrContains(reason, "ill-formed UTF-8")) return "invalid UTF-8 in a string";
+  return reason;
+}
+
+// Builds Values from nlohmann's SAX events (see nlohmann::json_sax).
+class TreeBuilder {
+ public:
+  using json = nlohmann::json;
+
+  // top_array: the document must be an array, and each of its elements goes
+  // to `element` when complete. Otherwise the one value is kept in result().
+  TreeBuilder(absl::string_view text, bool top_array, const std::function<void(Value)>* element)
+      : text_(text), top_array_(top_array), element_(element) {}
+
+  absl::Status Run() {
+    LineIterator first(text_.data(), &line_, &token_line_);
+    LineIterator last(text_.data() + text_.size(), &line_, &token_line_);
+    json::sax_parse(first, last, this);
+    return error_;
+  }
+  Value& result() { return result_; }
+
+  bool null() { return Scalar(Value{}); }
+  bool boolean(bool b) {
     Value v;
-    v.line = line_;
-    const char c = text_[pos_];
-    if (c == '{') {
-      v.type = Value::Type::kObject;
-      ++pos_;
-      SkipSpace();
-      if (Peek('}')) {
-        ++pos_;
-        return v;
-      }
-      while (true) {
-        SkipSpace();
-        if (!Peek('"')) return Error("expected a quoted member name");
-        const int key_line = line_;
-        auto key = ParseString();
-        if (!key.ok()) return key.status();
-        for (const auto& [k, unused] : v.object) {
-          if (k == *key) {
-            return absl::InvalidArgumentError(
-                absl::StrCat("line ", key_line, ": member '", *key, "' appears twice"));
-          }
-        }
-        SkipSpace();
-        if (!Peek(':')) return Error("expected ':' after a member name");
-        ++pos_;
-        auto member = ParseValue(depth + 1);
-        if (!member.ok()) return member.status();
-        v.object.push_back(Member{std::move(*key), std::move(*member)});
-        SkipSpace();
-        if (Peek(',')) {
-          ++pos_;
-          continue;
-        }
-        if (Peek('}')) {
-          ++pos_;
-          return v;
-        }
-        return Error(pos_ >= text_.size() ? "unexpected end of file inside an object (truncated?)"
-                                          : "expected ',' or '}' in an object");
-      }
-    }
-    if (c == '[') {
-      v.type = Value::Type::kArray;
-      ++pos_;
-      SkipSpace();
-      if (Peek(']')) {
-        ++pos_;
-        return v;
-      }
-      while (true) {
-        auto element = ParseValue(depth + 1);
-        if (!element.ok()) return element.status();
-        v.array.push_back(std::move(*element));
-        SkipSpace();
-        if (Peek(',')) {
-          ++pos_;
-          continue;
-        }
-        if (Peek(']')) {
-          ++pos_;
-          return v;
-        }
-        return Error(pos_ >= text_.size() ? "unexpected end of file inside an array (truncated?)"
-                                          : "expected ',' or ']' in an array");
-      }
-    }
-    if (c == '"') {
-      v.type = Value::Type::kString;
-      auto s = ParseString();
-      if (!s.ok()) return s.status();
-      v.string = std::move(*s);
-      return v;
-    }
-    if (Literal("true")) {
-      v.type = Value::Type::kBool;
-      v.boolean = true;
-      return v;
-    }
-    if (Literal("false")) {
-      v.type = Value::Type::kBool;
-      return v;
-    }
-    if (Literal("null")) return v;
-    if (c == '-' || (c >= '0' && c <= '9')) {
-      const size_t start = pos_;
-      if (Peek('-')) ++pos_;
-      while (pos_ < text_.size() && std::string_view("0123456789.eE+-").find(text_[pos_]) !=
-                                        std::string_view::npos) {
-        ++pos_;
-      }
-      const std::string num(text_.substr(start, pos_ - start));
-      char* end = nullptr;
-      v.number = std::strtod(num.c_str(), &end);
-      if (end != num.c_str() + num.size() || !std::isfinite(v.number)) {
-        return Error(absl::StrCat("'", num, "' is not a number"));
-      }
-      v.type = Value::Type::kNumber;
-      return v;
-    }
-    return Error(absl::StrFormat("unexpected character '%c'", c));
+    v.type = Value::Type::kBool;
+    v.boolean = b;
+    return Scalar(std::move(v));
   }
-
-  size_t pos() const { return pos_; }
-  int line() const { return line_; }
-  void SkipSpace() {
-    while (pos_ < text_.size()) {
-      const char c = text_[pos_];
-      if (c == '\n') {
-        ++line_;
-      } else if (c != ' ' && c != '\t' && c != '\r') {
-        return;
-      }
-      ++pos_;
-    }
+  bool number_integer(json::number_integer_t n) { return Number(static_cast<double>(n)); }
+  bool number_unsigned(json::number_unsigned_t n) { return Number(static_cast<double>(n)); }
+  bool number_float(json::number_float_t n, const std::string&) { return Number(n); }
+  bool string(std::string& s) {
+    Value v;
+    v.type = Value::Type::kString;
+    v.string = std::move(s);
+    return Scalar(std::move(v));
   }
-  bool Peek(char c) const { return pos_ < text_.size() && text_[pos_] == c; }
-  void Advance() { ++pos_; }
-  absl::Status Error(absl::string_view reason) const {
-    if (pos_ >= text_.size() && !absl::StrContains(reason, "truncated")) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "line ", line_, ": ", reason, ", but the file ends here (truncated?)"));
+  bool binary(json::binary_t&) { return Fail("binary values are not JSON"); }
+  bool start_object(std::size_t) { return Open(Value::Type::kObject); }
+  bool start_array(std::size_t) { return Open(Value::Type::kArray); }
+  bool end_object() { return Close(); }
+  bool end_array() { return Close(); }
+  bool key(std::string& name) {
+    for (const Member& m : stack_.back().object) {
+      if (m.name == name) return Fail(absl::StrCat("member '", name, "' appears twice"));
     }
-    return absl::InvalidArgumentError(absl::StrCat("line ", line_, ": ", reason));
+    key_ = std::move(name);
+    return true;
+  }
+  bool parse_error(std::size_t position, const std::string&, const nlohmann::detail::exception& e) {
+    const size_t at = std::min(position, text_.size());
+    const int line = 1 + static_cast<int>(std::count(text_.begin(), text_.begin() + at, '\n'));
+    std::string reason = ReasonOf(e.what());
+    // The lexer stops at the end of the text only when the text ends early.
+    if (position >= text_.size()) {
+      reason = top_array_ && started_ ? "file ends before the closing ']' (truncated?)"
+                                      : absl::StrCat(reason, " (truncated?)");
+    }
+    return Fail(reason, line);
   }
 
  private:
-  bool Literal(absl::string_view word) {
-    if (text_.substr(pos_, word.size()) != word) return false;
-    pos_ += word.size();
+  bool Number(double n) {
+    Value v;
+    v.type = Value::Type::kNumber;
+    v.number = n;
+    return Scalar(std::move(v));
+  }
+  bool Scalar(Value v) {
+    v.line = token_line_;
+    return Place(std::move(v));
+  }
+  bool Open(Value::Type type) {
+    if (static_cast<int>(stack_.size()) >= kMaxDepth) return Fail("nested too deeply");
+    if (top_array_ && !started_) {
+      if (type != Value::Type::kArray) return Fail("expected a JSON array of materials ('[')");
+      started_ = true;
+      return true;  // the top array itself is not kept
+    }
+    Value v;
+    v.type = type;
+    v.line = token_line_;
+    stack_.push_back(std::move(v));
+    keys_.push_back(std::move(key_));
     return true;
   }
-
-  static int Hex(char c) {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
+  bool Close() {
+    if (stack_.empty()) return true;  // the end of the top array
+    Value v = std::move(stack_.back());
+    stack_.pop_back();
+    key_ = std::move(keys_.back());
+    keys_.pop_back();
+    return Place(std::move(v));
   }
-
-  absl::StatusOr<uint32_t> Hex4() {
-    if (pos_ + 4 > text_.size()) return Error("truncated \\u escape");
-    uint32_t v = 0;
-    for (int i = 0; i < 4; ++i) {
-      const int h = Hex(text_[pos_ + i]);
-      if (h < 0) return Error("bad \\u escape");
-      v = v * 16 + h;
+  // Puts a complete value where it belongs: in its parent (under key_ if
+  // that is an object), or out.
+  bool Place(Value v) {
+    if (stack_.empty()) {
+      if (!top_array_) {
+        result_ = std::move(v);
+      } else if (!started_) {
+        return Fail("expected a JSON array of materials ('[')");
+      } else {
+        ++records_;
+        (*element_)(std::move(v));
+      }
+      return true;
     }
-    pos_ += 4;
-    return v;
-  }
-
-  absl::StatusOr<std::string> ParseString() {
-    const int start_line = line_;
-    ++pos_;  // opening quote
-    std::string out;
-    while (pos_ < text_.size()) {
-      const char c = text_[pos_];
-      if (c == '"') {
-        ++pos_;
-        size_t bad = 0;
-        if (!IsValidUtf8(out, &bad)) {
-          return absl::InvalidArgumentError(absl::StrFormat(
-              "line %d: string is not valid UTF-8 (byte 0x%02X)", start_line,
-              static_cast<uint8_t>(out[bad])));
-        }
-        return out;
-      }
-      if (static_cast<uint8_t>(c) < 0x20) {
-        if (c == '\n') break;  // reported as unterminated below
-        return Error("control character inside a string");
-      }
-      if (c != '\\') {
-        out.push_back(c);
-        ++pos_;
-        continue;
-      }
-      ++pos_;
-      if (pos_ >= text_.size()) break;
-      const char e = text_[pos_++];
-      switch (e) {
-        case '"': out.push_back('"'); break;
-        case '\\': out.push_back('\\'); break;
-        case '/': out.push_back('/'); break;
-        case 'b': out.push_back('\b'); break;
-        case 'f': out.push_back('\f'); break;
-        case 'n': out.push_back('\n'); break;
-        case 'r': out.push_back('\r'); break;
-        case 't': out.push_back('\t'); break;
-        case 'u': {
-          auto cp = Hex4();
-          if (!cp.ok()) return cp.status();
-          uint32_t code = *cp;
-          if (code >= 0xD800 && code <= 0xDBFF) {
-            if (text_.substr(pos_, 2) != "\\u") return Error("lone surrogate in \\u escape");
-            pos_ += 2;
-            auto low = Hex4();
-            if (!low.ok()) return low.status();
-            if (*low < 0xDC00 || *low > 0xDFFF) return Error("bad surrogate pair");
-            code = 0x10000 + ((code - 0xD800) << 10) + (*low - 0xDC00);
-          } else if (code >= 0xDC00 && code <= 0xDFFF) {
-            return Error("lone surrogate in \\u escape");
-          }
-          AppendUtf8(code, &out);
-          break;
-        }
-        default:
-          return Error(absl::StrFormat("bad escape '\\%c'", e));
-      }
+    Value& parent = stack_.back();
+    if (parent.type == Value::Type::kArray) {
+      parent.array.push_back(std::move(v));
+    } else {
+      parent.object.push_back(Member{std::move(key_), std::move(v)});
     }
-    return absl::InvalidArgumentError(
-        absl::StrCat("line ", start_line, ": string not closed (file truncated?)"));
+    return true;
+  }
+  bool Fail(absl::string_view reason, int line = 0) {
+    std::string message = absl::StrCat("line ", line ? line : token_line_, ": ", reason);
+    // The record that was being read when the error came (records are
+    // counted from 1).
+    if (top_array_ && started_ && !stack_.empty()) absl::StrAppend(&message, " (in record ", records_ + 1, ")");
+    error_ = absl::InvalidArgumentError(message);
+    return false;
   }
 
-  absl::string_view text_;
-  size_t pos_;
-  int line_;
+  const absl::string_view text_;
+  const bool top_array_;
+  const std::function<void(Value)>* const element_;
+  int line_ = 1;
+  int token_line_ = 1;
+  bool started_ = false;  // top_array_: the '[' was read
+  int records_ = 0;
+  std::vector<Value> stack_;      // the arrays and objects being read
+  std::vector<std::string> keys_;  // the member name of each in its parent
+  std::string key_;               // the name of the member being read
+  Value result_;
+  absl::Status error_;
 };
 
 }  // namespace
@@ -258,56 +221,13 @@ const char* Value::TypeName() const {
 }
 
 absl::StatusOr<Value> Parse(absl::string_view text) {
-  Parser p(text, 0, 1);
-  if (text.substr(0, 3) == "\xEF\xBB\xBF") p.Advance(), p.Advance(), p.Advance();
-  auto v = p.ParseValue(0);
-  if (!v.ok()) return v.status();
-  p.SkipSpace();
-  if (p.pos() != text.size()) return p.Error("unexpected text after the JSON value");
-  return v;
+  TreeBuilder builder(text, /*top_array=*/false, nullptr);
+  if (absl::Status s = builder.Run(); !s.ok()) return s;
+  return std::move(builder.result());
 }
 
-absl::StatusOr<std::optional<Value>> ArrayReader::Next() {
-  if (!error_.ok()) return error_;
-  if (done_) return std::optional<Value>();
-  Parser p(text_, pos_, line_);
-  auto fail = [&](absl::Status s) {
-    error_ = s;
-    return s;
-  };
-  if (!started_) {
-    if (text_.substr(0, 3) == "\xEF\xBB\xBF") p.Advance(), p.Advance(), p.Advance();
-    p.SkipSpace();
-    if (!p.Peek('[')) return fail(p.Error("expected a JSON array of materials ('[')"));
-    p.Advance();
-    started_ = true;
-    p.SkipSpace();
-    if (p.Peek(']')) {
-      done_ = true;
-      return std::optional<Value>();
-    }
-  } else {
-    p.SkipSpace();
-    if (p.Peek(']')) {
-      done_ = true;
-      return std::optional<Value>();
-    }
-    if (!p.Peek(',')) {
-      return fail(p.pos() >= text_.size()
-                      ? p.Error("file ends before the closing ']' (truncated?)")
-                      : p.Error("expected ',' or ']' between records"));
-    }
-    p.Advance();
-  }
-  ++count_;
-  auto v = p.ParseValue(1);
-  if (!v.ok()) {
-    return fail(absl::InvalidArgumentError(
-        absl::StrCat(v.status().message(), " (in record ", count_, ")")));
-  }
-  pos_ = p.pos();
-  line_ = p.line();
-  return std::optional<Value>(std::move(*v));
+absl::Status ReadArray(absl::string_view text, const std::function<void(Value)>& element) {
+  return TreeBuilder(text, /*top_array=*/true, &element).Run();
 }
 
 void AppendString(absl::string_view s, std::string* out) {

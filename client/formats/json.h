@@ -1,16 +1,14 @@
-// A small JSON reader and writer for the client's import and export files.
+// The JSON reader and writer of the client's import and export files.
 //
-// The reader keeps the line of every value, so an import error can say
-// "line 214: year: expected a number or null". It reads a top-level array
-// one element at a time (JsonArrayReader), so a file cut short still yields
-// the records before the cut. Pure, single-threaded.
+// Parsing is nlohmann/json's (RFC 8259, UTF-8 checked, no depth recursion);
+// this file builds a small tree from its SAX events and keeps the line of
+// every value, so an import error can say "line 214: year: expected a number
+// or null". Duplicate member names are an error. Pure, single-threaded.
 #ifndef MINGA_CLIENT_FORMATS_JSON_H_
 #define MINGA_CLIENT_FORMATS_JSON_H_
 
 #include <cstdint>
-#include <map>
-#include <memory>
-#include <optional>
+#include <functional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -46,24 +44,12 @@ struct Member {
 // Parses one complete JSON document. Errors: "line N: <reason>".
 absl::StatusOr<Value> Parse(absl::string_view text);
 
-// Reads the elements of a top-level JSON array one by one.
-class ArrayReader {
- public:
-  explicit ArrayReader(absl::string_view text) : text_(text) {}
-  // The next element; std::nullopt at the closing ']'. After an error the
-  // reader is done (Next keeps returning it): a syntax error or a file cut
-  // short makes what follows unreadable.
-  absl::StatusOr<std::optional<Value>> Next();
-
- private:
-  absl::string_view text_;
-  size_t pos_ = 0;
-  int line_ = 1;
-  int count_ = 0;
-  bool started_ = false;
-  bool done_ = false;
-  absl::Status error_;
-};
+// Reads a top-level JSON array, handing each element to `element` as soon
+// as it is complete, so a file cut short still yields the records before the
+// cut. Returns OK at the closing ']', or the error that stopped the reading
+// ("line N: <reason> (in record K)"): a syntax error or a cut makes what
+// follows unreadable.
+absl::Status ReadArray(absl::string_view text, const std::function<void(Value)>& element);
 
 // Appends `s` as a JSON string literal (quoted, escaped).
 void AppendString(absl::string_view s, std::string* out);

@@ -14,53 +14,12 @@
 #include "absl/strings/strip.h"
 #include "client/formats/csv.h"
 #include "client/formats/json.h"
+#include "client/formats/material_fields.h"
 #include "node/core/text.h"
 
 namespace minga {
 namespace {
 
-using ::google::protobuf::RepeatedPtrField;
-
-enum class Kind { kString, kList, kYear, kTitles, kAudience };
-
-struct FieldSpec {
-  const char* name;
-  Kind kind;
-  std::function<std::string*(v1::Material*)> str;
-  std::function<RepeatedPtrField<std::string>*(v1::Material*)> list;
-};
-
-const std::vector<FieldSpec>& Fields() {
-  static const auto* fields = new std::vector<FieldSpec>{
-      {"id", Kind::kString, [](v1::Material* m) { return m->mutable_id(); }, nullptr},
-      {"title", Kind::kString, [](v1::Material* m) { return m->mutable_title(); }, nullptr},
-      {"title_language", Kind::kString,
-       [](v1::Material* m) { return m->mutable_title_language(); }, nullptr},
-      {"other_language_titles", Kind::kTitles, nullptr, nullptr},
-      {"summary", Kind::kString, [](v1::Material* m) { return m->mutable_summary(); }, nullptr},
-      {"languages", Kind::kList, nullptr, [](v1::Material* m) { return m->mutable_languages(); }},
-      {"kind", Kind::kString, [](v1::Material* m) { return m->mutable_kind(); }, nullptr},
-      {"sectors", Kind::kList, nullptr, [](v1::Material* m) { return m->mutable_sectors(); }},
-      {"populations", Kind::kList, nullptr,
-       [](v1::Material* m) { return m->mutable_populations(); }},
-      {"countries", Kind::kList, nullptr, [](v1::Material* m) { return m->mutable_countries(); }},
-      {"topics", Kind::kList, nullptr, [](v1::Material* m) { return m->mutable_topics(); }},
-      {"publisher", Kind::kList, nullptr, [](v1::Material* m) { return m->mutable_publisher(); }},
-      {"year", Kind::kYear, nullptr, nullptr},
-      {"license", Kind::kString, [](v1::Material* m) { return m->mutable_license(); }, nullptr},
-      {"url", Kind::kString, [](v1::Material* m) { return m->mutable_url(); }, nullptr},
-      {"source", Kind::kString, [](v1::Material* m) { return m->mutable_source(); }, nullptr},
-      {"audience", Kind::kAudience, nullptr, nullptr},
-  };
-  return *fields;
-}
-
-const FieldSpec* FindField(absl::string_view name) {
-  for (const FieldSpec& f : Fields()) {
-    if (name == f.name) return &f;
-  }
-  return nullptr;
-}
 
 size_t EditDistance(absl::string_view a, absl::string_view b) {
   std::vector<size_t> row(b.size() + 1);
@@ -79,7 +38,7 @@ size_t EditDistance(absl::string_view a, absl::string_view b) {
 
 std::string UnknownField(absl::string_view name) {
   std::string msg = absl::StrCat("unknown field '", name, "'");
-  for (const FieldSpec& f : Fields()) {
+  for (const MaterialField& f : MaterialFields()) {
     if (EditDistance(name, f.name) <= 2) {
       absl::StrAppend(&msg, " (did you mean '", f.name, "'?)");
       break;
@@ -100,22 +59,22 @@ absl::StatusOr<ImportRecord> FromJson(const json::Value& v) {
         "line ", v.line, ": a material must be a JSON object, not ", v.TypeName()));
   }
   for (const auto& [name, value] : v.object) {
-    const FieldSpec* f = FindField(name);
+    const MaterialField* f = FindMaterialField(name);
     if (f == nullptr) {
       return absl::InvalidArgumentError(absl::StrCat("line ", value.line, ": ", UnknownField(name)));
     }
     using T = json::Value::Type;
     switch (f->kind) {
-      case Kind::kString:
+      case FieldKind::kString:
         if (value.type == T::kNull) break;
         if (value.type != T::kString) {
           return FieldError(value.line, name, absl::StrCat("expected a string, got ", value.TypeName()));
         }
-        *f->str(&r.material) = value.string;
+        SetFieldText(*f, value.string, &r.material);
         break;
-      case Kind::kList: {
+      case FieldKind::kList: {
         if (value.type == T::kNull) break;
-        auto* list = f->list(&r.material);
+        auto* list = MutableFieldList(*f, &r.material);
         if (value.type == T::kString) {  // "publisher": "UNFPA" is one entry
           list->Add(std::string(value.string));
           break;
@@ -133,7 +92,7 @@ absl::StatusOr<ImportRecord> FromJson(const json::Value& v) {
         }
         break;
       }
-      case Kind::kYear:
+      case FieldKind::kYear:
         if (value.type == T::kNull) break;
         if (value.type != T::kNumber || value.number != std::floor(value.number) ||
             value.number < 0 || value.number > 1e6) {
@@ -141,7 +100,7 @@ absl::StatusOr<ImportRecord> FromJson(const json::Value& v) {
         }
         r.material.set_year(static_cast<uint32_t>(value.number));
         break;
-      case Kind::kTitles:
+      case FieldKind::kTitles:
         if (value.type == T::kNull) break;
         if (value.type != T::kObject) {
           return FieldError(value.line, name,
@@ -155,7 +114,7 @@ absl::StatusOr<ImportRecord> FromJson(const json::Value& v) {
           (*r.material.mutable_other_language_titles())[lang] = title.string;
         }
         break;
-      case Kind::kAudience: {
+      case FieldKind::kAudience: {
         if (value.type != T::kString) {
           return FieldError(value.line, name, "expected \"public\", \"private\" or \"members:a,b\"");
         }
@@ -181,7 +140,7 @@ std::vector<std::string> SplitList(absl::string_view cell, char delimiter) {
 }
 
 struct CsvColumn {
-  const FieldSpec* field = nullptr;  // null for a title.<lang> column
+  const MaterialField* field = nullptr;  // null for a title.<lang> column
   std::string title_language;
   std::string name;
 };
@@ -202,7 +161,7 @@ ParsedFile ParseCsv(absl::string_view text) {
     col.name = name;
     if (absl::StartsWith(name, "title.") && name.size() > 6) {
       col.title_language = name.substr(6);
-    } else if ((col.field = FindField(name)) == nullptr || col.field->kind == Kind::kTitles) {
+    } else if ((col.field = FindMaterialField(name)) == nullptr || col.field->kind == FieldKind::kTitles) {
       file.fatal = absl::InvalidArgumentError(
           absl::StrCat("line ", (*header)->line, ": header: ", UnknownField(name)));
       return file;
@@ -242,15 +201,15 @@ ParsedFile ParseCsv(absl::string_view text) {
           continue;
         }
         switch (col.field->kind) {
-          case Kind::kString:
-            *col.field->str(&r.material) = cell;
+          case FieldKind::kString:
+            SetFieldText(*col.field, cell, &r.material);
             break;
-          case Kind::kList:
+          case FieldKind::kList:
             for (std::string& v : SplitList(cell, reader.delimiter())) {
-              col.field->list(&r.material)->Add(std::move(v));
+              MutableFieldList(*col.field, &r.material)->Add(std::move(v));
             }
             break;
-          case Kind::kYear: {
+          case FieldKind::kYear: {
             uint32_t year = 0;
             if (!absl::SimpleAtoi(cell, &year)) {
               return FieldError(rec.line, col.name,
@@ -259,14 +218,14 @@ ParsedFile ParseCsv(absl::string_view text) {
             r.material.set_year(year);
             break;
           }
-          case Kind::kAudience: {
+          case FieldKind::kAudience: {
             auto audience = ParseAudience(cell);
             if (!audience.ok()) return FieldError(rec.line, col.name, audience.status().message());
             r.has_audience = true;
             r.audience = *audience;
             break;
           }
-          case Kind::kTitles:
+          case FieldKind::kTitles:
             break;
         }
       }
@@ -305,19 +264,13 @@ ParsedFile ParseImportFile(absl::string_view text, FileFormat format) {
   ParsedFile file;
   if (format == FileFormat::kCsv) return ParseCsv(text);
   if (format == FileFormat::kJson) {
-    json::ArrayReader reader(text);
-    while (true) {
-      auto next = reader.Next();
-      if (!next.ok()) {
-        file.fatal = next.status();
-        return file;
-      }
-      if (!next->has_value()) return file;
+    file.fatal = json::ReadArray(text, [&](json::Value v) {
       ParsedRecord r;
-      r.line = (*next)->line;
-      r.record = FromJson(**next);
+      r.line = v.line;
+      r.record = FromJson(v);
       file.records.push_back(std::move(r));
-    }
+    });
+    return file;
   }
   int line = 0;
   for (absl::string_view raw : absl::StrSplit(text, '\n')) {
@@ -382,64 +335,48 @@ std::string AudienceToString(const v1::Audience& a) {
 
 std::string MaterialToJson(const v1::Material& m, const v1::Audience& audience) {
   std::string out = "{";
-  bool first = true;
-  auto key = [&](absl::string_view k) {
-    if (!first) out += ",";
-    first = false;
-    json::AppendString(k, &out);
+  for (const MaterialField& f : MaterialFields()) {
+    if (out.size() > 1) out += ",";
+    json::AppendString(f.name, &out);
     out += ":";
-  };
-  auto str = [&](absl::string_view k, const std::string& v) {
-    key(k);
-    json::AppendString(v, &out);
-  };
-  auto list = [&](absl::string_view k, const RepeatedPtrField<std::string>& v) {
-    key(k);
-    out += "[";
-    for (int i = 0; i < v.size(); ++i) {
-      if (i) out += ",";
-      json::AppendString(v[i], &out);
+    switch (f.kind) {
+      case FieldKind::kString: json::AppendString(FieldText(f, m, ""), &out); break;
+      case FieldKind::kList: {
+        out += "[";
+        const auto& list = FieldList(f, m);
+        for (int i = 0; i < list.size(); ++i) {
+          if (i) out += ",";
+          json::AppendString(list[i], &out);
+        }
+        out += "]";
+        break;
+      }
+      case FieldKind::kYear: out += m.year() == 0 ? "null" : absl::StrCat(m.year()); break;
+      case FieldKind::kTitles: {
+        // Sorted, so an export is the same from run to run.
+        const std::map<std::string, std::string> titles(m.other_language_titles().begin(),
+                                                        m.other_language_titles().end());
+        out += "{";
+        for (const auto& [lang, title] : titles) {
+          if (out.back() != '{') out += ",";
+          json::AppendString(lang, &out);
+          out += ":";
+          json::AppendString(title, &out);
+        }
+        out += "}";
+        break;
+      }
+      case FieldKind::kAudience: json::AppendString(AudienceToString(audience), &out); break;
     }
-    out += "]";
-  };
-  str("id", m.id());
-  str("title", m.title());
-  str("title_language", m.title_language());
-  key("other_language_titles");
-  out += "{";
-  std::map<std::string, std::string> titles(m.other_language_titles().begin(),
-                                            m.other_language_titles().end());
-  bool first_title = true;
-  for (const auto& [lang, title] : titles) {
-    if (!first_title) out += ",";
-    first_title = false;
-    json::AppendString(lang, &out);
-    out += ":";
-    json::AppendString(title, &out);
   }
-  out += "}";
-  str("summary", m.summary());
-  list("languages", m.languages());
-  str("kind", m.kind());
-  list("sectors", m.sectors());
-  list("populations", m.populations());
-  list("countries", m.countries());
-  list("topics", m.topics());
-  list("publisher", m.publisher());
-  key("year");
-  out += m.year() == 0 ? "null" : absl::StrCat(m.year());
-  str("license", m.license());
-  str("url", m.url());
-  str("source", m.source());
-  str("audience", AudienceToString(audience));
   out += "}";
   return out;
 }
 
 std::string CsvHeader(const std::vector<std::string>& title_languages) {
   std::string out;
-  for (const FieldSpec& f : Fields()) {
-    if (f.kind == Kind::kTitles) {
+  for (const MaterialField& f : MaterialFields()) {
+    if (f.kind == FieldKind::kTitles) {
       for (const std::string& lang : title_languages) absl::StrAppend(&out, "title.", lang, ",");
       continue;
     }
@@ -452,15 +389,14 @@ std::string CsvHeader(const std::vector<std::string>& title_languages) {
 std::string MaterialToCsv(const v1::Material& m, const v1::Audience& audience,
                           const std::vector<std::string>& title_languages) {
   std::string out;
-  v1::Material copy = m;
-  for (const FieldSpec& f : Fields()) {
+  for (const MaterialField& f : MaterialFields()) {
     std::string cell;
     switch (f.kind) {
-      case Kind::kString: cell = *f.str(&copy); break;
-      case Kind::kList: cell = absl::StrJoin(*f.list(&copy), "|"); break;
-      case Kind::kYear: cell = m.year() == 0 ? "" : absl::StrCat(m.year()); break;
-      case Kind::kAudience: cell = AudienceToString(audience); break;
-      case Kind::kTitles:
+      case FieldKind::kString:
+      case FieldKind::kList:
+      case FieldKind::kYear: cell = FieldText(f, m, "|"); break;
+      case FieldKind::kAudience: cell = AudienceToString(audience); break;
+      case FieldKind::kTitles:
         for (const std::string& lang : title_languages) {
           auto it = m.other_language_titles().find(lang);
           csv::AppendField(it == m.other_language_titles().end() ? "" : it->second, ',', &out);
