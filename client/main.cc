@@ -1,6 +1,9 @@
 // minga: the administrator's client of a Minga node. Parses the command
 // line and hands over to a command (client/commands/).
+#include <CLI/CLI.hpp>
+#include <algorithm>
 #include <cstdio>
+#include <iterator>
 #include <fstream>
 #include <sstream>
 #include <cstdlib>
@@ -51,6 +54,92 @@ void PrintUsage(const std::vector<Command>& commands) {
       "7 permission denied.\n");
 }
 
+struct GlobalFlags {
+  std::string ca_file, tls_name;
+  bool help = false, version = false;
+};
+
+// The global flags, anywhere in `args` (CLI11), into `flags` and `session`;
+// returns what is left, in order: the command and its own arguments.
+absl::StatusOr<std::vector<std::string>> ParseGlobalFlags(const std::vector<std::string>& args,
+                                                          GlobalFlags* flags,
+                                                          minga::cli::Session* session) {
+  CLI::App app;
+  app.set_help_flag();  // `minga COMMAND --help` prints the command's help
+  app.allow_extras();
+  std::string timeout, token_file;
+  auto single = [](CLI::Option* o) { o->multi_option_policy(CLI::MultiOptionPolicy::TakeLast); };
+  single(app.add_option("--node", session->node));
+  single(app.add_option("--timeout", timeout));
+  single(app.add_option("--ca", flags->ca_file));
+  single(app.add_option("--token-file", token_file));
+  single(app.add_option("--tls-name", flags->tls_name));
+  app.add_flag("--json", session->json);
+  app.add_flag("-h,--help", flags->help);
+  app.add_flag("--version", flags->version);
+  std::vector<std::string> reversed(args.rbegin(), args.rend());  // as CLI11 takes them
+  try {
+    app.parse(reversed);
+  } catch (const CLI::ParseError& e) {
+    return absl::InvalidArgumentError(absl::StrCat(e.what(), "; see minga --help"));
+  }
+  if (!timeout.empty()) {
+    double seconds = 0;
+    if (!absl::SimpleAtod(timeout, &seconds) || seconds <= 0 || seconds > 86400) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("--timeout: '", timeout, "' is not a number of seconds"));
+    }
+    session->timeout = absl::Seconds(seconds);
+  }
+  if (!token_file.empty()) {
+    std::ifstream in(token_file);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    if (!in) return absl::InvalidArgumentError(absl::StrCat("--token-file: cannot read '", token_file, "'"));
+    session->token = std::string(absl::StripAsciiWhitespace(ss.str()));
+  }
+  return app.remaining();
+}
+
+// Opens session->channel to session->node: over TLS when `ca_file` is
+// given (the token then goes with each call), else in the clear, where a
+// token is refused unless the node is the local socket (which needs none).
+absl::Status Connect(const std::string& ca_file, const std::string& tls_name,
+                     minga::cli::Session* session) {
+  grpc::ChannelArguments channel_args;
+  channel_args.SetMaxReceiveMessageSize(minga::kMaxMessageBytes);
+  channel_args.SetMaxSendMessageSize(minga::kMaxMessageBytes);
+  // gRPC aborts on metadata it cannot send: check the token first.
+  for (char c : session->token) {
+    if (c < 0x21 || c > 0x7E) {
+      return absl::InvalidArgumentError(
+          "the admin token holds a space, control or non-ASCII character");
+    }
+  }
+  std::shared_ptr<grpc::ChannelCredentials> credentials = grpc::InsecureChannelCredentials();
+  if (!ca_file.empty()) {
+    std::ifstream in(ca_file);
+    std::stringstream pem;
+    pem << in.rdbuf();
+    if (!in || pem.str().find("-----BEGIN") == std::string::npos) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("--ca: '", ca_file, "' is not a readable PEM file"));
+    }
+    grpc::SslCredentialsOptions tls;
+    tls.pem_root_certs = pem.str();
+    credentials = grpc::SslCredentials(tls);
+    if (!tls_name.empty()) channel_args.SetSslTargetNameOverride(tls_name);
+  } else if (!session->token.empty() && session->node.rfind("unix:", 0) != 0) {
+    // Never send a token in the clear.
+    return absl::InvalidArgumentError(
+        absl::StrCat("a token goes only over TLS: give --ca for ", session->node));
+  } else {
+    session->token.clear();
+  }
+  session->channel = grpc::CreateCustomChannel(session->node, credentials, channel_args);
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -61,47 +150,30 @@ int main(int argc, char** argv) {
   if (const char* t = std::getenv("MINGA_TOKEN"); t != nullptr) {
     session.token = std::string(absl::StripAsciiWhitespace(t));
   }
-  std::string ca_file, tls_name;
+  const std::vector<std::string> all(argv + 1, argv + argc);
+  const auto dashdash = std::find(all.begin(), all.end(), std::string("--"));
+  GlobalFlags flags;
+  absl::StatusOr<std::vector<std::string>> remaining =
+      ParseGlobalFlags({all.begin(), dashdash}, &flags, &session);
+  if (!remaining.ok()) {
+    std::fprintf(stderr, "minga: %s\n", std::string(remaining.status().message()).c_str());
+    return minga::cli::kExitUsage;
+  }
+  if (flags.version) {
+    std::printf("minga %s\n", MINGA_VERSION);
+    return 0;
+  }
+  bool help = flags.help;
+  const std::string& ca_file = flags.ca_file;
+  const std::string& tls_name = flags.tls_name;
   const Command* command = nullptr;
   std::vector<std::string> rest;
-  bool help = false;
-  for (int i = 1; i < argc; ++i) {
-    const std::string a = argv[i];
-    auto value = [&](const std::string& name) -> std::optional<std::string> {
-      if (a == "--" + name && i + 1 < argc) return std::string(argv[++i]);
-      if (a.rfind("--" + name + "=", 0) == 0) return a.substr(name.size() + 3);
-      return std::nullopt;
-    };
-    if (auto v = value("node")) {
-      session.node = *v;
-    } else if (auto t = value("timeout")) {
-      double seconds = 0;
-      if (!absl::SimpleAtod(*t, &seconds) || seconds <= 0 || seconds > 86400) {
-        std::fprintf(stderr, "minga: --timeout: '%s' is not a number of seconds\n", t->c_str());
-        return minga::cli::kExitUsage;
-      }
-      session.timeout = absl::Seconds(seconds);
-    } else if (auto ca = value("ca")) {
-      ca_file = *ca;
-    } else if (auto tf = value("token-file")) {
-      std::ifstream in(*tf);
-      std::stringstream ss;
-      ss << in.rdbuf();
-      if (!in) {
-        std::fprintf(stderr, "minga: --token-file: cannot read '%s'\n", tf->c_str());
-        return minga::cli::kExitUsage;
-      }
-      session.token = std::string(absl::StripAsciiWhitespace(ss.str()));
-    } else if (auto name = value("tls-name")) {
-      tls_name = *name;
-    } else if (a == "--json") {
-      session.json = true;
-    } else if (a == "--help" || a == "-h" || (a == "help" && command == nullptr)) {
+  for (const std::string& a : *remaining) {
+    if (command != nullptr || a.empty() || a[0] == '-') {
+      rest.push_back(a);
+    } else if (a == "help") {
       help = true;
-    } else if (a == "--version") {
-      std::printf("minga %s\n", MINGA_VERSION);
-      return 0;
-    } else if (command == nullptr && !a.empty() && a[0] != '-') {
+    } else {
       for (const Command& c : commands) {
         if (a == c.name) command = &c;
       }
@@ -109,10 +181,9 @@ int main(int argc, char** argv) {
         std::fprintf(stderr, "minga: unknown command '%s'; see minga --help\n", a.c_str());
         return minga::cli::kExitUsage;
       }
-    } else {
-      rest.push_back(a);
     }
   }
+  rest.insert(rest.end(), dashdash, all.end());  // "--" and all after it: the command's
   if (command == nullptr) {
     PrintUsage(commands);
     return help ? 0 : minga::cli::kExitUsage;
@@ -127,37 +198,9 @@ int main(int argc, char** argv) {
                  std::string(args.status().message()).c_str());
     return minga::cli::kExitUsage;
   }
-  grpc::ChannelArguments channel_args;
-  channel_args.SetMaxReceiveMessageSize(minga::kMaxMessageBytes);
-  channel_args.SetMaxSendMessageSize(minga::kMaxMessageBytes);
-  // gRPC aborts on metadata it cannot send: check the token first.
-  for (char c : session.token) {
-    if (c < 0x21 || c > 0x7E) {
-      std::fprintf(stderr, "minga: the admin token holds a space, control or non-ASCII character\n");
-      return minga::cli::kExitUsage;
-    }
-  }
-  std::shared_ptr<grpc::ChannelCredentials> credentials = grpc::InsecureChannelCredentials();
-  if (!ca_file.empty()) {
-    std::ifstream in(ca_file);
-    std::stringstream pem;
-    pem << in.rdbuf();
-    if (!in || pem.str().find("-----BEGIN") == std::string::npos) {
-      std::fprintf(stderr, "minga: --ca: '%s' is not a readable PEM file\n", ca_file.c_str());
-      return minga::cli::kExitUsage;
-    }
-    grpc::SslCredentialsOptions tls;
-    tls.pem_root_certs = pem.str();
-    credentials = grpc::SslCredentials(tls);
-    if (!tls_name.empty()) channel_args.SetSslTargetNameOverride(tls_name);
-  } else if (!session.token.empty() && session.node.rfind("unix:", 0) != 0) {
-    // Never send a token in the clear.
-    std::fprintf(stderr, "minga: a token goes only over TLS: give --ca for %s\n",
-                 session.node.c_str());
+  if (absl::Status s = Connect(ca_file, tls_name, &session); !s.ok()) {
+    std::fprintf(stderr, "minga: %s\n", std::string(s.message()).c_str());
     return minga::cli::kExitUsage;
-  } else {
-    session.token.clear();  // the local socket needs none
   }
-  session.channel = grpc::CreateCustomChannel(session.node, credentials, channel_args);
   return command->run(session, *args);
 }

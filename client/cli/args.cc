@@ -1,50 +1,72 @@
 #include "client/cli/args.h"
 
+#include <CLI/CLI.hpp>
+#include <algorithm>
+#include <iterator>
+
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
 
 namespace minga::cli {
+
+namespace {
+
+// CLI11 spells a one-letter flag with one dash (-o) and the others with two.
+std::string FlagName(const std::string& name) {
+  return name.size() == 1 ? "-" + name : "--" + name;
+}
+
+}  // namespace
 
 absl::StatusOr<Args> Args::Parse(const std::vector<std::string>& argv,
                                  const FlagSpec& spec) {
   Args args;
-  bool only_positional = false;
-  for (size_t i = 0; i < argv.size(); ++i) {
-    const std::string& a = argv[i];
-    if (only_positional || a.size() < 2 || a[0] != '-' || a == "-") {
-      args.positional_.push_back(a);
-      continue;
+  CLI::App app;
+  app.set_help_flag();  // the commands print their own help
+  app.allow_extras();   // unknown flags are named below, in this project's words
+  // Every value flag takes one value each time it is given; a single-value
+  // flag keeps the last (Get), a repeated one keeps all (GetAll).
+  for (const auto* names : {&spec.values, &spec.repeated}) {
+    for (const std::string& name : *names) {
+      app.add_option(FlagName(name), args.values_[name])
+          ->expected(1)
+          ->allow_extra_args(false)
+          ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
     }
-    if (a == "--") {
-      only_positional = true;
-      continue;
-    }
-    std::string name = a.substr(a[1] == '-' ? 2 : 1);
-    std::optional<std::string> value;
-    if (const size_t eq = name.find('='); eq != std::string::npos) {
-      value = name.substr(eq + 1);
-      name = name.substr(0, eq);
-    }
-    if (spec.bools.count(name)) {
-      if (value.has_value()) {
-        return absl::InvalidArgumentError(absl::StrCat("--", name, " takes no value"));
-      }
-      args.bools_.insert(name);
-      continue;
-    }
-    const bool repeated = spec.repeated.count(name) > 0;
-    if (!repeated && !spec.values.count(name)) {
-      return absl::InvalidArgumentError(absl::StrCat("unknown flag '", a, "'; see --help"));
-    }
-    if (!value.has_value()) {
-      if (i + 1 >= argv.size()) {
-        return absl::InvalidArgumentError(absl::StrCat("--", name, " needs a value"));
-      }
-      value = argv[++i];
-    }
-    auto& slot = args.values_[name];
-    if (!repeated) slot.clear();
-    slot.push_back(*value);
+  }
+  std::map<std::string, CLI::Option*> bools;
+  for (const std::string& name : spec.bools) {
+    bools[name] = app.add_flag(FlagName(name))->disable_flag_override();
+  }
+  app.add_option("positional", args.positional_);
+  // What follows "--" is positional, whatever it looks like. CLI11 takes
+  // the arguments in reverse order.
+  const auto dashdash = std::find(argv.begin(), argv.end(), std::string("--"));
+  std::vector<std::string> reversed(std::make_reverse_iterator(dashdash), argv.rend());
+  try {
+    app.parse(reversed);
+  } catch (const CLI::ArgumentMismatch& e) {
+    // "--name: 1 required TEXT missing", or "name was given a disallowed
+    // flag override" (a value given to a boolean flag).
+    const absl::string_view what = e.what();
+    std::string name(what.substr(0, what.find_first_of(": ")));
+    name = std::string(absl::StripPrefix(absl::StripPrefix(name, "-"), "-"));
+    const bool is_bool = spec.bools.count(name) > 0;
+    return absl::InvalidArgumentError(
+        absl::StrCat(FlagName(name), is_bool ? " takes no value" : " needs a value"));
+  } catch (const CLI::ParseError& e) {
+    return absl::InvalidArgumentError(absl::StrCat(e.what(), "; see --help"));
+  }
+  for (const std::string& extra : app.remaining()) {
+    return absl::InvalidArgumentError(absl::StrCat("unknown flag '", extra, "'; see --help"));
+  }
+  if (dashdash != argv.end()) args.positional_.insert(args.positional_.end(), dashdash + 1, argv.end());
+  for (auto it = args.values_.begin(); it != args.values_.end();) {
+    it = it->second.empty() ? args.values_.erase(it) : std::next(it);
+  }
+  for (const auto& [name, option] : bools) {
+    if (option->count() > 0) args.bools_.insert(name);
   }
   return args;
 }

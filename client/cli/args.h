@@ -1,6 +1,8 @@
-// Command-line flags of one `minga` command: --name value, --name=value,
-// boolean --name, repeatable flags, and positional arguments. Flags may
-// come before or after positionals. Errors name the flag.
+// Command-line flags of one `minga` command, parsed by CLI11: --name value,
+// --name=value, boolean --name, repeatable flags, one-letter flags as -o,
+// and positional arguments (all of them after "--"). Flags may come before
+// or after positionals. Errors name the flag: "unknown flag '--x'; see
+// --help", "--x needs a value", "--x takes no value".
 #ifndef MINGA_CLIENT_CLI_ARGS_H_
 #define MINGA_CLIENT_CLI_ARGS_H_
 

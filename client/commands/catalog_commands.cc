@@ -1,6 +1,7 @@
 // minga put, edit, get, rm, ls.
 #include <cstdio>
 #include <fstream>
+#include <map>
 #include <iostream>
 #include <sstream>
 
@@ -9,6 +10,7 @@
 #include "client/cli/output.h"
 #include "client/commands/material_flags.h"
 #include "client/commands/session.h"
+#include "client/formats/material_fields.h"
 #include "client/formats/records.h"
 #include "node/net/grpc_status.h"
 
@@ -43,18 +45,20 @@ void PrintView(const Session& s, const v1::MaterialView& v) {
   std::vector<std::pair<std::string, std::string>> rows;
   rows.push_back({"id", v.id()});
   if (v.has_body()) {
-    rows.push_back({"title", m.title()});
-    for (const auto& [lang, t] : m.other_language_titles()) rows.push_back({"title." + lang, t});
-    rows.push_back({"kind", m.kind()});
-    rows.push_back({"sectors", absl::StrJoin(m.sectors(), ", ")});
-    rows.push_back({"populations", absl::StrJoin(m.populations(), ", ")});
-    rows.push_back({"languages", absl::StrJoin(m.languages(), ", ")});
-    rows.push_back({"countries", absl::StrJoin(m.countries(), ", ")});
-    rows.push_back({"topics", absl::StrJoin(m.topics(), ", ")});
-    rows.push_back({"publisher", absl::StrJoin(m.publisher(), "; ")});
-    rows.push_back({"year", m.year() == 0 ? "-" : absl::StrCat(m.year())});
-    if (!m.license().empty()) rows.push_back({"license", m.license()});
-    if (!m.url().empty()) rows.push_back({"url", m.url()});
+    // Every field of the table but the id (above, in full) and the audience
+    // (below, from the signed header); the summary last, as it is long.
+    for (const MaterialField& f : MaterialFields()) {
+      const absl::string_view name = f.name;
+      if (name == "id" || name == "summary" || f.kind == FieldKind::kAudience) continue;
+      if (f.kind == FieldKind::kTitles) {
+        const std::map<std::string, std::string> titles(m.other_language_titles().begin(),
+                                                        m.other_language_titles().end());
+        for (const auto& [lang, t] : titles) rows.push_back({"title." + lang, t});
+        continue;
+      }
+      const std::string text = FieldText(f, m, name == "publisher" ? "; " : ", ");
+      rows.push_back({f.name, text.empty() ? "-" : text});
+    }
     if (!m.summary().empty()) rows.push_back({"summary", m.summary()});
     for (const v1::FileInfo& f : m.files()) {
       rows.push_back({"file", absl::StrCat(f.name(), " (", FormatBytes(f.size()), ", ",
@@ -231,7 +235,7 @@ std::vector<Command> CatalogCommands() {
         "Creates or replaces a material from a JSON object (FILE, or - for\n"
         "stdin) and/or flags; flags override the file. --create fails if the\n"
         "id exists. The node validates, signs and stores it durably.\n\n",
-        kMaterialFlagsHelp);
+        MaterialFlagsHelp());
     c.usage = usage.c_str();
     AddMaterialFlags(&c.flags);
     c.flags.bools.insert("create");
@@ -243,7 +247,7 @@ std::vector<Command> CatalogCommands() {
         "Usage: minga edit ID [field flags]\n\n"
         "Reads the material, sets the fields given, and stores it only if nobody\n"
         "changed it in between (else exit 6). A list flag replaces the list.\n\n",
-        kMaterialFlagsHelp);
+        MaterialFlagsHelp());
     c.usage = usage.c_str();
     AddMaterialFlags(&c.flags);
     commands.push_back(c);

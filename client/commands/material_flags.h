@@ -3,6 +3,8 @@
 #ifndef MINGA_CLIENT_COMMANDS_MATERIAL_FLAGS_H_
 #define MINGA_CLIENT_COMMANDS_MATERIAL_FLAGS_H_
 
+#include <string>
+
 #include "absl/status/status.h"
 #include "client/cli/args.h"
 #include "minga/v1/catalog.pb.h"
@@ -16,8 +18,8 @@ void AddMaterialFlags(FlagSpec* spec);
 // `--audience` sets request->audience. INVALID_ARGUMENT names the flag.
 absl::Status ApplyMaterialFlags(const Args& args, v1::PutRequest* request);
 
-// The help text describing those flags.
-extern const char kMaterialFlagsHelp[];
+// The help text describing those flags, from the field table.
+std::string MaterialFlagsHelp();
 
 }  // namespace minga::cli
 
