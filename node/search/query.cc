@@ -223,9 +223,21 @@ ParsedQuery ParseQuery(absl::string_view text) {
   return q;
 }
 
-absl::StatusOr<v1::SearchResponse> RunSearch(const SearchInputs& in,
-                                             const v1::SearchRequest& request) {
-  // Everything the request can get wrong is refused before any work.
+namespace {
+
+// A request, checked: everything it can get wrong is refused before any work.
+struct CheckedRequest {
+  ParsedQuery query;
+  std::vector<FilterGroup> filters;
+  int page_size = 0;
+  std::string fingerprint;
+  bool has_cursor = false;
+  v1::storage::SearchCursor cursor;
+  bool by_date = false;
+};
+
+absl::StatusOr<CheckedRequest> CheckRequest(const SearchInputs& in,
+                                            const v1::SearchRequest& request) {
   if (!IsValidUtf8(request.query())) {
     return absl::InvalidArgumentError("query: not valid UTF-8");
   }
@@ -234,8 +246,9 @@ absl::StatusOr<v1::SearchResponse> RunSearch(const SearchInputs& in,
     return absl::InvalidArgumentError(
         absl::StrCat("query: ", chars, " characters, at most ", kMaxQueryChars));
   }
-  const int page_size = request.page_size() == 0 ? kDefaultPageSize : request.page_size();
-  if (page_size < 1 || page_size > kMaxSearchPageSize) {
+  CheckedRequest c;
+  c.page_size = request.page_size() == 0 ? kDefaultPageSize : request.page_size();
+  if (c.page_size < 1 || c.page_size > kMaxSearchPageSize) {
     return absl::InvalidArgumentError(absl::StrCat(
         "page_size: ", request.page_size(), " is not between 1 and ", kMaxSearchPageSize));
   }
@@ -243,191 +256,263 @@ absl::StatusOr<v1::SearchResponse> RunSearch(const SearchInputs& in,
       request.year_min() > request.year_max()) {
     return absl::InvalidArgumentError("year_min: is after year_max");
   }
-  ASSIGN_OR_RETURN(const std::vector<FilterGroup> filters, Filters(request));
-  const ParsedQuery query = ParseQuery(request.query());
-  if (query.words.size() > kMaxQueryWords) {
+  ASSIGN_OR_RETURN(c.filters, Filters(request));
+  c.query = ParseQuery(request.query());
+  if (c.query.words.size() > kMaxQueryWords) {
     return absl::InvalidArgumentError(absl::StrCat(
-        "query: ", query.words.size(), " words, at most ", kMaxQueryWords));
+        "query: ", c.query.words.size(), " words, at most ", kMaxQueryWords));
   }
-  const std::string fingerprint = Fingerprint(request);
-  v1::storage::SearchCursor cursor;
-  const bool has_cursor = !request.cursor().empty();
-  if (has_cursor) {
+  c.fingerprint = Fingerprint(request);
+  c.has_cursor = !request.cursor().empty();
+  if (c.has_cursor) {
     std::string raw;
-    if (!absl::WebSafeBase64Unescape(request.cursor(), &raw) || !ParseProto(raw, &cursor)) {
+    if (!absl::WebSafeBase64Unescape(request.cursor(), &raw) || !ParseProto(raw, &c.cursor)) {
       return absl::InvalidArgumentError("cursor: malformed");
     }
-    if (cursor.query_fingerprint() != fingerprint) {
+    if (c.cursor.query_fingerprint() != c.fingerprint) {
       return absl::InvalidArgumentError(
           "cursor: belongs to another query, filters or sort; start without it");
     }
-    if (cursor.generation() != in.generation) {
+    if (c.cursor.generation() != in.generation) {
       return absl::InvalidArgumentError(
           "cursor: the search index was rebuilt since; start again without it");
     }
-    if (cursor.word_weights_size() != static_cast<int>(query.words.size())) {
+    if (c.cursor.word_weights_size() != static_cast<int>(c.query.words.size())) {
       return absl::InvalidArgumentError("cursor: malformed");
     }
   }
-  v1::SearchResponse response;
-  response.set_index_lag(in.lag);
-  if (query.only_stop_words) {
-    response.set_note(
-        "the query has only common words (like 'de', 'the', 'para'); add a word that says what "
-        "you look for");
-    return response;
-  }
-  const bool by_date = request.sort() == v1::SearchRequest::DATE ||
-                       (request.sort() == v1::SearchRequest::SORT_DEFAULT && query.words.empty());
-  const Xapian::Database& db = *in.db;
+  c.by_date = request.sort() == v1::SearchRequest::DATE ||
+              (request.sort() == v1::SearchRequest::SORT_DEFAULT && c.query.words.empty());
+  return c;
+}
 
-  // Stems in the languages the request filters on too.
-  std::vector<std::string> languages;
-  for (const std::string& l : request.languages()) languages.push_back(NormalizeLanguage(l));
-  Stemmers stemmers;
-  MatchSpec spec;
-  spec.page = static_cast<size_t>(page_size);
+// The query's words as the matcher weighs them. A page after the first
+// keeps the weights and average length of the first (from the cursor), so
+// scores compare across pages. `unknown[i]`: word i is in no document.
+void AddWords(const Xapian::Database& db, const CheckedRequest& c,
+              const std::vector<std::string>& languages, Stemmers* stemmers, MatchSpec* spec,
+              std::set<std::string>* all_terms, std::vector<bool>* unknown) {
   const double documents = std::max<double>(1, db.get_doccount());
-  spec.avg_length = has_cursor ? cursor.avg_length() : std::max(1.0, db.get_avlength());
-  std::set<std::string> all_terms;  // for snippets and suggestions
-  std::vector<bool> unknown(query.words.size(), false);
-  for (size_t i = 0; i < query.words.size(); ++i) {
-    const ParsedQuery::Word& w = query.words[i];
+  spec->avg_length = c.has_cursor ? c.cursor.avg_length() : std::max(1.0, db.get_avlength());
+  unknown->assign(c.query.words.size(), false);
+  for (size_t i = 0; i < c.query.words.size(); ++i) {
+    const ParsedQuery::Word& w = c.query.words[i];
     QueryWord word;
-    word.terms = w.prefix ? Expand(db, w.folded) : Variants(w.folded, languages, &stemmers);
+    word.terms = w.prefix ? Expand(db, w.folded) : Variants(w.folded, languages, stemmers);
     for (const std::string& t : word.terms) {
       word.hashes.push_back(WordHash(absl::string_view(t).substr(kStemPrefix.size())));
     }
     Xapian::doccount df = 0;
     for (const std::string& t : word.terms) df = std::max(df, db.get_termfreq(t));
-    unknown[i] = df == 0;
-    word.weight = has_cursor ? cursor.word_weights(static_cast<int>(i))
-                             : Idf(documents, df) * (w.prefix ? kPrefixWeight : 1.0);
-    all_terms.insert(word.terms.begin(), word.terms.end());
-    spec.words.push_back(std::move(word));
+    (*unknown)[i] = df == 0;
+    word.weight = c.has_cursor ? c.cursor.word_weights(static_cast<int>(i))
+                               : Idf(documents, df) * (w.prefix ? kPrefixWeight : 1.0);
+    all_terms->insert(word.terms.begin(), word.terms.end());
+    spec->words.push_back(std::move(word));
   }
-  spec.phrases = query.phrases;
+  spec->phrases = c.query.phrases;
+}
 
-  // Filters, years and the dead, as one bitmap of what may match.
-  Roaring allowed;
-  const Roaring* allowed_ptr = nullptr;
-  MatchResult result;
-  uint64_t after_count = 0;
-  in.stats->Read([&](const DocStats::View& stats) {
-    allowed = stats.all;
-    for (const FilterGroup& g : filters) {
-      Roaring any;
-      for (const std::string& t : g.terms) {
-        auto it = stats.facets.find(t);
-        if (it != stats.facets.end()) any |= it->second;
-      }
-      allowed &= any;
+// Filters, years and the dead, as one bitmap of what may match.
+Roaring Allowed(const SearchInputs& in, const DocStats::View& stats,
+                const std::vector<FilterGroup>& filters, const v1::SearchRequest& request) {
+  Roaring allowed = stats.all;
+  for (const FilterGroup& g : filters) {
+    Roaring any;
+    for (const std::string& t : g.terms) {
+      auto it = stats.facets.find(t);
+      if (it != stats.facets.end()) any |= it->second;
     }
-    if (request.year_min() != 0 || request.year_max() != 0) {
-      Roaring years;
-      const std::string prefix = FacetTerm("year", "");
-      for (auto it = stats.facets.lower_bound(prefix);
-           it != stats.facets.end() && absl::StartsWith(it->first, prefix); ++it) {
-        uint32_t year = 0;
-        if (!absl::SimpleAtoi(absl::string_view(it->first).substr(prefix.size()), &year)) continue;
-        if (request.year_min() != 0 && year < request.year_min()) continue;
-        if (request.year_max() != 0 && year > request.year_max()) continue;
-        years |= it->second;
-      }
-      allowed &= years;
+    allowed &= any;
+  }
+  if (request.year_min() != 0 || request.year_max() != 0) {
+    Roaring years;
+    const std::string prefix = FacetTerm("year", "");
+    for (auto it = stats.facets.lower_bound(prefix);
+         it != stats.facets.end() && absl::StartsWith(it->first, prefix); ++it) {
+      uint32_t year = 0;
+      if (!absl::SimpleAtoi(absl::string_view(it->first).substr(prefix.size()), &year)) continue;
+      if (request.year_min() != 0 && year < request.year_min()) continue;
+      if (request.year_max() != 0 && year > request.year_max()) continue;
+      years |= it->second;
     }
-    for (const std::string& id : in.dead_ids) {
-      const std::string term = absl::StrCat(kIdPrefix, id);
-      for (auto p = db.postlist_begin(term); p != db.postlist_end(term); ++p) allowed.remove(*p);
+    allowed &= years;
+  }
+  for (const std::string& id : in.dead_ids) {
+    const std::string term = absl::StrCat(kIdPrefix, id);
+    for (auto p = in.db->postlist_begin(term); p != in.db->postlist_end(term); ++p) {
+      allowed.remove(*p);
     }
-    allowed_ptr = &allowed;
-    spec.allowed = allowed_ptr;
-    spec.lengths = &stats.lengths;
-    if (by_date) {
-      spec.rank = false;  // the matcher finds the set; the date order picks the page
-      result = Match(db, spec);
-      result.page = ByDate(result.matched, stats.dates, static_cast<size_t>(page_size),
-                           has_cursor, cursor.last_date(), cursor.last_document(), &after_count);
-    } else {
-      spec.has_after = has_cursor;
-      spec.after = {cursor.last_score(), cursor.last_document()};
-      result = Match(db, spec);
-      after_count = result.after_count;
-    }
-    // Facet counts over the whole matching set.
-    for (const FacetName& f : kFacets) {
-      std::vector<std::pair<uint64_t, std::string>> counts;
-      const std::string prefix(f.prefix);
-      for (auto it = stats.facets.lower_bound(prefix);
-           it != stats.facets.end() && absl::StartsWith(it->first, prefix); ++it) {
-        const uint64_t n = result.matched.and_cardinality(it->second);
-        if (n > 0) counts.emplace_back(n, it->first.substr(prefix.size()));
-      }
-      if (counts.empty()) continue;
-      std::sort(counts.begin(), counts.end(), [](const auto& a, const auto& b) {
-        return a.first != b.first ? a.first > b.first : a.second < b.second;
-      });
-      v1::Facet* facet = response.add_facets();
-      facet->set_name(std::string(f.name));
-      for (size_t i = 0; i < counts.size() && i < kMaxFacetValues; ++i) {
-        v1::FacetCount* c = facet->add_counts();
-        c->set_value(counts[i].second);
-        c->set_count(counts[i].first);
-      }
-    }
-  });
-  response.set_total(result.matched.cardinality());
+  }
+  return allowed;
+}
 
-  // The hits, read from the live store: a material that lost its body since
-  // the index saw it is not shown.
-  // A word of a hit's text is marked when its stem in the material's
-  // language is one of the query's terms. Words repeat across hits: cached.
-  std::map<std::pair<std::string, std::string>, bool> marked;
-  auto matcher_for = [&](const v1::Material& m) {
+// Facet counts over the whole matching set, most frequent first.
+void CountFacets(const DocStats::View& stats, const Roaring& matched,
+                 v1::SearchResponse* response) {
+  for (const FacetName& f : kFacets) {
+    std::vector<std::pair<uint64_t, std::string>> counts;
+    const std::string prefix(f.prefix);
+    for (auto it = stats.facets.lower_bound(prefix);
+         it != stats.facets.end() && absl::StartsWith(it->first, prefix); ++it) {
+      const uint64_t n = matched.and_cardinality(it->second);
+      if (n > 0) counts.emplace_back(n, it->first.substr(prefix.size()));
+    }
+    if (counts.empty()) continue;
+    std::sort(counts.begin(), counts.end(), [](const auto& a, const auto& b) {
+      return a.first != b.first ? a.first > b.first : a.second < b.second;
+    });
+    v1::Facet* facet = response->add_facets();
+    facet->set_name(std::string(f.name));
+    for (size_t i = 0; i < counts.size() && i < kMaxFacetValues; ++i) {
+      v1::FacetCount* count = facet->add_counts();
+      count->set_value(counts[i].second);
+      count->set_count(counts[i].first);
+    }
+  }
+}
+
+// A word of a hit's text is marked when its stem in the material's
+// language is one of the query's terms, or a prefix word starts it. Words
+// repeat across hits: cached.
+class Marker {
+ public:
+  Marker(const ParsedQuery& query, const std::set<std::string>& terms, Stemmers* stemmers)
+      : query_(query), terms_(terms), stemmers_(stemmers) {}
+
+  std::function<bool(const std::string&)> For(const v1::Material& m) {
     const std::string language = m.languages().empty() ? m.title_language() : m.languages(0);
-    return [&, language](const std::string& folded) {
-      auto [it, fresh] = marked.try_emplace({language, folded}, false);
+    return [this, language](const std::string& folded) {
+      auto [it, fresh] = marked_.try_emplace({language, folded}, false);
       if (!fresh) return it->second;
-      bool hit = all_terms.count(absl::StrCat(kStemPrefix, folded)) > 0 ||
-                 all_terms.count(absl::StrCat(kStemPrefix, stemmers.Stem(folded, language))) > 0;
-      for (const ParsedQuery::Word& w : query.words) {
+      bool hit = terms_.count(absl::StrCat(kStemPrefix, folded)) > 0 ||
+                 terms_.count(absl::StrCat(kStemPrefix, stemmers_->Stem(folded, language))) > 0;
+      for (const ParsedQuery::Word& w : query_.words) {
         hit |= w.prefix && absl::StartsWith(folded, w.folded);
       }
       it->second = hit;
       return hit;
     };
-  };
+  }
+
+ private:
+  const ParsedQuery& query_;
+  const std::set<std::string>& terms_;
+  Stemmers* const stemmers_;
+  std::map<std::pair<std::string, std::string>, bool> marked_;
+};
+
+// The page's hits, read from the live store: a material that lost its body
+// since the index saw it is not shown. Returns the last entry of the page
+// that was looked at, and how many were (`shown`); the page stops early at
+// kMaxPageBytes.
+absl::StatusOr<const Ranked*> AddHits(const SearchInputs& in, const v1::SearchRequest& request,
+                                      const CheckedRequest& c, const std::vector<Ranked>& page,
+                                      Marker* marker, size_t* shown,
+                                      v1::SearchResponse* response) {
   size_t bytes = 0;
-  size_t shown = 0;
   const Ranked* last = nullptr;
-  for (const Ranked& r : result.page) {
-    const std::string id = db.get_document(r.did).get_value(kIdSlot);
+  for (const Ranked& r : page) {
+    const std::string id = in.db->get_document(r.did).get_value(kIdSlot);
     ASSIGN_OR_RETURN(std::optional<Entry> entry, in.catalog->GetEntry(id));
-    last = &r;
-    ++shown;
-    if (!entry.has_value() || !entry->has_body()) continue;
+    if (!entry.has_value() || !entry->has_body()) {
+      last = &r;
+      ++*shown;
+      continue;
+    }
     v1::SearchHit hit;
     *hit.mutable_material() = MakeView(id, *entry, in.catalog->keyring());
     if (!request.include_chunk_hashes()) StripChunkHashes(hit.mutable_material());
-    hit.set_score(by_date ? 0 : r.score);
-    if (!query.words.empty()) {
+    hit.set_score(c.by_date ? 0 : r.score);
+    if (!c.query.words.empty()) {
       const v1::Material& m = *entry->material;
-      Snippet(m.summary().empty() ? m.title() : m.summary(), matcher_for(m), &hit);
+      Snippet(m.summary().empty() ? m.title() : m.summary(), marker->For(m), &hit);
     }
     const size_t size = hit.ByteSizeLong();
-    if (response.hits_size() > 0 && bytes + size > kMaxPageBytes) {
-      --shown;
-      last = &r - 1;
-      break;
-    }
+    if (response->hits_size() > 0 && bytes + size > kMaxPageBytes) break;
     bytes += size;
-    *response.add_hits() = std::move(hit);
+    last = &r;
+    ++*shown;
+    *response->add_hits() = std::move(hit);
   }
+  return last;
+}
+
+// "Did you mean": the unknown words replaced by the closest known ones, or
+// empty when none has a suggestion.
+std::string Suggestion(const Xapian::Database& db, const ParsedQuery& query,
+                       const std::vector<bool>& unknown) {
+  std::vector<std::string> words;
+  bool changed = false;
+  for (size_t i = 0; i < query.words.size(); ++i) {
+    std::string w = query.words[i].folded;
+    if (unknown[i] && !query.words[i].prefix) {
+      const std::string s = db.get_spelling_suggestion(w);
+      if (!s.empty() && s != w) {
+        w = s;
+        changed = true;
+      }
+    }
+    words.push_back(query.words[i].prefix ? w + "*" : w);
+  }
+  return changed ? absl::StrJoin(words, " ") : "";
+}
+
+}  // namespace
+
+absl::StatusOr<v1::SearchResponse> RunSearch(const SearchInputs& in,
+                                             const v1::SearchRequest& request) {
+  ASSIGN_OR_RETURN(CheckedRequest c, CheckRequest(in, request));
+  v1::SearchResponse response;
+  response.set_index_lag(in.lag);
+  if (c.query.only_stop_words) {
+    response.set_note(
+        "the query has only common words (like 'de', 'the', 'para'); add a word that says what "
+        "you look for");
+    return response;
+  }
+  const Xapian::Database& db = *in.db;
+  // Stems in the languages the request filters on too.
+  std::vector<std::string> languages;
+  for (const std::string& l : request.languages()) languages.push_back(NormalizeLanguage(l));
+  Stemmers stemmers;
+  MatchSpec spec;
+  spec.page = static_cast<size_t>(c.page_size);
+  std::set<std::string> all_terms;  // for snippets
+  std::vector<bool> unknown;        // for suggestions
+  AddWords(db, c, languages, &stemmers, &spec, &all_terms, &unknown);
+
+  MatchResult result;
+  uint64_t after_count = 0;
+  in.stats->Read([&](const DocStats::View& stats) {
+    const Roaring allowed = Allowed(in, stats, c.filters, request);
+    spec.allowed = &allowed;
+    spec.lengths = &stats.lengths;
+    if (c.by_date) {
+      spec.rank = false;  // the matcher finds the set; the date order picks the page
+      result = Match(db, spec);
+      result.page = ByDate(result.matched, stats.dates, spec.page, c.has_cursor,
+                           c.cursor.last_date(), c.cursor.last_document(), &after_count);
+    } else {
+      spec.has_after = c.has_cursor;
+      spec.after = {c.cursor.last_score(), c.cursor.last_document()};
+      result = Match(db, spec);
+      after_count = result.after_count;
+    }
+    CountFacets(stats, result.matched, &response);
+  });
+  response.set_total(result.matched.cardinality());
+
+  Marker marker(c.query, all_terms, &stemmers);
+  size_t shown = 0;
+  ASSIGN_OR_RETURN(const Ranked* last,
+                   AddHits(in, request, c, result.page, &marker, &shown, &response));
   if (last != nullptr && after_count > shown) {
-    cursor.set_query_fingerprint(fingerprint);
+    v1::storage::SearchCursor& cursor = c.cursor;
+    cursor.set_query_fingerprint(c.fingerprint);
     cursor.set_generation(in.generation);
     cursor.set_last_document(last->did);
-    if (by_date) {
+    if (c.by_date) {
       cursor.set_last_date(last->date);
     } else {
       cursor.set_last_score(last->score);
@@ -437,23 +522,8 @@ absl::StatusOr<v1::SearchResponse> RunSearch(const SearchInputs& in,
     for (const QueryWord& w : spec.words) cursor.add_word_weights(w.weight);
     response.set_next_cursor(absl::WebSafeBase64Escape(cursor.SerializeAsString()));
   }
-
-  // "Did you mean": unknown words replaced by the closest known ones.
-  if (response.total() == 0 && !query.words.empty()) {
-    std::vector<std::string> words;
-    bool changed = false;
-    for (size_t i = 0; i < query.words.size(); ++i) {
-      std::string w = query.words[i].folded;
-      if (unknown[i] && !query.words[i].prefix) {
-        const std::string s = db.get_spelling_suggestion(w);
-        if (!s.empty() && s != w) {
-          w = s;
-          changed = true;
-        }
-      }
-      words.push_back(query.words[i].prefix ? w + "*" : w);
-    }
-    if (changed) response.set_suggestion(absl::StrJoin(words, " "));
+  if (response.total() == 0 && !c.query.words.empty()) {
+    response.set_suggestion(Suggestion(db, c.query, unknown));
   }
   return response;
 }
