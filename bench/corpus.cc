@@ -86,8 +86,8 @@ absl::StatusOr<Corpus> Corpus::FromSamples(const std::string& path, uint64_t see
   }
   // The tail: Spanish-like syllables, Zipf (s = 1.05) by rank, from rank
   // 1,000 on: the samples' own words stay the frequent ones.
-  static const char* kOnsets[] = {"b", "c", "d", "f", "g", "l", "m", "n", "p", "r", "s", "t", "v",
-                                  "ch", "br", "tr", "pl", "gr", "cr", "j", "ll", "qu"};
+  static const char* kOnsets[] = {"b", "c", "d",  "f",  "g",  "l",  "m",  "n",  "p", "r",  "s",
+                                  "t", "v", "ch", "br", "tr", "pl", "gr", "cr", "j", "ll", "qu"};
   static const char* kVowels[] = {"a", "e", "i", "o", "u", "ia", "io", "ue"};
   static const char* kCodas[] = {"", "", "", "n", "s", "r", "l", "ción", "dad", "miento"};
   uint64_t state = seed ^ 0x5EED;
@@ -116,7 +116,8 @@ std::string Corpus::Sentence(uint64_t* state, size_t max_bytes) const {
   std::string out;
   uint32_t w = starts_[Pick(state, starts_.size())];
   for (int n = 0; n < 60 && out.size() < max_bytes; ++n) {
-    const std::string& word = Unit(state) < 0.12 && words_[w].size() > 2 ? TailWord(state) : words_[w];
+    const std::string& word =
+        Unit(state) < 0.12 && words_[w].size() > 2 ? TailWord(state) : words_[w];
     if (word == "." || word == ",") {
       out += word;
       if (word == ".") break;

@@ -40,12 +40,12 @@ class Corpus {
   const std::string& TailWord(uint64_t* state) const;
 
   uint64_t seed_ = 0;
-  std::vector<std::string> words_;             // the model's vocabulary
-  std::vector<Follower> followers_;            // by word index
-  std::vector<uint32_t> starts_;               // sentence starts
-  std::vector<std::string> tail_;              // made-up words, by rank
-  std::vector<double> tail_cumulative_;        // Zipf
-  std::vector<v1::Material> samples_;          // for the other fields
+  std::vector<std::string> words_;       // the model's vocabulary
+  std::vector<Follower> followers_;      // by word index
+  std::vector<uint32_t> starts_;         // sentence starts
+  std::vector<std::string> tail_;        // made-up words, by rank
+  std::vector<double> tail_cumulative_;  // Zipf
+  std::vector<v1::Material> samples_;    // for the other fields
 };
 
 }  // namespace minga::bench

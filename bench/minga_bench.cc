@@ -78,8 +78,8 @@ double VerifyOpenSsl(double seconds) {
   unsigned char pk[32], sk[64], sig[64];
   crypto_sign_keypair(pk, sk);
   const std::string msg(200, 'h');
-  crypto_sign_detached(sig, nullptr, reinterpret_cast<const unsigned char*>(msg.data()),
-                       msg.size(), sk);
+  crypto_sign_detached(sig, nullptr, reinterpret_cast<const unsigned char*>(msg.data()), msg.size(),
+                       sk);
   EVP_PKEY* key = EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, nullptr, pk, 32);
   EVP_MD_CTX* ctx = EVP_MD_CTX_new();
   const double rate = Rate(seconds, [&] {
@@ -95,9 +95,9 @@ double VerifyOpenSsl(double seconds) {
 }
 
 v1::Material Synthetic(int i) {
-  static const char* kWords[] = {"violencia", "salud", "protocolo", "atención", "mujeres",
-                                 "justicia", "policía", "indígenas", "prevención", "género",
-                                 "servicios", "coordinación", "víctimas", "sexual", "rural"};
+  static const char* kWords[] = {"violencia", "salud",        "protocolo", "atención",   "mujeres",
+                                 "justicia",  "policía",      "indígenas", "prevención", "género",
+                                 "servicios", "coordinación", "víctimas",  "sexual",     "rural"};
   v1::Material m;
   m.set_id(absl::StrCat("m", i));
   m.set_title(absl::StrCat("Guía ", i, " de ", kWords[i % 15], " y ", kWords[(i / 15) % 15]));
@@ -184,18 +184,24 @@ int main(int argc, char** argv) {
   const std::string msg(200, 'h');
   const std::string sig = key.Sign(msg);
   results.push_back({"ed25519_verify_libsodium",
-                     Rate(seconds, [&] { if (!key.public_key().Verify(msg, sig)) std::abort(); }),
+                     Rate(seconds,
+                          [&] {
+                            if (!key.public_key().Verify(msg, sig)) std::abort();
+                          }),
                      "verifications/s"});
   results.push_back({"ed25519_verify_openssl", VerifyOpenSsl(seconds), "verifications/s"});
-  results.push_back({"ed25519_sign_libsodium", Rate(seconds, [&] { key.Sign(msg); }), "signatures/s"});
+  results.push_back(
+      {"ed25519_sign_libsodium", Rate(seconds, [&] { key.Sign(msg); }), "signatures/s"});
   const std::string mib(1 << 20, 'x');
-  results.push_back({"sha256_openssl", Rate(seconds / 4, [&] { Sha256(mib); }) , "MB/s"});
+  results.push_back({"sha256_openssl", Rate(seconds / 4, [&] { Sha256(mib); }), "MB/s"});
   unsigned char out[32];
   results.push_back({"sha256_libsodium",
-                     Rate(seconds / 4, [&] {
-                       crypto_hash_sha256(out, reinterpret_cast<const unsigned char*>(mib.data()),
-                                          mib.size());
-                     }),
+                     Rate(seconds / 4,
+                          [&] {
+                            crypto_hash_sha256(out,
+                                               reinterpret_cast<const unsigned char*>(mib.data()),
+                                               mib.size());
+                          }),
                      "MB/s"});
   results[3].value *= 1.048576;  // MiB per op -> MB
   results[4].value *= 1.048576;
@@ -255,7 +261,8 @@ int main(int argc, char** argv) {
   search::SearchViewOptions search_options;
   search_options.dir = root + "/origen-search";
   search_options.catalog = origin.catalog.get();
-  absl::StatusOr<std::unique_ptr<search::SearchView>> view = search::SearchView::Open(search_options);
+  absl::StatusOr<std::unique_ptr<search::SearchView>> view =
+      search::SearchView::Open(search_options);
   if (!view.ok()) return 1;
   (*view)->Start();
   (*view)->WaitForPosition(origin.catalog->head_lseq(), absl::Minutes(10));
@@ -292,10 +299,12 @@ int main(int argc, char** argv) {
     std::printf("(%d materials, %d cores)\n", materials, cores);
   }
   if (format != "table") {
-    std::string json = absl::StrCat("{\"materials\":", materials, ",\"cores\":", cores, ",\"results\":{");
+    std::string json =
+        absl::StrCat("{\"materials\":", materials, ",\"cores\":", cores, ",\"results\":{");
     for (size_t i = 0; i < results.size(); ++i) {
-      absl::StrAppend(&json, i ? "," : "", "\"", results[i].name, "\":{\"value\":",
-                      absl::StrFormat("%.3f", results[i].value), ",\"unit\":\"", results[i].unit, "\"}");
+      absl::StrAppend(&json, i ? "," : "", "\"", results[i].name,
+                      "\":{\"value\":", absl::StrFormat("%.3f", results[i].value), ",\"unit\":\"",
+                      results[i].unit, "\"}");
     }
     std::printf("%s}}\n", json.c_str());
   }

@@ -187,10 +187,11 @@ int main(int argc, char** argv) {
     }
   }
   if (!InitCrypto().ok()) return 1;
-  absl::StatusOr<bench::Corpus> corpus =
-      bench::Corpus::FromSamples(std::string(MINGA_SOURCE_DIR) + "/config/samples/materials.json", seed);
+  absl::StatusOr<bench::Corpus> corpus = bench::Corpus::FromSamples(
+      std::string(MINGA_SOURCE_DIR) + "/config/samples/materials.json", seed);
   if (!corpus.ok()) {
-    std::fprintf(stderr, "minga-search-bench: %s\n", std::string(corpus.status().message()).c_str());
+    std::fprintf(stderr, "minga-search-bench: %s\n",
+                 std::string(corpus.status().message()).c_str());
     return 1;
   }
   std::vector<Result> results;
@@ -214,7 +215,8 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "minga-search-bench: %s\n", std::string(kv.status().message()).c_str());
     return 1;
   }
-  absl::StatusOr<std::unique_ptr<ChunkStore>> chunks = OpenFileChunkStore((root / "chunks").string());
+  absl::StatusOr<std::unique_ptr<ChunkStore>> chunks =
+      OpenFileChunkStore((root / "chunks").string());
   if (!chunks.ok()) return 1;
   CatalogOptions co;
   co.org_id = "bench";
@@ -223,7 +225,8 @@ int main(int argc, char** argv) {
   co.chunks = chunks->get();
   absl::StatusOr<std::unique_ptr<Catalog>> catalog = Catalog::Open(kv->get(), co);
   if (!catalog.ok()) {
-    std::fprintf(stderr, "minga-search-bench: %s\n", std::string(catalog.status().message()).c_str());
+    std::fprintf(stderr, "minga-search-bench: %s\n",
+                 std::string(catalog.status().message()).c_str());
     return 1;
   }
   uint64_t text_bytes = 0;
@@ -241,7 +244,8 @@ int main(int argc, char** argv) {
       if (!batch.empty() && !(*catalog)->PutMany(std::move(batch), "bench").ok()) return 1;
     }
     if (held < materials) {
-      results.push_back({"load_materials_per_s", (materials - held) / Seconds(start), "materials/s"});
+      results.push_back(
+          {"load_materials_per_s", (materials - held) / Seconds(start), "materials/s"});
     }
   }
   // The index, from scratch, following the catalog.
@@ -283,7 +287,8 @@ int main(int argc, char** argv) {
     absl::StatusOr<v1::SearchResponse> first = (*view)->Search(q.request);
     const double cold = Seconds(start) * 1000;
     if (!first.ok()) {
-      std::fprintf(stderr, "minga-search-bench: %s\n", std::string(first.status().message()).c_str());
+      std::fprintf(stderr, "minga-search-bench: %s\n",
+                   std::string(first.status().message()).c_str());
       return 1;
     }
     cold_max = std::max(cold_max, cold);
@@ -338,9 +343,9 @@ int main(int argc, char** argv) {
   if (format != "table") {
     std::string json = absl::StrCat("{\"materials\":", materials, ",\"results\":{");
     for (size_t i = 0; i < results.size(); ++i) {
-      absl::StrAppend(&json, i ? "," : "", "\"", results[i].name, "\":{\"value\":",
-                      absl::StrFormat("%.3f", results[i].value), ",\"unit\":\"", results[i].unit,
-                      "\"");
+      absl::StrAppend(&json, i ? "," : "", "\"", results[i].name,
+                      "\":{\"value\":", absl::StrFormat("%.3f", results[i].value), ",\"unit\":\"",
+                      results[i].unit, "\"");
       if (!results[i].target.empty()) {
         absl::StrAppend(&json, ",\"target\":\"", results[i].target,
                         "\",\"reached\":", results[i].met ? "true" : "false");

@@ -114,8 +114,7 @@ double Percentile(std::vector<double> v, double p) {
 // From /proc: CPU seconds (user + system) and peak resident MiB.
 double CpuSeconds(pid_t pid) {
   std::ifstream in(absl::StrCat("/proc/", pid, "/stat"));
-  std::string stat((std::istreambuf_iterator<char>(in)),
-                   std::istreambuf_iterator<char>());
+  std::string stat((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   const size_t close = stat.rfind(')');
   if (close == std::string::npos) return 0;
   std::vector<std::string> f = absl::StrSplit(stat.substr(close + 2), ' ');
@@ -134,8 +133,7 @@ double PeakMib(pid_t pid) {
 
 // Waits for `done`, checking every `every`; false after `timeout` (a hang).
 template <typename F>
-bool WaitFor(F done, absl::Duration timeout,
-             absl::Duration every = absl::Milliseconds(5)) {
+bool WaitFor(F done, absl::Duration timeout, absl::Duration every = absl::Milliseconds(5)) {
   const absl::Time deadline = absl::Now() + timeout;
   while (!done()) {
     if (absl::Now() > deadline) return false;
@@ -164,16 +162,15 @@ class Node {
         << "org_id: \"" << org_ << "\"\ndata_dir: \"data\"\n"
         << "listen: \"127.0.0.1:" << port_ << "\"\n"
         << "federation_file: \"../federation.textproto\"\n"
-        << "tls { ca_file: \"" << (certs / "ca.pem").string()
-        << "\" cert_file: \"" << (certs / (org_ + ".pem")).string()
-        << "\" key_file: \"" << (certs / (org_ + ".key")).string() << "\" }\n"
+        << "tls { ca_file: \"" << (certs / "ca.pem").string() << "\" cert_file: \""
+        << (certs / (org_ + ".pem")).string() << "\" key_file: \""
+        << (certs / (org_ + ".key")).string() << "\" }\n"
         << "sync { compression: \"" << compression << "\" }\n"
         << peers;
   }
   // The node's public key, made on first use.
   std::string Init() {
-    RunResult r = Run({MINGA_NODE_BIN, "--config",
-                       (dir_ / "node.textproto").string(), "--init"});
+    RunResult r = Run({MINGA_NODE_BIN, "--config", (dir_ / "node.textproto").string(), "--init"});
     const std::string marker = "signing_public_key: ";
     const size_t at = r.out.find(marker);
     if (r.exit_code != 0 || at == std::string::npos) return "";
@@ -182,9 +179,8 @@ class Node {
   }
   // Starts the process and waits until its admin API answers.
   bool Start() {
-    if (!process_.Start(
-            {MINGA_NODE_BIN, "--config", (dir_ / "node.textproto").string()},
-            (dir_ / "node.log").string())) {
+    if (!process_.Start({MINGA_NODE_BIN, "--config", (dir_ / "node.textproto").string()},
+                        (dir_ / "node.log").string())) {
       return false;
     }
     // A new channel for each try while the node starts: a channel that
@@ -192,9 +188,9 @@ class Node {
     // would be timed as the node's start.
     return WaitFor(
         [&] {
-          auto channel = grpc::CreateChannel(
-              absl::StrCat("unix:", (data_dir() / "admin.sock").string()),
-              grpc::InsecureChannelCredentials());
+          auto channel =
+              grpc::CreateChannel(absl::StrCat("unix:", (data_dir() / "admin.sock").string()),
+                                  grpc::InsecureChannelCredentials());
           admin_ = v1::Admin::NewStub(channel);
           catalog_ = v1::Catalog::NewStub(channel);
           return Status().has_value();
@@ -211,24 +207,19 @@ class Node {
       process_.Wait();
     }
   }
-  std::string log() const {
-    return testing::ReadFileOrEmpty((dir_ / "node.log").string());
-  }
+  std::string log() const { return testing::ReadFileOrEmpty((dir_ / "node.log").string()); }
 
   std::optional<v1::StatusResponse> Status() {
     grpc::ClientContext context;
-    context.set_deadline(std::chrono::system_clock::now() +
-                         std::chrono::seconds(10));
+    context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
     v1::StatusResponse response;
-    if (!admin_->Status(&context, v1::StatusRequest(), &response).ok())
-      return std::nullopt;
+    if (!admin_->Status(&context, v1::StatusRequest(), &response).ok()) return std::nullopt;
     return response;
   }
   // The checkpoint this node holds for `peer` (0 if unknown).
   uint64_t Checkpoint(const std::string& peer) {
     grpc::ClientContext context;
-    context.set_deadline(std::chrono::system_clock::now() +
-                         std::chrono::seconds(10));
+    context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
     v1::PeersResponse response;
     if (!admin_->Peers(&context, v1::PeersRequest(), &response).ok()) return 0;
     for (const v1::PeerStatus& p : response.peers()) {
@@ -238,8 +229,7 @@ class Node {
   }
   bool Has(const std::string& id) {
     grpc::ClientContext context;
-    context.set_deadline(std::chrono::system_clock::now() +
-                         std::chrono::seconds(10));
+    context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
     v1::GetRequest request;
     request.set_id(id);
     v1::GetResponse response;
@@ -247,8 +237,7 @@ class Node {
   }
   absl::Status Put(const v1::Material& m) {
     grpc::ClientContext context;
-    context.set_deadline(std::chrono::system_clock::now() +
-                         std::chrono::seconds(30));
+    context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
     v1::PutRequest request;
     *request.mutable_material() = m;
     v1::PutResponse response;
@@ -256,9 +245,8 @@ class Node {
     return s.ok() ? absl::OkStatus() : absl::InternalError(s.error_message());
   }
   RunResult Client(std::vector<std::string> args) {
-    std::vector<std::string> argv = {
-        MINGA_CLIENT_BIN, "--node",
-        absl::StrCat("unix:", (data_dir() / "admin.sock").string())};
+    std::vector<std::string> argv = {MINGA_CLIENT_BIN, "--node",
+                                     absl::StrCat("unix:", (data_dir() / "admin.sock").string())};
     argv.insert(argv.end(), args.begin(), args.end());
     return Run(argv, "", absl::Hours(2));
   }
@@ -296,16 +284,15 @@ class Bench {
   absl::Status Prepare() {
     fs::remove_all(o_.dir);
     fs::create_directories(o_.dir);
-    absl::StatusOr<Corpus> corpus = Corpus::FromSamples(
-        MINGA_SOURCE_DIR "/config/samples/materials.json", o_.seed);
+    absl::StatusOr<Corpus> corpus =
+        Corpus::FromSamples(MINGA_SOURCE_DIR "/config/samples/materials.json", o_.seed);
     if (!corpus.ok()) return corpus.status();
     // The same documents for both systems: Minga's import format, and the
     // same object with PouchDB's _id.
     // Minga's in files of at most kPartMaterials: `minga import` reads a
     // file whole and refuses one over 256 MiB.
     std::ofstream minga, pouch(o_.dir / "pouchdb.jsonl");
-    std::ofstream minga_more(o_.dir / "more.jsonl"),
-        pouch_more(o_.dir / "pouchdb-more.jsonl");
+    std::ofstream minga_more(o_.dir / "more.jsonl"), pouch_more(o_.dir / "pouchdb-more.jsonl");
     const uint64_t more = std::max<uint64_t>(1, o_.materials / 100);
     uint64_t value_bytes = 0;
     for (uint64_t i = 0; i < o_.materials + more; ++i) {
@@ -313,8 +300,7 @@ class Bench {
       const std::string json = MaterialToJson(m, v1::Audience());
       value_bytes += m.ByteSizeLong();
       if (i < o_.materials && i % kPartMaterials == 0) {
-        minga = std::ofstream(o_.dir /
-                              absl::StrCat("materials-", parts_++, ".jsonl"));
+        minga = std::ofstream(o_.dir / absl::StrCat("materials-", parts_++, ".jsonl"));
       }
       (i < o_.materials ? minga : minga_more) << json << "\n";
       (i < o_.materials ? pouch : pouch_more)
@@ -337,8 +323,7 @@ class Bench {
       absl::StatusOr<Figures> f = MingaRun(run, last);
       if (!f.ok()) return f.status();
       runs.push_back(*f);
-      std::fprintf(stderr, "minga run %d: pull %.1f s\n", run + 1,
-                   (*f)["pull_seconds"]);
+      std::fprintf(stderr, "minga run %d: pull %.1f s\n", run + 1, (*f)["pull_seconds"]);
     }
     return Medians(runs);
   }
@@ -347,25 +332,21 @@ class Bench {
     const fs::path pouch_dir = fs::path(MINGA_SOURCE_DIR) / "bench" / "pouchdb";
     if (!fs::exists(pouch_dir / "node_modules" / "pouchdb")) {
       return absl::FailedPreconditionError(
-          absl::StrCat("PouchDB is not installed: run `npm ci --prefix ",
-                       pouch_dir.string(), "` (or pass --no-pouchdb)"));
+          absl::StrCat("PouchDB is not installed: run `npm ci --prefix ", pouch_dir.string(),
+                       "` (or pass --no-pouchdb)"));
     }
-    RunResult r =
-        Run({"/usr/bin/env", "node", (pouch_dir / "pouchdb_bench.js").string(),
-             "--docs", (o_.dir / "pouchdb.jsonl").string(), "--more",
-             (o_.dir / "pouchdb-more.jsonl").string(), "--dir",
-             (fs::absolute(o_.dir) / "pouchdb").string(), "--runs",
-             absl::StrCat(o_.runs), "--idle-seconds",
-             absl::StrCat(o_.idle_seconds)},
-            "", absl::Hours(4));
+    RunResult r = Run(
+        {"/usr/bin/env", "node", (pouch_dir / "pouchdb_bench.js").string(), "--docs",
+         (o_.dir / "pouchdb.jsonl").string(), "--more", (o_.dir / "pouchdb-more.jsonl").string(),
+         "--dir", (fs::absolute(o_.dir) / "pouchdb").string(), "--runs", absl::StrCat(o_.runs),
+         "--idle-seconds", absl::StrCat(o_.idle_seconds)},
+        "", absl::Hours(4));
     if (r.exit_code != 0) {
       return absl::InternalError(absl::StrCat("PouchDB's run failed: ", r.err));
     }
     Figures f;
-    for (absl::string_view line :
-         absl::StrSplit(r.out, '\n', absl::SkipEmpty())) {
-      std::pair<std::string, std::string> kv =
-          absl::StrSplit(line, absl::MaxSplits(' ', 1));
+    for (absl::string_view line : absl::StrSplit(r.out, '\n', absl::SkipEmpty())) {
+      std::pair<std::string, std::string> kv = absl::StrSplit(line, absl::MaxSplits(' ', 1));
       double v = 0;
       if (absl::SimpleAtod(kv.second, &v)) {
         f[kv.first] = v;
@@ -383,19 +364,16 @@ class Bench {
   // batches of 500 with a synced write each, as `minga import` writes.
   std::optional<double> DbBenchFillRate() {
     if (!fs::exists("/usr/bin/db_bench")) return std::nullopt;
-    RunResult r = Run(
-        {"/usr/bin/db_bench", "--benchmarks=fillrandom",
-         absl::StrCat("--num=", o_.materials), "--key_size=24",
-         absl::StrCat("--value_size=", value_bytes_), "--batch_size=500",
-         "--sync=1", "--compression_type=lz4", "--threads=1",
-         absl::StrCat("--db=", (fs::absolute(o_.dir) / "db_bench").string())},
-        "", absl::Hours(1));
+    RunResult r =
+        Run({"/usr/bin/db_bench", "--benchmarks=fillrandom", absl::StrCat("--num=", o_.materials),
+             "--key_size=24", absl::StrCat("--value_size=", value_bytes_), "--batch_size=500",
+             "--sync=1", "--compression_type=lz4", "--threads=1",
+             absl::StrCat("--db=", (fs::absolute(o_.dir) / "db_bench").string())},
+            "", absl::Hours(1));
     fs::remove_all(o_.dir / "db_bench");
     std::smatch m;
-    static const std::regex ops(
-        R"(fillrandom\s*:\s*[0-9.]+ micros/op ([0-9]+) ops/sec)");
-    if (r.exit_code != 0 || !std::regex_search(r.out, m, ops))
-      return std::nullopt;
+    static const std::regex ops(R"(fillrandom\s*:\s*[0-9.]+ micros/op ([0-9]+) ops/sec)");
+    if (r.exit_code != 0 || !std::regex_search(r.out, m, ops)) return std::nullopt;
     return std::stod(m[1]);
   }
 
@@ -408,9 +386,7 @@ class Bench {
     const std::string block(4096, 'x');
     std::vector<double> ms;
     for (int i = 0; i < 300; ++i) {
-      if (::write(fd, block.data(), block.size()) !=
-          static_cast<ssize_t>(block.size()))
-        break;
+      if (::write(fd, block.data(), block.size()) != static_cast<ssize_t>(block.size())) break;
       const auto t = Steady::now();
       if (::fdatasync(fd) != 0) break;
       ms.push_back(Seconds(t) * 1000);
@@ -435,25 +411,21 @@ class Bench {
     return out;
   }
 
-  absl::Status MakeFederation(const fs::path& root,
-                              std::vector<std::unique_ptr<Node>>& nodes) {
+  absl::Status MakeFederation(const fs::path& root, std::vector<std::unique_ptr<Node>>& nodes) {
     const fs::path certs = root / "certs";
-    std::vector<std::string> argv = {
-        "/bin/bash", MINGA_SOURCE_DIR "/scripts/make-certs.sh", certs.string()};
+    std::vector<std::string> argv = {"/bin/bash", MINGA_SOURCE_DIR "/scripts/make-certs.sh",
+                                     certs.string()};
     for (auto& n : nodes) argv.push_back(n->org());
     RunResult made = Run(argv);
-    if (made.exit_code != 0)
-      return absl::InternalError("make-certs.sh failed: " + made.err);
+    if (made.exit_code != 0) return absl::InternalError("make-certs.sh failed: " + made.err);
     std::string federation = "name: \"minga-sync-bench\"\n";
     for (size_t i = 0; i < nodes.size(); ++i) {
       // In a line: each pulls from the one before it; B pulls from A
       // through the counting proxy.
       std::string peers;
       if (i > 0) {
-        peers =
-            absl::StrCat("peers { org_id: \"", nodes[i - 1]->org(),
-                         "\" address: \"127.0.0.1:",
-                         i == 1 ? proxy_port_ : nodes[i - 1]->port(), "\" }\n");
+        peers = absl::StrCat("peers { org_id: \"", nodes[i - 1]->org(), "\" address: \"127.0.0.1:",
+                             i == 1 ? proxy_port_ : nodes[i - 1]->port(), "\" }\n");
       }
       nodes[i]->WriteConfig(certs, peers, o_.compression);
       const std::string key = nodes[i]->Init();
@@ -481,20 +453,16 @@ class Bench {
     if (absl::Status s = MakeFederation(root, nodes); !s.ok()) return s;
     Figures f;
     auto fail = [](Node& n, absl::string_view what) {
-      return absl::InternalError(
-          absl::StrCat(n.org(), ": ", what, "\n", n.log()));
+      return absl::InternalError(absl::StrCat(n.org(), ": ", what, "\n", n.log()));
     };
 
     // Load.
     if (!a.Start()) return fail(a, "did not start");
     auto start = Steady::now();
     for (int part = 0; part < parts_; ++part) {
-      RunResult imported =
-          a.Client({"import", (fs::absolute(o_.dir) /
-                               absl::StrCat("materials-", part, ".jsonl"))
-                                  .string()});
-      if (imported.exit_code != 0)
-        return fail(a, "import failed: " + imported.err);
+      RunResult imported = a.Client(
+          {"import", (fs::absolute(o_.dir) / absl::StrCat("materials-", part, ".jsonl")).string()});
+      if (imported.exit_code != 0) return fail(a, "import failed: " + imported.err);
     }
     f["load_seconds"] = Seconds(start);
     f["load_per_second"] = o_.materials / f["load_seconds"];
@@ -512,8 +480,7 @@ class Bench {
     proxy.Reset();
     start = Steady::now();
     if (!b.Start()) return fail(b, "did not start");
-    if (!WaitFor([&] { return b.Checkpoint(a.org()) >= head; },
-                 absl::Hours(1))) {
+    if (!WaitFor([&] { return b.Checkpoint(a.org()) >= head; }, absl::Hours(1))) {
       return fail(b, "did not catch up");
     }
     f["pull_seconds"] = Seconds(start);
@@ -521,11 +488,9 @@ class Bench {
     f["wire_bytes"] = static_cast<double>(proxy.bytes());
     auto searchable = [&](Node& n) {
       std::optional<v1::StatusResponse> s = n.Status();
-      return s.has_value() && s->index_lag() == 0 &&
-             s->index_position() >= s->head_lseq();
+      return s.has_value() && s->index_lag() == 0 && s->index_position() >= s->head_lseq();
     };
-    if (!WaitFor([&] { return searchable(b); }, absl::Hours(1),
-                 absl::Milliseconds(20))) {
+    if (!WaitFor([&] { return searchable(b); }, absl::Hours(1), absl::Milliseconds(20))) {
       return fail(b, "search index did not catch up");
     }
     f["searchable_seconds"] = Seconds(start);
@@ -549,18 +514,16 @@ class Bench {
       absl::SleepFor(absl::Seconds(o_.idle_seconds));  // the measurement window
       f["idle_bytes_per_second"] = (proxy.bytes() - bytes) / o_.idle_seconds;
       f["idle_cpu_percent"] =
-          (CpuSeconds(a.pid()) + CpuSeconds(b.pid()) - cpu) / o_.idle_seconds *
-          100;
+          (CpuSeconds(a.pid()) + CpuSeconds(b.pid()) - cpu) / o_.idle_seconds * 100;
 
       // 1%: new materials at A, until B's checkpoint covers them.
       start = Steady::now();
-      RunResult more =
-          a.Client({"import", (fs::absolute(o_.dir) / "more.jsonl").string()});
+      RunResult more = a.Client({"import", (fs::absolute(o_.dir) / "more.jsonl").string()});
       if (more.exit_code != 0) return fail(a, "import failed: " + more.err);
       const double import_seconds = Seconds(start);
       const uint64_t new_head = a.Status()->head_lseq();
-      if (!WaitFor([&] { return b.Checkpoint(a.org()) >= new_head; },
-                   absl::Minutes(10), absl::Milliseconds(1))) {
+      if (!WaitFor([&] { return b.Checkpoint(a.org()) >= new_head; }, absl::Minutes(10),
+                   absl::Milliseconds(1))) {
         return fail(b, "did not pull the 1%");
       }
       f["incremental_seconds"] = Seconds(start) - import_seconds;
@@ -574,21 +537,20 @@ class Bench {
       if (!c.Start()) return fail(c, "did not start");
       if (!d.Start()) return fail(d, "did not start");
       const uint64_t b_head = b.Status()->head_lseq();
-      if (!WaitFor([&] { return c.Checkpoint(b.org()) >= b_head; },
-                   absl::Hours(1), absl::Milliseconds(50))) {
+      if (!WaitFor([&] { return c.Checkpoint(b.org()) >= b_head; }, absl::Hours(1),
+                   absl::Milliseconds(50))) {
         return fail(c, "did not catch up");
       }
       const uint64_t c_head = c.Status()->head_lseq();
-      if (!WaitFor([&] { return d.Checkpoint(c.org()) >= c_head; },
-                   absl::Hours(1), absl::Milliseconds(50))) {
+      if (!WaitFor([&] { return d.Checkpoint(c.org()) >= c_head; }, absl::Hours(1),
+                   absl::Milliseconds(50))) {
         return fail(d, "did not catch up");
       }
       // Following, at rest: the indexes of the line have caught up too, so
       // the figure is the latency of a change, not of a node still
       // indexing a whole catalog in the background.
       for (Node* n : {&b, &c, &d}) {
-        if (!WaitFor([&] { return searchable(*n); }, absl::Hours(1),
-                     absl::Milliseconds(50))) {
+        if (!WaitFor([&] { return searchable(*n); }, absl::Hours(1), absl::Milliseconds(50))) {
           return fail(*n, "search index did not catch up");
         }
       }
@@ -597,8 +559,7 @@ class Bench {
         const std::string id = absl::StrCat(a.org(), "/", m.id());
         start = Steady::now();
         if (absl::Status s = a.Put(m); !s.ok()) return fail(a, s.message());
-        if (!WaitFor([&] { return d.Has(id); }, absl::Minutes(1),
-                     absl::Microseconds(200))) {
+        if (!WaitFor([&] { return d.Has(id); }, absl::Minutes(1), absl::Microseconds(200))) {
           return fail(d, absl::StrCat(id, " never arrived"));
         }
         latencies.push_back(Seconds(start) * 1000);
@@ -616,15 +577,12 @@ class Bench {
     f["peak_mib_source"] = PeakMib(a.pid());
     f["peak_mib_puller"] = PeakMib(b.pid());
     for (auto& n : nodes) {
-      if (n->pid() > 0 && n->Stop() != 0)
-        return fail(*n, "did not stop cleanly");
+      if (n->pid() > 0 && n->Stop() != 0) return fail(*n, "did not stop cleanly");
     }
     // At rest: a running node also holds up to 64 MiB of write-ahead log,
     // which a clean stop flushes and removes.
-    f["store_bytes_source"] =
-        static_cast<double>(DirBytes(a.data_dir() / "store"));
-    f["store_bytes_puller"] =
-        static_cast<double>(DirBytes(b.data_dir() / "store"));
+    f["store_bytes_source"] = static_cast<double>(DirBytes(a.data_dir() / "store"));
+    f["store_bytes_puller"] = static_cast<double>(DirBytes(b.data_dir() / "store"));
     f["data_dir_bytes_puller"] = static_cast<double>(DirBytes(b.data_dir()));
     proxy.Stop();
     if (!o_.keep) fs::remove_all(root);
@@ -656,8 +614,7 @@ int Main(int argc, char** argv) {
     const std::string flag = argv[i];
     auto value = [&]() -> std::string {
       if (i + 1 >= argc) {
-        std::fprintf(stderr, "minga-sync-bench: %s needs a value\n",
-                     flag.c_str());
+        std::fprintf(stderr, "minga-sync-bench: %s needs a value\n", flag.c_str());
         std::exit(2);
       }
       return argv[++i];
@@ -665,16 +622,14 @@ int Main(int argc, char** argv) {
     auto number = [&](auto* out) {
       const std::string v = value();
       bool ok;
-      if constexpr (std::is_same_v<std::remove_pointer_t<decltype(out)>,
-                                   double>) {
+      if constexpr (std::is_same_v<std::remove_pointer_t<decltype(out)>, double>) {
         ok = absl::SimpleAtod(v, out) && *out > 0;
       } else {
         ok = absl::SimpleAtoi(v, out) && *out > 0;
       }
       if (!ok) {
-        std::fprintf(stderr,
-                     "minga-sync-bench: %s: '%s' is not a positive number\n",
-                     flag.c_str(), v.c_str());
+        std::fprintf(stderr, "minga-sync-bench: %s: '%s' is not a positive number\n", flag.c_str(),
+                     v.c_str());
         std::exit(2);
       }
     };
@@ -697,12 +652,9 @@ int Main(int argc, char** argv) {
       o.pouchdb = false;
     } else if (flag == "--compression") {
       o.compression = value();
-      if (o.compression != "zstd" && o.compression != "gzip" &&
-          o.compression != "none") {
-        std::fprintf(
-            stderr,
-            "minga-sync-bench: --compression: '%s' is not zstd, gzip or none\n",
-            o.compression.c_str());
+      if (o.compression != "zstd" && o.compression != "gzip" && o.compression != "none") {
+        std::fprintf(stderr, "minga-sync-bench: --compression: '%s' is not zstd, gzip or none\n",
+                     o.compression.c_str());
         return 2;
       }
     } else if (flag == "--no-hops") {
@@ -712,39 +664,33 @@ int Main(int argc, char** argv) {
     } else if (flag == "--format") {
       o.format = value();
       if (o.format != "table" && o.format != "json" && o.format != "both") {
-        std::fprintf(
-            stderr,
-            "minga-sync-bench: --format: '%s' is not table, json or both\n",
-            o.format.c_str());
+        std::fprintf(stderr, "minga-sync-bench: --format: '%s' is not table, json or both\n",
+                     o.format.c_str());
         return 2;
       }
     } else {
-      std::fprintf(stderr, "minga-sync-bench: unknown flag '%s' (see --help)\n",
-                   flag.c_str());
+      std::fprintf(stderr, "minga-sync-bench: unknown flag '%s' (see --help)\n", flag.c_str());
       return 2;
     }
   }
 
   Bench bench(o);
   if (absl::Status s = bench.Prepare(); !s.ok()) {
-    std::fprintf(stderr, "minga-sync-bench: %s\n",
-                 std::string(s.message()).c_str());
+    std::fprintf(stderr, "minga-sync-bench: %s\n", std::string(s.message()).c_str());
     return 1;
   }
   Figures pouch;
   if (o.pouchdb) {
     absl::StatusOr<Figures> p = bench.RunPouchDb();
     if (!p.ok()) {
-      std::fprintf(stderr, "minga-sync-bench: %s\n",
-                   std::string(p.status().message()).c_str());
+      std::fprintf(stderr, "minga-sync-bench: %s\n", std::string(p.status().message()).c_str());
       return 1;
     }
     pouch = *p;
   }
   absl::StatusOr<Figures> m = bench.RunMinga();
   if (!m.ok()) {
-    std::fprintf(stderr, "minga-sync-bench: %s\n",
-                 std::string(m.status().message()).c_str());
+    std::fprintf(stderr, "minga-sync-bench: %s\n", std::string(m.status().message()).c_str());
     return 1;
   }
   Figures minga = *m;
@@ -754,8 +700,7 @@ int Main(int argc, char** argv) {
   const std::vector<Row> rows = {
       {"load_per_second", "materials/s", true, ">= 5x PouchDB",
        [](double, double r) { return r >= 5; }},
-      {"restart_seconds", "s", false, "< 1",
-       [](double v, double) { return v < 1; }},
+      {"restart_seconds", "s", false, "< 1", [](double v, double) { return v < 1; }},
       {"pull_per_second", "materials/s", true, ">= 10x PouchDB",
        [](double, double r) { return r >= 10; }},
       {"pull_seconds", "s", false},
@@ -763,26 +708,20 @@ int Main(int argc, char** argv) {
       {"pull_cpu_seconds", "s", false},
       {"wire_bytes_per_material", "bytes", false, "<= PouchDB",
        [](double, double r) { return r >= 1; }},
-      {"status_ms", "ms", false, "< 50",
-       [](double v, double) { return v < 50; }},
+      {"status_ms", "ms", false, "< 50", [](double v, double) { return v < 50; }},
       {"idle_bytes_per_second", "bytes/s", false},
       {"idle_cpu_percent", "%", false},
-      {"incremental_seconds", "s", false, "< 0.1",
-       [](double v, double) { return v < 0.1; }},
+      {"incremental_seconds", "s", false, "< 0.1", [](double v, double) { return v < 0.1; }},
       {"hops_p50_ms", "ms", false},
       {"hops_p90_ms", "ms", false},
-      {"hops_p99_ms", "ms", false, "< 20",
-       [](double v, double) { return v < 20; }},
+      {"hops_p99_ms", "ms", false, "< 20", [](double v, double) { return v < 20; }},
       {"disk_fsync_p50_ms", "ms", false},
       {"disk_fsync_p99_ms", "ms", false},
-      {"store_bytes_source", "bytes", false, "<= PouchDB",
-       [](double, double r) { return r >= 1; }},
-      {"store_bytes_puller", "bytes", false, "<= PouchDB",
-       [](double, double r) { return r >= 1; }},
+      {"store_bytes_source", "bytes", false, "<= PouchDB", [](double, double r) { return r >= 1; }},
+      {"store_bytes_puller", "bytes", false, "<= PouchDB", [](double, double r) { return r >= 1; }},
       {"data_dir_bytes_puller", "bytes", false},
       {"peak_mib_source", "MiB", false},
-      {"peak_mib_puller", "MiB", false, "< 200",
-       [](double v, double) { return v < 200; }},
+      {"peak_mib_puller", "MiB", false, "< 200", [](double v, double) { return v < 200; }},
   };
   struct Line {
     std::string name, unit, target;
@@ -806,20 +745,18 @@ int Main(int argc, char** argv) {
     lines.push_back(l);
   }
   if (db_bench.has_value()) {
-    lines.push_back({"db_bench_fill_per_second", "materials/s", "", *db_bench,
-                     std::nullopt, minga["load_per_second"] / *db_bench,
-                     std::nullopt});
+    lines.push_back({"db_bench_fill_per_second", "materials/s", "", *db_bench, std::nullopt,
+                     minga["load_per_second"] / *db_bench, std::nullopt});
   }
 
   if (o.format != "json") {
-    std::printf("%-26s %14s %14s %9s  %-12s %-15s %s\n", "result", "minga",
-                "pouchdb", "ratio", "unit", "target", "reached");
+    std::printf("%-26s %14s %14s %9s  %-12s %-15s %s\n", "result", "minga", "pouchdb", "ratio",
+                "unit", "target", "reached");
     for (const Line& l : lines) {
-      std::printf("%-26s %14.2f %14s %9s  %-12s %-15s %s\n", l.name.c_str(),
-                  l.minga,
+      std::printf("%-26s %14.2f %14s %9s  %-12s %-15s %s\n", l.name.c_str(), l.minga,
                   l.pouch ? absl::StrFormat("%.2f", *l.pouch).c_str() : "-",
-                  l.ratio ? absl::StrFormat("%.2fx", *l.ratio).c_str() : "-",
-                  l.unit.c_str(), l.target.empty() ? "-" : l.target.c_str(),
+                  l.ratio ? absl::StrFormat("%.2fx", *l.ratio).c_str() : "-", l.unit.c_str(),
+                  l.target.empty() ? "-" : l.target.c_str(),
                   l.met.has_value() ? (*l.met ? "yes" : "NO") : "");
     }
     std::printf(
@@ -829,28 +766,21 @@ int Main(int argc, char** argv) {
         "fill rate)\n",
         static_cast<unsigned long long>(o.materials),
         static_cast<unsigned long long>(bench.value_bytes()), o.runs,
-        std::thread::hardware_concurrency(),
-        bench.pouch_versions().empty() ? "" : "; ",
+        std::thread::hardware_concurrency(), bench.pouch_versions().empty() ? "" : "; ",
         bench.pouch_versions().c_str());
   }
   if (o.format != "table") {
-    std::string json = absl::StrCat("{\"materials\":", o.materials,
-                                    ",\"runs\":", o.runs, ",\"results\":{");
+    std::string json =
+        absl::StrCat("{\"materials\":", o.materials, ",\"runs\":", o.runs, ",\"results\":{");
     for (size_t i = 0; i < lines.size(); ++i) {
       const Line& l = lines[i];
       absl::StrAppend(&json, i ? "," : "", "\"", l.name,
-                      "\":{\"minga\":", absl::StrFormat("%.3f", l.minga),
-                      ",\"unit\":\"", l.unit, "\"");
-      if (l.pouch)
-        absl::StrAppend(&json,
-                        ",\"pouchdb\":", absl::StrFormat("%.3f", *l.pouch));
-      if (l.ratio)
-        absl::StrAppend(&json,
-                        ",\"ratio\":", absl::StrFormat("%.3f", *l.ratio));
-      if (!l.target.empty())
-        absl::StrAppend(&json, ",\"target\":\"", l.target, "\"");
-      if (l.met)
-        absl::StrAppend(&json, ",\"reached\":", *l.met ? "true" : "false");
+                      "\":{\"minga\":", absl::StrFormat("%.3f", l.minga), ",\"unit\":\"", l.unit,
+                      "\"");
+      if (l.pouch) absl::StrAppend(&json, ",\"pouchdb\":", absl::StrFormat("%.3f", *l.pouch));
+      if (l.ratio) absl::StrAppend(&json, ",\"ratio\":", absl::StrFormat("%.3f", *l.ratio));
+      if (!l.target.empty()) absl::StrAppend(&json, ",\"target\":\"", l.target, "\"");
+      if (l.met) absl::StrAppend(&json, ",\"reached\":", *l.met ? "true" : "false");
       absl::StrAppend(&json, "}");
     }
     std::printf("%s}}\n", json.c_str());

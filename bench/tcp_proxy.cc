@@ -54,8 +54,7 @@ absl::Status CountingProxy::Start(int listen_port, int target_port) {
   if (bind(listen_fd_, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0 ||
       listen(listen_fd_, 64) != 0) {
     return absl::UnavailableError(
-        absl::StrCat("proxy: cannot listen on 127.0.0.1:", listen_port, ": ",
-                     strerror(errno)));
+        absl::StrCat("proxy: cannot listen on 127.0.0.1:", listen_port, ": ", strerror(errno)));
   }
   acceptor_ = std::thread([this] { Accept(); });
   return absl::OkStatus();
@@ -91,8 +90,7 @@ void CountingProxy::Accept() {
     if (client < 0) continue;
     const int server = socket(AF_INET, SOCK_STREAM, 0);
     sockaddr_in addr = Loopback(target_port_);
-    if (connect(server, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) !=
-        0) {
+    if (connect(server, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0) {
       close(client);
       close(server);
       continue;
@@ -100,8 +98,7 @@ void CountingProxy::Accept() {
     NoDelay(client);
     NoDelay(server);
     std::lock_guard<std::mutex> lock(mu_);
-    connections_.emplace_back(
-        [this, client, server] { Forward(client, server); });
+    connections_.emplace_back([this, client, server] { Forward(client, server); });
   }
 }
 
@@ -109,8 +106,7 @@ void CountingProxy::Forward(int client, int server) {
   char buffer[64 * 1024];
   bool open = true;
   while (open) {
-    pollfd fds[3] = {
-        {client, POLLIN, 0}, {server, POLLIN, 0}, {stop_pipe_[0], POLLIN, 0}};
+    pollfd fds[3] = {{client, POLLIN, 0}, {server, POLLIN, 0}, {stop_pipe_[0], POLLIN, 0}};
     if (poll(fds, 3, -1) < 0) {
       if (errno == EINTR) continue;
       break;

@@ -3,17 +3,17 @@
 #include <CLI/CLI.hpp>
 #include <algorithm>
 #include <cstdio>
-#include <iterator>
-#include <fstream>
-#include <sstream>
 #include <cstdlib>
+#include <fstream>
+#include <iterator>
+#include <sstream>
 #include <string>
 #include <vector>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
-#include "absl/strings/ascii.h"
 #include "client/cli/output.h"
 #include "client/commands/session.h"
 #include "node/core/limits.h"
@@ -24,9 +24,9 @@ using minga::cli::Command;
 
 std::vector<Command> AllCommands() {
   std::vector<Command> all;
-  for (auto group : {minga::cli::CatalogCommands, minga::cli::SearchCommands,
-                     minga::cli::FileCommands, minga::cli::TransferCommands,
-                     minga::cli::AdminCommands}) {
+  for (auto group :
+       {minga::cli::CatalogCommands, minga::cli::SearchCommands, minga::cli::FileCommands,
+        minga::cli::TransferCommands, minga::cli::AdminCommands}) {
     for (Command& c : group()) all.push_back(std::move(c));
   }
   return all;
@@ -95,7 +95,9 @@ absl::StatusOr<std::vector<std::string>> ParseGlobalFlags(const std::vector<std:
     std::ifstream in(token_file);
     std::stringstream ss;
     ss << in.rdbuf();
-    if (!in) return absl::InvalidArgumentError(absl::StrCat("--token-file: cannot read '", token_file, "'"));
+    if (!in)
+      return absl::InvalidArgumentError(
+          absl::StrCat("--token-file: cannot read '", token_file, "'"));
     session->token = std::string(absl::StripAsciiWhitespace(ss.str()));
   }
   return app.remaining();

@@ -81,9 +81,10 @@ int main(int argc, char** argv) {
     } else if (arg == "--new-admin-token") {
       if (!minga::InitCrypto().ok()) return Fail("libsodium failed to initialise", 1);
       const std::string token = absl::WebSafeBase64Escape(minga::RandomBytes(24));
-      std::printf("token (give it to the administrator, keep it secret):\n  %s\n"
-                  "config line (the node keeps only the hash):\n  admin_token_sha256: \"%s\"\n",
-                  token.c_str(), minga::DigestToHex(minga::Sha256(token)).c_str());
+      std::printf(
+          "token (give it to the administrator, keep it secret):\n  %s\n"
+          "config line (the node keeps only the hash):\n  admin_token_sha256: \"%s\"\n",
+          token.c_str(), minga::DigestToHex(minga::Sha256(token)).c_str());
       return 0;
     } else if (arg == "--init") {
       init = true;

@@ -19,8 +19,7 @@ std::string FlagName(const std::string& name) {
 
 }  // namespace
 
-absl::StatusOr<Args> Args::Parse(const std::vector<std::string>& argv,
-                                 const FlagSpec& spec) {
+absl::StatusOr<Args> Args::Parse(const std::vector<std::string>& argv, const FlagSpec& spec) {
   Args args;
   CLI::App app;
   app.set_help_flag();  // the commands print their own help
@@ -61,7 +60,8 @@ absl::StatusOr<Args> Args::Parse(const std::vector<std::string>& argv,
   for (const std::string& extra : app.remaining()) {
     return absl::InvalidArgumentError(absl::StrCat("unknown flag '", extra, "'; see --help"));
   }
-  if (dashdash != argv.end()) args.positional_.insert(args.positional_.end(), dashdash + 1, argv.end());
+  if (dashdash != argv.end())
+    args.positional_.insert(args.positional_.end(), dashdash + 1, argv.end());
   for (auto it = args.values_.begin(); it != args.values_.end();) {
     it = it->second.empty() ? args.values_.erase(it) : std::next(it);
   }
@@ -91,14 +91,14 @@ bool Args::Has(const std::string& name) const {
   return bools_.count(name) > 0 || values_.count(name) > 0;
 }
 
-absl::StatusOr<int64_t> Args::GetInt(const std::string& name, int64_t fallback,
-                                     int64_t min, int64_t max) const {
+absl::StatusOr<int64_t> Args::GetInt(const std::string& name, int64_t fallback, int64_t min,
+                                     int64_t max) const {
   std::optional<std::string> v = Get(name);
   if (!v.has_value()) return fallback;
   int64_t n = 0;
   if (!absl::SimpleAtoi(*v, &n) || n < min || n > max) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "--", name, ": '", *v, "' is not a whole number between ", min, " and ", max));
+    return absl::InvalidArgumentError(
+        absl::StrCat("--", name, ": '", *v, "' is not a whole number between ", min, " and ", max));
   }
   return n;
 }

@@ -24,8 +24,7 @@ struct FlagSpec {
 
 class Args {
  public:
-  static absl::StatusOr<Args> Parse(const std::vector<std::string>& argv,
-                                    const FlagSpec& spec);
+  static absl::StatusOr<Args> Parse(const std::vector<std::string>& argv, const FlagSpec& spec);
 
   std::optional<std::string> Get(const std::string& name) const;
   std::string GetOr(const std::string& name, const std::string& fallback) const;
@@ -33,8 +32,8 @@ class Args {
   bool Has(const std::string& name) const;
   const std::vector<std::string>& positional() const { return positional_; }
   // A flag holding a whole number within [min, max].
-  absl::StatusOr<int64_t> GetInt(const std::string& name, int64_t fallback,
-                                 int64_t min, int64_t max) const;
+  absl::StatusOr<int64_t> GetInt(const std::string& name, int64_t fallback, int64_t min,
+                                 int64_t max) const;
 
  private:
   std::map<std::string, std::vector<std::string>> values_;

@@ -16,9 +16,9 @@ const FlagSpec kSpec{{"origin", "o", "page-size"}, {"sector"}, {"all", "wait"}};
 absl::StatusOr<Args> ParseOf(std::vector<std::string> argv) { return Args::Parse(argv, kSpec); }
 
 TEST(ArgsTest, ValuesRepeatsBooleansAndPositionalsInAnyOrder) {
-  ASSERT_OK_AND_ASSIGN(Args args, ParseOf({"first", "--origin", "ana", "--sector=health", "--all",
-                                           "second", "--sector", "justice", "-o", "out.json",
-                                           "--origin=luz"}));
+  ASSERT_OK_AND_ASSIGN(Args args,
+                       ParseOf({"first", "--origin", "ana", "--sector=health", "--all", "second",
+                                "--sector", "justice", "-o", "out.json", "--origin=luz"}));
   EXPECT_THAT(args.positional(), ElementsAre("first", "second"));
   EXPECT_EQ(args.Get("origin"), "luz");  // the last one wins
   EXPECT_THAT(args.GetAll("sector"), ElementsAre("health", "justice"));
@@ -40,7 +40,8 @@ TEST(ArgsTest, AfterDoubleDashEverythingIsPositional) {
 
 TEST(ArgsTest, ErrorsNameTheFlag) {
   EXPECT_THAT(ParseOf({"--colour", "red"}),
-              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("unknown flag '--colour'; see --help")));
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("unknown flag '--colour'; see --help")));
   EXPECT_THAT(ParseOf({"id", "--origin"}),
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("--origin needs a value")));
   EXPECT_THAT(ParseOf({"--all=yes"}),

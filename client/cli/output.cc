@@ -14,27 +14,35 @@ namespace minga::cli {
 
 int ExitCodeFor(const absl::Status& s) {
   switch (s.code()) {
-    case absl::StatusCode::kOk: return kExitOk;
-    case absl::StatusCode::kNotFound: return kExitNotFound;
+    case absl::StatusCode::kOk:
+      return kExitOk;
+    case absl::StatusCode::kNotFound:
+      return kExitNotFound;
     case absl::StatusCode::kInvalidArgument:
     case absl::StatusCode::kOutOfRange:
-    case absl::StatusCode::kDataLoss: return kExitInvalid;
+    case absl::StatusCode::kDataLoss:
+      return kExitInvalid;
     case absl::StatusCode::kUnavailable:
-    case absl::StatusCode::kDeadlineExceeded: return kExitUnavailable;
+    case absl::StatusCode::kDeadlineExceeded:
+      return kExitUnavailable;
     case absl::StatusCode::kFailedPrecondition:
     case absl::StatusCode::kAlreadyExists:
-    case absl::StatusCode::kAborted: return kExitConflict;
+    case absl::StatusCode::kAborted:
+      return kExitConflict;
     case absl::StatusCode::kPermissionDenied:
-    case absl::StatusCode::kUnauthenticated: return kExitDenied;
-    default: return kExitError;
+    case absl::StatusCode::kUnauthenticated:
+      return kExitDenied;
+    default:
+      return kExitError;
   }
 }
 
 int Report(const absl::Status& s) {
   std::string msg(s.message());
   if (s.code() == absl::StatusCode::kUnavailable) {
-    absl::StrAppend(&msg, "\n  is the node running? choose it with --node (default "
-                          "unix:minga-data/admin.sock, or $MINGA_NODE)");
+    absl::StrAppend(&msg,
+                    "\n  is the node running? choose it with --node (default "
+                    "unix:minga-data/admin.sock, or $MINGA_NODE)");
   }
   std::fprintf(stderr, "minga: %s\n", msg.c_str());
   return ExitCodeFor(s);
@@ -106,8 +114,12 @@ std::string FormatBytes(uint64_t bytes) {
 }
 
 Progress::Progress(std::string label, uint64_t total, bool bytes)
-    : label_(std::move(label)), total_(total), bytes_(bytes), tty_(isatty(STDERR_FILENO)),
-      start_(absl::Now()), last_draw_(absl::InfinitePast()) {}
+    : label_(std::move(label)),
+      total_(total),
+      bytes_(bytes),
+      tty_(isatty(STDERR_FILENO)),
+      start_(absl::Now()),
+      last_draw_(absl::InfinitePast()) {}
 
 Progress::~Progress() { Finish(); }
 

@@ -18,13 +18,13 @@ namespace minga::cli {
 // Exit codes, documented in the README.
 enum ExitCode {
   kExitOk = 0,
-  kExitError = 1,         // the node failed, or anything else
-  kExitUsage = 2,         // bad flags or arguments
-  kExitNotFound = 3,      // no such material or peer
-  kExitInvalid = 4,       // input refused (validation); or some import rows
-  kExitUnavailable = 5,   // the node cannot be reached
-  kExitConflict = 6,      // version mismatch, already exists
-  kExitDenied = 7,        // permission denied (another origin's material)
+  kExitError = 1,        // the node failed, or anything else
+  kExitUsage = 2,        // bad flags or arguments
+  kExitNotFound = 3,     // no such material or peer
+  kExitInvalid = 4,      // input refused (validation); or some import rows
+  kExitUnavailable = 5,  // the node cannot be reached
+  kExitConflict = 6,     // version mismatch, already exists
+  kExitDenied = 7,       // permission denied (another origin's material)
 };
 
 int ExitCodeFor(const absl::Status& status);

@@ -12,31 +12,38 @@ namespace {
 
 std::string StateName(v1::PeerStatus::State s) {
   switch (s) {
-    case v1::PeerStatus::CONNECTING: return "connecting";
-    case v1::PeerStatus::PULLING: return "pulling";
-    case v1::PeerStatus::FOLLOWING: return "following";
-    case v1::PeerStatus::BACKOFF: return "backoff";
-    case v1::PeerStatus::STOPPED: return "stopped";
-    default: return "-";
+    case v1::PeerStatus::CONNECTING:
+      return "connecting";
+    case v1::PeerStatus::PULLING:
+      return "pulling";
+    case v1::PeerStatus::FOLLOWING:
+      return "following";
+    case v1::PeerStatus::BACKOFF:
+      return "backoff";
+    case v1::PeerStatus::STOPPED:
+      return "stopped";
+    default:
+      return "-";
   }
 }
 
 void PrintPeers(const google::protobuf::RepeatedPtrField<v1::PeerStatus>& peers) {
-  Table table({"PEER", "ADDRESS", "STATE", "CHECKPOINT", "LAG", "LAG(S)", "APPLIED",
-               "FILES", "LAST ERROR"});
+  Table table({"PEER", "ADDRESS", "STATE", "CHECKPOINT", "LAG", "LAG(S)", "APPLIED", "FILES",
+               "LAST ERROR"});
   for (const v1::PeerStatus& p : peers) {
-    std::string error = p.last_error().empty()
-                            ? p.last_transfer_error()
-                            : absl::StrCat(FormatMicros(p.last_error_unix_micros()), " ",
-                                           p.last_error());
-    table.Add({p.org_id(), p.address(), StateName(p.state()),
-               absl::StrCat(p.checkpoint(), "/", p.peer_head()), absl::StrCat(p.lag_changes()),
-               absl::StrFormat("%.1f", p.lag_seconds()), absl::StrCat(p.revisions_applied()),
-               absl::StrCat(p.file_policy(), ": ", p.chunks_fetched(), " chunks (",
-                            FormatBytes(p.bytes_fetched()), ")",
-                            p.chunks_queued() ? absl::StrCat(", ", p.chunks_queued(), " queued") : "",
-                            p.chunks_refused() ? absl::StrCat(", ", p.chunks_refused(), " refused") : ""),
-               error.empty() ? "-" : error});
+    std::string error =
+        p.last_error().empty()
+            ? p.last_transfer_error()
+            : absl::StrCat(FormatMicros(p.last_error_unix_micros()), " ", p.last_error());
+    table.Add(
+        {p.org_id(), p.address(), StateName(p.state()),
+         absl::StrCat(p.checkpoint(), "/", p.peer_head()), absl::StrCat(p.lag_changes()),
+         absl::StrFormat("%.1f", p.lag_seconds()), absl::StrCat(p.revisions_applied()),
+         absl::StrCat(p.file_policy(), ": ", p.chunks_fetched(), " chunks (",
+                      FormatBytes(p.bytes_fetched()), ")",
+                      p.chunks_queued() ? absl::StrCat(", ", p.chunks_queued(), " queued") : "",
+                      p.chunks_refused() ? absl::StrCat(", ", p.chunks_refused(), " refused") : ""),
+         error.empty() ? "-" : error});
   }
   if (table.empty()) {
     std::printf("no peers configured\n");
@@ -60,22 +67,20 @@ int Status(Session& s, const Args&) {
   std::printf("feed        %s at sequence %llu\n", response.feed_id().c_str(),
               static_cast<unsigned long long>(response.head_lseq()));
   std::printf("store       %s%s%s\n", FormatBytes(response.store_bytes()).c_str(),
-              response.store_error().empty() ? "" : "; DAMAGED: ",
-              response.store_error().c_str());
+              response.store_error().empty() ? "" : "; DAMAGED: ", response.store_error().c_str());
   std::printf("files       %llu complete, %llu incomplete; chunks: %llu stored (%s), %llu wanted\n",
               static_cast<unsigned long long>(response.files_complete()),
               static_cast<unsigned long long>(response.files_missing()),
               static_cast<unsigned long long>(response.chunks_stored()),
               FormatBytes(response.chunk_bytes()).c_str(),
               static_cast<unsigned long long>(response.chunks_missing()));
-  std::printf("search      %llu documents, at sequence %llu (%s)%s%s\n",
-              static_cast<unsigned long long>(response.index_documents()),
-              static_cast<unsigned long long>(response.index_position()),
-              response.index_lag() == 0
-                  ? "up to date"
-                  : absl::StrCat(response.index_lag(), " changes behind").c_str(),
-              response.index_error().empty() ? "" : "; last error: ",
-              response.index_error().c_str());
+  std::printf(
+      "search      %llu documents, at sequence %llu (%s)%s%s\n",
+      static_cast<unsigned long long>(response.index_documents()),
+      static_cast<unsigned long long>(response.index_position()),
+      response.index_lag() == 0 ? "up to date"
+                                : absl::StrCat(response.index_lag(), " changes behind").c_str(),
+      response.index_error().empty() ? "" : "; last error: ", response.index_error().c_str());
   std::printf("digest      %s\n\n", response.digest().c_str());
   Table table({"ORIGIN", "MATERIALS", "HEADERS ONLY", "RETRACTED"});
   uint64_t total = 0;
@@ -109,8 +114,8 @@ int Sync(Session& s, const Args& args) {
   request.set_wait(args.Has("wait"));
   request.set_timeout_seconds(*wait_seconds);
   v1::SyncResponse response;
-  grpc::Status st = s.Admin()->Sync(
-      s.Context(absl::Seconds(*wait_seconds) + s.timeout).get(), request, &response);
+  grpc::Status st = s.Admin()->Sync(s.Context(absl::Seconds(*wait_seconds) + s.timeout).get(),
+                                    request, &response);
   if (!st.ok()) return Report(FromGrpcStatus(st));
   if (s.json) {
     std::printf("%s\n", ToJson(response).c_str());
@@ -128,15 +133,21 @@ int Sync(Session& s, const Args& args) {
 
 std::vector<Command> AdminCommands() {
   return {
-      {"status", "counts by origin, feed position, store size, digest",
-       "Usage: minga status\n", {}, Status},
-      {"peers", "each peer: address, state, checkpoint, lag, last error",
+      {"status",
+       "counts by origin, feed position, store size, digest",
+       "Usage: minga status\n",
+       {},
+       Status},
+      {"peers",
+       "each peer: address, state, checkpoint, lag, last error",
        "Usage: minga peers\n\nLAG is changes not yet applied; LAG(S) seconds since this node\n"
        "was last caught up with the peer. FILES is the peer's file policy and the\n"
        "chunks fetched from it since the node started, still queued, and refused\n"
        "(wrong hash).\n",
-       {}, Peers},
-      {"sync", "pull from peers now; --wait until caught up",
+       {},
+       Peers},
+      {"sync",
+       "pull from peers now; --wait until caught up",
        "Usage: minga sync [--peer ORG] [--wait] [--wait-timeout SECONDS]\n\n"
        "Skips any back-off and pulls from the peers (or one) now. With --wait,\n"
        "returns when they are caught up (exit 5 if not within the timeout).\n",

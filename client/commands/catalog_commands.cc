@@ -1,8 +1,8 @@
 // minga put, edit, get, rm, ls.
 #include <cstdio>
 #include <fstream>
-#include <map>
 #include <iostream>
+#include <map>
 #include <sstream>
 
 #include "absl/strings/str_cat.h"
@@ -61,8 +61,8 @@ void PrintView(const Session& s, const v1::MaterialView& v) {
     }
     if (!m.summary().empty()) rows.push_back({"summary", m.summary()});
     for (const v1::FileInfo& f : m.files()) {
-      rows.push_back({"file", absl::StrCat(f.name(), " (", FormatBytes(f.size()), ", ",
-                                           f.media_type(), ")")});
+      rows.push_back(
+          {"file", absl::StrCat(f.name(), " (", FormatBytes(f.size()), ", ", f.media_type(), ")")});
     }
   }
   rows.push_back({"state", StateOf(v)});
@@ -70,15 +70,16 @@ void PrintView(const Session& s, const v1::MaterialView& v) {
   rows.push_back({"origin", h.origin()});
   rows.push_back({"version", absl::StrCat(h.version(), " (", FormatMicros(h.time_unix_micros()),
                                           " UTC at the origin)")});
-  rows.push_back({"signer", v.signer().empty() ? "unknown key"
-                                               : absl::StrCat(v.signer(), " (", h.origin(),
-                                                              "'s key, verified)")});
+  rows.push_back({"signer", v.signer().empty()
+                                ? "unknown key"
+                                : absl::StrCat(v.signer(), " (", h.origin(), "'s key, verified)")});
   const v1::Provenance& p = v.provenance();
-  rows.push_back({"path", p.from_peer().empty()
-                              ? absl::StrCat("written here by ", p.actor().empty() ? "?" : p.actor(),
-                                             " at ", FormatMicros(p.received_unix_micros()))
-                              : absl::StrCat("pulled from ", p.from_peer(), " at ",
-                                             FormatMicros(p.received_unix_micros()))});
+  rows.push_back(
+      {"path", p.from_peer().empty()
+                   ? absl::StrCat("written here by ", p.actor().empty() ? "?" : p.actor(), " at ",
+                                  FormatMicros(p.received_unix_micros()))
+                   : absl::StrCat("pulled from ", p.from_peer(), " at ",
+                                  FormatMicros(p.received_unix_micros()))});
   rows.push_back({"sequence", absl::StrCat(v.lseq())});
   size_t width = 0;
   for (const auto& [k, unused] : rows) width = std::max(width, k.size());
@@ -208,8 +209,7 @@ int Ls(Session& s, const Args& args) {
         continue;
       }
       const v1::Material& m = v.material();
-      table.Add({v.id(), v.has_body() ? m.kind() : "-",
-                 m.year() ? absl::StrCat(m.year()) : "-",
+      table.Add({v.id(), v.has_body() ? m.kind() : "-", m.year() ? absl::StrCat(m.year()) : "-",
                  v.has_body() ? absl::StrJoin(m.languages(), ",") : "-",
                  v.has_body() ? m.title() : StateOf(v)});
     }
@@ -228,8 +228,7 @@ int Ls(Session& s, const Args& args) {
 std::vector<Command> CatalogCommands() {
   std::vector<Command> commands;
   {
-    Command c{"put", "create or replace one of this node's materials",
-              nullptr, {}, Put};
+    Command c{"put", "create or replace one of this node's materials", nullptr, {}, Put};
     static const std::string usage = absl::StrCat(
         "Usage: minga put [FILE|-] [field flags] [--create]\n\n"
         "Creates or replaces a material from a JSON object (FILE, or - for\n"
@@ -252,19 +251,25 @@ std::vector<Command> CatalogCommands() {
     AddMaterialFlags(&c.flags);
     commands.push_back(c);
   }
-  commands.push_back({"get", "show a material: fields, audience, version, signer, path",
-                      "Usage: minga get ID\n", {}, Get});
-  commands.push_back({"rm", "retract materials (a signed tombstone travels to every node)",
-                      "Usage: minga rm ID... [--if-version V]\n", {{"if-version"}, {}, {}}, Rm});
-  commands.push_back(
-      {"ls", "list held materials",
-       "Usage: minga ls [--origin ORG] [--all] [--by-sequence] [--limit N]\n"
-       "                [--page-size N] [--page-token T]\n\n"
-       "Lists materials held with their content; --all adds retractions and\n"
-       "materials held as header only. --by-sequence lists in feed order.\n"
-       "With --page-size or --page-token one page is shown with the next token.\n",
-       {{"origin", "limit", "page-size", "page-token"}, {}, {"all", "by-sequence"}},
-       Ls});
+  commands.push_back({"get",
+                      "show a material: fields, audience, version, signer, path",
+                      "Usage: minga get ID\n",
+                      {},
+                      Get});
+  commands.push_back({"rm",
+                      "retract materials (a signed tombstone travels to every node)",
+                      "Usage: minga rm ID... [--if-version V]\n",
+                      {{"if-version"}, {}, {}},
+                      Rm});
+  commands.push_back({"ls",
+                      "list held materials",
+                      "Usage: minga ls [--origin ORG] [--all] [--by-sequence] [--limit N]\n"
+                      "                [--page-size N] [--page-token T]\n\n"
+                      "Lists materials held with their content; --all adds retractions and\n"
+                      "materials held as header only. --by-sequence lists in feed order.\n"
+                      "With --page-size or --page-token one page is shown with the next token.\n",
+                      {{"origin", "limit", "page-size", "page-token"}, {}, {"all", "by-sequence"}},
+                      Ls});
   return commands;
 }
 

@@ -19,11 +19,20 @@ std::string GuessMediaType(const std::string& path) {
   std::string ext = std::filesystem::path(path).extension().string();
   for (char& c : ext) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   static const std::pair<const char*, const char*> kTypes[] = {
-      {".pdf", "application/pdf"},   {".mp4", "video/mp4"},      {".webm", "video/webm"},
-      {".mp3", "audio/mpeg"},        {".txt", "text/plain"},     {".md", "text/markdown"},
-      {".html", "text/html"},        {".csv", "text/csv"},       {".json", "application/json"},
-      {".png", "image/png"},         {".jpg", "image/jpeg"},     {".jpeg", "image/jpeg"},
-      {".zip", "application/zip"},   {".epub", "application/epub+zip"},
+      {".pdf", "application/pdf"},
+      {".mp4", "video/mp4"},
+      {".webm", "video/webm"},
+      {".mp3", "audio/mpeg"},
+      {".txt", "text/plain"},
+      {".md", "text/markdown"},
+      {".html", "text/html"},
+      {".csv", "text/csv"},
+      {".json", "application/json"},
+      {".png", "image/png"},
+      {".jpg", "image/jpeg"},
+      {".jpeg", "image/jpeg"},
+      {".zip", "application/zip"},
+      {".epub", "application/epub+zip"},
       {".doc", "application/msword"},
       {".docx", "application/vnd.openxmlformats-officedocument.wordprocessingml.document"},
       {".pptx", "application/vnd.openxmlformats-officedocument.presentationml.presentation"},
@@ -49,7 +58,8 @@ int AttachOne(Session& s, const std::string& id, const std::string& path, const 
       s.Catalog()->Attach(context.get(), &response);
   v1::AttachRequest start;
   start.mutable_start()->set_material_id(id);
-  start.mutable_start()->set_name(args.GetOr("name", std::filesystem::path(path).filename().string()));
+  start.mutable_start()->set_name(
+      args.GetOr("name", std::filesystem::path(path).filename().string()));
   start.mutable_start()->set_media_type(args.GetOr("media-type", GuessMediaType(path)));
   bool ok = writer->Write(start);
   Progress progress(absl::StrCat("attaching ", std::filesystem::path(path).filename().string()),
@@ -82,8 +92,9 @@ int AttachOne(Session& s, const std::string& id, const std::string& path, const 
     std::printf("%s\n", ToJson(response).c_str());
   } else {
     std::printf("attached %s to %s (%s, %u new chunks of %d; version %llu)\n",
-                response.file().name().c_str(), id.c_str(), FormatBytes(response.file().size()).c_str(),
-                response.new_chunks(), response.file().chunk_sha256_size(),
+                response.file().name().c_str(), id.c_str(),
+                FormatBytes(response.file().size()).c_str(), response.new_chunks(),
+                response.file().chunk_sha256_size(),
                 static_cast<unsigned long long>(response.material().header().version()));
   }
   return kExitOk;
@@ -118,9 +129,9 @@ int Files(Session& s, const Args& args) {
   Table table({"NAME", "TYPE", "SIZE", "HERE", "SHA-256"});
   for (const v1::FileState& f : response.files()) {
     table.Add({f.file().name(), f.file().media_type(), FormatBytes(f.file().size()),
-               f.complete() ? "complete"
-                            : absl::StrCat(f.chunks_present(), "/", f.file().chunk_sha256_size(),
-                                           " chunks"),
+               f.complete()
+                   ? "complete"
+                   : absl::StrCat(f.chunks_present(), "/", f.file().chunk_sha256_size(), " chunks"),
                absl::BytesToHexString(f.file().sha256()).substr(0, 16)});
   }
   if (table.empty()) {
@@ -222,7 +233,8 @@ int Gc(Session& s, const Args&) {
 
 std::vector<Command> FileCommands() {
   return {
-      {"attach", "upload files and attach them to one of this node's materials",
+      {"attach",
+       "upload files and attach them to one of this node's materials",
        "Usage: minga attach ID FILE... [--name NAME] [--media-type TYPE]\n\n"
        "Uploads each FILE (a progress bar with bytes/s shows on a terminal) and\n"
        "signs a new revision of ID listing it; a file of the same name is\n"
@@ -230,9 +242,13 @@ std::vector<Command> FileCommands() {
        "again. The media type is guessed from the extension unless given.\n",
        {{"name", "media-type"}, {}, {}},
        Attach},
-      {"files", "a material's files and which are complete here",
-       "Usage: minga files ID\n", {}, Files},
-      {"fetch", "download a file of a material",
+      {"files",
+       "a material's files and which are complete here",
+       "Usage: minga files ID\n",
+       {},
+       Files},
+      {"fetch",
+       "download a file of a material",
        "Usage: minga fetch ID NAME [-o PATH] [--local]\n\n"
        "Writes the file to PATH (default NAME), through PATH.part, checking its\n"
        "SHA-256 against the signed material. Chunks not here yet are fetched\n"
@@ -240,8 +256,11 @@ std::vector<Command> FileCommands() {
        "interrupted fetch continues from its .part file.\n",
        {{"o", "output"}, {}, {"local"}},
        Fetch},
-      {"gc", "remove stored chunks no material lists and reclaim the space",
-       "Usage: minga gc\n", {}, Gc},
+      {"gc",
+       "remove stored chunks no material lists and reclaim the space",
+       "Usage: minga gc\n",
+       {},
+       Gc},
   };
 }
 

@@ -1,7 +1,7 @@
 #include "client/commands/material_flags.h"
 
-#include "absl/strings/numbers.h"
 #include "absl/strings/ascii.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
@@ -77,7 +77,8 @@ absl::Status ApplyMaterialFlags(const Args& args, v1::PutRequest* request) {
         const std::string y = *args.Get(f.flag);
         uint32_t year = 0;
         if (!y.empty() && !absl::SimpleAtoi(y, &year)) {
-          return absl::InvalidArgumentError(absl::StrCat("--", f.flag, ": '", y, "' is not a year"));
+          return absl::InvalidArgumentError(
+              absl::StrCat("--", f.flag, ": '", y, "' is not a year"));
         }
         m->set_year(year);
         break;

@@ -41,8 +41,8 @@ int Search(Session& s, const Args& args) {
   } else if (sort == "date") {
     request.set_sort(v1::SearchRequest::DATE);
   } else if (!sort.empty()) {
-    return Report(absl::InvalidArgumentError(
-        absl::StrCat("--sort: '", sort, "' is not relevance or date")));
+    return Report(
+        absl::InvalidArgumentError(absl::StrCat("--sort: '", sort, "' is not relevance or date")));
   }
   if (!IsValidUtf8(request.query())) {
     return Report(absl::InvalidArgumentError("query: not valid UTF-8"));
@@ -72,8 +72,7 @@ int Search(Session& s, const Args& args) {
     for (const v1::Highlight& h : hit.highlights()) {
       if (h.begin() < at || h.end() > hit.snippet().size()) continue;
       absl::StrAppend(&marked, hit.snippet().substr(at, h.begin() - at), tty ? "\033[1m" : "*",
-                      hit.snippet().substr(h.begin(), h.end() - h.begin()),
-                      tty ? "\033[0m" : "*");
+                      hit.snippet().substr(h.begin(), h.end() - h.begin()), tty ? "\033[0m" : "*");
       at = h.end();
     }
     marked += hit.snippet().substr(at);
@@ -83,7 +82,8 @@ int Search(Session& s, const Args& args) {
               response.total() == 1 ? "" : "s");
   for (const v1::Facet& f : response.facets()) {
     std::vector<std::string> parts;
-    for (const v1::FacetCount& c : f.counts()) parts.push_back(absl::StrCat(c.value(), " ", c.count()));
+    for (const v1::FacetCount& c : f.counts())
+      parts.push_back(absl::StrCat(c.value(), " ", c.count()));
     std::printf("  %-11s %s\n", f.name().c_str(), absl::StrJoin(parts, " · ").c_str());
   }
   if (!response.next_cursor().empty()) {
@@ -121,7 +121,8 @@ int Reindex(Session& s, const Args&) {
 
 std::vector<Command> SearchCommands() {
   return {
-      {"search", "full-text search with filters and facet counts",
+      {"search",
+       "full-text search with filters and facet counts",
        "Usage: minga search [WORDS...] [--sector S] [--kind K] [--population P]\n"
        "                    [--lang L] [--country C] [--origin ORG]\n"
        "                    [--year-from Y] [--year-to Y] [--sort relevance|date]\n"
@@ -140,11 +141,13 @@ std::vector<Command> SearchCommands() {
         {"sector", "kind", "population", "lang", "country", "origin"},
         {}},
        Search},
-      {"reindex", "rebuild the search index from the stored materials",
+      {"reindex",
+       "rebuild the search index from the stored materials",
        "Usage: minga reindex\n\nBuilds a new search index from the stored materials, aside: the\n"
        "current one keeps serving searches and following changes until the new\n"
        "one has caught up and replaces it. Nothing else waits.\n",
-       {}, Reindex},
+       {},
+       Reindex},
   };
 }
 

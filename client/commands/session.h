@@ -29,9 +29,7 @@ struct Session {
   // A context whose deadline is `timeout` from now (or `override` if set).
   std::unique_ptr<grpc::ClientContext> Context(
       absl::Duration override_timeout = absl::ZeroDuration()) const;
-  std::unique_ptr<v1::Catalog::Stub> Catalog() const {
-    return v1::Catalog::NewStub(channel);
-  }
+  std::unique_ptr<v1::Catalog::Stub> Catalog() const { return v1::Catalog::NewStub(channel); }
   std::unique_ptr<v1::Admin::Stub> Admin() const { return v1::Admin::NewStub(channel); }
 };
 

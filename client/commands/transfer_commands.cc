@@ -34,7 +34,8 @@ int Import(Session& s, const Args& args) {
   ss << in.rdbuf();
   const std::string text = ss.str();
   if (text.size() > kMaxImportBytes) {
-    return Report(absl::InvalidArgumentError(absl::StrCat(path, ": larger than 256 MiB; split it")));
+    return Report(
+        absl::InvalidArgumentError(absl::StrCat(path, ": larger than 256 MiB; split it")));
   }
   FileFormat format = DetectFormat(path, text);
   if (auto f = args.Get("format")) {
@@ -45,7 +46,9 @@ int Import(Session& s, const Args& args) {
   std::optional<v1::Audience> default_audience;
   if (auto a = args.Get("audience")) {
     absl::StatusOr<v1::Audience> parsed = ParseAudience(*a);
-    if (!parsed.ok()) return Report(absl::InvalidArgumentError(absl::StrCat("--audience: ", parsed.status().message())));
+    if (!parsed.ok())
+      return Report(
+          absl::InvalidArgumentError(absl::StrCat("--audience: ", parsed.status().message())));
     default_audience = *parsed;
   }
 
@@ -107,8 +110,8 @@ int Import(Session& s, const Args& args) {
       if (r.code() == 0) {
         ++stored;
         if (s.json) {
-          std::printf("{\"line\":%d,\"id\":\"%s\",\"version\":%llu}\n", record.line,
-                      r.id().c_str(), static_cast<unsigned long long>(r.version()));
+          std::printf("{\"line\":%d,\"id\":\"%s\",\"version\":%llu}\n", record.line, r.id().c_str(),
+                      static_cast<unsigned long long>(r.version()));
         }
       } else {
         refuse(absl::StrCat("line ", record.line, ": ", r.error()));
@@ -151,8 +154,8 @@ int Import(Session& s, const Args& args) {
   while (!window.empty()) finish_oldest();
   if (!failure.ok()) {
     progress.Finish();
-    std::fprintf(stderr, "%s: stored %zu records before the node refused the rest\n",
-                 path.c_str(), stored);
+    std::fprintf(stderr, "%s: stored %zu records before the node refused the rest\n", path.c_str(),
+                 stored);
     return Report(FromGrpcStatus(failure));
   }
   progress.Finish();
@@ -220,7 +223,8 @@ int Export(Session& s, const Args& args) {
 
 std::vector<Command> TransferCommands() {
   return {
-      {"import", "import materials from JSON, JSON Lines or CSV",
+      {"import",
+       "import materials from JSON, JSON Lines or CSV",
        "Usage: minga import FILE [--format json|jsonl|csv] [--audience A] [--shard K/N]\n\n"
        "Reads a JSON array (like config/samples/materials.json), JSON Lines or a\n"
        "CSV exported from a spreadsheet (header row of field names; list cells\n"
@@ -231,7 +235,8 @@ std::vector<Command> TransferCommands() {
        "imports only every Nth record starting with the Kth.\n",
        {{"format", "audience", "shard"}, {}, {}},
        Import},
-      {"export", "export materials as JSON Lines or CSV",
+      {"export",
+       "export materials as JSON Lines or CSV",
        "Usage: minga export [--format jsonl|csv] [--origin ORG] [-o FILE]\n\n"
        "Writes the materials held with their content, in a form `minga import`\n"
        "reads back. Files are not included (see minga files / fetch).\n",

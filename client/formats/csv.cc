@@ -35,9 +35,10 @@ absl::StatusOr<std::optional<Record>> Reader::Next() {
     if (pos_ >= text_.size()) {
       if (quoted) {
         failed_ = true;
-        return absl::InvalidArgumentError(absl::StrCat(
-            "line ", record.line, ": a quoted field is not closed before the end of "
-            "the file (truncated?)"));
+        return absl::InvalidArgumentError(
+            absl::StrCat("line ", record.line,
+                         ": a quoted field is not closed before the end of "
+                         "the file (truncated?)"));
       }
       record.fields.push_back(std::move(field));
       return std::optional<Record>(std::move(record));

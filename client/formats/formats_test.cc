@@ -27,8 +27,9 @@ std::string Sample() {
 }
 
 TEST(JsonTest, ParsesValuesEscapesAndLines) {
-  ASSERT_OK_AND_ASSIGN(json::Value v,
-                       json::Parse("{\n \"a\": [1, -2.5e1, true, null],\n \"b\": \"\\u00e1\\ud83d\\ude00\\n\"}"));
+  ASSERT_OK_AND_ASSIGN(
+      json::Value v,
+      json::Parse("{\n \"a\": [1, -2.5e1, true, null],\n \"b\": \"\\u00e1\\ud83d\\ude00\\n\"}"));
   ASSERT_EQ(v.object.size(), 2u);
   EXPECT_EQ(v.object[0].value.array[1].number, -25);
   EXPECT_EQ(v.object[1].value.string, "á😀\n");
@@ -40,7 +41,8 @@ TEST(JsonTest, ParsesValuesEscapesAndLines) {
 // A member holding an object keeps its name (the names of the inner object
 // must not take its place), and a number at the end of a line is on its line.
 TEST(JsonTest, NestedMembersKeepTheirNamesAndLines) {
-  ASSERT_OK_AND_ASSIGN(json::Value v, json::Parse("{\"outer\": {\"inner\": 2020\n}, \"after\":\n [\n true]}"));
+  ASSERT_OK_AND_ASSIGN(json::Value v,
+                       json::Parse("{\"outer\": {\"inner\": 2020\n}, \"after\":\n [\n true]}"));
   ASSERT_EQ(v.object.size(), 2u);
   EXPECT_EQ(v.object[0].name, "outer");
   EXPECT_EQ(v.object[0].value.object[0].name, "inner");
@@ -51,13 +53,19 @@ TEST(JsonTest, NestedMembersKeepTheirNamesAndLines) {
 }
 
 TEST(JsonTest, RejectsMalformedInputNamingTheLine) {
-  EXPECT_THAT(json::Parse("{\"a\": 1,\n \"a\": 2}"),
-              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("line 2: member 'a' appears twice")));
-  EXPECT_THAT(json::Parse("[1, 2"), StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("truncated")));
-  EXPECT_THAT(json::Parse("\"abc"), StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("not closed")));
-  EXPECT_THAT(json::Parse("\"\\ud800\""), StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("surrogate")));
-  EXPECT_THAT(json::Parse("\"\xC3\x28\""), StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("UTF-8")));
-  EXPECT_THAT(json::Parse("{} x"), StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("line 1: ")));
+  EXPECT_THAT(
+      json::Parse("{\"a\": 1,\n \"a\": 2}"),
+      StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("line 2: member 'a' appears twice")));
+  EXPECT_THAT(json::Parse("[1, 2"),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("truncated")));
+  EXPECT_THAT(json::Parse("\"abc"),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("not closed")));
+  EXPECT_THAT(json::Parse("\"\\ud800\""),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("surrogate")));
+  EXPECT_THAT(json::Parse("\"\xC3\x28\""),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("UTF-8")));
+  EXPECT_THAT(json::Parse("{} x"),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("line 1: ")));
   EXPECT_THAT(json::Parse(std::string(100, '[')),
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("nested too deeply")));
   EXPECT_THAT(json::Parse("{\n\"a\": [1,\n 2,,3]}"),
@@ -75,7 +83,8 @@ TEST(JsonTest, EveryTruncationOfTheSampleIsReportedAndKeepsEarlierRecords) {
   // Where each top-level object of the sample ends (its closing brace is
   // the only one at two spaces of indent).
   std::vector<size_t> ends;
-  for (size_t at = sample.find("\n  }"); at != std::string::npos; at = sample.find("\n  }", at + 1)) {
+  for (size_t at = sample.find("\n  }"); at != std::string::npos;
+       at = sample.find("\n  }", at + 1)) {
     ends.push_back(at + 4);
   }
   ASSERT_EQ(ends.size(), 60u);
@@ -138,10 +147,12 @@ TEST(MaterialFieldsTest, JsonAndCsvExportsReadBackWhole) {
   audience.set_scope(v1::Audience::MEMBERS);
   audience.add_members("luz");
   ASSERT_OK_AND_ASSIGN(ImportRecord json, ParseMaterialJson(MaterialToJson(m, audience)));
-  EXPECT_EQ(json.material.SerializeAsString(), m.SerializeAsString()) << json.material.DebugString();
+  EXPECT_EQ(json.material.SerializeAsString(), m.SerializeAsString())
+      << json.material.DebugString();
   EXPECT_EQ(AudienceToString(json.audience), "members:luz");
-  ParsedFile csv = ParseImportFile(absl::StrCat(CsvHeader({"pt"}), "\n", MaterialToCsv(m, audience, {"pt"}), "\n"),
-                                   FileFormat::kCsv);
+  ParsedFile csv = ParseImportFile(
+      absl::StrCat(CsvHeader({"pt"}), "\n", MaterialToCsv(m, audience, {"pt"}), "\n"),
+      FileFormat::kCsv);
   ASSERT_TRUE(csv.fatal.ok()) << csv.fatal;
   ASSERT_EQ(csv.records.size(), 1u);
   ASSERT_TRUE(csv.records[0].record.ok()) << csv.records[0].record.status();
@@ -189,7 +200,8 @@ TEST(RecordsTest, JsonLinesKeepsGoingAfterABadLine) {
       FileFormat::kJsonLines);
   ASSERT_EQ(file.records.size(), 3u);
   EXPECT_TRUE(file.records[0].record.ok());
-  EXPECT_THAT(file.records[1].record, StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("line 2:")));
+  EXPECT_THAT(file.records[1].record,
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("line 2:")));
   ASSERT_TRUE(file.records[2].record.ok());
   EXPECT_EQ(file.records[2].line, 4);
   EXPECT_EQ(file.records[2].record->audience.members_size(), 2);
@@ -230,8 +242,9 @@ TEST(CsvTest, RowsBecomeMaterialsAndBadRowsAreNamed) {
   EXPECT_THAT(file.records[2].record,
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("line 4: has 3 fields")));
   ParsedFile bad_header = ParseImportFile("titel,kind\nx,guide\n", FileFormat::kCsv);
-  EXPECT_THAT(bad_header.fatal, StatusIs(absl::StatusCode::kInvalidArgument,
-                                         HasSubstr("unknown field 'titel' (did you mean 'title'?)")));
+  EXPECT_THAT(bad_header.fatal,
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("unknown field 'titel' (did you mean 'title'?)")));
 }
 
 TEST(RecordsTest, ExportReadsBackIdentically) {

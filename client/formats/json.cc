@@ -187,7 +187,8 @@ class TreeBuilder {
     std::string message = absl::StrCat("line ", line ? line : token_line_, ": ", reason);
     // The record that was being read when the error came (records are
     // counted from 1).
-    if (top_array_ && started_ && !stack_.empty()) absl::StrAppend(&message, " (in record ", records_ + 1, ")");
+    if (top_array_ && started_ && !stack_.empty())
+      absl::StrAppend(&message, " (in record ", records_ + 1, ")");
     error_ = absl::InvalidArgumentError(message);
     return false;
   }
@@ -199,9 +200,9 @@ class TreeBuilder {
   int token_line_ = 1;
   bool started_ = false;  // top_array_: the '[' was read
   int records_ = 0;
-  std::vector<Value> stack_;      // the arrays and objects being read
+  std::vector<Value> stack_;       // the arrays and objects being read
   std::vector<std::string> keys_;  // the member name of each in its parent
-  std::string key_;               // the name of the member being read
+  std::string key_;                // the name of the member being read
   Value result_;
   absl::Status error_;
 };
@@ -210,12 +211,18 @@ class TreeBuilder {
 
 const char* Value::TypeName() const {
   switch (type) {
-    case Type::kNull: return "null";
-    case Type::kBool: return "a boolean";
-    case Type::kNumber: return "a number";
-    case Type::kString: return "a string";
-    case Type::kArray: return "an array";
-    case Type::kObject: return "an object";
+    case Type::kNull:
+      return "null";
+    case Type::kBool:
+      return "a boolean";
+    case Type::kNumber:
+      return "a number";
+    case Type::kString:
+      return "a string";
+    case Type::kArray:
+      return "an array";
+    case Type::kObject:
+      return "an object";
   }
   return "?";
 }
@@ -234,11 +241,21 @@ void AppendString(absl::string_view s, std::string* out) {
   out->push_back('"');
   for (char c : s) {
     switch (c) {
-      case '"': *out += "\\\""; break;
-      case '\\': *out += "\\\\"; break;
-      case '\n': *out += "\\n"; break;
-      case '\r': *out += "\\r"; break;
-      case '\t': *out += "\\t"; break;
+      case '"':
+        *out += "\\\"";
+        break;
+      case '\\':
+        *out += "\\\\";
+        break;
+      case '\n':
+        *out += "\\n";
+        break;
+      case '\r':
+        *out += "\\r";
+        break;
+      case '\t':
+        *out += "\\t";
+        break;
       default:
         if (static_cast<uint8_t>(c) < 0x20) {
           *out += absl::StrFormat("\\u%04x", static_cast<int>(c));

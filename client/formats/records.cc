@@ -20,7 +20,6 @@
 namespace minga {
 namespace {
 
-
 size_t EditDistance(absl::string_view a, absl::string_view b) {
   std::vector<size_t> row(b.size() + 1);
   for (size_t j = 0; j <= b.size(); ++j) row[j] = j;
@@ -55,20 +54,22 @@ absl::StatusOr<ImportRecord> FromJson(const json::Value& v) {
   ImportRecord r;
   r.line = v.line;
   if (v.type != json::Value::Type::kObject) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "line ", v.line, ": a material must be a JSON object, not ", v.TypeName()));
+    return absl::InvalidArgumentError(
+        absl::StrCat("line ", v.line, ": a material must be a JSON object, not ", v.TypeName()));
   }
   for (const auto& [name, value] : v.object) {
     const MaterialField* f = FindMaterialField(name);
     if (f == nullptr) {
-      return absl::InvalidArgumentError(absl::StrCat("line ", value.line, ": ", UnknownField(name)));
+      return absl::InvalidArgumentError(
+          absl::StrCat("line ", value.line, ": ", UnknownField(name)));
     }
     using T = json::Value::Type;
     switch (f->kind) {
       case FieldKind::kString:
         if (value.type == T::kNull) break;
         if (value.type != T::kString) {
-          return FieldError(value.line, name, absl::StrCat("expected a string, got ", value.TypeName()));
+          return FieldError(value.line, name,
+                            absl::StrCat("expected a string, got ", value.TypeName()));
         }
         SetFieldText(*f, value.string, &r.material);
         break;
@@ -103,9 +104,9 @@ absl::StatusOr<ImportRecord> FromJson(const json::Value& v) {
       case FieldKind::kTitles:
         if (value.type == T::kNull) break;
         if (value.type != T::kObject) {
-          return FieldError(value.line, name,
-                            absl::StrCat("expected an object of language: title, got ",
-                                         value.TypeName()));
+          return FieldError(
+              value.line, name,
+              absl::StrCat("expected an object of language: title, got ", value.TypeName()));
         }
         for (const auto& [lang, title] : value.object) {
           if (title.type != T::kString) {
@@ -116,7 +117,8 @@ absl::StatusOr<ImportRecord> FromJson(const json::Value& v) {
         break;
       case FieldKind::kAudience: {
         if (value.type != T::kString) {
-          return FieldError(value.line, name, "expected \"public\", \"private\" or \"members:a,b\"");
+          return FieldError(value.line, name,
+                            "expected \"public\", \"private\" or \"members:a,b\"");
         }
         auto audience = ParseAudience(value.string);
         if (!audience.ok()) return FieldError(value.line, name, audience.status().message());
@@ -150,8 +152,8 @@ ParsedFile ParseCsv(absl::string_view text) {
   csv::Reader reader(text);
   auto header = reader.Next();
   if (!header.ok() || !header->has_value()) {
-    file.fatal = header.ok() ? absl::InvalidArgumentError("line 1: the file is empty")
-                             : header.status();
+    file.fatal =
+        header.ok() ? absl::InvalidArgumentError("line 1: the file is empty") : header.status();
     return file;
   }
   std::vector<CsvColumn> columns;
@@ -161,7 +163,8 @@ ParsedFile ParseCsv(absl::string_view text) {
     col.name = name;
     if (absl::StartsWith(name, "title.") && name.size() > 6) {
       col.title_language = name.substr(6);
-    } else if ((col.field = FindMaterialField(name)) == nullptr || col.field->kind == FieldKind::kTitles) {
+    } else if ((col.field = FindMaterialField(name)) == nullptr ||
+               col.field->kind == FieldKind::kTitles) {
       file.fatal = absl::InvalidArgumentError(
           absl::StrCat("line ", (*header)->line, ": header: ", UnknownField(name)));
       return file;
@@ -180,9 +183,9 @@ ParsedFile ParseCsv(absl::string_view text) {
     parsed.line = rec.line;
     auto build = [&]() -> absl::StatusOr<ImportRecord> {
       if (rec.fields.size() != columns.size()) {
-        return absl::InvalidArgumentError(absl::StrCat(
-            "line ", rec.line, ": has ", rec.fields.size(), " fields, the header has ",
-            columns.size()));
+        return absl::InvalidArgumentError(absl::StrCat("line ", rec.line, ": has ",
+                                                       rec.fields.size(),
+                                                       " fields, the header has ", columns.size()));
       }
       ImportRecord r;
       r.line = rec.line;
@@ -212,8 +215,7 @@ ParsedFile ParseCsv(absl::string_view text) {
           case FieldKind::kYear: {
             uint32_t year = 0;
             if (!absl::SimpleAtoi(cell, &year)) {
-              return FieldError(rec.line, col.name,
-                                absl::StrCat("'", cell, "' is not a year"));
+              return FieldError(rec.line, col.name, absl::StrCat("'", cell, "' is not a year"));
             }
             r.material.set_year(year);
             break;
@@ -282,8 +284,8 @@ ParsedFile ParseImportFile(absl::string_view text, FileFormat format) {
     absl::StatusOr<json::Value> v = json::Parse(raw);
     if (!v.ok()) {
       // Parse counts lines within the record: name the file's line instead.
-      r.record = absl::InvalidArgumentError(absl::StrCat(
-          "line ", line, ": ", absl::StripPrefix(v.status().message(), "line 1: ")));
+      r.record = absl::InvalidArgumentError(
+          absl::StrCat("line ", line, ": ", absl::StripPrefix(v.status().message(), "line 1: ")));
     } else {
       v->line = line;
       r.record = FromJson(*v);
@@ -319,17 +321,20 @@ absl::StatusOr<v1::Audience> ParseAudience(absl::string_view text) {
       return absl::InvalidArgumentError("'members:' lists no org id");
     }
   } else {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "'", text, "' is not public, private or members:<org>,<org>"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("'", text, "' is not public, private or members:<org>,<org>"));
   }
   return a;
 }
 
 std::string AudienceToString(const v1::Audience& a) {
   switch (a.scope()) {
-    case v1::Audience::PRIVATE: return "private";
-    case v1::Audience::MEMBERS: return absl::StrCat("members:", absl::StrJoin(a.members(), ","));
-    default: return "public";
+    case v1::Audience::PRIVATE:
+      return "private";
+    case v1::Audience::MEMBERS:
+      return absl::StrCat("members:", absl::StrJoin(a.members(), ","));
+    default:
+      return "public";
   }
 }
 
@@ -340,7 +345,9 @@ std::string MaterialToJson(const v1::Material& m, const v1::Audience& audience) 
     json::AppendString(f.name, &out);
     out += ":";
     switch (f.kind) {
-      case FieldKind::kString: json::AppendString(FieldText(f, m, ""), &out); break;
+      case FieldKind::kString:
+        json::AppendString(FieldText(f, m, ""), &out);
+        break;
       case FieldKind::kList: {
         out += "[";
         const auto& list = FieldList(f, m);
@@ -351,7 +358,9 @@ std::string MaterialToJson(const v1::Material& m, const v1::Audience& audience) 
         out += "]";
         break;
       }
-      case FieldKind::kYear: out += m.year() == 0 ? "null" : absl::StrCat(m.year()); break;
+      case FieldKind::kYear:
+        out += m.year() == 0 ? "null" : absl::StrCat(m.year());
+        break;
       case FieldKind::kTitles: {
         // Sorted, so an export is the same from run to run.
         const std::map<std::string, std::string> titles(m.other_language_titles().begin(),
@@ -366,7 +375,9 @@ std::string MaterialToJson(const v1::Material& m, const v1::Audience& audience) 
         out += "}";
         break;
       }
-      case FieldKind::kAudience: json::AppendString(AudienceToString(audience), &out); break;
+      case FieldKind::kAudience:
+        json::AppendString(AudienceToString(audience), &out);
+        break;
     }
   }
   out += "}";
@@ -394,8 +405,12 @@ std::string MaterialToCsv(const v1::Material& m, const v1::Audience& audience,
     switch (f.kind) {
       case FieldKind::kString:
       case FieldKind::kList:
-      case FieldKind::kYear: cell = FieldText(f, m, "|"); break;
-      case FieldKind::kAudience: cell = AudienceToString(audience); break;
+      case FieldKind::kYear:
+        cell = FieldText(f, m, "|");
+        break;
+      case FieldKind::kAudience:
+        cell = AudienceToString(audience);
+        break;
       case FieldKind::kTitles:
         for (const std::string& lang : title_languages) {
           auto it = m.other_language_titles().find(lang);

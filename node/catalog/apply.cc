@@ -21,8 +21,7 @@ absl::Status AtRevision(int i, const Catalog::VerifiedRevision& in, const absl::
 
 }  // namespace
 
-absl::StatusOr<ApplyStats> Catalog::ApplyBatch(absl::string_view peer,
-                                               const v1::PullBatch& batch) {
+absl::StatusOr<ApplyStats> Catalog::ApplyBatch(absl::string_view peer, const v1::PullBatch& batch) {
   ASSIGN_OR_RETURN(VerifiedBatch verified, VerifyBatch(batch));
   std::vector<VerifiedBatch> one;
   one.push_back(std::move(verified));
@@ -36,19 +35,18 @@ absl::StatusOr<Catalog::VerifiedBatch> Catalog::VerifyBatch(v1::PullBatch batch)
   }
   if (!batch.has_revision_count() ||
       batch.revision_count() != static_cast<uint32_t>(batch.revisions_size())) {
-    return absl::DataLossError(absl::StrCat(
-        "batch.revision_count: the batch holds ", batch.revisions_size(),
-        " revisions but announces ",
-        batch.has_revision_count() ? absl::StrCat(batch.revision_count()) : "none",
-        " (cut short?)"));
+    return absl::DataLossError(
+        absl::StrCat("batch.revision_count: the batch holds ", batch.revisions_size(),
+                     " revisions but announces ",
+                     batch.has_revision_count() ? absl::StrCat(batch.revision_count()) : "none",
+                     " (cut short?)"));
   }
   if (batch.to_lseq() < batch.from_lseq()) {
     return absl::InvalidArgumentError("batch.to_lseq: is below from_lseq");
   }
   if (batch.revisions_size() > static_cast<int>(kMaxBatchRevisions)) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "batch.revisions: ", batch.revisions_size(), " revisions, at most ",
-        kMaxBatchRevisions));
+    return absl::InvalidArgumentError(absl::StrCat("batch.revisions: ", batch.revisions_size(),
+                                                   " revisions, at most ", kMaxBatchRevisions));
   }
   VerifiedBatch out;
   ApplyStats& stats = out.stats;
@@ -75,11 +73,13 @@ absl::StatusOr<Catalog::VerifiedBatch> Catalog::VerifyBatch(v1::PullBatch batch)
       continue;
     }
     if (!rev.body().empty() && !InAudience(h.audience(), h.origin(), options_.org_id)) {
-      return AtRevision(i, in[i], absl::PermissionDeniedError(
-          "the peer sent a body of a material whose audience excludes this node"));
+      return AtRevision(
+          i, in[i],
+          absl::PermissionDeniedError(
+              "the peer sent a body of a material whose audience excludes this node"));
     }
-    in[i].state = MergeState{RevisionRank{h.version(), HeaderHash(rev.signed_())},
-                             !rev.body().empty()};
+    in[i].state =
+        MergeState{RevisionRank{h.version(), HeaderHash(rev.signed_())}, !rev.body().empty()};
     ASSIGN_OR_RETURN(std::optional<v1::storage::StoredEntry> held,
                      LoadStored(kv_, h.material_id()));
     // The header held was verified when stored: the same bytes are not
@@ -87,8 +87,7 @@ absl::StatusOr<Catalog::VerifiedBatch> Catalog::VerifyBatch(v1::PullBatch batch)
     // ignored, so a batch with a tampered revision is refused whole rather
     // than accepted with the revision silently passed over (which would move
     // the checkpoint past a change this node never saw).
-    const bool same_header =
-        held.has_value() && held->signed_().header() == rev.signed_().header();
+    const bool same_header = held.has_value() && held->signed_().header() == rev.signed_().header();
     in[i].check_signature = !same_header;
     if (same_header && !(in[i].state.has_body && held->body().empty())) {
       in[i].skip = true;  // nothing new: not even a missing body
@@ -142,8 +141,8 @@ absl::StatusOr<Catalog::VerifiedBatch> Catalog::VerifyBatch(v1::PullBatch batch)
   return out;
 }
 
-absl::StatusOr<std::vector<ApplyStats>> Catalog::ApplyVerified(
-    absl::string_view peer, std::vector<VerifiedBatch> batches) {
+absl::StatusOr<std::vector<ApplyStats>> Catalog::ApplyVerified(absl::string_view peer,
+                                                               std::vector<VerifiedBatch> batches) {
   // 3. Apply under the write lock, re-reading what is held: another pull
   // may have stored something since (or an earlier batch of this group).
   // Held state only grows, so a revision skipped above would still be

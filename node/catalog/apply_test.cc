@@ -177,8 +177,9 @@ TEST_F(ApplyTest, RelayServesOthersMaterials) {
 
 TEST_F(ApplyTest, MembersAudienceIsConfinedEvenThroughARelay) {
   // alpha shares with gamma only; beta relays headers but never the body.
-  ASSERT_OK(fed_.catalog(0).Put(
-      PutOf(MakeMaterial("Secret", "s"), v1::Audience::MEMBERS, {"gamma"}), "a").status());
+  ASSERT_OK(fed_.catalog(0)
+                .Put(PutOf(MakeMaterial("Secret", "s"), v1::Audience::MEMBERS, {"gamma"}), "a")
+                .status());
   ASSERT_OK(fed_.PullAll(1, 0));
   ASSERT_OK_AND_ASSIGN(auto at_beta, fed_.catalog(1).Get("alpha/s"));
   EXPECT_FALSE(at_beta.has_body());
@@ -193,8 +194,9 @@ TEST_F(ApplyTest, MembersAudienceIsConfinedEvenThroughARelay) {
 }
 
 TEST_F(ApplyTest, BodyOutsideTheAudienceIsRefused) {
-  ASSERT_OK(fed_.catalog(0).Put(
-      PutOf(MakeMaterial("Secret", "s"), v1::Audience::MEMBERS, {"gamma"}), "a").status());
+  ASSERT_OK(fed_.catalog(0)
+                .Put(PutOf(MakeMaterial("Secret", "s"), v1::Audience::MEMBERS, {"gamma"}), "a")
+                .status());
   // A misbehaving alpha serves gamma's view to beta.
   v1::PullBatch leaked = ReadAll(0, "gamma");
   ASSERT_FALSE(leaked.revisions(0).body().empty());
@@ -247,8 +249,9 @@ TEST_F(ApplyTest, RetractionAndNarrowingPurgeBodies) {
   ASSERT_OK(fed_.PullAll(1, 0));
   ASSERT_OK(fed_.PullAll(2, 1));
   ASSERT_OK(fed_.catalog(0).Delete("alpha/gone", 0, "admin").status());
-  ASSERT_OK(fed_.catalog(0).Put(
-      PutOf(MakeMaterial("Narrow", "narrow"), v1::Audience::MEMBERS, {"beta"}), "a").status());
+  ASSERT_OK(fed_.catalog(0)
+                .Put(PutOf(MakeMaterial("Narrow", "narrow"), v1::Audience::MEMBERS, {"beta"}), "a")
+                .status());
   ASSERT_OK(fed_.PullAll(1, 0));
   ASSERT_OK(fed_.PullAll(2, 1));
   for (int i : {1, 2}) {
@@ -386,7 +389,8 @@ TEST_F(ApplyTest, VersionsFarAheadOfTheClockArePassedOver) {
   EXPECT_THAT(fed_.catalog(1).Get("alpha/futuro"), StatusIs(absl::StatusCode::kNotFound));
   // Within a year of the clock is fine.
   spec.version = static_cast<uint64_t>(fed_.clock().NowMicros()) + 1000;
-  batch.mutable_revisions(0)->CopyFrom(SignRevision(*fed_.node(0).key, spec, body.SerializeAsString()));
+  batch.mutable_revisions(0)->CopyFrom(
+      SignRevision(*fed_.node(0).key, spec, body.SerializeAsString()));
   ASSERT_OK_AND_ASSIGN(ApplyStats ok, fed_.catalog(1).ApplyBatch("alpha", batch));
   EXPECT_EQ(ok.replaced, 1u);
 }

@@ -4,16 +4,16 @@
 #include <set>
 
 #include "absl/strings/escaping.h"
-#include "absl/strings/numbers.h"
 #include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "node/catalog/chunk_refs.h"
 #include "node/core/audience.h"
 #include "node/core/ids.h"
-#include "node/core/proto_util.h"
-#include "node/core/revision.h"
 #include "node/core/keyring.h"
 #include "node/core/log.h"
+#include "node/core/proto_util.h"
+#include "node/core/revision.h"
 #include "node/core/status_macros.h"
 #include "node/store/keys.h"
 
@@ -22,8 +22,7 @@ namespace minga {
 Catalog::Catalog(KvStore* kv, CatalogOptions options)
     : kv_(kv), options_(std::move(options)), versions_(options_.clock) {}
 
-absl::StatusOr<std::unique_ptr<Catalog>> Catalog::Open(KvStore* kv,
-                                                       CatalogOptions options) {
+absl::StatusOr<std::unique_ptr<Catalog>> Catalog::Open(KvStore* kv, CatalogOptions options) {
   RETURN_IF_ERROR(CheckOrgId(options.org_id, "org_id"));
   if (options.signing_key == nullptr || options.keyring == nullptr || options.chunks == nullptr) {
     return absl::InvalidArgumentError("catalog: signing key, keyring and chunk store are required");
@@ -31,9 +30,8 @@ absl::StatusOr<std::unique_ptr<Catalog>> Catalog::Open(KvStore* kv,
   const PublicKey* own = options.keyring->Find(options.org_id);
   if (own == nullptr || !(*own == options.signing_key->public_key())) {
     return absl::FailedPreconditionError(absl::StrCat(
-        "federation: the key listed for '", options.org_id,
-        "' is not this node's signing key (", options.signing_key->public_key().ToBase64(),
-        ")"));
+        "federation: the key listed for '", options.org_id, "' is not this node's signing key (",
+        options.signing_key->public_key().ToBase64(), ")"));
   }
   std::unique_ptr<Catalog> catalog(new Catalog(kv, std::move(options)));
   RETURN_IF_ERROR(catalog->Init());
@@ -49,8 +47,7 @@ absl::Status Catalog::NewFeedId(KvStore* kv) {
 }
 
 absl::Status Catalog::Init() {
-  ASSIGN_OR_RETURN(std::optional<std::string> schema,
-                   kv_->Get(Cf::kMeta, kMetaSchemaVersion));
+  ASSIGN_OR_RETURN(std::optional<std::string> schema, kv_->Get(Cf::kMeta, kMetaSchemaVersion));
   if (!schema.has_value()) {
     // A new store: its feed gets a fresh random id, so pullers that knew an
     // earlier store at this address start over.
@@ -68,17 +65,17 @@ absl::Status Catalog::Init() {
     return absl::DataLossError("store: schema_version is corrupt");
   }
   if (version > kSchemaVersion) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        "store: schema version ", version, " is newer than this node's (",
-        kSchemaVersion, "); run a newer minga-node"));
+    return absl::FailedPreconditionError(absl::StrCat("store: schema version ", version,
+                                                      " is newer than this node's (",
+                                                      kSchemaVersion, "); run a newer minga-node"));
   }
   if (version == 1) RETURN_IF_ERROR(MigrateFromSchema1());
   if (version <= 2) RETURN_IF_ERROR(MoveChunksOutOfTheStore());
   ASSIGN_OR_RETURN(std::optional<std::string> org, kv_->Get(Cf::kMeta, kMetaOrgId));
   if (org.value_or("") != options_.org_id) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        "store: the data directory belongs to org '", org.value_or(""),
-        "', but the config says '", options_.org_id, "'"));
+    return absl::FailedPreconditionError(absl::StrCat("store: the data directory belongs to org '",
+                                                      org.value_or(""), "', but the config says '",
+                                                      options_.org_id, "'"));
   }
   RETURN_IF_ERROR(SweepOrphanChunks());
   ASSIGN_OR_RETURN(std::optional<std::string> feed, kv_->Get(Cf::kMeta, kMetaFeedId));
@@ -185,7 +182,9 @@ absl::Status Catalog::SweepOrphanChunks() {
 void Catalog::DropChunkFiles(const std::vector<std::string>& shas) {
   for (const std::string& sha : shas) {
     absl::Status s = options_.chunks->Delete(sha);
-    if (!s.ok()) LogError(absl::StrCat("removing a chunk: ", s.message(), " (the sweep at the next start retries)"));
+    if (!s.ok())
+      LogError(absl::StrCat("removing a chunk: ", s.message(),
+                            " (the sweep at the next start retries)"));
   }
 }
 
@@ -263,8 +262,8 @@ absl::Status Catalog::StoreEntry(Pending* pending, const std::string& id,
   }
   if (lseq > kAuditWindow) txn.Delete(Cf::kAudit, EncodeU64(lseq - kAuditWindow));
   txn.Put(Cf::kMaterials, id, entry->stored.SerializeAsString());
-  const bool had_body = old.has_value() && (old->has_body() ||
-                                             !old->stored.retained_chunk_sha256().empty());
+  const bool had_body =
+      old.has_value() && (old->has_body() || !old->stored.retained_chunk_sha256().empty());
   pending->changes.push_back({lseq, id, entry->has_body(), had_body && !entry->has_body()});
   return absl::OkStatus();
 }
@@ -332,8 +331,8 @@ absl::StatusOr<v1::MaterialView> Catalog::Get(absl::string_view id) {
 absl::StatusOr<v1::ListResponse> Catalog::List(const v1::ListRequest& request) {
   int page_size = request.page_size() == 0 ? kDefaultPageSize : request.page_size();
   if (page_size < 0 || page_size > kMaxPageSize) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "page_size: ", request.page_size(), " is not between 1 and ", kMaxPageSize));
+    return absl::InvalidArgumentError(
+        absl::StrCat("page_size: ", request.page_size(), " is not between 1 and ", kMaxPageSize));
   }
   if (!request.origin().empty()) RETURN_IF_ERROR(CheckOrgId(request.origin(), "origin"));
   const bool by_seq = request.order() == v1::ListRequest::BY_SEQUENCE;
@@ -341,8 +340,7 @@ absl::StatusOr<v1::ListResponse> Catalog::List(const v1::ListRequest& request) {
   std::string after;
   if (!request.page_token().empty()) {
     if (!absl::StartsWith(request.page_token(), tag)) {
-      return absl::InvalidArgumentError(
-          "page_token: not a token of this listing order");
+      return absl::InvalidArgumentError("page_token: not a token of this listing order");
     }
     after = request.page_token().substr(2);
   }
@@ -396,7 +394,6 @@ absl::StatusOr<v1::ListResponse> Catalog::List(const v1::ListRequest& request) {
   return response;
 }
 
-
 absl::StatusOr<v1::StatusResponse> Catalog::Status() {
   v1::StatusResponse status;
   status.set_org_id(options_.org_id);
@@ -411,7 +408,7 @@ absl::StatusOr<v1::StatusResponse> Catalog::Status() {
   }
   // Origins in order, as a scan would list them.
   std::map<std::string, v1::storage::Tally::Origin> origins(tally.origins().begin(),
-                                                             tally.origins().end());
+                                                            tally.origins().end());
   for (const auto& [origin, count] : origins) {
     v1::OriginCount* c = status.add_origins();
     c->set_origin(origin);
@@ -496,7 +493,8 @@ absl::StatusOr<size_t> Catalog::ReconcileMembership() {
   for (it->Seek(""); it->Valid(); it->Next()) {
     Held h;
     h.id = std::string(it->key());
-    if (!ParseProto(it->value(), &h.stored) || !h.header.ParseFromString(h.stored.signed_().header())) {
+    if (!ParseProto(it->value(), &h.stored) ||
+        !h.header.ParseFromString(h.stored.signed_().header())) {
       return absl::DataLossError(absl::StrCat("store: entry '", h.id, "' is corrupt"));
     }
     slice.push_back(std::move(h));
@@ -556,8 +554,7 @@ absl::StatusOr<v1::storage::PeerState> Catalog::GetPeerState(absl::string_view p
   return state;
 }
 
-absl::Status Catalog::PrepareSubscription(absl::string_view peer,
-                                          absl::string_view fingerprint) {
+absl::Status Catalog::PrepareSubscription(absl::string_view peer, absl::string_view fingerprint) {
   absl::MutexLock lock(&write_mu_);
   ASSIGN_OR_RETURN(v1::storage::PeerState state, GetPeerState(peer));
   if (state.subscription_fingerprint() == fingerprint) return absl::OkStatus();

@@ -24,9 +24,9 @@
 #include <tuple>
 #include <vector>
 
-#include "absl/strings/string_view.h"
 #include "absl/base/thread_annotations.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "minga/v1/admin.pb.h"
@@ -83,13 +83,13 @@ inline constexpr uint64_t kMaxVersionAhead = uint64_t{366} * 24 * 3600 * 1000000
 
 struct ApplyStats {
   size_t received = 0;
-  size_t replaced = 0;      // newer revisions stored
-  size_t bodies_added = 0;  // bodies added to a held header
-  size_t ignored = 0;       // nothing new
-  size_t verified = 0;      // signatures checked
-  size_t too_far_ahead = 0; // versions beyond kMaxVersionAhead, passed over
-  bool feed_reset = false;  // the peer's feed id changed
-  uint64_t checkpoint = 0;  // stored checkpoint after the batch
+  size_t replaced = 0;                // newer revisions stored
+  size_t bodies_added = 0;            // bodies added to a held header
+  size_t ignored = 0;                 // nothing new
+  size_t verified = 0;                // signatures checked
+  size_t too_far_ahead = 0;           // versions beyond kMaxVersionAhead, passed over
+  bool feed_reset = false;            // the peer's feed id changed
+  uint64_t checkpoint = 0;            // stored checkpoint after the batch
   int64_t caught_up_unix_micros = 0;  // when last caught up with the peer
 };
 
@@ -98,8 +98,7 @@ class Catalog {
   // Opens the catalog on `kv` (borrowed; must outlive the catalog), creating
   // the schema and a random feed id on a new store. FAILED_PRECONDITION when
   // the store belongs to another org id or a newer schema.
-  static absl::StatusOr<std::unique_ptr<Catalog>> Open(KvStore* kv,
-                                                       CatalogOptions options);
+  static absl::StatusOr<std::unique_ptr<Catalog>> Open(KvStore* kv, CatalogOptions options);
 
   // Gives the store a new random feed id (the node must not be running).
   // After a data directory is restored from a backup, partners whose
@@ -113,15 +112,13 @@ class Catalog {
   // provenance and audit. INVALID_ARGUMENT names the field; PERMISSION_DENIED
   // for another origin's id; FAILED_PRECONDITION when if_version does not
   // match; ALREADY_EXISTS for create_only on a held id.
-  absl::StatusOr<v1::MaterialView> Put(v1::PutRequest request,
-                                       absl::string_view actor);
+  absl::StatusOr<v1::MaterialView> Put(v1::PutRequest request, absl::string_view actor);
   // Validates each item alone and stores the valid ones in one write.
   // Fails as a whole only when the store cannot be written.
-  absl::StatusOr<std::vector<v1::PutResult>> PutMany(
-      std::vector<v1::PutRequest> requests, absl::string_view actor);
+  absl::StatusOr<std::vector<v1::PutResult>> PutMany(std::vector<v1::PutRequest> requests,
+                                                     absl::string_view actor);
   // Retracts: stores a signed tombstone and purges the body.
-  absl::StatusOr<v1::MaterialView> Delete(absl::string_view id,
-                                          uint64_t if_version,
+  absl::StatusOr<v1::MaterialView> Delete(absl::string_view id, uint64_t if_version,
                                           absl::string_view actor);
 
   // ---- Reads ----
@@ -138,8 +135,8 @@ class Catalog {
   absl::StatusOr<std::string> Digest();
   // Calls `fn` for every held entry, in id order, until it returns an
   // error (returned). A consistent snapshot of the store on RocksDB.
-  absl::Status ScanEntries(const std::function<absl::Status(absl::string_view id,
-                                                            const Entry& entry)>& fn);
+  absl::Status ScanEntries(
+      const std::function<absl::Status(absl::string_view id, const Entry& entry)>& fn);
 
   // ---- Federation ----
 
@@ -181,8 +178,7 @@ class Catalog {
   // a body that does not match its header, or carries a body this node is
   // not in the audience of: INVALID_ARGUMENT, UNAUTHENTICATED, DATA_LOSS or
   // PERMISSION_DENIED, naming the revision. VerifyBatch then ApplyVerified.
-  absl::StatusOr<ApplyStats> ApplyBatch(absl::string_view peer,
-                                        const v1::PullBatch& batch);
+  absl::StatusOr<ApplyStats> ApplyBatch(absl::string_view peer, const v1::PullBatch& batch);
 
   // One revision of a batch on its way in (see VerifyBatch).
   struct VerifiedRevision {
@@ -231,8 +227,7 @@ class Catalog {
   absl::StatusOr<v1::storage::PeerState> GetPeerState(absl::string_view peer);
   // Restarts a peer's checkpoint at 0 when the subscription fingerprint
   // differs from the stored one, so the new subscription back-fills.
-  absl::Status PrepareSubscription(absl::string_view peer,
-                                   absl::string_view fingerprint);
+  absl::Status PrepareSubscription(absl::string_view peer, absl::string_view fingerprint);
   // Records a failed pull.
   absl::Status RecordPeerError(absl::string_view peer, absl::string_view error);
 
@@ -241,8 +236,7 @@ class Catalog {
   // Stores a chunk after checking its hash. With `only_if_wanted` the chunk
   // is dropped unless a held material lists it (it arrived after a
   // retraction). Already stored: nothing to do.
-  absl::Status StoreChunk(absl::string_view sha, absl::string_view data,
-                          bool only_if_wanted);
+  absl::Status StoreChunk(absl::string_view sha, absl::string_view data, bool only_if_wanted);
   // StoreChunk for an upload: the chunk is also marked as an upload's until
   // DropUnlisted, so one a crash cuts short leaves nothing at the next open.
   absl::Status StoreUploadedChunk(absl::string_view sha, absl::string_view data);
@@ -380,9 +374,8 @@ class Catalog {
   // Stores `entry` for `id` in place of `old`: lseq, feed, index, chunk
   // references and, when `action` is not empty (a local change), an audit
   // record.
-  absl::Status StoreEntry(Pending* pending, const std::string& id,
-                          const std::optional<Entry>& old, Entry* entry,
-                          absl::string_view actor, absl::string_view action)
+  absl::Status StoreEntry(Pending* pending, const std::string& id, const std::optional<Entry>& old,
+                          Entry* entry, absl::string_view actor, absl::string_view action)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(write_mu_);
   // Marks chunk `sha` wanted (or no longer wanted) by each of `ids` that
   // holds a body, keeping their files' counts in the tally.
@@ -399,8 +392,7 @@ class Catalog {
   absl::Status PurgeLocked(Pending* pending, const std::string& id, const Entry& old)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(write_mu_);
   // Writes the transaction and publishes the new head.
-  absl::Status CommitLocked(Pending* pending, bool sync)
-      ABSL_EXCLUSIVE_LOCKS_REQUIRED(write_mu_);
+  absl::Status CommitLocked(Pending* pending, bool sync) ABSL_EXCLUSIVE_LOCKS_REQUIRED(write_mu_);
   void PublishHead(uint64_t lseq);
 
   KvStore* const kv_;

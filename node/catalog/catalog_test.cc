@@ -1,10 +1,10 @@
 #include "node/catalog/catalog.h"
-#include "node/core/limits.h"
 
 #include <cstring>
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "node/core/limits.h"
 #include "node/store/keys.h"
 #include "tests/util/status_matchers.h"
 #include "tests/util/test_federation.h"
@@ -102,8 +102,9 @@ TEST_F(CatalogTest, PutManyAndPageSizeTakeTheirBoundAndNoMore) {
   }
   std::vector<v1::PutRequest> one_more = many;
   one_more.push_back(PutOf(MakeMaterial("Ficha", "extra")));
-  EXPECT_THAT(cat().PutMany(one_more, "admin"),
-              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("items: 501 items, at most 500")));
+  EXPECT_THAT(
+      cat().PutMany(one_more, "admin"),
+      StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("items: 501 items, at most 500")));
   EXPECT_EQ(cat().head_lseq(), 0u);
   ASSERT_OK_AND_ASSIGN(std::vector<v1::PutResult> results, cat().PutMany(many, "admin"));
   EXPECT_EQ(results.size(), kMaxPutManyItems);
@@ -171,7 +172,8 @@ TEST_F(CatalogTest, ListPaginatesByIdAndSequence) {
   }
   v1::ListRequest bad;
   bad.set_page_token("garbage");
-  EXPECT_THAT(cat().List(bad), StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("page_token")));
+  EXPECT_THAT(cat().List(bad),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("page_token")));
   v1::ListRequest by_origin;
   by_origin.set_origin("beta");
   ASSERT_OK_AND_ASSIGN(auto none, cat().List(by_origin));
@@ -226,9 +228,7 @@ TEST_F(CatalogTest, PuttingTheSameMaterialAgainChangesNothing) {
 }  // namespace minga
 
 namespace minga {
-namespace {
-
-}  // namespace
+namespace {}  // namespace
 }  // namespace minga
 
 namespace minga {
@@ -278,7 +278,8 @@ TEST_F(CatalogTest, AnUnsetAudienceNeverWidensAHeldOne) {
   ASSERT_OK_AND_ASSIGN(v1::MaterialView wide, cat().Put(widen, "t"));
   EXPECT_EQ(wide.header().audience().scope(), v1::Audience::PUBLIC);
   // A new material without an audience is public.
-  ASSERT_OK_AND_ASSIGN(v1::MaterialView fresh, cat().Put(PutOf(MakeMaterial("Nueva", "nueva")), "t"));
+  ASSERT_OK_AND_ASSIGN(v1::MaterialView fresh,
+                       cat().Put(PutOf(MakeMaterial("Nueva", "nueva")), "t"));
   EXPECT_EQ(fresh.header().audience().scope(), v1::Audience::PUBLIC);
 }
 

@@ -8,15 +8,13 @@
 namespace minga {
 
 MergeState Entry::merge_state() const {
-  return MergeState{RevisionRank{header.version(), HeaderHash(stored.signed_())},
-                    has_body()};
+  return MergeState{RevisionRank{header.version(), HeaderHash(stored.signed_())}, has_body()};
 }
 
 absl::StatusOr<Entry> DecodeEntry(absl::string_view id, absl::string_view value) {
   Entry entry;
   auto corrupt = [&](absl::string_view what) {
-    return absl::DataLossError(
-        absl::StrCat("store: entry '", id, "' is corrupt: ", what));
+    return absl::DataLossError(absl::StrCat("store: entry '", id, "' is corrupt: ", what));
   };
   if (!ParseProto(value, &entry.stored)) return corrupt("not a StoredEntry");
   if (!entry.header.ParseFromString(entry.stored.signed_().header())) {
@@ -45,18 +43,18 @@ absl::StatusOr<std::optional<Entry>> LoadEntry(KvStore* kv, absl::string_view id
 }
 
 absl::StatusOr<std::optional<v1::storage::StoredEntry>> LoadStored(KvStore* kv,
-                                                                  absl::string_view id) {
+                                                                   absl::string_view id) {
   ASSIGN_OR_RETURN(std::optional<std::string> raw, kv->Get(Cf::kMaterials, id));
   if (!raw.has_value()) return std::nullopt;
   v1::storage::StoredEntry stored;
   if (!ParseProto(*raw, &stored)) {
-    return absl::DataLossError(absl::StrCat("store: entry '", id, "' is corrupt: not a StoredEntry"));
+    return absl::DataLossError(
+        absl::StrCat("store: entry '", id, "' is corrupt: not a StoredEntry"));
   }
   return stored;
 }
 
-v1::MaterialView MakeView(absl::string_view id, const Entry& entry,
-                          const Keyring& keyring) {
+v1::MaterialView MakeView(absl::string_view id, const Entry& entry, const Keyring& keyring) {
   v1::MaterialView view;
   view.set_id(std::string(id));
   if (entry.material.has_value()) *view.mutable_material() = *entry.material;

@@ -5,8 +5,8 @@
 #include <optional>
 #include <string>
 
-#include "absl/strings/string_view.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "minga/v1/catalog.pb.h"
 #include "minga/v1/storage.pb.h"
 #include "node/catalog/txn.h"
@@ -35,11 +35,10 @@ absl::StatusOr<std::optional<Entry>> LoadEntry(KvStore* kv, absl::string_view id
 // The stored record only, its header and body left encoded: for callers
 // that compare bytes on a hot path. DATA_LOSS when corrupt.
 absl::StatusOr<std::optional<v1::storage::StoredEntry>> LoadStored(KvStore* kv,
-                                                                  absl::string_view id);
+                                                                   absl::string_view id);
 
 // The client's view of an entry. `keyring` names the signer.
-v1::MaterialView MakeView(absl::string_view id, const Entry& entry,
-                          const Keyring& keyring);
+v1::MaterialView MakeView(absl::string_view id, const Entry& entry, const Keyring& keyring);
 
 // Drops the per-chunk hash lists of a view's files (listings answer with
 // name, size and file hash; the chunk lists can be 0.5 MiB a material).

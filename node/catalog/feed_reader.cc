@@ -11,12 +11,11 @@
 namespace minga {
 
 absl::StatusOr<v1::PullBatch> Catalog::ReadBatch(const PullQuery& query) {
-  const uint32_t max_revisions = std::clamp<uint32_t>(
-      query.max_revisions == 0 ? kDefaultBatchRevisions : query.max_revisions, 1,
-      kMaxBatchRevisions);
+  const uint32_t max_revisions =
+      std::clamp<uint32_t>(query.max_revisions == 0 ? kDefaultBatchRevisions : query.max_revisions,
+                           1, kMaxBatchRevisions);
   const uint32_t max_bytes = std::clamp<uint32_t>(
-      query.max_bytes == 0 ? kDefaultBatchBytes : query.max_bytes, 4096,
-      kMaxBatchBytes);
+      query.max_bytes == 0 ? kDefaultBatchBytes : query.max_bytes, 4096, kMaxBatchBytes);
   // A checkpoint of another feed (this store was rebuilt), or one beyond
   // this feed's head (the store went back in time, restored from a backup
   // say), means nothing here: start from the beginning.
@@ -25,7 +24,8 @@ absl::StatusOr<v1::PullBatch> Catalog::ReadBatch(const PullQuery& query) {
   // behind it, even if writes moved the head on meanwhile, or the caller
   // would keep a checkpoint that now means other changes.
   const uint64_t head = head_lseq();
-  const uint64_t start = query.feed_id == feed_id_ && query.after_lseq <= head ? query.after_lseq : 0;
+  const uint64_t start =
+      query.feed_id == feed_id_ && query.after_lseq <= head ? query.after_lseq : 0;
 
   v1::PullBatch batch;
   batch.set_feed_id(feed_id_);
@@ -51,7 +51,8 @@ absl::StatusOr<v1::PullBatch> Catalog::ReadBatch(const PullQuery& query) {
       return absl::DataLossError(absl::StrCat("store: entry '", id, "' is corrupt: header"));
     }
     v1::Revision rev;
-    bool send_body = !stored->body().empty() && InAudience(h.audience(), h.origin(), query.requester);
+    bool send_body =
+        !stored->body().empty() && InAudience(h.audience(), h.origin(), query.requester);
     if (send_body) {
       v1::Material m;
       if (SubscriptionLooksInsideBodies(query.subscription) && !m.ParseFromString(stored->body())) {

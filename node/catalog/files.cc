@@ -20,9 +20,7 @@
 namespace minga {
 namespace {
 
-std::string Hex(absl::string_view sha) {
-  return absl::BytesToHexString(sha).substr(0, 16);
-}
+std::string Hex(absl::string_view sha) { return absl::BytesToHexString(sha).substr(0, 16); }
 
 }  // namespace
 
@@ -41,7 +39,8 @@ absl::Status Catalog::StoreChunkImpl(absl::string_view sha, absl::string_view da
     return absl::InvalidArgumentError("chunk: a 32-byte hash and at most 1 MiB are expected");
   }
   if (DigestToBytes(Sha256(data)) != sha) {
-    return absl::DataLossError(absl::StrCat("chunk ", Hex(sha), ": content does not match its hash"));
+    return absl::DataLossError(
+        absl::StrCat("chunk ", Hex(sha), ": content does not match its hash"));
   }
   absl::MutexLock lock(&write_mu_);
   Pending pending(kv_, last_lseq_, tally_);
@@ -164,8 +163,9 @@ absl::StatusOr<v1::MaterialView> Catalog::AttachFile(absl::string_view id, v1::F
   RETURN_IF_ERROR(ValidateFileInfo(file, "file"));
   ASSIGN_OR_RETURN(MaterialId parsed, ParseMaterialId(id, "material_id"));
   if (parsed.origin != options_.org_id) {
-    return absl::PermissionDeniedError(absl::StrCat(
-        "material_id: '", id, "' belongs to '", parsed.origin, "'; only its origin attaches files"));
+    return absl::PermissionDeniedError(absl::StrCat("material_id: '", id, "' belongs to '",
+                                                    parsed.origin,
+                                                    "'; only its origin attaches files"));
   }
   absl::MutexLock lock(&write_mu_);
   Pending pending(kv_, last_lseq_, tally_);
@@ -177,7 +177,8 @@ absl::StatusOr<v1::MaterialView> Catalog::AttachFile(absl::string_view id, v1::F
     ASSIGN_OR_RETURN(std::optional<std::string> present,
                      pending.txn.Get(Cf::kChunkRefs, PresentKey(sha)));
     if (!present.has_value()) {
-      return absl::FailedPreconditionError(absl::StrCat("file: chunk ", Hex(sha), " is not stored"));
+      return absl::FailedPreconditionError(
+          absl::StrCat("file: chunk ", Hex(sha), " is not stored"));
     }
   }
   v1::Material m = *held->material;
@@ -228,16 +229,18 @@ absl::StatusOr<v1::ListFilesResponse> Catalog::ListFiles(absl::string_view id) {
   return response;
 }
 
-absl::StatusOr<std::vector<bool>> Catalog::CheckChunkAccess(
-    absl::string_view requester, absl::string_view id, const std::vector<std::string>& shas) {
+absl::StatusOr<std::vector<bool>> Catalog::CheckChunkAccess(absl::string_view requester,
+                                                            absl::string_view id,
+                                                            const std::vector<std::string>& shas) {
   ASSIGN_OR_RETURN(std::optional<Entry> entry, LoadEntry(kv_, id));
   if (!entry.has_value() || !entry->has_body()) {
-    return absl::NotFoundError(absl::StrCat("material_id: '", id, "' is not held here with its content"));
+    return absl::NotFoundError(
+        absl::StrCat("material_id: '", id, "' is not held here with its content"));
   }
   const v1::RevisionHeader& h = entry->header;
   if (!InAudience(h.audience(), h.origin(), requester)) {
-    return absl::PermissionDeniedError(absl::StrCat(
-        "'", requester, "' is outside the audience of '", id, "'"));
+    return absl::PermissionDeniedError(
+        absl::StrCat("'", requester, "' is outside the audience of '", id, "'"));
   }
   const std::set<std::string> listed = ChunksOf(&*entry->material);
   // Other materials listing a chunk, decoded at most once per call.

@@ -167,7 +167,8 @@ TEST_F(FilesTest, PeersWantChunksUntilTheyArriveAndAccessFollowsTheAudience) {
   const v1::FileInfo& file = view.material().files(0);
   // beta may read the chunks through the material; gamma may not, and a
   // hash not listed by the material is no permission either.
-  ASSERT_OK_AND_ASSIGN(std::vector<bool> may, cat().CheckChunkAccess("beta", a, {file.chunk_sha256(0)}));
+  ASSERT_OK_AND_ASSIGN(std::vector<bool> may,
+                       cat().CheckChunkAccess("beta", a, {file.chunk_sha256(0)}));
   EXPECT_THAT(may, ::testing::ElementsAre(true));
   EXPECT_THAT(cat().CheckChunkAccess("gamma", a, {file.chunk_sha256(0)}),
               StatusIs(absl::StatusCode::kPermissionDenied, HasSubstr("outside the audience")));
@@ -204,12 +205,14 @@ TEST_F(FilesTest, ListingSomeoneElsesHashesGrantsNothing) {
   *lure.add_files() = file;
   const v1::PullBatch batch = testing::SignedBatch(*fed_.node(2).key, "gamma-feed", lure);
   ASSERT_OK(cat(1).ApplyBatch("gamma", batch).status());
-  ASSERT_OK_AND_ASSIGN(std::vector<bool> gamma_may, cat(1).CheckChunkAccess("gamma", "gamma/lure", {file.chunk_sha256(0)}));
+  ASSERT_OK_AND_ASSIGN(std::vector<bool> gamma_may,
+                       cat(1).CheckChunkAccess("gamma", "gamma/lure", {file.chunk_sha256(0)}));
   EXPECT_THAT(gamma_may, ::testing::ElementsAre(false));
   // The origin listing its own file in a public material is its own call.
   const std::string open = Put("open");
   ASSERT_OK(Attach(open, "s.pdf", data).status());
-  ASSERT_OK_AND_ASSIGN(std::vector<bool> via_own, cat().CheckChunkAccess("gamma", open, {file.chunk_sha256(0)}));
+  ASSERT_OK_AND_ASSIGN(std::vector<bool> via_own,
+                       cat().CheckChunkAccess("gamma", open, {file.chunk_sha256(0)}));
   EXPECT_THAT(via_own, ::testing::ElementsAre(true));
 }
 
@@ -239,7 +242,8 @@ TEST_F(FilesTest, AHeaderOnlyNewerRevisionKeepsTheFilesOfAMemberOfTheAudience) {
   const v1::FileInfo& file = view.material().files(0);
   ASSERT_OK(fed_.PullAll(1, 0));
   for (int i = 0; i < 3; ++i) {
-    ASSERT_OK(cat(1).StoreChunk(file.chunk_sha256(i), data.substr(i * kChunkSize, kChunkSize), true));
+    ASSERT_OK(
+        cat(1).StoreChunk(file.chunk_sha256(i), data.substr(i * kChunkSize, kChunkSize), true));
   }
   EXPECT_EQ(StoredChunks(1), 3u);
   // alpha edits the title; gamma (outside the audience) relays the header.
@@ -303,11 +307,13 @@ TEST_F(FilesTest, AccessChecksDecodeTheMaterialOncePerCall) {
     std::memcpy(h.data(), &i, sizeof(i));
     f->add_chunk_sha256(h);
   }
-  ASSERT_OK(cat(1).ApplyBatch("alpha", testing::SignedBatch(*fed_.node(0).key, "feed", m)).status());
+  ASSERT_OK(
+      cat(1).ApplyBatch("alpha", testing::SignedBatch(*fed_.node(0).key, "feed", m)).status());
   std::vector<std::string> asked;
   for (int i = 0; i < 64; ++i) asked.push_back(f->chunk_sha256(16383 - i % 32));
   const int reads = fed_.node(1).fault->material_reads();
-  ASSERT_OK_AND_ASSIGN(std::vector<bool> may, cat(1).CheckChunkAccess("gamma", "alpha/phantom", asked));
+  ASSERT_OK_AND_ASSIGN(std::vector<bool> may,
+                       cat(1).CheckChunkAccess("gamma", "alpha/phantom", asked));
   EXPECT_EQ(may, std::vector<bool>(64, true));
   EXPECT_EQ(fed_.node(1).fault->material_reads() - reads, 1);
 }

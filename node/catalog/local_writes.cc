@@ -43,8 +43,7 @@ std::string SerializeBody(const v1::Material& m) {
 
 }  // namespace
 
-absl::StatusOr<Catalog::PreparedPut> Catalog::PreparePut(
-    v1::PutRequest request) const {
+absl::StatusOr<Catalog::PreparedPut> Catalog::PreparePut(v1::PutRequest request) const {
   PreparedPut put;
   put.material = std::move(*request.mutable_material());
   NormalizeMaterial(&put.material);
@@ -53,24 +52,25 @@ absl::StatusOr<Catalog::PreparedPut> Catalog::PreparePut(
   if (id.find('/') != std::string::npos) {
     ASSIGN_OR_RETURN(MaterialId parsed, ParseMaterialId(id, "id"));
     if (parsed.origin != options_.org_id) {
-      return absl::PermissionDeniedError(absl::StrCat(
-          "id: '", id, "' belongs to '", parsed.origin, "'; this node is '",
-          options_.org_id, "' and writes only its own materials"));
+      return absl::PermissionDeniedError(absl::StrCat("id: '", id, "' belongs to '", parsed.origin,
+                                                      "'; this node is '", options_.org_id,
+                                                      "' and writes only its own materials"));
     }
   } else if (!id.empty()) {
     if (!IsValidLocalId(id)) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "id: '", id, "' must be 1 to 96 characters of a-z, 0-9, '.', '_' "
-          "and '-', starting with a letter or digit"));
+      return absl::InvalidArgumentError(
+          absl::StrCat("id: '", id,
+                       "' must be 1 to 96 characters of a-z, 0-9, '.', '_' "
+                       "and '-', starting with a letter or digit"));
     }
     id = absl::StrCat(options_.org_id, "/", id);
   }
-  put.audience_given = request.has_audience() &&
-                       request.audience().scope() != v1::Audience::SCOPE_UNSPECIFIED;
+  put.audience_given =
+      request.has_audience() && request.audience().scope() != v1::Audience::SCOPE_UNSPECIFIED;
   put.audience = request.audience();
-  RETURN_IF_ERROR(NormalizeAudience(
-      &put.audience, options_.org_id,
-      [this](absl::string_view org) { return options_.keyring->IsMember(org); }));
+  RETURN_IF_ERROR(NormalizeAudience(&put.audience, options_.org_id, [this](absl::string_view org) {
+    return options_.keyring->IsMember(org);
+  }));
   put.if_version = request.if_version();
   put.create_only = request.create_only();
   return put;
@@ -89,8 +89,7 @@ absl::StatusOr<std::string> Catalog::AssignId(Pending* pending, const v1::Materi
     const std::string id = n == 1 ? absl::StrCat(options_.org_id, "/", slug)
                                   : absl::StrCat(options_.org_id, "/", slug, "-", n);
     if (reserved.count(id)) continue;
-    ASSIGN_OR_RETURN(std::optional<std::string> held,
-                     pending->txn.Get(Cf::kMaterials, id));
+    ASSIGN_OR_RETURN(std::optional<std::string> held, pending->txn.Get(Cf::kMaterials, id));
     if (!held.has_value()) return id;
   }
   return absl::ResourceExhaustedError(
@@ -113,11 +112,10 @@ absl::StatusOr<Catalog::PlannedPut> Catalog::PlanPutLocked(Pending* pending, Pre
   // explicit audience widens; re-importing a file without an audience
   // column keeps what `minga edit --audience` narrowed.
   if (!put.audience_given && held.has_value()) put.audience = held->header.audience();
-  if (put.if_version != 0 &&
-      (!held.has_value() || held->header.version() != put.if_version)) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        "if_version: the held version of '", id, "' is ",
-        held.has_value() ? held->header.version() : 0, ", not ", put.if_version));
+  if (put.if_version != 0 && (!held.has_value() || held->header.version() != put.if_version)) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("if_version: the held version of '", id, "' is ",
+                     held.has_value() ? held->header.version() : 0, ", not ", put.if_version));
   }
   if (put.create_only && live) {
     return absl::AlreadyExistsError(absl::StrCat("id: '", id, "' already exists"));
@@ -134,23 +132,22 @@ absl::StatusOr<Catalog::PlannedPut> Catalog::PlanPutLocked(Pending* pending, Pre
     for (int i = 0; i < m.files_size(); ++i) {
       const v1::FileInfo& f = m.files(i);
       const bool attached =
-          has_held_files &&
-          std::any_of(held->material->files().begin(), held->material->files().end(),
-                      [&](const v1::FileInfo& h) {
-                        return h.name() == f.name() && h.sha256() == f.sha256();
-                      });
+          has_held_files && std::any_of(held->material->files().begin(),
+                                        held->material->files().end(), [&](const v1::FileInfo& h) {
+                                          return h.name() == f.name() && h.sha256() == f.sha256();
+                                        });
       if (!attached) {
-        return absl::InvalidArgumentError(absl::StrCat(
-            "files[", i, "]: '", f.name(),
-            "' is not attached to this material; attach files with `minga attach`"));
+        return absl::InvalidArgumentError(
+            absl::StrCat("files[", i, "]: '", f.name(),
+                         "' is not attached to this material; attach files with `minga attach`"));
       }
     }
   }
   if (held.has_value()) versions_.Observe(held->header.version());
   plan.body = SerializeBody(m);
   if (plan.body.size() > kMaxBodyBytes) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "material: ", plan.body.size(), " bytes serialized, at most ", kMaxBodyBytes));
+    return absl::InvalidArgumentError(
+        absl::StrCat("material: ", plan.body.size(), " bytes serialized, at most ", kMaxBodyBytes));
   }
   // Putting what is already held changes nothing: re-importing a file does
   // not mint new versions for every partner to pull.
@@ -170,8 +167,7 @@ void Catalog::SignPlanned(PlannedPut* plan) const {
   plan->revision = SignRevision(*options_.signing_key, plan->spec, std::move(plan->body));
 }
 
-absl::Status Catalog::FinishPutLocked(Pending* pending, PlannedPut* plan,
-                                      absl::string_view actor) {
+absl::Status Catalog::FinishPutLocked(Pending* pending, PlannedPut* plan, absl::string_view actor) {
   if (plan->unchanged) return absl::OkStatus();
   Entry entry;
   *entry.stored.mutable_signed_() = std::move(*plan->revision.mutable_signed_());
@@ -195,8 +191,7 @@ absl::StatusOr<v1::MaterialView> Catalog::PutLocked(Pending* pending, PreparedPu
   return MakeView(plan.id, *plan.stored, *options_.keyring);
 }
 
-absl::StatusOr<v1::MaterialView> Catalog::Put(v1::PutRequest request,
-                                              absl::string_view actor) {
+absl::StatusOr<v1::MaterialView> Catalog::Put(v1::PutRequest request, absl::string_view actor) {
   ASSIGN_OR_RETURN(PreparedPut put, PreparePut(std::move(request)));
   absl::MutexLock lock(&write_mu_);
   Pending pending(kv_, last_lseq_, tally_);
@@ -205,11 +200,11 @@ absl::StatusOr<v1::MaterialView> Catalog::Put(v1::PutRequest request,
   return view;
 }
 
-absl::StatusOr<std::vector<v1::PutResult>> Catalog::PutMany(
-    std::vector<v1::PutRequest> requests, absl::string_view actor) {
+absl::StatusOr<std::vector<v1::PutResult>> Catalog::PutMany(std::vector<v1::PutRequest> requests,
+                                                            absl::string_view actor) {
   if (requests.size() > kMaxPutManyItems) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "items: ", requests.size(), " items, at most ", kMaxPutManyItems));
+    return absl::InvalidArgumentError(
+        absl::StrCat("items: ", requests.size(), " items, at most ", kMaxPutManyItems));
   }
   const size_t n = requests.size();
   std::vector<v1::PutResult> results(n);
@@ -266,8 +261,7 @@ absl::StatusOr<std::vector<v1::PutResult>> Catalog::PutMany(
     for (auto& [index, plan] : run) {
       RETURN_IF_ERROR(FinishPutLocked(&pending, &plan, actor));
       results[index].set_id(plan.id);
-      results[index].set_version(plan.unchanged ? plan.held->header.version()
-                                                : plan.spec.version);
+      results[index].set_version(plan.unchanged ? plan.held->header.version() : plan.spec.version);
     }
     start = i;
   }
@@ -275,14 +269,12 @@ absl::StatusOr<std::vector<v1::PutResult>> Catalog::PutMany(
   return results;
 }
 
-absl::StatusOr<v1::MaterialView> Catalog::Delete(absl::string_view id,
-                                                 uint64_t if_version,
+absl::StatusOr<v1::MaterialView> Catalog::Delete(absl::string_view id, uint64_t if_version,
                                                  absl::string_view actor) {
   ASSIGN_OR_RETURN(MaterialId parsed, ParseMaterialId(id, "id"));
   if (parsed.origin != options_.org_id) {
-    return absl::PermissionDeniedError(absl::StrCat(
-        "id: '", id, "' belongs to '", parsed.origin,
-        "'; only its origin can retract it"));
+    return absl::PermissionDeniedError(absl::StrCat("id: '", id, "' belongs to '", parsed.origin,
+                                                    "'; only its origin can retract it"));
   }
   absl::MutexLock lock(&write_mu_);
   Pending pending(kv_, last_lseq_, tally_);
@@ -291,16 +283,15 @@ absl::StatusOr<v1::MaterialView> Catalog::Delete(absl::string_view id,
     return absl::NotFoundError(absl::StrCat("id: no material '", id, "' is held here"));
   }
   if (if_version != 0 && held->header.version() != if_version) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        "if_version: the held version of '", id, "' is ",
-        held->header.version(), ", not ", if_version));
+    return absl::FailedPreconditionError(absl::StrCat("if_version: the held version of '", id,
+                                                      "' is ", held->header.version(), ", not ",
+                                                      if_version));
   }
   if (held->header.deleted()) return MakeView(id, *held, *options_.keyring);
   versions_.Observe(held->header.version());
   const int64_t now = options_.clock->NowMicros();
   ASSIGN_OR_RETURN(const uint64_t version, versions_.Next());
-  RevisionSpec spec{std::string(id), version, true,
-                    held->header.audience(), now};
+  RevisionSpec spec{std::string(id), version, true, held->header.audience(), now};
   v1::Revision revision = SignRevision(*options_.signing_key, spec, "");
   Entry entry;
   *entry.stored.mutable_signed_() = revision.signed_();

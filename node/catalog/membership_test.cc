@@ -24,12 +24,10 @@ class MembershipTest : public ::testing::Test {
  protected:
   size_t ChunkFiles(int i) {
     size_t n = 0;
-    EXPECT_TRUE(
-        fed_.node(i).chunks->ForEach([&](const std::string&) { ++n; }).ok());
+    EXPECT_TRUE(fed_.node(i).chunks->ForEach([&](const std::string&) { ++n; }).ok());
     return n;
   }
-  std::string Put(int node, const std::string& local,
-                  const std::string& title) {
+  std::string Put(int node, const std::string& local, const std::string& title) {
     v1::PutRequest r;
     *r.mutable_material() = MakeMaterial(title, local);
     auto put = fed_.catalog(node).Put(r, "t");
@@ -39,8 +37,7 @@ class MembershipTest : public ::testing::Test {
   std::map<std::string, MemberKeys, std::less<>> Members() {
     std::map<std::string, MemberKeys, std::less<>> m;
     for (int i = 0; i < fed_.size(); ++i) {
-      m.emplace(fed_.catalog(i).org_id(),
-                MemberKeys{fed_.node(i).key->public_key(), {}});
+      m.emplace(fed_.catalog(i).org_id(), MemberKeys{fed_.node(i).key->public_key(), {}});
     }
     return m;
   }
@@ -95,8 +92,7 @@ TEST_F(MembershipTest, ARetiredKeyVouchesOnlyForWhatItSignedBefore) {
       fed_.catalog(0).head_lseq() > 0
           ? *Catalog::HighestOwnVersion(fed_.node(0).kv.get(), "alpha") + 1
           : 1;
-  const SigningKey stolen =
-      SigningKey::FromSeed(fed_.node(0).key->seed()).value();
+  const SigningKey stolen = SigningKey::FromSeed(fed_.node(0).key->seed()).value();
   // The thief signs a newer version of the old material, and beta takes it
   // (the rotation has not reached it yet).
   v1::Material forged = MakeMaterial("Versión del ladrón", "alpha/antiguo");
@@ -108,8 +104,7 @@ TEST_F(MembershipTest, ARetiredKeyVouchesOnlyForWhatItSignedBefore) {
   batch.set_feed_id("thief");
   batch.set_to_lseq(1);
   batch.set_revision_count(1);
-  *batch.add_revisions() =
-      SignRevision(stolen, spec, forged.SerializeAsString());
+  *batch.add_revisions() = SignRevision(stolen, spec, forged.SerializeAsString());
   ASSERT_OK(fed_.catalog(1).ApplyBatch("gamma", batch).status());
   ASSERT_OK_AND_ASSIGN(v1::MaterialView taken, fed_.catalog(1).Get(old_one));
   EXPECT_EQ(taken.material().title(), "Versión del ladrón");
@@ -122,13 +117,11 @@ TEST_F(MembershipTest, ARetiredKeyVouchesOnlyForWhatItSignedBefore) {
   // beta purges the forged revision...
   ASSERT_OK_AND_ASSIGN(size_t purged, fed_.catalog(1).ReconcileMembership());
   EXPECT_EQ(purged, 1u);
-  EXPECT_THAT(fed_.catalog(1).Get(old_one),
-              StatusIs(absl::StatusCode::kNotFound));
+  EXPECT_THAT(fed_.catalog(1).Get(old_one), StatusIs(absl::StatusCode::kNotFound));
   // ...and refuses it again when it comes back.
   batch.set_feed_id("thief-2");
   EXPECT_THAT(fed_.catalog(1).ApplyBatch("gamma", batch),
-              StatusIs(absl::StatusCode::kUnauthenticated,
-                       HasSubstr("retired from version")));
+              StatusIs(absl::StatusCode::kUnauthenticated, HasSubstr("retired from version")));
   // The valid revision, signed with the old key before its retirement,
   // comes back from alpha and still verifies (a node restarts its peers'
   // checkpoints when the federation changes).

@@ -32,10 +32,9 @@ std::string EntryShare(absl::string_view id, absl::string_view header) {
   return DigestToBytes(h.Finish());
 }
 
-void CountEntry(absl::string_view id, const Entry& entry, int sign,
-                absl::string_view own_org, v1::storage::Tally* tally) {
-  v1::storage::Tally::Origin& o =
-      (*tally->mutable_origins())[entry.header.origin()];
+void CountEntry(absl::string_view id, const Entry& entry, int sign, absl::string_view own_org,
+                v1::storage::Tally* tally) {
+  v1::storage::Tally::Origin& o = (*tally->mutable_origins())[entry.header.origin()];
   if (entry.header.deleted()) {
     o.set_retracted(Step(o.retracted(), sign));
   } else if (entry.has_body()) {
@@ -46,16 +45,15 @@ void CountEntry(absl::string_view id, const Entry& entry, int sign,
   if (o.materials() == 0 && o.headers_only() == 0 && o.retracted() == 0) {
     tally->mutable_origins()->erase(entry.header.origin());
   }
-  XorInto(tally->mutable_digest(),
-          EntryShare(id, entry.stored.signed_().header()));
+  XorInto(tally->mutable_digest(), EntryShare(id, entry.stored.signed_().header()));
   if (sign > 0 && entry.header.origin() == own_org &&
       entry.header.version() > tally->highest_own_version()) {
     tally->set_highest_own_version(entry.header.version());
   }
 }
 
-absl::Status CountFiles(Txn* txn, absl::string_view id, const Entry& entry,
-                        int sign, v1::storage::Tally* tally) {
+absl::Status CountFiles(Txn* txn, absl::string_view id, const Entry& entry, int sign,
+                        v1::storage::Tally* tally) {
   if (!entry.has_body()) return absl::OkStatus();
   for (const v1::FileInfo& f : entry.material->files()) {
     bool complete = true;
@@ -76,8 +74,7 @@ absl::Status CountFiles(Txn* txn, absl::string_view id, const Entry& entry,
   return absl::OkStatus();
 }
 
-absl::Status CountChunkKeys(const Txn& txn, KvStore* kv,
-                            v1::storage::Tally* tally) {
+absl::Status CountChunkKeys(const Txn& txn, KvStore* kv, v1::storage::Tally* tally) {
   absl::Status status;
   // Calls `counted` for each key under `prefix` that the transaction adds
   // or removes (against the committed store), with its value before and
@@ -85,39 +82,34 @@ absl::Status CountChunkKeys(const Txn& txn, KvStore* kv,
   auto for_each_added_or_removed =
       [&](absl::string_view prefix,
           const std::function<void(const std::optional<std::string>& before,
-                                   const std::optional<std::string>& now)>&
-              counted) {
-        txn.ForEachWrite(
-            Cf::kChunkRefs, prefix,
-            [&](absl::string_view key, const std::optional<std::string>& now) {
-              absl::StatusOr<std::optional<std::string>> before =
-                  kv->Get(Cf::kChunkRefs, key);
-              if (!before.ok()) {
-                status.Update(before.status());
-                return;
-              }
-              if (before->has_value() == now.has_value()) return;
-              counted(*before, now);
-            });
+                                   const std::optional<std::string>& now)>& counted) {
+        txn.ForEachWrite(Cf::kChunkRefs, prefix,
+                         [&](absl::string_view key, const std::optional<std::string>& now) {
+                           absl::StatusOr<std::optional<std::string>> before =
+                               kv->Get(Cf::kChunkRefs, key);
+                           if (!before.ok()) {
+                             status.Update(before.status());
+                             return;
+                           }
+                           if (before->has_value() == now.has_value()) return;
+                           counted(*before, now);
+                         });
       };
-  for_each_added_or_removed("c", [&](const std::optional<std::string>& before,
-                                     const std::optional<std::string>& now) {
-    const int sign = now.has_value() ? 1 : -1;
-    tally->set_chunks_stored(Step(tally->chunks_stored(), sign));
-    tally->set_chunk_bytes(
-        Step(tally->chunk_bytes(), sign,
-             DecodeU64(now.has_value() ? *now : *before).value_or(0)));
-  });
-  for_each_added_or_removed("w", [&](const std::optional<std::string>&,
-                                     const std::optional<std::string>& now) {
-    tally->set_chunks_missing(
-        Step(tally->chunks_missing(), now.has_value() ? 1 : -1));
-  });
+  for_each_added_or_removed(
+      "c", [&](const std::optional<std::string>& before, const std::optional<std::string>& now) {
+        const int sign = now.has_value() ? 1 : -1;
+        tally->set_chunks_stored(Step(tally->chunks_stored(), sign));
+        tally->set_chunk_bytes(Step(tally->chunk_bytes(), sign,
+                                    DecodeU64(now.has_value() ? *now : *before).value_or(0)));
+      });
+  for_each_added_or_removed(
+      "w", [&](const std::optional<std::string>&, const std::optional<std::string>& now) {
+        tally->set_chunks_missing(Step(tally->chunks_missing(), now.has_value() ? 1 : -1));
+      });
   return status;
 }
 
-absl::StatusOr<v1::storage::Tally> Recount(KvStore* kv,
-                                           absl::string_view own_org) {
+absl::StatusOr<v1::storage::Tally> Recount(KvStore* kv, absl::string_view own_org) {
   v1::storage::Tally tally;
   Txn txn(kv);  // reads only
   auto it = kv->NewIterator(Cf::kMaterials);
@@ -128,15 +120,12 @@ absl::StatusOr<v1::storage::Tally> Recount(KvStore* kv,
   }
   RETURN_IF_ERROR(it->status());
   auto chunks = kv->NewIterator(Cf::kChunkRefs);
-  for (chunks->Seek("c"); chunks->Valid() && chunks->key()[0] == 'c';
-       chunks->Next()) {
+  for (chunks->Seek("c"); chunks->Valid() && chunks->key()[0] == 'c'; chunks->Next()) {
     tally.set_chunks_stored(tally.chunks_stored() + 1);
-    tally.set_chunk_bytes(tally.chunk_bytes() +
-                          DecodeU64(chunks->value()).value_or(0));
+    tally.set_chunk_bytes(tally.chunk_bytes() + DecodeU64(chunks->value()).value_or(0));
   }
   RETURN_IF_ERROR(chunks->status());
-  for (chunks->Seek("w"); chunks->Valid() && chunks->key()[0] == 'w';
-       chunks->Next()) {
+  for (chunks->Seek("w"); chunks->Valid() && chunks->key()[0] == 'w'; chunks->Next()) {
     tally.set_chunks_missing(tally.chunks_missing() + 1);
   }
   RETURN_IF_ERROR(chunks->status());

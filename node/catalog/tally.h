@@ -28,24 +28,22 @@ std::string EntryShare(absl::string_view id, absl::string_view header);
 
 // Adds (sign +1) or removes (sign -1) `entry` from the origin counts and
 // the digest, and raises highest_own_version for `own_org`'s entries.
-void CountEntry(absl::string_view id, const Entry& entry, int sign,
-                absl::string_view own_org, v1::storage::Tally* tally);
+void CountEntry(absl::string_view id, const Entry& entry, int sign, absl::string_view own_org,
+                v1::storage::Tally* tally);
 
 // Adds or removes the files of `entry` (held with its body) as complete or
 // missing, judged by the chunks `id` wants in `txn` as it stands now. Call
 // with -1 before a change to the entry's files or wanted chunks and +1
 // after it.
-absl::Status CountFiles(Txn* txn, absl::string_view id, const Entry& entry,
-                        int sign, v1::storage::Tally* tally);
+absl::Status CountFiles(Txn* txn, absl::string_view id, const Entry& entry, int sign,
+                        v1::storage::Tally* tally);
 
 // Before `txn` commits: adjusts the chunk counts (stored, bytes, wanted) by
 // what it changes of the "c" and "w" records, against the committed store.
-absl::Status CountChunkKeys(const Txn& txn, KvStore* kv,
-                            v1::storage::Tally* tally);
+absl::Status CountChunkKeys(const Txn& txn, KvStore* kv, v1::storage::Tally* tally);
 
 // The tally of the whole store, from a scan.
-absl::StatusOr<v1::storage::Tally> Recount(KvStore* kv,
-                                           absl::string_view own_org);
+absl::StatusOr<v1::storage::Tally> Recount(KvStore* kv, absl::string_view own_org);
 
 }  // namespace minga
 

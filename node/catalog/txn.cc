@@ -4,8 +4,7 @@
 
 namespace minga {
 
-absl::StatusOr<std::optional<std::string>> Txn::Get(Cf cf,
-                                                     absl::string_view key) {
+absl::StatusOr<std::optional<std::string>> Txn::Get(Cf cf, absl::string_view key) {
   auto it = overlay_.find(std::make_pair(static_cast<int>(cf), std::string(key)));
   if (it != overlay_.end()) return it->second;
   return kv_->Get(cf, key);
@@ -24,8 +23,7 @@ void Txn::Delete(Cf cf, absl::string_view key) {
 absl::StatusOr<bool> Txn::AnyWithPrefix(Cf cf, absl::string_view prefix) {
   const int c = static_cast<int>(cf);
   for (auto it = overlay_.lower_bound(std::make_pair(c, std::string(prefix)));
-       it != overlay_.end() && it->first.first == c &&
-       absl::StartsWith(it->first.second, prefix);
+       it != overlay_.end() && it->first.first == c && absl::StartsWith(it->first.second, prefix);
        ++it) {
     if (it->second.has_value()) return true;
   }

@@ -43,8 +43,7 @@ class Txn {
   KvStore* const kv_;
   WriteBatch batch_;
   // Latest value written in this transaction; nullopt for a delete.
-  std::map<std::pair<int, std::string>, std::optional<std::string>, std::less<>>
-      overlay_;
+  std::map<std::pair<int, std::string>, std::optional<std::string>, std::less<>> overlay_;
 };
 
 }  // namespace minga

@@ -8,18 +8,20 @@
 
 namespace minga {
 
-absl::StatusOr<std::unique_ptr<Upload>> Upload::Begin(
-    Catalog* catalog, absl::string_view material_id, absl::string_view name,
-    absl::string_view media_type, std::string actor) {
+absl::StatusOr<std::unique_ptr<Upload>> Upload::Begin(Catalog* catalog,
+                                                      absl::string_view material_id,
+                                                      absl::string_view name,
+                                                      absl::string_view media_type,
+                                                      std::string actor) {
   ASSIGN_OR_RETURN(std::optional<Entry> held, catalog->GetEntry(material_id));
   if (!held.has_value() || held->header.deleted()) {
-    return absl::NotFoundError(absl::StrCat("start.material_id: no material '",
-                                            material_id, "' is held here"));
+    return absl::NotFoundError(
+        absl::StrCat("start.material_id: no material '", material_id, "' is held here"));
   }
   if (held->header.origin() != catalog->org_id()) {
-    return absl::PermissionDeniedError(absl::StrCat(
-        "start.material_id: '", material_id, "' belongs to '",
-        held->header.origin(), "'; only its origin attaches files"));
+    return absl::PermissionDeniedError(absl::StrCat("start.material_id: '", material_id,
+                                                    "' belongs to '", held->header.origin(),
+                                                    "'; only its origin attaches files"));
   }
   // The name and media type are checked as a file entry would be; the
   // hash and size are not known yet.
@@ -28,31 +30,27 @@ absl::StatusOr<std::unique_ptr<Upload>> Upload::Begin(
   probe.set_media_type(std::string(media_type));
   probe.set_sha256(std::string(32, '\0'));
   RETURN_IF_ERROR(ValidateFileInfo(probe, "start"));
-  return std::unique_ptr<Upload>(
-      new Upload(catalog, std::string(material_id), std::string(name),
-                 std::string(media_type), std::move(actor)));
+  return std::unique_ptr<Upload>(new Upload(catalog, std::string(material_id), std::string(name),
+                                            std::string(media_type), std::move(actor)));
 }
 
-Upload::Upload(Catalog* catalog, std::string material_id, std::string name,
-               std::string media_type, std::string actor)
+Upload::Upload(Catalog* catalog, std::string material_id, std::string name, std::string media_type,
+               std::string actor)
     : catalog_(catalog),
       material_id_(std::move(material_id)),
       name_(std::move(name)),
       media_type_(std::move(media_type)),
       actor_(std::move(actor)),
-      chunker_([this](const Sha256Digest& d, absl::string_view data) {
-        return Store(d, data);
-      }) {}
+      chunker_([this](const Sha256Digest& d, absl::string_view data) { return Store(d, data); }) {}
 
 Upload::~Upload() {
   for (const std::string& sha : pinned_) catalog_->UnpinChunk(sha);
   // Every chunk it pinned, not only those it wrote: a retraction may have
   // spared a chunk it found already here because of the pin. Once attached
   // they are listed and stay; their upload marks go either way.
-  absl::Status dropped = catalog_->DropUnlisted(
-      std::vector<std::string>(pinned_.begin(), pinned_.end()));
-  if (!dropped.ok())
-    LogError(absl::StrCat("cleaning up an upload: ", dropped.message()));
+  absl::Status dropped =
+      catalog_->DropUnlisted(std::vector<std::string>(pinned_.begin(), pinned_.end()));
+  if (!dropped.ok()) LogError(absl::StrCat("cleaning up an upload: ", dropped.message()));
 }
 
 absl::Status Upload::Store(const Sha256Digest& digest, absl::string_view data) {
@@ -71,19 +69,16 @@ absl::Status Upload::Add(absl::string_view data) {
   return chunker_.Add(data);
 }
 
-absl::StatusOr<Upload::Attached> Upload::Finish(uint64_t size,
-                                                absl::string_view sha256) {
+absl::StatusOr<Upload::Attached> Upload::Finish(uint64_t size, absl::string_view sha256) {
   ASSIGN_OR_RETURN(v1::FileInfo file, chunker_.Finish());
   if (file.size() != size || file.sha256() != sha256) {
-    return absl::DataLossError(
-        absl::StrCat("finish: the node received ", file.size(), " bytes",
-                     file.size() == size ? " with another SHA-256" : "",
-                     " but the client sent ", size, "; nothing was kept"));
+    return absl::DataLossError(absl::StrCat("finish: the node received ", file.size(), " bytes",
+                                            file.size() == size ? " with another SHA-256" : "",
+                                            " but the client sent ", size, "; nothing was kept"));
   }
   file.set_name(name_);
   file.set_media_type(media_type_);
-  ASSIGN_OR_RETURN(v1::MaterialView view,
-                   catalog_->AttachFile(material_id_, file, actor_));
+  ASSIGN_OR_RETURN(v1::MaterialView view, catalog_->AttachFile(material_id_, file, actor_));
   Attached out;
   out.material = std::move(view);
   for (const v1::FileInfo& f : out.material.material().files()) {

@@ -35,9 +35,11 @@ class Upload {
   // Checks that `material_id` is this node's, held and not retracted, and
   // that the name and media type are valid, before any byte is stored.
   // catalog: borrowed, must outlive the upload.
-  static absl::StatusOr<std::unique_ptr<Upload>> Begin(
-      Catalog* catalog, absl::string_view material_id, absl::string_view name,
-      absl::string_view media_type, std::string actor);
+  static absl::StatusOr<std::unique_ptr<Upload>> Begin(Catalog* catalog,
+                                                       absl::string_view material_id,
+                                                       absl::string_view name,
+                                                       absl::string_view media_type,
+                                                       std::string actor);
   ~Upload();
   Upload(const Upload&) = delete;
   Upload& operator=(const Upload&) = delete;
@@ -54,8 +56,8 @@ class Upload {
   absl::StatusOr<Attached> Finish(uint64_t size, absl::string_view sha256);
 
  private:
-  Upload(Catalog* catalog, std::string material_id, std::string name,
-         std::string media_type, std::string actor);
+  Upload(Catalog* catalog, std::string material_id, std::string name, std::string media_type,
+         std::string actor);
   absl::Status Store(const Sha256Digest& digest, absl::string_view data);
 
   Catalog* const catalog_;

@@ -75,8 +75,8 @@ absl::Status CheckHostPort(absl::string_view field, absl::string_view value) {
   uint32_t port = 0;
   if (colon == absl::string_view::npos || colon == 0 ||
       !absl::SimpleAtoi(value.substr(colon + 1), &port) || port > 65535) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        field, ": '", value, "' is not host:port (e.g. 127.0.0.1:7420)"));
+    return absl::InvalidArgumentError(
+        absl::StrCat(field, ": '", value, "' is not host:port (e.g. 127.0.0.1:7420)"));
   }
   return absl::OkStatus();
 }
@@ -123,8 +123,7 @@ v1::NodeConfig DefaultNodeConfig() {
   return config;
 }
 
-absl::StatusOr<v1::NodeConfig> ParseNodeConfig(absl::string_view text,
-                                               absl::string_view source) {
+absl::StatusOr<v1::NodeConfig> ParseNodeConfig(absl::string_view text, absl::string_view source) {
   return ParseText<v1::NodeConfig>(text, source);
 }
 
@@ -193,7 +192,8 @@ absl::Status ValidateFederationFile(const v1::FederationFile& f) {
       const std::string rf = absl::StrCat(field, ".retired_keys[", j, "]");
       absl::StatusOr<PublicKey> old = PublicKey::FromBase64(r.public_key());
       if (!old.ok()) {
-        return Invalid(rf + ".public_key", absl::StrCat(old.status().message(), " (32 bytes in base64)"));
+        return Invalid(rf + ".public_key",
+                       absl::StrCat(old.status().message(), " (32 bytes in base64)"));
       }
       if (r.public_key() == m.signing_public_key()) {
         return Invalid(rf + ".public_key", "is the member's current key");
@@ -338,13 +338,12 @@ absl::StatusOr<v1::FederationFile> ResolveFederation(v1::NodeConfig* config_ptr,
   }
   if (self == nullptr) {
     return absl::FailedPreconditionError(absl::StrCat(
-        config.federation_file(), ": this node's org '", config.org_id(),
-        "' is not a member"));
+        config.federation_file(), ": this node's org '", config.org_id(), "' is not a member"));
   }
   if (self->signing_public_key() != own_key.ToBase64()) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        config.federation_file(), ": the key listed for '", config.org_id(),
-        "' is not this node's signing key ", own_key.ToBase64()));
+    return absl::FailedPreconditionError(
+        absl::StrCat(config.federation_file(), ": the key listed for '", config.org_id(),
+                     "' is not this node's signing key ", own_key.ToBase64()));
   }
   // Peers without an address take the member's first listed one.
   for (v1::PeerConfig& p : *config_ptr->mutable_peers()) {

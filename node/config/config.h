@@ -24,8 +24,7 @@ namespace minga {
 v1::NodeConfig DefaultNodeConfig();
 
 // Parses text-format `text`; `source` names it in errors.
-absl::StatusOr<v1::NodeConfig> ParseNodeConfig(absl::string_view text,
-                                               absl::string_view source);
+absl::StatusOr<v1::NodeConfig> ParseNodeConfig(absl::string_view text, absl::string_view source);
 absl::StatusOr<v1::FederationFile> ParseFederationFile(absl::string_view text,
                                                        absl::string_view source);
 
@@ -40,8 +39,7 @@ void ApplyDefaults(v1::NodeConfig* config, const std::string& base_dir);
 
 // Checks a config with defaults applied. `federation` is the membership the
 // peers must belong to.
-absl::Status ValidateNodeConfig(const v1::NodeConfig& config,
-                                const v1::FederationFile& federation);
+absl::Status ValidateNodeConfig(const v1::NodeConfig& config, const v1::FederationFile& federation);
 absl::Status ValidateFederationFile(const v1::FederationFile& federation);
 
 // The federation a node uses: the file's, or when the config names none, a

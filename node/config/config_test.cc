@@ -48,7 +48,8 @@ TEST(ConfigTest, DefaultsAndValidation) {
   v1::NodeConfig public_plain = c;
   public_plain.set_listen("0.0.0.0:7420");
   EXPECT_THAT(ValidateNodeConfig(public_plain, f),
-              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("listen: '0.0.0.0:7420' is not loopback")));
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("listen: '0.0.0.0:7420' is not loopback")));
 
   v1::NodeConfig no_tls = c;
   no_tls.set_allow_plaintext_loopback(false);
@@ -67,9 +68,9 @@ TEST(ConfigTest, DefaultsAndValidation) {
   p->set_org_id("beta");
   p->set_address("127.0.0.1:7422");
   p->mutable_subscription()->add_kinds("podcast");
-  EXPECT_THAT(ValidateNodeConfig(bad_sub, f),
-              StatusIs(absl::StatusCode::kInvalidArgument,
-                       HasSubstr("peers[0].subscription.kinds[0]")));
+  EXPECT_THAT(
+      ValidateNodeConfig(bad_sub, f),
+      StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("peers[0].subscription.kinds[0]")));
 
   v1::NodeConfig remote_peer = c;
   v1::PeerConfig* r = remote_peer.add_peers();
@@ -102,9 +103,8 @@ TEST(ConfigTest, FederationFileChecks) {
   v1::Member* m = f.add_members();
   m->set_org_id("alpha");
   m->set_signing_public_key("not-a-key");
-  EXPECT_THAT(ValidateFederationFile(f),
-              StatusIs(absl::StatusCode::kInvalidArgument,
-                       HasSubstr("members[0].signing_public_key")));
+  EXPECT_THAT(ValidateFederationFile(f), StatusIs(absl::StatusCode::kInvalidArgument,
+                                                  HasSubstr("members[0].signing_public_key")));
   m->set_signing_public_key(SigningKey::Generate().public_key().ToBase64());
   *f.add_members() = *m;
   EXPECT_THAT(ValidateFederationFile(f),

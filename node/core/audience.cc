@@ -11,37 +11,33 @@
 
 namespace minga {
 
-bool InAudience(const v1::Audience& audience, absl::string_view origin,
-                absl::string_view org) {
+bool InAudience(const v1::Audience& audience, absl::string_view origin, absl::string_view org) {
   if (org == origin) return true;
   switch (audience.scope()) {
     case v1::Audience::PUBLIC:
       return true;
     case v1::Audience::MEMBERS:
-      return std::binary_search(audience.members().begin(),
-                                audience.members().end(), org);
+      return std::binary_search(audience.members().begin(), audience.members().end(), org);
     default:
       return false;
   }
 }
 
-absl::Status NormalizeAudience(
-    v1::Audience* audience, absl::string_view origin,
-    const std::function<bool(absl::string_view)>& is_member) {
+absl::Status NormalizeAudience(v1::Audience* audience, absl::string_view origin,
+                               const std::function<bool(absl::string_view)>& is_member) {
   if (audience->scope() == v1::Audience::SCOPE_UNSPECIFIED) {
     audience->set_scope(v1::Audience::PUBLIC);
   }
   if (audience->scope() != v1::Audience::MEMBERS) {
     if (!audience->members().empty()) {
-      return absl::InvalidArgumentError(
-          "audience.members: only a MEMBERS audience lists members");
+      return absl::InvalidArgumentError("audience.members: only a MEMBERS audience lists members");
     }
     return absl::OkStatus();
   }
   if (audience->members_size() > static_cast<int>(kMaxAudienceMembers)) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "audience.members: too many entries: ", audience->members_size(),
-        ", at most ", kMaxAudienceMembers));
+    return absl::InvalidArgumentError(
+        absl::StrCat("audience.members: too many entries: ", audience->members_size(), ", at most ",
+                     kMaxAudienceMembers));
   }
   std::set<std::string> members;
   for (int i = 0; i < audience->members_size(); ++i) {
@@ -58,17 +54,16 @@ absl::Status NormalizeAudience(
   // Counted as signed, origin included, so what a node writes its peers
   // accept (CheckCanonicalAudience applies the same bound).
   if (members.size() > kMaxAudienceMembers) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "audience.members: too many entries: ", members.size(), " with the origin, at most ",
-        kMaxAudienceMembers));
+    return absl::InvalidArgumentError(
+        absl::StrCat("audience.members: too many entries: ", members.size(),
+                     " with the origin, at most ", kMaxAudienceMembers));
   }
   audience->clear_members();
   for (const std::string& m : members) audience->add_members(m);
   return absl::OkStatus();
 }
 
-absl::Status CheckCanonicalAudience(const v1::Audience& audience,
-                                    absl::string_view origin) {
+absl::Status CheckCanonicalAudience(const v1::Audience& audience, absl::string_view origin) {
   switch (audience.scope()) {
     case v1::Audience::PUBLIC:
     case v1::Audience::PRIVATE:
@@ -89,18 +84,15 @@ absl::Status CheckCanonicalAudience(const v1::Audience& audience,
   bool has_origin = false;
   for (int i = 0; i < audience.members_size(); ++i) {
     if (!IsValidOrgId(audience.members(i))) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("audience.members[", i, "]: not an org id"));
+      return absl::InvalidArgumentError(absl::StrCat("audience.members[", i, "]: not an org id"));
     }
     if (i > 0 && audience.members(i - 1) >= audience.members(i)) {
-      return absl::InvalidArgumentError(
-          "audience.members: not sorted and unique");
+      return absl::InvalidArgumentError("audience.members: not sorted and unique");
     }
     has_origin |= audience.members(i) == origin;
   }
   if (!has_origin) {
-    return absl::InvalidArgumentError(
-        "audience.members: does not include the origin");
+    return absl::InvalidArgumentError("audience.members: does not include the origin");
   }
   return absl::OkStatus();
 }

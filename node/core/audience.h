@@ -4,16 +4,15 @@
 
 #include <functional>
 
-#include "absl/strings/string_view.h"
 #include "absl/status/status.h"
+#include "absl/strings/string_view.h"
 #include "minga/v1/revision.pb.h"
 
 namespace minga {
 
 // True when `org` may hold the body of a material of `origin` with this
 // audience. The origin always may.
-bool InAudience(const v1::Audience& audience, absl::string_view origin,
-                absl::string_view org);
+bool InAudience(const v1::Audience& audience, absl::string_view origin, absl::string_view org);
 
 // Turns a client's audience into the canonical form signed into headers:
 // scope set (unset means PUBLIC), members sorted, unique, including the
@@ -21,14 +20,12 @@ bool InAudience(const v1::Audience& audience, absl::string_view origin,
 // an org id belongs to the federation; a MEMBERS audience naming anyone else
 // is INVALID_ARGUMENT ("audience.members[1]: 'x' is not a federation
 // member").
-absl::Status NormalizeAudience(
-    v1::Audience* audience, absl::string_view origin,
-    const std::function<bool(absl::string_view)>& is_member);
+absl::Status NormalizeAudience(v1::Audience* audience, absl::string_view origin,
+                               const std::function<bool(absl::string_view)>& is_member);
 
 // Checks that a signed header's audience is canonical. INVALID_ARGUMENT
 // otherwise. Canonical form makes "same audience" a byte comparison.
-absl::Status CheckCanonicalAudience(const v1::Audience& audience,
-                                    absl::string_view origin);
+absl::Status CheckCanonicalAudience(const v1::Audience& audience, absl::string_view origin);
 
 }  // namespace minga
 

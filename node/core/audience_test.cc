@@ -94,9 +94,9 @@ TEST(SubscriptionTest, ListsNarrowAndCombine) {
   EXPECT_NE(SubscriptionFingerprint(s), SubscriptionFingerprint(v1::Subscription()));
   v1::Subscription bad;
   bad.add_sectors("helth");
-  EXPECT_THAT(ValidateSubscription(bad, "peers[0].subscription"),
-              StatusIs(absl::StatusCode::kInvalidArgument,
-                       HasSubstr("peers[0].subscription.sectors[0]")));
+  EXPECT_THAT(
+      ValidateSubscription(bad, "peers[0].subscription"),
+      StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("peers[0].subscription.sectors[0]")));
 }
 
 TEST(ParallelTest, RunsEveryIndexOnce) {

@@ -49,9 +49,7 @@ class BoundedQueue {
   // to the throughput of both.
   std::vector<T> PopUpTo(size_t max) ABSL_LOCKS_EXCLUDED(mu_) {
     absl::MutexLock lock(&mu_);
-    auto ready = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-      return closed_ || !items_.empty();
-    };
+    auto ready = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return closed_ || !items_.empty(); };
     mu_.Await(absl::Condition(&ready));
     std::vector<T> out;
     while (!items_.empty() && out.size() < max) {

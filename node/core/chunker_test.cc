@@ -43,9 +43,8 @@ TEST(ChunkerTest, SplitsIntoMebibyteChunksWithTheirHashes) {
 }
 
 TEST(ChunkerTest, EmitErrorsStopTheFile) {
-  Chunker chunker([](const Sha256Digest&, absl::string_view) {
-    return absl::UnavailableError("disk full");
-  });
+  Chunker chunker(
+      [](const Sha256Digest&, absl::string_view) { return absl::UnavailableError("disk full"); });
   EXPECT_THAT(chunker.Add(Bytes(kChunkSize)), testing::StatusIs(absl::StatusCode::kUnavailable));
 }
 

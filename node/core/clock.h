@@ -25,8 +25,7 @@ Clock* SystemClock();
 // A clock tests move by hand. Thread-safe.
 class FakeClock : public Clock {
  public:
-  explicit FakeClock(int64_t start_micros = 1'700'000'000'000'000)
-      : now_(start_micros) {}
+  explicit FakeClock(int64_t start_micros = 1'700'000'000'000'000) : now_(start_micros) {}
   int64_t NowMicros() override { return now_.load(); }
   void Set(int64_t micros) { now_.store(micros); }
   void Advance(int64_t micros) { now_.fetch_add(micros); }

@@ -29,8 +29,7 @@ Sha256Digest Sha256(absl::string_view data) {
 }
 
 std::string DigestToBytes(const Sha256Digest& digest) {
-  return std::string(reinterpret_cast<const char*>(digest.data()),
-                     digest.size());
+  return std::string(reinterpret_cast<const char*>(digest.data()), digest.size());
 }
 
 std::string DigestToHex(const Sha256Digest& digest) {
@@ -62,8 +61,8 @@ Sha256Digest Sha256Hasher::Finish() {
 
 absl::StatusOr<PublicKey> PublicKey::FromBytes(absl::string_view bytes) {
   if (bytes.size() != kSize) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "an Ed25519 public key is 32 bytes, got ", bytes.size()));
+    return absl::InvalidArgumentError(
+        absl::StrCat("an Ed25519 public key is 32 bytes, got ", bytes.size()));
   }
   return PublicKey(std::string(bytes));
 }
@@ -76,45 +75,37 @@ absl::StatusOr<PublicKey> PublicKey::FromBase64(absl::string_view base64) {
   return FromBytes(bytes);
 }
 
-bool PublicKey::Verify(absl::string_view message,
-                       absl::string_view signature) const {
+bool PublicKey::Verify(absl::string_view message, absl::string_view signature) const {
   if (signature.size() != crypto_sign_BYTES) return false;
-  return crypto_sign_verify_detached(
-             reinterpret_cast<const unsigned char*>(signature.data()),
-             reinterpret_cast<const unsigned char*>(message.data()),
-             message.size(),
-             reinterpret_cast<const unsigned char*>(bytes_.data())) == 0;
+  return crypto_sign_verify_detached(reinterpret_cast<const unsigned char*>(signature.data()),
+                                     reinterpret_cast<const unsigned char*>(message.data()),
+                                     message.size(),
+                                     reinterpret_cast<const unsigned char*>(bytes_.data())) == 0;
 }
 
 std::string PublicKey::ToBase64() const { return absl::Base64Escape(bytes_); }
 
-std::string PublicKey::Fingerprint() const {
-  return DigestToHex(Sha256(bytes_)).substr(0, 16);
-}
+std::string PublicKey::Fingerprint() const { return DigestToHex(Sha256(bytes_)).substr(0, 16); }
 
-SigningKey SigningKey::Generate() {
-  return *FromSeed(RandomBytes(kSeedSize));
-}
+SigningKey SigningKey::Generate() { return *FromSeed(RandomBytes(kSeedSize)); }
 
 absl::StatusOr<SigningKey> SigningKey::FromSeed(absl::string_view seed) {
   if (seed.size() != kSeedSize) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "an Ed25519 seed is 32 bytes, got ", seed.size()));
+    return absl::InvalidArgumentError(
+        absl::StrCat("an Ed25519 seed is 32 bytes, got ", seed.size()));
   }
   std::string pk(crypto_sign_PUBLICKEYBYTES, '\0');
   std::string sk(crypto_sign_SECRETKEYBYTES, '\0');
   crypto_sign_seed_keypair(reinterpret_cast<unsigned char*>(pk.data()),
                            reinterpret_cast<unsigned char*>(sk.data()),
                            reinterpret_cast<const unsigned char*>(seed.data()));
-  return SigningKey(std::string(seed), std::move(sk),
-                    *PublicKey::FromBytes(pk));
+  return SigningKey(std::string(seed), std::move(sk), *PublicKey::FromBytes(pk));
 }
 
 std::string SigningKey::Sign(absl::string_view message) const {
   std::string sig(crypto_sign_BYTES, '\0');
   crypto_sign_detached(reinterpret_cast<unsigned char*>(sig.data()), nullptr,
-                       reinterpret_cast<const unsigned char*>(message.data()),
-                       message.size(),
+                       reinterpret_cast<const unsigned char*>(message.data()), message.size(),
                        reinterpret_cast<const unsigned char*>(secret_.data()));
   return sig;
 }

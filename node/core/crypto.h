@@ -12,9 +12,9 @@
 #include <memory>
 #include <string>
 
-#include "absl/strings/string_view.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 
 namespace minga {
 
@@ -85,8 +85,7 @@ class SigningKey {
 
  private:
   SigningKey(std::string seed, std::string secret, PublicKey pk)
-      : seed_(std::move(seed)), secret_(std::move(secret)),
-        public_key_(std::move(pk)) {}
+      : seed_(std::move(seed)), secret_(std::move(secret)), public_key_(std::move(pk)) {}
   std::string seed_;
   std::string secret_;  // libsodium's 64-byte secret key
   PublicKey public_key_;

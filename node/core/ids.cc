@@ -7,9 +7,7 @@
 namespace minga {
 namespace {
 
-bool IsLowerAlnum(char c) {
-  return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
-}
+bool IsLowerAlnum(char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'); }
 
 }  // namespace
 
@@ -24,10 +22,10 @@ bool IsValidOrgId(absl::string_view org_id) {
 
 absl::Status CheckOrgId(absl::string_view org_id, absl::string_view field) {
   if (IsValidOrgId(org_id)) return absl::OkStatus();
-  return absl::InvalidArgumentError(absl::StrCat(
-      field, ": '", org_id,
-      "' is not an org id (2 to 32 characters of a-z, 0-9 and '-', not "
-      "starting or ending with '-')"));
+  return absl::InvalidArgumentError(
+      absl::StrCat(field, ": '", org_id,
+                   "' is not an org id (2 to 32 characters of a-z, 0-9 and '-', not "
+                   "starting or ending with '-')"));
 }
 
 bool IsValidLocalId(absl::string_view local_id) {
@@ -39,33 +37,30 @@ bool IsValidLocalId(absl::string_view local_id) {
   return true;
 }
 
-absl::StatusOr<MaterialId> ParseMaterialId(absl::string_view id,
-                                           absl::string_view field) {
+absl::StatusOr<MaterialId> ParseMaterialId(absl::string_view id, absl::string_view field) {
   const size_t slash = id.find('/');
   if (slash == absl::string_view::npos) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        field, ": '", id, "' is not a material id (expected <origin>/<local id>)"));
+    return absl::InvalidArgumentError(
+        absl::StrCat(field, ": '", id, "' is not a material id (expected <origin>/<local id>)"));
   }
-  MaterialId parsed{std::string(id.substr(0, slash)),
-                    std::string(id.substr(slash + 1))};
+  MaterialId parsed{std::string(id.substr(0, slash)), std::string(id.substr(slash + 1))};
   if (!IsValidOrgId(parsed.origin)) {
     return absl::InvalidArgumentError(
         absl::StrCat(field, ": origin '", parsed.origin,
                      "' is not an org id (2 to 32 characters of a-z, 0-9, '-')"));
   }
   if (!IsValidLocalId(parsed.local)) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        field, ": local id '", parsed.local,
-        "' must be 1 to 96 characters of a-z, 0-9, '.', '_' and '-', "
-        "starting with a letter or digit"));
+    return absl::InvalidArgumentError(
+        absl::StrCat(field, ": local id '", parsed.local,
+                     "' must be 1 to 96 characters of a-z, 0-9, '.', '_' and '-', "
+                     "starting with a letter or digit"));
   }
   return parsed;
 }
 
 absl::string_view OriginOf(absl::string_view material_id) {
   const size_t slash = material_id.find('/');
-  return slash == absl::string_view::npos ? absl::string_view()
-                                         : material_id.substr(0, slash);
+  return slash == absl::string_view::npos ? absl::string_view() : material_id.substr(0, slash);
 }
 
 std::string SlugFromText(absl::string_view text) {

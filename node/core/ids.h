@@ -9,9 +9,9 @@
 
 #include <string>
 
-#include "absl/strings/string_view.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 
 namespace minga {
 
@@ -27,8 +27,7 @@ struct MaterialId {
 };
 
 // Parses and checks a full material id.
-absl::StatusOr<MaterialId> ParseMaterialId(absl::string_view id,
-                                           absl::string_view field);
+absl::StatusOr<MaterialId> ParseMaterialId(absl::string_view id, absl::string_view field);
 
 // The origin prefix of a material id, or "" when it has no '/'.
 absl::string_view OriginOf(absl::string_view material_id);

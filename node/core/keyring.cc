@@ -5,8 +5,7 @@
 namespace minga {
 
 Keyring::Keyring(std::map<std::string, PublicKey, std::less<>> keys) {
-  for (auto& [org, key] : keys)
-    members_.emplace(org, MemberKeys{std::move(key), {}});
+  for (auto& [org, key] : keys) members_.emplace(org, MemberKeys{std::move(key), {}});
 }
 
 const PublicKey* Keyring::Find(absl::string_view org_id) const {
@@ -20,8 +19,7 @@ std::vector<std::string> Keyring::Members() const {
   return out;
 }
 
-std::vector<const PublicKey*> Keyring::KeysFor(absl::string_view org_id,
-                                               uint64_t version) const {
+std::vector<const PublicKey*> Keyring::KeysFor(absl::string_view org_id, uint64_t version) const {
   std::vector<const PublicKey*> out;
   auto it = members_.find(org_id);
   if (it == members_.end()) return out;
@@ -32,8 +30,7 @@ std::vector<const PublicKey*> Keyring::KeysFor(absl::string_view org_id,
   return out;
 }
 
-const RetiredKey* Keyring::RetiredBelow(absl::string_view org_id,
-                                        uint64_t version) const {
+const RetiredKey* Keyring::RetiredBelow(absl::string_view org_id, uint64_t version) const {
   auto it = members_.find(org_id);
   if (it == members_.end()) return nullptr;
   for (const RetiredKey& r : it->second.retired) {
@@ -47,8 +44,7 @@ std::string Keyring::Fingerprint() const {
   for (const auto& [org, keys] : members_) {
     h.Update(absl::StrCat(org, "=", keys.current.ToBase64(), ";"));
     for (const RetiredKey& r : keys.retired) {
-      h.Update(absl::StrCat("retired ", r.key.ToBase64(), " from ",
-                            r.retired_from_version, ";"));
+      h.Update(absl::StrCat("retired ", r.key.ToBase64(), " from ", r.retired_from_version, ";"));
     }
   }
   return DigestToHex(h.Finish());

@@ -9,13 +9,13 @@
 
 namespace minga {
 
-inline constexpr size_t kMaxTitleBytes = 2000;       // 500 characters of UTF-8
+inline constexpr size_t kMaxTitleBytes = 2000;  // 500 characters of UTF-8
 inline constexpr size_t kMaxTitleChars = 500;
 inline constexpr size_t kMaxSummaryChars = 8000;
-inline constexpr size_t kMaxShortTextChars = 200;    // publisher, license
+inline constexpr size_t kMaxShortTextChars = 200;  // publisher, license
 inline constexpr size_t kMaxSourceChars = 2000;
 inline constexpr size_t kMaxUrlBytes = 2048;
-inline constexpr size_t kMaxListItems = 32;          // sectors, topics, ...
+inline constexpr size_t kMaxListItems = 32;  // sectors, topics, ...
 inline constexpr size_t kMaxCountries = 64;
 inline constexpr size_t kMaxOtherTitles = 16;
 inline constexpr size_t kMaxTopicBytes = 64;
@@ -27,7 +27,7 @@ inline constexpr size_t kMaxAudienceMembers = 256;
 inline constexpr size_t kMaxFilesPerMaterial = 64;
 inline constexpr size_t kMaxFileNameBytes = 255;
 inline constexpr size_t kMaxMediaTypeBytes = 127;
-inline constexpr uint64_t kChunkSize = 1 << 20;      // 1 MiB
+inline constexpr uint64_t kChunkSize = 1 << 20;               // 1 MiB
 inline constexpr uint64_t kMaxFileSize = uint64_t{16} << 30;  // 16 GiB
 // Chunk hashes of all files of a material together; keeps a body under
 // kMaxBodyBytes.

@@ -28,9 +28,9 @@ void SetLogLevel(LogLevel level) { g_level.store(static_cast<int>(level)); }
 void Log(LogLevel level, absl::string_view message) {
   if (static_cast<int>(level) < g_level.load()) return;
   static constexpr const char* kNames[] = {"DEBUG", "INFO", "WARN", "ERROR"};
-  const std::string line = absl::StrCat(
-      absl::FormatTime("%Y-%m-%dT%H:%M:%E3SZ", absl::Now(), absl::UTCTimeZone()),
-      " ", kNames[static_cast<int>(level)], " ", message, "\n");
+  const std::string line =
+      absl::StrCat(absl::FormatTime("%Y-%m-%dT%H:%M:%E3SZ", absl::Now(), absl::UTCTimeZone()), " ",
+                   kNames[static_cast<int>(level)], " ", message, "\n");
   // One write(2) per line keeps lines whole between threads.
   ssize_t unused = write(STDERR_FILENO, line.data(), line.size());
   (void)unused;

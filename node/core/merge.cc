@@ -2,8 +2,7 @@
 
 namespace minga {
 
-MergeAction Merge(const std::optional<MergeState>& held,
-                  const MergeState& incoming) {
+MergeAction Merge(const std::optional<MergeState>& held, const MergeState& incoming) {
   if (!held.has_value() || incoming.rank > held->rank) {
     return MergeAction::kReplace;
   }
@@ -13,8 +12,7 @@ MergeAction Merge(const std::optional<MergeState>& held,
   return MergeAction::kIgnore;
 }
 
-MergeState Join(const std::optional<MergeState>& held,
-                const MergeState& incoming) {
+MergeState Join(const std::optional<MergeState>& held, const MergeState& incoming) {
   switch (Merge(held, incoming)) {
     case MergeAction::kReplace:
       return incoming;

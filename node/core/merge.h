@@ -38,12 +38,10 @@ enum class MergeAction {
   kAddBody,  // same revision; incoming brings the body the node lacked
 };
 
-MergeAction Merge(const std::optional<MergeState>& held,
-                  const MergeState& incoming);
+MergeAction Merge(const std::optional<MergeState>& held, const MergeState& incoming);
 
 // The state after applying `incoming` to `held` (the join).
-MergeState Join(const std::optional<MergeState>& held,
-                const MergeState& incoming);
+MergeState Join(const std::optional<MergeState>& held, const MergeState& incoming);
 
 }  // namespace minga
 

@@ -29,12 +29,12 @@ TEST(MergeTest, Table) {
   } rows[] = {
       {std::nullopt, S(1, 1, false), MergeAction::kReplace},
       {std::nullopt, S(1, 1, true), MergeAction::kReplace},
-      {S(1, 1, true), S(2, 1, false), MergeAction::kReplace},   // newer wins
-      {S(2, 1, true), S(1, 1, true), MergeAction::kIgnore},     // no replay
-      {S(2, 1, true), S(2, 1, true), MergeAction::kIgnore},     // duplicate
-      {S(2, 1, false), S(2, 1, true), MergeAction::kAddBody},   // body fills in
-      {S(2, 1, true), S(2, 1, false), MergeAction::kIgnore},    // keeps body
-      {S(2, 1, true), S(2, 9, false), MergeAction::kReplace},   // tie: hash
+      {S(1, 1, true), S(2, 1, false), MergeAction::kReplace},  // newer wins
+      {S(2, 1, true), S(1, 1, true), MergeAction::kIgnore},    // no replay
+      {S(2, 1, true), S(2, 1, true), MergeAction::kIgnore},    // duplicate
+      {S(2, 1, false), S(2, 1, true), MergeAction::kAddBody},  // body fills in
+      {S(2, 1, true), S(2, 1, false), MergeAction::kIgnore},   // keeps body
+      {S(2, 1, true), S(2, 9, false), MergeAction::kReplace},  // tie: hash
       {S(2, 9, false), S(2, 1, true), MergeAction::kIgnore},
   };
   for (const Row& r : rows) {

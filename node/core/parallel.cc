@@ -61,8 +61,7 @@ void ThreadPoolExecutor::WorkerLoop() {
   }
 }
 
-void ThreadPoolExecutor::ParallelFor(size_t n,
-                                     const std::function<void(size_t)>& fn) {
+void ThreadPoolExecutor::ParallelFor(size_t n, const std::function<void(size_t)>& fn) {
   if (n == 0) return;
   if (workers_.empty() || n == 1) {
     for (size_t i = 0; i < n; ++i) fn(i);
@@ -79,8 +78,7 @@ void ThreadPoolExecutor::ParallelFor(size_t n,
   Drain(job.get());
   absl::MutexLock lock(&job->mu);
   job->mu.Await(absl::Condition(
-      +[](Job* j) ABSL_EXCLUSIVE_LOCKS_REQUIRED(j->mu) { return j->done == j->n; },
-      job.get()));
+      +[](Job* j) ABSL_EXCLUSIVE_LOCKS_REQUIRED(j->mu) { return j->done == j->n; }, job.get()));
 }
 
 }  // namespace minga

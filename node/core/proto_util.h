@@ -9,8 +9,7 @@
 namespace minga {
 
 // Parses `bytes` into `message`; false when they are not a valid encoding.
-inline bool ParseProto(absl::string_view bytes,
-                       google::protobuf::MessageLite* message) {
+inline bool ParseProto(absl::string_view bytes, google::protobuf::MessageLite* message) {
   return message->ParseFromArray(bytes.data(), static_cast<int>(bytes.size()));
 }
 

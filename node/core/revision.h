@@ -10,9 +10,9 @@
 #include <cstdint>
 #include <string>
 
-#include "absl/strings/string_view.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "minga/v1/material.pb.h"
 #include "minga/v1/revision.pb.h"
 #include "node/core/crypto.h"
@@ -39,8 +39,7 @@ std::string SignaturePayload(absl::string_view header_bytes);
 
 // Builds and signs a revision. `body` is the serialized Material, empty when
 // spec.deleted. The origin is the prefix of spec.material_id.
-v1::Revision SignRevision(const SigningKey& key, const RevisionSpec& spec,
-                          std::string body);
+v1::Revision SignRevision(const SigningKey& key, const RevisionSpec& spec, std::string body);
 
 // Parses a signed header and checks its structure (format, ids, version,
 // canonical audience, hash and size fields). Does not check the signature.
@@ -48,8 +47,7 @@ v1::Revision SignRevision(const SigningKey& key, const RevisionSpec& spec,
 absl::StatusOr<v1::RevisionHeader> DecodeHeader(const v1::SignedHeader& signed_header);
 
 // UNAUTHENTICATED when the signature does not verify with `key`.
-absl::Status VerifyHeaderSignature(const v1::SignedHeader& signed_header,
-                                   const PublicKey& key);
+absl::Status VerifyHeaderSignature(const v1::SignedHeader& signed_header, const PublicKey& key);
 
 // The key of `keyring` that `signed_header` (decoded as `header`) verifies
 // with, among those its origin may sign at its version (Keyring::KeysFor).
@@ -62,8 +60,7 @@ absl::StatusOr<const PublicKey*> VerifyWithKeyring(const v1::SignedHeader& signe
 // Checks a body against its header: size, SHA-256, and that it decodes to a
 // valid material (at `strictness`) whose id is the header's material id.
 // INVALID_ARGUMENT or DATA_LOSS (hash mismatch) otherwise.
-absl::StatusOr<v1::Material> DecodeBody(const v1::RevisionHeader& header,
-                                        absl::string_view body,
+absl::StatusOr<v1::Material> DecodeBody(const v1::RevisionHeader& header, absl::string_view body,
                                         Strictness strictness);
 
 // SHA-256 of the signed header bytes: identifies a revision exactly.

@@ -22,9 +22,7 @@ class RevisionTest : public ::testing::Test {
     spec_.audience.set_scope(v1::Audience::PUBLIC);
     spec_.time_unix_micros = 1000;
   }
-  v1::Revision Make() {
-    return SignRevision(key_, spec_, material_.SerializeAsString());
-  }
+  v1::Revision Make() { return SignRevision(key_, spec_, material_.SerializeAsString()); }
 
   SigningKey key_ = SigningKey::Generate();
   v1::Material material_;
@@ -90,8 +88,7 @@ TEST_F(RevisionTest, RetractionHasNoBody) {
   ASSERT_OK_AND_ASSIGN(v1::RevisionHeader h, DecodeHeader(rev.signed_()));
   EXPECT_TRUE(h.deleted());
   EXPECT_TRUE(h.body_sha256().empty());
-  EXPECT_THAT(DecodeBody(h, "x", Strictness::kPeer),
-              StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(DecodeBody(h, "x", Strictness::kPeer), StatusIs(absl::StatusCode::kInvalidArgument));
 }
 
 TEST_F(RevisionTest, MalformedHeadersAreRejectedNamingTheField) {

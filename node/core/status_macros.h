@@ -14,17 +14,17 @@
 #define MINGA_CONCAT_INNER_(a, b) a##b
 #define MINGA_CONCAT_(a, b) MINGA_CONCAT_INNER_(a, b)
 
-#define RETURN_IF_ERROR(expr)                  \
-  do {                                         \
-    ::absl::Status minga_status_ = (expr);     \
+#define RETURN_IF_ERROR(expr)                      \
+  do {                                             \
+    ::absl::Status minga_status_ = (expr);         \
     if (!minga_status_.ok()) return minga_status_; \
   } while (0)
 
 #define ASSIGN_OR_RETURN(lhs, expr) \
   MINGA_ASSIGN_OR_RETURN_IMPL_(MINGA_CONCAT_(minga_statusor_, __LINE__), lhs, expr)
 
-#define MINGA_ASSIGN_OR_RETURN_IMPL_(statusor, lhs, expr) \
-  auto statusor = (expr);                                 \
+#define MINGA_ASSIGN_OR_RETURN_IMPL_(statusor, lhs, expr)  \
+  auto statusor = (expr);                                  \
   if (!statusor.ok()) return std::move(statusor).status(); \
   lhs = std::move(statusor).value()
 

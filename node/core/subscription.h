@@ -4,8 +4,8 @@
 
 #include <string>
 
-#include "absl/strings/string_view.h"
 #include "absl/status/status.h"
+#include "absl/strings/string_view.h"
 #include "minga/v1/config.pb.h"
 #include "minga/v1/material.pb.h"
 
@@ -13,8 +13,7 @@ namespace minga {
 
 // True when `material` (of `origin`) matches every non-empty list of the
 // subscription (see config.proto).
-bool SubscriptionMatches(const v1::Subscription& subscription,
-                         absl::string_view origin,
+bool SubscriptionMatches(const v1::Subscription& subscription, absl::string_view origin,
                          const v1::Material& material);
 
 // Whether SubscriptionMatches needs the material's fields (lists other than
@@ -22,8 +21,7 @@ bool SubscriptionMatches(const v1::Subscription& subscription,
 bool SubscriptionLooksInsideBodies(const v1::Subscription& subscription);
 
 // Checks list sizes and values; the error names "<field>.<list>[i]".
-absl::Status ValidateSubscription(const v1::Subscription& subscription,
-                                  absl::string_view field);
+absl::Status ValidateSubscription(const v1::Subscription& subscription, absl::string_view field);
 
 // A short hex fingerprint of what the subscription selects (the body
 // filters, not the file policy): a change means a back-fill is due.

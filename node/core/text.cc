@@ -39,9 +39,8 @@ bool IsValidUtf8(absl::string_view s, size_t* bad_offset) {
       }
       cp = (cp << 6) | (cc & 0x3F);
     }
-    const bool overlong = (len == 2 && cp < 0x80) ||
-                          (len == 3 && cp < 0x800) ||
-                          (len == 4 && cp < 0x10000);
+    const bool overlong =
+        (len == 2 && cp < 0x80) || (len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000);
     if (overlong || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) {
       if (bad_offset) *bad_offset = i;
       return false;
@@ -97,26 +96,26 @@ namespace {
 // Folding of U+00C0..U+00FF (Latin-1 Supplement letters), lower case ASCII.
 // Index = cp - 0xC0. "" marks the two non-letters (multiplication, division).
 constexpr const char* kLatin1[64] = {
-    "a", "a", "a", "a", "a", "a", "ae", "c",  // C0-C7
-    "e", "e", "e", "e", "i", "i", "i", "i",   // C8-CF
-    "d", "n", "o", "o", "o", "o", "o", "",    // D0-D7
+    "a", "a", "a", "a", "a", "a", "ae", "c",   // C0-C7
+    "e", "e", "e", "e", "i", "i", "i",  "i",   // C8-CF
+    "d", "n", "o", "o", "o", "o", "o",  "",    // D0-D7
     "o", "u", "u", "u", "u", "y", "th", "ss",  // D8-DF
-    "a", "a", "a", "a", "a", "a", "ae", "c",  // E0-E7
-    "e", "e", "e", "e", "i", "i", "i", "i",   // E8-EF
-    "d", "n", "o", "o", "o", "o", "o", "",    // F0-F7
-    "o", "u", "u", "u", "u", "y", "th", "y",  // F8-FF
+    "a", "a", "a", "a", "a", "a", "ae", "c",   // E0-E7
+    "e", "e", "e", "e", "i", "i", "i",  "i",   // E8-EF
+    "d", "n", "o", "o", "o", "o", "o",  "",    // F0-F7
+    "o", "u", "u", "u", "u", "y", "th", "y",   // F8-FF
 };
 
 // Base letter of each of U+0100..U+017F (Latin Extended-A); index = cp -
 // 0x100. The ligatures IJ and OE are handled apart.
 constexpr char kLatinExtA[] =
-    "aaaaaaccccccccdd"  // 0100-010F
-    "ddeeeeeeeeeegggg"  // 0110-011F
-    "gggghhhhiiiiiiii"  // 0120-012F
-    "iiijjjkkklllllll"  // 0130-013F
-    "lllnnnnnnnnnoooo"  // 0140-014F
-    "oooerrrrrrssssss"  // 0150-015F
-    "ssttttttuuuuuuuu"  // 0160-016F
+    "aaaaaaccccccccdd"   // 0100-010F
+    "ddeeeeeeeeeegggg"   // 0110-011F
+    "gggghhhhiiiiiiii"   // 0120-012F
+    "iiijjjkkklllllll"   // 0130-013F
+    "lllnnnnnnnnnoooo"   // 0140-014F
+    "oooerrrrrrssssss"   // 0150-015F
+    "ssttttttuuuuuuuu"   // 0160-016F
     "uuuuwwyyyzzzzzzs";  // 0170-017F
 
 }  // namespace
@@ -165,8 +164,7 @@ std::string FoldText(absl::string_view utf8) {
 
 bool IsWordCodepoint(char32_t cp) {
   if (cp < 0x80) {
-    return (cp >= 'a' && cp <= 'z') || (cp >= 'A' && cp <= 'Z') ||
-           (cp >= '0' && cp <= '9');
+    return (cp >= 'a' && cp <= 'z') || (cp >= 'A' && cp <= 'Z') || (cp >= '0' && cp <= '9');
   }
   // Latin-1 punctuation and symbols separate words; letters do not.
   if (cp < 0xC0) return cp == 0xAA || cp == 0xBA;
@@ -183,8 +181,7 @@ bool HasControlChars(absl::string_view s, absl::string_view allowed) {
   while (pos < s.size()) {
     const char32_t cp = NextCodepoint(s, &pos);
     const bool control = cp < 0x20 || cp == 0x7F || (cp >= 0x80 && cp < 0xA0);
-    if (control && !(cp < 0x80 && allowed.find(static_cast<char>(cp)) !=
-                                      absl::string_view::npos)) {
+    if (control && !(cp < 0x80 && allowed.find(static_cast<char>(cp)) != absl::string_view::npos)) {
       return true;
     }
   }

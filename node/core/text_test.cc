@@ -15,13 +15,18 @@ TEST(TextTest, FoldsCaseAndAccents) {
   EXPECT_EQ(FoldText("Ñandú Ação Çà Über"), "nandu acao ca uber");
   EXPECT_EQ(FoldText("Straße Œuvre Łódź"), "strasse oeuvre lodz");
   // Decomposed accents (e + combining acute) fold like composed ones.
-  EXPECT_EQ(FoldText("pra\xCC\x81" "ctica"), "practica");
+  EXPECT_EQ(FoldText("pra\xCC\x81"
+                     "ctica"),
+            "practica");
 }
 
 TEST(TextTest, Utf8Validity) {
   size_t bad = 0;
   EXPECT_TRUE(IsValidUtf8("práctica"));
-  EXPECT_FALSE(IsValidUtf8("pr\xE1" "ctica", &bad));
+  EXPECT_FALSE(
+      IsValidUtf8("pr\xE1"
+                  "ctica",
+                  &bad));
   EXPECT_EQ(bad, 2u);
   EXPECT_FALSE(IsValidUtf8("\xED\xA0\x80"));  // surrogate
   EXPECT_FALSE(IsValidUtf8("\xE2\x82"));      // truncated
@@ -37,8 +42,7 @@ TEST(IdsTest, OrgAndMaterialIds) {
   EXPECT_FALSE(ParseMaterialId("org/", "id").ok());
   EXPECT_FALSE(ParseMaterialId("org/-x", "id").ok());
   EXPECT_FALSE(ParseMaterialId("noslash", "id").ok());
-  EXPECT_EQ(SlugFromText("Protocolo de Atención: ¡Víctimas!"),
-            "protocolo-de-atencion-victimas");
+  EXPECT_EQ(SlugFromText("Protocolo de Atención: ¡Víctimas!"), "protocolo-de-atencion-victimas");
 }
 
 TEST(VocabularyTest, CountriesAndLanguages) {

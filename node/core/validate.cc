@@ -23,25 +23,20 @@ absl::Status Invalid(absl::string_view field, absl::string_view reason) {
   return absl::InvalidArgumentError(absl::StrCat(field, ": ", reason));
 }
 
-std::string Trimmed(absl::string_view s) {
-  return std::string(absl::StripAsciiWhitespace(s));
-}
+std::string Trimmed(absl::string_view s) { return std::string(absl::StripAsciiWhitespace(s)); }
 
 // Checks UTF-8, length in characters, and control characters.
-absl::Status CheckText(absl::string_view field, absl::string_view value,
-                       size_t max_chars, bool required,
-                       absl::string_view allowed_controls = "") {
+absl::Status CheckText(absl::string_view field, absl::string_view value, size_t max_chars,
+                       bool required, absl::string_view allowed_controls = "") {
   size_t bad = 0;
   if (!IsValidUtf8(value, &bad)) {
-    return Invalid(field, absl::StrFormat(
-                              "not valid UTF-8 (bad byte 0x%02X at offset %d)",
-                              static_cast<uint8_t>(value[bad]), bad));
+    return Invalid(field, absl::StrFormat("not valid UTF-8 (bad byte 0x%02X at offset %d)",
+                                          static_cast<uint8_t>(value[bad]), bad));
   }
   if (required && value.empty()) return Invalid(field, "required");
   const size_t chars = Utf8Length(value);
   if (chars > max_chars) {
-    return Invalid(field, absl::StrCat("too long: ", chars,
-                                       " characters, at most ", max_chars));
+    return Invalid(field, absl::StrCat("too long: ", chars, " characters, at most ", max_chars));
   }
   if (HasControlChars(value, allowed_controls)) {
     return Invalid(field, "contains control characters");
@@ -51,39 +46,33 @@ absl::Status CheckText(absl::string_view field, absl::string_view value,
 
 absl::Status CheckListSize(absl::string_view field, size_t size, size_t max) {
   if (size > max) {
-    return Invalid(field, absl::StrCat("too many entries: ", size,
-                                       ", at most ", max));
+    return Invalid(field, absl::StrCat("too many entries: ", size, ", at most ", max));
   }
   return absl::OkStatus();
 }
 
-std::string Item(absl::string_view field, int i) {
-  return absl::StrCat(field, "[", i, "]");
-}
+std::string Item(absl::string_view field, int i) { return absl::StrCat(field, "[", i, "]"); }
 
 // A vocabulary value received from a newer peer: short and plain.
 bool IsPlainToken(absl::string_view v) {
   if (v.empty() || v.size() > 64) return false;
   return std::all_of(v.begin(), v.end(), [](char c) {
-    return absl::ascii_isalnum(static_cast<unsigned char>(c)) || c == '_' ||
-           c == '-';
+    return absl::ascii_isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-';
   });
 }
 
-absl::Status CheckVocabulary(absl::string_view field,
-                             const RepeatedPtrField<std::string>& values,
+absl::Status CheckVocabulary(absl::string_view field, const RepeatedPtrField<std::string>& values,
                              bool (*known)(absl::string_view),
-                             std::span<const absl::string_view> expected,
-                             Strictness strictness, size_t max_items) {
+                             std::span<const absl::string_view> expected, Strictness strictness,
+                             size_t max_items) {
   RETURN_IF_ERROR(CheckListSize(field, values.size(), max_items));
   for (int i = 0; i < values.size(); ++i) {
     const std::string& v = values[i];
     if (known(v)) continue;
     if (strictness == Strictness::kPeer && IsPlainToken(v)) continue;
     if (!IsValidUtf8(v)) return Invalid(Item(field, i), "not valid UTF-8");
-    return Invalid(Item(field, i),
-                   absl::StrCat("unknown value '", v, "'; expected one of ",
-                                JoinVocabulary(expected)));
+    return Invalid(Item(field, i), absl::StrCat("unknown value '", v, "'; expected one of ",
+                                                JoinVocabulary(expected)));
   }
   return absl::OkStatus();
 }
@@ -93,8 +82,8 @@ bool IsTopic(absl::string_view v) {
   if (v.front() == '-' || v.back() == '-') return false;
   for (size_t i = 0; i < v.size(); ++i) {
     const char c = v[i];
-    const bool ok = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-                    (c == '-' && v[i - 1] != '-');
+    const bool ok =
+        (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || (c == '-' && v[i - 1] != '-');
     if (!ok) return false;
   }
   return true;
@@ -104,8 +93,7 @@ bool IsTopic(absl::string_view v) {
 absl::Status CheckUrl(absl::string_view field, absl::string_view url) {
   if (url.empty()) return absl::OkStatus();
   if (url.size() > kMaxUrlBytes) {
-    return Invalid(field, absl::StrCat("too long: ", url.size(),
-                                       " bytes, at most ", kMaxUrlBytes));
+    return Invalid(field, absl::StrCat("too long: ", url.size(), " bytes, at most ", kMaxUrlBytes));
   }
   absl::string_view rest;
   if (absl::StartsWith(url, "https://")) {
@@ -117,8 +105,7 @@ absl::Status CheckUrl(absl::string_view field, absl::string_view url) {
   }
   for (char c : url) {
     const auto u = static_cast<unsigned char>(c);
-    if (u <= 0x20 || u == 0x7F || c == '"' || c == '<' || c == '>' ||
-        c == '\\') {
+    if (u <= 0x20 || u == 0x7F || c == '"' || c == '<' || c == '>' || c == '\\') {
       return Invalid(field, "contains a space, control character or one of \" < > \\");
     }
   }
@@ -140,8 +127,8 @@ absl::Status CheckUrl(absl::string_view field, absl::string_view url) {
   if (host.empty()) return Invalid(field, "has no host");
   if (host.front() != '[') {  // IPv6 literals are taken as they are.
     for (char c : host) {
-      if (!absl::ascii_isalnum(static_cast<unsigned char>(c)) && c != '.' &&
-          c != '-' && static_cast<unsigned char>(c) < 0x80) {
+      if (!absl::ascii_isalnum(static_cast<unsigned char>(c)) && c != '.' && c != '-' &&
+          static_cast<unsigned char>(c) < 0x80) {
         return Invalid(field, absl::StrCat("host '", host, "' is not a host name"));
       }
     }
@@ -226,8 +213,7 @@ void NormalizeMaterial(v1::Material* m) {
   }
   m->mutable_other_language_titles()->swap(titles);
 
-  MapStrings(m->mutable_languages(),
-             [](std::string v) { return NormalizeLanguage(v); });
+  MapStrings(m->mutable_languages(), [](std::string v) { return NormalizeLanguage(v); });
   if (m->languages().empty()) {
     if (!m->title_language().empty()) m->add_languages(m->title_language());
     std::set<std::string> keys;
@@ -245,10 +231,8 @@ void NormalizeMaterial(v1::Material* m) {
   };
   MapStrings(m->mutable_sectors(), to_vocab);
   MapStrings(m->mutable_populations(), to_vocab);
-  MapStrings(m->mutable_countries(),
-             [](std::string v) { return NormalizeCountry(v); });
-  MapStrings(m->mutable_topics(),
-             [](std::string v) { return NormalizeTopic(v); });
+  MapStrings(m->mutable_countries(), [](std::string v) { return NormalizeCountry(v); });
+  MapStrings(m->mutable_topics(), [](std::string v) { return NormalizeTopic(v); });
   MapStrings(m->mutable_publisher(), [](std::string v) { return v; });
 }
 
@@ -256,25 +240,20 @@ absl::Status ValidateFileInfo(const v1::FileInfo& f, absl::string_view field) {
   const std::string name_field = absl::StrCat(field, ".name");
   if (f.name().empty()) return Invalid(name_field, "required");
   if (f.name().size() > kMaxFileNameBytes) {
-    return Invalid(name_field, absl::StrCat("too long: ", f.name().size(),
-                                            " bytes, at most ",
+    return Invalid(name_field, absl::StrCat("too long: ", f.name().size(), " bytes, at most ",
                                             kMaxFileNameBytes));
   }
   RETURN_IF_ERROR(CheckText(name_field, f.name(), kMaxFileNameBytes, true));
-  if (f.name().find_first_of("/\\") != std::string::npos || f.name() == "." ||
-      f.name() == "..") {
+  if (f.name().find_first_of("/\\") != std::string::npos || f.name() == "." || f.name() == "..") {
     return Invalid(name_field, "must be a plain file name, without / or \\");
   }
   const std::string& mt = f.media_type();
   if (!mt.empty()) {
     const size_t slash = mt.find('/');
-    const bool ok = mt.size() <= kMaxMediaTypeBytes &&
-                    slash != std::string::npos && slash > 0 &&
-                    slash + 1 < mt.size() &&
-                    std::all_of(mt.begin(), mt.end(), [](char c) {
+    const bool ok = mt.size() <= kMaxMediaTypeBytes && slash != std::string::npos && slash > 0 &&
+                    slash + 1 < mt.size() && std::all_of(mt.begin(), mt.end(), [](char c) {
                       return absl::ascii_isalnum(static_cast<unsigned char>(c)) ||
-                             absl::string_view("/.+-_;= ").find(c) !=
-                                 absl::string_view::npos;
+                             absl::string_view("/.+-_;= ").find(c) != absl::string_view::npos;
                     });
     if (!ok) {
       return Invalid(absl::StrCat(field, ".media_type"),
@@ -283,8 +262,7 @@ absl::Status ValidateFileInfo(const v1::FileInfo& f, absl::string_view field) {
   }
   if (f.size() > kMaxFileSize) {
     return Invalid(absl::StrCat(field, ".size"),
-                   absl::StrCat(f.size(), " bytes is more than the ",
-                                kMaxFileSize, " allowed"));
+                   absl::StrCat(f.size(), " bytes is more than the ", kMaxFileSize, " allowed"));
   }
   if (f.sha256().size() != 32) {
     return Invalid(absl::StrCat(field, ".sha256"), "must be 32 bytes");
@@ -292,14 +270,12 @@ absl::Status ValidateFileInfo(const v1::FileInfo& f, absl::string_view field) {
   const uint64_t chunks = (f.size() + kChunkSize - 1) / kChunkSize;
   if (static_cast<uint64_t>(f.chunk_sha256_size()) != chunks) {
     return Invalid(absl::StrCat(field, ".chunk_sha256"),
-                   absl::StrCat("has ", f.chunk_sha256_size(),
-                                " hashes; a file of ", f.size(),
+                   absl::StrCat("has ", f.chunk_sha256_size(), " hashes; a file of ", f.size(),
                                 " bytes has ", chunks, " chunks of 1 MiB"));
   }
   for (int i = 0; i < f.chunk_sha256_size(); ++i) {
     if (f.chunk_sha256(i).size() != 32) {
-      return Invalid(absl::StrCat(field, ".chunk_sha256[", i, "]"),
-                     "must be 32 bytes");
+      return Invalid(absl::StrCat(field, ".chunk_sha256[", i, "]"), "must be 32 bytes");
     }
   }
   return absl::OkStatus();
@@ -315,14 +291,14 @@ absl::Status ValidateMaterial(const v1::Material& m, Strictness strictness) {
   }
   RETURN_IF_ERROR(CheckText("title", m.title(), kMaxTitleChars, true));
   if (!m.title_language().empty() && !IsLanguageTag(m.title_language())) {
-    return Invalid("title_language",
-                   absl::StrCat("'", m.title_language(),
-                                "' is not a BCP-47 language tag like es or pt-BR"));
+    return Invalid(
+        "title_language",
+        absl::StrCat("'", m.title_language(), "' is not a BCP-47 language tag like es or pt-BR"));
   }
   if (m.other_language_titles_size() > static_cast<int>(kMaxOtherTitles)) {
     return Invalid("other_language_titles",
-                   absl::StrCat("too many entries: ", m.other_language_titles_size(),
-                                ", at most ", kMaxOtherTitles));
+                   absl::StrCat("too many entries: ", m.other_language_titles_size(), ", at most ",
+                                kMaxOtherTitles));
   }
   for (const auto& [lang, title] : m.other_language_titles()) {
     const std::string field = absl::StrCat("other_language_titles[", lang, "]");
@@ -335,29 +311,26 @@ absl::Status ValidateMaterial(const v1::Material& m, Strictness strictness) {
   RETURN_IF_ERROR(CheckListSize("languages", m.languages_size(), kMaxListItems));
   for (int i = 0; i < m.languages_size(); ++i) {
     if (!IsLanguageTag(m.languages(i))) {
-      return Invalid(Item("languages", i),
-                     absl::StrCat("'", m.languages(i),
-                                  "' is not a BCP-47 language tag like es or pt-BR"));
+      return Invalid(
+          Item("languages", i),
+          absl::StrCat("'", m.languages(i), "' is not a BCP-47 language tag like es or pt-BR"));
     }
   }
   if (m.kind().empty()) {
-    return Invalid("kind", absl::StrCat("required; one of ",
-                                        JoinVocabulary(Kinds())));
+    return Invalid("kind", absl::StrCat("required; one of ", JoinVocabulary(Kinds())));
   }
-  if (!IsKind(m.kind()) &&
-      !(strictness == Strictness::kPeer && IsPlainToken(m.kind()))) {
-    return Invalid("kind", absl::StrCat("unknown value '", m.kind(),
-                                        "'; expected one of ",
+  if (!IsKind(m.kind()) && !(strictness == Strictness::kPeer && IsPlainToken(m.kind()))) {
+    return Invalid("kind", absl::StrCat("unknown value '", m.kind(), "'; expected one of ",
                                         JoinVocabulary(Kinds())));
   }
   if (m.sectors().empty()) {
-    return Invalid("sectors", absl::StrCat("at least one required; one of ",
-                                           JoinVocabulary(Sectors())));
+    return Invalid("sectors",
+                   absl::StrCat("at least one required; one of ", JoinVocabulary(Sectors())));
   }
-  RETURN_IF_ERROR(CheckVocabulary("sectors", m.sectors(), IsSector, Sectors(),
+  RETURN_IF_ERROR(
+      CheckVocabulary("sectors", m.sectors(), IsSector, Sectors(), strictness, kMaxListItems));
+  RETURN_IF_ERROR(CheckVocabulary("populations", m.populations(), IsPopulation, Populations(),
                                   strictness, kMaxListItems));
-  RETURN_IF_ERROR(CheckVocabulary("populations", m.populations(), IsPopulation,
-                                  Populations(), strictness, kMaxListItems));
   RETURN_IF_ERROR(CheckListSize("countries", m.countries_size(), kMaxCountries));
   for (int i = 0; i < m.countries_size(); ++i) {
     const std::string& c = m.countries(i);
@@ -369,16 +342,14 @@ absl::Status ValidateMaterial(const v1::Material& m, Strictness strictness) {
   RETURN_IF_ERROR(CheckListSize("topics", m.topics_size(), kMaxListItems));
   for (int i = 0; i < m.topics_size(); ++i) {
     if (!IsTopic(m.topics(i))) {
-      return Invalid(Item("topics", i),
-                     absl::StrCat("'", m.topics(i),
-                                  "' is not a kebab-case tag of a-z, 0-9 and "
-                                  "'-', at most 64 bytes"));
+      return Invalid(Item("topics", i), absl::StrCat("'", m.topics(i),
+                                                     "' is not a kebab-case tag of a-z, 0-9 and "
+                                                     "'-', at most 64 bytes"));
     }
   }
   RETURN_IF_ERROR(CheckListSize("publisher", m.publisher_size(), kMaxListItems));
   for (int i = 0; i < m.publisher_size(); ++i) {
-    RETURN_IF_ERROR(CheckText(Item("publisher", i), m.publisher(i),
-                              kMaxShortTextChars, true));
+    RETURN_IF_ERROR(CheckText(Item("publisher", i), m.publisher(i), kMaxShortTextChars, true));
   }
   if (m.year() != 0 && (m.year() < 1900 || m.year() > 2100)) {
     return Invalid("year", absl::StrCat(m.year(),
@@ -396,14 +367,13 @@ absl::Status ValidateMaterial(const v1::Material& m, Strictness strictness) {
     RETURN_IF_ERROR(ValidateFileInfo(m.files(i), field));
     if (!names.insert(m.files(i).name()).second) {
       return Invalid(absl::StrCat(field, ".name"),
-                     absl::StrCat("'", m.files(i).name(),
-                                  "' is listed twice in this material"));
+                     absl::StrCat("'", m.files(i).name(), "' is listed twice in this material"));
     }
     chunks += m.files(i).chunk_sha256_size();
   }
   if (chunks > kMaxChunksPerMaterial) {
-    return Invalid("files", absl::StrCat("list ", chunks, " chunks in all, at most ",
-                                         kMaxChunksPerMaterial));
+    return Invalid(
+        "files", absl::StrCat("list ", chunks, " chunks in all, at most ", kMaxChunksPerMaterial));
   }
   return absl::OkStatus();
 }

@@ -8,8 +8,8 @@
 
 #include <string>
 
-#include "absl/strings/string_view.h"
 #include "absl/status/status.h"
+#include "absl/strings/string_view.h"
 #include "minga/v1/material.pb.h"
 
 namespace minga {
@@ -33,8 +33,7 @@ void NormalizeMaterial(v1::Material* material);
 // Checks every field against its rule and limit. OK means the material may
 // be signed (kLocal) or stored (kPeer). `id` may be empty (the node assigns
 // one), a local id, or a full "<origin>/<local id>".
-absl::Status ValidateMaterial(const v1::Material& material,
-                              Strictness strictness);
+absl::Status ValidateMaterial(const v1::Material& material, Strictness strictness);
 
 // The one normal form of a BCP-47 tag ("PT_br" -> "pt-BR") and of a
 // country ("gt" -> "GT", "lac" -> "LAC"), for materials and for the

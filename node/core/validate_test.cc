@@ -161,14 +161,15 @@ INSTANTIATE_TEST_SUITE_P(
     Limits, ValidateBoundTest,
     ::testing::Values(
         // Characters, not bytes: two bytes each in UTF-8.
-        Bound{"TitleChars", [](v1::Material* m, int n) { m->set_title(Repeat("á", n)); },
-              500, "title: too long"},
-        Bound{"SummaryChars", [](v1::Material* m, int n) { m->set_summary(Repeat("é", n)); },
-              8000, "summary: too long"},
+        Bound{"TitleChars", [](v1::Material* m, int n) { m->set_title(Repeat("á", n)); }, 500,
+              "title: too long"},
+        Bound{"SummaryChars", [](v1::Material* m, int n) { m->set_summary(Repeat("é", n)); }, 8000,
+              "summary: too long"},
         Bound{"OtherTitles",
               [](v1::Material* m, int n) {
                 for (int i = 0; i < n; ++i) {
-                  (*m->mutable_other_language_titles())[std::string{'a', static_cast<char>('a' + i)}] = "T";
+                  (*m->mutable_other_language_titles())[std::string{
+                      'a', static_cast<char>('a' + i)}] = "T";
                 }
               },
               16, "other_language_titles: too many"},

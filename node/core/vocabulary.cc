@@ -10,12 +10,12 @@
 namespace minga {
 namespace {
 
-constexpr std::array<absl::string_view, 10> kKinds = {
-    "guide",  "protocol", "toolkit",  "training", "report",
-    "policy", "model",    "practice", "dataset",  "video"};
+constexpr std::array<absl::string_view, 10> kKinds = {"guide",   "protocol", "toolkit", "training",
+                                                      "report",  "policy",   "model",   "practice",
+                                                      "dataset", "video"};
 
-constexpr std::array<absl::string_view, 5> kSectors = {
-    "health", "social_services", "police", "justice", "coordination"};
+constexpr std::array<absl::string_view, 5> kSectors = {"health", "social_services", "police",
+                                                       "justice", "coordination"};
 
 constexpr std::array<absl::string_view, 9> kPopulations = {
     "indigenous", "afrodescendant", "disability", "lgbtiq", "migrant",
@@ -36,8 +36,7 @@ constexpr absl::string_view kCountryCodes =
     "VN VU WF WS YE YT ZA ZM ZW";
 
 template <size_t N>
-bool Contains(const std::array<absl::string_view, N>& values,
-              absl::string_view v) {
+bool Contains(const std::array<absl::string_view, N>& values, absl::string_view v) {
   return std::find(values.begin(), values.end(), v) != values.end();
 }
 
@@ -56,8 +55,7 @@ bool IsPopulation(absl::string_view v) { return Contains(kPopulations, v); }
 
 bool IsCountry(absl::string_view v) {
   if (v == "LAC" || v == "global") return true;
-  if (v.size() != 2 || !(v[0] >= 'A' && v[0] <= 'Z') ||
-      !(v[1] >= 'A' && v[1] <= 'Z')) {
+  if (v.size() != 2 || !(v[0] >= 'A' && v[0] <= 'Z') || !(v[1] >= 'A' && v[1] <= 'Z')) {
     return false;
   }
   // Codes are 3 bytes apart in the sorted list; binary search over them.
@@ -84,8 +82,8 @@ bool IsLanguageTag(absl::string_view v) {
     if (end == absl::string_view::npos) end = v.size();
     const absl::string_view sub = v.substr(start, end - start);
     if (first) {
-      const bool len_ok = (sub.size() >= 2 && sub.size() <= 3) ||
-                          (sub.size() >= 5 && sub.size() <= 8);
+      const bool len_ok =
+          (sub.size() >= 2 && sub.size() <= 3) || (sub.size() >= 5 && sub.size() <= 8);
       if (!len_ok || !std::all_of(sub.begin(), sub.end(), IsAlpha)) {
         return false;
       }

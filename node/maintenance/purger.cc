@@ -8,8 +8,7 @@
 
 namespace minga {
 
-Purger::Purger(KvStore* kv, Catalog* catalog, search::SearchView* search,
-               PurgerOptions options)
+Purger::Purger(KvStore* kv, Catalog* catalog, search::SearchView* search, PurgerOptions options)
     : kv_(kv), catalog_(catalog), search_(search), options_(options) {
   listener_ = catalog_->AddListener([this](const Catalog::Change& c) {
     if (!c.lost_body) return;
@@ -61,23 +60,19 @@ absl::Status Purger::Purge(bool index_now) {
     absl::MutexLock lock(&mu_);
     ids.swap(pending_);
     due_ = absl::InfiniteFuture();
-    index = index_pending_ &&
-            (index_now || absl::Now() - last_index_ >= options_.index_interval);
+    index = index_pending_ && (index_now || absl::Now() - last_index_ >= options_.index_interval);
     if (index) index_pending_ = false;
-    if (index_pending_)
-      due_ = last_index_ + options_.index_interval;  // come back for it
+    if (index_pending_) due_ = last_index_ + options_.index_interval;  // come back for it
   }
   // The log holding the old bodies goes with the flush; then their keys'
   // old values leave the SST files. Many materials at once: the whole
   // family, rather than a compaction per key.
   RETURN_IF_ERROR(kv_->Flush());
   if (ids.size() > 64) {
-    RETURN_IF_ERROR(
-        kv_->CompactRange(Cf::kMaterials, "", std::string(4, '\xff')));
+    RETURN_IF_ERROR(kv_->CompactRange(Cf::kMaterials, "", std::string(4, '\xff')));
   } else {
     for (const std::string& id : ids) {
-      RETURN_IF_ERROR(
-          kv_->CompactRange(Cf::kMaterials, id, id + std::string(1, '\0')));
+      RETURN_IF_ERROR(kv_->CompactRange(Cf::kMaterials, id, id + std::string(1, '\0')));
     }
   }
   if (index && search_ != nullptr) {
@@ -92,8 +87,7 @@ absl::Status Purger::Purge(bool index_now) {
     }
   }
   if (!ids.empty())
-    LogInfo(absl::StrCat("purged what ", ids.size(),
-                         " retracted materials left on disk"));
+    LogInfo(absl::StrCat("purged what ", ids.size(), " retracted materials left on disk"));
   return absl::OkStatus();
 }
 

@@ -42,8 +42,7 @@ class Purger {
  public:
   // kv, catalog, search: borrowed, must outlive the purger (search may be
   // null: no index to compact).
-  Purger(KvStore* kv, Catalog* catalog, search::SearchView* search,
-         PurgerOptions options);
+  Purger(KvStore* kv, Catalog* catalog, search::SearchView* search, PurgerOptions options);
   ~Purger();  // stops (what is pending is purged at the next start's first
               // purge)
   Purger(const Purger&) = delete;

@@ -47,8 +47,8 @@ class AdminTokenCheck : public grpc::AuthMetadataProcessor {
  public:
   explicit AdminTokenCheck(std::vector<std::string> hashes) : hashes_(std::move(hashes)) {}
   bool IsBlocking() const override { return false; }
-  grpc::Status Process(const InputMetadata& metadata, grpc::AuthContext*,
-                       OutputMetadata* consumed, OutputMetadata*) override {
+  grpc::Status Process(const InputMetadata& metadata, grpc::AuthContext*, OutputMetadata* consumed,
+                       OutputMetadata*) override {
     auto it = metadata.find("authorization");
     if (it == metadata.end()) {
       return grpc::Status(grpc::StatusCode::UNAUTHENTICATED,
@@ -57,7 +57,8 @@ class AdminTokenCheck : public grpc::AuthMetadataProcessor {
     const std::string value(it->second.data(), it->second.size());
     constexpr absl::string_view kBearer = "Bearer ";
     if (!absl::StartsWith(value, kBearer)) {
-      return grpc::Status(grpc::StatusCode::UNAUTHENTICATED, "authorization: expected Bearer <token>");
+      return grpc::Status(grpc::StatusCode::UNAUTHENTICATED,
+                          "authorization: expected Bearer <token>");
     }
     const std::string hash = DigestToHex(Sha256(absl::string_view(value).substr(kBearer.size())));
     // Compare every hash in full: no early exit on the first differing byte.
@@ -67,7 +68,8 @@ class AdminTokenCheck : public grpc::AuthMetadataProcessor {
       for (size_t i = 0; i < std::min(h.size(), hash.size()); ++i) diff |= h[i] ^ hash[i];
       ok |= diff == 0;
     }
-    if (!ok) return grpc::Status(grpc::StatusCode::UNAUTHENTICATED, "the admin token is not accepted");
+    if (!ok)
+      return grpc::Status(grpc::StatusCode::UNAUTHENTICATED, "the admin token is not accepted");
     consumed->insert(std::make_pair(std::string(it->first.data(), it->first.size()), value));
     return grpc::Status::OK;
   }
@@ -87,7 +89,8 @@ absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> RemoteAdminCredentials(
   options.pem_key_cert_pairs.push_back({key, cert});
   std::shared_ptr<grpc::ServerCredentials> credentials = grpc::SslServerCredentials(options);
   std::vector<std::string> hashes;
-  for (const std::string& h : config.admin_token_sha256()) hashes.push_back(absl::AsciiStrToLower(h));
+  for (const std::string& h : config.admin_token_sha256())
+    hashes.push_back(absl::AsciiStrToLower(h));
   credentials->SetAuthMetadataProcessor(std::make_shared<AdminTokenCheck>(std::move(hashes)));
   return credentials;
 }
@@ -120,8 +123,7 @@ std::shared_ptr<grpc::Channel> FederationChannel(
   return grpc::CreateCustomChannel(address, credentials, args);
 }
 
-absl::StatusOr<std::string> CallerOrg(const grpc::ServerContextBase& context,
-                                      bool plaintext) {
+absl::StatusOr<std::string> CallerOrg(const grpc::ServerContextBase& context, bool plaintext) {
   if (plaintext) {
     const auto& md = context.client_metadata();
     auto it = md.find(kOrgMetadataKey);
@@ -147,8 +149,7 @@ absl::StatusOr<std::string> CallerOrg(const grpc::ServerContextBase& context,
     const std::string claimed(it->second.data(), it->second.size());
     if (claimed != org) {
       return absl::PermissionDeniedError(absl::StrCat(
-          "the client certificate names '", org, "' but the caller claims to be '",
-          claimed, "'"));
+          "the client certificate names '", org, "' but the caller claims to be '", claimed, "'"));
     }
   }
   return org;

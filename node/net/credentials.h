@@ -44,8 +44,7 @@ absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> RemoteAdminCredentials(
 // plaintext the "minga-org" metadata. UNAUTHENTICATED when there is none;
 // PERMISSION_DENIED when the metadata names another org than the
 // certificate.
-absl::StatusOr<std::string> CallerOrg(const grpc::ServerContextBase& context,
-                                      bool plaintext);
+absl::StatusOr<std::string> CallerOrg(const grpc::ServerContextBase& context, bool plaintext);
 
 }  // namespace minga
 

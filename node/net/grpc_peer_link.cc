@@ -4,9 +4,9 @@
 
 #include "absl/synchronization/mutex.h"
 #include "minga/v1/federation.grpc.pb.h"
+#include "node/core/limits.h"
 #include "node/net/credentials.h"
 #include "node/net/grpc_status.h"
-#include "node/core/limits.h"
 #include "node/sync/batch_codec.h"
 
 namespace minga {
@@ -14,18 +14,19 @@ namespace {
 
 class GrpcPullStream : public PullStream {
  public:
-  GrpcPullStream(v1::Federation::Stub* stub, const v1::PullRequest& request,
-                 absl::Duration timeout, const std::string& self_org) {
-    context_.set_deadline(std::chrono::system_clock::now() +
-                          absl::ToChronoMilliseconds(timeout));
+  GrpcPullStream(v1::Federation::Stub* stub, const v1::PullRequest& request, absl::Duration timeout,
+                 const std::string& self_org) {
+    context_.set_deadline(std::chrono::system_clock::now() + absl::ToChronoMilliseconds(timeout));
     context_.AddMetadata(kOrgMetadataKey, self_org);
     if (request.compression() == kCompressionZstd) {
       // Revisions decompress to at most a batch's bytes, plus one material
       // (a batch may pass its limit by the revision that reached it).
       absl::StatusOr<std::unique_ptr<BatchDecoder>> decoder =
           BatchDecoder::Create(kMaxBatchBytes + 2 * (kMaxBodyBytes + kMaxHeaderBytes));
-      if (decoder.ok()) decoder_ = std::move(*decoder);
-      else error_ = decoder.status();
+      if (decoder.ok())
+        decoder_ = std::move(*decoder);
+      else
+        error_ = decoder.status();
     }
     reader_ = stub->Pull(&context_, request);
   }
@@ -58,8 +59,7 @@ class GrpcPeerLink : public PeerLink {
   absl::StatusOr<v1::HelloResponse> Hello(const v1::HelloRequest& request,
                                           absl::Duration timeout) override {
     grpc::ClientContext context;
-    context.set_deadline(std::chrono::system_clock::now() +
-                         absl::ToChronoMilliseconds(timeout));
+    context.set_deadline(std::chrono::system_clock::now() + absl::ToChronoMilliseconds(timeout));
     context.AddMetadata(kOrgMetadataKey, self_org_);
     v1::HelloResponse response;
     grpc::Status s = stub_->Hello(&context, request, &response);
@@ -70,8 +70,7 @@ class GrpcPeerLink : public PeerLink {
   absl::Status GetChunks(const v1::GetChunksRequest& request, absl::Duration timeout,
                          const std::function<bool(const v1::ChunkData&)>& on_chunk) override {
     grpc::ClientContext context;
-    context.set_deadline(std::chrono::system_clock::now() +
-                         absl::ToChronoMilliseconds(timeout));
+    context.set_deadline(std::chrono::system_clock::now() + absl::ToChronoMilliseconds(timeout));
     context.AddMetadata(kOrgMetadataKey, self_org_);
     {
       absl::MutexLock lock(&mu_);
@@ -86,8 +85,7 @@ class GrpcPeerLink : public PeerLink {
         link->calls_.erase(context);
       }
     } unregister{this, &context};
-    std::unique_ptr<grpc::ClientReader<v1::ChunkData>> reader =
-        stub_->GetChunks(&context, request);
+    std::unique_ptr<grpc::ClientReader<v1::ChunkData>> reader = stub_->GetChunks(&context, request);
     v1::ChunkData chunk;
     while (reader->Read(&chunk)) {
       if (!on_chunk(chunk)) {

@@ -12,25 +12,22 @@ namespace {
 
 // Sorted: binary searched. Short function words of es, pt and en, folded.
 constexpr std::array<absl::string_view, 96> kStopWords = {
-    "a",     "al",    "an",    "and",   "ante",  "ao",    "aos",   "are",
-    "as",    "at",    "be",    "by",    "como",  "con",   "da",    "das",
-    "de",    "del",   "do",    "dos",   "e",     "el",    "ela",   "em",
-    "en",    "entre", "es",    "esta",  "este",  "for",   "from",  "ha",
-    "has",   "have",  "in",    "into",  "is",    "it",    "its",   "la",
-    "las",   "le",    "les",   "lo",    "los",   "mais",  "mas",   "na",
-    "nas",   "no",    "nos",   "not",   "o",     "of",    "on",    "or",
-    "os",    "ou",    "para",  "pela",  "pelo",  "per",   "por",   "que",
-    "se",    "sem",   "ser",   "sin",   "so",    "sobre", "su",    "sua",
-    "sus",   "than",  "that",  "the",   "their", "this",  "to",    "u",
-    "um",    "uma",   "un",    "una",   "uno",   "unos",  "was",   "were",
-    "which", "who",   "will",  "with",  "y",     "ya",    "you",   "your",
+    "a",     "al",   "an",   "and",   "ante", "ao",   "aos",  "are",  "as",   "at",  "be",
+    "by",    "como", "con",  "da",    "das",  "de",   "del",  "do",   "dos",  "e",   "el",
+    "ela",   "em",   "en",   "entre", "es",   "esta", "este", "for",  "from", "ha",  "has",
+    "have",  "in",   "into", "is",    "it",   "its",  "la",   "las",  "le",   "les", "lo",
+    "los",   "mais", "mas",  "na",    "nas",  "no",   "nos",  "not",  "o",    "of",  "on",
+    "or",    "os",   "ou",   "para",  "pela", "pelo", "per",  "por",  "que",  "se",  "sem",
+    "ser",   "sin",  "so",   "sobre", "su",   "sua",  "sus",  "than", "that", "the", "their",
+    "this",  "to",   "u",    "um",    "uma",  "un",   "una",  "uno",  "unos", "was", "were",
+    "which", "who",  "will", "with",  "y",    "ya",   "you",  "your",
 };
 
 // Primary language subtag -> Snowball algorithm, for the languages of the
 // region and their neighbours.
 constexpr std::pair<absl::string_view, absl::string_view> kAlgorithms[] = {
-    {"ca", "catalan"}, {"de", "german"},     {"en", "english"}, {"es", "spanish"},
-    {"fr", "french"},  {"it", "italian"},    {"nl", "dutch"},   {"pt", "portuguese"},
+    {"ca", "catalan"}, {"de", "german"},  {"en", "english"}, {"es", "spanish"},
+    {"fr", "french"},  {"it", "italian"}, {"nl", "dutch"},   {"pt", "portuguese"},
 };
 
 // A word over kMaxWordBytes is cut at a character boundary: a term must
@@ -109,7 +106,8 @@ bool IsStopWord(absl::string_view w) {
 }
 
 absl::string_view StemmerName(absl::string_view language) {
-  const std::string primary = absl::AsciiStrToLower(language.substr(0, language.find_first_of("-_")));
+  const std::string primary =
+      absl::AsciiStrToLower(language.substr(0, language.find_first_of("-_")));
   for (const auto& [tag, algorithm] : kAlgorithms) {
     if (tag == primary) return algorithm;
   }

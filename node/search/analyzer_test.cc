@@ -14,7 +14,9 @@ TEST(AnalyzerTest, WordsAreFoldedAndSplitOnWhatIsNotALetterOrDigit) {
               ElementsAre("guia", "para", "la", "atencion", "2015"));
   EXPECT_THAT(SplitWords("Niña, pingüino, coração, ação, Über"),
               ElementsAre("nina", "pinguino", "coracao", "acao", "uber"));
-  EXPECT_TRUE(SplitWords("pr\xE1" "ctica").empty());  // not UTF-8
+  EXPECT_TRUE(SplitWords("pr\xE1"
+                         "ctica")
+                  .empty());  // not UTF-8
 }
 
 TEST(AnalyzerTest, OffsetsPointAtTheSourceText) {
@@ -25,7 +27,9 @@ TEST(AnalyzerTest, OffsetsPointAtTheSourceText) {
   EXPECT_EQ(text.substr(words[1].begin, words[1].end - words[1].begin), "Violência");
   EXPECT_EQ(text.substr(words[4].begin, words[4].end - words[4].begin), "ações");
   // A decomposed accent stays part of its word.
-  const std::vector<Word> decomposed = SplitWordsWithOffsets("pra\xCC\x81" "ctica x");
+  const std::vector<Word> decomposed = SplitWordsWithOffsets(
+      "pra\xCC\x81"
+      "ctica x");
   ASSERT_EQ(decomposed.size(), 2u);
   EXPECT_EQ(decomposed[0].folded, "practica");
   EXPECT_EQ(decomposed[0].end, 10u);
@@ -34,7 +38,8 @@ TEST(AnalyzerTest, OffsetsPointAtTheSourceText) {
 TEST(AnalyzerTest, LongWordsAreCutAtACharacterBoundary) {
   std::string word = "NiUnaMenos";
   for (int i = 0; i < 20; ++i) word += "\xF0\x9F\x92\x9C";  // purple hearts
-  const std::vector<std::string> words = SplitWords(word + " 女性への暴力女性への暴力女性への暴力女性への暴力女性への暴力女性への暴力");
+  const std::vector<std::string> words = SplitWords(
+      word + " 女性への暴力女性への暴力女性への暴力女性への暴力女性への暴力女性への暴力");
   ASSERT_EQ(words.size(), 2u);
   for (const std::string& w : words) {
     EXPECT_LE(w.size(), kMaxWordBytes);

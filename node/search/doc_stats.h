@@ -25,10 +25,10 @@ namespace minga::search {
 class DocStats {
  public:
   struct View {
-    const std::vector<uint32_t>& lengths;      // by docid
-    const std::vector<uint64_t>& dates;        // by docid, DateOrder
+    const std::vector<uint32_t>& lengths;                       // by docid
+    const std::vector<uint64_t>& dates;                         // by docid, DateOrder
     const std::map<std::string, Roaring, std::less<>>& facets;  // by facet term
-    const Roaring& all;                        // every indexed document
+    const Roaring& all;                                         // every indexed document
   };
 
   // Reads every document's length, date and facet terms from `db`.
@@ -37,8 +37,8 @@ class DocStats {
   // A document (re)indexed as `did` with these facet terms, replacing
   // `old_facets` (empty for a new one).
   void Set(Xapian::docid did, uint32_t length, uint64_t date,
-           const std::vector<std::string>& old_facets,
-           const std::vector<std::string>& facets) ABSL_LOCKS_EXCLUDED(mu_);
+           const std::vector<std::string>& old_facets, const std::vector<std::string>& facets)
+      ABSL_LOCKS_EXCLUDED(mu_);
   void Remove(Xapian::docid did, const std::vector<std::string>& old_facets)
       ABSL_LOCKS_EXCLUDED(mu_);
   void Clear() ABSL_LOCKS_EXCLUDED(mu_);

@@ -71,9 +71,7 @@ class Builder {
 };
 
 // The languages to stem `language`-tagged text in: that one, or unstemmed.
-std::vector<std::string> One(absl::string_view language) {
-  return {std::string(language)};
-}
+std::vector<std::string> One(absl::string_view language) { return {std::string(language)}; }
 
 }  // namespace
 
@@ -108,8 +106,8 @@ std::string DateKey(uint32_t year, int64_t time_unix_micros, absl::string_view i
 
 uint64_t DateOrder(uint32_t year, int64_t time_unix_micros) {
   // 2^52 microseconds is 142 years from the epoch: enough for revisions.
-  const uint64_t t = static_cast<uint64_t>(std::max<int64_t>(0, time_unix_micros)) &
-                     ((uint64_t{1} << 52) - 1);
+  const uint64_t t =
+      static_cast<uint64_t>(std::max<int64_t>(0, time_unix_micros)) & ((uint64_t{1} << 52) - 1);
   return (uint64_t{std::min<uint32_t>(year, 4095)} << 52) | t;
 }
 
@@ -120,12 +118,13 @@ uint64_t DateOrderOfKey(absl::string_view key) {
   uint64_t t = 0;
   for (int i = 0; i < 4; ++i) y = (y << 8) | static_cast<uint8_t>(key[i]);
   for (int i = 0; i < 8; ++i) t = (t << 8) | static_cast<uint8_t>(key[4 + i]);
-  return DateOrder(std::numeric_limits<uint32_t>::max() - y,
-                   static_cast<int64_t>(static_cast<uint64_t>(std::numeric_limits<int64_t>::max()) - t));
+  return DateOrder(
+      std::numeric_limits<uint32_t>::max() - y,
+      static_cast<int64_t>(static_cast<uint64_t>(std::numeric_limits<int64_t>::max()) - t));
 }
 
-IndexedDocument BuildDocument(absl::string_view id, const v1::Material& m,
-                              int64_t time_unix_micros, Stemmers* stemmers) {
+IndexedDocument BuildDocument(absl::string_view id, const v1::Material& m, int64_t time_unix_micros,
+                              Stemmers* stemmers) {
   IndexedDocument out;
   Builder b(&out, stemmers);
   // The summary is in the material's languages (the title's when none
@@ -151,7 +150,8 @@ IndexedDocument BuildDocument(absl::string_view id, const v1::Material& m,
   for (const std::string& p : m.populations()) b.Facet("population", p);
   std::set<std::string> langs;
   for (const std::string& l : m.languages()) langs.insert(NormalizeLanguage(l));
-  if (langs.empty() && !m.title_language().empty()) langs.insert(NormalizeLanguage(m.title_language()));
+  if (langs.empty() && !m.title_language().empty())
+    langs.insert(NormalizeLanguage(m.title_language()));
   for (const std::string& l : langs) b.Facet("language", l);
   for (const std::string& c : m.countries()) b.Facet("country", NormalizeCountry(c));
   b.Facet("origin", OriginOf(id));

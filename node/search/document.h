@@ -49,7 +49,7 @@ struct FacetName {
   absl::string_view prefix;  // "XS"
 };
 inline constexpr FacetName kFacets[] = {
-    {"sector", "XS"}, {"kind", "XK"},   {"population", "XP"}, {"language", "XL"},
+    {"sector", "XS"},  {"kind", "XK"},   {"population", "XP"}, {"language", "XL"},
     {"country", "XC"}, {"origin", "XO"}, {"year", "XY"},
 };
 

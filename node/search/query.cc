@@ -57,8 +57,8 @@ absl::StatusOr<std::vector<FilterGroup>> Filters(const v1::SearchRequest& r) {
       }
       const std::string v = normalize(absl::StripAsciiWhitespace(values[i]));
       if (!valid(v)) {
-        return absl::InvalidArgumentError(absl::StrCat(
-            field, "[", i, "]: unknown value '", values[i], "'; expected ", expected));
+        return absl::InvalidArgumentError(
+            absl::StrCat(field, "[", i, "]: unknown value '", values[i], "'; expected ", expected));
       }
       group.terms.push_back(FacetTerm(facet, v));
     }
@@ -96,8 +96,7 @@ std::string Fingerprint(const v1::SearchRequest& r) {
 // in those the request filters on, and the word as written (text in a
 // language without a stemmer is indexed so).
 std::vector<std::string> Variants(const std::string& folded,
-                                  const std::vector<std::string>& languages,
-                                  Stemmers* stemmers) {
+                                  const std::vector<std::string>& languages, Stemmers* stemmers) {
   std::set<std::string> terms{absl::StrCat(kStemPrefix, folded)};
   for (absl::string_view l : kQueryLanguages) {
     terms.insert(absl::StrCat(kStemPrefix, stemmers->Stem(folded, l)));
@@ -168,9 +167,9 @@ void Snippet(absl::string_view text, const std::function<bool(const std::string&
 
 // The best `page` documents of `matched` by date order (newer first, then
 // lower docid) after the cursor.
-std::vector<Ranked> ByDate(const Roaring& matched, const std::vector<uint64_t>& dates,
-                           size_t page, bool has_after, uint64_t after_date,
-                           Xapian::docid after_did, uint64_t* after_count) {
+std::vector<Ranked> ByDate(const Roaring& matched, const std::vector<uint64_t>& dates, size_t page,
+                           bool has_after, uint64_t after_date, Xapian::docid after_did,
+                           uint64_t* after_count) {
   auto before = [](const Ranked& a, const Ranked& b) {
     return a.date != b.date ? a.date > b.date : a.did < b.did;
   };
@@ -249,8 +248,8 @@ absl::StatusOr<CheckedRequest> CheckRequest(const SearchInputs& in,
   CheckedRequest c;
   c.page_size = request.page_size() == 0 ? kDefaultPageSize : request.page_size();
   if (c.page_size < 1 || c.page_size > kMaxSearchPageSize) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "page_size: ", request.page_size(), " is not between 1 and ", kMaxSearchPageSize));
+    return absl::InvalidArgumentError(absl::StrCat("page_size: ", request.page_size(),
+                                                   " is not between 1 and ", kMaxSearchPageSize));
   }
   if (request.year_min() != 0 && request.year_max() != 0 &&
       request.year_min() > request.year_max()) {
@@ -259,8 +258,8 @@ absl::StatusOr<CheckedRequest> CheckRequest(const SearchInputs& in,
   ASSIGN_OR_RETURN(c.filters, Filters(request));
   c.query = ParseQuery(request.query());
   if (c.query.words.size() > kMaxQueryWords) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "query: ", c.query.words.size(), " words, at most ", kMaxQueryWords));
+    return absl::InvalidArgumentError(
+        absl::StrCat("query: ", c.query.words.size(), " words, at most ", kMaxQueryWords));
   }
   c.fingerprint = Fingerprint(request);
   c.has_cursor = !request.cursor().empty();
@@ -408,8 +407,7 @@ class Marker {
 // kMaxPageBytes.
 absl::StatusOr<const Ranked*> AddHits(const SearchInputs& in, const v1::SearchRequest& request,
                                       const CheckedRequest& c, const std::vector<Ranked>& page,
-                                      Marker* marker, size_t* shown,
-                                      v1::SearchResponse* response) {
+                                      Marker* marker, size_t* shown, v1::SearchResponse* response) {
   size_t bytes = 0;
   const Ranked* last = nullptr;
   for (const Ranked& r : page) {

@@ -55,10 +55,12 @@ absl::Status FromXapian(const Xapian::Error& e, absl::string_view what) {
 // DB_NO_SYNC, which builds aside use and then sync here.
 absl::Status SyncPath(const fs::path& path) {
   const int fd = ::open(path.c_str(), O_RDONLY);
-  if (fd < 0) return absl::UnavailableError(absl::StrCat(path.string(), ": ", std::strerror(errno)));
+  if (fd < 0)
+    return absl::UnavailableError(absl::StrCat(path.string(), ": ", std::strerror(errno)));
   const bool ok = ::fsync(fd) == 0;
   ::close(fd);
-  if (!ok) return absl::UnavailableError(absl::StrCat(path.string(), ": fsync: ", std::strerror(errno)));
+  if (!ok)
+    return absl::UnavailableError(absl::StrCat(path.string(), ": fsync: ", std::strerror(errno)));
   return absl::OkStatus();
 }
 
@@ -171,7 +173,8 @@ absl::StatusOr<std::unique_ptr<SearchView>> SearchView::Open(SearchViewOptions o
   // body: hidden from the start.
   uint64_t after = view->position();
   while (true) {
-    ASSIGN_OR_RETURN(std::vector<Catalog::FeedChange> changes, view->catalog_->ReadFeed(after, 4096));
+    ASSIGN_OR_RETURN(std::vector<Catalog::FeedChange> changes,
+                     view->catalog_->ReadFeed(after, 4096));
     if (changes.empty()) break;
     for (const Catalog::FeedChange& c : changes) {
       bool has_body;
@@ -195,7 +198,8 @@ absl::Status SearchView::OpenCurrent() {
   const fs::path dir(options_.dir);
   std::error_code ec;
   fs::create_directories(dir, ec);
-  if (ec) return absl::UnavailableError(absl::StrCat("search index: ", dir.string(), ": ", ec.message()));
+  if (ec)
+    return absl::UnavailableError(absl::StrCat("search index: ", dir.string(), ": ", ec.message()));
   std::string name;
   {
     std::ifstream in(dir / kCurrentFile);
@@ -212,10 +216,10 @@ absl::Status SearchView::OpenCurrent() {
     try {
       writer_ = std::make_unique<Xapian::WritableDatabase>((dir / name).string(),
                                                            Xapian::DB_OPEN | flags);
-      const bool same = writer_->get_metadata(kMetaFormat) == kFormat &&
-                        writer_->get_metadata(kMetaFeed) == catalog_->feed_id() &&
-                        ParsePosition(writer_->get_metadata(kMetaPosition)) <=
-                            catalog_->head_lseq();
+      const bool same =
+          writer_->get_metadata(kMetaFormat) == kFormat &&
+          writer_->get_metadata(kMetaFeed) == catalog_->feed_id() &&
+          ParsePosition(writer_->get_metadata(kMetaPosition)) <= catalog_->head_lseq();
       if (!same) {
         // Another feed (a new or restored store) or format: start over.
         LogInfo("search index: made for another store or format; rebuilding it");
@@ -262,7 +266,8 @@ absl::Status SearchView::SwitchTo(const std::string& name) {
   {
     std::ofstream out(tmp, std::ios::trunc);
     out << name << "\n";
-    if (!out) return absl::UnavailableError(absl::StrCat("search index: cannot write ", tmp.string()));
+    if (!out)
+      return absl::UnavailableError(absl::StrCat("search index: cannot write ", tmp.string()));
   }
   RETURN_IF_ERROR(SyncPath(tmp));
   std::error_code ec;
@@ -272,8 +277,8 @@ absl::Status SearchView::SwitchTo(const std::string& name) {
 
   const int flags = options_.sync ? 0 : Xapian::DB_NO_SYNC;
   if (writer_ != nullptr) writer_->close();
-  writer_ = std::make_unique<Xapian::WritableDatabase>((dir / name).string(),
-                                                       Xapian::DB_OPEN | flags);
+  writer_ =
+      std::make_unique<Xapian::WritableDatabase>((dir / name).string(), Xapian::DB_OPEN | flags);
   auto gen = std::make_shared<Generation>();
   gen->name = name;
   gen->path = dir / name;
@@ -370,9 +375,8 @@ uint64_t SearchView::documents() const { return current()->stats.size(); }
 
 bool SearchView::WaitForPosition(uint64_t lseq, absl::Duration timeout) {
   absl::MutexLock lock(&state_mu_);
-  auto reached = [this, lseq]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(state_mu_) {
-    return position_.load() >= lseq;
-  };
+  auto reached = [this, lseq]()
+                     ABSL_EXCLUSIVE_LOCKS_REQUIRED(state_mu_) { return position_.load() >= lseq; };
   return state_mu_.AwaitWithTimeout(absl::Condition(&reached), timeout);
 }
 
@@ -595,7 +599,8 @@ absl::Status SearchView::Reindex(const std::function<void(uint64_t, uint64_t)>& 
       progress(0, total);
       result = catalog_->ScanEntries([&](absl::string_view id, const Entry& e) {
         if (!e.has_body() || e.header.deleted()) return absl::OkStatus();
-        IndexedDocument built = BuildDocument(id, *e.material, e.header.time_unix_micros(), &stemmers);
+        IndexedDocument built =
+            BuildDocument(id, *e.material, e.header.time_unix_micros(), &stemmers);
         for (const std::string& w : built.spelling) db.add_spelling(w);
         db.replace_document(absl::StrCat(kIdPrefix, id), built.doc);
         if (++done % 5000 == 0) progress(done, total);

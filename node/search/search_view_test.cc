@@ -45,8 +45,8 @@ std::vector<v1::Material> Samples() {
 }
 
 std::string TempDir(const std::string& name) {
-  const std::string dir = ::testing::TempDir() + "/search-" + name + "-" +
-                          std::to_string(::getpid());
+  const std::string dir =
+      ::testing::TempDir() + "/search-" + name + "-" + std::to_string(::getpid());
   fs::remove_all(dir);
   return dir;
 }
@@ -55,8 +55,8 @@ class SearchViewTest : public ::testing::Test {
  protected:
   void SetUp() override {
     for (int i = 0; i < fed_.size(); ++i) {
-      dirs_.push_back(TempDir(absl::StrCat(
-          ::testing::UnitTest::GetInstance()->current_test_info()->name(), "-", i)));
+      dirs_.push_back(TempDir(
+          absl::StrCat(::testing::UnitTest::GetInstance()->current_test_info()->name(), "-", i)));
       views_.push_back(nullptr);
       OpenView(i);
     }
@@ -155,7 +155,8 @@ TEST_F(SearchViewTest, CaseAccentsAndPluralsFindTheSameMaterials) {
 TEST_F(SearchViewTest, EachLanguageMeetsItsOwnInflections) {
   v1::Material es = testing::MakeMaterial("Atención integral a la mujer", "mujer-es");
   es.set_summary("Servicio de acogida.");
-  v1::Material pt = testing::MakeMaterial("Enfrentamento da violência contra a mulher", "mulher-pt");
+  v1::Material pt =
+      testing::MakeMaterial("Enfrentamento da violência contra a mulher", "mulher-pt");
   pt.set_title_language("pt");
   pt.set_summary("Rede de serviços.");
   const std::string a = Put(es);
@@ -233,9 +234,10 @@ TEST_F(SearchViewTest, DidYouMean) {
 
 TEST_F(SearchViewTest, SnippetsMarkTheWordsThatMatched) {
   v1::Material m = testing::MakeMaterial("Guía", "snippet");
-  m.set_summary("Un texto largo que no dice nada al principio, y luego, mucho después, habla "
-                "de las Prácticas interculturales de atención en salud para pueblos indígenas "
-                "con otras palabras que siguen y siguen hasta el final del resumen.");
+  m.set_summary(
+      "Un texto largo que no dice nada al principio, y luego, mucho después, habla "
+      "de las Prácticas interculturales de atención en salud para pueblos indígenas "
+      "con otras palabras que siguen y siguen hasta el final del resumen.");
   const std::string id = Put(m);
   Sync();
   v1::SearchRequest r;
@@ -382,7 +384,9 @@ TEST_F(SearchViewTest, BadInputIsRefusedBeforeAnyScan) {
   years.set_year_max(2010);
   EXPECT_THAT(view().Search(years), StatusIs(absl::StatusCode::kInvalidArgument));
   v1::SearchRequest bad_utf8;
-  bad_utf8.set_query("pr\xE1" "ctica");
+  bad_utf8.set_query(
+      "pr\xE1"
+      "ctica");
   EXPECT_THAT(view().Search(bad_utf8),
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("query: not valid UTF-8")));
 }

@@ -39,9 +39,10 @@ absl::Status EnsureDataDir(const std::string& data_dir) {
         absl::StrCat("data_dir: cannot read '", data_dir, "': ", std::strerror(errno)));
   }
   if ((st.st_mode & (S_IWGRP | S_IWOTH)) != 0) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        "data_dir: '", data_dir, "' is writable by other users; it holds the signing key and "
-        "the admin socket, so make it owner-only (chmod 700)"));
+    return absl::FailedPreconditionError(
+        absl::StrCat("data_dir: '", data_dir,
+                     "' is writable by other users; it holds the signing key and "
+                     "the admin socket, so make it owner-only (chmod 700)"));
   }
   return absl::OkStatus();
 }
@@ -52,7 +53,8 @@ absl::StatusOr<RotatedKey> RotateSigningKey(const std::string& data_dir) {
   const std::string path = (std::filesystem::path(data_dir) / "signing.key").string();
   const std::string kept = absl::StrCat(path, ".retired-", old->public_key().Fingerprint());
   if (::rename(path.c_str(), kept.c_str()) != 0) {
-    return absl::UnavailableError(absl::StrCat(path, ": cannot move aside: ", std::strerror(errno)));
+    return absl::UnavailableError(
+        absl::StrCat(path, ": cannot move aside: ", std::strerror(errno)));
   }
   absl::StatusOr<SigningKey> fresh = LoadOrCreateSigningKey(data_dir);
   if (!fresh.ok()) {
@@ -72,8 +74,8 @@ absl::StatusOr<SigningKey> LoadOrCreateSigningKey(const std::string& data_dir) {
     std::string seed;
     if (!absl::Base64Unescape(absl::StripAsciiWhitespace(ss.str()), &seed) ||
         seed.size() != SigningKey::kSeedSize) {
-      return absl::DataLossError(absl::StrCat(
-          path, ": not a signing key (32 bytes in base64); restore it from a backup"));
+      return absl::DataLossError(
+          absl::StrCat(path, ": not a signing key (32 bytes in base64); restore it from a backup"));
     }
     return SigningKey::FromSeed(seed);
   }

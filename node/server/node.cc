@@ -19,9 +19,9 @@
 #include "node/core/log.h"
 #include "node/core/status_macros.h"
 #include "node/core/subscription.h"
-#include "node/net/credentials.h"
 #include "node/core/threads.h"
 #include "node/maintenance/purger.h"
+#include "node/net/credentials.h"
 #include "node/net/grpc_peer_link.h"
 #include "node/search/search_view.h"
 #include "node/server/identity.h"
@@ -93,14 +93,14 @@ absl::Status PrepareAdminSocket(const std::string& socket) {
   }
   const std::string dir = std::filesystem::path(socket).parent_path().string();
   if (::stat(dir.empty() ? "." : dir.c_str(), &st) != 0) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        "admin_socket: its directory '", dir, "' cannot be read: ", std::strerror(errno)));
+    return absl::FailedPreconditionError(absl::StrCat("admin_socket: its directory '", dir,
+                                                      "' cannot be read: ", std::strerror(errno)));
   }
   if ((st.st_mode & (S_IWGRP | S_IWOTH)) != 0) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        "admin_socket: its directory '", dir.empty() ? "." : dir,
-        "' is writable by other users, who could put their own socket in its place; "
-        "use a directory only this user can write to"));
+    return absl::FailedPreconditionError(
+        absl::StrCat("admin_socket: its directory '", dir.empty() ? "." : dir,
+                     "' is writable by other users, who could put their own socket in its place; "
+                     "use a directory only this user can write to"));
   }
   return absl::OkStatus();
 }
@@ -144,8 +144,7 @@ void ConfigureFederationServer(grpc::ServerBuilder* builder) {
 // restarts: revisions skipped for an unknown origin come again, and those
 // purged for a retired key are replaced by the valid ones.
 void AddPeers(const v1::NodeConfig& config, const Keyring& keyring,
-              const std::shared_ptr<grpc::ChannelCredentials>& credentials,
-              SyncEngine* sync) {
+              const std::shared_ptr<grpc::ChannelCredentials>& credentials, SyncEngine* sync) {
   const std::string members = keyring.Fingerprint().substr(0, 16);
   const v1::SyncOptions& s = config.sync();
   for (const v1::PeerConfig& peer : config.peers()) {
@@ -171,9 +170,7 @@ void AddPeers(const v1::NodeConfig& config, const Keyring& keyring,
 
 Node::Node(std::unique_ptr<Parts> parts) : parts_(std::move(parts)) {}
 
-Node::~Node() {
-  Shutdown();
-}
+Node::~Node() { Shutdown(); }
 
 absl::StatusOr<std::unique_ptr<Node>> Node::Start(v1::NodeConfig config) {
   RETURN_IF_ERROR(InitCrypto());
@@ -186,15 +183,16 @@ absl::StatusOr<std::unique_ptr<Node>> Node::Start(v1::NodeConfig config) {
   parts->keyring = std::make_unique<Keyring>(KeyringOf(federation));
   parts->config = config;
 
-  parts->reserve = std::make_unique<DiskReserve>(
-      config.data_dir(), uint64_t{config.store().disk_reserve_mb()} << 20);
+  parts->reserve = std::make_unique<DiskReserve>(config.data_dir(),
+                                                 uint64_t{config.store().disk_reserve_mb()} << 20);
   RocksKvOptions kv_options;
   kv_options.path = (std::filesystem::path(config.data_dir()) / "store").string();
   kv_options.reserve = parts->reserve.get();
   ASSIGN_OR_RETURN(parts->kv, OpenRocksKv(kv_options));
-  ASSIGN_OR_RETURN(parts->chunks,
-                   OpenFileChunkStore((std::filesystem::path(config.data_dir()) / "chunks").string(),
-                                      parts->reserve.get()));
+  ASSIGN_OR_RETURN(
+      parts->chunks,
+      OpenFileChunkStore((std::filesystem::path(config.data_dir()) / "chunks").string(),
+                         parts->reserve.get()));
 
   const int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   const int verifiers =
@@ -240,9 +238,9 @@ absl::StatusOr<std::unique_ptr<Node>> Node::Start(v1::NodeConfig config) {
   CatalogServiceDeps deps{parts->catalog.get(), parts->sync.get(), parts->search.get(),
                           parts->admin_workers.get(), parts->long_workers.get()};
   parts->catalog_service = std::make_unique<CatalogService>(deps, "admin");
-  parts->admin_service = std::make_unique<AdminService>(parts->catalog.get(), parts->sync.get(),
-                                                        parts->search.get(), parts->purger.get(),
-                                                        parts->long_workers.get());
+  parts->admin_service =
+      std::make_unique<AdminService>(parts->catalog.get(), parts->sync.get(), parts->search.get(),
+                                     parts->purger.get(), parts->long_workers.get());
   FederationServiceOptions federation_options;
   federation_options.plaintext = !config.has_tls();
   federation_options.heartbeat = absl::Seconds(config.sync().heartbeat_seconds());
@@ -274,8 +272,7 @@ absl::StatusOr<std::unique_ptr<Node>> Node::Start(v1::NodeConfig config) {
     ConfigureAdminServer(&builder);
     parts->admin_server = builder.BuildAndStart();
     if (parts->admin_server == nullptr) {
-      return absl::UnavailableError(
-          absl::StrCat("admin_socket: cannot listen on '", socket, "'"));
+      return absl::UnavailableError(absl::StrCat("admin_socket: cannot listen on '", socket, "'"));
     }
     // Whoever can connect is an administrator: owner only. The process
     // umask (077 in minga-node) already made it so; this also covers a
@@ -300,8 +297,8 @@ absl::StatusOr<std::unique_ptr<Node>> Node::Start(v1::NodeConfig config) {
     parts->remote_admin_server = builder.BuildAndStart();
     if (parts->remote_admin_server == nullptr) {
       parts->admin_server->Shutdown();
-      return absl::UnavailableError(absl::StrCat(
-          "admin_listen: cannot listen on '", config.admin_listen(), "' (is the port in use?)"));
+      return absl::UnavailableError(absl::StrCat("admin_listen: cannot listen on '",
+                                                 config.admin_listen(), "' (is the port in use?)"));
     }
   }
   if (!config.listen().empty()) {
@@ -315,16 +312,16 @@ absl::StatusOr<std::unique_ptr<Node>> Node::Start(v1::NodeConfig config) {
     if (parts->federation_server == nullptr || parts->federation_port == 0) {
       parts->admin_server->Shutdown();
       if (parts->remote_admin_server) parts->remote_admin_server->Shutdown();
-      return absl::UnavailableError(absl::StrCat(
-          "listen: cannot listen on '", config.listen(), "' (is the port in use?)"));
+      return absl::UnavailableError(
+          absl::StrCat("listen: cannot listen on '", config.listen(), "' (is the port in use?)"));
     }
   }
   LogInfo(absl::StrCat("node '", config.org_id(), "' started: admin unix:", socket,
                        config.listen().empty() ? "" : ", federation ", config.listen(),
                        config.has_tls() ? " (mutual TLS)" : " (plaintext, loopback)",
                        config.admin_listen().empty() ? "" : ", remote admin ",
-                       config.admin_listen(),
-                       ", ", config.peers_size(), " peer(s), store ", kv_options.path));
+                       config.admin_listen(), ", ", config.peers_size(), " peer(s), store ",
+                       kv_options.path));
   return std::unique_ptr<Node>(new Node(std::move(parts)));
 }
 

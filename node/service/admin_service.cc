@@ -27,8 +27,8 @@ grpc::Status AdminService::Peers(grpc::ServerContext*, const v1::PeersRequest*,
 }
 
 grpc::ServerUnaryReactor* AdminService::Sync(grpc::CallbackServerContext* context,
-                                              const grpc::ByteBuffer* request,
-                                              grpc::ByteBuffer* response) {
+                                             const grpc::ByteBuffer* request,
+                                             grpc::ByteBuffer* response) {
   return RawUnary<v1::SyncRequest, v1::SyncResponse>(
       context, request, response, long_workers_, [this, context](const v1::SyncRequest& r) {
         return sync_->Sync(r, [context] { return context->IsCancelled(); });

@@ -22,8 +22,12 @@ class AdminService final : public v1::Admin::WithRawCallbackMethod_Sync<v1::Admi
   // purger may be null (nothing to purge on Gc).
   AdminService(Catalog* catalog, SyncEngine* sync, search::SearchView* search, Purger* purger,
                TaskQueue* long_workers)
-      : catalog_(catalog), sync_(sync), search_(search), purger_(purger),
-        long_workers_(long_workers), started_(absl::Now()) {}
+      : catalog_(catalog),
+        sync_(sync),
+        search_(search),
+        purger_(purger),
+        long_workers_(long_workers),
+        started_(absl::Now()) {}
 
   grpc::Status Status(grpc::ServerContext*, const v1::StatusRequest*,
                       v1::StatusResponse* response) override;

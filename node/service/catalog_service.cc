@@ -7,15 +7,16 @@
 #include "node/catalog/upload.h"
 #include "node/core/limits.h"
 #include "node/net/grpc_status.h"
-#include "node/service/reactor_lock.h"
 #include "node/service/raw_unary.h"
+#include "node/service/reactor_lock.h"
 
 namespace minga {
 
 grpc::ServerUnaryReactor* CatalogService::Put(grpc::CallbackServerContext* c, const Raw* in,
                                               Raw* out) {
   return RawUnary<v1::PutRequest, v1::PutResponse>(
-      c, in, out, deps_.workers, [this](const v1::PutRequest& r) -> absl::StatusOr<v1::PutResponse> {
+      c, in, out, deps_.workers,
+      [this](const v1::PutRequest& r) -> absl::StatusOr<v1::PutResponse> {
         absl::StatusOr<v1::MaterialView> view = deps_.catalog->Put(r, actor_);
         if (!view.ok()) return view.status();
         v1::PutResponse response;
@@ -44,7 +45,8 @@ grpc::ServerUnaryReactor* CatalogService::PutMany(grpc::CallbackServerContext* c
 grpc::ServerUnaryReactor* CatalogService::Get(grpc::CallbackServerContext* c, const Raw* in,
                                               Raw* out) {
   return RawUnary<v1::GetRequest, v1::GetResponse>(
-      c, in, out, deps_.workers, [this](const v1::GetRequest& r) -> absl::StatusOr<v1::GetResponse> {
+      c, in, out, deps_.workers,
+      [this](const v1::GetRequest& r) -> absl::StatusOr<v1::GetResponse> {
         absl::StatusOr<v1::MaterialView> view = deps_.catalog->Get(r.id());
         if (!view.ok()) return view.status();
         v1::GetResponse response;
@@ -58,7 +60,8 @@ grpc::ServerUnaryReactor* CatalogService::Delete(grpc::CallbackServerContext* c,
   return RawUnary<v1::DeleteRequest, v1::DeleteResponse>(
       c, in, out, deps_.workers,
       [this](const v1::DeleteRequest& r) -> absl::StatusOr<v1::DeleteResponse> {
-        absl::StatusOr<v1::MaterialView> view = deps_.catalog->Delete(r.id(), r.if_version(), actor_);
+        absl::StatusOr<v1::MaterialView> view =
+            deps_.catalog->Delete(r.id(), r.if_version(), actor_);
         if (!view.ok()) return view.status();
         v1::DeleteResponse response;
         *response.mutable_material() = std::move(*view);
@@ -254,14 +257,13 @@ class CatalogService::FetchReactor : public grpc::ServerWriteReactor<grpc::ByteB
     if (!missing.ok()) return missing.status();
     if (missing->empty()) return absl::OkStatus();
     if (request->local_only() || deps.sync->files() == nullptr) {
-      return absl::UnavailableError(absl::StrCat(missing->size(), " chunks of '", file_.name(),
-                                                 "' are not stored here yet"));
+      return absl::UnavailableError(
+          absl::StrCat(missing->size(), " chunks of '", file_.name(), "' are not stored here yet"));
     }
     // Within the call's deadline, and at most an hour when it has none.
-    const absl::Duration wait =
-        std::min(absl::Hours(1), absl::FromChrono(context_->deadline() -
-                                                  std::chrono::system_clock::now()) -
-                                     absl::Seconds(1));
+    const absl::Duration wait = std::min(
+        absl::Hours(1), absl::FromChrono(context_->deadline() - std::chrono::system_clock::now()) -
+                            absl::Seconds(1));
     return deps.sync->files()->FetchNow(request->id(), chunks, std::max(wait, absl::Seconds(1)),
                                         [this] { return context_->IsCancelled(); });
   }

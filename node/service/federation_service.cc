@@ -269,7 +269,7 @@ class FederationService::ChunkReactor : public grpc::ServerWriteReactor<v1::Chun
       // A withheld chunk is answered exactly like one this node lacks.
       absl::StatusOr<std::optional<std::string>> data =
           may_read ? service_->catalog_->ReadChunk(sha)
-                       : absl::StatusOr<std::optional<std::string>>(std::nullopt);
+                   : absl::StatusOr<std::optional<std::string>>(std::nullopt);
       ReactorLock lock(this);
       busy_ = false;
       if (!data.ok()) {
@@ -341,8 +341,8 @@ absl::Status FederationService::Acquire(std::map<std::string, int>* per_peer, in
   if (stopping_) return absl::UnavailableError("the node is stopping");
   int& mine = (*per_peer)[org];
   if (mine >= per_peer_max) {
-    return absl::ResourceExhaustedError(absl::StrCat(
-        "'", org, "' has ", mine, " ", what, " open here, the most one member may"));
+    return absl::ResourceExhaustedError(
+        absl::StrCat("'", org, "' has ", mine, " ", what, " open here, the most one member may"));
   }
   if (*total >= total_max) {
     return absl::ResourceExhaustedError(
@@ -445,9 +445,9 @@ grpc::ServerWriteReactor<v1::ChunkData>* FederationService::GetChunks(
   }
   {
     absl::MutexLock lock(&mu_);
-    absl::Status slot = Acquire(&chunk_calls_, &total_chunk_calls_,
-                                options_.max_chunk_calls_per_peer, options_.max_chunk_calls,
-                                *caller, "chunk calls");
+    absl::Status slot =
+        Acquire(&chunk_calls_, &total_chunk_calls_, options_.max_chunk_calls_per_peer,
+                options_.max_chunk_calls, *caller, "chunk calls");
     if (!slot.ok()) return new Refused<v1::ChunkData>(slot);
   }
   auto* reactor = new ChunkReactor(this, *caller, *request);

@@ -19,10 +19,8 @@ namespace minga {
 // request. `in` and `out` live until the reactor finishes, which happens on
 // the worker.
 template <typename Request, typename Response, typename Fn>
-grpc::ServerUnaryReactor* RawUnary(grpc::CallbackServerContext* context,
-                                   const grpc::ByteBuffer* in,
-                                   grpc::ByteBuffer* out, TaskQueue* workers,
-                                   Fn fn) {
+grpc::ServerUnaryReactor* RawUnary(grpc::CallbackServerContext* context, const grpc::ByteBuffer* in,
+                                   grpc::ByteBuffer* out, TaskQueue* workers, Fn fn) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
   workers->Post([in, out, reactor, fn = std::move(fn)] {
     absl::StatusOr<Request> request = ParseRequest<Request>(*in);

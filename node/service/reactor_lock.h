@@ -56,10 +56,7 @@ class ReactorFinish {
 template <typename Reactor>
 class ABSL_SCOPED_LOCKABLE ReactorLock {
  public:
-  explicit ReactorLock(Reactor* r) ABSL_EXCLUSIVE_LOCK_FUNCTION(r->mu_)
-      : r_(r) {
-    r_->mu_.Lock();
-  }
+  explicit ReactorLock(Reactor* r) ABSL_EXCLUSIVE_LOCK_FUNCTION(r->mu_) : r_(r) { r_->mu_.Lock(); }
   ~ReactorLock() ABSL_UNLOCK_FUNCTION() {
     std::optional<grpc::Status> now = std::move(r_->finish_.now_);
     r_->finish_.now_.reset();

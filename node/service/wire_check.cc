@@ -16,39 +16,30 @@ using google::protobuf::internal::WireFormatLite;
 // Deeper than any message of ours: a request nested past it is refused.
 constexpr int kMaxDepth = 16;
 
-absl::Status Walk(const Descriptor* d,
-                  google::protobuf::io::CodedInputStream* in,
+absl::Status Walk(const Descriptor* d, google::protobuf::io::CodedInputStream* in,
                   const std::string& path, int depth) {
-  if (depth > kMaxDepth)
-    return absl::InvalidArgumentError("request: nested too deep");
+  if (depth > kMaxDepth) return absl::InvalidArgumentError("request: nested too deep");
   std::map<int, int> seen;  // occurrences of each repeated field so far
   while (true) {
     const uint32_t tag = in->ReadTag();
-    if (tag == 0)
-      return absl::OkStatus();  // the end, or malformed: the parser decides
-    const FieldDescriptor* f =
-        d->FindFieldByNumber(WireFormatLite::GetTagFieldNumber(tag));
-    const bool delimited = WireFormatLite::GetTagWireType(tag) ==
-                           WireFormatLite::WIRETYPE_LENGTH_DELIMITED;
+    if (tag == 0) return absl::OkStatus();  // the end, or malformed: the parser decides
+    const FieldDescriptor* f = d->FindFieldByNumber(WireFormatLite::GetTagFieldNumber(tag));
+    const bool delimited =
+        WireFormatLite::GetTagWireType(tag) == WireFormatLite::WIRETYPE_LENGTH_DELIMITED;
     if (f == nullptr || !delimited ||
-        (f->type() != FieldDescriptor::TYPE_STRING &&
-         f->type() != FieldDescriptor::TYPE_MESSAGE)) {
+        (f->type() != FieldDescriptor::TYPE_STRING && f->type() != FieldDescriptor::TYPE_MESSAGE)) {
       if (!WireFormatLite::SkipField(in, tag)) return absl::OkStatus();
       continue;
     }
-    std::string field =
-        path.empty() ? f->name() : absl::StrCat(path, ".", f->name());
-    if (f->is_repeated())
-      absl::StrAppend(&field, "[", seen[f->number()]++, "]");
+    std::string field = path.empty() ? f->name() : absl::StrCat(path, ".", f->name());
+    if (f->is_repeated()) absl::StrAppend(&field, "[", seen[f->number()]++, "]");
     uint32_t length = 0;
     if (!in->ReadVarint32(&length)) return absl::OkStatus();
     if (f->type() == FieldDescriptor::TYPE_STRING) {
       std::string value;
-      if (!in->ReadString(&value, static_cast<int>(length)))
-        return absl::OkStatus();
+      if (!in->ReadString(&value, static_cast<int>(length))) return absl::OkStatus();
       if (!IsValidUtf8(value))
-        return absl::InvalidArgumentError(
-            absl::StrCat(field, ": not valid UTF-8"));
+        return absl::InvalidArgumentError(absl::StrCat(field, ": not valid UTF-8"));
       continue;
     }
     const auto limit = in->PushLimit(static_cast<int>(length));
@@ -63,11 +54,9 @@ absl::Status Walk(const Descriptor* d,
 
 }  // namespace
 
-absl::Status CheckStrings(const Descriptor* descriptor,
-                          absl::string_view wire) {
-  google::protobuf::io::CodedInputStream in(
-      reinterpret_cast<const uint8_t*>(wire.data()),
-      static_cast<int>(wire.size()));
+absl::Status CheckStrings(const Descriptor* descriptor, absl::string_view wire) {
+  google::protobuf::io::CodedInputStream in(reinterpret_cast<const uint8_t*>(wire.data()),
+                                            static_cast<int>(wire.size()));
   return Walk(descriptor, &in, "", 0);
 }
 

@@ -23,8 +23,7 @@ namespace minga {
 // `descriptor`, at any depth) is valid UTF-8; else INVALID_ARGUMENT naming
 // the first bad one by its path ("material.sectors[2]"). Bytes that are
 // not a well-formed message are left for the parser to refuse.
-absl::Status CheckStrings(const google::protobuf::Descriptor* descriptor,
-                          absl::string_view wire);
+absl::Status CheckStrings(const google::protobuf::Descriptor* descriptor, absl::string_view wire);
 
 // The bytes of a gRPC message.
 std::string Flatten(const grpc::ByteBuffer& buffer);
@@ -38,8 +37,8 @@ absl::StatusOr<Request> ParseRequest(const grpc::ByteBuffer& buffer) {
   if (!strings.ok()) return strings;
   Request request;
   if (!request.ParseFromString(bytes)) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "request: not a valid ", Request::descriptor()->full_name()));
+    return absl::InvalidArgumentError(
+        absl::StrCat("request: not a valid ", Request::descriptor()->full_name()));
   }
   return request;
 }

@@ -26,8 +26,7 @@ class MemChunkStore : public ChunkStore {
     chunks_[std::string(sha)] = std::string(data);
     return absl::OkStatus();
   }
-  absl::StatusOr<std::optional<std::string>> Get(
-      absl::string_view sha) override {
+  absl::StatusOr<std::optional<std::string>> Get(absl::string_view sha) override {
     absl::MutexLock lock(&mu_);
     auto it = chunks_.find(std::string(sha));
     if (it == chunks_.end()) return std::nullopt;
@@ -39,8 +38,7 @@ class MemChunkStore : public ChunkStore {
     return absl::OkStatus();
   }
   absl::Status Sync() override { return absl::OkStatus(); }
-  absl::Status ForEach(
-      const std::function<void(const std::string&)>& fn) override {
+  absl::Status ForEach(const std::function<void(const std::string&)>& fn) override {
     std::vector<std::string> all;
     {
       absl::MutexLock lock(&mu_);
@@ -74,13 +72,10 @@ class FileChunkStore : public ChunkStore {
     }
     const std::string hex = absl::BytesToHexString(sha);
     const fs::path sub = dir_ / hex.substr(0, 2);
-    if (::mkdir(sub.c_str(), 0700) != 0 && errno != EEXIST)
-      return Errno("mkdir", sub);
+    if (::mkdir(sub.c_str(), 0700) != 0 && errno != EEXIST) return Errno("mkdir", sub);
     // Written aside and renamed: a reader never sees half a chunk.
-    const fs::path tmp =
-        dir_ / "tmp" / absl::StrCat(hex, ".", counter_.fetch_add(1));
-    const int fd =
-        ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    const fs::path tmp = dir_ / "tmp" / absl::StrCat(hex, ".", counter_.fetch_add(1));
+    const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
     if (fd < 0) return Errno("create", tmp);
     size_t done = 0;
     while (done < data.size()) {
@@ -108,8 +103,7 @@ class FileChunkStore : public ChunkStore {
     return absl::OkStatus();
   }
 
-  absl::StatusOr<std::optional<std::string>> Get(
-      absl::string_view sha) override {
+  absl::StatusOr<std::optional<std::string>> Get(absl::string_view sha) override {
     const std::string hex = absl::BytesToHexString(sha);
     const fs::path path = dir_ / hex.substr(0, 2) / hex;
     const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
@@ -126,8 +120,8 @@ class FileChunkStore : public ChunkStore {
     std::string data(static_cast<size_t>(st.st_size), '\0');
     size_t done = 0;
     while (done < data.size()) {
-      const ssize_t n = ::pread(fd, data.data() + done, data.size() - done,
-                                static_cast<off_t>(done));
+      const ssize_t n =
+          ::pread(fd, data.data() + done, data.size() - done, static_cast<off_t>(done));
       if (n < 0 && errno == EINTR) continue;
       if (n <= 0) break;
       done += static_cast<size_t>(n);
@@ -140,8 +134,7 @@ class FileChunkStore : public ChunkStore {
   absl::Status Delete(absl::string_view sha) override {
     const std::string hex = absl::BytesToHexString(sha);
     const fs::path path = dir_ / hex.substr(0, 2) / hex;
-    if (::unlink(path.c_str()) != 0 && errno != ENOENT)
-      return Errno("unlink", path);
+    if (::unlink(path.c_str()) != 0 && errno != ENOENT) return Errno("unlink", path);
     return absl::OkStatus();
   }
 
@@ -155,14 +148,11 @@ class FileChunkStore : public ChunkStore {
     return absl::OkStatus();
   }
 
-  absl::Status ForEach(
-      const std::function<void(const std::string&)>& fn) override {
+  absl::Status ForEach(const std::function<void(const std::string&)>& fn) override {
     std::error_code ec;
     for (const fs::directory_entry& sub : fs::directory_iterator(dir_, ec)) {
-      if (!sub.is_directory() || sub.path().filename().string().size() != 2)
-        continue;
-      for (const fs::directory_entry& f :
-           fs::directory_iterator(sub.path(), ec)) {
+      if (!sub.is_directory() || sub.path().filename().string().size() != 2) continue;
+      for (const fs::directory_entry& f : fs::directory_iterator(sub.path(), ec)) {
         const std::string name = f.path().filename().string();
         if (name.size() != 64) continue;
         fn(absl::HexStringToBytes(name));
@@ -182,20 +172,15 @@ class FileChunkStore : public ChunkStore {
 
 }  // namespace
 
-std::unique_ptr<ChunkStore> NewMemChunkStore() {
-  return std::make_unique<MemChunkStore>();
-}
+std::unique_ptr<ChunkStore> NewMemChunkStore() { return std::make_unique<MemChunkStore>(); }
 
-absl::StatusOr<std::unique_ptr<ChunkStore>> OpenFileChunkStore(
-    const std::string& dir, const DiskReserve* reserve) {
+absl::StatusOr<std::unique_ptr<ChunkStore>> OpenFileChunkStore(const std::string& dir,
+                                                               const DiskReserve* reserve) {
   std::error_code ec;
   fs::create_directories(fs::path(dir) / "tmp", ec);
-  if (ec)
-    return absl::UnavailableError(
-        absl::StrCat("chunks: ", dir, ": ", ec.message()));
+  if (ec) return absl::UnavailableError(absl::StrCat("chunks: ", dir, ": ", ec.message()));
   // Writes a crash interrupted.
-  for (const fs::directory_entry& e :
-       fs::directory_iterator(fs::path(dir) / "tmp", ec)) {
+  for (const fs::directory_entry& e : fs::directory_iterator(fs::path(dir) / "tmp", ec)) {
     fs::remove(e.path(), ec);
   }
   return std::unique_ptr<ChunkStore>(new FileChunkStore(dir, reserve));

@@ -34,16 +34,14 @@ class ChunkStore {
   // synced: Sync makes every earlier Put durable.
   virtual absl::Status Put(absl::string_view sha, absl::string_view data) = 0;
   // The bytes, or nullopt when absent.
-  virtual absl::StatusOr<std::optional<std::string>> Get(
-      absl::string_view sha) = 0;
+  virtual absl::StatusOr<std::optional<std::string>> Get(absl::string_view sha) = 0;
   // Removes the chunk; absent is OK.
   virtual absl::Status Delete(absl::string_view sha) = 0;
   // Makes every Put so far durable (before the synced write that records
   // them).
   virtual absl::Status Sync() = 0;
   // Calls `fn` with every stored hash.
-  virtual absl::Status ForEach(
-      const std::function<void(const std::string& sha)>& fn) = 0;
+  virtual absl::Status ForEach(const std::function<void(const std::string& sha)>& fn) = 0;
 };
 
 std::unique_ptr<ChunkStore> NewMemChunkStore();

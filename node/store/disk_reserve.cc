@@ -22,12 +22,11 @@ absl::Status DiskFullError(absl::string_view where, absl::string_view detail) {
 absl::Status DiskReserve::Check(uint64_t bytes, absl::string_view where) const {
   if (reserve_bytes_ == 0) return absl::OkStatus();
   const std::optional<uint64_t> free = FreeBytes();
-  if (!free.has_value() || *free >= reserve_bytes_ + bytes)
-    return absl::OkStatus();
+  if (!free.has_value() || *free >= reserve_bytes_ + bytes) return absl::OkStatus();
   constexpr uint64_t kMiB = 1 << 20;
-  return DiskFullError(
-      where, absl::StrCat(*free / kMiB, " MiB free, under the ", reserve_bytes_ / kMiB,
-                          " MiB the node keeps free: store.disk_reserve_mb"));
+  return DiskFullError(where,
+                       absl::StrCat(*free / kMiB, " MiB free, under the ", reserve_bytes_ / kMiB,
+                                    " MiB the node keeps free: store.disk_reserve_mb"));
 }
 
 }  // namespace minga

@@ -3,7 +3,6 @@
 // index. A reserve larger than any disk stands for a full one.
 #include "node/store/disk_reserve.h"
 
-
 #include <limits>
 #include <string>
 
@@ -39,8 +38,7 @@ TEST_F(DiskReserveTest, RefusesOnlyBelowTheReserveAndSaysWhy) {
                        HasSubstr("the disk of the data directory is full")));
   // What is about to be written counts.
   EXPECT_THAT(DiskReserve(dir_, 1).Check(kMoreThanAnyDisk),
-              StatusIs(absl::StatusCode::kResourceExhausted,
-                       HasSubstr("store.disk_reserve_mb")));
+              StatusIs(absl::StatusCode::kResourceExhausted, HasSubstr("store.disk_reserve_mb")));
   // A free space that cannot be read does not stop writes.
   EXPECT_THAT(DiskReserve(dir_ + "/absent", kMoreThanAnyDisk).Check(0), IsOk());
 }
@@ -63,10 +61,9 @@ TEST_F(DiskReserveTest, TheStoreRefusesWritesButKeepsReading) {
   ASSERT_OK(kv.status());
   WriteBatch batch;
   batch.Put(Cf::kMeta, "k", "after");
-  EXPECT_THAT(
-      (*kv)->Write(batch, WriteOptions{.sync = true}),
-      StatusIs(absl::StatusCode::kResourceExhausted,
-               HasSubstr("store: the disk of the data directory is full")));
+  EXPECT_THAT((*kv)->Write(batch, WriteOptions{.sync = true}),
+              StatusIs(absl::StatusCode::kResourceExhausted,
+                       HasSubstr("store: the disk of the data directory is full")));
   absl::StatusOr<std::optional<std::string>> got = (*kv)->Get(Cf::kMeta, "k");
   ASSERT_OK(got.status());
   EXPECT_EQ(got->value_or(""), "before");
@@ -83,18 +80,15 @@ TEST_F(DiskReserveTest, TheChunkStoreRefusesPutsButKeepsReadingAndDeleting) {
   DiskReserve full(dir_, kMoreThanAnyDisk);
   const std::string sha(32, 'a');
   {
-    absl::StatusOr<std::unique_ptr<ChunkStore>> chunks =
-        OpenFileChunkStore(dir_ + "/chunks");
+    absl::StatusOr<std::unique_ptr<ChunkStore>> chunks = OpenFileChunkStore(dir_ + "/chunks");
     ASSERT_OK(chunks.status());
     ASSERT_OK((*chunks)->Put(sha, "bytes"));
   }
-  absl::StatusOr<std::unique_ptr<ChunkStore>> chunks =
-      OpenFileChunkStore(dir_ + "/chunks", &full);
+  absl::StatusOr<std::unique_ptr<ChunkStore>> chunks = OpenFileChunkStore(dir_ + "/chunks", &full);
   ASSERT_OK(chunks.status());
-  EXPECT_THAT(
-      (*chunks)->Put(std::string(32, 'b'), "more"),
-      StatusIs(absl::StatusCode::kResourceExhausted,
-               HasSubstr("chunks: the disk of the data directory is full")));
+  EXPECT_THAT((*chunks)->Put(std::string(32, 'b'), "more"),
+              StatusIs(absl::StatusCode::kResourceExhausted,
+                       HasSubstr("chunks: the disk of the data directory is full")));
   absl::StatusOr<std::optional<std::string>> got = (*chunks)->Get(sha);
   ASSERT_OK(got.status());
   EXPECT_EQ(got->value_or(""), "bytes");

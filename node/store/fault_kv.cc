@@ -2,8 +2,7 @@
 
 namespace minga {
 
-absl::Status FaultKv::Write(const WriteBatch& batch,
-                            const WriteOptions& options) {
+absl::Status FaultKv::Write(const WriteBatch& batch, const WriteOptions& options) {
   writes_.fetch_add(1);
   if (options.sync) synced_writes_.fetch_add(1);
   if (fail_all_.load()) {

@@ -25,19 +25,13 @@ class FaultKv : public KvStore {
   // Point reads of the materials family (each one a decode for callers).
   int material_reads() const { return material_reads_.load(); }
 
-  absl::StatusOr<std::optional<std::string>> Get(Cf cf,
-                                                 absl::string_view key) override {
+  absl::StatusOr<std::optional<std::string>> Get(Cf cf, absl::string_view key) override {
     if (cf == Cf::kMaterials) material_reads_.fetch_add(1);
     return base_->Get(cf, key);
   }
-  absl::Status Write(const WriteBatch& batch,
-                     const WriteOptions& options) override;
-  std::unique_ptr<KvIterator> NewIterator(Cf cf) override {
-    return base_->NewIterator(cf);
-  }
-  uint64_t ApproximateDiskBytes() override {
-    return base_->ApproximateDiskBytes();
-  }
+  absl::Status Write(const WriteBatch& batch, const WriteOptions& options) override;
+  std::unique_ptr<KvIterator> NewIterator(Cf cf) override { return base_->NewIterator(cf); }
+  uint64_t ApproximateDiskBytes() override { return base_->ApproximateDiskBytes(); }
   absl::Status CompactAll() override { return base_->CompactAll(); }
   absl::Status Flush() override { return base_->Flush(); }
   absl::Status CompactRange(Cf cf, absl::string_view begin, absl::string_view end) override {

@@ -4,14 +4,22 @@ namespace minga {
 
 absl::string_view CfName(Cf cf) {
   switch (cf) {
-    case Cf::kMaterials: return "materials";
-    case Cf::kFeed: return "feed";
-    case Cf::kLegacyIndex: return "index";
-    case Cf::kPeers: return "peers";
-    case Cf::kLegacyChunks: return "chunks";
-    case Cf::kChunkRefs: return "chunk_refs";
-    case Cf::kMeta: return "meta";
-    case Cf::kAudit: return "audit";
+    case Cf::kMaterials:
+      return "materials";
+    case Cf::kFeed:
+      return "feed";
+    case Cf::kLegacyIndex:
+      return "index";
+    case Cf::kPeers:
+      return "peers";
+    case Cf::kLegacyChunks:
+      return "chunks";
+    case Cf::kChunkRefs:
+      return "chunk_refs";
+    case Cf::kMeta:
+      return "meta";
+    case Cf::kAudit:
+      return "audit";
   }
   return "unknown";
 }

@@ -14,9 +14,9 @@
 #include <string>
 #include <vector>
 
-#include "absl/strings/string_view.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 
 namespace minga {
 
@@ -89,12 +89,10 @@ class KvStore {
 
   // The value, std::nullopt when the key is absent, or an error
   // (UNAVAILABLE/DATA_LOSS/INTERNAL) when the store could not be read.
-  virtual absl::StatusOr<std::optional<std::string>> Get(
-      Cf cf, absl::string_view key) = 0;
+  virtual absl::StatusOr<std::optional<std::string>> Get(Cf cf, absl::string_view key) = 0;
 
   // Applies every change of `batch`, or none (then returns the error).
-  virtual absl::Status Write(const WriteBatch& batch,
-                             const WriteOptions& options) = 0;
+  virtual absl::Status Write(const WriteBatch& batch, const WriteOptions& options) = 0;
 
   // An iterator over one column family in key order. Seek before use.
   virtual std::unique_ptr<KvIterator> NewIterator(Cf cf) = 0;

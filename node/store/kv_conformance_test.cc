@@ -60,10 +60,8 @@ std::vector<Kind> Kinds() {
          return Made{std::make_unique<MemKv>(), nullptr};
        },
        false},
-      {"RocksKvOnDisk",
-       [](const std::string& dir) { return OpenRocks(dir, false); }, true},
-      {"RocksKvInMemory",
-       [](const std::string& dir) { return OpenRocks(dir, true); }, false},
+      {"RocksKvOnDisk", [](const std::string& dir) { return OpenRocks(dir, false); }, true},
+      {"RocksKvInMemory", [](const std::string& dir) { return OpenRocks(dir, true); }, false},
       {"FaultKvOverMemKv",
        [](const std::string&) -> absl::StatusOr<Made> {
          Made made{std::make_unique<MemKv>(), nullptr};
@@ -86,12 +84,10 @@ class KvConformanceTest : public ::testing::TestWithParam<Kind> {
   }
   KvStore& kv() { return *made_.store(); }
 
-  std::vector<std::pair<std::string, std::string>> All(
-      Cf cf, const std::string& from = "") {
+  std::vector<std::pair<std::string, std::string>> All(Cf cf, const std::string& from = "") {
     std::vector<std::pair<std::string, std::string>> out;
     auto it = kv().NewIterator(cf);
-    for (it->Seek(from); it->Valid(); it->Next())
-      out.emplace_back(it->key(), it->value());
+    for (it->Seek(from); it->Valid(); it->Next()) out.emplace_back(it->key(), it->value());
     EXPECT_OK(it->status());
     return out;
   }
@@ -109,9 +105,8 @@ class KvConformanceTest : public ::testing::TestWithParam<Kind> {
 TEST_P(KvConformanceTest, KeysAreBinaryAndOrderedBytewise) {
   WriteBatch batch;
   const std::string zero("\0", 1), a_zero("a\0", 2);
-  for (const std::string& k :
-       {std::string("\xff\xff"), std::string("a\xff"), a_zero, std::string("a"),
-        zero, std::string("b")}) {
+  for (const std::string& k : {std::string("\xff\xff"), std::string("a\xff"), a_zero,
+                               std::string("a"), zero, std::string("b")}) {
     batch.Put(Cf::kMeta, k, "v:" + k);
   }
   ASSERT_OK(kv().Write(batch, WriteOptions{}));
@@ -124,12 +119,11 @@ TEST_P(KvConformanceTest, KeysAreBinaryAndOrderedBytewise) {
 
 TEST_P(KvConformanceTest, SeekFindsTheFirstKeyAtOrAfter) {
   WriteBatch batch;
-  for (const char* k : {"feed/1", "feed/3", "feed/5", "meta"})
-    batch.Put(Cf::kMeta, k, k);
+  for (const char* k : {"feed/1", "feed/3", "feed/5", "meta"}) batch.Put(Cf::kMeta, k, k);
   ASSERT_OK(kv().Write(batch, WriteOptions{}));
-  EXPECT_THAT(All(Cf::kMeta, "feed/2"),
-              ElementsAre(Pair("feed/3", "feed/3"), Pair("feed/5", "feed/5"),
-                          Pair("meta", "meta")));
+  EXPECT_THAT(
+      All(Cf::kMeta, "feed/2"),
+      ElementsAre(Pair("feed/3", "feed/3"), Pair("feed/5", "feed/5"), Pair("meta", "meta")));
   EXPECT_TRUE(All(Cf::kMeta, "z").empty());
 }
 
@@ -146,27 +140,23 @@ TEST_P(KvConformanceTest, ABatchAppliesInOrderAndTheLastChangeOfAKeyWins) {
   second.Put(Cf::kMeta, "again", "2");
   second.Delete(Cf::kMeta, "never-there");  // deleting what is absent is fine
   ASSERT_OK(kv().Write(second, WriteOptions{}));
-  EXPECT_THAT(All(Cf::kMeta),
-              ElementsAre(Pair("again", "2"), Pair("kept", "new")));
+  EXPECT_THAT(All(Cf::kMeta), ElementsAre(Pair("again", "2"), Pair("kept", "new")));
 }
 
 TEST_P(KvConformanceTest, FamiliesAreSeparate) {
   WriteBatch batch;
   for (int c = 0; c < kNumCfs; ++c)
-    batch.Put(static_cast<Cf>(c), "same",
-              std::string(CfName(static_cast<Cf>(c))));
+    batch.Put(static_cast<Cf>(c), "same", std::string(CfName(static_cast<Cf>(c))));
   ASSERT_OK(kv().Write(batch, WriteOptions{}));
   for (int c = 0; c < kNumCfs; ++c) {
     const Cf cf = static_cast<Cf>(c);
-    EXPECT_THAT(All(cf), ElementsAre(Pair("same", std::string(CfName(cf)))))
-        << CfName(cf);
+    EXPECT_THAT(All(cf), ElementsAre(Pair("same", std::string(CfName(cf))))) << CfName(cf);
   }
 }
 
 TEST_P(KvConformanceTest, LargeValuesComeBackWhole) {
   std::string big(1 << 20, '\0');
-  for (size_t i = 0; i < big.size(); ++i)
-    big[i] = static_cast<char>(i * 2654435761u >> 24);
+  for (size_t i = 0; i < big.size(); ++i) big[i] = static_cast<char>(i * 2654435761u >> 24);
   WriteBatch batch;
   batch.Put(Cf::kLegacyChunks, "chunk",
             big);  // the blob-file family of RocksKv
@@ -183,8 +173,7 @@ TEST_P(KvConformanceTest, CompactionKeepsWhatLivesAndDropsWhatWasDeleted) {
     batch.Put(Cf::kFeed, absl::StrCat("k", 1000 + i), std::string(100, 'v'));
   ASSERT_OK(kv().Write(batch, WriteOptions{}));
   WriteBatch deletions;
-  for (int i = 0; i < 1000; i += 2)
-    deletions.Delete(Cf::kFeed, absl::StrCat("k", 1000 + i));
+  for (int i = 0; i < 1000; i += 2) deletions.Delete(Cf::kFeed, absl::StrCat("k", 1000 + i));
   ASSERT_OK(kv().Write(deletions, WriteOptions{}));
   ASSERT_OK(kv().Flush());
   ASSERT_OK(kv().CompactAll());
@@ -197,8 +186,7 @@ TEST_P(KvConformanceTest, CompactionKeepsWhatLivesAndDropsWhatWasDeleted) {
 }
 
 TEST_P(KvConformanceTest, WhatWasWrittenIsThereAfterReopening) {
-  if (!GetParam().durable)
-    GTEST_SKIP() << GetParam().name << " keeps nothing once closed";
+  if (!GetParam().durable) GTEST_SKIP() << GetParam().name << " keeps nothing once closed";
   WriteBatch batch;
   batch.Put(Cf::kPeers, "alpha", "checkpoint 7");
   batch.Put(Cf::kMaterials, "alpha/m", "entry");
@@ -213,8 +201,7 @@ TEST_P(KvConformanceTest, WhatWasWrittenIsThereAfterReopening) {
 }
 
 TEST_P(KvConformanceTest, AFailedWriteChangesNothing) {
-  if (made_.fault == nullptr)
-    GTEST_SKIP() << "only the fault-injecting store fails on purpose";
+  if (made_.fault == nullptr) GTEST_SKIP() << "only the fault-injecting store fails on purpose";
   WriteBatch before;
   before.Put(Cf::kMeta, "a", "1");
   ASSERT_OK(kv().Write(before, WriteOptions{}));
@@ -228,8 +215,7 @@ TEST_P(KvConformanceTest, AFailedWriteChangesNothing) {
   EXPECT_THAT(All(Cf::kMeta), ElementsAre(Pair("a", "2"), Pair("b", "2")));
 }
 
-INSTANTIATE_TEST_SUITE_P(EveryStore, KvConformanceTest,
-                         ::testing::ValuesIn(Kinds()),
+INSTANTIATE_TEST_SUITE_P(EveryStore, KvConformanceTest, ::testing::ValuesIn(Kinds()),
                          [](const ::testing::TestParamInfo<Kind>& info) {
                            return info.param.name;
                          });

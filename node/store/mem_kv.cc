@@ -32,8 +32,7 @@ class MemKvIterator : public KvIterator {
   std::string value_;
 };
 
-absl::StatusOr<std::optional<std::string>> MemKv::Get(Cf cf,
-                                                      absl::string_view key) {
+absl::StatusOr<std::optional<std::string>> MemKv::Get(Cf cf, absl::string_view key) {
   absl::MutexLock lock(&mu_);
   const auto& table = tables_[static_cast<int>(cf)];
   auto it = table.find(key);

@@ -10,8 +10,8 @@
 #include <map>
 #include <string>
 
-#include "absl/strings/string_view.h"
 #include "absl/base/thread_annotations.h"
+#include "absl/strings/string_view.h"
 #include "absl/synchronization/mutex.h"
 #include "node/store/kv.h"
 
@@ -19,10 +19,8 @@ namespace minga {
 
 class MemKv : public KvStore {
  public:
-  absl::StatusOr<std::optional<std::string>> Get(Cf cf,
-                                                 absl::string_view key) override;
-  absl::Status Write(const WriteBatch& batch,
-                     const WriteOptions& options) override;
+  absl::StatusOr<std::optional<std::string>> Get(Cf cf, absl::string_view key) override;
+  absl::Status Write(const WriteBatch& batch, const WriteOptions& options) override;
   std::unique_ptr<KvIterator> NewIterator(Cf cf) override;
   uint64_t ApproximateDiskBytes() override { return 0; }
   absl::Status CompactAll() override { return absl::OkStatus(); }

@@ -10,8 +10,8 @@
 #include "rocksdb/filter_policy.h"
 #include "rocksdb/sst_file_manager.h"
 #include "rocksdb/table.h"
-#include "rocksdb/write_buffer_manager.h"
 #include "rocksdb/utilities/options_util.h"
+#include "rocksdb/write_buffer_manager.h"
 
 namespace minga {
 namespace {
@@ -23,8 +23,8 @@ absl::Status FromRocks(const rocksdb::Status& s, absl::string_view what) {
   if (s.IsCorruption()) return absl::DataLossError(msg);
   if (s.IsNoSpace()) return DiskFullError("store: ", absl::StrCat(what, ": ", s.ToString()));
   if (s.IsIOError() && s.ToString().find("lock") != std::string::npos) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        msg, " (is another minga-node using this data directory?)"));
+    return absl::FailedPreconditionError(
+        absl::StrCat(msg, " (is another minga-node using this data directory?)"));
   }
   if (s.IsIOError() || s.IsBusy() || s.IsTimedOut() || s.IsTryAgain()) {
     return absl::UnavailableError(msg);
@@ -61,9 +61,7 @@ class DamageRecord {
 class RocksIterator : public KvIterator {
  public:
   RocksIterator(rocksdb::Iterator* it, DamageRecord* damage) : it_(it), damage_(damage) {}
-  void Seek(absl::string_view key) override {
-    it_->Seek(rocksdb::Slice(key.data(), key.size()));
-  }
+  void Seek(absl::string_view key) override { it_->Seek(rocksdb::Slice(key.data(), key.size())); }
   bool Valid() const override { return it_->Valid(); }
   void Next() override { it_->Next(); }
   absl::string_view key() const override {
@@ -74,9 +72,7 @@ class RocksIterator : public KvIterator {
     const rocksdb::Slice v = it_->value();
     return absl::string_view(v.data(), v.size());
   }
-  absl::Status status() const override {
-    return damage_->Check(it_->status(), "iterate");
-  }
+  absl::Status status() const override { return damage_->Check(it_->status(), "iterate"); }
 
  private:
   std::unique_ptr<rocksdb::Iterator> it_;
@@ -87,10 +83,7 @@ class RocksKv : public KvStore {
  public:
   RocksKv(std::unique_ptr<rocksdb::Env> env, std::unique_ptr<rocksdb::DB> db,
           std::vector<rocksdb::ColumnFamilyHandle*> handles, const DiskReserve* reserve)
-      : env_(std::move(env)),
-        db_(std::move(db)),
-        handles_(std::move(handles)),
-        reserve_(reserve) {}
+      : env_(std::move(env)), db_(std::move(db)), handles_(std::move(handles)), reserve_(reserve) {}
 
   ~RocksKv() override {
     // A clean stop flushes the memtables, so the next start replays no
@@ -104,8 +97,7 @@ class RocksKv : public KvStore {
     db_->Close().PermitUncheckedError();
   }
 
-  absl::StatusOr<std::optional<std::string>> Get(
-      Cf cf, absl::string_view key) override {
+  absl::StatusOr<std::optional<std::string>> Get(Cf cf, absl::string_view key) override {
     std::string value;
     rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), handle(cf),
                                  rocksdb::Slice(key.data(), key.size()), &value);
@@ -114,8 +106,7 @@ class RocksKv : public KvStore {
     return value;
   }
 
-  absl::Status Write(const WriteBatch& batch,
-                     const WriteOptions& options) override {
+  absl::Status Write(const WriteBatch& batch, const WriteOptions& options) override {
     // Below the reserve only deletions pass: they are small, and they are
     // how a full node frees space (purges, gc).
     size_t put_bytes = 0;
@@ -127,10 +118,9 @@ class RocksKv : public KvStore {
     }
     rocksdb::WriteBatch wb;
     for (const WriteBatch::Op& op : batch.ops()) {
-      rocksdb::Status s =
-          op.type == WriteBatch::Op::Type::kPut
-              ? wb.Put(handle(op.cf), op.key, op.value)
-              : wb.Delete(handle(op.cf), op.key);
+      rocksdb::Status s = op.type == WriteBatch::Op::Type::kPut
+                              ? wb.Put(handle(op.cf), op.key, op.value)
+                              : wb.Delete(handle(op.cf), op.key);
       if (!s.ok()) return damage_.Check(s, "batch");
     }
     rocksdb::WriteOptions wo;
@@ -139,8 +129,8 @@ class RocksKv : public KvStore {
   }
 
   std::unique_ptr<KvIterator> NewIterator(Cf cf) override {
-    return std::make_unique<RocksIterator>(
-        db_->NewIterator(rocksdb::ReadOptions(), handle(cf)), &damage_);
+    return std::make_unique<RocksIterator>(db_->NewIterator(rocksdb::ReadOptions(), handle(cf)),
+                                           &damage_);
   }
 
   uint64_t ApproximateDiskBytes() override {
@@ -152,8 +142,7 @@ class RocksKv : public KvStore {
       total += sst + blob;
     }
     uint64_t memtables = 0;
-    db_->GetAggregatedIntProperty(rocksdb::DB::Properties::kCurSizeAllMemTables,
-                                  &memtables);
+    db_->GetAggregatedIntProperty(rocksdb::DB::Properties::kCurSizeAllMemTables, &memtables);
     return total + memtables;
   }
 
@@ -173,24 +162,18 @@ class RocksKv : public KvStore {
   absl::Status CompactAll() override {
     for (rocksdb::ColumnFamilyHandle* h : handles_) {
       rocksdb::CompactRangeOptions options;
-      options.bottommost_level_compaction =
-          rocksdb::BottommostLevelCompaction::kForce;
-      absl::Status s =
-          damage_.Check(db_->CompactRange(options, h, nullptr, nullptr), "compact");
+      options.bottommost_level_compaction = rocksdb::BottommostLevelCompaction::kForce;
+      absl::Status s = damage_.Check(db_->CompactRange(options, h, nullptr, nullptr), "compact");
       if (!s.ok()) return s;
     }
     return absl::OkStatus();
   }
 
-  absl::Status VerifyChecksums() override {
-    return damage_.Check(db_->VerifyChecksum(), "verify");
-  }
+  absl::Status VerifyChecksums() override { return damage_.Check(db_->VerifyChecksum(), "verify"); }
   std::string damage() const override { return damage_.first(); }
 
  private:
-  rocksdb::ColumnFamilyHandle* handle(Cf cf) const {
-    return handles_[static_cast<int>(cf)];
-  }
+  rocksdb::ColumnFamilyHandle* handle(Cf cf) const { return handles_[static_cast<int>(cf)]; }
 
   std::unique_ptr<rocksdb::Env> env_;  // outlives db_ (declared first)
   std::unique_ptr<rocksdb::DB> db_;
@@ -201,8 +184,7 @@ class RocksKv : public KvStore {
 
 }  // namespace
 
-absl::StatusOr<std::unique_ptr<KvStore>> OpenRocksKv(
-    const RocksKvOptions& options) {
+absl::StatusOr<std::unique_ptr<KvStore>> OpenRocksKv(const RocksKvOptions& options) {
   std::unique_ptr<rocksdb::Env> env;
   rocksdb::DBOptions db_options;
   db_options.create_if_missing = true;
@@ -274,15 +256,13 @@ absl::StatusOr<std::unique_ptr<KvStore>> OpenRocksKv(
       cf_options.enable_blob_garbage_collection = true;
       cf_options.blob_garbage_collection_age_cutoff = 0.5;
     }
-    descriptors.emplace_back(
-        i == 0 ? rocksdb::kDefaultColumnFamilyName : std::string(CfName(cf)),
-        cf_options);
+    descriptors.emplace_back(i == 0 ? rocksdb::kDefaultColumnFamilyName : std::string(CfName(cf)),
+                             cf_options);
   }
   // The default family (required by RocksDB) holds the materials.
   std::vector<rocksdb::ColumnFamilyHandle*> handles;
   rocksdb::DB* raw = nullptr;
-  rocksdb::Status s = rocksdb::DB::Open(db_options, options.path, descriptors,
-                                        &handles, &raw);
+  rocksdb::Status s = rocksdb::DB::Open(db_options, options.path, descriptors, &handles, &raw);
   std::unique_ptr<rocksdb::DB> db(raw);
   if (!s.ok()) return FromRocks(s, absl::StrCat("open ", options.path));
   return std::unique_ptr<KvStore>(

@@ -42,8 +42,7 @@ struct RocksKvOptions {
   rocksdb::Env* env = nullptr;
 };
 
-absl::StatusOr<std::unique_ptr<KvStore>> OpenRocksKv(
-    const RocksKvOptions& options);
+absl::StatusOr<std::unique_ptr<KvStore>> OpenRocksKv(const RocksKvOptions& options);
 
 }  // namespace minga
 

@@ -13,8 +13,8 @@ namespace minga {
 // 2^(failures-1), capped at `max`, then scaled into [d/2, d] by `unit`, a
 // random number in [0, 1) the caller supplies (so tests are deterministic).
 // The jitter spreads the retries of many nodes after a shared outage.
-inline absl::Duration BackoffDelay(int failures, absl::Duration initial,
-                                   absl::Duration max, double unit) {
+inline absl::Duration BackoffDelay(int failures, absl::Duration initial, absl::Duration max,
+                                   double unit) {
   if (failures <= 0) return absl::ZeroDuration();
   const double exp = std::ldexp(1.0, std::min(failures - 1, 30));
   const absl::Duration full = std::min(initial * exp, max);

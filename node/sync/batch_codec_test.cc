@@ -18,18 +18,15 @@ v1::PullBatch Batch(int first, int n) {
   b.set_feed_id("feed");
   for (int i = first; i < first + n; ++i) {
     v1::Revision* r = b.add_revisions();
-    r->mutable_signed_()->set_header(
-        absl::StrCat("cabecera ", i, " de la guía de atención"));
-    r->set_body(absl::StrCat(
-        "Protocolo de atención a mujeres que viven violencia, número ", i,
-        ", para los servicios de salud, justicia y policía."));
+    r->mutable_signed_()->set_header(absl::StrCat("cabecera ", i, " de la guía de atención"));
+    r->set_body(absl::StrCat("Protocolo de atención a mujeres que viven violencia, número ", i,
+                             ", para los servicios de salud, justicia y policía."));
   }
   b.set_revision_count(n);
   return b;
 }
 
-TEST(BatchCodecTest,
-     BatchesOfOneStreamRoundTripAndLaterOnesCompressAgainstEarlierOnes) {
+TEST(BatchCodecTest, BatchesOfOneStreamRoundTripAndLaterOnesCompressAgainstEarlierOnes) {
   auto encoder = BatchEncoder::Create(6);
   auto decoder = BatchDecoder::Create(1 << 20);
   ASSERT_TRUE(encoder.ok() && decoder.ok());
@@ -88,14 +85,12 @@ TEST(BatchCodecTest, ABombIsRefusedAtTheLimit) {
   // 64 MiB of one byte compress to a few kilobytes.
   const std::string zeros(64 << 20, 'a');
   std::string packed(ZSTD_compressBound(zeros.size()), '\0');
-  packed.resize(ZSTD_compress(packed.data(), packed.size(), zeros.data(),
-                              zeros.size(), 3));
+  packed.resize(ZSTD_compress(packed.data(), packed.size(), zeros.data(), zeros.size(), 3));
   ASSERT_LT(packed.size(), 64u << 10);
   auto decoder = BatchDecoder::Create(4 << 20);
   v1::PullBatch wire;
   wire.set_zstd_revisions(packed);
-  EXPECT_EQ((*decoder)->Decode(&wire).code(),
-            absl::StatusCode::kResourceExhausted);
+  EXPECT_EQ((*decoder)->Decode(&wire).code(), absl::StatusCode::kResourceExhausted);
 }
 
 TEST(BatchCodecTest, RevisionsInBothFormsAreRefused) {
@@ -104,8 +99,7 @@ TEST(BatchCodecTest, RevisionsInBothFormsAreRefused) {
   v1::PullBatch wire = Batch(0, 2);
   ASSERT_TRUE((*encoder)->Encode(&wire).ok());
   *wire.add_revisions() = Batch(5, 1).revisions(0);
-  EXPECT_EQ((*decoder)->Decode(&wire).code(),
-            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ((*decoder)->Decode(&wire).code(), absl::StatusCode::kInvalidArgument);
 }
 
 }  // namespace

@@ -13,7 +13,9 @@
 namespace minga {
 
 FileFetcher::FileFetcher(Catalog* catalog, std::vector<FetchPeer> peers, FetcherOptions options)
-    : catalog_(catalog), peers_(std::move(peers)), options_(options),
+    : catalog_(catalog),
+      peers_(std::move(peers)),
+      options_(options),
       pool_(std::max(0, options.parallel_calls - 1)) {}
 
 FileFetcher::~FileFetcher() { Stop(); }
@@ -50,9 +52,12 @@ std::string FileFetcher::PolicyOf(const Entry& entry) const {
   // A material from a peer no longer configured: fetch it like EAGER.
   if (peer == nullptr) return "eager";
   switch (peer->policy) {
-    case v1::Subscription::ON_DEMAND: return "on_demand";
-    case v1::Subscription::NONE: return "none";
-    default: return "eager";
+    case v1::Subscription::ON_DEMAND:
+      return "on_demand";
+    case v1::Subscription::NONE:
+      return "none";
+    default:
+      return "eager";
   }
 }
 
@@ -116,7 +121,8 @@ void FileFetcher::FetchGroup(const Task& task, size_t* stored) {
     request.set_material_id(task.id);
     for (const std::string& sha : remaining) request.add_sha256(sha);
     const absl::Status status = peer->link->GetChunks(
-        request, std::min(options_.call_timeout, std::max(absl::Seconds(1), task.deadline - absl::Now())),
+        request,
+        std::min(options_.call_timeout, std::max(absl::Seconds(1), task.deadline - absl::Now())),
         [&](const v1::ChunkData& chunk) {
           if (Stopping() || (task.cancelled && task.cancelled())) return false;
           if (chunk.missing() || !remaining.count(chunk.sha256())) return true;
@@ -127,9 +133,9 @@ void FileFetcher::FetchGroup(const Task& task, size_t* stored) {
             absl::MutexLock lock(&mu_);
             PeerStats& s = stats_[peer->org];
             ++s.refused;
-            s.last_error = absl::StrCat("chunk ", absl::BytesToHexString(chunk.sha256()).substr(0, 16),
-                                        " of '", task.id, "' is ", chunk.data().size(),
-                                        " bytes but its file listing implies ", want->second);
+            s.last_error = absl::StrCat(
+                "chunk ", absl::BytesToHexString(chunk.sha256()).substr(0, 16), " of '", task.id,
+                "' is ", chunk.data().size(), " bytes but its file listing implies ", want->second);
             return true;
           }
           if (DigestToBytes(Sha256(chunk.data())) != chunk.sha256()) {
@@ -137,8 +143,9 @@ void FileFetcher::FetchGroup(const Task& task, size_t* stored) {
             absl::MutexLock lock(&mu_);
             PeerStats& s = stats_[peer->org];
             ++s.refused;
-            s.last_error = absl::StrCat("chunk ", absl::BytesToHexString(chunk.sha256()).substr(0, 16),
-                                        " failed its hash check");
+            s.last_error =
+                absl::StrCat("chunk ", absl::BytesToHexString(chunk.sha256()).substr(0, 16),
+                             " failed its hash check");
             return true;
           }
           const absl::Status saved = catalog_->StoreChunk(chunk.sha256(), chunk.data(), true);
@@ -227,15 +234,21 @@ FileFetcher::RoundResult FileFetcher::Round(const std::string& only,
       for (const v1::FileInfo& f : (*entry)->material->files()) {
         for (int c = 0; c < f.chunk_sha256_size(); ++c) {
           const uint64_t offset = uint64_t{kChunkSize} * c;
-          lengths.emplace(f.chunk_sha256(c),
-                          std::min<uint64_t>(kChunkSize, f.size() > offset ? f.size() - offset : 0));
+          lengths.emplace(
+              f.chunk_sha256(c),
+              std::min<uint64_t>(kChunkSize, f.size() > offset ? f.size() - offset : 0));
         }
       }
     }
     for (size_t i = 0; i < shas.size(); i += options_.chunks_per_call) {
       const size_t end = std::min(shas.size(), i + options_.chunks_per_call);
-      Task task{id, from, (*entry)->header.audience(), (*entry)->header.origin(),
-                std::vector<std::string>(shas.begin() + i, shas.begin() + end), {}, deadline,
+      Task task{id,
+                from,
+                (*entry)->header.audience(),
+                (*entry)->header.origin(),
+                std::vector<std::string>(shas.begin() + i, shas.begin() + end),
+                {},
+                deadline,
                 cancelled};
       for (const std::string& sha : task.shas) {
         if (auto l = lengths.find(sha); l != lengths.end()) task.lengths.insert(*l);
@@ -298,7 +311,8 @@ void FileFetcher::Run() {
                                 : options_.max_retry;
     const absl::Time until = absl::Now() + wait;
     while (!Stopping() && absl::Now() < until) {
-      if (catalog_->WaitForHead(head, std::min(absl::Milliseconds(250), until - absl::Now()))) break;
+      if (catalog_->WaitForHead(head, std::min(absl::Milliseconds(250), until - absl::Now())))
+        break;
     }
   }
 }

@@ -121,8 +121,7 @@ class FileFetcher {
   // Materials whose chunks no peer had last time: asked again later, less
   // and less often (up to kMaxMaterialRetry), so a listing of chunks that
   // exist nowhere costs nobody much. Pruned when a full scan ends.
-  std::map<std::string, std::pair<absl::Time, absl::Duration>> material_retry_
-      ABSL_GUARDED_BY(mu_);
+  std::map<std::string, std::pair<absl::Time, absl::Duration>> material_retry_ ABSL_GUARDED_BY(mu_);
   std::string scan_from_ ABSL_GUARDED_BY(mu_);
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
   std::thread thread_;

@@ -106,9 +106,10 @@ TEST_F(FileFetcherTest, AsksOnlyPeersInTheAudience) {
   const v1::MaterialView view = Share(Data(2 * kChunkSize, 9), audience);
   auto alpha = std::make_shared<FakeLink>(absl::UnavailableError("alpha is down"));
   auto gamma = std::make_shared<FakeLink>();
-  FileFetcher fetcher(&fed_.catalog(1),
-                      {{"alpha", alpha, v1::Subscription::EAGER}, {"gamma", gamma, v1::Subscription::EAGER}},
-                      FetcherOptions());
+  FileFetcher fetcher(
+      &fed_.catalog(1),
+      {{"alpha", alpha, v1::Subscription::EAGER}, {"gamma", gamma, v1::Subscription::EAGER}},
+      FetcherOptions());
   EXPECT_FALSE(fetcher.FetchNow(view.id(), {}, absl::Seconds(1), [] { return false; }).ok());
   EXPECT_FALSE(alpha->requests().empty());
   EXPECT_TRUE(gamma->requests().empty()) << "gamma, outside the audience, learnt the chunk hashes";
@@ -147,11 +148,14 @@ TEST_F(FileFetcherTest, AChunkWhoseLengthBelieTheListingIsRefused) {
   f->set_sha256(DigestToBytes(Sha256(first + second)));
   f->add_chunk_sha256(DigestToBytes(Sha256(first)));
   f->add_chunk_sha256(DigestToBytes(Sha256(second)));
-  ASSERT_OK(fed_.catalog(1).ApplyBatch("alpha", testing::SignedBatch(*fed_.node(0).key, "feed", m)).status());
+  ASSERT_OK(fed_.catalog(1)
+                .ApplyBatch("alpha", testing::SignedBatch(*fed_.node(0).key, "feed", m))
+                .status());
   auto alpha = std::make_shared<FakeLink>();
   alpha->Serve(first);
   alpha->Serve(second);
-  FileFetcher fetcher(&fed_.catalog(1), {{"alpha", alpha, v1::Subscription::EAGER}}, FetcherOptions());
+  FileFetcher fetcher(&fed_.catalog(1), {{"alpha", alpha, v1::Subscription::EAGER}},
+                      FetcherOptions());
   EXPECT_EQ(fetcher.RoundForTest(), 0u);
   ASSERT_OK_AND_ASSIGN(bool has, fed_.catalog(1).HasChunk(f->chunk_sha256(0)));
   EXPECT_FALSE(has);
@@ -169,7 +173,8 @@ TEST_F(FileFetcherTest, ChunksNobodyHasAreAskedForLessAndLessOften) {
   everyone.set_scope(v1::Audience::PUBLIC);
   Share(Data(3 * kChunkSize, 3), everyone);
   auto alpha = std::make_shared<FakeLink>();  // answers every chunk as missing
-  FileFetcher fetcher(&fed_.catalog(1), {{"alpha", alpha, v1::Subscription::EAGER}}, FetcherOptions());
+  FileFetcher fetcher(&fed_.catalog(1), {{"alpha", alpha, v1::Subscription::EAGER}},
+                      FetcherOptions());
   EXPECT_EQ(fetcher.RoundForTest(), 0u);
   const size_t asked = alpha->requests().size();
   EXPECT_GT(asked, 0u);

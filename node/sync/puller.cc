@@ -1,18 +1,21 @@
 #include "node/sync/puller.h"
 
 #include "absl/strings/str_cat.h"
-#include "node/core/log.h"
 #include "node/core/bounded_queue.h"
+#include "node/core/log.h"
 #include "node/core/threads.h"
 #include "node/sync/backoff.h"
 #include "node/sync/protocol.h"
 
 namespace minga {
 
-Puller::Puller(Catalog* catalog, std::shared_ptr<PeerLink> link,
-               PullerOptions options, Clock* clock, uint64_t seed)
-    : catalog_(catalog), link_(std::move(link)), options_(std::move(options)),
-      clock_(clock), rng_(seed) {
+Puller::Puller(Catalog* catalog, std::shared_ptr<PeerLink> link, PullerOptions options,
+               Clock* clock, uint64_t seed)
+    : catalog_(catalog),
+      link_(std::move(link)),
+      options_(std::move(options)),
+      clock_(clock),
+      rng_(seed) {
   absl::MutexLock lock(&mu_);
   status_.set_org_id(options_.peer);
   status_.set_address(options_.address);
@@ -95,8 +98,7 @@ bool Puller::WaitCaughtUp(int64_t since_micros, absl::Duration timeout) {
 }
 
 void Puller::Run() {
-  absl::Status prepared =
-      catalog_->PrepareSubscription(options_.peer, options_.fingerprint);
+  absl::Status prepared = catalog_->PrepareSubscription(options_.peer, options_.fingerprint);
   if (!prepared.ok()) LogError(absl::StrCat("peer ", options_.peer, ": ", prepared.message()));
   while (true) {
     const absl::Status s = PullOnce();
@@ -113,11 +115,11 @@ void Puller::Run() {
       status_.set_last_error_unix_micros(clock_->NowMicros());
       status_.set_state(v1::PeerStatus::BACKOFF);
       const double unit = std::uniform_real_distribution<double>(0, 1)(rng_);
-      delay = BackoffDelay(status_.failures(), options_.backoff_initial,
-                           options_.backoff_max, unit);
+      delay =
+          BackoffDelay(status_.failures(), options_.backoff_initial, options_.backoff_max, unit);
     }
-    LogWarning(absl::StrCat("peer ", options_.peer, " (", options_.address, "): ",
-                            s.message(), "; retrying in ", absl::FormatDuration(delay)));
+    LogWarning(absl::StrCat("peer ", options_.peer, " (", options_.address, "): ", s.message(),
+                            "; retrying in ", absl::FormatDuration(delay)));
     // Best effort: the error is also in memory for `minga peers`.
     catalog_->RecordPeerError(options_.peer, s.message()).IgnoreError();
     absl::MutexLock lock(&mu_);
@@ -136,9 +138,9 @@ absl::Status Puller::PullOnce() {
   absl::StatusOr<v1::HelloResponse> answer = link_->Hello(hello, absl::Seconds(10));
   if (!answer.ok()) return answer.status();
   if (answer->org_id() != options_.peer) {
-    return absl::PermissionDeniedError(absl::StrCat(
-        "the node at ", options_.address, " is '", answer->org_id(), "', not '",
-        options_.peer, "'"));
+    return absl::PermissionDeniedError(absl::StrCat("the node at ", options_.address, " is '",
+                                                    answer->org_id(), "', not '", options_.peer,
+                                                    "'"));
   }
   if (answer->protocol_version() < 1) {
     return absl::FailedPreconditionError("the peer speaks no protocol version this node knows");
@@ -267,8 +269,8 @@ absl::Status Puller::PullOnce() {
   if (!result.ok()) return result;
   if (stopping_ || kick_micros_ >= stream_start_micros_) return absl::OkStatus();
   if (silenced_) {
-    return absl::UnavailableError(absl::StrCat(
-        "no batch or heartbeat for ", absl::FormatDuration(options_.heartbeat * 3)));
+    return absl::UnavailableError(
+        absl::StrCat("no batch or heartbeat for ", absl::FormatDuration(options_.heartbeat * 3)));
   }
   if (finished.ok()) {
     // A follow ends by its deadline; one the peer ends at once, again and

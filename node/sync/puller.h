@@ -48,8 +48,8 @@ struct PullerOptions {
 class Puller {
  public:
   // catalog and clock: borrowed, must outlive the puller. seed: jitter.
-  Puller(Catalog* catalog, std::shared_ptr<PeerLink> link, PullerOptions options,
-         Clock* clock, uint64_t seed);
+  Puller(Catalog* catalog, std::shared_ptr<PeerLink> link, PullerOptions options, Clock* clock,
+         uint64_t seed);
   ~Puller();  // Stops.
 
   void Start();
@@ -91,7 +91,7 @@ class Puller {
   PullStream* stream_ ABSL_GUARDED_BY(mu_) = nullptr;
   int64_t stream_start_micros_ ABSL_GUARDED_BY(mu_) = 0;
   bool silenced_ ABSL_GUARDED_BY(mu_) = false;
-  int64_t last_batch_micros_ ABSL_GUARDED_BY(mu_) = 0;  // or stream start: for silence
+  int64_t last_batch_micros_ ABSL_GUARDED_BY(mu_) = 0;    // or stream start: for silence
   int64_t last_applied_micros_ ABSL_GUARDED_BY(mu_) = 0;  // a batch was applied
   v1::PeerStatus status_ ABSL_GUARDED_BY(mu_);
   int64_t caught_up_micros_ ABSL_GUARDED_BY(mu_) = 0;

@@ -19,8 +19,7 @@ using ::minga::testing::TestFederation;
 // them from the first, as a peer asked from checkpoint 0 would.
 class ScriptedStream : public PullStream {
  public:
-  explicit ScriptedStream(std::deque<v1::PullBatch> batches)
-      : batches_(std::move(batches)) {}
+  explicit ScriptedStream(std::deque<v1::PullBatch> batches) : batches_(std::move(batches)) {}
   bool Read(v1::PullBatch* batch) override {
     absl::MutexLock lock(&mu_);
     if (cancelled_ || batches_.empty()) return false;
@@ -47,15 +46,13 @@ class ScriptedLink : public PeerLink {
  public:
   ScriptedLink(std::string org, std::deque<v1::PullBatch> batches)
       : org_(std::move(org)), batches_(std::move(batches)) {}
-  absl::StatusOr<v1::HelloResponse> Hello(const v1::HelloRequest&,
-                                          absl::Duration) override {
+  absl::StatusOr<v1::HelloResponse> Hello(const v1::HelloRequest&, absl::Duration) override {
     v1::HelloResponse r;
     r.set_org_id(org_);
     r.set_protocol_version(kProtocolVersion);
     return r;
   }
-  std::unique_ptr<PullStream> Pull(const v1::PullRequest& request,
-                                   absl::Duration) override {
+  std::unique_ptr<PullStream> Pull(const v1::PullRequest& request, absl::Duration) override {
     absl::MutexLock lock(&mu_);
     ++pulls_;
     std::deque<v1::PullBatch> rest;
@@ -64,9 +61,8 @@ class ScriptedLink : public PeerLink {
     }
     return std::make_unique<ScriptedStream>(std::move(rest));
   }
-  absl::Status GetChunks(
-      const v1::GetChunksRequest&, absl::Duration,
-      const std::function<bool(const v1::ChunkData&)>&) override {
+  absl::Status GetChunks(const v1::GetChunksRequest&, absl::Duration,
+                         const std::function<bool(const v1::ChunkData&)>&) override {
     return absl::UnavailableError("no chunks here");
   }
   void CancelChunkCalls() override {}
@@ -88,8 +84,8 @@ class PullerTest : public ::testing::Test {
   std::deque<v1::PullBatch> Batches(int n) {
     for (int i = 0; i < n; ++i) {
       v1::PutRequest put;
-      *put.mutable_material() = testing::MakeMaterial(absl::StrCat("Guía ", i),
-                                                      absl::StrCat("guia-", i));
+      *put.mutable_material() =
+          testing::MakeMaterial(absl::StrCat("Guía ", i), absl::StrCat("guia-", i));
       put.mutable_audience()->set_scope(v1::Audience::PUBLIC);
       EXPECT_OK(fed_.catalog(0).Put(put, "t").status());
     }
@@ -114,8 +110,7 @@ class PullerTest : public ::testing::Test {
     o.address = "scripted";
     o.backoff_initial = absl::Hours(1);  // one attempt, then the test looks
     o.backoff_max = absl::Hours(1);
-    auto puller = std::make_unique<Puller>(&fed_.catalog(1), std::move(link), o,
-                                           SystemClock(), 1);
+    auto puller = std::make_unique<Puller>(&fed_.catalog(1), std::move(link), o, SystemClock(), 1);
     puller->Start();
     return puller;
   }
@@ -124,8 +119,7 @@ class PullerTest : public ::testing::Test {
   template <typename F>
   void WaitFor(Puller& puller, F done) {
     const absl::Time give_up = absl::Now() + absl::Seconds(60);
-    while (!done(puller.Status()) && absl::Now() < give_up)
-      absl::SleepFor(absl::Milliseconds(5));
+    while (!done(puller.Status()) && absl::Now() < give_up) absl::SleepFor(absl::Milliseconds(5));
     ASSERT_TRUE(done(puller.Status())) << puller.Status().DebugString();
   }
 
@@ -149,12 +143,10 @@ TEST_F(PullerTest, AppliesEveryBatchThroughThePipeline) {
   const uint64_t head = batches.back().to_lseq();
   auto link = std::make_shared<ScriptedLink>("alpha", batches);
   std::unique_ptr<Puller> puller = StartPuller(link);
-  WaitFor(*puller,
-          [&](const v1::PeerStatus& s) { return s.checkpoint() == head; });
+  WaitFor(*puller, [&](const v1::PeerStatus& s) { return s.checkpoint() == head; });
   puller->Stop();
   EXPECT_EQ(HeldAtBeta(), 53u);
-  absl::StatusOr<v1::storage::PeerState> state =
-      fed_.catalog(1).GetPeerState("alpha");
+  absl::StatusOr<v1::storage::PeerState> state = fed_.catalog(1).GetPeerState("alpha");
   ASSERT_OK(state.status());
   EXPECT_EQ(state->checkpoint(), head);
 }
@@ -178,11 +170,9 @@ TEST_F(PullerTest, ARefusedBatchKeepsWhatCameBeforeIt) {
   WaitFor(*puller, [](const v1::PeerStatus& s) { return s.failures() > 0; });
   const v1::PeerStatus status = puller->Status();
   puller->Stop();
-  EXPECT_NE(status.last_error().find("refused a batch"), std::string::npos)
-      << status.last_error();
+  EXPECT_NE(status.last_error().find("refused a batch"), std::string::npos) << status.last_error();
   EXPECT_EQ(HeldAtBeta(), 20u);
-  absl::StatusOr<v1::storage::PeerState> state =
-      fed_.catalog(1).GetPeerState("alpha");
+  absl::StatusOr<v1::storage::PeerState> state = fed_.catalog(1).GetPeerState("alpha");
   ASSERT_OK(state.status());
   EXPECT_EQ(state->checkpoint(), good_until);
 }

@@ -7,13 +7,13 @@ namespace minga {
 SyncEngine::~SyncEngine() { Stop(); }
 
 void SyncEngine::AddPeer(std::shared_ptr<PeerLink> link, PullerOptions options) {
-  const uint64_t seed = std::hash<std::string>()(options.peer) ^
-                        static_cast<uint64_t>(clock_->NowMicros());
+  const uint64_t seed =
+      std::hash<std::string>()(options.peer) ^ static_cast<uint64_t>(clock_->NowMicros());
   v1::Subscription::FilePolicy policy = options.subscription.files();
   if (policy == v1::Subscription::FILE_POLICY_UNSPECIFIED) policy = v1::Subscription::EAGER;
   fetch_peers_.push_back({options.peer, link, policy});
-  pullers_.push_back(std::make_unique<Puller>(catalog_, std::move(link),
-                                              std::move(options), clock_, seed));
+  pullers_.push_back(
+      std::make_unique<Puller>(catalog_, std::move(link), std::move(options), clock_, seed));
 }
 
 void SyncEngine::Start() {
@@ -56,8 +56,8 @@ absl::StatusOr<v1::SyncResponse> SyncEngine::Sync(const v1::SyncRequest& request
     if (request.peer().empty() || p->peer() == request.peer()) selected.push_back(p.get());
   }
   if (!request.peer().empty() && selected.empty()) {
-    return absl::NotFoundError(absl::StrCat("peer: '", request.peer(),
-                                            "' is not a configured peer of this node"));
+    return absl::NotFoundError(
+        absl::StrCat("peer: '", request.peer(), "' is not a configured peer of this node"));
   }
   const int64_t since = clock_->NowMicros();
   for (Puller* p : selected) p->Kick();
@@ -65,7 +65,8 @@ absl::StatusOr<v1::SyncResponse> SyncEngine::Sync(const v1::SyncRequest& request
   bool caught_up = true;
   if (request.wait()) {
     const absl::Time deadline =
-        absl::Now() + absl::Seconds(request.timeout_seconds() == 0 ? 30 : request.timeout_seconds());
+        absl::Now() +
+        absl::Seconds(request.timeout_seconds() == 0 ? 30 : request.timeout_seconds());
     for (Puller* p : selected) {
       // In slices, so a client that gave up or a stopping node ends the wait.
       bool done = false;

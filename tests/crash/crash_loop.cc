@@ -55,10 +55,7 @@ struct Options {
 class CrashLoop {
  public:
   CrashLoop(const std::string& root, Options options)
-      : options_(options),
-        rng_(options.seed),
-        root_(root),
-        fed_(root, {"ana", "bea", "cy"}) {}
+      : options_(options), rng_(options.seed), root_(root), fed_(root, {"ana", "bea", "cy"}) {}
 
   int Run() {
     fed_.LinkBoth(0, 1);
@@ -71,20 +68,18 @@ class CrashLoop {
     for (cycle_ = 1; cycle_ <= options_.cycles; ++cycle_) {
       if (!Cycle()) return 1;
     }
-    printf("crash loop: %d cycles in %.0f s, seed %llu; kills by action:",
-           options_.cycles, absl::ToDoubleSeconds(absl::Now() - start),
+    printf("crash loop: %d cycles in %.0f s, seed %llu; kills by action:", options_.cycles,
+           absl::ToDoubleSeconds(absl::Now() - start),
            static_cast<unsigned long long>(options_.seed));
     for (const auto& [action, n] : kills_) printf(" %s %d", action.c_str(), n);
-    printf("; slowest restart %.2f s; %zu materials\n",
-           absl::ToDoubleSeconds(slowest_restart_), model_.size());
+    printf("; slowest restart %.2f s; %zu materials\n", absl::ToDoubleSeconds(slowest_restart_),
+           model_.size());
     for (int i = 0; i < fed_.size(); ++i) fed_.node(i).Stop();
     return 0;
   }
 
  private:
-  int Random(int lo, int hi) {
-    return std::uniform_int_distribution<int>(lo, hi)(rng_);
-  }
+  int Random(int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(rng_); }
 
   bool Fail(const std::string& what) {
     fprintf(stderr,
@@ -101,20 +96,15 @@ class CrashLoop {
     return false;
   }
 
-  std::string NewId(int origin) {
-    return absl::StrCat(fed_.node(origin).org(), "/m", next_id_++);
-  }
-  std::string NewTitle() {
-    return absl::StrCat("crash c", cycle_, " t", next_title_++);
-  }
+  std::string NewId(int origin) { return absl::StrCat(fed_.node(origin).org(), "/m", next_id_++); }
+  std::string NewTitle() { return absl::StrCat("crash c", cycle_, " t", next_title_++); }
 
   // Ids of `origin` the model says are certainly present.
   std::vector<std::string> Present(int origin) {
     std::vector<std::string> ids;
     const std::string prefix = fed_.node(origin).org() + "/";
     for (const auto& [id, states] : model_) {
-      if (absl::StartsWith(id, prefix) && states.size() == 1 &&
-          states[0].has_value()) {
+      if (absl::StartsWith(id, prefix) && states.size() == 1 && states[0].has_value()) {
         ids.push_back(id);
       }
     }
@@ -150,13 +140,11 @@ class CrashLoop {
           }
           const std::string title = NewTitle();
           writing[id] = title;
-          absl::StrAppend(
-              &lines, "{\"id\":\"", id, "\",\"title\":\"", title,
-              "\",\"kind\":\"guide\",\"sectors\":[\"health\"],\"summary\":\"",
-              "prevención atención servicios esenciales ", title, "\"}\n");
+          absl::StrAppend(&lines, "{\"id\":\"", id, "\",\"title\":\"", title,
+                          "\",\"kind\":\"guide\",\"sectors\":[\"health\"],\"summary\":\"",
+                          "prevención atención servicios esenciales ", title, "\"}\n");
         }
-        const std::string file =
-            absl::StrCat(root_, "/import-", cycle_, ".jsonl");
+        const std::string file = absl::StrCat(root_, "/import-", cycle_, ".jsonl");
         WriteFile(file, lines);
         args = {"import", file};
         break;
@@ -166,9 +154,8 @@ class CrashLoop {
         action = "attach";
         const std::string id = NewId(origin);
         const std::string title = NewTitle();
-        RunResult put =
-            writer.Client({"put", "--id", id, "--title", title, "--kind",
-                           "video", "--sector", "justice"});
+        RunResult put = writer.Client(
+            {"put", "--id", id, "--title", title, "--kind", "video", "--sector", "justice"});
         if (put.exit_code != 0) return Fail("put before attach: " + put.err);
         model_[id] = {title};
         std::string bytes(Random(64 << 10, 6 << 20), '\0');
@@ -203,17 +190,14 @@ class CrashLoop {
       // A new material: absent until the write is acknowledged.
       std::vector<Title>& states =
           model_.try_emplace(id, std::vector<Title>{Title()}).first->second;
-      if (std::find(states.begin(), states.end(), title) == states.end())
-        states.push_back(title);
+      if (std::find(states.begin(), states.end(), title) == states.end()) states.push_back(title);
     }
 
     NodeHarness& talk = fed_.node(at);
-    std::vector<std::string> argv = {MINGA_CLIENT_BIN, "--node",
-                                     "unix:" + talk.socket()};
+    std::vector<std::string> argv = {MINGA_CLIENT_BIN, "--node", "unix:" + talk.socket()};
     argv.insert(argv.end(), args.begin(), args.end());
     Process client;
-    const std::string client_log =
-        absl::StrCat(root_, "/client-", cycle_, ".log");
+    const std::string client_log = absl::StrCat(root_, "/client-", cycle_, ".log");
     client.Start(argv, client_log);
     const int victim = Random(0, 2);
     absl::SleepFor(absl::Milliseconds(Random(0, 400)));
@@ -222,8 +206,7 @@ class CrashLoop {
     const int client_exit = client.Wait(absl::Seconds(120));
     const absl::Time restart = absl::Now();
     if (!fed_.node(victim).Start(absl::Seconds(120))) {
-      return Fail(absl::StrCat(fed_.node(victim).org(),
-                               " did not restart after kill -9:\n",
+      return Fail(absl::StrCat(fed_.node(victim).org(), " did not restart after kill -9:\n",
                                fed_.node(victim).log()));
     }
     slowest_restart_ = std::max(slowest_restart_, absl::Now() - restart);
@@ -244,12 +227,10 @@ class CrashLoop {
       RunResult out = fed_.node(origin).Client({"export", "--format", "jsonl"});
       if (out.exit_code != 0) return Fail("export: " + out.err);
       std::map<std::string, std::string> held;
-      for (absl::string_view line :
-           absl::StrSplit(out.out, '\n', absl::SkipEmpty())) {
+      for (absl::string_view line : absl::StrSplit(out.out, '\n', absl::SkipEmpty())) {
         const std::string l(line);
         std::string id = JsonField(l, "id");
-        if (id.find('/') == std::string::npos)
-          id = fed_.node(origin).org() + "/" + id;
+        if (id.find('/') == std::string::npos) id = fed_.node(origin).org() + "/" + id;
         held[id] = JsonField(l, "title");
       }
       const std::string prefix = fed_.node(origin).org() + "/";
@@ -258,9 +239,8 @@ class CrashLoop {
         auto it = held.find(id);
         const Title seen = it == held.end() ? Title() : Title(it->second);
         if (std::find(states.begin(), states.end(), seen) == states.end()) {
-          return Fail(absl::StrCat(
-              id, " at its origin is ", seen.value_or("absent"),
-              "; acknowledged: ", states[0].value_or("retracted")));
+          return Fail(absl::StrCat(id, " at its origin is ", seen.value_or("absent"),
+                                   "; acknowledged: ", states[0].value_or("retracted")));
         }
         states = {seen};  // seen after a restart: durable from now on
       }
@@ -269,8 +249,7 @@ class CrashLoop {
   }
 
   bool CheckConverged() {
-    if (!fed_.WaitConverged(absl::Seconds(300)))
-      return Fail("the nodes did not converge");
+    if (!fed_.WaitConverged(absl::Seconds(300))) return Fail("the nodes did not converge");
     // Files: complete everywhere, the same chunks everywhere.
     const absl::Time deadline = absl::Now() + absl::Seconds(120);
     std::vector<std::string> status(fed_.size());
@@ -290,16 +269,13 @@ class CrashLoop {
       absl::SleepFor(absl::Milliseconds(100));
     }
     for (int i = 0; i < fed_.size(); ++i) {
-      if (JsonNumber(status[i], "chunks_stored") !=
-              JsonNumber(status[0], "chunks_stored") ||
-          JsonNumber(status[i], "chunk_bytes") !=
-              JsonNumber(status[0], "chunk_bytes")) {
-        return Fail(absl::StrCat(
-            "chunks differ: ", fed_.node(i).org(), " holds ",
-            JsonNumber(status[i], "chunks_stored"), " (",
-            JsonNumber(status[i], "chunk_bytes"), " bytes), ",
-            fed_.node(0).org(), " ", JsonNumber(status[0], "chunks_stored"),
-            " (", JsonNumber(status[0], "chunk_bytes"), " bytes)"));
+      if (JsonNumber(status[i], "chunks_stored") != JsonNumber(status[0], "chunks_stored") ||
+          JsonNumber(status[i], "chunk_bytes") != JsonNumber(status[0], "chunk_bytes")) {
+        return Fail(absl::StrCat("chunks differ: ", fed_.node(i).org(), " holds ",
+                                 JsonNumber(status[i], "chunks_stored"), " (",
+                                 JsonNumber(status[i], "chunk_bytes"), " bytes), ",
+                                 fed_.node(0).org(), " ", JsonNumber(status[0], "chunks_stored"),
+                                 " (", JsonNumber(status[0], "chunk_bytes"), " bytes)"));
       }
       // Each origin's "materials" counts those held with a body.
       uint64_t held = 0;
@@ -308,15 +284,14 @@ class CrashLoop {
            p = status[i].find(needle, p + 1)) {
         uint64_t n = 0;
         const size_t from = p + needle.size();
-        if (absl::SimpleAtoi(
-                status[i].substr(from, status[i].find('"', from) - from), &n)) {
+        if (absl::SimpleAtoi(status[i].substr(from, status[i].find('"', from) - from), &n)) {
           held += n;
         }
       }
       if (JsonNumber(status[i], "index_documents") != held) {
         return Fail(absl::StrCat(fed_.node(i).org(), " indexes ",
-                                 JsonNumber(status[i], "index_documents"),
-                                 " documents but holds ", held, " materials"));
+                                 JsonNumber(status[i], "index_documents"), " documents but holds ",
+                                 held, " materials"));
       }
     }
     return true;
@@ -347,11 +322,10 @@ int main(int argc, char** argv) {
   options.seed = std::random_device()();
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
-    if (a == "--cycles" && i + 1 < argc &&
-        absl::SimpleAtoi(argv[i + 1], &options.cycles) && options.cycles > 0) {
+    if (a == "--cycles" && i + 1 < argc && absl::SimpleAtoi(argv[i + 1], &options.cycles) &&
+        options.cycles > 0) {
       ++i;
-    } else if (a == "--seed" && i + 1 < argc &&
-               absl::SimpleAtoi(argv[i + 1], &options.seed)) {
+    } else if (a == "--seed" && i + 1 < argc && absl::SimpleAtoi(argv[i + 1], &options.seed)) {
       ++i;
     } else if (a == "--keep") {
       options.keep = true;
@@ -364,8 +338,8 @@ int main(int argc, char** argv) {
       return a == "--help" ? 0 : 2;
     }
   }
-  printf("crash loop: seed %llu, %d cycles\n",
-         static_cast<unsigned long long>(options.seed), options.cycles);
+  printf("crash loop: seed %llu, %d cycles\n", static_cast<unsigned long long>(options.seed),
+         options.cycles);
   fflush(stdout);
   minga::testing::TempDir dir;
   int rc;

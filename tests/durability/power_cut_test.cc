@@ -57,8 +57,7 @@ class PowerCutTest : public ::testing::Test {
     c.keyring = &fed_.keyring();
     c.clock = &fed_.clock();
     c.chunks = chunks_.get();
-    absl::StatusOr<std::unique_ptr<Catalog>> catalog =
-        Catalog::Open(kv_.get(), c);
+    absl::StatusOr<std::unique_ptr<Catalog>> catalog = Catalog::Open(kv_.get(), c);
     ASSERT_OK(catalog.status());
     beta_ = std::move(*catalog);
   }
@@ -96,17 +95,14 @@ TEST_F(PowerCutTest, AWriteNotSyncedIsLostSoTheCutIsReal) {
   ASSERT_OK(kv_->Write(batch, WriteOptions{.sync = false}));
   ASSERT_TRUE(kv_->Get(Cf::kMeta, "not-synced")->has_value());
   EXPECT_GT(CutPowerAndRestart(), 0u);
-  absl::StatusOr<std::optional<std::string>> got =
-      kv_->Get(Cf::kMeta, "not-synced");
+  absl::StatusOr<std::optional<std::string>> got = kv_->Get(Cf::kMeta, "not-synced");
   ASSERT_OK(got.status());
-  EXPECT_FALSE(got->has_value())
-      << "the cut kept a write that was never synced";
+  EXPECT_FALSE(got->has_value()) << "the cut kept a write that was never synced";
 }
 
 TEST_F(PowerCutTest, EveryAcknowledgedWriteSurvivesAPowerCut) {
   // A put.
-  ASSERT_OK_AND_ASSIGN(v1::MaterialView put,
-                       beta_->Put(Public(MakeMaterial("Guía", "g")), "t"));
+  ASSERT_OK_AND_ASSIGN(v1::MaterialView put, beta_->Put(Public(MakeMaterial("Guía", "g")), "t"));
   CutPowerAndRestart();
   EXPECT_EQ(VersionAtBeta("beta/g"), put.header().version());
 
@@ -114,8 +110,7 @@ TEST_F(PowerCutTest, EveryAcknowledgedWriteSurvivesAPowerCut) {
   std::vector<v1::PutRequest> many;
   for (int i = 0; i < 200; ++i)
     many.push_back(Public(MakeMaterial("Protocolo", absl::StrCat("p", i))));
-  ASSERT_OK_AND_ASSIGN(std::vector<v1::PutResult> results,
-                       beta_->PutMany(many, "t"));
+  ASSERT_OK_AND_ASSIGN(std::vector<v1::PutResult> results, beta_->PutMany(many, "t"));
   CutPowerAndRestart();
   for (const v1::PutResult& r : results) {
     ASSERT_EQ(r.code(), 0) << r.DebugString();
@@ -124,11 +119,9 @@ TEST_F(PowerCutTest, EveryAcknowledgedWriteSurvivesAPowerCut) {
 
   // A retraction.
   fed_.clock().Advance(1000);
-  ASSERT_OK_AND_ASSIGN(v1::MaterialView retracted,
-                       beta_->Delete("beta/g", 0, "t"));
+  ASSERT_OK_AND_ASSIGN(v1::MaterialView retracted, beta_->Delete("beta/g", 0, "t"));
   CutPowerAndRestart();
-  ASSERT_OK_AND_ASSIGN(std::optional<Entry> tombstone,
-                       beta_->GetEntry("beta/g"));
+  ASSERT_OK_AND_ASSIGN(std::optional<Entry> tombstone, beta_->GetEntry("beta/g"));
   ASSERT_TRUE(tombstone.has_value());
   EXPECT_TRUE(tombstone->header.deleted());
   EXPECT_EQ(tombstone->header.version(), retracted.header().version());
@@ -136,9 +129,8 @@ TEST_F(PowerCutTest, EveryAcknowledgedWriteSurvivesAPowerCut) {
 
   // A pulled batch, and the checkpoint that came with it.
   for (int i = 0; i < 50; ++i) {
-    ASSERT_OK(fed_.catalog(0)
-                  .Put(Public(MakeMaterial("Ruta", absl::StrCat("r", i))), "t")
-                  .status());
+    ASSERT_OK(
+        fed_.catalog(0).Put(Public(MakeMaterial("Ruta", absl::StrCat("r", i))), "t").status());
   }
   PullQuery q;
   q.requester = "beta";
@@ -146,15 +138,12 @@ TEST_F(PowerCutTest, EveryAcknowledgedWriteSurvivesAPowerCut) {
   ASSERT_OK_AND_ASSIGN(v1::PullBatch batch, fed_.catalog(0).ReadBatch(q));
   ASSERT_OK(beta_->ApplyBatch("alpha", batch).status());
   CutPowerAndRestart();
-  ASSERT_OK_AND_ASSIGN(v1::storage::PeerState state,
-                       beta_->GetPeerState("alpha"));
+  ASSERT_OK_AND_ASSIGN(v1::storage::PeerState state, beta_->GetPeerState("alpha"));
   EXPECT_EQ(state.checkpoint(), batch.to_lseq());
   for (int i = 0; i < 50; ++i) {
     const std::string id = absl::StrCat("alpha/r", i);
-    ASSERT_OK_AND_ASSIGN(std::optional<Entry> at_alpha,
-                         fed_.catalog(0).GetEntry(id));
-    EXPECT_EQ(VersionAtBeta(id), at_alpha->header.version())
-        << id << " lost under its checkpoint";
+    ASSERT_OK_AND_ASSIGN(std::optional<Entry> at_alpha, fed_.catalog(0).GetEntry(id));
+    EXPECT_EQ(VersionAtBeta(id), at_alpha->header.version()) << id << " lost under its checkpoint";
   }
   EXPECT_EQ(beta_->head_lseq(), 1u + 200u + 1u + 50u);
   TestFederation::ExpectTallyMatchesStore(*beta_);

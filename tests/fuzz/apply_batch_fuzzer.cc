@@ -51,8 +51,7 @@ struct Federation {
   minga::FakeClock clock;
 };
 
-void MakeValid(uint8_t flags, const Federation& fed,
-               minga::v1::PullBatch* batch) {
+void MakeValid(uint8_t flags, const Federation& fed, minga::v1::PullBatch* batch) {
   for (minga::v1::Revision& r : *batch->mutable_revisions()) {
     minga::v1::RevisionHeader header;
     if (!header.ParseFromString(r.signed_().header())) continue;
@@ -90,8 +89,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   options.keyring = fed->keyring.get();
   options.clock = &fed->clock;
   options.chunks = chunks.get();
-  absl::StatusOr<std::unique_ptr<minga::Catalog>> catalog =
-      minga::Catalog::Open(&kv, options);
+  absl::StatusOr<std::unique_ptr<minga::Catalog>> catalog = minga::Catalog::Open(&kv, options);
   Check(catalog.ok(), "an empty catalog opens");
 
   (void)(*catalog)->ApplyBatch("beta", batch);
@@ -99,37 +97,28 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   Check(first.ok(), "digest after a batch");
   (void)(*catalog)->ApplyBatch("beta", batch);
   absl::StatusOr<std::string> second = (*catalog)->Digest();
-  Check(second.ok() && *second == *first,
-        "a batch applied twice changes nothing more");
+  Check(second.ok() && *second == *first, "a batch applied twice changes nothing more");
 
   for (const minga::v1::Revision& r : batch.revisions()) {
     if (r.body().empty()) continue;
-    const std::string sha = (flags & 8)
-                                ? minga::DigestToBytes(minga::Sha256(r.body()))
-                                : r.body().substr(0, 32);
+    const std::string sha =
+        (flags & 8) ? minga::DigestToBytes(minga::Sha256(r.body())) : r.body().substr(0, 32);
     (void)(*catalog)->StoreChunk(sha, r.body(), (flags & 16) != 0);
   }
 
   absl::StatusOr<minga::v1::StatusResponse> status = (*catalog)->Status();
-  absl::StatusOr<minga::v1::storage::Tally> recount =
-      minga::Recount(&kv, "alpha");
+  absl::StatusOr<minga::v1::storage::Tally> recount = minga::Recount(&kv, "alpha");
   Check(status.ok() && recount.ok(), "status and recount");
   absl::StatusOr<std::string> digest = (*catalog)->Digest();
-  Check(digest.ok() && status->digest() == *digest,
-        "the kept digest = a recomputed one");
-  Check(status->chunks_stored() == recount->chunks_stored(),
-        "chunks_stored = recount");
-  Check(status->chunk_bytes() == recount->chunk_bytes(),
-        "chunk_bytes = recount");
-  Check(status->files_missing() == recount->files_missing(),
-        "files_missing = recount");
-  Check(status->origins_size() == static_cast<int>(recount->origins().size()),
-        "origins = recount");
+  Check(digest.ok() && status->digest() == *digest, "the kept digest = a recomputed one");
+  Check(status->chunks_stored() == recount->chunks_stored(), "chunks_stored = recount");
+  Check(status->chunk_bytes() == recount->chunk_bytes(), "chunk_bytes = recount");
+  Check(status->files_missing() == recount->files_missing(), "files_missing = recount");
+  Check(status->origins_size() == static_cast<int>(recount->origins().size()), "origins = recount");
   for (const minga::v1::OriginCount& o : status->origins()) {
     auto it = recount->origins().find(o.origin());
     Check(it != recount->origins().end(), "each origin is in the store");
-    Check(o.materials() == it->second.materials() &&
-              o.retracted() == it->second.retracted(),
+    Check(o.materials() == it->second.materials() && o.retracted() == it->second.retracted(),
           "per-origin counts = recount");
   }
   return 0;

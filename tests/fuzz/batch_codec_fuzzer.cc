@@ -38,8 +38,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     batch.set_zstd_revisions(std::string(input.substr(at, end - at)));
     if (!(*decoder)->Decode(&batch).ok()) break;
     size_t bytes = 0;
-    for (const minga::v1::Revision& r : batch.revisions())
-      bytes += r.ByteSizeLong();
+    for (const minga::v1::Revision& r : batch.revisions()) bytes += r.ByteSizeLong();
     Check(bytes <= kMaxBytes, "decoded revisions stay within the bound");
     at = end + 3;
   }
@@ -48,19 +47,16 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   minga::v1::PullBatch original;
   if (!original.ParseFromArray(data, static_cast<int>(size))) return 0;
   original.clear_zstd_revisions();
-  absl::StatusOr<std::unique_ptr<minga::BatchEncoder>> encoder =
-      minga::BatchEncoder::Create(1);
+  absl::StatusOr<std::unique_ptr<minga::BatchEncoder>> encoder = minga::BatchEncoder::Create(1);
   absl::StatusOr<std::unique_ptr<minga::BatchDecoder>> fresh =
       minga::BatchDecoder::Create(size + kMaxBytes);
   Check(encoder.ok() && fresh.ok(), "an encoder and a decoder");
   minga::v1::PullBatch sent = original;
   Check((*encoder)->Encode(&sent).ok(), "any batch encodes");
   Check((*fresh)->Decode(&sent).ok(), "what was encoded decodes");
-  Check(sent.revisions_size() == original.revisions_size(),
-        "as many revisions come back");
+  Check(sent.revisions_size() == original.revisions_size(), "as many revisions come back");
   for (int i = 0; i < sent.revisions_size(); ++i) {
-    Check(sent.revisions(i).SerializeAsString() ==
-              original.revisions(i).SerializeAsString(),
+    Check(sent.revisions(i).SerializeAsString() == original.revisions(i).SerializeAsString(),
           "each revision comes back as it was");
   }
   return 0;

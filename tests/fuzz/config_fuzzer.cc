@@ -19,9 +19,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const absl::string_view input(reinterpret_cast<const char*>(data), size);
   const size_t cut = input.find("\n---\n");
   const absl::string_view config_text = input.substr(0, cut);
-  const absl::string_view federation_text = cut == absl::string_view::npos
-                                                ? absl::string_view()
-                                                : input.substr(cut + 5);
+  const absl::string_view federation_text =
+      cut == absl::string_view::npos ? absl::string_view() : input.substr(cut + 5);
 
   absl::StatusOr<minga::v1::FederationFile> federation =
       minga::ParseFederationFile(federation_text, "federation.textproto");

@@ -18,8 +18,7 @@ using minga::fuzz::Check;
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (size < 1) return 0;
-  const absl::string_view text(reinterpret_cast<const char*>(data) + 1,
-                               size - 1);
+  const absl::string_view text(reinterpret_cast<const char*>(data) + 1, size - 1);
   switch (data[0] % 4) {
     case 0:
       (void)minga::ParseImportFile(text, minga::FileFormat::kJson);
@@ -31,16 +30,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       (void)minga::ParseImportFile(text, minga::FileFormat::kCsv);
       break;
     case 3: {
-      absl::StatusOr<minga::ImportRecord> record =
-          minga::ParseMaterialJson(text);
+      absl::StatusOr<minga::ImportRecord> record = minga::ParseMaterialJson(text);
       if (!record.ok()) break;
-      const std::string again =
-          minga::MaterialToJson(record->material, record->audience);
-      absl::StatusOr<minga::ImportRecord> reread =
-          minga::ParseMaterialJson(again);
+      const std::string again = minga::MaterialToJson(record->material, record->audience);
+      absl::StatusOr<minga::ImportRecord> reread = minga::ParseMaterialJson(again);
       Check(reread.ok(), "what was written as JSON reads back");
-      Check(reread->material.SerializeAsString() ==
-                record->material.SerializeAsString(),
+      Check(reread->material.SerializeAsString() == record->material.SerializeAsString(),
             "the material reads back the same");
       break;
     }

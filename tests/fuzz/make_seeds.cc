@@ -25,8 +25,7 @@ std::string Read(const fs::path& path) {
   return s.str();
 }
 
-void Write(const fs::path& dir, const std::string& name,
-           const std::string& bytes) {
+void Write(const fs::path& dir, const std::string& name, const std::string& bytes) {
   fs::create_directories(dir);
   std::ofstream(dir / name, std::ios::binary) << bytes;
 }
@@ -41,11 +40,9 @@ int main(int argc, char** argv) {
   const fs::path src = argv[1], out = argv[2];
   if (!minga::InitCrypto().ok()) return 1;
   const std::string json = Read(src / "config/samples/materials.json");
-  minga::ParsedFile parsed =
-      minga::ParseImportFile(json, minga::FileFormat::kJson);
+  minga::ParsedFile parsed = minga::ParseImportFile(json, minga::FileFormat::kJson);
   if (!parsed.fatal.ok() || parsed.records.empty()) {
-    fprintf(stderr,
-            "make_seeds: config/samples/materials.json did not parse\n");
+    fprintf(stderr, "make_seeds: config/samples/materials.json did not parse\n");
     return 1;
   }
 
@@ -60,9 +57,7 @@ int main(int argc, char** argv) {
     const std::string one = minga::MaterialToJson(r.material, r.audience);
     absl::StrAppend(&lines, one, "\n");
     csv += minga::MaterialToCsv(r.material, r.audience, {"en", "es", "pt"});
-    if (n < 8)
-      Write(out / "import_fuzzer", absl::StrCat("one-", n),
-            std::string(1, 3) + one);
+    if (n < 8) Write(out / "import_fuzzer", absl::StrCat("one-", n), std::string(1, 3) + one);
 
     minga::v1::Material m = r.material;
     m.set_id(absl::StrCat("beta/", m.id().substr(m.id().find('/') + 1)));
@@ -70,11 +65,8 @@ int main(int argc, char** argv) {
     spec.material_id = m.id();
     spec.version = 1000 + n;
     spec.audience.set_scope(minga::v1::Audience::PUBLIC);
-    minga::v1::Revision rev =
-        minga::SignRevision(key, spec, m.SerializeAsString());
-    if (n < 8)
-      Write(out / "revision_fuzzer", absl::StrCat("rev-", n),
-            rev.SerializeAsString());
+    minga::v1::Revision rev = minga::SignRevision(key, spec, m.SerializeAsString());
+    if (n < 8) Write(out / "revision_fuzzer", absl::StrCat("rev-", n), rev.SerializeAsString());
     *batch.add_revisions() = rev;
     ++n;
   }
@@ -103,8 +95,7 @@ int main(int argc, char** argv) {
   auto encoder = minga::BatchEncoder::Create(1);
   if (!encoder.ok()) return 1;
   minga::v1::PullBatch first = batch, second = batch;
-  if (!(*encoder)->Encode(&first).ok() || !(*encoder)->Encode(&second).ok())
-    return 1;
+  if (!(*encoder)->Encode(&first).ok() || !(*encoder)->Encode(&second).ok()) return 1;
   Write(out / "batch_codec_fuzzer", "stream",
         first.zstd_revisions() + "|||" + second.zstd_revisions());
 

@@ -39,25 +39,20 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   static Keys* keys = new Keys();
   minga::v1::Revision revision;
   if (!revision.ParseFromArray(data, static_cast<int>(size))) return 0;
-  absl::StatusOr<minga::v1::RevisionHeader> header =
-      minga::DecodeHeader(revision.signed_());
+  absl::StatusOr<minga::v1::RevisionHeader> header = minga::DecodeHeader(revision.signed_());
   if (!header.ok()) return 0;
   (void)minga::VerifyWithKeyring(revision.signed_(), *header, *keys->keyring);
-  for (minga::Strictness s :
-       {minga::Strictness::kLocal, minga::Strictness::kPeer}) {
+  for (minga::Strictness s : {minga::Strictness::kLocal, minga::Strictness::kPeer}) {
     (void)minga::DecodeBody(*header, revision.body(), s);
   }
   auto key = keys->signing.find(header->origin());
   if (key == keys->signing.end()) return 0;
   minga::v1::SignedHeader signed_header = revision.signed_();
-  signed_header.set_signature(
-      key->second.Sign(minga::SignaturePayload(signed_header.header())));
-  if (!minga::VerifyWithKeyring(signed_header, *header, *keys->keyring).ok())
-    abort();
+  signed_header.set_signature(key->second.Sign(minga::SignaturePayload(signed_header.header())));
+  if (!minga::VerifyWithKeyring(signed_header, *header, *keys->keyring).ok()) abort();
   std::string bad = signed_header.signature();
   bad[size % bad.size()] ^= 1;
   signed_header.set_signature(bad);
-  if (minga::VerifyWithKeyring(signed_header, *header, *keys->keyring).ok())
-    abort();
+  if (minga::VerifyWithKeyring(signed_header, *header, *keys->keyring).ok()) abort();
   return 0;
 }

@@ -76,8 +76,7 @@ TEST(CorruptionTest, ADamagedStoreIsReportedAndRebuiltFromAPartner) {
     if (!JsonField(status, "store_error").empty()) break;
     absl::SleepFor(absl::Milliseconds(100));
   } while (absl::Now() < deadline);
-  EXPECT_THAT(JsonField(status, "store_error"), HasSubstr("Corruption"))
-      << status;
+  EXPECT_THAT(JsonField(status, "store_error"), HasSubstr("Corruption")) << status;
   EXPECT_THAT(fed.node(0).log(), HasSubstr("the store is damaged"));
   RunResult shown = fed.node(0).Client({"status"});
   EXPECT_THAT(shown.out, HasSubstr("DAMAGED"));
@@ -98,8 +97,7 @@ TEST(CorruptionTest, ADamagedStoreIsReportedAndRebuiltFromAPartner) {
   // Its own changes go on above every version it had: the partner takes
   // the edit rather than ignoring it as older.
   const std::string id = "ana/esp-paquete-servicios-esenciales-2015";
-  RunResult edited = fed.node(0).Client(
-      {"edit", id, "--title", "Paquete, tras la reparación"});
+  RunResult edited = fed.node(0).Client({"edit", id, "--title", "Paquete, tras la reparación"});
   ASSERT_EQ(edited.exit_code, 0) << edited.err;
   const absl::Time edit_deadline = absl::Now() + absl::Seconds(60);
   std::string at_bea;
@@ -121,8 +119,11 @@ TEST(CorruptionTest, ADamagedChunkFileIsFoundAndFetchedAgain) {
   ASSERT_TRUE(fed.StartAll());
   const std::string file = tmp.path() + "/video.mp4";
   WriteRandomFile(file, 3 * kMiB, 7);
-  ASSERT_EQ(fed.node(0).Client({"put", "--id", "v", "--title", "Video", "--kind", "training",
-                                "--sector", "health"}).exit_code, 0);
+  ASSERT_EQ(fed.node(0)
+                .Client({"put", "--id", "v", "--title", "Video", "--kind", "training", "--sector",
+                         "health"})
+                .exit_code,
+            0);
   ASSERT_EQ(fed.node(0).Client({"attach", "ana/v", file}, "", absl::Seconds(120)).exit_code, 0);
   ASSERT_TRUE(WaitComplete(fed.node(1), "ana/v", absl::Seconds(120))) << fed.node(1).log();
 
@@ -135,13 +136,14 @@ TEST(CorruptionTest, ADamagedChunkFileIsFoundAndFetchedAgain) {
   RunResult damaged = fed.node(1).Client({"fetch", "ana/v", "video.mp4", "-o", copy, "--local"});
   EXPECT_NE(damaged.exit_code, 0) << "a damaged chunk was served";
   EXPECT_THAT(fed.node(1).log(), HasSubstr("is damaged on disk; it will be fetched again"));
-  EXPECT_THAT(fed.node(1).Client({"--json", "files", "ana/v"}).out, Not(HasSubstr("\"complete\":true")));
+  EXPECT_THAT(fed.node(1).Client({"--json", "files", "ana/v"}).out,
+              Not(HasSubstr("\"complete\":true")));
 
   // The partner is back: the chunk is fetched again and the file is whole.
   ASSERT_TRUE(fed.node(0).Start());
   ASSERT_TRUE(WaitComplete(fed.node(1), "ana/v", absl::Seconds(120))) << fed.node(1).log();
-  RunResult fetched =
-      fed.node(1).Client({"fetch", "ana/v", "video.mp4", "-o", copy, "--local"}, "", absl::Seconds(60));
+  RunResult fetched = fed.node(1).Client({"fetch", "ana/v", "video.mp4", "-o", copy, "--local"}, "",
+                                         absl::Seconds(60));
   ASSERT_EQ(fetched.exit_code, 0) << fetched.err;
   EXPECT_TRUE(SameFile(file, copy));
 }
@@ -171,7 +173,8 @@ TEST(CorruptionTest, ADamagedSearchIndexIsRebuiltByReindex) {
   EXPECT_THAT(fed.node(0).log(), HasSubstr("rebuilding it"));
   uint64_t rebuilt = 0;
   const absl::Time again = absl::Now() + absl::Seconds(60);
-  while (absl::Now() < again && (rebuilt = total()) < before) absl::SleepFor(absl::Milliseconds(100));
+  while (absl::Now() < again && (rebuilt = total()) < before)
+    absl::SleepFor(absl::Milliseconds(100));
   EXPECT_EQ(rebuilt, before);
   // Damage found later (a query meeting it) is cured by the procedure.
   RunResult reindex = fed.node(0).Client({"reindex"}, "", absl::Seconds(120));

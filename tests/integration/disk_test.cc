@@ -28,8 +28,8 @@ class SmallDisk {
  public:
   SmallDisk(const std::string& dir, int mib) : dir_(dir) {
     std::filesystem::create_directories(dir);
-    mounted_ = ::mount("tmpfs", dir.c_str(), "tmpfs", 0,
-                       absl::StrCat("size=", mib, "m").c_str()) == 0;
+    mounted_ =
+        ::mount("tmpfs", dir.c_str(), "tmpfs", 0, absl::StrCat("size=", mib, "m").c_str()) == 0;
   }
   ~SmallDisk() {
     if (mounted_) ::umount2(dir_.c_str(), MNT_DETACH);
@@ -52,9 +52,8 @@ std::string Materials(int first, int n) {
   std::string out;
   uint64_t x = 88172645463325252ull + static_cast<uint64_t>(first);
   for (int i = first; i < first + n; ++i) {
-    absl::StrAppend(
-        &out, "{\"id\":\"m", i, "\",\"title\":\"Material ", i,
-        "\",\"kind\":\"guide\",\"sectors\":[\"health\"],\"summary\":\"");
+    absl::StrAppend(&out, "{\"id\":\"m", i, "\",\"title\":\"Material ", i,
+                    "\",\"kind\":\"guide\",\"sectors\":[\"health\"],\"summary\":\"");
     for (int w = 0; w < 38; ++w) {
       for (int c = 0; c < 200; ++c) {
         x ^= x << 13;  // xorshift64: cheap bytes no compressor can shrink much
@@ -80,8 +79,7 @@ TEST(DiskTest, AFullDiskRefusesWritesKeepsReadsLosesNothingAndRecoversAlone) {
   constexpr int kDiskMiB = 192;
   constexpr int kReserveMiB = 48;
   SmallDisk disk(tmp.path() + "/casa-ana", kDiskMiB);
-  if (!disk.mounted())
-    GTEST_SKIP() << "this machine does not allow mounting a tmpfs";
+  if (!disk.mounted()) GTEST_SKIP() << "this machine does not allow mounting a tmpfs";
   NodeHarness node(tmp.path(), "casa-ana");
   node.WriteConfig(absl::StrCat("listen: \"127.0.0.1:", FreePort(),
                                 "\"\nallow_plaintext_loopback: true\n",
@@ -111,8 +109,7 @@ TEST(DiskTest, AFullDiskRefusesWritesKeepsReadsLosesNothingAndRecoversAlone) {
   RunResult refused = fill();
   ASSERT_NE(refused.exit_code, 0) << "the disk never filled";
   ASSERT_GT(acknowledged.size(), 0u);
-  EXPECT_THAT(refused.err + refused.out,
-              HasSubstr("disk of the data directory is full"))
+  EXPECT_THAT(refused.err + refused.out, HasSubstr("disk of the data directory is full"))
       << refused.out << refused.err;
   EXPECT_THAT(refused.err + refused.out, HasSubstr("MiB the node keeps free"))
       << "refused by the disk, not by the reserve: " << refused.err;
@@ -123,23 +120,21 @@ TEST(DiskTest, AFullDiskRefusesWritesKeepsReadsLosesNothingAndRecoversAlone) {
   RunResult put;
   for (int round = 0; round < 5; ++round) {
     const std::string id = absl::StrCat("during-", round);
-    put = node.Client({"put", "--id", id, "--title", "While the disk is full",
-                       "--kind", "guide", "--sector", "health"});
+    put = node.Client({"put", "--id", id, "--title", "While the disk is full", "--kind", "guide",
+                       "--sector", "health"});
     if (put.exit_code != 0) break;
     acknowledged.insert("casa-ana/" + id);
     ASSERT_NE(fill().exit_code, 0) << "the disk never filled again";
   }
   EXPECT_EQ(put.exit_code, 1);  // "the node failed" (README's exit codes)
-  EXPECT_THAT(put.err, HasSubstr("disk of the data directory is full"))
-      << put.err;
+  EXPECT_THAT(put.err, HasSubstr("disk of the data directory is full")) << put.err;
 
   // Reads go on while it is full.
   RunResult got = node.Client({"get", *acknowledged.begin()});
   EXPECT_EQ(got.exit_code, 0) << got.err;
   RunResult status = node.Client({"status"});
   EXPECT_EQ(status.exit_code, 0) << status.err;
-  RunResult listed =
-      node.Client({"--json", "ls", "--all", "--page-size", "1000"});
+  RunResult listed = node.Client({"--json", "ls", "--all", "--page-size", "1000"});
   EXPECT_EQ(listed.exit_code, 0) << listed.err;
 
   const absl::Time t_full = absl::Now();
@@ -147,9 +142,8 @@ TEST(DiskTest, AFullDiskRefusesWritesKeepsReadsLosesNothingAndRecoversAlone) {
   ASSERT_TRUE(disk.Resize(512));
   const absl::Time deadline = absl::Now() + absl::Seconds(120);
   do {
-    put = node.Client({"put", "--id", "after", "--title",
-                       "After the disk was freed", "--kind", "guide",
-                       "--sector", "health"});
+    put = node.Client({"put", "--id", "after", "--title", "After the disk was freed", "--kind",
+                       "guide", "--sector", "health"});
     if (put.exit_code == 0) break;
     absl::SleepFor(absl::Milliseconds(250));
   } while (absl::Now() < deadline);
@@ -167,15 +161,13 @@ TEST(DiskTest, AFullDiskRefusesWritesKeepsReadsLosesNothingAndRecoversAlone) {
     }
     absl::SleepFor(absl::Milliseconds(250));
   } while (absl::Now() < indexed);
-  EXPECT_EQ(status_json.find("\"index_lag\""), std::string::npos)
-      << status_json;
+  EXPECT_EQ(status_json.find("\"index_lag\""), std::string::npos) << status_json;
   printf(
       "full after %.1f s (%zu materials); writes back %.1f s after space "
       "returned; "
       "index caught up %.1f s later\n",
       absl::ToDoubleSeconds(t_full - t0), acknowledged.size(),
-      absl::ToDoubleSeconds(t_writes - t_full),
-      absl::ToDoubleSeconds(absl::Now() - t_writes));
+      absl::ToDoubleSeconds(t_writes - t_full), absl::ToDoubleSeconds(absl::Now() - t_writes));
   RunResult found = node.Client({"search", "After", "freed"});
   EXPECT_THAT(found.out, HasSubstr("casa-ana/after")) << found.err;
 
@@ -184,8 +176,7 @@ TEST(DiskTest, AFullDiskRefusesWritesKeepsReadsLosesNothingAndRecoversAlone) {
     RunResult exported = node.Client({"export", "--format", "jsonl"});
     ASSERT_EQ(exported.exit_code, 0) << exported.err;
     std::set<std::string> held;
-    for (absl::string_view line :
-         absl::StrSplit(exported.out, '\n', absl::SkipEmpty())) {
+    for (absl::string_view line : absl::StrSplit(exported.out, '\n', absl::SkipEmpty())) {
       const size_t at = line.find("\"id\":\"");
       if (at == absl::string_view::npos) continue;
       const size_t from = at + 6;

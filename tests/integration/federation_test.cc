@@ -22,9 +22,7 @@ using ::testing::Not;
 
 constexpr absl::Duration kConverge = absl::Seconds(60);
 
-std::string Get(NodeHarness& n, const std::string& id) {
-  return n.Client({"get", id}).out;
-}
+std::string Get(NodeHarness& n, const std::string& id) { return n.Client({"get", id}).out; }
 
 // Polls `id` at `n` until its output contains `want`.
 bool WaitFor(NodeHarness& n, const std::string& id, const std::string& want,
@@ -56,8 +54,9 @@ TEST(FederationTest, LineRelaysBetweenEndsWithNoLink) {
   EXPECT_THAT(fed.node(3).Client({"search", "feminicídios"}).out,
               Not(HasSubstr("br-diretrizes-feminicidios-2016")));
   // A change made at one end crosses three hops while following.
-  ASSERT_EQ(fed.node(3).Client({"put", "--id", "nueva", "--title", "Desde el otro extremo",
-                                "--kind", "report", "--sector", "coordination"})
+  ASSERT_EQ(fed.node(3)
+                .Client({"put", "--id", "nueva", "--title", "Desde el otro extremo", "--kind",
+                         "report", "--sector", "coordination"})
                 .exit_code,
             0);
   EXPECT_TRUE(WaitFor(fed.node(0), "dora/nueva", "Desde el otro extremo", absl::Seconds(5)));
@@ -76,13 +75,14 @@ TEST(FederationTest, StarAndMembersAudience) {
   ASSERT_TRUE(fed.StartAll());
   // Shared with hub and leaf-b only: leaf-c gets the signed header, never
   // the body, not even through the hub.
-  ASSERT_EQ(fed.node(1).Client({"put", "--id", "confidencial", "--title", "Protocolo interno",
-                                "--kind", "protocol", "--sector", "justice", "--audience",
-                                "members:hub,leaf-b"})
+  ASSERT_EQ(fed.node(1)
+                .Client({"put", "--id", "confidencial", "--title", "Protocolo interno", "--kind",
+                         "protocol", "--sector", "justice", "--audience", "members:hub,leaf-b"})
                 .exit_code,
             0);
-  ASSERT_EQ(fed.node(1).Client({"put", "--id", "publico", "--title", "Guía pública", "--kind",
-                                "guide", "--sector", "health"})
+  ASSERT_EQ(fed.node(1)
+                .Client({"put", "--id", "publico", "--title", "Guía pública", "--kind", "guide",
+                         "--sector", "health"})
                 .exit_code,
             0);
   ASSERT_TRUE(fed.WaitConverged(kConverge, 2));
@@ -94,7 +94,8 @@ TEST(FederationTest, StarAndMembersAudience) {
   EXPECT_THAT(Get(fed.node(3), "leaf-a/publico"), HasSubstr("Guía pública"));
 
   // Narrowing the audience purges the body where it no longer belongs.
-  ASSERT_EQ(fed.node(1).Client({"edit", "leaf-a/publico", "--audience", "members:hub"}).exit_code, 0);
+  ASSERT_EQ(fed.node(1).Client({"edit", "leaf-a/publico", "--audience", "members:hub"}).exit_code,
+            0);
   EXPECT_TRUE(WaitFor(fed.node(3), "leaf-a/publico", "header only"));
   EXPECT_TRUE(WaitFor(fed.node(2), "leaf-a/publico", "header only"));
   EXPECT_THAT(Get(fed.node(0), "leaf-a/publico"), HasSubstr("Guía pública"));
@@ -107,8 +108,9 @@ TEST(FederationTest, RingConvergesAndRetractionReachesEveryone) {
   ASSERT_TRUE(fed.Setup());
   ASSERT_TRUE(fed.StartAll());
   for (int i = 0; i < 4; ++i) {
-    ASSERT_EQ(fed.node(i).Client({"put", "--id", "m", "--title", absl::StrCat("De n", i),
-                                  "--kind", "guide", "--sector", "police"})
+    ASSERT_EQ(fed.node(i)
+                  .Client({"put", "--id", "m", "--title", absl::StrCat("De n", i), "--kind",
+                           "guide", "--sector", "police"})
                   .exit_code,
               0);
   }
@@ -132,12 +134,13 @@ TEST(FederationTest, KilledInTheMiddleOfALargePullResumes) {
   constexpr int kMaterials = 20000;
   std::string jsonl;
   for (int i = 0; i < kMaterials; ++i) {
-    absl::StrAppend(&jsonl, "{\"id\":\"m", i, "\",\"title\":\"Material ", i,
-                    "\",\"kind\":\"report\",\"sectors\":[\"coordination\"],\"countries\":[\"PE\"]}\n");
+    absl::StrAppend(
+        &jsonl, "{\"id\":\"m", i, "\",\"title\":\"Material ", i,
+        "\",\"kind\":\"report\",\"sectors\":[\"coordination\"],\"countries\":[\"PE\"]}\n");
   }
   WriteFile(tmp.path() + "/big.jsonl", jsonl);
-  RunResult imported = fed.node(0).Client({"import", tmp.path() + "/big.jsonl"}, "",
-                                          absl::Seconds(300));
+  RunResult imported =
+      fed.node(0).Client({"import", tmp.path() + "/big.jsonl"}, "", absl::Seconds(300));
   ASSERT_EQ(imported.exit_code, 0) << imported.err;
 
   ASSERT_TRUE(fed.node(1).Start());
@@ -178,8 +181,9 @@ TEST(FederationTest, ImpostorsAreRefused) {
   fed.LinkBoth(0, 1);
   ASSERT_TRUE(fed.Setup());
   ASSERT_TRUE(fed.StartAll());
-  ASSERT_EQ(fed.node(0).Client({"put", "--id", "x", "--title", "Solo miembros", "--kind",
-                                "guide", "--sector", "health"})
+  ASSERT_EQ(fed.node(0)
+                .Client({"put", "--id", "x", "--title", "Solo miembros", "--kind", "guide",
+                         "--sector", "health"})
                 .exit_code,
             0);
   ASSERT_TRUE(WaitFor(fed.node(1), "alba/x", "Solo miembros"));
@@ -187,7 +191,7 @@ TEST(FederationTest, ImpostorsAreRefused) {
 
   // 1. A certificate from another CA, with the right name.
   ASSERT_EQ(testing::Run({"/bin/bash", std::string(MINGA_SOURCE_DIR) + "/scripts/make-certs.sh",
-                 tmp.path() + "/rogue", "bruno"})
+                          tmp.path() + "/rogue", "bruno"})
                 .exit_code,
             0);
   std::string config = ReadFileOrEmpty(fed.node(1).config_path());
@@ -225,7 +229,7 @@ TEST(FederationTest, RemoteAdminNeedsTlsAndAToken) {
   const int port = FreePort();
   RunResult made = testing::Run({MINGA_NODE_BIN, "--new-admin-token"});
   const std::string token = made.out.substr(made.out.find("\n  ") + 3,
-                                           made.out.find("\nconfig") - made.out.find("\n  ") - 3);
+                                            made.out.find("\nconfig") - made.out.find("\n  ") - 3);
   const size_t at = made.out.find("admin_token_sha256");
   fed.AddConfig(0, absl::StrCat("admin_listen: \"127.0.0.1:", port, "\"\n",
                                 made.out.substr(at, made.out.find('\n', at) - at), "\n"));
@@ -240,9 +244,9 @@ TEST(FederationTest, RemoteAdminNeedsTlsAndAToken) {
     return testing::Run(argv);
   };
   const std::string ca = fed.certs() + "/ca.pem";
-  RunResult ok = remote({"--ca", ca, "--tls-name", "sede", "--token-file", tmp.path() + "/token",
-                         "put", "--id", "r", "--title", "Desde lejos", "--kind", "guide",
-                         "--sector", "health"});
+  RunResult ok =
+      remote({"--ca", ca, "--tls-name", "sede", "--token-file", tmp.path() + "/token", "put",
+              "--id", "r", "--title", "Desde lejos", "--kind", "guide", "--sector", "health"});
   EXPECT_EQ(ok.exit_code, 0) << ok.err;
   EXPECT_THAT(fed.node(0).Client({"get", "sede/r"}).out, HasSubstr("admin@remote"));
   RunResult wrong =
@@ -271,8 +275,8 @@ TEST(FederationTest, RemoteAdminNeedsTlsAndAToken) {
   // expected name the client does not trust the endpoint with its token.
   RunResult unnamed = remote({"--ca", ca, "--token-file", tmp.path() + "/token", "status"});
   EXPECT_EQ(unnamed.exit_code, 5) << unnamed.err;
-  RunResult other = remote(
-      {"--ca", ca, "--tls-name", "otra", "--token-file", tmp.path() + "/token", "status"});
+  RunResult other =
+      remote({"--ca", ca, "--tls-name", "otra", "--token-file", tmp.path() + "/token", "status"});
   EXPECT_EQ(other.exit_code, 5) << other.err;
   RunResult clear = remote({"--token-file", tmp.path() + "/token", "status"});
   EXPECT_EQ(clear.exit_code, 2);
@@ -290,8 +294,11 @@ TEST(FederationTest, AMemberFloodingPullsCannotExhaustANode) {
   fed.Link(2, 0);  // otra pulls from sede
   ASSERT_TRUE(fed.Setup());
   ASSERT_TRUE(fed.StartAll()) << fed.node(0).log();
-  ASSERT_EQ(fed.node(0).Client({"put", "--id", "antes", "--title", "Antes", "--kind", "guide",
-                                "--sector", "health"}).exit_code, 0);
+  ASSERT_EQ(fed.node(0)
+                .Client({"put", "--id", "antes", "--title", "Antes", "--kind", "guide", "--sector",
+                         "health"})
+                .exit_code,
+            0);
   ASSERT_TRUE(WaitFor(fed.node(2), "sede/antes", "Antes"));
   const pid_t pid = fed.node(0).pid();
   const long threads_before = ProcStatus(pid, "Threads");
@@ -300,10 +307,10 @@ TEST(FederationTest, AMemberFloodingPullsCannotExhaustANode) {
 
   Process flood;
   const std::string log = tmp.path() + "/flood.log";
-  ASSERT_TRUE(flood.Start({FLOOD_PROBE_BIN, fed.address(0), "sede", fed.certs() + "/ca.pem",
-                           fed.certs() + "/socia.pem", fed.certs() + "/socia.key", "4000", "40",
-                           "8"},
-                          log));
+  ASSERT_TRUE(
+      flood.Start({FLOOD_PROBE_BIN, fed.address(0), "sede", fed.certs() + "/ca.pem",
+                   fed.certs() + "/socia.pem", fed.certs() + "/socia.key", "4000", "40", "8"},
+                  log));
   // Wait until every stream was started (the probe says so).
   const absl::Time deadline = absl::Now() + absl::Seconds(60);
   while (ReadFileOrEmpty(log).find("holding") == std::string::npos && absl::Now() < deadline) {
@@ -324,8 +331,8 @@ TEST(FederationTest, AMemberFloodingPullsCannotExhaustANode) {
   // Threads and memory stay bounded.
   const long threads_during = ProcStatus(pid, "Threads");
   const long rss_during_kib = ProcStatus(pid, "VmRSS");
-  EXPECT_LE(threads_during, threads_before + 8) << "threads " << threads_before << " -> "
-                                                << threads_during;
+  EXPECT_LE(threads_during, threads_before + 8)
+      << "threads " << threads_before << " -> " << threads_during;
 #ifndef MINGA_SANITIZED
   EXPECT_LE(rss_during_kib, rss_before_kib + 128 * 1024)
       << "RSS " << rss_before_kib << " KiB -> " << rss_during_kib << " KiB";
@@ -336,8 +343,8 @@ TEST(FederationTest, AMemberFloodingPullsCannotExhaustANode) {
   const std::string report = ReadFileOrEmpty(log);
   EXPECT_THAT(report, HasSubstr("refused=3998")) << report;
   std::printf("threads %ld -> %ld, RSS %ld -> %ld KiB, put %.0f ms; %s", threads_before,
-              threads_during, rss_before_kib, rss_during_kib,
-              absl::ToDoubleMilliseconds(put_took), report.c_str());
+              threads_during, rss_before_kib, rss_during_kib, absl::ToDoubleMilliseconds(put_took),
+              report.c_str());
 }
 
 // Security review #12, with real processes: once a member is removed from
@@ -350,8 +357,11 @@ TEST(FederationTest, ARemovedMembersMaterialsAreGoneEverywhere) {
   fed.LinkBoth(1, 2);
   ASSERT_TRUE(fed.Setup());
   ASSERT_TRUE(fed.StartAll()) << fed.node(2).log();
-  ASSERT_EQ(fed.node(2).Client({"put", "--id", "x", "--title", "Material de tres que se va",
-                                "--kind", "guide", "--sector", "health"}).exit_code, 0);
+  ASSERT_EQ(fed.node(2)
+                .Client({"put", "--id", "x", "--title", "Material de tres que se va", "--kind",
+                         "guide", "--sector", "health"})
+                .exit_code,
+            0);
   WriteFile(tmp.path() + "/f.bin", std::string(300000, 'z'));
   RunResult attached = fed.node(2).Client({"attach", "tres/x", tmp.path() + "/f.bin"});
   ASSERT_EQ(attached.exit_code, 0) << attached.err;
@@ -393,8 +403,11 @@ TEST(FederationTest, ARotatedKeyRefusesTheOldOneAndVerifiesTheNew) {
   fed.LinkBoth(0, 1);
   ASSERT_TRUE(fed.Setup());
   ASSERT_TRUE(fed.StartAll());
-  ASSERT_EQ(fed.node(1).Client({"put", "--id", "m", "--title", "Original", "--kind", "guide",
-                                "--sector", "justice"}).exit_code, 0);
+  ASSERT_EQ(fed.node(1)
+                .Client({"put", "--id", "m", "--title", "Original", "--kind", "guide", "--sector",
+                         "justice"})
+                .exit_code,
+            0);
   ASSERT_TRUE(WaitFor(fed.node(0), "dos/m", "Original"));
   const std::string old_federation = fed.Federation();
 
@@ -407,7 +420,8 @@ TEST(FederationTest, ARotatedKeyRefusesTheOldOneAndVerifiesTheNew) {
   std::filesystem::remove(thief_root + "/dos/data/admin.sock");
 
   // dos rotates its key; every member gets the new federation file.
-  RunResult rotated = testing::Run({MINGA_NODE_BIN, "--config", fed.node(1).config_path(), "--rotate-key"});
+  RunResult rotated =
+      testing::Run({MINGA_NODE_BIN, "--config", fed.node(1).config_path(), "--rotate-key"});
   ASSERT_EQ(rotated.exit_code, 0) << rotated.err;
   std::smatch key, retired;
   ASSERT_TRUE(std::regex_search(rotated.out, key, std::regex("signing_public_key: \"([^\"]+)\"")))
@@ -428,10 +442,10 @@ TEST(FederationTest, ARotatedKeyRefusesTheOldOneAndVerifiesTheNew) {
   NodeHarness thief(thief_root, "dos");
   const int thief_port = FreePort();
   WriteFile(thief_root + "/federation.textproto", old_federation);
-  thief.WriteConfig(absl::StrCat("listen: \"127.0.0.1:", thief_port, "\"\n",
-                                 "federation_file: \"../federation.textproto\"\n",
-                                 "tls { ca_file: \"", fed.certs(), "/ca.pem\" cert_file: \"",
-                                 fed.certs(), "/dos.pem\" key_file: \"", fed.certs(), "/dos.key\" }\n"));
+  thief.WriteConfig(absl::StrCat(
+      "listen: \"127.0.0.1:", thief_port, "\"\n", "federation_file: \"../federation.textproto\"\n",
+      "tls { ca_file: \"", fed.certs(), "/ca.pem\" cert_file: \"", fed.certs(),
+      "/dos.pem\" key_file: \"", fed.certs(), "/dos.key\" }\n"));
   ASSERT_TRUE(thief.Start()) << thief.log();
   // (Its copy of the feed shares dos's id: edits past uno's checkpoint.)
   for (const char* title : {"Del ladrón", "Del ladrón otra vez", "Del ladrón, tercera"}) {

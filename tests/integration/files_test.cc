@@ -27,8 +27,11 @@ TEST(FilesTest, LargeFileCrossesTwoHopsDedupsAndIsPurgedOnRetraction) {
   const std::string file = tmp.path() + "/video-capacitacion.mp4";
   WriteRandomFile(file, 200 * kMiB, 1);
   for (const char* id : {"curso", "copia"}) {
-    ASSERT_EQ(fed.node(0).Client({"put", "--id", id, "--title", "Curso en video", "--kind",
-                                  "training", "--sector", "justice"}).exit_code, 0);
+    ASSERT_EQ(fed.node(0)
+                  .Client({"put", "--id", id, "--title", "Curso en video", "--kind", "training",
+                           "--sector", "justice"})
+                  .exit_code,
+              0);
   }
   RunResult attached = fed.node(0).Client({"attach", "origen/curso", file}, "", absl::Seconds(300));
   ASSERT_EQ(attached.exit_code, 0) << attached.err;
@@ -42,9 +45,9 @@ TEST(FilesTest, LargeFileCrossesTwoHopsDedupsAndIsPurgedOnRetraction) {
   ASSERT_TRUE(WaitComplete(fed.node(2), "origen/copia", absl::Seconds(60)));
   EXPECT_EQ(ChunksStored(fed.node(2)), 200u);
   const std::string copy = tmp.path() + "/copia.mp4";
-  RunResult fetched = fed.node(2).Client(
-      {"fetch", "origen/curso", "video-capacitacion.mp4", "-o", copy, "--local"}, "",
-      absl::Seconds(120));
+  RunResult fetched =
+      fed.node(2).Client({"fetch", "origen/curso", "video-capacitacion.mp4", "-o", copy, "--local"},
+                         "", absl::Seconds(120));
   ASSERT_EQ(fetched.exit_code, 0) << fetched.err;
   EXPECT_TRUE(SameFile(file, copy));
 
@@ -69,8 +72,11 @@ TEST(FilesTest, ReceiverKilledMidTransferResumesWithoutFetchingAgain) {
   ASSERT_TRUE(fed.node(0).Start());
   const std::string file = tmp.path() + "/protocolo.pdf";
   WriteRandomFile(file, 200 * kMiB, 2);
-  ASSERT_EQ(fed.node(0).Client({"put", "--id", "p", "--title", "Protocolo", "--kind", "protocol",
-                                "--sector", "police"}).exit_code, 0);
+  ASSERT_EQ(fed.node(0)
+                .Client({"put", "--id", "p", "--title", "Protocolo", "--kind", "protocol",
+                         "--sector", "police"})
+                .exit_code,
+            0);
   ASSERT_EQ(fed.node(0).Client({"attach", "fuente/p", file}, "", absl::Seconds(300)).exit_code, 0);
 
   ASSERT_TRUE(fed.node(1).Start());
@@ -96,8 +102,11 @@ TEST(FilesTest, ReceiverKilledMidTransferResumesWithoutFetchingAgain) {
   const std::string peers = fed.node(1).Client({"--json", "peers"}).out;
   EXPECT_EQ(JsonNumber(peers, "chunks_fetched"), 200 - kept) << peers;
   const std::string copy = tmp.path() + "/copy.pdf";
-  ASSERT_EQ(fed.node(1).Client({"fetch", "fuente/p", "protocolo.pdf", "-o", copy, "--local"}, "",
-                               absl::Seconds(120)).exit_code, 0);
+  ASSERT_EQ(fed.node(1)
+                .Client({"fetch", "fuente/p", "protocolo.pdf", "-o", copy, "--local"}, "",
+                        absl::Seconds(120))
+                .exit_code,
+            0);
   EXPECT_TRUE(SameFile(file, copy));
 }
 
@@ -110,16 +119,22 @@ TEST(FilesTest, AMemberOutsideTheAudienceAskingByHashIsRefused) {
   ASSERT_TRUE(fed.StartAll());
   const std::string file = tmp.path() + "/informe.pdf";
   WriteRandomFile(file, 3 * kMiB, 3);
-  ASSERT_EQ(fed.node(0).Client({"put", "--id", "reservado", "--title", "Informe reservado", "--kind",
-                                "report", "--sector", "justice", "--audience", "members:socia"})
-                .exit_code, 0);
-  ASSERT_EQ(fed.node(0).Client({"put", "--id", "abierto", "--title", "Informe abierto", "--kind",
-                                "report", "--sector", "justice"}).exit_code, 0);
+  ASSERT_EQ(fed.node(0)
+                .Client({"put", "--id", "reservado", "--title", "Informe reservado", "--kind",
+                         "report", "--sector", "justice", "--audience", "members:socia"})
+                .exit_code,
+            0);
+  ASSERT_EQ(fed.node(0)
+                .Client({"put", "--id", "abierto", "--title", "Informe abierto", "--kind", "report",
+                         "--sector", "justice"})
+                .exit_code,
+            0);
   ASSERT_EQ(fed.node(0).Client({"attach", "duena/reservado", file}).exit_code, 0);
   const std::string files = fed.node(0).Client({"--json", "files", "duena/reservado"}).out;
   // The first chunk's hash: base64 in the JSON output; the probe takes hex.
   std::smatch first_chunk;
-  ASSERT_TRUE(std::regex_search(files, first_chunk, std::regex("\"chunk_sha256\":\\[\"([^\"]+)\""))) << files;
+  ASSERT_TRUE(std::regex_search(files, first_chunk, std::regex("\"chunk_sha256\":\\[\"([^\"]+)\"")))
+      << files;
   const std::string b64 = first_chunk[1];
   std::string raw;
   ASSERT_TRUE(absl::Base64Unescape(b64, &raw)) << files;
@@ -128,8 +143,9 @@ TEST(FilesTest, AMemberOutsideTheAudienceAskingByHashIsRefused) {
 
   auto probe = [&](const std::string& as, const std::string& material) {
     return testing::Run({CHUNK_PROBE_BIN, fed.address(0), "duena", fed.certs() + "/ca.pem",
-                fed.certs() + "/" + as + ".pem", fed.certs() + "/" + as + ".key", as, material,
-                hex}).out;
+                         fed.certs() + "/" + as + ".pem", fed.certs() + "/" + as + ".key", as,
+                         material, hex})
+        .out;
   };
   EXPECT_THAT(probe("socia", "duena/reservado"), ::testing::HasSubstr("code=0 received=1"));
   // ajena is a member, with a valid certificate, and knows the hash: refused.

@@ -31,8 +31,8 @@ int CountLines(const std::string& s) {
 class NodeTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    node_.WriteConfig(absl::StrCat("listen: \"127.0.0.1:", FreePort(),
-                                   "\"\nallow_plaintext_loopback: true\n"));
+    node_.WriteConfig(
+        absl::StrCat("listen: \"127.0.0.1:", FreePort(), "\"\nallow_plaintext_loopback: true\n"));
     ASSERT_TRUE(node_.Start()) << node_.log();
   }
   void TearDown() override {
@@ -82,18 +82,20 @@ TEST_F(NodeTest, ImportGetListDeleteAndSurviveKill9) {
 }
 
 TEST_F(NodeTest, BadInputIsRefusedWithFieldAndLineAndChangesNothing) {
-  RunResult bad_kind = node_.Client({"put", "--title", "x", "--kind", "guidebook", "--sector",
-                                     "health"});
+  RunResult bad_kind =
+      node_.Client({"put", "--title", "x", "--kind", "guidebook", "--sector", "health"});
   EXPECT_EQ(bad_kind.exit_code, 4);
   EXPECT_THAT(bad_kind.err, HasSubstr("kind: unknown value 'guidebook'"));
 
-  RunResult not_utf8 = node_.Client({"put", "--title", "Gu\xED" "a", "--kind", "guide", "--sector",
-                                     "health"});
+  RunResult not_utf8 = node_.Client({"put", "--title",
+                                     "Gu\xED"
+                                     "a",
+                                     "--kind", "guide", "--sector", "health"});
   EXPECT_EQ(not_utf8.exit_code, 4);
   EXPECT_THAT(not_utf8.err, HasSubstr("--title: not valid UTF-8"));
 
-  RunResult other_origin = node_.Client({"put", "--id", "someone/x", "--title", "x", "--kind",
-                                         "guide", "--sector", "health"});
+  RunResult other_origin = node_.Client(
+      {"put", "--id", "someone/x", "--title", "x", "--kind", "guide", "--sector", "health"});
   EXPECT_EQ(other_origin.exit_code, 7);
 
   // A CSV with one bad row among good ones, and a truncated JSON file.
@@ -119,7 +121,9 @@ TEST_F(NodeTest, BadInputIsRefusedWithFieldAndLineAndChangesNothing) {
   EXPECT_THAT(cut.out, Not(HasSubstr("imported 0 of")));
 
   const std::string latin1_path = node_.dir() + "/latin1.csv";
-  WriteFile(latin1_path, "title,kind,sectors\nGu\xED" "a,guide,health\n");
+  WriteFile(latin1_path,
+            "title,kind,sectors\nGu\xED"
+            "a,guide,health\n");
   RunResult latin1 = node_.Client({"import", latin1_path});
   EXPECT_EQ(latin1.exit_code, 4);
   EXPECT_THAT(latin1.err, HasSubstr("line 2: title: not valid UTF-8"));
@@ -153,11 +157,13 @@ TEST_F(NodeTest, OnlyTheNodesOwnerCanReachItsAdminSocket) {
 TEST_F(NodeTest, NewFeedIdGivesTheStoreANewFeedAndKeepsItsMaterials) {
   ASSERT_EQ(node_.Client({"import", SampleMaterialsPath()}).exit_code, 0);
   const std::string before = node_.Client({"--json", "status"}).out;
-  RunResult running = testing::Run({MINGA_NODE_BIN, "--config", node_.config_path(), "--new-feed-id"});
+  RunResult running =
+      testing::Run({MINGA_NODE_BIN, "--config", node_.config_path(), "--new-feed-id"});
   EXPECT_EQ(running.exit_code, 1);
   EXPECT_THAT(running.err, HasSubstr("another minga-node"));
   ASSERT_EQ(node_.Stop(), 0);
-  RunResult renewed = testing::Run({MINGA_NODE_BIN, "--config", node_.config_path(), "--new-feed-id"});
+  RunResult renewed =
+      testing::Run({MINGA_NODE_BIN, "--config", node_.config_path(), "--new-feed-id"});
   ASSERT_EQ(renewed.exit_code, 0) << renewed.err;
   ASSERT_TRUE(node_.Start()) << node_.log();
   const std::string after = node_.Client({"--json", "status"}).out;
@@ -167,7 +173,8 @@ TEST_F(NodeTest, NewFeedIdGivesTheStoreANewFeedAndKeepsItsMaterials) {
 
   NodeHarness fresh(tmp_.path(), "sin-datos");
   fresh.WriteConfig("");
-  RunResult no_store = testing::Run({MINGA_NODE_BIN, "--config", fresh.config_path(), "--new-feed-id"});
+  RunResult no_store =
+      testing::Run({MINGA_NODE_BIN, "--config", fresh.config_path(), "--new-feed-id"});
   EXPECT_EQ(no_store.exit_code, 1);
   EXPECT_THAT(no_store.err, HasSubstr("data_dir: no store"));
 }
@@ -178,12 +185,14 @@ TEST_F(NodeTest, ExitCodesSayWhatWentWrong) {
   EXPECT_EQ(node_.Client({"frobnicate"}).exit_code, 2);
   EXPECT_EQ(node_.Client({"get"}).exit_code, 2);
   EXPECT_EQ(node_.Client({"get", "casa-ana/nada"}).exit_code, 3);
-  RunResult unreachable = testing::Run({MINGA_CLIENT_BIN, "--node",
-                                        "unix:" + tmp_.path() + "/no-such.sock", "status"});
+  RunResult unreachable =
+      testing::Run({MINGA_CLIENT_BIN, "--node", "unix:" + tmp_.path() + "/no-such.sock", "status"});
   EXPECT_EQ(unreachable.exit_code, 5) << unreachable.err;
   EXPECT_THAT(unreachable.err, HasSubstr("is the node running?"));
-  ASSERT_EQ(node_.Client({"put", "--id", "x", "--title", "Guía", "--kind", "guide", "--sector",
-                          "health"}).exit_code, 0);
+  ASSERT_EQ(
+      node_.Client({"put", "--id", "x", "--title", "Guía", "--kind", "guide", "--sector", "health"})
+          .exit_code,
+      0);
   RunResult stale = node_.Client({"rm", "casa-ana/x", "--if-version", "1"});
   EXPECT_EQ(stale.exit_code, 6) << stale.err;
   EXPECT_EQ(node_.Client({"get", "casa-ana/x"}).exit_code, 0) << "a refused rm removed it";
@@ -221,7 +230,8 @@ TEST_F(NodeTest, RetractedContentLeavesTheDataDirectory) {
   std::string data;
   for (int i = 0; data.size() < 300000; ++i) absl::StrAppend(&data, file_marker, i, "|");
   WriteFile(tmp_.path() + "/secreto.txt", data);
-  ASSERT_EQ(node_.Client({"attach", "casa-ana/secreto", tmp_.path() + "/secreto.txt"}).exit_code, 0);
+  ASSERT_EQ(node_.Client({"attach", "casa-ana/secreto", tmp_.path() + "/secreto.txt"}).exit_code,
+            0);
   // Searchable, so the index holds it too.
   const absl::Time deadline = absl::Now() + absl::Seconds(60);
   while (node_.Client({"search", body_marker}).out.find("casa-ana/secreto") == std::string::npos &&
@@ -252,7 +262,8 @@ TEST_F(NodeTest, SearchIndexKilledMidwayResumesAndIndexesEveryMaterialOnce) {
     // A word shared by all, and one of twenty groups, so counts check both.
     absl::StrAppend(&lines, "{\"id\":\"m", i, "\",\"title\":\"Guía ", i,
                     " de atención\",\"title_language\":\"es\",\"summary\":\"Texto "
-                    "comprobante del grupo grupo", std::string(1, static_cast<char>('a' + i % 20)),
+                    "comprobante del grupo grupo",
+                    std::string(1, static_cast<char>('a' + i % 20)),
                     "\",\"kind\":\"guide\",\"sectors\":[\"health\"]}\n");
   }
   const std::string file = tmp_.path() + "/many.jsonl";
@@ -263,8 +274,9 @@ TEST_F(NodeTest, SearchIndexKilledMidwayResumesAndIndexesEveryMaterialOnce) {
   // lags then (the log says whether it did; the checks hold either way).
   const std::string before = node_.Client({"--json", "status"}).out;
   node_.Kill9();
-  std::printf("index lag when killed: %s\n",
-              JsonField(before, "index_lag").empty() ? "0" : JsonField(before, "index_lag").c_str());
+  std::printf("index lag when killed: %s\n", JsonField(before, "index_lag").empty()
+                                                 ? "0"
+                                                 : JsonField(before, "index_lag").c_str());
 
   ASSERT_TRUE(node_.Start()) << node_.log();
   const absl::Time deadline = absl::Now() + absl::Seconds(120);

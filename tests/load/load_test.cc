@@ -65,13 +65,11 @@ int RunLoad(const Options& o) {
   for (;;) {
     bool all = true;
     for (int i = 1; i <= o.pullers && all; ++i) {
-      all = fed.node(i).Client({"--json", "peers"}).out.find("FOLLOWING") !=
-            std::string::npos;
+      all = fed.node(i).Client({"--json", "peers"}).out.find("FOLLOWING") != std::string::npos;
     }
     if (all) break;
     if (absl::Now() > ready_by) {
-      fprintf(stderr,
-              "load test: not every puller was following after 120 s\n");
+      fprintf(stderr, "load test: not every puller was following after 120 s\n");
       return 1;
     }
     absl::SleepFor(absl::Milliseconds(200));
@@ -91,9 +89,8 @@ int RunLoad(const Options& o) {
         const absl::Time start = absl::Now();
         RunResult put =
             hub.Client({"put", "--id", absl::StrCat("w", w, "-", n), "--title",
-                        absl::StrCat("Carga ", w, " ", n), "--kind", "guide",
-                        "--sector", "health", "--summary",
-                        "Material de prueba de carga para la red regional."});
+                        absl::StrCat("Carga ", w, " ", n), "--kind", "guide", "--sector", "health",
+                        "--summary", "Material de prueba de carga para la red regional."});
         const double ms = absl::ToDoubleMilliseconds(absl::Now() - start);
         std::lock_guard<std::mutex> lock(mu);
         if (put.exit_code != 0) {
@@ -110,8 +107,7 @@ int RunLoad(const Options& o) {
   int next_trace = 1;
   while (absl::Now() < end) {
     absl::SleepFor(absl::Seconds(1));
-    const long threads = ProcStatus(hub.pid(), "Threads"),
-               rss = ProcStatus(hub.pid(), "VmRSS");
+    const long threads = ProcStatus(hub.pid(), "Threads"), rss = ProcStatus(hub.pid(), "VmRSS");
     threads_max = std::max(threads_max, threads);
     rss_max = std::max(rss_max, rss);
     if (absl::Now() - begin >= next_trace * absl::Seconds(o.seconds) / 10) {
@@ -127,44 +123,39 @@ int RunLoad(const Options& o) {
   const double converge_s = absl::ToDoubleSeconds(absl::Now() - quiet);
   const long rss_end = ProcStatus(hub.pid(), "VmRSS");
 
-  printf("load test: %d pullers, %d writers, %d s\n", o.pullers, o.writers,
-         o.seconds);
-  printf(
-      "  writes        %zu ok, %d failed; latency p50 %.1f ms, p99 %.1f ms\n",
-      latencies_ms.size(), failures.load(), Percentile(latencies_ms, 0.5),
-      Percentile(latencies_ms, 0.99));
-  printf("  hub threads   %ld at start, %ld at most (bound +%ld)\n",
-         threads_base, threads_max, kThreadSlack);
+  printf("load test: %d pullers, %d writers, %d s\n", o.pullers, o.writers, o.seconds);
+  printf("  writes        %zu ok, %d failed; latency p50 %.1f ms, p99 %.1f ms\n",
+         latencies_ms.size(), failures.load(), Percentile(latencies_ms, 0.5),
+         Percentile(latencies_ms, 0.99));
+  printf("  hub threads   %ld at start, %ld at most (bound +%ld)\n", threads_base, threads_max,
+         kThreadSlack);
   printf(
       "  hub memory    %ld KiB at start, %ld at most, %ld at the end (bound "
       "+%ld)\n",
       rss_base, rss_max, rss_end, kRssGrowthKib);
   printf("  hub MiB       every tenth of the run:%s\n", trace.c_str());
-  printf("  converged     %s in %.1f s after the writes stopped\n",
-         converged ? "yes" : "NO", converge_s);
+  printf("  converged     %s in %.1f s after the writes stopped\n", converged ? "yes" : "NO",
+         converge_s);
   bool ok = true;
   if (failures.load() > 0) {
-    fprintf(stderr, "load test FAILED: %d writes failed; the first: %s\n",
-            failures.load(), first_failure.c_str());
+    fprintf(stderr, "load test FAILED: %d writes failed; the first: %s\n", failures.load(),
+            first_failure.c_str());
     ok = false;
   }
   if (threads_max > threads_base + kThreadSlack) {
-    fprintf(stderr,
-            "load test FAILED: the hub's threads grew from %ld to %ld\n",
-            threads_base, threads_max);
+    fprintf(stderr, "load test FAILED: the hub's threads grew from %ld to %ld\n", threads_base,
+            threads_max);
     ok = false;
   }
 #ifndef MINGA_SANITIZED
   if (rss_max > rss_base + kRssGrowthKib) {
-    fprintf(stderr,
-            "load test FAILED: the hub's memory grew from %ld to %ld KiB\n",
-            rss_base, rss_max);
+    fprintf(stderr, "load test FAILED: the hub's memory grew from %ld to %ld KiB\n", rss_base,
+            rss_max);
     ok = false;
   }
 #endif
   if (!converged) {
-    fprintf(stderr,
-            "load test FAILED: the pullers did not converge within 120 s\n");
+    fprintf(stderr, "load test FAILED: the pullers did not converge within 120 s\n");
     ok = false;
   }
   for (int i = 0; i < fed.size(); ++i) fed.node(i).Stop();
@@ -182,17 +173,15 @@ int main(int argc, char** argv) {
                   : a == "--writers" ? &o.writers
                   : a == "--seconds" ? &o.seconds
                                      : nullptr;
-    if (target != nullptr && i + 1 < argc &&
-        absl::SimpleAtoi(argv[i + 1], target) && *target > 0) {
+    if (target != nullptr && i + 1 < argc && absl::SimpleAtoi(argv[i + 1], target) && *target > 0) {
       ++i;
       continue;
     }
-    fprintf(
-        stderr,
-        "usage: load_test [--pullers N] [--writers W] [--seconds S]\n"
-        "  --pullers N  partner nodes following the hub (default 20)\n"
-        "  --writers W  clients putting materials into the hub (default 4)\n"
-        "  --seconds S  how long the writers write (default 300)\n");
+    fprintf(stderr,
+            "usage: load_test [--pullers N] [--writers W] [--seconds S]\n"
+            "  --pullers N  partner nodes following the hub (default 20)\n"
+            "  --writers W  clients putting materials into the hub (default 4)\n"
+            "  --seconds S  how long the writers write (default 300)\n");
     return a == "--help" ? 0 : 2;
   }
   return minga::testing::RunLoad(o);

@@ -151,8 +151,8 @@ class Simulation {
         ASSERT_TRUE(at_origin.ok() && at_origin->has_value()) << id;
         EXPECT_EQ((*at_origin)->stored.signed_().header(), entry->stored.signed_().header())
             << id << " at node " << i << " is not the origin's newest revision: holds version "
-            << h.version() << " from " << entry->stored.provenance().from_peer()
-            << ", origin has " << (*at_origin)->header.version();
+            << h.version() << " from " << entry->stored.provenance().from_peer() << ", origin has "
+            << (*at_origin)->header.version();
         if (entry->has_body()) {
           EXPECT_TRUE(DecodeBody(h, entry->stored.body(), Strictness::kPeer).ok()) << id;
           // Confinement and retraction.
@@ -477,10 +477,11 @@ void RunSeeds(uint64_t first, bool random_subscriptions) {
     sim.CheckLaws();
     if (::testing::Test::HasFailure()) return;
   }
-  printf("%d seeds: %d cut batches refused, %d early batches held back, %d tampered refused, "
-         "%d tampered ignored (version held), %d late batches applied\n",
-         runs, counts.cuts_refused, counts.early_held_back, counts.tampered_refused,
-         counts.tampered_ignored, counts.late_applied);
+  printf(
+      "%d seeds: %d cut batches refused, %d early batches held back, %d tampered refused, "
+      "%d tampered ignored (version held), %d late batches applied\n",
+      runs, counts.cuts_refused, counts.early_held_back, counts.tampered_refused,
+      counts.tampered_ignored, counts.late_applied);
   if (runs >= 100) {
     // Enough seeds that each asserted fault must have happened.
     EXPECT_GT(counts.cuts_refused, runs / 10);

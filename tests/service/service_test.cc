@@ -3,7 +3,6 @@
 // and downloads. Plaintext mode, so callers name themselves in metadata.
 #include <grpcpp/generic/generic_stub.h>
 #include <grpcpp/grpcpp.h>
-
 #include <sys/stat.h>
 
 #include <filesystem>
@@ -15,11 +14,11 @@
 #include "gtest/gtest.h"
 #include "minga/v1/catalog.grpc.pb.h"
 #include "minga/v1/federation.grpc.pb.h"
+#include "node/config/config.h"
 #include "node/core/chunker.h"
 #include "node/core/limits.h"
 #include "node/core/revision.h"
 #include "node/net/credentials.h"
-#include "node/config/config.h"
 #include "node/server/node.h"
 #include "node/service/catalog_service.h"
 #include "node/service/federation_service.h"
@@ -177,7 +176,8 @@ TEST_F(ServiceTest, CutOrFalseUploadsLeaveNothingBehind) {
   grpc::Status bad_name = Upload(id, "../x", "abc", true, DigestToBytes(Sha256("abc")), &response);
   EXPECT_EQ(bad_name.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
   EXPECT_THAT(bad_name.error_message(), HasSubstr("start.name"));
-  grpc::Status missing = Upload("alpha/none", "x.pdf", "abc", true, DigestToBytes(Sha256("abc")), &response);
+  grpc::Status missing =
+      Upload("alpha/none", "x.pdf", "abc", true, DigestToBytes(Sha256("abc")), &response);
   EXPECT_EQ(missing.error_code(), grpc::StatusCode::NOT_FOUND);
 }
 
@@ -339,8 +339,8 @@ TEST(NodeStartTest, TheAdminSocketReplacesOnlyASocketInAPrivateDirectory) {
   std::filesystem::create_directories(shared);
   std::filesystem::permissions(shared, std::filesystem::perms::all);
   config.set_admin_socket(shared + "/admin.sock");
-  EXPECT_THAT(Node::Start(config).status(),
-              StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("writable by other users")));
+  EXPECT_THAT(Node::Start(config).status(), StatusIs(absl::StatusCode::kFailedPrecondition,
+                                                     HasSubstr("writable by other users")));
 
   // An existing data directory others may write to is refused, not chmod-ed.
   config.set_data_dir(shared);

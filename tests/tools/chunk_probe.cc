@@ -26,7 +26,9 @@ std::string Read(const char* path) {
 
 int main(int argc, char** argv) {
   if (argc != 9) {
-    std::fprintf(stderr, "usage: chunk_probe ADDRESS SERVER_ORG CA CERT KEY CLAIMED_ORG MATERIAL_ID SHA256_HEX\n");
+    std::fprintf(
+        stderr,
+        "usage: chunk_probe ADDRESS SERVER_ORG CA CERT KEY CLAIMED_ORG MATERIAL_ID SHA256_HEX\n");
     return 2;
   }
   grpc::SslCredentialsOptions tls;

@@ -49,7 +49,8 @@ int main(int argc, char** argv) {
   int streams = 0, channels = 0, seconds = 0;
   if (argc != 9 || !absl::SimpleAtoi(argv[6], &streams) || !absl::SimpleAtoi(argv[7], &channels) ||
       !absl::SimpleAtoi(argv[8], &seconds) || channels < 1) {
-    std::fprintf(stderr, "usage: flood_probe ADDRESS SERVER_ORG CA CERT KEY STREAMS CHANNELS SECONDS\n");
+    std::fprintf(stderr,
+                 "usage: flood_probe ADDRESS SERVER_ORG CA CERT KEY STREAMS CHANNELS SECONDS\n");
     return 2;
   }
   grpc::SslCredentialsOptions tls;
@@ -62,8 +63,8 @@ int main(int argc, char** argv) {
     grpc::ChannelArguments args;
     args.SetSslTargetNameOverride(argv[2]);
     args.SetInt("flood_probe.channel", c);  // distinct channels, distinct connections
-    stubs.push_back(minga::v1::Federation::NewStub(
-        grpc::CreateCustomChannel(argv[1], credentials, args)));
+    stubs.push_back(
+        minga::v1::Federation::NewStub(grpc::CreateCustomChannel(argv[1], credentials, args)));
   }
   std::vector<std::unique_ptr<Unread>> pulls;
   for (int i = 0; i < streams; ++i) {

@@ -8,8 +8,8 @@
 #include <cstdint>
 #include <map>
 #include <memory>
-#include <set>
 #include <regex>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -42,7 +42,10 @@ inline uint64_t JsonNumber(const std::string& json, const std::string& key) {
 class FederationHarness {
  public:
   FederationHarness(const std::string& root, std::vector<std::string> orgs)
-      : root_(root), orgs_(std::move(orgs)), extra_(orgs_.size()), sync_(orgs_.size()),
+      : root_(root),
+        orgs_(std::move(orgs)),
+        extra_(orgs_.size()),
+        sync_(orgs_.size()),
         peers_(orgs_.size()) {
     for (const std::string& org : orgs_) {
       nodes_.push_back(std::make_unique<NodeHarness>(root_, org));
@@ -53,9 +56,9 @@ class FederationHarness {
   // `puller` pulls from `peer`; `subscription` is text inside
   // `subscription { ... }`.
   void Link(int puller, int peer, const std::string& subscription = "") {
-    peers_[puller] += absl::StrCat("peers { org_id: \"", orgs_[peer], "\"",
-                                   subscription.empty() ? "" : " subscription { " + subscription + " }",
-                                   " }\n");
+    peers_[puller] +=
+        absl::StrCat("peers { org_id: \"", orgs_[peer], "\"",
+                     subscription.empty() ? "" : " subscription { " + subscription + " }", " }\n");
   }
   void LinkBoth(int a, int b) {
     Link(a, b);
@@ -71,8 +74,8 @@ class FederationHarness {
 
   // Certificates, keys, the federation file and every config.
   bool Setup() {
-    std::vector<std::string> args = {"/bin/bash", std::string(MINGA_SOURCE_DIR) + "/scripts/make-certs.sh",
-                                     certs()};
+    std::vector<std::string> args = {
+        "/bin/bash", std::string(MINGA_SOURCE_DIR) + "/scripts/make-certs.sh", certs()};
     args.insert(args.end(), orgs_.begin(), orgs_.end());
     if (Run(args).exit_code != 0) return false;
     for (size_t i = 0; i < orgs_.size(); ++i) {
@@ -120,8 +123,7 @@ class FederationHarness {
                         "tls { ca_file: \"../certs/ca.pem\" cert_file: \"../certs/", orgs_[i],
                         ".pem\" key_file: \"../certs/", orgs_[i], ".key\" }\n",
                         "sync { heartbeat_seconds: 2 backoff_initial_ms: 100 backoff_max_ms: 1000",
-                        sync_[i], " }\n",
-                        peers_[i], extra_[i]);
+                        sync_[i], " }\n", peers_[i], extra_[i]);
   }
 
   // Rewrites one node's config (after AddConfig or Link changes).
@@ -151,8 +153,7 @@ class FederationHarness {
     while (absl::Now() < deadline) {
       const std::string first = StatusJson(0);
       const std::string digest = JsonField(first, "digest");
-      bool same = !digest.empty() && indexed(first) &&
-                  JsonNumber(first, "head_lseq") >= min_head;
+      bool same = !digest.empty() && indexed(first) && JsonNumber(first, "head_lseq") >= min_head;
       for (int i = 1; same && i < size(); ++i) {
         const std::string status = StatusJson(i);
         same = JsonField(status, "digest") == digest && indexed(status);

@@ -19,8 +19,7 @@ namespace minga::testing {
 
 inline constexpr uint64_t kMiB = 1 << 20;
 
-inline void WriteRandomFile(const std::string& path, uint64_t size,
-                            uint32_t seed) {
+inline void WriteRandomFile(const std::string& path, uint64_t size, uint32_t seed) {
   std::mt19937_64 rng(seed);
   std::ofstream out(path, std::ios::binary);
   std::string buf(kMiB, '\0');
@@ -39,9 +38,7 @@ inline bool SameFile(const std::string& a, const std::string& b) {
   while (x && y) {
     x.read(bx.data(), bx.size());
     y.read(by.data(), by.size());
-    if (x.gcount() != y.gcount() ||
-        bx.compare(0, x.gcount(), by, 0, y.gcount()) != 0)
-      return false;
+    if (x.gcount() != y.gcount() || bx.compare(0, x.gcount(), by, 0, y.gcount()) != 0) return false;
   }
   return !x && !y;
 }
@@ -50,18 +47,15 @@ inline bool SameFile(const std::string& a, const std::string& b) {
 // as 0, which the purge checks wait for).
 inline uint64_t ChunksStored(NodeHarness& n) {
   RunResult status = n.Client({"--json", "status"});
-  EXPECT_EQ(status.exit_code, 0)
-      << n.org() << ": status failed: " << status.err;
+  EXPECT_EQ(status.exit_code, 0) << n.org() << ": status failed: " << status.err;
   if (status.exit_code != 0) return std::numeric_limits<uint64_t>::max();
   return JsonNumber(status.out, "chunks_stored");
 }
 
-inline bool WaitComplete(NodeHarness& n, const std::string& id,
-                         absl::Duration timeout) {
+inline bool WaitComplete(NodeHarness& n, const std::string& id, absl::Duration timeout) {
   const absl::Time deadline = absl::Now() + timeout;
   while (absl::Now() < deadline) {
-    if (n.Client({"--json", "files", id}).out.find("\"complete\":true") !=
-        std::string::npos) {
+    if (n.Client({"--json", "files", id}).out.find("\"complete\":true") != std::string::npos) {
       return true;
     }
     absl::SleepFor(absl::Milliseconds(100));

@@ -20,8 +20,7 @@ namespace minga::testing {
 class NodeHarness {
  public:
   // The node lives in <root>/<org>: config, data and log.
-  NodeHarness(const std::string& root, const std::string& org)
-      : org_(org), dir_(root + "/" + org) {
+  NodeHarness(const std::string& root, const std::string& org) : org_(org), dir_(root + "/" + org) {
     std::filesystem::create_directories(dir_);
   }
 
@@ -80,8 +79,8 @@ class NodeHarness {
     const int status = process_.Wait(absl::Seconds(60));
     if (status != 0) {
       const std::string text = log();
-      fprintf(stderr, "%s stopped with status %d; the end of its log:\n%s\n", org_.c_str(),
-              status, text.substr(text.size() > 6000 ? text.size() - 6000 : 0).c_str());
+      fprintf(stderr, "%s stopped with status %d; the end of its log:\n%s\n", org_.c_str(), status,
+              text.substr(text.size() > 6000 ? text.size() - 6000 : 0).c_str());
     }
     return status;
   }

@@ -18,41 +18,33 @@ using rocksdb::Slice;
 // where it needs durability.
 class TrackedFile : public rocksdb::FSWritableFileOwnerWrapper {
  public:
-  TrackedFile(std::unique_ptr<rocksdb::FSWritableFile> file, std::string name,
-              uint64_t size, PowerCutFs* fs)
-      : FSWritableFileOwnerWrapper(std::move(file)),
-        name_(std::move(name)),
-        size_(size),
-        fs_(fs) {}
+  TrackedFile(std::unique_ptr<rocksdb::FSWritableFile> file, std::string name, uint64_t size,
+              PowerCutFs* fs)
+      : FSWritableFileOwnerWrapper(std::move(file)), name_(std::move(name)), size_(size), fs_(fs) {}
 
-  IOStatus Append(const Slice& data, const IOOptions& options,
-                  IODebugContext* dbg) override {
+  IOStatus Append(const Slice& data, const IOOptions& options, IODebugContext* dbg) override {
     if (IOStatus s = fs_->CheckPower(); !s.ok()) return s;
     IOStatus s = target()->Append(data, options, dbg);
     if (s.ok()) size_ += data.size();
     return s.ok() ? fs_->Written(name_, size_) : s;
   }
   IOStatus Append(const Slice& data, const IOOptions& options,
-                  const rocksdb::DataVerificationInfo& /*info*/,
-                  IODebugContext* dbg) override {
+                  const rocksdb::DataVerificationInfo& /*info*/, IODebugContext* dbg) override {
     return Append(data, options, dbg);
   }
-  IOStatus PositionedAppend(const Slice& data, uint64_t offset,
-                            const IOOptions& options,
+  IOStatus PositionedAppend(const Slice& data, uint64_t offset, const IOOptions& options,
                             IODebugContext* dbg) override {
     if (IOStatus s = fs_->CheckPower(); !s.ok()) return s;
     IOStatus s = target()->PositionedAppend(data, offset, options, dbg);
     if (s.ok()) size_ = std::max(size_, offset + data.size());
     return s.ok() ? fs_->Written(name_, size_) : s;
   }
-  IOStatus PositionedAppend(const Slice& data, uint64_t offset,
-                            const IOOptions& options,
+  IOStatus PositionedAppend(const Slice& data, uint64_t offset, const IOOptions& options,
                             const rocksdb::DataVerificationInfo& /*info*/,
                             IODebugContext* dbg) override {
     return PositionedAppend(data, offset, options, dbg);
   }
-  IOStatus Truncate(uint64_t size, const IOOptions& options,
-                    IODebugContext* dbg) override {
+  IOStatus Truncate(uint64_t size, const IOOptions& options, IODebugContext* dbg) override {
     if (IOStatus s = fs_->CheckPower(); !s.ok()) return s;
     IOStatus s = target()->Truncate(size, options, dbg);
     if (s.ok()) size_ = size;
@@ -100,8 +92,7 @@ uint64_t PowerCutFs::PowerOnLosingUnsynced() {
     std::error_code ec;
     const uint64_t now = std::filesystem::file_size(name, ec);
     if (ec || now <= state.synced) continue;
-    if (::truncate(name.c_str(), static_cast<off_t>(state.synced)) == 0)
-      lost += now - state.synced;
+    if (::truncate(name.c_str(), static_cast<off_t>(state.synced)) == 0) lost += now - state.synced;
   }
   files_.clear();
   off_ = false;
@@ -136,22 +127,22 @@ IOStatus PowerCutFs::Wrap(const std::string& fname, uint64_t size,
     // reopened for appending keeps what it had.)
     files_[fname] = FileState{size, size};
   }
-  *result =
-      std::make_unique<TrackedFile>(std::move(*result), fname, size, this);
+  *result = std::make_unique<TrackedFile>(std::move(*result), fname, size, this);
   return IOStatus::OK();
 }
 
-IOStatus PowerCutFs::NewWritableFile(
-    const std::string& fname, const rocksdb::FileOptions& options,
-    std::unique_ptr<rocksdb::FSWritableFile>* result, IODebugContext* dbg) {
+IOStatus PowerCutFs::NewWritableFile(const std::string& fname, const rocksdb::FileOptions& options,
+                                     std::unique_ptr<rocksdb::FSWritableFile>* result,
+                                     IODebugContext* dbg) {
   if (IOStatus s = CheckPower(); !s.ok()) return s;
   IOStatus s = target()->NewWritableFile(fname, options, result, dbg);
   return s.ok() ? Wrap(fname, 0, result) : s;
 }
 
-IOStatus PowerCutFs::ReopenWritableFile(
-    const std::string& fname, const rocksdb::FileOptions& options,
-    std::unique_ptr<rocksdb::FSWritableFile>* result, IODebugContext* dbg) {
+IOStatus PowerCutFs::ReopenWritableFile(const std::string& fname,
+                                        const rocksdb::FileOptions& options,
+                                        std::unique_ptr<rocksdb::FSWritableFile>* result,
+                                        IODebugContext* dbg) {
   if (IOStatus s = CheckPower(); !s.ok()) return s;
   IOStatus s = target()->ReopenWritableFile(fname, options, result, dbg);
   if (!s.ok()) return s;
@@ -160,13 +151,12 @@ IOStatus PowerCutFs::ReopenWritableFile(
   return Wrap(fname, ec ? 0 : size, result);
 }
 
-IOStatus PowerCutFs::ReuseWritableFile(
-    const std::string& fname, const std::string& old_fname,
-    const rocksdb::FileOptions& options,
-    std::unique_ptr<rocksdb::FSWritableFile>* result, IODebugContext* dbg) {
+IOStatus PowerCutFs::ReuseWritableFile(const std::string& fname, const std::string& old_fname,
+                                       const rocksdb::FileOptions& options,
+                                       std::unique_ptr<rocksdb::FSWritableFile>* result,
+                                       IODebugContext* dbg) {
   if (IOStatus s = CheckPower(); !s.ok()) return s;
-  IOStatus s =
-      target()->ReuseWritableFile(fname, old_fname, options, result, dbg);
+  IOStatus s = target()->ReuseWritableFile(fname, old_fname, options, result, dbg);
   if (!s.ok()) return s;
   {
     absl::MutexLock lock(&mu_);
@@ -175,8 +165,7 @@ IOStatus PowerCutFs::ReuseWritableFile(
   return Wrap(fname, 0, result);
 }
 
-IOStatus PowerCutFs::RenameFile(const std::string& src,
-                                const std::string& target_name,
+IOStatus PowerCutFs::RenameFile(const std::string& src, const std::string& target_name,
                                 const IOOptions& options, IODebugContext* dbg) {
   if (IOStatus s = CheckPower(); !s.ok()) return s;
   IOStatus s = target()->RenameFile(src, target_name, options, dbg);
@@ -192,8 +181,8 @@ IOStatus PowerCutFs::RenameFile(const std::string& src,
   return s;
 }
 
-IOStatus PowerCutFs::DeleteFile(const std::string& fname,
-                                const IOOptions& options, IODebugContext* dbg) {
+IOStatus PowerCutFs::DeleteFile(const std::string& fname, const IOOptions& options,
+                                IODebugContext* dbg) {
   if (IOStatus s = CheckPower(); !s.ok()) return s;
   IOStatus s = target()->DeleteFile(fname, options, dbg);
   if (s.ok()) {

@@ -34,25 +34,21 @@ class PowerCutFs : public rocksdb::FileSystemWrapper {
   uint64_t PowerOnLosingUnsynced();
 
   const char* Name() const override { return "PowerCutFs"; }
-  rocksdb::IOStatus NewWritableFile(
-      const std::string& fname, const rocksdb::FileOptions& options,
-      std::unique_ptr<rocksdb::FSWritableFile>* result,
-      rocksdb::IODebugContext* dbg) override;
-  rocksdb::IOStatus ReopenWritableFile(
-      const std::string& fname, const rocksdb::FileOptions& options,
-      std::unique_ptr<rocksdb::FSWritableFile>* result,
-      rocksdb::IODebugContext* dbg) override;
-  rocksdb::IOStatus ReuseWritableFile(
-      const std::string& fname, const std::string& old_fname,
-      const rocksdb::FileOptions& options,
-      std::unique_ptr<rocksdb::FSWritableFile>* result,
-      rocksdb::IODebugContext* dbg) override;
-  rocksdb::IOStatus RenameFile(const std::string& src,
-                               const std::string& target,
+  rocksdb::IOStatus NewWritableFile(const std::string& fname, const rocksdb::FileOptions& options,
+                                    std::unique_ptr<rocksdb::FSWritableFile>* result,
+                                    rocksdb::IODebugContext* dbg) override;
+  rocksdb::IOStatus ReopenWritableFile(const std::string& fname,
+                                       const rocksdb::FileOptions& options,
+                                       std::unique_ptr<rocksdb::FSWritableFile>* result,
+                                       rocksdb::IODebugContext* dbg) override;
+  rocksdb::IOStatus ReuseWritableFile(const std::string& fname, const std::string& old_fname,
+                                      const rocksdb::FileOptions& options,
+                                      std::unique_ptr<rocksdb::FSWritableFile>* result,
+                                      rocksdb::IODebugContext* dbg) override;
+  rocksdb::IOStatus RenameFile(const std::string& src, const std::string& target,
                                const rocksdb::IOOptions& options,
                                rocksdb::IODebugContext* dbg) override;
-  rocksdb::IOStatus DeleteFile(const std::string& fname,
-                               const rocksdb::IOOptions& options,
+  rocksdb::IOStatus DeleteFile(const std::string& fname, const rocksdb::IOOptions& options,
                                rocksdb::IODebugContext* dbg) override;
 
   // For the files this hands out.

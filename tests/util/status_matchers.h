@@ -34,12 +34,10 @@ MATCHER_P(StatusIs, code, "has status code " + absl::StatusCodeToString(code)) {
 }
 
 MATCHER_P2(StatusIs, code, message_matcher,
-           "has status code " + absl::StatusCodeToString(code) +
-               " and a matching message") {
+           "has status code " + absl::StatusCodeToString(code) + " and a matching message") {
   const absl::Status& s = GetStatus(arg);
   *result_listener << "status is " << s.ToString();
-  return s.code() == code &&
-         ::testing::Matches(message_matcher)(std::string(s.message()));
+  return s.code() == code && ::testing::Matches(message_matcher)(std::string(s.message()));
 }
 
 }  // namespace minga::testing

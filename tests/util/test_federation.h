@@ -10,8 +10,8 @@
 
 #include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
-#include "node/catalog/tally.h"
 #include "node/catalog/catalog.h"
+#include "node/catalog/tally.h"
 #include "node/core/crypto.h"
 #include "node/core/revision.h"
 #include "node/store/chunk_store.h"
@@ -63,7 +63,8 @@ class TestFederation {
     EXPECT_EQ(status->chunks_stored(), recount->chunks_stored()) << who << "chunks_stored";
     EXPECT_EQ(status->chunk_bytes(), recount->chunk_bytes()) << who << "chunk_bytes";
     EXPECT_EQ(status->chunks_missing(), recount->chunks_missing()) << who << "chunks_missing";
-    EXPECT_EQ(status->origins_size(), static_cast<int>(recount->origins().size())) << who << "origins";
+    EXPECT_EQ(status->origins_size(), static_cast<int>(recount->origins().size()))
+        << who << "origins";
     for (const v1::OriginCount& o : status->origins()) {
       auto it = recount->origins().find(o.origin());
       if (it == recount->origins().end()) {
@@ -128,7 +129,8 @@ class TestFederation {
     WriteBatch batch;
     for (int c = 0; c < kNumCfs; ++c) {
       auto it = nodes_[i]->kv->NewIterator(static_cast<Cf>(c));
-      for (it->Seek(""); it->Valid(); it->Next()) batch.Put(static_cast<Cf>(c), it->key(), it->value());
+      for (it->Seek(""); it->Valid(); it->Next())
+        batch.Put(static_cast<Cf>(c), it->key(), it->value());
     }
     EXPECT_TRUE(copy->Write(batch, WriteOptions{}).ok());
     return copy;

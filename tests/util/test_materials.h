@@ -10,8 +10,7 @@
 namespace minga::testing {
 
 // A valid material (before id assignment) with the given title.
-inline v1::Material MakeMaterial(const std::string& title,
-                                 const std::string& local_id = "") {
+inline v1::Material MakeMaterial(const std::string& title, const std::string& local_id = "") {
   v1::Material m;
   m.set_id(local_id);
   m.set_title(title);
