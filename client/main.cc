@@ -4,9 +4,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
-#include <fstream>
 #include <iterator>
-#include <sstream>
 #include <string>
 #include <vector>
 
@@ -17,6 +15,7 @@
 #include "client/cli/output.h"
 #include "client/commands/session.h"
 #include "node/core/limits.h"
+#include "node/core/read_file.h"
 
 namespace {
 
@@ -92,15 +91,38 @@ absl::StatusOr<std::vector<std::string>> ParseGlobalFlags(const std::vector<std:
     session->timeout = absl::Seconds(seconds);
   }
   if (!token_file.empty()) {
-    std::ifstream in(token_file);
-    std::stringstream ss;
-    ss << in.rdbuf();
-    if (!in)
-      return absl::InvalidArgumentError(
-          absl::StrCat("--token-file: cannot read '", token_file, "'"));
-    session->token = std::string(absl::StripAsciiWhitespace(ss.str()));
+    absl::StatusOr<std::string> token =
+        minga::ReadFileToString(token_file, minga::kMaxSmallFileBytes);
+    if (!token.ok()) {
+      return absl::InvalidArgumentError(absl::StrCat("--token-file: ", token.status().message()));
+    }
+    session->token = std::string(absl::StripAsciiWhitespace(*token));
   }
   return app.remaining();
+}
+
+// The command named in `args` (what the global flags left), or null when
+// none is; the words around it go to `rest`, and a bare "help" sets `help`.
+absl::StatusOr<const Command*> FindCommand(const std::vector<Command>& commands,
+                                           const std::vector<std::string>& args, bool* help,
+                                           std::vector<std::string>* rest) {
+  const Command* command = nullptr;
+  for (const std::string& a : args) {
+    if (command != nullptr || a.empty() || a[0] == '-') {
+      rest->push_back(a);
+    } else if (a == "help") {
+      *help = true;
+    } else {
+      for (const Command& c : commands) {
+        if (a == c.name) command = &c;
+      }
+      if (command == nullptr) {
+        return absl::InvalidArgumentError(
+            absl::StrCat("unknown command '", a, "'; see minga --help"));
+      }
+    }
+  }
+  return command;
 }
 
 // Opens session->channel to session->node: over TLS when `ca_file` is
@@ -120,15 +142,13 @@ absl::Status Connect(const std::string& ca_file, const std::string& tls_name,
   }
   std::shared_ptr<grpc::ChannelCredentials> credentials = grpc::InsecureChannelCredentials();
   if (!ca_file.empty()) {
-    std::ifstream in(ca_file);
-    std::stringstream pem;
-    pem << in.rdbuf();
-    if (!in || pem.str().find("-----BEGIN") == std::string::npos) {
+    absl::StatusOr<std::string> pem = minga::ReadFileToString(ca_file, minga::kMaxSmallFileBytes);
+    if (!pem.ok() || pem->find("-----BEGIN") == std::string::npos) {
       return absl::InvalidArgumentError(
           absl::StrCat("--ca: '", ca_file, "' is not a readable PEM file"));
     }
     grpc::SslCredentialsOptions tls;
-    tls.pem_root_certs = pem.str();
+    tls.pem_root_certs = *pem;
     credentials = grpc::SslCredentials(tls);
     if (!tls_name.empty()) channel_args.SetSslTargetNameOverride(tls_name);
   } else if (!session->token.empty() && session->node.rfind("unix:", 0) != 0) {
@@ -168,23 +188,13 @@ int main(int argc, char** argv) {
   bool help = flags.help;
   const std::string& ca_file = flags.ca_file;
   const std::string& tls_name = flags.tls_name;
-  const Command* command = nullptr;
   std::vector<std::string> rest;
-  for (const std::string& a : *remaining) {
-    if (command != nullptr || a.empty() || a[0] == '-') {
-      rest.push_back(a);
-    } else if (a == "help") {
-      help = true;
-    } else {
-      for (const Command& c : commands) {
-        if (a == c.name) command = &c;
-      }
-      if (command == nullptr) {
-        std::fprintf(stderr, "minga: unknown command '%s'; see minga --help\n", a.c_str());
-        return minga::cli::kExitUsage;
-      }
-    }
+  absl::StatusOr<const Command*> found = FindCommand(commands, *remaining, &help, &rest);
+  if (!found.ok()) {
+    std::fprintf(stderr, "minga: %s\n", std::string(found.status().message()).c_str());
+    return minga::cli::kExitUsage;
   }
+  const Command* command = *found;
   rest.insert(rest.end(), dashdash, all.end());  // "--" and all after it: the command's
   if (command == nullptr) {
     PrintUsage(commands);

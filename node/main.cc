@@ -1,5 +1,6 @@
-// minga-node: the Minga daemon. Only parses flags and wires; see
-// node/server/node.h.
+// minga-node: the Minga daemon. Parses its flags and runs the node
+// (node/server/node.h), or one of the offline tasks on a stopped node's data
+// directory: --init, --new-admin-token, --new-feed-id, --rotate-key.
 #include <malloc.h>
 #include <signal.h>
 #include <sys/stat.h>
@@ -131,7 +132,7 @@ int main(int argc, char** argv) {
   if (new_feed_id) {
     if (!minga::InitCrypto().ok()) return Fail("libsodium failed to initialise", 1);
     minga::RocksKvOptions options;
-    options.path = (std::filesystem::path(config->data_dir()) / "store").string();
+    options.path = minga::StorePath(config->data_dir());
     if (!std::filesystem::exists(options.path)) {
       return Fail(absl::StrCat("data_dir: no store at '", options.path, "'"), 1);
     }
@@ -148,7 +149,7 @@ int main(int argc, char** argv) {
     // The store tells where this node's versions reached: the old key stops
     // vouching just above, and the node continues there with the new one.
     uint64_t highest = 0;
-    const std::string store = (std::filesystem::path(config->data_dir()) / "store").string();
+    const std::string store = minga::StorePath(config->data_dir());
     if (std::filesystem::exists(store)) {
       minga::RocksKvOptions options;
       options.path = store;

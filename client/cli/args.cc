@@ -17,6 +17,21 @@ std::string FlagName(const std::string& name) {
   return name.size() == 1 ? "-" + name : "--" + name;
 }
 
+// CLI11's error in this project's words, naming the flag.
+absl::Status ErrorOf(const CLI::ParseError& e, const FlagSpec& spec) {
+  if (dynamic_cast<const CLI::ArgumentMismatch*>(&e) == nullptr) {
+    return absl::InvalidArgumentError(absl::StrCat(e.what(), "; see --help"));
+  }
+  // "--name: 1 required TEXT missing", or "name was given a disallowed flag
+  // override" (a value given to a boolean flag).
+  const absl::string_view what = e.what();
+  std::string name(what.substr(0, what.find_first_of(": ")));
+  name = std::string(absl::StripPrefix(absl::StripPrefix(name, "-"), "-"));
+  const bool is_bool = spec.bools.count(name) > 0;
+  return absl::InvalidArgumentError(
+      absl::StrCat(FlagName(name), is_bool ? " takes no value" : " needs a value"));
+}
+
 }  // namespace
 
 absl::StatusOr<Args> Args::Parse(const std::vector<std::string>& argv, const FlagSpec& spec) {
@@ -45,17 +60,8 @@ absl::StatusOr<Args> Args::Parse(const std::vector<std::string>& argv, const Fla
   std::vector<std::string> reversed(std::make_reverse_iterator(dashdash), argv.rend());
   try {
     app.parse(reversed);
-  } catch (const CLI::ArgumentMismatch& e) {
-    // "--name: 1 required TEXT missing", or "name was given a disallowed
-    // flag override" (a value given to a boolean flag).
-    const absl::string_view what = e.what();
-    std::string name(what.substr(0, what.find_first_of(": ")));
-    name = std::string(absl::StripPrefix(absl::StripPrefix(name, "-"), "-"));
-    const bool is_bool = spec.bools.count(name) > 0;
-    return absl::InvalidArgumentError(
-        absl::StrCat(FlagName(name), is_bool ? " takes no value" : " needs a value"));
   } catch (const CLI::ParseError& e) {
-    return absl::InvalidArgumentError(absl::StrCat(e.what(), "; see --help"));
+    return ErrorOf(e, spec);
   }
   for (const std::string& extra : app.remaining()) {
     return absl::InvalidArgumentError(absl::StrCat("unknown flag '", extra, "'; see --help"));

@@ -12,20 +12,17 @@
 #include "client/commands/session.h"
 #include "client/formats/material_fields.h"
 #include "client/formats/records.h"
+#include "node/core/limits.h"
+#include "node/core/read_file.h"
 #include "node/net/grpc_status.h"
 
 namespace minga::cli {
 namespace {
 
 absl::StatusOr<std::string> ReadInput(const std::string& path) {
+  if (path != "-") return ReadFileToString(path, kMaxMessageBytes);
   std::stringstream ss;
-  if (path == "-") {
-    ss << std::cin.rdbuf();
-  } else {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) return absl::NotFoundError(absl::StrCat(path, ": cannot open"));
-    ss << in.rdbuf();
-  }
+  ss << std::cin.rdbuf();
   return ss.str();
 }
 
@@ -35,36 +32,40 @@ std::string StateOf(const v1::MaterialView& v) {
   return "header only (outside this node's audience or subscription)";
 }
 
+using Rows = std::vector<std::pair<std::string, std::string>>;
+
+// Every field of the table but the id (shown in full before) and the
+// audience (shown after, from the signed header); the summary last, as it
+// is long; then the files.
+void AddBodyRows(const v1::Material& m, Rows* rows) {
+  for (const MaterialField& f : MaterialFields()) {
+    const absl::string_view name = f.name;
+    if (name == "id" || name == "summary" || f.kind == FieldKind::kAudience) continue;
+    if (f.kind == FieldKind::kTitles) {
+      const std::map<std::string, std::string> titles(m.other_language_titles().begin(),
+                                                      m.other_language_titles().end());
+      for (const auto& [lang, t] : titles) rows->push_back({"title." + lang, t});
+      continue;
+    }
+    const std::string text = FieldText(f, m, name == "publisher" ? "; " : ", ");
+    rows->push_back({f.name, text.empty() ? "-" : text});
+  }
+  if (!m.summary().empty()) rows->push_back({"summary", m.summary()});
+  for (const v1::FileInfo& f : m.files()) {
+    rows->push_back(
+        {"file", absl::StrCat(f.name(), " (", FormatBytes(f.size()), ", ", f.media_type(), ")")});
+  }
+}
+
 void PrintView(const Session& s, const v1::MaterialView& v) {
   if (s.json) {
     std::printf("%s\n", ToJson(v).c_str());
     return;
   }
-  const v1::Material& m = v.material();
   const v1::RevisionHeader& h = v.header();
-  std::vector<std::pair<std::string, std::string>> rows;
+  Rows rows;
   rows.push_back({"id", v.id()});
-  if (v.has_body()) {
-    // Every field of the table but the id (above, in full) and the audience
-    // (below, from the signed header); the summary last, as it is long.
-    for (const MaterialField& f : MaterialFields()) {
-      const absl::string_view name = f.name;
-      if (name == "id" || name == "summary" || f.kind == FieldKind::kAudience) continue;
-      if (f.kind == FieldKind::kTitles) {
-        const std::map<std::string, std::string> titles(m.other_language_titles().begin(),
-                                                        m.other_language_titles().end());
-        for (const auto& [lang, t] : titles) rows.push_back({"title." + lang, t});
-        continue;
-      }
-      const std::string text = FieldText(f, m, name == "publisher" ? "; " : ", ");
-      rows.push_back({f.name, text.empty() ? "-" : text});
-    }
-    if (!m.summary().empty()) rows.push_back({"summary", m.summary()});
-    for (const v1::FileInfo& f : m.files()) {
-      rows.push_back(
-          {"file", absl::StrCat(f.name(), " (", FormatBytes(f.size()), ", ", f.media_type(), ")")});
-    }
-  }
+  if (v.has_body()) AddBodyRows(v.material(), &rows);
   rows.push_back({"state", StateOf(v)});
   rows.push_back({"audience", AudienceToString(h.audience())});
   rows.push_back({"origin", h.origin()});

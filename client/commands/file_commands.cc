@@ -44,6 +44,25 @@ std::string GuessMediaType(const std::string& path) {
   return "application/octet-stream";
 }
 
+// Streams the file's bytes, a chunk per message, hashing them on the way.
+// False when the node ended the call (its status says why).
+bool SendData(std::ifstream* in, grpc::ClientWriter<v1::AttachRequest>* writer, Sha256Hasher* hash,
+              Progress* progress, uint64_t* sent) {
+  std::string buffer(kChunkSize, '\0');
+  while (*in) {
+    in->read(buffer.data(), buffer.size());
+    const std::streamsize n = in->gcount();
+    if (n <= 0) break;
+    v1::AttachRequest data;
+    data.set_data(buffer.data(), n);
+    hash->Update(data.data());
+    if (!writer->Write(data)) return false;
+    *sent += n;
+    progress->Update(*sent);
+  }
+  return true;
+}
+
 int AttachOne(Session& s, const std::string& id, const std::string& path, const Args& args) {
   std::error_code ec;
   if (!std::filesystem::is_regular_file(path, ec)) {
@@ -65,19 +84,8 @@ int AttachOne(Session& s, const std::string& id, const std::string& path, const 
   Progress progress(absl::StrCat("attaching ", std::filesystem::path(path).filename().string()),
                     size, true);
   Sha256Hasher hash;
-  std::string buffer(kChunkSize, '\0');
   uint64_t sent = 0;
-  while (ok && in) {
-    in.read(buffer.data(), buffer.size());
-    const std::streamsize n = in.gcount();
-    if (n <= 0) break;
-    v1::AttachRequest data;
-    data.set_data(buffer.data(), n);
-    hash.Update(data.data());
-    ok = writer->Write(data);
-    sent += n;
-    progress.Update(sent);
-  }
+  ok = ok && SendData(&in, writer.get(), &hash, &progress, &sent);
   if (ok) {
     v1::AttachRequest finish;
     finish.mutable_finish()->set_size(sent);

@@ -8,6 +8,7 @@
 #include "absl/strings/strip.h"
 #include "client/formats/material_fields.h"
 #include "client/formats/records.h"
+#include "node/core/status_macros.h"
 #include "node/core/text.h"
 
 namespace minga::cli {
@@ -38,9 +39,11 @@ void AddMaterialFlags(FlagSpec* spec) {
   }
 }
 
-absl::Status ApplyMaterialFlags(const Args& args, v1::PutRequest* request) {
-  // Text must be UTF-8 before it reaches the wire, where protobuf would
-  // refuse the whole request without saying which field was at fault.
+namespace {
+
+// Text must be UTF-8 before it reaches the wire, where protobuf would refuse
+// the whole request without saying which field was at fault.
+absl::Status CheckUtf8(const Args& args) {
   for (const MaterialField& f : MaterialFields()) {
     for (const std::string& v : args.GetAll(f.flag)) {
       if (!IsValidUtf8(v)) {
@@ -49,6 +52,13 @@ absl::Status ApplyMaterialFlags(const Args& args, v1::PutRequest* request) {
       }
     }
   }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::Status ApplyMaterialFlags(const Args& args, v1::PutRequest* request) {
+  RETURN_IF_ERROR(CheckUtf8(args));
   v1::Material* m = request->mutable_material();
   for (const MaterialField& f : MaterialFields()) {
     if (!args.Has(f.flag)) continue;

@@ -7,14 +7,24 @@
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
-#include <fstream>
-#include <sstream>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
+#include "node/core/limits.h"
+#include "node/core/read_file.h"
 
 namespace minga {
+
+std::string StorePath(const std::string& data_dir) {
+  return (std::filesystem::path(data_dir) / "store").string();
+}
+std::string ChunksPath(const std::string& data_dir) {
+  return (std::filesystem::path(data_dir) / "chunks").string();
+}
+std::string SearchPath(const std::string& data_dir) {
+  return (std::filesystem::path(data_dir) / "search").string();
+}
 
 absl::Status EnsureDataDir(const std::string& data_dir) {
   std::error_code ec;
@@ -67,21 +77,18 @@ absl::StatusOr<RotatedKey> RotateSigningKey(const std::string& data_dir) {
 
 absl::StatusOr<SigningKey> LoadOrCreateSigningKey(const std::string& data_dir) {
   const std::string path = (std::filesystem::path(data_dir) / "signing.key").string();
-  std::ifstream in(path);
-  if (in) {
-    std::stringstream ss;
-    ss << in.rdbuf();
+  absl::StatusOr<std::string> stored = ReadFileToString(path, kMaxSmallFileBytes);
+  if (!stored.ok() && !absl::IsNotFound(stored.status())) return stored.status();
+  if (stored.ok()) {
     std::string seed;
-    if (!absl::Base64Unescape(absl::StripAsciiWhitespace(ss.str()), &seed) ||
+    if (!absl::Base64Unescape(absl::StripAsciiWhitespace(*stored), &seed) ||
         seed.size() != SigningKey::kSeedSize) {
       return absl::DataLossError(
           absl::StrCat(path, ": not a signing key (32 bytes in base64); restore it from a backup"));
     }
     return SigningKey::FromSeed(seed);
   }
-  if (errno != ENOENT) {
-    return absl::UnavailableError(absl::StrCat(path, ": ", std::strerror(errno)));
-  }
+  // No key yet: a new node makes its own.
   SigningKey key = SigningKey::Generate();
   const std::string text = absl::Base64Escape(key.seed()) + "\n";
   const std::string tmp = path + ".tmp";

@@ -1,4 +1,5 @@
-// This node's Ed25519 signing key, kept in the data directory.
+// The data directory: where each part of a node lives in it, and this
+// node's Ed25519 signing key, kept there.
 #ifndef MINGA_NODE_SERVER_IDENTITY_H_
 #define MINGA_NODE_SERVER_IDENTITY_H_
 
@@ -8,6 +9,11 @@
 #include "node/core/crypto.h"
 
 namespace minga {
+
+// The store (RocksDB), chunk files and search index under `data_dir`.
+std::string StorePath(const std::string& data_dir);
+std::string ChunksPath(const std::string& data_dir);
+std::string SearchPath(const std::string& data_dir);
 
 // Creates `data_dir` (mode 0700) if missing. Errors name the path.
 absl::Status EnsureDataDir(const std::string& data_dir);

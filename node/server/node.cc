@@ -183,16 +183,29 @@ absl::StatusOr<std::unique_ptr<Node>> Node::Start(v1::NodeConfig config) {
   parts->keyring = std::make_unique<Keyring>(KeyringOf(federation));
   parts->config = config;
 
+  RETURN_IF_ERROR(OpenStores(config, parts.get()));
+  RETURN_IF_ERROR(MakeServices(config, parts.get()));
+  // Pulling and fetching run before the servers take calls that use them.
+  parts->sync->Start();
+  RETURN_IF_ERROR(StartServers(config, parts.get()));
+  LogInfo(absl::StrCat("node '", config.org_id(), "' started: admin unix:", config.admin_socket(),
+                       config.listen().empty() ? "" : ", federation ", config.listen(),
+                       config.has_tls() ? " (mutual TLS)" : " (plaintext, loopback)",
+                       config.admin_listen().empty() ? "" : ", remote admin ",
+                       config.admin_listen(), ", ", config.peers_size(), " peer(s), store ",
+                       StorePath(config.data_dir())));
+  return std::unique_ptr<Node>(new Node(std::move(parts)));
+}
+
+absl::Status Node::OpenStores(const v1::NodeConfig& config, Parts* parts) {
   parts->reserve = std::make_unique<DiskReserve>(config.data_dir(),
                                                  uint64_t{config.store().disk_reserve_mb()} << 20);
   RocksKvOptions kv_options;
-  kv_options.path = (std::filesystem::path(config.data_dir()) / "store").string();
+  kv_options.path = StorePath(config.data_dir());
   kv_options.reserve = parts->reserve.get();
   ASSIGN_OR_RETURN(parts->kv, OpenRocksKv(kv_options));
-  ASSIGN_OR_RETURN(
-      parts->chunks,
-      OpenFileChunkStore((std::filesystem::path(config.data_dir()) / "chunks").string(),
-                         parts->reserve.get()));
+  ASSIGN_OR_RETURN(parts->chunks,
+                   OpenFileChunkStore(ChunksPath(config.data_dir()), parts->reserve.get()));
 
   const int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   const int verifiers =
@@ -214,7 +227,7 @@ absl::StatusOr<std::unique_ptr<Node>> Node::Start(v1::NodeConfig config) {
                             " materials of removed members or retired keys were purged"));
   }
   search::SearchViewOptions search_options;
-  search_options.dir = (std::filesystem::path(config.data_dir()) / "search").string();
+  search_options.dir = SearchPath(config.data_dir());
   search_options.catalog = parts->catalog.get();
   search_options.reserve = parts->reserve.get();
   ASSIGN_OR_RETURN(parts->search, search::SearchView::Open(search_options));
@@ -228,6 +241,10 @@ absl::StatusOr<std::unique_ptr<Node>> Node::Start(v1::NodeConfig config) {
     if (verified.ok()) LogInfo("store: every checksum verified");
   });
 
+  return absl::OkStatus();
+}
+
+absl::Status Node::MakeServices(const v1::NodeConfig& config, Parts* parts) {
   ASSIGN_OR_RETURN(std::shared_ptr<grpc::ChannelCredentials> channel_credentials,
                    FederationChannelCredentials(config));
   parts->sync = std::make_unique<SyncEngine>(parts->catalog.get(), SystemClock());
@@ -238,6 +255,10 @@ absl::StatusOr<std::unique_ptr<Node>> Node::Start(v1::NodeConfig config) {
   CatalogServiceDeps deps{parts->catalog.get(), parts->sync.get(), parts->search.get(),
                           parts->admin_workers.get(), parts->long_workers.get()};
   parts->catalog_service = std::make_unique<CatalogService>(deps, "admin");
+  if (!config.admin_listen().empty()) {
+    // Changes made remotely are recorded as such.
+    parts->remote_catalog_service = std::make_unique<CatalogService>(deps, "admin@remote");
+  }
   parts->admin_service =
       std::make_unique<AdminService>(parts->catalog.get(), parts->sync.get(), parts->search.get(),
                                      parts->purger.get(), parts->long_workers.get());
@@ -254,14 +275,15 @@ absl::StatusOr<std::unique_ptr<Node>> Node::Start(v1::NodeConfig config) {
   parts->federation_service =
       std::make_unique<FederationService>(parts->catalog.get(), federation_options);
 
-  // Pulling and fetching run before the servers take calls that use them.
-  parts->sync->Start();
+  return absl::OkStatus();
+}
 
+absl::Status Node::StartServers(const v1::NodeConfig& config, Parts* parts) {
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
 
   // Admin endpoint. A socket left by a killed node is removed; the store's
-  // lock above guarantees no live node of this data directory owns it.
+  // lock (OpenStores) guarantees no live node of this data directory owns it.
   const std::string& socket = config.admin_socket();
   RETURN_IF_ERROR(PrepareAdminSocket(socket));
   {
@@ -287,8 +309,6 @@ absl::StatusOr<std::unique_ptr<Node>> Node::Start(v1::NodeConfig config) {
   if (!config.admin_listen().empty()) {
     ASSIGN_OR_RETURN(std::shared_ptr<grpc::ServerCredentials> admin_credentials,
                      RemoteAdminCredentials(config));
-    // Changes made remotely are recorded as such.
-    parts->remote_catalog_service = std::make_unique<CatalogService>(deps, "admin@remote");
     grpc::ServerBuilder builder;
     builder.AddListeningPort(config.admin_listen(), admin_credentials);
     builder.RegisterService(parts->remote_catalog_service.get());
@@ -316,13 +336,7 @@ absl::StatusOr<std::unique_ptr<Node>> Node::Start(v1::NodeConfig config) {
           absl::StrCat("listen: cannot listen on '", config.listen(), "' (is the port in use?)"));
     }
   }
-  LogInfo(absl::StrCat("node '", config.org_id(), "' started: admin unix:", socket,
-                       config.listen().empty() ? "" : ", federation ", config.listen(),
-                       config.has_tls() ? " (mutual TLS)" : " (plaintext, loopback)",
-                       config.admin_listen().empty() ? "" : ", remote admin ",
-                       config.admin_listen(), ", ", config.peers_size(), " peer(s), store ",
-                       kv_options.path));
-  return std::unique_ptr<Node>(new Node(std::move(parts)));
+  return absl::OkStatus();
 }
 
 void Node::Shutdown() {

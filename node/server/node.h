@@ -17,6 +17,10 @@ namespace minga {
 
 class Node {
  public:
+  // Owns threads or locks: neither copied nor moved.
+  Node(const Node&) = delete;
+  Node& operator=(const Node&) = delete;
+
   // Starts everything. Errors name the config field or file at fault;
   // nothing is left running on error.
   static absl::StatusOr<std::unique_ptr<Node>> Start(v1::NodeConfig config);
@@ -31,6 +35,11 @@ class Node {
  private:
   struct Parts;
   explicit Node(std::unique_ptr<Parts> parts);
+  // The steps of Start, each filling `parts`; on error, Parts' destructor
+  // stops what was started.
+  static absl::Status OpenStores(const v1::NodeConfig& config, Parts* parts);
+  static absl::Status MakeServices(const v1::NodeConfig& config, Parts* parts);
+  static absl::Status StartServers(const v1::NodeConfig& config, Parts* parts);
   std::unique_ptr<Parts> parts_;
   absl::Notification done_;
 };

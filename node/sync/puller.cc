@@ -130,7 +130,56 @@ void Puller::Run() {
   }
 }
 
-absl::Status Puller::PullOnce() {
+void Puller::RecordApplied(const std::vector<FeedPosition>& positions,
+                           const std::vector<ApplyStats>& applied) {
+  const int64_t now = clock_->NowMicros();
+  absl::MutexLock lock(&mu_);
+  last_batch_micros_ = now;
+  last_applied_micros_ = now;
+  for (size_t i = 0; i < applied.size(); ++i) {
+    const ApplyStats& stats = applied[i];
+    status_.set_feed_id(positions[i].feed_id);
+    status_.set_checkpoint(stats.checkpoint);
+    status_.set_peer_head(positions[i].head);
+    status_.set_revisions_applied(status_.revisions_applied() + stats.replaced +
+                                  stats.bodies_added);
+    status_.set_revisions_received(status_.revisions_received() + stats.received);
+  }
+  status_.set_last_success_unix_micros(now);
+  // A stream that lives is a success; one the peer ends at once is not,
+  // so its back-off keeps growing (see Outcome).
+  if (now - stream_start_micros_ >= 1'000'000) status_.set_failures(0);
+  const bool caught_up = status_.checkpoint() >= status_.peer_head();
+  if (caught_up) caught_up_micros_ = now;
+  status_.set_state(caught_up ? v1::PeerStatus::FOLLOWING : v1::PeerStatus::PULLING);
+}
+
+// What one pull amounts to, for the back-off: `refused` (a batch refused),
+// `finished` (how the stream ended), `batches` applied.
+absl::Status Puller::Outcome(const absl::Status& refused, const absl::Status& finished,
+                             int batches) {
+  if (!refused.ok()) return refused;
+  if (stopping_ || kick_micros_ >= stream_start_micros_) return absl::OkStatus();
+  if (silenced_) {
+    return absl::UnavailableError(
+        absl::StrCat("no batch or heartbeat for ", absl::FormatDuration(options_.heartbeat * 3)));
+  }
+  if (finished.ok()) {
+    // A follow ends by its deadline; one the peer ends at once, again and
+    // again, would make a tight loop: treat it as a failure to back off.
+    if (clock_->NowMicros() - stream_start_micros_ < 1'000'000) {
+      return absl::UnavailableError("the peer ended the pull at once");
+    }
+    return absl::OkStatus();
+  }
+  if (finished.code() == absl::StatusCode::kDeadlineExceeded && batches > 0) {
+    return absl::OkStatus();  // a healthy follow reached its deadline
+  }
+  return finished;
+}
+
+// Hello, then the request that resumes from the stored checkpoint.
+absl::StatusOr<v1::PullRequest> Puller::Handshake() {
   SetState(v1::PeerStatus::CONNECTING);
   v1::HelloRequest hello;
   hello.set_protocol_version(kProtocolVersion);
@@ -159,7 +208,13 @@ absl::Status Puller::PullOnce() {
   request.set_compression(options_.compression);
   request.set_heartbeat_seconds(
       static_cast<uint32_t>(std::max<int64_t>(1, absl::ToInt64Seconds(options_.heartbeat))));
-  std::unique_ptr<PullStream> stream = link_->Pull(request, options_.pull_deadline);
+  return request;
+}
+
+absl::Status Puller::PullOnce() {
+  absl::StatusOr<v1::PullRequest> request = Handshake();
+  if (!request.ok()) return request.status();
+  std::unique_ptr<PullStream> stream = link_->Pull(*request, options_.pull_deadline);
   {
     absl::MutexLock lock(&mu_);
     if (stopping_) return absl::OkStatus();
@@ -208,11 +263,7 @@ absl::Status Puller::PullOnce() {
     while (true) {
       std::vector<Catalog::VerifiedBatch> group = verified.PopUpTo(kMaxBatchesPerCommit);
       if (group.empty()) return;
-      struct Position {
-        std::string feed_id;
-        uint64_t head = 0;
-      };
-      std::vector<Position> positions;
+      std::vector<FeedPosition> positions;
       for (const Catalog::VerifiedBatch& v : group) {
         positions.push_back({v.batch.feed_id(), std::max(v.batch.head_lseq(), v.batch.to_lseq())});
       }
@@ -224,26 +275,7 @@ absl::Status Puller::PullOnce() {
         return;
       }
       batches += static_cast<int>(applied->size());
-      const int64_t now = clock_->NowMicros();
-      absl::MutexLock lock(&mu_);
-      last_batch_micros_ = now;
-      last_applied_micros_ = now;
-      for (size_t i = 0; i < applied->size(); ++i) {
-        const ApplyStats& stats = (*applied)[i];
-        status_.set_feed_id(positions[i].feed_id);
-        status_.set_checkpoint(stats.checkpoint);
-        status_.set_peer_head(positions[i].head);
-        status_.set_revisions_applied(status_.revisions_applied() + stats.replaced +
-                                      stats.bodies_added);
-        status_.set_revisions_received(status_.revisions_received() + stats.received);
-      }
-      status_.set_last_success_unix_micros(now);
-      // A stream that lives is a success; one the peer ends at once is not,
-      // so its back-off keeps growing (see the end of this function).
-      if (now - stream_start_micros_ >= 1'000'000) status_.set_failures(0);
-      const bool caught_up = status_.checkpoint() >= status_.peer_head();
-      if (caught_up) caught_up_micros_ = now;
-      status_.set_state(caught_up ? v1::PeerStatus::FOLLOWING : v1::PeerStatus::PULLING);
+      RecordApplied(positions, *applied);
     }
   });
   {
@@ -266,24 +298,7 @@ absl::Status Puller::PullOnce() {
   const absl::Status finished = stream->Finish();
   absl::MutexLock lock(&mu_);
   stream_ = nullptr;
-  if (!result.ok()) return result;
-  if (stopping_ || kick_micros_ >= stream_start_micros_) return absl::OkStatus();
-  if (silenced_) {
-    return absl::UnavailableError(
-        absl::StrCat("no batch or heartbeat for ", absl::FormatDuration(options_.heartbeat * 3)));
-  }
-  if (finished.ok()) {
-    // A follow ends by its deadline; one the peer ends at once, again and
-    // again, would make a tight loop: treat it as a failure to back off.
-    if (clock_->NowMicros() - stream_start_micros_ < 1'000'000) {
-      return absl::UnavailableError("the peer ended the pull at once");
-    }
-    return absl::OkStatus();
-  }
-  if (finished.code() == absl::StatusCode::kDeadlineExceeded && batches > 0) {
-    return absl::OkStatus();  // a healthy follow reached its deadline
-  }
-  return finished;
+  return Outcome(result, finished, batches);
 }
 
 }  // namespace minga

@@ -15,6 +15,7 @@
 #include <random>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/synchronization/mutex.h"
@@ -22,6 +23,8 @@
 #include "minga/v1/admin.pb.h"
 #include "minga/v1/config.pb.h"
 #include "node/catalog/catalog.h"
+#include "node/core/defaults.h"
+#include "node/core/limits.h"
 #include "node/sync/peer_link.h"
 
 namespace minga {
@@ -33,20 +36,24 @@ struct PullerOptions {
   // Changes when the subscription or the federation's membership changes;
   // a change restarts the checkpoint so the difference is back-filled.
   std::string fingerprint;
-  uint32_t batch_max_revisions = 256;
-  uint32_t batch_max_bytes = 1 << 20;
-  absl::Duration backoff_initial = absl::Milliseconds(500);
-  absl::Duration backoff_max = absl::Seconds(60);
+  uint32_t batch_max_revisions = kDefaultBatchRevisions;
+  uint32_t batch_max_bytes = kDefaultBatchBytes;
+  absl::Duration backoff_initial = defaults::kBackoffInitial;
+  absl::Duration backoff_max = defaults::kBackoffMax;
   // The peer's heartbeat interval; silence for 3 of them drops the stream.
-  absl::Duration heartbeat = absl::Seconds(15);
+  absl::Duration heartbeat = defaults::kHeartbeat;
   // Deadline of one Pull call; a healthy follow is re-opened when it ends.
-  absl::Duration pull_deadline = absl::Seconds(300);
+  absl::Duration pull_deadline = defaults::kPullDeadline;
   // PullRequest.compression: "zstd", "gzip" or "" (none).
-  std::string compression = "zstd";
+  std::string compression = std::string(defaults::kCompression);
 };
 
 class Puller {
  public:
+  // Owns threads or locks: neither copied nor moved.
+  Puller(const Puller&) = delete;
+  Puller& operator=(const Puller&) = delete;
+
   // catalog and clock: borrowed, must outlive the puller. seed: jitter.
   Puller(Catalog* catalog, std::shared_ptr<PeerLink> link, PullerOptions options, Clock* clock,
          uint64_t seed);
@@ -74,8 +81,18 @@ class Puller {
   static constexpr size_t kVerifiedBatches = 4;
   static constexpr size_t kMaxBatchesPerCommit = 16;
 
+  struct FeedPosition {
+    std::string feed_id;
+    uint64_t head = 0;
+  };
+
   void Run();
   absl::Status PullOnce();
+  absl::StatusOr<v1::PullRequest> Handshake() ABSL_LOCKS_EXCLUDED(mu_);
+  void RecordApplied(const std::vector<FeedPosition>& positions,
+                     const std::vector<ApplyStats>& applied) ABSL_LOCKS_EXCLUDED(mu_);
+  absl::Status Outcome(const absl::Status& refused, const absl::Status& finished, int batches)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void SetState(v1::PeerStatus::State state) ABSL_LOCKS_EXCLUDED(mu_);
 
   Catalog* const catalog_;
