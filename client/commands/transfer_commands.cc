@@ -4,7 +4,6 @@
 #include <fstream>
 #include <future>
 #include <set>
-#include <sstream>
 #include <utility>
 
 #include "absl/strings/numbers.h"
@@ -13,6 +12,8 @@
 #include "client/cli/output.h"
 #include "client/commands/session.h"
 #include "client/formats/records.h"
+#include "node/core/limits.h"
+#include "node/core/read_file.h"
 #include "node/net/grpc_status.h"
 
 namespace minga::cli {
@@ -28,15 +29,12 @@ int Import(Session& s, const Args& args) {
     return ReportUsage("import takes one FILE");
   }
   const std::string path = args.positional()[0];
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return Report(absl::NotFoundError(absl::StrCat(path, ": cannot open")));
-  std::stringstream ss;
-  ss << in.rdbuf();
-  const std::string text = ss.str();
-  if (text.size() > kMaxImportBytes) {
-    return Report(
-        absl::InvalidArgumentError(absl::StrCat(path, ": larger than 256 MiB; split it")));
+  absl::StatusOr<std::string> read = ReadFileToString(path, kMaxImportBytes);
+  if (absl::IsInvalidArgument(read.status())) {
+    return Report(absl::InvalidArgumentError(absl::StrCat(read.status().message(), "; split it")));
   }
+  if (!read.ok()) return Report(read.status());
+  const std::string text = *std::move(read);
   FileFormat format = DetectFormat(path, text);
   if (auto f = args.Get("format")) {
     absl::StatusOr<FileFormat> parsed = ParseFormatName(*f);

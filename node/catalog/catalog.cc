@@ -148,8 +148,9 @@ absl::Status Catalog::SweepCutUploads() {
   Pending pending(kv_, last_lseq_, tally_);
   Txn& txn = pending.txn;
   auto it = kv_->NewIterator(Cf::kChunkRefs);
-  for (it->Seek("u"); it->Valid() && it->key()[0] == 'u'; it->Next()) {
-    const std::string sha(it->key().substr(1));
+  for (it->Seek(kUploadPrefix); it->Valid() && absl::StartsWith(it->key(), kUploadPrefix);
+       it->Next()) {
+    const std::string sha(it->key().substr(kUploadPrefix.size()));
     txn.Delete(Cf::kChunkRefs, it->key());
     ASSIGN_OR_RETURN(bool listed, txn.AnyWithPrefix(Cf::kChunkRefs, ChunkRefPrefix(sha)));
     if (listed) continue;

@@ -95,6 +95,10 @@ struct ApplyStats {
 
 class Catalog {
  public:
+  // Owns threads or locks: neither copied nor moved.
+  Catalog(const Catalog&) = delete;
+  Catalog& operator=(const Catalog&) = delete;
+
   // Opens the catalog on `kv` (borrowed; must outlive the catalog), creating
   // the schema and a random feed id on a new store. FAILED_PRECONDITION when
   // the store belongs to another org id or a newer schema.

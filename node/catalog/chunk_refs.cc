@@ -17,17 +17,17 @@ std::set<std::string> ChunksOf(const v1::Material* m) {
 }
 
 std::string ChunkRefKey(absl::string_view sha, absl::string_view id) {
-  return absl::StrCat("r", sha, id);
+  return absl::StrCat(kChunkRefPrefix, sha, id);
 }
-std::string ChunkRefPrefix(absl::string_view sha) { return absl::StrCat("r", sha); }
+std::string ChunkRefPrefix(absl::string_view sha) { return absl::StrCat(kChunkRefPrefix, sha); }
 std::string WantKey(absl::string_view id, absl::string_view sha) {
-  return absl::StrCat("w", id, absl::string_view("\0", 1), sha);
+  return absl::StrCat(kWantPrefix, id, absl::string_view("\0", 1), sha);
 }
 std::string WantPrefix(absl::string_view id) {
-  return absl::StrCat("w", id, absl::string_view("\0", 1));
+  return absl::StrCat(kWantPrefix, id, absl::string_view("\0", 1));
 }
-std::string PresentKey(absl::string_view sha) { return absl::StrCat("c", sha); }
-std::string UploadKey(absl::string_view sha) { return absl::StrCat("u", sha); }
+std::string PresentKey(absl::string_view sha) { return absl::StrCat(kPresentPrefix, sha); }
+std::string UploadKey(absl::string_view sha) { return absl::StrCat(kUploadPrefix, sha); }
 
 absl::Status UpdateChunkRefs(Txn* txn, absl::string_view id, const std::set<std::string>& before,
                              const std::set<std::string>& after, bool want,

@@ -27,6 +27,12 @@
 
 namespace minga {
 
+// The first byte of each kind of key above, for scans of one kind.
+inline constexpr absl::string_view kChunkRefPrefix = "r";
+inline constexpr absl::string_view kWantPrefix = "w";
+inline constexpr absl::string_view kPresentPrefix = "c";
+inline constexpr absl::string_view kUploadPrefix = "u";
+
 std::string ChunkRefKey(absl::string_view sha, absl::string_view id);
 std::string ChunkRefPrefix(absl::string_view sha);
 std::string WantKey(absl::string_view id, absl::string_view sha);

@@ -130,8 +130,9 @@ absl::StatusOr<std::map<std::string, std::vector<std::string>>> Catalog::WantedC
   size_t n = 0;
   next_from->clear();
   auto it = kv_->NewIterator(Cf::kChunkRefs);
-  for (it->Seek(absl::StrCat("w", from_id)); it->Valid() && it->key()[0] == 'w'; it->Next()) {
-    const absl::string_view key = it->key().substr(1);
+  for (it->Seek(absl::StrCat(kWantPrefix, from_id));
+       it->Valid() && absl::StartsWith(it->key(), kWantPrefix); it->Next()) {
+    const absl::string_view key = it->key().substr(kWantPrefix.size());
     const size_t zero = key.find('\0');
     if (zero == absl::string_view::npos) continue;
     const absl::string_view id = key.substr(0, zero);
@@ -330,8 +331,9 @@ absl::StatusOr<v1::GcResponse> Catalog::Gc() {
     }
     RETURN_IF_ERROR(entries->status());
     auto it = kv_->NewIterator(Cf::kChunkRefs);
-    for (it->Seek("c"); it->Valid() && it->key()[0] == 'c'; it->Next()) {
-      const std::string sha(it->key().substr(1));
+    for (it->Seek(kPresentPrefix); it->Valid() && absl::StartsWith(it->key(), kPresentPrefix);
+         it->Next()) {
+      const std::string sha(it->key().substr(kPresentPrefix.size()));
       ASSIGN_OR_RETURN(bool listed, txn.AnyWithPrefix(Cf::kChunkRefs, ChunkRefPrefix(sha)));
       if (listed || pinned_.count(sha)) {
         response.set_chunks_kept(response.chunks_kept() + 1);

@@ -2,6 +2,7 @@
 #include <cstring>
 #include <random>
 
+#include "absl/strings/match.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "node/catalog/catalog.h"
@@ -39,7 +40,10 @@ class FilesTest : public ::testing::Test {
   size_t StoredChunks(int i = 0) {
     size_t n = 0;
     auto it = fed_.node(i).kv->NewIterator(Cf::kChunkRefs);
-    for (it->Seek("c"); it->Valid() && it->key()[0] == 'c'; it->Next()) ++n;
+    for (it->Seek(kPresentPrefix); it->Valid() && absl::StartsWith(it->key(), kPresentPrefix);
+         it->Next()) {
+      ++n;
+    }
     EXPECT_EQ(n, ChunkFiles(i));
     return n;
   }
@@ -145,8 +149,8 @@ TEST_F(FilesTest, AnUploadTheNodeStoppedInTheMiddleLeavesNothingAtTheNextOpen) {
   EXPECT_TRUE(has_attached);
   // The marks are gone too.
   auto it = fed_.node(0).kv->NewIterator(Cf::kChunkRefs);
-  it->Seek("u");
-  EXPECT_FALSE(it->Valid() && it->key()[0] == 'u');
+  it->Seek(kUploadPrefix);
+  EXPECT_FALSE(it->Valid() && absl::StartsWith(it->key(), kUploadPrefix));
 }
 
 TEST_F(FilesTest, WrongContentIsRefusedAndUnwantedChunksDropped) {

@@ -57,12 +57,7 @@ absl::StatusOr<Catalog::PreparedPut> Catalog::PreparePut(v1::PutRequest request)
                                                       "' and writes only its own materials"));
     }
   } else if (!id.empty()) {
-    if (!IsValidLocalId(id)) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("id: '", id,
-                       "' must be 1 to 96 characters of a-z, 0-9, '.', '_' "
-                       "and '-', starting with a letter or digit"));
-    }
+    // ValidateMaterial (above) has checked the local id.
     id = absl::StrCat(options_.org_id, "/", id);
   }
   put.audience_given =

@@ -95,15 +95,15 @@ absl::Status CountChunkKeys(const Txn& txn, KvStore* kv, v1::storage::Tally* tal
                            counted(*before, now);
                          });
       };
+  for_each_added_or_removed(kPresentPrefix, [&](const std::optional<std::string>& before,
+                                                const std::optional<std::string>& now) {
+    const int sign = now.has_value() ? 1 : -1;
+    tally->set_chunks_stored(Step(tally->chunks_stored(), sign));
+    tally->set_chunk_bytes(
+        Step(tally->chunk_bytes(), sign, DecodeU64(now.has_value() ? *now : *before).value_or(0)));
+  });
   for_each_added_or_removed(
-      "c", [&](const std::optional<std::string>& before, const std::optional<std::string>& now) {
-        const int sign = now.has_value() ? 1 : -1;
-        tally->set_chunks_stored(Step(tally->chunks_stored(), sign));
-        tally->set_chunk_bytes(Step(tally->chunk_bytes(), sign,
-                                    DecodeU64(now.has_value() ? *now : *before).value_or(0)));
-      });
-  for_each_added_or_removed(
-      "w", [&](const std::optional<std::string>&, const std::optional<std::string>& now) {
+      kWantPrefix, [&](const std::optional<std::string>&, const std::optional<std::string>& now) {
         tally->set_chunks_missing(Step(tally->chunks_missing(), now.has_value() ? 1 : -1));
       });
   return status;
@@ -120,12 +120,14 @@ absl::StatusOr<v1::storage::Tally> Recount(KvStore* kv, absl::string_view own_or
   }
   RETURN_IF_ERROR(it->status());
   auto chunks = kv->NewIterator(Cf::kChunkRefs);
-  for (chunks->Seek("c"); chunks->Valid() && chunks->key()[0] == 'c'; chunks->Next()) {
+  for (chunks->Seek(kPresentPrefix);
+       chunks->Valid() && absl::StartsWith(chunks->key(), kPresentPrefix); chunks->Next()) {
     tally.set_chunks_stored(tally.chunks_stored() + 1);
     tally.set_chunk_bytes(tally.chunk_bytes() + DecodeU64(chunks->value()).value_or(0));
   }
   RETURN_IF_ERROR(chunks->status());
-  for (chunks->Seek("w"); chunks->Valid() && chunks->key()[0] == 'w'; chunks->Next()) {
+  for (chunks->Seek(kWantPrefix); chunks->Valid() && absl::StartsWith(chunks->key(), kWantPrefix);
+       chunks->Next()) {
     tally.set_chunks_missing(tally.chunks_missing() + 1);
   }
   RETURN_IF_ERROR(chunks->status());

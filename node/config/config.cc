@@ -3,7 +3,6 @@
 #include <filesystem>
 #include <fstream>
 #include <set>
-#include <sstream>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
@@ -12,8 +11,10 @@
 #include "absl/strings/str_split.h"
 #include "google/protobuf/io/tokenizer.h"
 #include "google/protobuf/text_format.h"
+#include "node/core/defaults.h"
 #include "node/core/ids.h"
 #include "node/core/limits.h"
+#include "node/core/read_file.h"
 #include "node/core/status_macros.h"
 #include "node/core/subscription.h"
 
@@ -50,16 +51,7 @@ absl::StatusOr<Message> ParseText(absl::string_view text, absl::string_view sour
 }
 
 absl::StatusOr<std::string> ReadFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    return absl::NotFoundError(absl::StrCat(path, ": cannot open: ", std::strerror(errno)));
-  }
-  std::stringstream ss;
-  ss << in.rdbuf();
-  if (ss.str().size() > (1 << 20)) {
-    return absl::InvalidArgumentError(absl::StrCat(path, ": larger than 1 MiB"));
-  }
-  return ss.str();
+  return ReadFileToString(path, kMaxSmallFileBytes);
 }
 
 std::string Resolve(const std::string& base, const std::string& path) {
@@ -152,20 +144,28 @@ void ApplyDefaults(v1::NodeConfig* c, const std::string& base_dir) {
   v1::SyncOptions* s = c->mutable_sync();
   if (s->batch_max_revisions() == 0) s->set_batch_max_revisions(kDefaultBatchRevisions);
   if (s->batch_max_bytes() == 0) s->set_batch_max_bytes(kDefaultBatchBytes);
-  if (s->backoff_initial_ms() == 0) s->set_backoff_initial_ms(500);
-  if (s->backoff_max_ms() == 0) s->set_backoff_max_ms(60000);
-  if (s->heartbeat_seconds() == 0) s->set_heartbeat_seconds(15);
-  if (s->pull_deadline_seconds() == 0) s->set_pull_deadline_seconds(300);
-  if (s->compression().empty()) s->set_compression("zstd");
+  namespace d = defaults;
+  if (s->backoff_initial_ms() == 0) {
+    s->set_backoff_initial_ms(absl::ToInt64Milliseconds(d::kBackoffInitial));
+  }
+  if (s->backoff_max_ms() == 0) s->set_backoff_max_ms(absl::ToInt64Milliseconds(d::kBackoffMax));
+  if (s->heartbeat_seconds() == 0) s->set_heartbeat_seconds(absl::ToInt64Seconds(d::kHeartbeat));
+  if (s->pull_deadline_seconds() == 0) {
+    s->set_pull_deadline_seconds(absl::ToInt64Seconds(d::kPullDeadline));
+  }
+  if (s->compression().empty()) s->set_compression(std::string(d::kCompression));
   v1::ServeOptions* serve = c->mutable_serve();
-  if (serve->max_pulls_per_peer() == 0) serve->set_max_pulls_per_peer(2);
-  if (serve->max_pulls() == 0) serve->set_max_pulls(32);
-  if (serve->max_chunk_calls_per_peer() == 0) serve->set_max_chunk_calls_per_peer(8);
-  if (serve->max_chunk_calls() == 0) serve->set_max_chunk_calls(32);
-  if (serve->max_pull_seconds() == 0) serve->set_max_pull_seconds(240);
-  if (serve->compression_level() == 0) serve->set_compression_level(6);
+  if (serve->max_pulls_per_peer() == 0) serve->set_max_pulls_per_peer(d::kMaxPullsPerPeer);
+  if (serve->max_pulls() == 0) serve->set_max_pulls(d::kMaxPulls);
+  if (serve->max_chunk_calls_per_peer() == 0) {
+    serve->set_max_chunk_calls_per_peer(d::kMaxChunkCallsPerPeer);
+  }
+  if (serve->max_chunk_calls() == 0) serve->set_max_chunk_calls(d::kMaxChunkCalls);
+  if (serve->max_pull_seconds() == 0)
+    serve->set_max_pull_seconds(absl::ToInt64Seconds(d::kMaxPullAge));
+  if (serve->compression_level() == 0) serve->set_compression_level(d::kCompressionLevel);
   v1::StoreOptions* store = c->mutable_store();
-  if (store->disk_reserve_mb() == 0) store->set_disk_reserve_mb(128);
+  if (store->disk_reserve_mb() == 0) store->set_disk_reserve_mb(d::kDiskReserveMb);
 }
 
 absl::Status ValidateFederationFile(const v1::FederationFile& f) {

@@ -37,6 +37,12 @@ bool IsValidLocalId(absl::string_view local_id) {
   return true;
 }
 
+absl::Status LocalIdError(absl::string_view field, absl::string_view local_id) {
+  return absl::InvalidArgumentError(
+      absl::StrCat(field, ": local id '", local_id, "' must be 1 to ", kMaxLocalIdBytes,
+                   " characters of a-z, 0-9, '.', '_' and '-', starting with a letter or digit"));
+}
+
 absl::StatusOr<MaterialId> ParseMaterialId(absl::string_view id, absl::string_view field) {
   const size_t slash = id.find('/');
   if (slash == absl::string_view::npos) {
@@ -49,12 +55,7 @@ absl::StatusOr<MaterialId> ParseMaterialId(absl::string_view id, absl::string_vi
         absl::StrCat(field, ": origin '", parsed.origin,
                      "' is not an org id (2 to 32 characters of a-z, 0-9, '-')"));
   }
-  if (!IsValidLocalId(parsed.local)) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(field, ": local id '", parsed.local,
-                     "' must be 1 to 96 characters of a-z, 0-9, '.', '_' and '-', "
-                     "starting with a letter or digit"));
-  }
+  if (!IsValidLocalId(parsed.local)) return LocalIdError(field, parsed.local);
   return parsed;
 }
 

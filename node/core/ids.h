@@ -19,6 +19,9 @@ bool IsValidOrgId(absl::string_view org_id);
 absl::Status CheckOrgId(absl::string_view org_id, absl::string_view field);
 
 bool IsValidLocalId(absl::string_view local_id);
+// INVALID_ARGUMENT: "<field>: local id '<id>' must be ...", the one wording
+// of the rule.
+absl::Status LocalIdError(absl::string_view field, absl::string_view local_id);
 
 struct MaterialId {
   std::string origin;

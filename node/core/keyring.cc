@@ -13,12 +13,6 @@ const PublicKey* Keyring::Find(absl::string_view org_id) const {
   return it == members_.end() ? nullptr : &it->second.current;
 }
 
-std::vector<std::string> Keyring::Members() const {
-  std::vector<std::string> out;
-  for (const auto& [org, keys] : members_) out.push_back(org);
-  return out;
-}
-
 std::vector<const PublicKey*> Keyring::KeysFor(absl::string_view org_id, uint64_t version) const {
   std::vector<const PublicKey*> out;
   auto it = members_.find(org_id);

@@ -41,7 +41,6 @@ class Keyring {
   // The pointer lives as long as the Keyring.
   const PublicKey* Find(absl::string_view org_id) const;
   bool IsMember(absl::string_view org_id) const { return Find(org_id) != nullptr; }
-  std::vector<std::string> Members() const;
 
   // The keys a revision of `org_id` at `version` may verify with: the
   // current one, then each retired one retired above `version`. Empty for

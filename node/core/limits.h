@@ -48,6 +48,9 @@ inline constexpr int kMaxMessageBytes = 16 << 20;
 
 // Client requests.
 inline constexpr size_t kMaxPutManyItems = 500;
+// A config or federation file, key, certificate or token: read whole, and
+// refused beyond this (a mistaken path to a large file fails at once).
+inline constexpr size_t kMaxSmallFileBytes = 1 << 20;
 inline constexpr int kMaxPageSize = 1000;
 inline constexpr int kDefaultPageSize = 100;
 // A page of List or Search ends early, with a token for the rest, rather

@@ -285,9 +285,7 @@ absl::Status ValidateMaterial(const v1::Material& m, Strictness strictness) {
   if (m.id().find('/') != std::string::npos) {
     RETURN_IF_ERROR(ParseMaterialId(m.id(), "id").status());
   } else if (!m.id().empty() && !IsValidLocalId(m.id())) {
-    return Invalid("id", absl::StrCat("'", m.id(),
-                                      "' must be 1 to 96 characters of a-z, 0-9, "
-                                      "'.', '_' and '-', starting with a letter or digit"));
+    return LocalIdError("id", m.id());
   }
   RETURN_IF_ERROR(CheckText("title", m.title(), kMaxTitleChars, true));
   if (!m.title_language().empty() && !IsLanguageTag(m.title_language())) {

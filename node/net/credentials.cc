@@ -1,29 +1,24 @@
 #include "node/net/credentials.h"
 
-#include <fstream>
-#include <sstream>
-
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "node/core/crypto.h"
 #include "node/core/limits.h"
+#include "node/core/read_file.h"
 #include "node/core/status_macros.h"
 
 namespace minga {
 namespace {
 
 absl::StatusOr<std::string> ReadPem(const std::string& field, const std::string& path) {
-  std::ifstream in(path);
-  if (!in) {
-    return absl::NotFoundError(absl::StrCat(field, ": cannot read '", path, "'"));
-  }
-  std::stringstream ss;
-  ss << in.rdbuf();
-  if (ss.str().find("-----BEGIN") == std::string::npos) {
+  absl::StatusOr<std::string> pem = ReadFileToString(path, kMaxSmallFileBytes);
+  if (!pem.ok())
+    return absl::Status(pem.status().code(), absl::StrCat(field, ": ", pem.status().message()));
+  if (pem->find("-----BEGIN") == std::string::npos) {
     return absl::InvalidArgumentError(absl::StrCat(field, ": '", path, "' is not a PEM file"));
   }
-  return ss.str();
+  return pem;
 }
 
 }  // namespace

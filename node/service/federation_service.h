@@ -32,6 +32,7 @@
 #include "minga/v1/federation.grpc.pb.h"
 #include "node/catalog/catalog.h"
 #include "node/core/clock.h"
+#include "node/core/defaults.h"
 #include "node/core/task_queue.h"
 
 namespace minga {
@@ -40,20 +41,20 @@ struct FederationServiceOptions {
   // Callers name themselves in metadata (no TLS). Loopback only.
   bool plaintext = false;
   // An empty batch goes out after this long without news.
-  absl::Duration heartbeat = absl::Seconds(15);
+  absl::Duration heartbeat = defaults::kHeartbeat;
   // A pull ends after this long; the puller opens it again.
-  absl::Duration max_pull_age = absl::Seconds(240);
-  int max_pulls_per_peer = 2;
-  int max_pulls = 32;
-  int max_chunk_calls_per_peer = 8;
-  int max_chunk_calls = 32;
+  absl::Duration max_pull_age = defaults::kMaxPullAge;
+  int max_pulls_per_peer = defaults::kMaxPullsPerPeer;
+  int max_pulls = defaults::kMaxPulls;
+  int max_chunk_calls_per_peer = defaults::kMaxChunkCallsPerPeer;
+  int max_chunk_calls = defaults::kMaxChunkCalls;
   // The largest batch this node builds, whatever a puller asks (bounds the
   // memory of a stream its reader left).
   uint32_t max_batch_bytes = 2 << 20;
   // Threads that read the store for streams.
   int workers = 2;
   // zstd level of batches for pullers that ask for zstd.
-  int compression_level = 6;
+  int compression_level = defaults::kCompressionLevel;
 };
 
 class FederationService final : public v1::Federation::CallbackService {

@@ -5,9 +5,6 @@ namespace minga {
 absl::Status FaultKv::Write(const WriteBatch& batch, const WriteOptions& options) {
   writes_.fetch_add(1);
   if (options.sync) synced_writes_.fetch_add(1);
-  if (fail_all_.load()) {
-    return absl::UnavailableError("injected write failure");
-  }
   if (countdown_.load() > 0 && countdown_.fetch_sub(1) == 1) {
     return absl::UnavailableError("injected write failure");
   }

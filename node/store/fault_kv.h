@@ -17,8 +17,6 @@ class FaultKv : public KvStore {
   // The n-th Write from now (1 = the next one) fails with UNAVAILABLE and
   // applies nothing. 0 disarms.
   void FailWriteAfter(int n) { countdown_.store(n); }
-  // Every write fails while set.
-  void FailAllWrites(bool fail) { fail_all_.store(fail); }
   int writes() const { return writes_.load(); }
   // Writes that asked to be synced (an fsync on a real store).
   int synced_writes() const { return synced_writes_.load(); }
@@ -41,7 +39,6 @@ class FaultKv : public KvStore {
  private:
   KvStore* const base_;
   std::atomic<int> countdown_{0};
-  std::atomic<bool> fail_all_{false};
   std::atomic<int> writes_{0};
   std::atomic<int> synced_writes_{0};
   std::atomic<int> material_reads_{0};

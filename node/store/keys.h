@@ -10,8 +10,8 @@
 //   peers       <peer org id>                  -> PeerState
 //   chunks      unused since schema 3 (chunk bytes, now in a ChunkStore)
 //   chunk_refs  "r" <sha256> <material id> (listed), "w" <material id> "\0"
-//               <sha256> (wanted), "c" <sha256> (stored): see
-//               catalog/chunk_refs.h
+//               <sha256> (wanted), "c" <sha256> (stored), "u" <sha256>
+//               (stored by an upload not yet ended): see catalog/chunk_refs.h
 //   meta        "schema_version" -> decimal, "feed_id" -> hex,
 //               "last_lseq" -> 8 bytes big-endian, "org_id" -> org id,
 //               "membership" -> hex keyring fingerprint,

@@ -21,6 +21,14 @@ inline absl::Duration BackoffDelay(int failures, absl::Duration initial, absl::D
   return full * (0.5 + 0.5 * std::clamp(unit, 0.0, 1.0));
 }
 
+// The delay after `previous` when the wait doubles on each failure: at
+// least `initial`, at most `max`. For waits kept per item (a peer's chunk
+// calls, a material's missing chunks) where a failure count is not kept.
+inline absl::Duration NextBackoff(absl::Duration previous, absl::Duration initial,
+                                  absl::Duration max) {
+  return std::min(max, std::max(initial, previous * 2));
+}
+
 }  // namespace minga
 
 #endif  // MINGA_NODE_SYNC_BACKOFF_H_

@@ -9,6 +9,7 @@
 #include "node/core/limits.h"
 #include "node/core/log.h"
 #include "node/core/threads.h"
+#include "node/sync/backoff.h"
 
 namespace minga {
 
@@ -167,7 +168,7 @@ void FileFetcher::FetchGroup(const Task& task, size_t* stored) {
       s.backoff = absl::ZeroDuration();
     } else if (IsTransportError(status)) {
       s.last_error = std::string(status.message());
-      s.backoff = std::min(options_.max_retry * 6, std::max(absl::Seconds(1), s.backoff * 2));
+      s.backoff = NextBackoff(s.backoff, absl::Seconds(1), options_.max_retry * 6);
       s.retry_after = absl::Now() + s.backoff;
     } else if (status.code() != absl::StatusCode::kCancelled) {
       // About this material only (the peer lacks it, or its audience
@@ -278,7 +279,7 @@ FileFetcher::RoundResult FileFetcher::Round(const std::string& only,
       continue;
     }
     auto& [when, backoff] = material_retry_[id];
-    backoff = std::min(kMaxMaterialRetry, std::max(absl::Seconds(1), backoff * 2));
+    backoff = NextBackoff(backoff, absl::Seconds(1), kMaxMaterialRetry);
     when = now + backoff;
   }
   return result;
@@ -307,8 +308,8 @@ void FileFetcher::Run() {
     // (a peer may still be fetching what it relays), and wake at once when
     // new metadata arrives.
     wait = round.stored > 0 || round.more ? absl::ZeroDuration()
-           : round.eligible > 0 ? std::min(options_.max_retry, std::max(absl::Seconds(1), wait * 2))
-                                : options_.max_retry;
+           : round.eligible > 0           ? NextBackoff(wait, absl::Seconds(1), options_.max_retry)
+                                          : options_.max_retry;
     const absl::Time until = absl::Now() + wait;
     while (!Stopping() && absl::Now() < until) {
       if (catalog_->WaitForHead(head, std::min(absl::Milliseconds(250), until - absl::Now())))

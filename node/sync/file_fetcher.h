@@ -50,6 +50,10 @@ struct FetcherOptions {
 
 class FileFetcher {
  public:
+  // Owns threads or locks: neither copied nor moved.
+  FileFetcher(const FileFetcher&) = delete;
+  FileFetcher& operator=(const FileFetcher&) = delete;
+
   // catalog: borrowed, must outlive the fetcher.
   FileFetcher(Catalog* catalog, std::vector<FetchPeer> peers, FetcherOptions options);
   ~FileFetcher();  // Stops.

@@ -21,15 +21,16 @@
 #include "minga/v1/federation.pb.h"
 #include "node/catalog/catalog.h"
 #include "node/core/clock.h"
+#include "node/core/defaults.h"
 
 namespace minga {
 
 struct PullSessionOptions {
   bool follow = false;
   // An empty batch goes out after this long without news.
-  absl::Duration heartbeat = absl::Seconds(15);
+  absl::Duration heartbeat = defaults::kHeartbeat;
   // A pull ends (OK) this long after it began.
-  absl::Duration max_age = absl::Seconds(240);
+  absl::Duration max_age = defaults::kMaxPullAge;
 };
 
 class PullSession {

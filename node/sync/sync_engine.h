@@ -18,6 +18,10 @@ namespace minga {
 
 class SyncEngine {
  public:
+  // Owns threads or locks: neither copied nor moved.
+  SyncEngine(const SyncEngine&) = delete;
+  SyncEngine& operator=(const SyncEngine&) = delete;
+
   // catalog, clock: borrowed; must outlive the engine.
   SyncEngine(Catalog* catalog, Clock* clock) : catalog_(catalog), clock_(clock) {}
   ~SyncEngine();  // Stops.
