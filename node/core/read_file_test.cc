@@ -42,8 +42,9 @@ TEST_F(ReadFileTest, ReadsEveryByteUpToTheBound) {
 }
 
 TEST_F(ReadFileTest, ErrorsNameThePathAndTheReason) {
-  EXPECT_THAT(ReadFileToString(dir_ + "/missing", 10),
-              StatusIs(absl::StatusCode::kNotFound, HasSubstr("cannot read '" + dir_ + "/missing'")));
+  EXPECT_THAT(
+      ReadFileToString(dir_ + "/missing", 10),
+      StatusIs(absl::StatusCode::kNotFound, HasSubstr("cannot read '" + dir_ + "/missing'")));
   EXPECT_THAT(ReadFileToString(Write("big", std::string(11, 'x')), 10),
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("is larger than 10 bytes")));
   EXPECT_THAT(ReadFileToString(dir_, 10),

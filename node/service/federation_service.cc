@@ -375,17 +375,9 @@ grpc::ServerUnaryReactor* FederationService::Hello(grpc::CallbackServerContext* 
     reactor->Finish(ToGrpcStatus(caller.status()));
     return reactor;
   }
-  if (request->protocol_version() == 0) {
-    reactor->Finish(ToGrpcStatus(absl::InvalidArgumentError("protocol_version: required")));
-    return reactor;
-  }
-  response->set_protocol_version(std::min(request->protocol_version(), kProtocolVersion));
-  response->add_capabilities(std::string(kCapabilityFollow));
-  response->add_capabilities(std::string(kCapabilityChunks));
-  response->set_org_id(catalog_->org_id());
-  response->set_feed_id(catalog_->feed_id());
-  response->set_head_lseq(catalog_->head_lseq());
-  reactor->Finish(grpc::Status::OK);
+  absl::StatusOr<v1::HelloResponse> answer = AnswerHello(*catalog_, *request);
+  if (answer.ok()) *response = *std::move(answer);
+  reactor->Finish(ToGrpcStatus(answer.status()));
   return reactor;
 }
 
@@ -393,24 +385,18 @@ grpc::ServerWriteReactor<v1::PullBatch>* FederationService::Pull(
     grpc::CallbackServerContext* context, const v1::PullRequest* request) {
   absl::StatusOr<std::string> caller = Authenticate(*context);
   if (!caller.ok()) return new Refused<v1::PullBatch>(caller.status());
-  if (request->protocol_version() == 0) {
-    return new Refused<v1::PullBatch>(absl::InvalidArgumentError("protocol_version: required"));
-  }
-  absl::Status valid = ValidateSubscription(request->subscription(), "subscription");
-  if (!valid.ok()) return new Refused<v1::PullBatch>(valid);
+  ServeLimits limits;
+  limits.heartbeat = options_.heartbeat;
+  limits.max_age = options_.max_pull_age;
+  limits.max_batch_bytes = options_.max_batch_bytes;
+  absl::StatusOr<PlannedPull> plan = PlanPull(*request, *caller, limits);
+  if (!plan.ok()) return new Refused<v1::PullBatch>(plan.status());
   {
     absl::MutexLock lock(&mu_);
     absl::Status slot = Acquire(&pulls_, &total_pulls_, options_.max_pulls_per_peer,
                                 options_.max_pulls, *caller, "pulls");
     if (!slot.ok()) return new Refused<v1::PullBatch>(slot);
   }
-  PullQuery query = QueryOf(*request, *caller);
-  query.max_bytes = std::min(query.max_bytes == 0 ? kDefaultBatchBytes : query.max_bytes,
-                             options_.max_batch_bytes);
-  PullSessionOptions session;
-  session.follow = request->follow();
-  session.heartbeat = HeartbeatOf(*request, options_.heartbeat);
-  session.max_age = options_.max_pull_age;
   std::unique_ptr<BatchEncoder> encoder;
   if (request->compression() == kCompressionZstd) {
     absl::StatusOr<std::unique_ptr<BatchEncoder>> made =
@@ -424,7 +410,8 @@ grpc::ServerWriteReactor<v1::PullBatch>* FederationService::Pull(
   } else if (request->compression() == "gzip") {
     context->set_compression_algorithm(GRPC_COMPRESS_GZIP);
   }
-  auto* reactor = new PullReactor(this, *caller, std::move(query), session, std::move(encoder));
+  auto* reactor =
+      new PullReactor(this, *caller, std::move(plan->query), plan->session, std::move(encoder));
   reactor->Begin();
   return reactor;
 }
@@ -433,15 +420,8 @@ grpc::ServerWriteReactor<v1::ChunkData>* FederationService::GetChunks(
     grpc::CallbackServerContext* context, const v1::GetChunksRequest* request) {
   absl::StatusOr<std::string> caller = Authenticate(*context);
   if (!caller.ok()) return new Refused<v1::ChunkData>(caller.status());
-  if (request->sha256_size() == 0 || request->sha256_size() > kMaxChunksPerCall) {
-    return new Refused<v1::ChunkData>(absl::InvalidArgumentError(
-        absl::StrCat("sha256: 1 to ", kMaxChunksPerCall, " chunk hashes per call")));
-  }
-  for (int i = 0; i < request->sha256_size(); ++i) {
-    if (request->sha256(i).size() != 32) {
-      return new Refused<v1::ChunkData>(
-          absl::InvalidArgumentError(absl::StrCat("sha256[", i, "]: must be 32 bytes")));
-    }
+  if (absl::Status valid = CheckChunksRequest(*request); !valid.ok()) {
+    return new Refused<v1::ChunkData>(valid);
   }
   {
     absl::MutexLock lock(&mu_);

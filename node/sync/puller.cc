@@ -197,14 +197,8 @@ absl::StatusOr<v1::PullRequest> Puller::Handshake() {
   absl::StatusOr<v1::storage::PeerState> state = catalog_->GetPeerState(options_.peer);
   if (!state.ok()) return state.status();
 
-  v1::PullRequest request;
-  request.set_protocol_version(kProtocolVersion);
-  request.set_feed_id(state->feed_id());
-  request.set_after_lseq(state->checkpoint());
-  *request.mutable_subscription() = options_.subscription;
-  request.set_follow(true);
-  request.set_max_revisions(options_.batch_max_revisions);
-  request.set_max_bytes(options_.batch_max_bytes);
+  v1::PullRequest request = ResumeRequest(*state, options_.subscription, /*follow=*/true,
+                                          options_.batch_max_revisions, options_.batch_max_bytes);
   request.set_compression(options_.compression);
   request.set_heartbeat_seconds(
       static_cast<uint32_t>(std::max<int64_t>(1, absl::ToInt64Seconds(options_.heartbeat))));

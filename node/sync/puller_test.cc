@@ -1,10 +1,12 @@
 // The puller's pipeline against a fake peer: what it stores when every
-// batch is good, and when one in the middle is refused.
+// batch is good, and when one in the middle is refused; and the whole pull
+// protocol in process, against a partner's catalog served by LocalPeerLink.
 #include "node/sync/puller.h"
 
 #include <deque>
 
 #include "gtest/gtest.h"
+#include "node/sync/local_peer_link.h"
 #include "node/sync/protocol.h"
 #include "tests/util/status_matchers.h"
 #include "tests/util/test_federation.h"
@@ -115,6 +117,18 @@ class PullerTest : public ::testing::Test {
     return puller;
   }
 
+  // Puts a material of alpha's with the given audience; returns its id.
+  std::string PutAtAlpha(const std::string& local, v1::Audience::Scope scope,
+                         std::vector<std::string> members = {}) {
+    v1::PutRequest put;
+    *put.mutable_material() = testing::MakeMaterial(absl::StrCat("Guía ", local), local);
+    put.mutable_audience()->set_scope(scope);
+    for (std::string& m : members) put.mutable_audience()->add_members(std::move(m));
+    absl::StatusOr<v1::MaterialView> view = fed_.catalog(0).Put(put, "t");
+    EXPECT_OK(view.status());
+    return view.ok() ? view->id() : "";
+  }
+
   // Waits (no fixed sleep: polls the puller's own state) until `done`.
   template <typename F>
   void WaitFor(Puller& puller, F done) {
@@ -135,7 +149,7 @@ class PullerTest : public ::testing::Test {
     return n;
   }
 
-  TestFederation fed_{std::vector<std::string>{"alpha", "beta"}};
+  TestFederation fed_{std::vector<std::string>{"alpha", "beta", "gamma"}};
 };
 
 TEST_F(PullerTest, AppliesEveryBatchThroughThePipeline) {
@@ -175,6 +189,44 @@ TEST_F(PullerTest, ARefusedBatchKeepsWhatCameBeforeIt) {
   absl::StatusOr<v1::storage::PeerState> state = fed_.catalog(1).GetPeerState("alpha");
   ASSERT_OK(state.status());
   EXPECT_EQ(state->checkpoint(), good_until);
+}
+
+// The real protocol, in process: beta follows alpha through a LocalPeerLink
+// (Hello, a following Pull served by a PullSession, heartbeats), takes the
+// backlog, then each new change as it commits. What alpha shares with
+// others only never reaches beta.
+TEST_F(PullerTest, FollowsAPartnerInProcessAndOnlyGetsWhatItMaySee) {
+  for (int i = 0; i < 12; ++i) PutAtAlpha(absl::StrCat("guia-", i), v1::Audience::PUBLIC);
+  const std::string hidden = PutAtAlpha("interna", v1::Audience::MEMBERS, {"gamma"});
+  auto link = std::make_shared<LocalPeerLink>(&fed_.catalog(0), "beta", SystemClock());
+  PullerOptions o;
+  o.peer = "alpha";
+  o.address = "in-process";
+  o.batch_max_revisions = 5;
+  o.heartbeat = absl::Seconds(1);
+  Puller puller(&fed_.catalog(1), link, o, SystemClock(), 1);
+  puller.Start();
+  WaitFor(puller, [&](const v1::PeerStatus& s) {
+    return s.state() == v1::PeerStatus::FOLLOWING && s.checkpoint() == fed_.catalog(0).head_lseq();
+  });
+  EXPECT_EQ(HeldAtBeta(), 12u);
+
+  // Followed: a change at alpha arrives without a new pull being asked for.
+  const std::string later = PutAtAlpha("nueva", v1::Audience::PUBLIC);
+  WaitFor(puller,
+          [&](const v1::PeerStatus& s) { return s.checkpoint() == fed_.catalog(0).head_lseq(); });
+  puller.Stop();
+  EXPECT_EQ(HeldAtBeta(), 13u);
+  absl::StatusOr<std::optional<Entry>> got = fed_.catalog(1).GetEntry(later);
+  ASSERT_OK(got.status());
+  ASSERT_TRUE(got->has_value());
+  EXPECT_TRUE((*got)->has_body());
+  // Confinement: beta may hold the header (it learns the id exists, as
+  // with any peer), never the body.
+  absl::StatusOr<std::optional<Entry>> secret = fed_.catalog(1).GetEntry(hidden);
+  ASSERT_OK(secret.status());
+  EXPECT_FALSE(secret->has_value() && (*secret)->has_body());
+  EXPECT_EQ(puller.Status().failures(), 0);
 }
 
 }  // namespace

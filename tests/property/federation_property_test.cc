@@ -365,13 +365,10 @@ class Simulation {
     Catalog& dst = fed_.catalog(e.to);
     auto state = dst.GetPeerState(src.org_id());
     ASSERT_TRUE(state.ok());
-    PullQuery q;
-    q.requester = dst.org_id();
-    q.subscription = e.subscription;
-    q.feed_id = state->feed_id();
-    q.after_lseq = state->checkpoint();
-    q.max_revisions = 1 + rng_() % 8;
-    auto batch = src.ReadBatch(q);
+    LocalPeerLink link(&src, dst.org_id(), &fed_.clock());
+    v1::PullRequest request =
+        ResumeRequest(*state, e.subscription, /*follow=*/false, 1 + rng_() % 8, 0);
+    auto batch = ReadFirstBatch(&link, request);
     ASSERT_TRUE(batch.ok()) << batch.status();
     e.seen.push_back(*batch);
     const int fault = rng_() % 100;
@@ -387,9 +384,9 @@ class Simulation {
       ASSERT_TRUE(dst.ApplyBatch(src.org_id(), old).ok());
       ++counts_->late_applied;
     } else if (fault < 82) {  // this batch is lost and the next one arrives
-      q.feed_id = batch->feed_id();
-      q.after_lseq = batch->to_lseq();
-      auto next = src.ReadBatch(q);
+      request.set_feed_id(batch->feed_id());
+      request.set_after_lseq(batch->to_lseq());
+      auto next = ReadFirstBatch(&link, request);
       ASSERT_TRUE(next.ok()) << next.status();
       const uint64_t before = state->checkpoint();
       ASSERT_TRUE(dst.ApplyBatch(src.org_id(), *next).ok());

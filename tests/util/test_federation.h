@@ -17,6 +17,7 @@
 #include "node/store/chunk_store.h"
 #include "node/store/fault_kv.h"
 #include "node/store/mem_kv.h"
+#include "node/sync/local_peer_link.h"
 
 namespace minga::testing {
 
@@ -136,20 +137,17 @@ class TestFederation {
     return copy;
   }
 
-  // One pull of up to `max` revisions by node `to` from node `from`.
+  // One step of a pull of up to `max` revisions by node `to` from node
+  // `from`: the first batch of a pull resumed from `to`'s checkpoint, served
+  // by `from` as a peer serves it (node/sync/local_peer_link.h).
   absl::StatusOr<ApplyStats> PullOnce(int to, int from, uint32_t max = 100,
                                       const v1::Subscription& sub = {}) {
     Catalog& src = catalog(from);
     Catalog& dst = catalog(to);
     auto state = dst.GetPeerState(src.org_id());
     if (!state.ok()) return state.status();
-    PullQuery q;
-    q.requester = dst.org_id();
-    q.subscription = sub;
-    q.feed_id = state->feed_id();
-    q.after_lseq = state->checkpoint();
-    q.max_revisions = max;
-    auto batch = src.ReadBatch(q);
+    LocalPeerLink link(&src, dst.org_id(), &clock_);
+    auto batch = ReadFirstBatch(&link, ResumeRequest(*state, sub, /*follow=*/false, max, 0));
     if (!batch.ok()) return batch.status();
     return dst.ApplyBatch(src.org_id(), *batch);
   }
