@@ -78,6 +78,23 @@ struct PullQuery {
   uint32_t max_bytes = kDefaultBatchBytes;
 };
 
+// What one file of a held material has here.
+struct FileProgress {
+  v1::FileInfo file;
+  uint32_t chunks_present = 0;
+  uint64_t bytes_present = 0;
+  bool complete = false;  // every chunk is here
+};
+
+// What Catalog::Gc did.
+struct GcStats {
+  uint64_t chunks_freed = 0;
+  uint64_t bytes_freed = 0;
+  uint64_t chunks_kept = 0;  // still listed by held materials
+  uint64_t store_bytes_before = 0;
+  uint64_t store_bytes_after = 0;  // after compaction
+};
+
 // How far ahead of this node's clock a version (microseconds) may be.
 inline constexpr uint64_t kMaxVersionAhead = uint64_t{366} * 24 * 3600 * 1000000;
 
@@ -262,7 +279,7 @@ class Catalog {
   // FAILED_PRECONDITION if a chunk of it is not stored.
   absl::StatusOr<v1::MaterialView> AttachFile(absl::string_view id, v1::FileInfo file,
                                               absl::string_view actor);
-  absl::StatusOr<v1::ListFilesResponse> ListFiles(absl::string_view id);
+  absl::StatusOr<std::vector<FileProgress>> ListFiles(absl::string_view id);
   // Whether `requester` may read each of `shas` through material `id`,
   // decoding the material once for the whole call. PERMISSION_DENIED (or
   // NOT_FOUND) for the whole call unless `id` is held with its body, lists
@@ -276,7 +293,7 @@ class Catalog {
                                                      const std::vector<std::string>& shas);
   // Deletes chunks no held material lists (and no upload pins), then
   // compacts the store.
-  absl::StatusOr<v1::GcResponse> Gc();
+  absl::StatusOr<GcStats> Gc();
   // Uploads pin the chunks they stored until their file is attached, so a
   // concurrent retraction or Gc does not delete them.
   void PinChunk(const std::string& sha);

@@ -205,16 +205,16 @@ absl::StatusOr<v1::MaterialView> Catalog::AttachFile(absl::string_view id, v1::F
   return view;
 }
 
-absl::StatusOr<v1::ListFilesResponse> Catalog::ListFiles(absl::string_view id) {
+absl::StatusOr<std::vector<FileProgress>> Catalog::ListFiles(absl::string_view id) {
   ASSIGN_OR_RETURN(std::optional<Entry> entry, LoadEntry(kv_, id));
   if (!entry.has_value()) {
     return absl::NotFoundError(absl::StrCat("id: no material '", id, "' is held here"));
   }
-  v1::ListFilesResponse response;
-  if (!entry->has_body()) return response;
+  std::vector<FileProgress> files;
+  if (!entry->has_body()) return files;
   for (const v1::FileInfo& f : entry->material->files()) {
-    v1::FileState* state = response.add_files();
-    *state->mutable_file() = f;
+    FileProgress& state = files.emplace_back();
+    state.file = f;
     uint32_t present = 0;
     uint64_t bytes = 0;
     for (int i = 0; i < f.chunk_sha256_size(); ++i) {
@@ -223,11 +223,11 @@ absl::StatusOr<v1::ListFilesResponse> Catalog::ListFiles(absl::string_view id) {
       ++present;
       bytes += std::min<uint64_t>(kChunkSize, f.size() - uint64_t{kChunkSize} * i);
     }
-    state->set_chunks_present(present);
-    state->set_bytes_present(bytes);
-    state->set_complete(present == static_cast<uint32_t>(f.chunk_sha256_size()));
+    state.chunks_present = present;
+    state.bytes_present = bytes;
+    state.complete = present == static_cast<uint32_t>(f.chunk_sha256_size());
   }
-  return response;
+  return files;
 }
 
 absl::StatusOr<std::vector<bool>> Catalog::CheckChunkAccess(absl::string_view requester,
@@ -308,9 +308,9 @@ absl::Status Catalog::DropUnlisted(const std::vector<std::string>& shas) {
   return CommitLocked(&pending, /*sync=*/false);
 }
 
-absl::StatusOr<v1::GcResponse> Catalog::Gc() {
-  v1::GcResponse response;
-  response.set_store_bytes_before(kv_->ApproximateDiskBytes());
+absl::StatusOr<GcStats> Catalog::Gc() {
+  GcStats response;
+  response.store_bytes_before = kv_->ApproximateDiskBytes();
   {
     absl::MutexLock lock(&write_mu_);
     Pending pending(kv_, last_lseq_, tally_);
@@ -336,11 +336,11 @@ absl::StatusOr<v1::GcResponse> Catalog::Gc() {
       const std::string sha(it->key().substr(kPresentPrefix.size()));
       ASSIGN_OR_RETURN(bool listed, txn.AnyWithPrefix(Cf::kChunkRefs, ChunkRefPrefix(sha)));
       if (listed || pinned_.count(sha)) {
-        response.set_chunks_kept(response.chunks_kept() + 1);
+        ++response.chunks_kept;
         continue;
       }
-      response.set_chunks_freed(response.chunks_freed() + 1);
-      response.set_bytes_freed(response.bytes_freed() + DecodeU64(it->value()).value_or(0));
+      ++response.chunks_freed;
+      response.bytes_freed += DecodeU64(it->value()).value_or(0);
       txn.Delete(Cf::kChunkRefs, it->key());
       dropped.push_back(sha);
     }
@@ -348,7 +348,7 @@ absl::StatusOr<v1::GcResponse> Catalog::Gc() {
     RETURN_IF_ERROR(CommitLocked(&pending, /*sync=*/true));
   }
   RETURN_IF_ERROR(kv_->CompactAll());
-  response.set_store_bytes_after(kv_->ApproximateDiskBytes());
+  response.store_bytes_after = kv_->ApproximateDiskBytes();
   return response;
 }
 

@@ -81,9 +81,9 @@ TEST_F(FilesTest, SameContentIsStoredOnce) {
   ASSERT_OK(Attach(b, "copia.pdf", data).status());
   EXPECT_EQ(StoredChunks(), 3u);
   ASSERT_OK_AND_ASSIGN(auto files, cat().ListFiles(b));
-  ASSERT_EQ(files.files_size(), 1);
-  EXPECT_TRUE(files.files(0).complete());
-  EXPECT_EQ(files.files(0).bytes_present(), data.size());
+  ASSERT_EQ(files.size(), 1u);
+  EXPECT_TRUE(files[0].complete);
+  EXPECT_EQ(files[0].bytes_present, data.size());
 }
 
 TEST_F(FilesTest, RetractionPurgesChunksNoHeldMaterialLists) {
@@ -117,10 +117,10 @@ TEST_F(FilesTest, GcRemovesUnlistedChunksButNotPinnedOnes) {
   ASSERT_OK(cat().StoreChunk(DigestToBytes(Sha256(orphan)), orphan, false));
   ASSERT_OK(cat().StoreChunk(DigestToBytes(Sha256(pinned)), pinned, false));
   cat().PinChunk(DigestToBytes(Sha256(pinned)));
-  ASSERT_OK_AND_ASSIGN(v1::GcResponse gc, cat().Gc());
-  EXPECT_EQ(gc.chunks_freed(), 1u);
-  EXPECT_EQ(gc.bytes_freed(), 700u);
-  EXPECT_EQ(gc.chunks_kept(), 2u);
+  ASSERT_OK_AND_ASSIGN(GcStats gc, cat().Gc());
+  EXPECT_EQ(gc.chunks_freed, 1u);
+  EXPECT_EQ(gc.bytes_freed, 700u);
+  EXPECT_EQ(gc.chunks_kept, 2u);
   ASSERT_OK_AND_ASSIGN(bool has_pinned, cat().HasChunk(DigestToBytes(Sha256(pinned))));
   EXPECT_TRUE(has_pinned);
   cat().UnpinChunk(DigestToBytes(Sha256(pinned)));
@@ -185,7 +185,7 @@ TEST_F(FilesTest, PeersWantChunksUntilTheyArriveAndAccessFollowsTheAudience) {
   ASSERT_OK_AND_ASSIGN(auto after, cat(1).WantedChunksOf(a));
   EXPECT_TRUE(after.empty());
   ASSERT_OK_AND_ASSIGN(auto files, cat(1).ListFiles(a));
-  EXPECT_TRUE(files.files(0).complete());
+  EXPECT_TRUE(files[0].complete);
   // The audience narrows to alpha alone: beta purges the chunks.
   v1::PutRequest narrow;
   *narrow.mutable_material() = view.material();
@@ -269,7 +269,7 @@ TEST_F(FilesTest, AHeaderOnlyNewerRevisionKeepsTheFilesOfAMemberOfTheAudience) {
   ASSERT_OK_AND_ASSIGN(auto wanted, cat(1).WantedChunksOf(a));
   EXPECT_TRUE(wanted.empty()) << wanted.size() << " chunks fetched again";
   ASSERT_OK_AND_ASSIGN(auto files, cat(1).ListFiles(a));
-  EXPECT_TRUE(files.files(0).complete());
+  EXPECT_TRUE(files[0].complete);
   // A retraction arriving header-only (it always is) purges them.
   ASSERT_OK(cat().Delete(a, 0, "t").status());
   ASSERT_OK(fed_.PullAll(2, 0));
@@ -292,8 +292,8 @@ TEST_F(FilesTest, GcDropsWhatHeaderOnlyEntriesKept) {
   ASSERT_OK(fed_.PullAll(2, 0));
   ASSERT_OK(fed_.PullAll(1, 2));
   EXPECT_EQ(StoredChunks(1), 1u);
-  ASSERT_OK_AND_ASSIGN(v1::GcResponse gc, cat(1).Gc());
-  EXPECT_EQ(gc.chunks_freed(), 1u);
+  ASSERT_OK_AND_ASSIGN(GcStats gc, cat(1).Gc());
+  EXPECT_EQ(gc.chunks_freed, 1u);
   EXPECT_EQ(StoredChunks(1), 0u);
 }
 

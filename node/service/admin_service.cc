@@ -31,7 +31,17 @@ grpc::ServerUnaryReactor* AdminService::Sync(grpc::CallbackServerContext* contex
                                              grpc::ByteBuffer* response) {
   return RawUnary<v1::SyncRequest, v1::SyncResponse>(
       context, request, response, long_workers_, [this, context](const v1::SyncRequest& r) {
-        return sync_->Sync(r, [context] { return context->IsCancelled(); });
+        SyncEngine::SyncOrder order;
+        order.peer = r.peer();
+        order.wait = r.wait();
+        if (r.timeout_seconds() != 0) order.timeout = absl::Seconds(r.timeout_seconds());
+        absl::StatusOr<SyncEngine::SyncOutcome> outcome =
+            sync_->Sync(order, [context] { return context->IsCancelled(); });
+        if (!outcome.ok()) return absl::StatusOr<v1::SyncResponse>(outcome.status());
+        v1::SyncResponse response;
+        response.set_caught_up(outcome->caught_up);
+        for (v1::PeerStatus& p : outcome->peers) *response.add_peers() = std::move(p);
+        return absl::StatusOr<v1::SyncResponse>(std::move(response));
       });
 }
 
@@ -48,14 +58,18 @@ grpc::Status AdminService::Reindex(grpc::ServerContext* context, const v1::Reind
 
 grpc::Status AdminService::Gc(grpc::ServerContext*, const v1::GcRequest*,
                               v1::GcResponse* response) {
-  absl::StatusOr<v1::GcResponse> result = catalog_->Gc();
+  absl::StatusOr<GcStats> result = catalog_->Gc();
   if (!result.ok()) return ToGrpcStatus(result.status());
   // What retractions left in the files goes now too.
   if (purger_ != nullptr) {
     absl::Status purged = purger_->PurgeNow();
     if (!purged.ok()) return ToGrpcStatus(purged);
   }
-  *response = std::move(*result);
+  response->set_chunks_freed(result->chunks_freed);
+  response->set_bytes_freed(result->bytes_freed);
+  response->set_chunks_kept(result->chunks_kept);
+  response->set_store_bytes_before(result->store_bytes_before);
+  response->set_store_bytes_after(result->store_bytes_after);
   return grpc::Status::OK;
 }
 

@@ -88,13 +88,21 @@ grpc::ServerUnaryReactor* CatalogService::ListFiles(grpc::CallbackServerContext*
   return RawUnary<v1::ListFilesRequest, v1::ListFilesResponse>(
       c, in, out, deps_.workers,
       [this](const v1::ListFilesRequest& r) -> absl::StatusOr<v1::ListFilesResponse> {
-        absl::StatusOr<v1::ListFilesResponse> files = deps_.catalog->ListFiles(r.id());
+        absl::StatusOr<std::vector<FileProgress>> files = deps_.catalog->ListFiles(r.id());
         if (!files.ok()) return files.status();
+        v1::ListFilesResponse response;
+        for (FileProgress& f : *files) {
+          v1::FileState* state = response.add_files();
+          *state->mutable_file() = std::move(f.file);
+          state->set_chunks_present(f.chunks_present);
+          state->set_bytes_present(f.bytes_present);
+          state->set_complete(f.complete);
+        }
         absl::StatusOr<std::optional<Entry>> entry = deps_.catalog->GetEntry(r.id());
         if (entry.ok() && entry->has_value() && deps_.sync->files() != nullptr) {
-          files->set_policy(deps_.sync->files()->PolicyOf(**entry));
+          response.set_policy(deps_.sync->files()->PolicyOf(**entry));
         }
-        return files;
+        return response;
       });
 }
 

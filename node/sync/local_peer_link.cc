@@ -65,10 +65,10 @@ class LocalPullStream : public PullStream {
   // wake, in short steps so a Cancel is seen soon.
   void Wait() {
     const uint64_t head = session_->after_lseq();
-    const absl::Duration until_wake = absl::Microseconds(
-        std::max<int64_t>(0, session_->NextWakeMicros() - clock_->NowMicros()));
-    serving_->WaitForHead(head, std::clamp(until_wake, absl::Milliseconds(1),
-                                           absl::Milliseconds(50)));
+    const absl::Duration until_wake =
+        absl::Microseconds(std::max<int64_t>(0, session_->NextWakeMicros() - clock_->NowMicros()));
+    serving_->WaitForHead(head,
+                          std::clamp(until_wake, absl::Milliseconds(1), absl::Milliseconds(50)));
     next_ = session_->OnWake(serving_->head_lseq());
   }
   Catalog* const serving_;
@@ -92,8 +92,7 @@ absl::StatusOr<v1::HelloResponse> LocalPeerLink::Hello(const v1::HelloRequest& r
   return AnswerHello(*serving_, request);
 }
 
-std::unique_ptr<PullStream> LocalPeerLink::Pull(const v1::PullRequest& request,
-                                                absl::Duration) {
+std::unique_ptr<PullStream> LocalPeerLink::Pull(const v1::PullRequest& request, absl::Duration) {
   absl::StatusOr<PlannedPull> plan = PlanPull(request, requester_, limits_);
   if (!plan.ok()) return std::make_unique<LocalPullStream>(plan.status());
   return std::make_unique<LocalPullStream>(serving_, *std::move(plan), clock_);

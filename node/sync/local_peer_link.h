@@ -33,8 +33,7 @@ class LocalPeerLink : public PeerLink {
   absl::StatusOr<v1::HelloResponse> Hello(const v1::HelloRequest& request,
                                           absl::Duration timeout) override;
   // A request the partner refuses gives a stream whose Finish says why.
-  std::unique_ptr<PullStream> Pull(const v1::PullRequest& request,
-                                   absl::Duration timeout) override;
+  std::unique_ptr<PullStream> Pull(const v1::PullRequest& request, absl::Duration timeout) override;
   absl::Status GetChunks(const v1::GetChunksRequest& request, absl::Duration timeout,
                          const std::function<bool(const v1::ChunkData&)>& on_chunk) override;
   void CancelChunkCalls() override {}  // calls run on the caller's thread

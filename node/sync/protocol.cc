@@ -43,8 +43,9 @@ absl::StatusOr<PlannedPull> PlanPull(const v1::PullRequest& request, std::string
   RETURN_IF_ERROR(ValidateSubscription(request.subscription(), "subscription"));
   PlannedPull plan;
   plan.query = QueryOf(request, std::move(requester));
-  plan.query.max_bytes = std::min(
-      plan.query.max_bytes == 0 ? kDefaultBatchBytes : plan.query.max_bytes, limits.max_batch_bytes);
+  plan.query.max_bytes =
+      std::min(plan.query.max_bytes == 0 ? kDefaultBatchBytes : plan.query.max_bytes,
+               limits.max_batch_bytes);
   plan.session.follow = request.follow();
   plan.session.heartbeat = HeartbeatOf(request, limits.heartbeat);
   plan.session.max_age = limits.max_age;

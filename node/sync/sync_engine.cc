@@ -46,27 +46,26 @@ std::vector<v1::PeerStatus> SyncEngine::Peers() const {
   return out;
 }
 
-absl::StatusOr<v1::SyncResponse> SyncEngine::Sync(const v1::SyncRequest& request,
-                                                  const std::function<bool()>& cancelled) {
-  if (request.timeout_seconds() > 3600) {
-    return absl::InvalidArgumentError("timeout_seconds: at most 3600");
+absl::StatusOr<SyncEngine::SyncOutcome> SyncEngine::Sync(const SyncOrder& order,
+                                                         const std::function<bool()>& cancelled) {
+  if (order.timeout > kMaxSyncTimeout) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("timeout_seconds: at most ", absl::ToInt64Seconds(kMaxSyncTimeout)));
   }
   std::vector<Puller*> selected;
   for (const auto& p : pullers_) {
-    if (request.peer().empty() || p->peer() == request.peer()) selected.push_back(p.get());
+    if (order.peer.empty() || p->peer() == order.peer) selected.push_back(p.get());
   }
-  if (!request.peer().empty() && selected.empty()) {
+  if (!order.peer.empty() && selected.empty()) {
     return absl::NotFoundError(
-        absl::StrCat("peer: '", request.peer(), "' is not a configured peer of this node"));
+        absl::StrCat("peer: '", order.peer, "' is not a configured peer of this node"));
   }
   const int64_t since = clock_->NowMicros();
   for (Puller* p : selected) p->Kick();
-  v1::SyncResponse response;
+  SyncOutcome outcome;
   bool caught_up = true;
-  if (request.wait()) {
-    const absl::Time deadline =
-        absl::Now() +
-        absl::Seconds(request.timeout_seconds() == 0 ? 30 : request.timeout_seconds());
+  if (order.wait) {
+    const absl::Time deadline = absl::Now() + order.timeout;
     for (Puller* p : selected) {
       // In slices, so a client that gave up or a stopping node ends the wait.
       bool done = false;
@@ -76,9 +75,9 @@ absl::StatusOr<v1::SyncResponse> SyncEngine::Sync(const v1::SyncRequest& request
       caught_up &= done;
     }
   }
-  response.set_caught_up(request.wait() && caught_up);
-  for (Puller* p : selected) *response.add_peers() = p->Status();
-  return response;
+  outcome.caught_up = order.wait && caught_up;
+  for (Puller* p : selected) outcome.peers.push_back(p->Status());
+  return outcome;
 }
 
 }  // namespace minga

@@ -31,11 +31,25 @@ class SyncEngine {
   void Stop();
 
   std::vector<v1::PeerStatus> Peers() const;
+
+  static constexpr absl::Duration kDefaultSyncTimeout = absl::Seconds(30);
+  static constexpr absl::Duration kMaxSyncTimeout = absl::Hours(1);
+  // What an administrator asked: pull now from `peer` (empty: every peer)
+  // and, with `wait`, wait until caught up, at most `timeout`.
+  struct SyncOrder {
+    std::string peer;
+    bool wait = false;
+    absl::Duration timeout = kDefaultSyncTimeout;
+  };
+  struct SyncOutcome {
+    bool caught_up = false;  // waited, and every selected peer caught up in time
+    std::vector<v1::PeerStatus> peers;
+  };
   // Kicks the selected pullers and, if asked, waits until they caught up,
   // the timeout passes, `cancelled()` turns true or the engine stops.
-  // NOT_FOUND names an unknown peer; INVALID_ARGUMENT a bad timeout.
-  absl::StatusOr<v1::SyncResponse> Sync(const v1::SyncRequest& request,
-                                        const std::function<bool()>& cancelled);
+  // NOT_FOUND names an unknown peer; INVALID_ARGUMENT a timeout beyond
+  // kMaxSyncTimeout.
+  absl::StatusOr<SyncOutcome> Sync(const SyncOrder& order, const std::function<bool()>& cancelled);
   // The file fetcher; null before Start.
   FileFetcher* files() const { return files_.get(); }
 
