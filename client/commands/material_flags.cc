@@ -67,9 +67,9 @@ absl::Status ApplyMaterialFlags(const Args& args, v1::PutRequest* request) {
         SetFieldText(f, *args.Get(f.flag), m);
         break;
       case FieldKind::kList: {
-        auto* list = MutableFieldList(f, m);
-        list->Clear();
-        for (const std::string& v : args.GetAll(f.flag)) *list->Add() = v;
+        auto list = MutableFieldList(f, m);
+        list.Clear();
+        for (const std::string& v : args.GetAll(f.flag)) list.Add(v);
         break;
       }
       case FieldKind::kTitles:

@@ -69,14 +69,14 @@ void SetFieldText(const MaterialField& field, std::string value, v1::Material* m
   m->GetReflection()->SetString(m, field.descriptor, std::move(value));
 }
 
-google::protobuf::RepeatedPtrField<std::string>* MutableFieldList(const MaterialField& field,
-                                                                  v1::Material* m) {
-  return m->GetReflection()->MutableRepeatedPtrField<std::string>(m, field.descriptor);
+google::protobuf::MutableRepeatedFieldRef<std::string> MutableFieldList(const MaterialField& field,
+                                                                        v1::Material* m) {
+  return m->GetReflection()->GetMutableRepeatedFieldRef<std::string>(m, field.descriptor);
 }
 
-const google::protobuf::RepeatedPtrField<std::string>& FieldList(const MaterialField& field,
-                                                                 const v1::Material& m) {
-  return m.GetReflection()->GetRepeatedPtrField<std::string>(m, field.descriptor);
+google::protobuf::RepeatedFieldRef<std::string> FieldList(const MaterialField& field,
+                                                          const v1::Material& m) {
+  return m.GetReflection()->GetRepeatedFieldRef<std::string>(m, field.descriptor);
 }
 
 }  // namespace minga

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "absl/strings/string_view.h"
+#include "google/protobuf/reflection.h"
 #include "minga/v1/material.pb.h"
 
 namespace minga {
@@ -44,10 +45,10 @@ std::string FieldText(const MaterialField& field, const v1::Material& m,
                       absl::string_view separator);
 // kString: sets the text. kList: the list, to fill or read.
 void SetFieldText(const MaterialField& field, std::string value, v1::Material* m);
-google::protobuf::RepeatedPtrField<std::string>* MutableFieldList(const MaterialField& field,
-                                                                  v1::Material* m);
-const google::protobuf::RepeatedPtrField<std::string>& FieldList(const MaterialField& field,
-                                                                 const v1::Material& m);
+google::protobuf::MutableRepeatedFieldRef<std::string> MutableFieldList(const MaterialField& field,
+                                                                        v1::Material* m);
+google::protobuf::RepeatedFieldRef<std::string> FieldList(const MaterialField& field,
+                                                          const v1::Material& m);
 
 }  // namespace minga
 

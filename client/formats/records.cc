@@ -75,9 +75,9 @@ absl::StatusOr<ImportRecord> FromJson(const json::Value& v) {
         break;
       case FieldKind::kList: {
         if (value.type == T::kNull) break;
-        auto* list = MutableFieldList(*f, &r.material);
+        auto list = MutableFieldList(*f, &r.material);
         if (value.type == T::kString) {  // "publisher": "UNFPA" is one entry
-          list->Add(std::string(value.string));
+          list.Add(value.string);
           break;
         }
         if (value.type != T::kArray) {
@@ -89,7 +89,7 @@ absl::StatusOr<ImportRecord> FromJson(const json::Value& v) {
             return FieldError(value.array[i].line, absl::StrCat(name, "[", i, "]"),
                               absl::StrCat("expected a string, got ", value.array[i].TypeName()));
           }
-          list->Add(std::string(value.array[i].string));
+          list.Add(value.array[i].string);
         }
         break;
       }
@@ -209,7 +209,7 @@ ParsedFile ParseCsv(absl::string_view text) {
             break;
           case FieldKind::kList:
             for (std::string& v : SplitList(cell, reader.delimiter())) {
-              MutableFieldList(*col.field, &r.material)->Add(std::move(v));
+              MutableFieldList(*col.field, &r.material).Add(v);
             }
             break;
           case FieldKind::kYear: {
@@ -350,10 +350,10 @@ std::string MaterialToJson(const v1::Material& m, const v1::Audience& audience) 
         break;
       case FieldKind::kList: {
         out += "[";
-        const auto& list = FieldList(f, m);
+        const auto list = FieldList(f, m);
         for (int i = 0; i < list.size(); ++i) {
           if (i) out += ",";
-          json::AppendString(list[i], &out);
+          json::AppendString(list.Get(i), &out);
         }
         out += "]";
         break;
