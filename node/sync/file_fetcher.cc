@@ -13,10 +13,12 @@
 
 namespace minga {
 
-FileFetcher::FileFetcher(Catalog* catalog, std::vector<FetchPeer> peers, FetcherOptions options)
+FileFetcher::FileFetcher(Catalog* catalog, std::vector<FetchPeer> peers, FetcherOptions options,
+                         Clock* clock)
     : catalog_(catalog),
       peers_(std::move(peers)),
       options_(options),
+      clock_(clock),
       pool_(std::max(0, options.parallel_calls - 1)) {}
 
 FileFetcher::~FileFetcher() { Stop(); }
@@ -116,14 +118,13 @@ void FileFetcher::FetchGroup(const Task& task, size_t* stored) {
     if (!InAudience(task.audience, task.origin, peer->org)) continue;
     {
       absl::MutexLock lock(&mu_);
-      if (stopping_ || absl::Now() < stats_[peer->org].retry_after) continue;
+      if (stopping_ || Now() < stats_[peer->org].retry_after) continue;
     }
     v1::GetChunksRequest request;
     request.set_material_id(task.id);
     for (const std::string& sha : remaining) request.add_sha256(sha);
     const absl::Status status = peer->link->GetChunks(
-        request,
-        std::min(options_.call_timeout, std::max(absl::Seconds(1), task.deadline - absl::Now())),
+        request, std::min(options_.call_timeout, std::max(absl::Seconds(1), task.deadline - Now())),
         [&](const v1::ChunkData& chunk) {
           if (Stopping() || (task.cancelled && task.cancelled())) return false;
           if (chunk.missing() || !remaining.count(chunk.sha256())) return true;
@@ -169,7 +170,7 @@ void FileFetcher::FetchGroup(const Task& task, size_t* stored) {
     } else if (IsTransportError(status)) {
       s.last_error = std::string(status.message());
       s.backoff = NextBackoff(s.backoff, absl::Seconds(1), options_.max_retry * 6);
-      s.retry_after = absl::Now() + s.backoff;
+      s.retry_after = Now() + s.backoff;
     } else if (status.code() != absl::StatusCode::kCancelled) {
       // About this material only (the peer lacks it, or its audience
       // excludes us): the peer stays usable for the others.
@@ -216,7 +217,7 @@ FileFetcher::RoundResult FileFetcher::Round(const std::string& only,
   }
   std::vector<Task> tasks;
   std::map<std::string, uint64_t> queued;
-  const absl::Time now = absl::Now();
+  const absl::Time now = Now();
   for (auto& [id, shas] : *wanted) {
     if (shas.empty()) continue;
     absl::StatusOr<std::optional<Entry>> entry = catalog_->GetEntry(id);
@@ -310,10 +311,9 @@ void FileFetcher::Run() {
     wait = round.stored > 0 || round.more ? absl::ZeroDuration()
            : round.eligible > 0           ? NextBackoff(wait, absl::Seconds(1), options_.max_retry)
                                           : options_.max_retry;
-    const absl::Time until = absl::Now() + wait;
-    while (!Stopping() && absl::Now() < until) {
-      if (catalog_->WaitForHead(head, std::min(absl::Milliseconds(250), until - absl::Now())))
-        break;
+    const absl::Time until = Now() + wait;
+    while (!Stopping() && Now() < until) {
+      if (catalog_->WaitForHead(head, std::min(absl::Milliseconds(250), until - Now()))) break;
     }
   }
 }
@@ -324,7 +324,7 @@ absl::Status FileFetcher::FetchNow(const std::string& id, const std::vector<std:
   if (!entry.ok()) return entry.status();
   if (!entry->has_value()) return absl::NotFoundError(absl::StrCat("no material '", id, "'"));
   const std::string policy = PolicyOf(**entry);
-  const absl::Time deadline = absl::Now() + timeout;
+  const absl::Time deadline = Now() + timeout;
   while (true) {
     absl::StatusOr<std::vector<std::string>> left =
         chunks.empty() ? catalog_->WantedChunksOf(id) : catalog_->MissingChunks(chunks);
@@ -337,7 +337,7 @@ absl::Status FileFetcher::FetchNow(const std::string& id, const std::vector<std:
           (*entry)->stored.provenance().from_peer(), "' are never fetched (file policy NONE)"));
     }
     if (cancelled() || Stopping()) return absl::CancelledError("the fetch was cancelled");
-    if (absl::Now() >= deadline) {
+    if (Now() >= deadline) {
       std::string errors;
       absl::MutexLock lock(&mu_);
       for (const auto& [org, s] : stats_) {

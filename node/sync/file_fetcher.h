@@ -25,6 +25,7 @@
 #include "minga/v1/admin.pb.h"
 #include "minga/v1/config.pb.h"
 #include "node/catalog/catalog.h"
+#include "node/core/clock.h"
 #include "node/core/parallel.h"
 #include "node/sync/peer_link.h"
 
@@ -54,8 +55,12 @@ class FileFetcher {
   FileFetcher(const FileFetcher&) = delete;
   FileFetcher& operator=(const FileFetcher&) = delete;
 
-  // catalog: borrowed, must outlive the fetcher.
-  FileFetcher(Catalog* catalog, std::vector<FetchPeer> peers, FetcherOptions options);
+  // catalog and clock: borrowed, must outlive the fetcher. Every decision
+  // in time (back-offs, deadlines) reads `clock`; the waits between rounds
+  // are short real-time slices that read it again, so a FakeClock drives
+  // the fetcher in tests.
+  FileFetcher(Catalog* catalog, std::vector<FetchPeer> peers, FetcherOptions options,
+              Clock* clock = SystemClock());
   ~FileFetcher();  // Stops.
 
   void Start();
@@ -114,10 +119,12 @@ class FileFetcher {
   void PruneRetries();
   bool Stopping() const;
   const FetchPeer* FindPeer(const std::string& org) const;
+  absl::Time Now() const { return absl::FromUnixMicros(clock_->NowMicros()); }
 
   Catalog* const catalog_;
   const std::vector<FetchPeer> peers_;
   const FetcherOptions options_;
+  Clock* const clock_;
   ThreadPoolExecutor pool_;
 
   mutable absl::Mutex mu_;

@@ -182,5 +182,34 @@ TEST_F(FileFetcherTest, ChunksNobodyHasAreAskedForLessAndLessOften) {
   EXPECT_EQ(alpha->requests().size(), asked);
 }
 
+// The same under the node's own clock, moved by hand: a material whose
+// chunks nobody had is asked for again only once its wait has passed on
+// that clock, and the wait doubles (1 s, then 2 s).
+TEST_F(FileFetcherTest, WaitsFollowTheClockNotTheWall) {
+  v1::Audience everyone;
+  everyone.set_scope(v1::Audience::PUBLIC);
+  Share(Data(2 * kChunkSize, 4), everyone);
+  FakeClock& clock = fed_.clock();
+  auto alpha = std::make_shared<FakeLink>();  // answers every chunk as missing
+  FileFetcher fetcher(&fed_.catalog(1), {{"alpha", alpha, v1::Subscription::EAGER}},
+                      FetcherOptions(), &clock);
+  EXPECT_EQ(fetcher.RoundForTest(), 0u);
+  size_t asked = alpha->requests().size();
+  ASSERT_GT(asked, 0u);
+  clock.Advance(900'000);  // 0.9 s: the 1 s wait has not passed
+  fetcher.RoundForTest();
+  EXPECT_EQ(alpha->requests().size(), asked);
+  clock.Advance(200'000);  // 1.1 s
+  fetcher.RoundForTest();
+  EXPECT_GT(alpha->requests().size(), asked);
+  asked = alpha->requests().size();
+  clock.Advance(1'500'000);  // 1.5 s of the doubled 2 s wait
+  fetcher.RoundForTest();
+  EXPECT_EQ(alpha->requests().size(), asked);
+  clock.Advance(600'000);  // 2.1 s
+  fetcher.RoundForTest();
+  EXPECT_GT(alpha->requests().size(), asked);
+}
+
 }  // namespace
 }  // namespace minga

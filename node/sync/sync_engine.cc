@@ -18,7 +18,7 @@ void SyncEngine::AddPeer(std::shared_ptr<PeerLink> link, PullerOptions options) 
 
 void SyncEngine::Start() {
   started_ = true;
-  files_ = std::make_unique<FileFetcher>(catalog_, fetch_peers_, FetcherOptions());
+  files_ = std::make_unique<FileFetcher>(catalog_, fetch_peers_, FetcherOptions(), clock_);
   files_->Start();
   for (auto& p : pullers_) p->Start();
   watchdog_ = std::thread([this] {
@@ -65,12 +65,15 @@ absl::StatusOr<SyncEngine::SyncOutcome> SyncEngine::Sync(const SyncOrder& order,
   SyncOutcome outcome;
   bool caught_up = true;
   if (order.wait) {
-    const absl::Time deadline = absl::Now() + order.timeout;
+    const absl::Time deadline = absl::FromUnixMicros(clock_->NowMicros()) + order.timeout;
     for (Puller* p : selected) {
       // In slices, so a client that gave up or a stopping node ends the wait.
       bool done = false;
-      while (!done && absl::Now() < deadline && !cancelled() && !stop_.HasBeenNotified()) {
-        done = p->WaitCaughtUp(since, std::min(absl::Milliseconds(500), deadline - absl::Now()));
+      while (!done && absl::FromUnixMicros(clock_->NowMicros()) < deadline && !cancelled() &&
+             !stop_.HasBeenNotified()) {
+        done =
+            p->WaitCaughtUp(since, std::min(absl::Milliseconds(500),
+                                            deadline - absl::FromUnixMicros(clock_->NowMicros())));
       }
       caught_up &= done;
     }
