@@ -50,10 +50,6 @@ absl::StatusOr<Message> ParseText(absl::string_view text, absl::string_view sour
   return message;
 }
 
-absl::StatusOr<std::string> ReadFile(const std::string& path) {
-  return ReadFileToString(path, kMaxSmallFileBytes);
-}
-
 std::string Resolve(const std::string& base, const std::string& path) {
   if (path.empty() || base.empty() || std::filesystem::path(path).is_absolute()) {
     return path;
@@ -306,7 +302,7 @@ absl::Status ValidateNodeConfig(const v1::NodeConfig& c, const v1::FederationFil
 }
 
 absl::StatusOr<v1::FederationFile> LoadFederationFile(const std::string& path) {
-  ASSIGN_OR_RETURN(std::string text, ReadFile(path));
+  ASSIGN_OR_RETURN(std::string text, ReadFileToString(path, kMaxSmallFileBytes));
   ASSIGN_OR_RETURN(v1::FederationFile f, ParseFederationFile(text, path));
   absl::Status valid = ValidateFederationFile(f);
   if (!valid.ok()) return Invalid(path, valid.message());
@@ -314,7 +310,7 @@ absl::StatusOr<v1::FederationFile> LoadFederationFile(const std::string& path) {
 }
 
 absl::StatusOr<v1::NodeConfig> LoadNodeConfig(const std::string& path) {
-  ASSIGN_OR_RETURN(std::string text, ReadFile(path));
+  ASSIGN_OR_RETURN(std::string text, ReadFileToString(path, kMaxSmallFileBytes));
   ASSIGN_OR_RETURN(v1::NodeConfig config, ParseNodeConfig(text, path));
   ApplyDefaults(&config, std::filesystem::path(path).parent_path().string());
   return config;

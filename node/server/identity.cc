@@ -26,6 +26,14 @@ std::string SearchPath(const std::string& data_dir) {
   return (std::filesystem::path(data_dir) / "search").string();
 }
 
+namespace {
+
+std::string SigningKeyPath(const std::string& data_dir) {
+  return (std::filesystem::path(data_dir) / "signing.key").string();
+}
+
+}  // namespace
+
 absl::Status EnsureDataDir(const std::string& data_dir) {
   std::error_code ec;
   const bool created = std::filesystem::create_directories(data_dir, ec);
@@ -60,7 +68,7 @@ absl::Status EnsureDataDir(const std::string& data_dir) {
 absl::StatusOr<RotatedKey> RotateSigningKey(const std::string& data_dir) {
   absl::StatusOr<SigningKey> old = LoadOrCreateSigningKey(data_dir);
   if (!old.ok()) return old.status();
-  const std::string path = (std::filesystem::path(data_dir) / "signing.key").string();
+  const std::string path = SigningKeyPath(data_dir);
   const std::string kept = absl::StrCat(path, ".retired-", old->public_key().Fingerprint());
   if (::rename(path.c_str(), kept.c_str()) != 0) {
     return absl::UnavailableError(
@@ -76,7 +84,7 @@ absl::StatusOr<RotatedKey> RotateSigningKey(const std::string& data_dir) {
 }
 
 absl::StatusOr<SigningKey> LoadOrCreateSigningKey(const std::string& data_dir) {
-  const std::string path = (std::filesystem::path(data_dir) / "signing.key").string();
+  const std::string path = SigningKeyPath(data_dir);
   absl::StatusOr<std::string> stored = ReadFileToString(path, kMaxSmallFileBytes);
   if (!stored.ok() && !absl::IsNotFound(stored.status())) return stored.status();
   if (stored.ok()) {

@@ -264,8 +264,8 @@ absl::Status Node::MakeServices(const v1::NodeConfig& config, Parts* parts) {
                                      parts->purger.get(), parts->long_workers.get());
   FederationServiceOptions federation_options;
   federation_options.plaintext = !config.has_tls();
-  federation_options.heartbeat = absl::Seconds(config.sync().heartbeat_seconds());
-  federation_options.max_pull_age = absl::Seconds(config.serve().max_pull_seconds());
+  federation_options.limits.heartbeat = absl::Seconds(config.sync().heartbeat_seconds());
+  federation_options.limits.max_age = absl::Seconds(config.serve().max_pull_seconds());
   federation_options.max_pulls_per_peer = static_cast<int>(config.serve().max_pulls_per_peer());
   federation_options.max_pulls = static_cast<int>(config.serve().max_pulls());
   federation_options.max_chunk_calls_per_peer =

@@ -385,11 +385,7 @@ grpc::ServerWriteReactor<v1::PullBatch>* FederationService::Pull(
     grpc::CallbackServerContext* context, const v1::PullRequest* request) {
   absl::StatusOr<std::string> caller = Authenticate(*context);
   if (!caller.ok()) return new Refused<v1::PullBatch>(caller.status());
-  ServeLimits limits;
-  limits.heartbeat = options_.heartbeat;
-  limits.max_age = options_.max_pull_age;
-  limits.max_batch_bytes = options_.max_batch_bytes;
-  absl::StatusOr<PlannedPull> plan = PlanPull(*request, *caller, limits);
+  absl::StatusOr<PlannedPull> plan = PlanPull(*request, *caller, options_.limits);
   if (!plan.ok()) return new Refused<v1::PullBatch>(plan.status());
   {
     absl::MutexLock lock(&mu_);

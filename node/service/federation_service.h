@@ -10,7 +10,7 @@
 // never reads them costs memory for one batch each, within these bounds:
 //   - concurrent pulls: max_pulls_per_peer per org, max_pulls in all;
 //   - concurrent chunk calls: max_chunk_calls_per_peer, max_chunk_calls;
-//   - a pull ends after max_pull_age (the puller resumes from its
+//   - a pull ends after limits.max_age (the puller resumes from its
 //     checkpoint), so a stalled one frees its slot;
 // and a call over a bound is refused at once with RESOURCE_EXHAUSTED.
 //
@@ -34,23 +34,21 @@
 #include "node/core/clock.h"
 #include "node/core/defaults.h"
 #include "node/core/task_queue.h"
+#include "node/sync/protocol.h"
 
 namespace minga {
 
 struct FederationServiceOptions {
   // Callers name themselves in metadata (no TLS). Loopback only.
   bool plaintext = false;
-  // An empty batch goes out after this long without news.
-  absl::Duration heartbeat = defaults::kHeartbeat;
-  // A pull ends after this long; the puller opens it again.
-  absl::Duration max_pull_age = defaults::kMaxPullAge;
+  // Heartbeat, the age at which a pull ends (the puller opens it again) and
+  // the largest batch this node builds, whatever a puller asks (bounds the
+  // memory of a stream its reader left).
+  ServeLimits limits;
   int max_pulls_per_peer = defaults::kMaxPullsPerPeer;
   int max_pulls = defaults::kMaxPulls;
   int max_chunk_calls_per_peer = defaults::kMaxChunkCallsPerPeer;
   int max_chunk_calls = defaults::kMaxChunkCalls;
-  // The largest batch this node builds, whatever a puller asks (bounds the
-  // memory of a stream its reader left).
-  uint32_t max_batch_bytes = 2 << 20;
   // Threads that read the store for streams.
   int workers = 2;
   // zstd level of batches for pullers that ask for zstd.

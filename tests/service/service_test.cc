@@ -368,7 +368,7 @@ TEST(FederationBoundsTest, PullsPerMemberAreCappedAndAFollowEndsWithAge) {
   o.plaintext = true;
   o.max_pulls_per_peer = 2;
   o.max_pulls = 3;
-  o.max_pull_age = absl::Seconds(2);
+  o.limits.max_age = absl::Seconds(2);
   FederationService service(&fed.catalog(0), o);
   grpc::ServerBuilder builder;
   builder.RegisterService(&service);
