@@ -224,13 +224,13 @@ int main(int argc, char** argv) {
   {
     const auto start = Steady::now();
     for (int i = 0; i < materials; i += 500) {
-      std::vector<v1::PutRequest> batch;
+      std::vector<PutItem> batch;
       for (int j = i; j < std::min(materials, i + 500); ++j) {
-        v1::PutRequest r;
-        *r.mutable_material() = Synthetic(j);
+        PutItem r;
+        r.material = Synthetic(j);
         batch.push_back(std::move(r));
       }
-      if (!origin.catalog->PutMany(std::move(batch), "bench").ok()) return 1;
+      if (!origin.catalog->local().PutMany(std::move(batch), "bench").ok()) return 1;
     }
     results.push_back({"put_many", materials / Seconds(start), "materials/s"});
   }
@@ -248,13 +248,13 @@ int main(int argc, char** argv) {
         ResumeRequest({}, {}, /*follow=*/false, kDefaultBatchRevisions, 0), absl::Hours(1));
     v1::PullBatch batch;
     while (stream->Read(&batch)) {
-      if (!dest.catalog->ApplyBatch("origen", batch).ok()) return 1;
+      if (!dest.catalog->pulls().ApplyBatch("origen", batch).ok()) return 1;
     }
     if (!stream->Finish().ok()) return 1;
     results.push_back({absl::StrCat("initial_pull_threads_", threads), materials / Seconds(start),
                        "revisions/s"});
     if (threads == 1) {
-      absl::StatusOr<v1::storage::PeerState> state = dest.catalog->GetPeerState("origen");
+      absl::StatusOr<v1::storage::PeerState> state = dest.catalog->pulls().GetPeerState("origen");
       if (!state.ok()) return 1;
       absl::StatusOr<v1::PullBatch> idle =
           ReadFirstBatch(&link, ResumeRequest(*state, {}, false, kDefaultBatchRevisions, 0));

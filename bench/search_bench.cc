@@ -234,14 +234,14 @@ int main(int argc, char** argv) {
     const uint64_t held = (*catalog)->head_lseq();
     const auto start = Steady::now();
     for (uint64_t i = 0; i < materials; i += 500) {
-      std::vector<v1::PutRequest> batch;
+      std::vector<PutItem> batch;
       for (uint64_t j = i; j < std::min(materials, i + 500); ++j) {
-        v1::PutRequest r;
-        *r.mutable_material() = corpus->Make(j);
-        text_bytes += TextBytes(r.material());
+        PutItem r;
+        r.material = corpus->Make(j);
+        text_bytes += TextBytes(r.material);
         if (j >= held) batch.push_back(std::move(r));
       }
-      if (!batch.empty() && !(*catalog)->PutMany(std::move(batch), "bench").ok()) return 1;
+      if (!batch.empty() && !(*catalog)->local().PutMany(std::move(batch), "bench").ok()) return 1;
     }
     if (held < materials) {
       results.push_back(

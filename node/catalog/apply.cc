@@ -1,9 +1,11 @@
-// Catalog: verifying and applying batches pulled from peers.
+#include "node/catalog/apply.h"
+
 #include <vector>
 
 #include "absl/strings/str_cat.h"
-#include "node/catalog/catalog.h"
 #include "node/core/audience.h"
+#include "node/core/limits.h"
+#include "node/core/parallel.h"
 #include "node/core/revision.h"
 #include "node/core/status_macros.h"
 #include "node/store/keys.h"
@@ -11,7 +13,7 @@
 namespace minga {
 namespace {
 
-absl::Status AtRevision(int i, const Catalog::VerifiedRevision& in, const absl::Status& s) {
+absl::Status AtRevision(int i, const VerifiedRevision& in, const absl::Status& s) {
   const std::string where =
       in.header.material_id().empty()
           ? absl::StrCat("revisions[", i, "]")
@@ -21,7 +23,8 @@ absl::Status AtRevision(int i, const Catalog::VerifiedRevision& in, const absl::
 
 }  // namespace
 
-absl::StatusOr<ApplyStats> Catalog::ApplyBatch(absl::string_view peer, const v1::PullBatch& batch) {
+absl::StatusOr<ApplyStats> PullApplier::ApplyBatch(absl::string_view peer,
+                                                   const v1::PullBatch& batch) {
   ASSIGN_OR_RETURN(VerifiedBatch verified, VerifyBatch(batch));
   std::vector<VerifiedBatch> one;
   one.push_back(std::move(verified));
@@ -29,7 +32,7 @@ absl::StatusOr<ApplyStats> Catalog::ApplyBatch(absl::string_view peer, const v1:
   return stats.front();
 }
 
-absl::StatusOr<Catalog::VerifiedBatch> Catalog::VerifyBatch(v1::PullBatch batch) {
+absl::StatusOr<VerifiedBatch> PullApplier::VerifyBatch(v1::PullBatch batch) {
   if (batch.feed_id().empty() || batch.feed_id().size() > 64) {
     return absl::InvalidArgumentError("batch.feed_id: must be 1 to 64 characters");
   }
@@ -123,11 +126,7 @@ absl::StatusOr<Catalog::VerifiedBatch> Catalog::VerifyBatch(v1::PullBatch batch)
       x.material = std::move(*m);
     }
   };
-  if (options_.executor != nullptr) {
-    options_.executor->ParallelFor(n, verify);
-  } else {
-    for (int i = 0; i < n; ++i) verify(i);
-  }
+  ParallelForOrInline(options_.executor, n, verify);
   for (int i = 0; i < n; ++i) {
     if (!in[i].skip && in[i].check_signature) ++stats.verified;
     if (!in[i].status.ok()) return AtRevision(i, in[i], in[i].status);
@@ -141,14 +140,14 @@ absl::StatusOr<Catalog::VerifiedBatch> Catalog::VerifyBatch(v1::PullBatch batch)
   return out;
 }
 
-absl::StatusOr<std::vector<ApplyStats>> Catalog::ApplyVerified(absl::string_view peer,
-                                                               std::vector<VerifiedBatch> batches) {
+absl::StatusOr<std::vector<ApplyStats>> PullApplier::ApplyVerified(
+    absl::string_view peer, std::vector<VerifiedBatch> batches) {
   // 3. Apply under the write lock, re-reading what is held: another pull
   // may have stored something since (or an earlier batch of this group).
   // Held state only grows, so a revision skipped above would still be
   // skipped. All the batches go in one write with one sync.
-  absl::MutexLock lock(&write_mu_);
-  Pending pending(kv_, last_lseq_, tally_);
+  absl::MutexLock lock(&w_.mu);
+  Pending pending = w_.Begin();
   const int64_t now = options_.clock->NowMicros();
   const std::string actor = absl::StrCat("peer:", peer);
   std::vector<ApplyStats> all;
@@ -158,7 +157,7 @@ absl::StatusOr<std::vector<ApplyStats>> Catalog::ApplyVerified(absl::string_view
     moved = moved || batch_moved;
     all.push_back(verified.stats);
   }
-  const bool stored = pending.last_lseq != last_lseq_;
+  const bool stored = pending.last_lseq != w_.last_lseq();
   if (!stored && !moved) {
     // Heartbeats, or batches of nothing new: the times they would record
     // are the puller's to show. No write, no fsync under the lock.
@@ -168,13 +167,13 @@ absl::StatusOr<std::vector<ApplyStats>> Catalog::ApplyVerified(absl::string_view
   // that lost what it covers, and this node's own feed never hands out an
   // lseq twice. A checkpoint that moved over nothing stored may be lost in
   // a crash harmlessly (the batch is pulled again).
-  RETURN_IF_ERROR(CommitLocked(&pending, /*sync=*/stored));
+  RETURN_IF_ERROR(w_.Commit(&pending, /*sync=*/stored));
   return all;
 }
 
-absl::StatusOr<bool> Catalog::ApplyOneLocked(Pending* p, absl::string_view peer,
-                                             const std::string& actor, int64_t now,
-                                             VerifiedBatch* verified) {
+absl::StatusOr<bool> PullApplier::ApplyOneLocked(Pending* p, absl::string_view peer,
+                                                 const std::string& actor, int64_t now,
+                                                 VerifiedBatch* verified) {
   Pending& pending = *p;
   v1::PullBatch& batch = verified->batch;
   std::vector<VerifiedRevision>& in = verified->revisions;
@@ -213,8 +212,8 @@ absl::StatusOr<bool> Catalog::ApplyOneLocked(Pending* p, absl::string_view peer,
     p->set_from_peer(std::string(peer));
     p->set_received_unix_micros(now);
     p->clear_actor();
-    if (x.header.origin() == options_.org_id) versions_.Observe(x.header.version());
-    RETURN_IF_ERROR(StoreEntry(&pending, id, held, &entry, actor, /*action=*/""));
+    if (x.header.origin() == options_.org_id) w_.versions().Observe(x.header.version());
+    RETURN_IF_ERROR(w_.StoreEntry(&pending, id, held, &entry, actor, /*action=*/""));
   }
 
   // 4. The checkpoint travels in the same write as the revisions.
@@ -258,6 +257,39 @@ absl::StatusOr<bool> Catalog::ApplyOneLocked(Pending* p, absl::string_view peer,
                      state.peer_head() != before.peer_head() || !before.last_error().empty();
   if (moved || !pending.txn.empty()) pending.txn.Put(Cf::kPeers, peer, state.SerializeAsString());
   return moved;
+}
+
+absl::StatusOr<v1::storage::PeerState> PullApplier::GetPeerState(absl::string_view peer) {
+  v1::storage::PeerState state;
+  ASSIGN_OR_RETURN(std::optional<std::string> raw, kv_->Get(Cf::kPeers, peer));
+  if (raw.has_value() && !state.ParseFromString(*raw)) {
+    return absl::DataLossError(absl::StrCat("store: state of peer '", peer, "' is corrupt"));
+  }
+  return state;
+}
+
+absl::Status PullApplier::PrepareSubscription(absl::string_view peer,
+                                              absl::string_view fingerprint) {
+  absl::MutexLock lock(&w_.mu);
+  ASSIGN_OR_RETURN(v1::storage::PeerState state, GetPeerState(peer));
+  if (state.subscription_fingerprint() == fingerprint) return absl::OkStatus();
+  // What the new subscription includes arrives again from the start; what
+  // is held already is skipped by the merge rule without verification.
+  state.set_checkpoint(0);
+  state.set_subscription_fingerprint(std::string(fingerprint));
+  WriteBatch batch;
+  batch.Put(Cf::kPeers, peer, state.SerializeAsString());
+  return kv_->Write(batch, WriteOptions{});
+}
+
+absl::Status PullApplier::RecordPeerError(absl::string_view peer, absl::string_view error) {
+  absl::MutexLock lock(&w_.mu);
+  ASSIGN_OR_RETURN(v1::storage::PeerState state, GetPeerState(peer));
+  state.set_last_error(std::string(error));
+  state.set_last_error_unix_micros(options_.clock->NowMicros());
+  WriteBatch batch;
+  batch.Put(Cf::kPeers, peer, state.SerializeAsString());
+  return kv_->Write(batch, WriteOptions{});
 }
 
 }  // namespace minga

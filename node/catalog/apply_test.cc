@@ -17,10 +17,10 @@ using ::minga::testing::StatusIs;
 using ::minga::testing::TestFederation;
 using ::testing::HasSubstr;
 
-v1::PutRequest PutOf(v1::Material m, v1::Audience::Scope scope = v1::Audience::PUBLIC,
-                     std::vector<std::string> members = {}) {
-  v1::PutRequest r;
-  *r.mutable_material() = std::move(m);
+PutItem PutOf(v1::Material m, v1::Audience::Scope scope = v1::Audience::PUBLIC,
+              std::vector<std::string> members = {}) {
+  PutItem r;
+  r.material = std::move(m);
   r.mutable_audience()->set_scope(scope);
   for (auto& o : members) r.mutable_audience()->add_members(o);
   return r;
@@ -34,7 +34,7 @@ class ApplyTest : public ::testing::Test {
     PullQuery q;
     q.requester = requester;
     q.max_revisions = 1000;
-    auto batch = fed_.catalog(from).ReadBatch(q);
+    auto batch = fed_.catalog(from).feed().ReadBatch(q);
     EXPECT_TRUE(batch.ok());
     return *batch;
   }
@@ -42,7 +42,8 @@ class ApplyTest : public ::testing::Test {
 
 TEST_F(ApplyTest, PullCopiesAndCheckpoints) {
   for (int i = 0; i < 10; ++i) {
-    ASSERT_OK(fed_.catalog(0).Put(PutOf(MakeMaterial("M", absl::StrCat("m", i))), "a").status());
+    ASSERT_OK(
+        fed_.catalog(0).local().Put(PutOf(MakeMaterial("M", absl::StrCat("m", i))), "a").status());
   }
   ASSERT_OK_AND_ASSIGN(ApplyStats s1, fed_.PullOnce(1, 0, 4));
   EXPECT_EQ(s1.replaced, 4u);
@@ -56,7 +57,8 @@ TEST_F(ApplyTest, PullCopiesAndCheckpoints) {
   ASSERT_OK_AND_ASSIGN(ApplyStats idle, fed_.PullOnce(1, 0));
   EXPECT_EQ(idle.received, 0u);
   // Re-applying an old batch is harmless and verifies nothing again.
-  ASSERT_OK_AND_ASSIGN(ApplyStats again, fed_.catalog(1).ApplyBatch("alpha", ReadAll(0, "beta")));
+  ASSERT_OK_AND_ASSIGN(ApplyStats again,
+                       fed_.catalog(1).pulls().ApplyBatch("alpha", ReadAll(0, "beta")));
   EXPECT_EQ(again.verified, 0u);
   EXPECT_EQ(again.replaced, 0u);
   EXPECT_EQ(*fed_.catalog(0).Digest(), *fed_.catalog(1).Digest());
@@ -64,7 +66,8 @@ TEST_F(ApplyTest, PullCopiesAndCheckpoints) {
 
 TEST_F(ApplyTest, ABatchCutAtARevisionOrWithoutItsCountIsRefusedWhole) {
   for (int i = 0; i < 6; ++i) {
-    ASSERT_OK(fed_.catalog(0).Put(PutOf(MakeMaterial("M", absl::StrCat("m", i))), "a").status());
+    ASSERT_OK(
+        fed_.catalog(0).local().Put(PutOf(MakeMaterial("M", absl::StrCat("m", i))), "a").status());
   }
   const v1::PullBatch whole = ReadAll(0, "beta");
   ASSERT_EQ(whole.revisions_size(), 6);
@@ -73,45 +76,46 @@ TEST_F(ApplyTest, ABatchCutAtARevisionOrWithoutItsCountIsRefusedWhole) {
   v1::PullBatch cut = whole;
   cut.mutable_revisions()->RemoveLast();
   cut.mutable_revisions()->RemoveLast();
-  EXPECT_THAT(fed_.catalog(1).ApplyBatch("alpha", cut),
+  EXPECT_THAT(fed_.catalog(1).pulls().ApplyBatch("alpha", cut),
               StatusIs(absl::StatusCode::kDataLoss, HasSubstr("revision_count")));
   cut.clear_revision_count();  // a count is required, so a cut before it is seen
-  EXPECT_THAT(fed_.catalog(1).ApplyBatch("alpha", cut),
+  EXPECT_THAT(fed_.catalog(1).pulls().ApplyBatch("alpha", cut),
               StatusIs(absl::StatusCode::kDataLoss, HasSubstr("revision_count")));
   // Nothing of either was kept, and the checkpoint did not move.
   EXPECT_EQ(fed_.catalog(1).head_lseq(), 0u);
-  ASSERT_OK_AND_ASSIGN(v1::storage::PeerState state, fed_.catalog(1).GetPeerState("alpha"));
+  ASSERT_OK_AND_ASSIGN(v1::storage::PeerState state, fed_.catalog(1).pulls().GetPeerState("alpha"));
   EXPECT_EQ(state.checkpoint(), 0u);
-  ASSERT_OK(fed_.catalog(1).ApplyBatch("alpha", whole).status());
+  ASSERT_OK(fed_.catalog(1).pulls().ApplyBatch("alpha", whole).status());
   EXPECT_EQ(*fed_.catalog(0).Digest(), *fed_.catalog(1).Digest());
 }
 
 TEST_F(ApplyTest, TheCheckpointAdvancesOnlyFromItself) {
   for (int i = 0; i < 10; ++i) {
-    ASSERT_OK(fed_.catalog(0).Put(PutOf(MakeMaterial("M", absl::StrCat("m", i))), "a").status());
+    ASSERT_OK(
+        fed_.catalog(0).local().Put(PutOf(MakeMaterial("M", absl::StrCat("m", i))), "a").status());
   }
   PullQuery q;
   q.requester = "beta";
   q.max_revisions = 5;
-  ASSERT_OK_AND_ASSIGN(const v1::PullBatch first, fed_.catalog(0).ReadBatch(q));
+  ASSERT_OK_AND_ASSIGN(const v1::PullBatch first, fed_.catalog(0).feed().ReadBatch(q));
   q.feed_id = first.feed_id();
   q.after_lseq = first.to_lseq();
-  ASSERT_OK_AND_ASSIGN(const v1::PullBatch second, fed_.catalog(0).ReadBatch(q));
+  ASSERT_OK_AND_ASSIGN(const v1::PullBatch second, fed_.catalog(0).feed().ReadBatch(q));
   ASSERT_EQ(first.from_lseq(), 0u);
   ASSERT_EQ(second.from_lseq(), 5u);
   ASSERT_EQ(second.to_lseq(), 10u);
-  auto checkpoint = [&] { return fed_.catalog(1).GetPeerState("alpha")->checkpoint(); };
+  auto checkpoint = [&] { return fed_.catalog(1).pulls().GetPeerState("alpha")->checkpoint(); };
 
   // The second batch arrives first (the first was lost): its revisions are
   // merged, but the checkpoint cannot jump the gap.
-  ASSERT_OK(fed_.catalog(1).ApplyBatch("alpha", second).status());
+  ASSERT_OK(fed_.catalog(1).pulls().ApplyBatch("alpha", second).status());
   EXPECT_EQ(checkpoint(), 0u);
-  ASSERT_OK(fed_.catalog(1).ApplyBatch("alpha", first).status());
+  ASSERT_OK(fed_.catalog(1).pulls().ApplyBatch("alpha", first).status());
   EXPECT_EQ(checkpoint(), 5u);
-  ASSERT_OK(fed_.catalog(1).ApplyBatch("alpha", second).status());
+  ASSERT_OK(fed_.catalog(1).pulls().ApplyBatch("alpha", second).status());
   EXPECT_EQ(checkpoint(), 10u);
   // The first batch again, late: harmless, and not a restart.
-  ASSERT_OK_AND_ASSIGN(ApplyStats late, fed_.catalog(1).ApplyBatch("alpha", first));
+  ASSERT_OK_AND_ASSIGN(ApplyStats late, fed_.catalog(1).pulls().ApplyBatch("alpha", first));
   EXPECT_FALSE(late.feed_reset);
   EXPECT_EQ(checkpoint(), 10u);
   EXPECT_EQ(*fed_.catalog(0).Digest(), *fed_.catalog(1).Digest());
@@ -124,7 +128,7 @@ TEST_F(ApplyTest, TheCheckpointAdvancesOnlyFromItself) {
   restarted.set_to_lseq(3);
   restarted.set_head_lseq(3);
   restarted.set_revision_count(0);
-  ASSERT_OK_AND_ASSIGN(ApplyStats reset, fed_.catalog(1).ApplyBatch("alpha", restarted));
+  ASSERT_OK_AND_ASSIGN(ApplyStats reset, fed_.catalog(1).pulls().ApplyBatch("alpha", restarted));
   EXPECT_TRUE(reset.feed_reset);
   EXPECT_EQ(checkpoint(), 3u);
 }
@@ -135,13 +139,13 @@ TEST_F(ApplyTest, TheCheckpointAdvancesOnlyFromItself) {
 TEST_F(ApplyTest, ARestoredBackupNeedsANewFeedIdOrItsPartnersMissChanges) {
   auto put = [&](const std::string& id) {
     fed_.clock().Advance(1000);
-    ASSERT_OK(fed_.catalog(0).Put(PutOf(MakeMaterial("M", id)), "a").status());
+    ASSERT_OK(fed_.catalog(0).local().Put(PutOf(MakeMaterial("M", id)), "a").status());
   };
   for (int i = 0; i < 5; ++i) put(absl::StrCat("m", i));
   std::unique_ptr<MemKv> backup = fed_.Backup(0);
   for (int i = 5; i < 10; ++i) put(absl::StrCat("m", i));
   ASSERT_OK(fed_.PullAll(1, 0));
-  ASSERT_EQ(fed_.catalog(1).GetPeerState("alpha")->checkpoint(), 10u);
+  ASSERT_EQ(fed_.catalog(1).pulls().GetPeerState("alpha")->checkpoint(), 10u);
 
   // Put back without a new feed id: the store's head is 5 again, and its
   // next changes take lseqs 6 to 12, which beta's checkpoint of 10 skips.
@@ -167,7 +171,7 @@ TEST_F(ApplyTest, ARestoredBackupNeedsANewFeedIdOrItsPartnersMissChanges) {
 }
 
 TEST_F(ApplyTest, RelayServesOthersMaterials) {
-  ASSERT_OK(fed_.catalog(0).Put(PutOf(MakeMaterial("Relayed", "r")), "a").status());
+  ASSERT_OK(fed_.catalog(0).local().Put(PutOf(MakeMaterial("Relayed", "r")), "a").status());
   ASSERT_OK(fed_.PullAll(1, 0));
   ASSERT_OK(fed_.PullAll(2, 1));  // gamma has no link to alpha
   ASSERT_OK_AND_ASSIGN(auto view, fed_.catalog(2).Get("alpha/r"));
@@ -178,6 +182,7 @@ TEST_F(ApplyTest, RelayServesOthersMaterials) {
 TEST_F(ApplyTest, MembersAudienceIsConfinedEvenThroughARelay) {
   // alpha shares with gamma only; beta relays headers but never the body.
   ASSERT_OK(fed_.catalog(0)
+                .local()
                 .Put(PutOf(MakeMaterial("Secret", "s"), v1::Audience::MEMBERS, {"gamma"}), "a")
                 .status());
   ASSERT_OK(fed_.PullAll(1, 0));
@@ -195,25 +200,26 @@ TEST_F(ApplyTest, MembersAudienceIsConfinedEvenThroughARelay) {
 
 TEST_F(ApplyTest, BodyOutsideTheAudienceIsRefused) {
   ASSERT_OK(fed_.catalog(0)
+                .local()
                 .Put(PutOf(MakeMaterial("Secret", "s"), v1::Audience::MEMBERS, {"gamma"}), "a")
                 .status());
   // A misbehaving alpha serves gamma's view to beta.
   v1::PullBatch leaked = ReadAll(0, "gamma");
   ASSERT_FALSE(leaked.revisions(0).body().empty());
-  EXPECT_THAT(fed_.catalog(1).ApplyBatch("alpha", leaked),
+  EXPECT_THAT(fed_.catalog(1).pulls().ApplyBatch("alpha", leaked),
               StatusIs(absl::StatusCode::kPermissionDenied, HasSubstr("alpha/s")));
   EXPECT_THAT(fed_.catalog(1).Get("alpha/s"), StatusIs(absl::StatusCode::kNotFound));
 }
 
 TEST_F(ApplyTest, TamperedBatchesAreRefusedWhole) {
-  ASSERT_OK(fed_.catalog(0).Put(PutOf(MakeMaterial("One", "one")), "a").status());
-  ASSERT_OK(fed_.catalog(0).Put(PutOf(MakeMaterial("Two", "two")), "a").status());
+  ASSERT_OK(fed_.catalog(0).local().Put(PutOf(MakeMaterial("One", "one")), "a").status());
+  ASSERT_OK(fed_.catalog(0).local().Put(PutOf(MakeMaterial("Two", "two")), "a").status());
   const v1::PullBatch good = ReadAll(0, "beta");
   ASSERT_EQ(good.revisions_size(), 2);
 
   v1::PullBatch body = good;  // altered body
   (*body.mutable_revisions(1)->mutable_body())[5] ^= 1;
-  EXPECT_THAT(fed_.catalog(1).ApplyBatch("alpha", body),
+  EXPECT_THAT(fed_.catalog(1).pulls().ApplyBatch("alpha", body),
               StatusIs(absl::StatusCode::kDataLoss, HasSubstr("revisions[1] (alpha/two)")));
 
   v1::PullBatch forged = good;  // a relay widening the audience re-signs with its own key
@@ -223,33 +229,34 @@ TEST_F(ApplyTest, TamperedBatchesAreRefusedWhole) {
   h.SerializeToString(forged.mutable_revisions(0)->mutable_signed_()->mutable_header());
   forged.mutable_revisions(0)->mutable_signed_()->set_signature(
       fed_.node(1).key->Sign(SignaturePayload(forged.revisions(0).signed_().header())));
-  EXPECT_THAT(fed_.catalog(2).ApplyBatch("beta", forged),
+  EXPECT_THAT(fed_.catalog(2).pulls().ApplyBatch("beta", forged),
               StatusIs(absl::StatusCode::kUnauthenticated, HasSubstr("revisions[0]")));
 
   EXPECT_THAT(fed_.catalog(1).Get("alpha/one"), StatusIs(absl::StatusCode::kNotFound));
   EXPECT_THAT(fed_.catalog(2).Get("alpha/one"), StatusIs(absl::StatusCode::kNotFound));
   EXPECT_EQ(fed_.catalog(1).head_lseq(), 0u);
-  ASSERT_OK_AND_ASSIGN(auto state, fed_.catalog(1).GetPeerState("alpha"));
+  ASSERT_OK_AND_ASSIGN(auto state, fed_.catalog(1).pulls().GetPeerState("alpha"));
   EXPECT_EQ(state.checkpoint(), 0u);
 }
 
 TEST_F(ApplyTest, OlderVersionCannotReplayOverNewer) {
-  ASSERT_OK(fed_.catalog(0).Put(PutOf(MakeMaterial("Old", "x")), "a").status());
+  ASSERT_OK(fed_.catalog(0).local().Put(PutOf(MakeMaterial("Old", "x")), "a").status());
   const v1::PullBatch old_batch = ReadAll(0, "beta");
-  ASSERT_OK(fed_.catalog(0).Put(PutOf(MakeMaterial("New", "x")), "a").status());
+  ASSERT_OK(fed_.catalog(0).local().Put(PutOf(MakeMaterial("New", "x")), "a").status());
   ASSERT_OK(fed_.PullAll(1, 0));
-  ASSERT_OK(fed_.catalog(1).ApplyBatch("alpha", old_batch).status());
+  ASSERT_OK(fed_.catalog(1).pulls().ApplyBatch("alpha", old_batch).status());
   ASSERT_OK_AND_ASSIGN(auto view, fed_.catalog(1).Get("alpha/x"));
   EXPECT_EQ(view.material().title(), "New");
 }
 
 TEST_F(ApplyTest, RetractionAndNarrowingPurgeBodies) {
-  ASSERT_OK(fed_.catalog(0).Put(PutOf(MakeMaterial("Gone", "gone")), "a").status());
-  ASSERT_OK(fed_.catalog(0).Put(PutOf(MakeMaterial("Narrow", "narrow")), "a").status());
+  ASSERT_OK(fed_.catalog(0).local().Put(PutOf(MakeMaterial("Gone", "gone")), "a").status());
+  ASSERT_OK(fed_.catalog(0).local().Put(PutOf(MakeMaterial("Narrow", "narrow")), "a").status());
   ASSERT_OK(fed_.PullAll(1, 0));
   ASSERT_OK(fed_.PullAll(2, 1));
-  ASSERT_OK(fed_.catalog(0).Delete("alpha/gone", 0, "admin").status());
+  ASSERT_OK(fed_.catalog(0).local().Delete("alpha/gone", 0, "admin").status());
   ASSERT_OK(fed_.catalog(0)
+                .local()
                 .Put(PutOf(MakeMaterial("Narrow", "narrow"), v1::Audience::MEMBERS, {"beta"}), "a")
                 .status());
   ASSERT_OK(fed_.PullAll(1, 0));
@@ -267,7 +274,7 @@ TEST_F(ApplyTest, RetractionAndNarrowingPurgeBodies) {
 }
 
 TEST_F(ApplyTest, RebuiltPeerFeedRestartsFromZero) {
-  ASSERT_OK(fed_.catalog(0).Put(PutOf(MakeMaterial("A", "a")), "a").status());
+  ASSERT_OK(fed_.catalog(0).local().Put(PutOf(MakeMaterial("A", "a")), "a").status());
   ASSERT_OK(fed_.PullAll(1, 0));
   // alpha loses its disk and restores its own materials from beta.
   ASSERT_OK(fed_.Wipe(0));
@@ -275,7 +282,7 @@ TEST_F(ApplyTest, RebuiltPeerFeedRestartsFromZero) {
   ASSERT_OK_AND_ASSIGN(auto restored, fed_.catalog(0).Get("alpha/a"));
   EXPECT_TRUE(restored.has_body());
   // Its next version continues above the restored one.
-  ASSERT_OK_AND_ASSIGN(auto next, fed_.catalog(0).Put(PutOf(MakeMaterial("A2", "a")), "a"));
+  ASSERT_OK_AND_ASSIGN(auto next, fed_.catalog(0).local().Put(PutOf(MakeMaterial("A2", "a")), "a"));
   EXPECT_GT(next.header().version(), restored.header().version());
   // beta notices alpha's new feed and pulls it from zero.
   ASSERT_OK_AND_ASSIGN(ApplyStats s, fed_.PullOnce(1, 0));
@@ -289,7 +296,8 @@ TEST_F(ApplyTest, RebuiltPeerFeedRestartsFromZero) {
 // head is behind our checkpoint, and it hands out those lseqs again.
 TEST_F(ApplyTest, PeerFeedBehindTheCheckpointRestartsIt) {
   for (int i = 0; i < 5; ++i) {
-    ASSERT_OK(fed_.catalog(0).Put(PutOf(MakeMaterial("M", absl::StrCat("m", i))), "a").status());
+    ASSERT_OK(
+        fed_.catalog(0).local().Put(PutOf(MakeMaterial("M", absl::StrCat("m", i))), "a").status());
   }
   ASSERT_OK(fed_.PullAll(1, 0));
   // Fake the restored peer: a batch of alpha's feed starting over below
@@ -300,7 +308,7 @@ TEST_F(ApplyTest, PeerFeedBehindTheCheckpointRestartsIt) {
   restored.set_to_lseq(2);
   restored.set_head_lseq(3);
   restored.set_revision_count(0);
-  ASSERT_OK_AND_ASSIGN(ApplyStats s, fed_.catalog(1).ApplyBatch("alpha", restored));
+  ASSERT_OK_AND_ASSIGN(ApplyStats s, fed_.catalog(1).pulls().ApplyBatch("alpha", restored));
   EXPECT_TRUE(s.feed_reset);
   EXPECT_EQ(s.checkpoint, 2u);
   // And the server side: a checkpoint beyond the head starts from zero.
@@ -308,7 +316,7 @@ TEST_F(ApplyTest, PeerFeedBehindTheCheckpointRestartsIt) {
   q.requester = "beta";
   q.feed_id = fed_.catalog(0).feed_id();
   q.after_lseq = fed_.catalog(0).head_lseq() + 10;
-  ASSERT_OK_AND_ASSIGN(v1::PullBatch batch, fed_.catalog(0).ReadBatch(q));
+  ASSERT_OK_AND_ASSIGN(v1::PullBatch batch, fed_.catalog(0).feed().ReadBatch(q));
   EXPECT_EQ(batch.from_lseq(), 0u);
   EXPECT_EQ(batch.revisions_size(), 5);
 }
@@ -317,8 +325,8 @@ TEST_F(ApplyTest, SubscriptionFiltersBodiesAndBackfills) {
   v1::Material police = MakeMaterial("Police", "p");
   police.clear_sectors();
   police.add_sectors("police");
-  ASSERT_OK(fed_.catalog(0).Put(PutOf(police), "a").status());
-  ASSERT_OK(fed_.catalog(0).Put(PutOf(MakeMaterial("Health", "h")), "a").status());
+  ASSERT_OK(fed_.catalog(0).local().Put(PutOf(police), "a").status());
+  ASSERT_OK(fed_.catalog(0).local().Put(PutOf(MakeMaterial("Health", "h")), "a").status());
   v1::Subscription health;
   health.add_sectors("health");
   ASSERT_OK(fed_.PullOnce(1, 0, 100, health).status());
@@ -327,7 +335,7 @@ TEST_F(ApplyTest, SubscriptionFiltersBodiesAndBackfills) {
   ASSERT_OK_AND_ASSIGN(auto h, fed_.catalog(1).Get("alpha/h"));
   EXPECT_TRUE(h.has_body());
   // Widening the subscription restarts the checkpoint; the body arrives.
-  ASSERT_OK(fed_.catalog(1).PrepareSubscription("alpha", "everything"));
+  ASSERT_OK(fed_.catalog(1).pulls().PrepareSubscription("alpha", "everything"));
   ASSERT_OK_AND_ASSIGN(ApplyStats s, fed_.PullOnce(1, 0));
   EXPECT_EQ(s.bodies_added, 1u);
   EXPECT_EQ(s.verified, 0u);  // the header was known: no second verification
@@ -344,7 +352,7 @@ namespace {
 // Security review #7: a heartbeat, or a batch of nothing new, costs no
 // synced write (no fsync under the write lock); only stored revisions do.
 TEST_F(ApplyTest, BatchesThatStoreNothingAreNotSynced) {
-  ASSERT_OK(fed_.catalog(0).Put(PutOf(MakeMaterial("M", "m")), "a").status());
+  ASSERT_OK(fed_.catalog(0).local().Put(PutOf(MakeMaterial("M", "m")), "a").status());
   ASSERT_OK(fed_.PullAll(1, 0));
   FaultKv& kv = *fed_.node(1).fault;
   const int synced = kv.synced_writes();
@@ -355,17 +363,18 @@ TEST_F(ApplyTest, BatchesThatStoreNothingAreNotSynced) {
   empty.set_to_lseq(fed_.catalog(0).head_lseq());
   empty.set_head_lseq(fed_.catalog(0).head_lseq());
   empty.set_revision_count(0);
-  for (int i = 0; i < 200; ++i) ASSERT_OK(fed_.catalog(1).ApplyBatch("alpha", empty).status());
+  for (int i = 0; i < 200; ++i)
+    ASSERT_OK(fed_.catalog(1).pulls().ApplyBatch("alpha", empty).status());
   // Nothing held changes: not even an unsynced write.
   EXPECT_EQ(kv.writes(), writes);
   // The same revision again: nothing stored, nothing synced.
-  ASSERT_OK(fed_.catalog(1).ApplyBatch("alpha", ReadAll(0, "beta")).status());
+  ASSERT_OK(fed_.catalog(1).pulls().ApplyBatch("alpha", ReadAll(0, "beta")).status());
   EXPECT_EQ(kv.synced_writes(), synced);
   // A new revision is synced with its checkpoint.
-  ASSERT_OK(fed_.catalog(0).Put(PutOf(MakeMaterial("N", "n")), "a").status());
+  ASSERT_OK(fed_.catalog(0).local().Put(PutOf(MakeMaterial("N", "n")), "a").status());
   ASSERT_OK(fed_.PullAll(1, 0));
   EXPECT_EQ(kv.synced_writes(), synced + 1);
-  ASSERT_OK_AND_ASSIGN(auto state, fed_.catalog(1).GetPeerState("alpha"));
+  ASSERT_OK_AND_ASSIGN(auto state, fed_.catalog(1).pulls().GetPeerState("alpha"));
   EXPECT_EQ(state.checkpoint(), fed_.catalog(0).head_lseq());
 }
 
@@ -383,7 +392,7 @@ TEST_F(ApplyTest, VersionsFarAheadOfTheClockArePassedOver) {
   batch.set_head_lseq(1);
   batch.set_revision_count(1);
   *batch.add_revisions() = SignRevision(*fed_.node(0).key, spec, body.SerializeAsString());
-  ASSERT_OK_AND_ASSIGN(ApplyStats stats, fed_.catalog(1).ApplyBatch("alpha", batch));
+  ASSERT_OK_AND_ASSIGN(ApplyStats stats, fed_.catalog(1).pulls().ApplyBatch("alpha", batch));
   EXPECT_EQ(stats.too_far_ahead, 1u);
   EXPECT_EQ(stats.replaced, 0u);
   EXPECT_THAT(fed_.catalog(1).Get("alpha/futuro"), StatusIs(absl::StatusCode::kNotFound));
@@ -391,7 +400,7 @@ TEST_F(ApplyTest, VersionsFarAheadOfTheClockArePassedOver) {
   spec.version = static_cast<uint64_t>(fed_.clock().NowMicros()) + 1000;
   batch.mutable_revisions(0)->CopyFrom(
       SignRevision(*fed_.node(0).key, spec, body.SerializeAsString()));
-  ASSERT_OK_AND_ASSIGN(ApplyStats ok, fed_.catalog(1).ApplyBatch("alpha", batch));
+  ASSERT_OK_AND_ASSIGN(ApplyStats ok, fed_.catalog(1).pulls().ApplyBatch("alpha", batch));
   EXPECT_EQ(ok.replaced, 1u);
 }
 

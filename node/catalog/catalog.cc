@@ -8,6 +8,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "node/catalog/chunk_refs.h"
+#include "node/catalog/tally.h"
 #include "node/core/audience.h"
 #include "node/core/ids.h"
 #include "node/core/keyring.h"
@@ -20,7 +21,13 @@
 namespace minga {
 
 Catalog::Catalog(KvStore* kv, CatalogOptions options)
-    : kv_(kv), options_(std::move(options)), versions_(options_.clock) {}
+    : kv_(kv),
+      writer_(kv, std::move(options)),
+      options_(writer_.options()),
+      local_(&writer_),
+      feed_(&writer_),
+      pulls_(&writer_),
+      files_(&writer_) {}
 
 absl::StatusOr<std::unique_ptr<Catalog>> Catalog::Open(KvStore* kv, CatalogOptions options) {
   RETURN_IF_ERROR(CheckOrgId(options.org_id, "org_id"));
@@ -52,13 +59,15 @@ absl::Status Catalog::Init() {
     // A new store: its feed gets a fresh random id, so pullers that knew an
     // earlier store at this address start over.
     WriteBatch batch;
-    feed_id_ = absl::BytesToHexString(RandomBytes(16));
+    std::string feed_id = absl::BytesToHexString(RandomBytes(16));
     batch.Put(Cf::kMeta, kMetaSchemaVersion, absl::StrCat(kSchemaVersion));
-    batch.Put(Cf::kMeta, kMetaFeedId, feed_id_);
+    batch.Put(Cf::kMeta, kMetaFeedId, feed_id);
     batch.Put(Cf::kMeta, kMetaOrgId, options_.org_id);
     batch.Put(Cf::kMeta, kMetaLastLseq, EncodeU64(0));
     batch.Put(Cf::kMeta, kMetaTally, v1::storage::Tally().SerializeAsString());
-    return kv_->Write(batch, WriteOptions{.sync = true});
+    RETURN_IF_ERROR(kv_->Write(batch, WriteOptions{.sync = true}));
+    writer_.Restore(std::move(feed_id), 0, v1::storage::Tally());
+    return absl::OkStatus();
   }
   int version = 0;
   if (!absl::SimpleAtoi(*schema, &version)) {
@@ -84,7 +93,6 @@ absl::Status Catalog::Init() {
   if (!feed.has_value() || !lseq.has_value()) {
     return absl::DataLossError("store: feed_id or last_lseq is missing");
   }
-  feed_id_ = *feed;
   // The tally: kept by every commit since schema 4, counted once before.
   ASSIGN_OR_RETURN(std::optional<std::string> raw_tally, kv_->Get(Cf::kMeta, kMetaTally));
   v1::storage::Tally tally;
@@ -99,17 +107,8 @@ absl::Status Catalog::Init() {
   }
   // Versions continue above every version of this origin held, including
   // those restored from partners after a disk loss.
-  versions_.Observe(tally.highest_own_version());
-  {
-    absl::MutexLock lock(&write_mu_);
-    last_lseq_ = *lseq;
-    tally_ = tally;
-  }
-  {
-    absl::MutexLock lock(&tally_mu_);
-    published_tally_ = std::move(tally);
-  }
-  PublishHead(*lseq);
+  writer_.versions().Observe(tally.highest_own_version());
+  writer_.Restore(*feed, *lseq, std::move(tally));
   // No upload survives a stop: what the last ones stored unlisted goes.
   return SweepCutUploads();
 }
@@ -144,8 +143,8 @@ absl::Status Catalog::MoveChunksOutOfTheStore() {
 }
 
 absl::Status Catalog::SweepCutUploads() {
-  absl::MutexLock lock(&write_mu_);
-  Pending pending(kv_, last_lseq_, tally_);
+  absl::MutexLock lock(&writer_.mu);
+  Pending pending = writer_.Begin();
   Txn& txn = pending.txn;
   auto it = kv_->NewIterator(Cf::kChunkRefs);
   for (it->Seek(kUploadPrefix); it->Valid() && absl::StartsWith(it->key(), kUploadPrefix);
@@ -162,7 +161,7 @@ absl::Status Catalog::SweepCutUploads() {
     LogInfo(absl::StrCat("dropped ", pending.dropped_chunks.size(),
                          " chunk(s) of uploads the last stop cut short"));
   }
-  return CommitLocked(&pending, /*sync=*/true);
+  return writer_.Commit(&pending, /*sync=*/true);
 }
 
 absl::Status Catalog::SweepOrphanChunks() {
@@ -171,140 +170,13 @@ absl::Status Catalog::SweepOrphanChunks() {
     absl::StatusOr<std::optional<std::string>> present = kv_->Get(Cf::kChunkRefs, PresentKey(sha));
     if (present.ok() && !present->has_value()) orphans.push_back(sha);
   }));
-  absl::MutexLock lock(&write_mu_);
+  absl::MutexLock lock(&writer_.mu);
   for (const std::string& sha : orphans) {
     // Re-checked under the lock: a chunk stored meanwhile is no orphan.
     ASSIGN_OR_RETURN(std::optional<std::string> present, kv_->Get(Cf::kChunkRefs, PresentKey(sha)));
-    if (!present.has_value() && !pinned_.count(sha)) RETURN_IF_ERROR(options_.chunks->Delete(sha));
+    if (!present.has_value() && !writer_.Pinned(sha)) RETURN_IF_ERROR(options_.chunks->Delete(sha));
   }
   return absl::OkStatus();
-}
-
-void Catalog::DropChunkFiles(const std::vector<std::string>& shas) {
-  for (const std::string& sha : shas) {
-    absl::Status s = options_.chunks->Delete(sha);
-    if (!s.ok())
-      LogError(absl::StrCat("removing a chunk: ", s.message(),
-                            " (the sweep at the next start retries)"));
-  }
-}
-
-void Catalog::PublishHead(uint64_t lseq) {
-  head_lseq_.store(lseq);
-  head_time_.store(options_.clock->NowMicros());
-  absl::MutexLock lock(&head_mu_);
-  head_for_waiters_ = lseq;
-}
-
-bool Catalog::WaitForHead(uint64_t after_lseq, absl::Duration timeout) {
-  absl::MutexLock lock(&head_mu_);
-  auto moved = [this, after_lseq]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(head_mu_) {
-    return head_for_waiters_ > after_lseq;
-  };
-  return head_mu_.AwaitWithTimeout(absl::Condition(&moved), timeout);
-}
-
-absl::Status Catalog::StoreEntry(Pending* pending, const std::string& id,
-                                 const std::optional<Entry>& old, Entry* entry,
-                                 absl::string_view actor, absl::string_view action) {
-  Txn& txn = pending->txn;
-  const uint64_t lseq = ++pending->last_lseq;
-  entry->stored.set_lseq(lseq);
-  if (old.has_value()) txn.Delete(Cf::kFeed, EncodeU64(old->stored.lseq()));
-  txn.Put(Cf::kFeed, EncodeU64(lseq), FeedValue(id, entry->has_body()));
-  // Chunks referenced before: the old body's, or those a header-only entry
-  // retained.
-  std::set<std::string> before;
-  if (old.has_value()) {
-    before = old->has_body() ? ChunksOf(&*old->material)
-                             : std::set<std::string>(old->stored.retained_chunk_sha256().begin(),
-                                                     old->stored.retained_chunk_sha256().end());
-  }
-  std::set<std::string> after;
-  entry->stored.clear_retained_chunk_sha256();
-  if (entry->has_body()) {
-    after = ChunksOf(&*entry->material);
-  } else if (!entry->header.deleted() &&
-             InAudience(entry->header.audience(), entry->header.origin(), options_.org_id)) {
-    // A newer header without its body while this node is still in the
-    // audience: the body is on its way by another path. Keep the chunks
-    // stored here until it comes, a retraction or a narrowing.
-    for (const std::string& sha : before) {
-      ASSIGN_OR_RETURN(std::optional<std::string> present,
-                       txn.Get(Cf::kChunkRefs, PresentKey(sha)));
-      if (!present.has_value()) continue;
-      after.insert(sha);
-      entry->stored.add_retained_chunk_sha256(sha);
-    }
-  }
-  if (old.has_value()) {
-    CountEntry(id, *old, -1, options_.org_id, &pending->tally);
-    RETURN_IF_ERROR(CountFiles(&txn, id, *old, -1, &pending->tally));
-  }
-  RETURN_IF_ERROR(UpdateChunkRefs(
-      &txn, id, before, after, entry->has_body(),
-      [this](const std::string& sha) ABSL_NO_THREAD_SAFETY_ANALYSIS {
-        return pinned_.count(sha) > 0;  // under write_mu_, held by the caller
-      },
-      &pending->dropped_chunks));
-  CountEntry(id, *entry, +1, options_.org_id, &pending->tally);
-  RETURN_IF_ERROR(CountFiles(&txn, id, *entry, +1, &pending->tally));
-  // The audit records what administrators did here; what peers sent is in
-  // each entry's provenance. It keeps the changes of the last
-  // kAuditWindow local sequence numbers: a key ages out as the feed passes.
-  if (!action.empty()) {
-    v1::storage::AuditRecord audit;
-    audit.set_time_unix_micros(options_.clock->NowMicros());
-    audit.set_actor(std::string(actor));
-    audit.set_action(std::string(action));
-    audit.set_material_id(id);
-    audit.set_version(entry->header.version());
-    txn.Put(Cf::kAudit, EncodeU64(lseq), audit.SerializeAsString());
-  }
-  if (lseq > kAuditWindow) txn.Delete(Cf::kAudit, EncodeU64(lseq - kAuditWindow));
-  txn.Put(Cf::kMaterials, id, entry->stored.SerializeAsString());
-  const bool had_body =
-      old.has_value() && (old->has_body() || !old->stored.retained_chunk_sha256().empty());
-  pending->changes.push_back({lseq, id, entry->has_body(), had_body && !entry->has_body()});
-  return absl::OkStatus();
-}
-
-absl::Status Catalog::CommitLocked(Pending* pending, bool sync) {
-  if (pending->txn.empty()) return absl::OkStatus();
-  RETURN_IF_ERROR(CountChunkKeys(pending->txn, kv_, &pending->tally));
-  pending->txn.Put(Cf::kMeta, kMetaLastLseq, EncodeU64(pending->last_lseq));
-  pending->txn.Put(Cf::kMeta, kMetaTally, pending->tally.SerializeAsString());
-  RETURN_IF_ERROR(pending->txn.Commit(WriteOptions{.sync = sync}));
-  tally_ = pending->tally;
-  {
-    absl::MutexLock lock(&tally_mu_);
-    published_tally_ = tally_;
-  }
-  // Forgotten chunks' bytes go once nothing records them; a crash first
-  // leaves orphan files, which the sweep at open removes.
-  DropChunkFiles(pending->dropped_chunks);
-  if (!pending->changes.empty()) {
-    absl::MutexLock lock(&listener_mu_);
-    for (const auto& [token, listener] : listeners_) {
-      for (const Change& c : pending->changes) listener(c);
-    }
-  }
-  if (pending->last_lseq != last_lseq_) {
-    last_lseq_ = pending->last_lseq;
-    PublishHead(last_lseq_);
-  }
-  return absl::OkStatus();
-}
-
-int Catalog::AddListener(ChangeListener listener) {
-  absl::MutexLock lock(&listener_mu_);
-  listeners_.emplace(next_listener_, std::move(listener));
-  return next_listener_++;
-}
-
-void Catalog::RemoveListener(int token) {
-  absl::MutexLock lock(&listener_mu_);
-  listeners_.erase(token);
 }
 
 absl::Status Catalog::ScanEntries(
@@ -329,48 +201,48 @@ absl::StatusOr<v1::MaterialView> Catalog::Get(absl::string_view id) {
   return MakeView(id, *entry, *options_.keyring);
 }
 
-absl::StatusOr<v1::ListResponse> Catalog::List(const v1::ListRequest& request) {
-  int page_size = request.page_size() == 0 ? kDefaultPageSize : request.page_size();
+absl::StatusOr<ListPage> Catalog::List(const ListQuery& query) {
+  int page_size = query.page_size == 0 ? kDefaultPageSize : query.page_size;
   if (page_size < 0 || page_size > kMaxPageSize) {
     return absl::InvalidArgumentError(
-        absl::StrCat("page_size: ", request.page_size(), " is not between 1 and ", kMaxPageSize));
+        absl::StrCat("page_size: ", query.page_size, " is not between 1 and ", kMaxPageSize));
   }
-  if (!request.origin().empty()) RETURN_IF_ERROR(CheckOrgId(request.origin(), "origin"));
-  const bool by_seq = request.order() == v1::ListRequest::BY_SEQUENCE;
+  if (!query.origin.empty()) RETURN_IF_ERROR(CheckOrgId(query.origin, "origin"));
+  const bool by_seq = query.by_sequence;
   const std::string tag = by_seq ? "s:" : "i:";
   std::string after;
-  if (!request.page_token().empty()) {
-    if (!absl::StartsWith(request.page_token(), tag)) {
+  if (!query.page_token.empty()) {
+    if (!absl::StartsWith(query.page_token, tag)) {
       return absl::InvalidArgumentError("page_token: not a token of this listing order");
     }
-    after = request.page_token().substr(2);
+    after = query.page_token.substr(2);
   }
-  v1::ListResponse response;
+  ListPage response;
   auto keep = [&](absl::string_view id, const Entry& e) {
-    if (!request.origin().empty() && OriginOf(id) != request.origin()) return false;
-    return request.include_headers_only() || e.has_body();
+    if (!query.origin.empty() && OriginOf(id) != query.origin) return false;
+    return query.include_headers_only || e.has_body();
   };
   // Adds a view unless the page is full (by count or bytes); false then.
   size_t bytes = 0;
   auto add = [&](absl::string_view id, const Entry& e) {
-    if (response.materials_size() == page_size) return false;
+    if (static_cast<int>(response.materials.size()) == page_size) return false;
     v1::MaterialView view = MakeView(id, e, *options_.keyring);
-    if (!request.include_chunk_hashes()) StripChunkHashes(&view);
+    if (!query.include_chunk_hashes) StripChunkHashes(&view);
     const size_t size = view.ByteSizeLong();
-    if (response.materials_size() > 0 && bytes + size > kMaxPageBytes) return false;
+    if (!response.materials.empty() && bytes + size > kMaxPageBytes) return false;
     bytes += size;
-    *response.add_materials() = std::move(view);
+    response.materials.push_back(std::move(view));
     return true;
   };
   if (!by_seq) {
-    const std::string prefix = request.origin().empty() ? "" : request.origin() + "/";
+    const std::string prefix = query.origin.empty() ? "" : query.origin + "/";
     auto it = kv_->NewIterator(Cf::kMaterials);
     it->Seek(after.empty() ? prefix : after + std::string(1, '\0'));
     for (; it->Valid() && absl::StartsWith(it->key(), prefix); it->Next()) {
       ASSIGN_OR_RETURN(Entry e, DecodeEntry(it->key(), it->value()));
       if (!keep(it->key(), e)) continue;
       if (!add(it->key(), e)) {
-        response.set_next_page_token(tag + response.materials().rbegin()->id());
+        response.next_page_token = tag + response.materials.back().id();
         break;
       }
     }
@@ -387,46 +259,12 @@ absl::StatusOr<v1::ListResponse> Catalog::List(const v1::ListRequest& request) {
     ASSIGN_OR_RETURN(std::optional<Entry> e, LoadEntry(kv_, id));
     if (!e.has_value() || !keep(id, *e)) continue;
     if (!add(id, *e)) {
-      response.set_next_page_token(absl::StrCat(tag, response.materials().rbegin()->lseq()));
+      response.next_page_token = absl::StrCat(tag, response.materials.back().lseq());
       break;
     }
   }
   RETURN_IF_ERROR(it->status());
   return response;
-}
-
-absl::StatusOr<v1::StatusResponse> Catalog::Status() {
-  v1::StatusResponse status;
-  status.set_org_id(options_.org_id);
-  status.set_feed_id(feed_id_);
-  status.set_head_lseq(head_lseq());
-  status.set_signing_public_key(options_.signing_key->public_key().ToBase64());
-  status.set_store_error(kv_->damage());
-  v1::storage::Tally tally;
-  {
-    absl::MutexLock lock(&tally_mu_);
-    tally = published_tally_;
-  }
-  // Origins in order, as a scan would list them.
-  std::map<std::string, v1::storage::Tally::Origin> origins(tally.origins().begin(),
-                                                            tally.origins().end());
-  for (const auto& [origin, count] : origins) {
-    v1::OriginCount* c = status.add_origins();
-    c->set_origin(origin);
-    c->set_materials(count.materials());
-    c->set_headers_only(count.headers_only());
-    c->set_retracted(count.retracted());
-  }
-  status.set_files_complete(tally.files_complete());
-  status.set_files_missing(tally.files_missing());
-  status.set_chunks_stored(tally.chunks_stored());
-  status.set_chunk_bytes(tally.chunk_bytes());
-  status.set_chunks_missing(tally.chunks_missing());
-  std::string digest = tally.digest();
-  if (digest.empty()) digest.assign(32, '\0');
-  status.set_digest(absl::BytesToHexString(digest));
-  status.set_store_bytes(kv_->ApproximateDiskBytes());
-  return status;
 }
 
 absl::StatusOr<std::string> Catalog::Digest() {
@@ -455,127 +293,6 @@ absl::StatusOr<uint64_t> Catalog::HighestOwnVersion(KvStore* kv, absl::string_vi
   }
   RETURN_IF_ERROR(it->status());
   return highest;
-}
-
-absl::StatusOr<size_t> Catalog::ReconcileMembership() {
-  const std::string fingerprint = options_.keyring->Fingerprint();
-  ASSIGN_OR_RETURN(std::optional<std::string> seen, kv_->Get(Cf::kMeta, kMetaMembership));
-  if (seen.has_value() && *seen == fingerprint) return 0;
-  // Which entries the federation no longer vouches for: read a slice at a
-  // time, signatures checked in parallel.
-  struct Held {
-    std::string id;
-    v1::storage::StoredEntry stored;
-    v1::RevisionHeader header;
-    bool keep = true;
-  };
-  std::vector<std::string> doomed;
-  std::vector<Held> slice;
-  auto judge = [&]() {
-    auto check = [&](size_t i) {
-      Held& h = slice[i];
-      if (!options_.keyring->IsMember(h.header.origin())) {
-        h.keep = false;
-        return;
-      }
-      h.keep = VerifyWithKeyring(h.stored.signed_(), h.header, *options_.keyring).ok();
-    };
-    if (options_.executor != nullptr) {
-      options_.executor->ParallelFor(slice.size(), check);
-    } else {
-      for (size_t i = 0; i < slice.size(); ++i) check(i);
-    }
-    for (const Held& h : slice) {
-      if (!h.keep) doomed.push_back(h.id);
-    }
-    slice.clear();
-  };
-  auto it = kv_->NewIterator(Cf::kMaterials);
-  for (it->Seek(""); it->Valid(); it->Next()) {
-    Held h;
-    h.id = std::string(it->key());
-    if (!ParseProto(it->value(), &h.stored) ||
-        !h.header.ParseFromString(h.stored.signed_().header())) {
-      return absl::DataLossError(absl::StrCat("store: entry '", h.id, "' is corrupt"));
-    }
-    slice.push_back(std::move(h));
-    if (slice.size() == 4096) judge();
-  }
-  RETURN_IF_ERROR(it->status());
-  judge();
-
-  absl::MutexLock lock(&write_mu_);
-  size_t purged = 0;
-  for (size_t start = 0; start <= doomed.size(); start += 1000) {
-    Pending pending(kv_, last_lseq_, tally_);
-    for (size_t i = start; i < std::min(doomed.size(), start + 1000); ++i) {
-      ASSIGN_OR_RETURN(std::optional<Entry> old, LoadEntry(&pending.txn, doomed[i]));
-      if (!old.has_value()) continue;
-      RETURN_IF_ERROR(PurgeLocked(&pending, doomed[i], *old));
-      ++purged;
-    }
-    // The fingerprint goes with the last slice: a crash before it redoes
-    // the check, harmlessly.
-    if (start + 1000 > doomed.size()) pending.txn.Put(Cf::kMeta, kMetaMembership, fingerprint);
-    RETURN_IF_ERROR(CommitLocked(&pending, /*sync=*/true));
-  }
-  return purged;
-}
-
-absl::Status Catalog::PurgeLocked(Pending* pending, const std::string& id, const Entry& old) {
-  Txn& txn = pending->txn;
-  const uint64_t lseq = ++pending->last_lseq;
-  // The id moves to the feed's end with no entry: pullers skip it, the
-  // search view drops it.
-  txn.Delete(Cf::kFeed, EncodeU64(old.stored.lseq()));
-  txn.Put(Cf::kFeed, EncodeU64(lseq), FeedValue(id, false));
-  const std::set<std::string> before =
-      old.has_body() ? ChunksOf(&*old.material)
-                     : std::set<std::string>(old.stored.retained_chunk_sha256().begin(),
-                                             old.stored.retained_chunk_sha256().end());
-  CountEntry(id, old, -1, options_.org_id, &pending->tally);
-  RETURN_IF_ERROR(CountFiles(&txn, id, old, -1, &pending->tally));
-  RETURN_IF_ERROR(UpdateChunkRefs(
-      &txn, id, before, {}, false,
-      [this](const std::string& sha) ABSL_NO_THREAD_SAFETY_ANALYSIS {
-        return pinned_.count(sha) > 0;  // under write_mu_, held by the caller
-      },
-      &pending->dropped_chunks));
-  txn.Delete(Cf::kMaterials, id);
-  pending->changes.push_back({lseq, id, false, old.has_body() || !before.empty()});
-  return absl::OkStatus();
-}
-
-absl::StatusOr<v1::storage::PeerState> Catalog::GetPeerState(absl::string_view peer) {
-  v1::storage::PeerState state;
-  ASSIGN_OR_RETURN(std::optional<std::string> raw, kv_->Get(Cf::kPeers, peer));
-  if (raw.has_value() && !state.ParseFromString(*raw)) {
-    return absl::DataLossError(absl::StrCat("store: state of peer '", peer, "' is corrupt"));
-  }
-  return state;
-}
-
-absl::Status Catalog::PrepareSubscription(absl::string_view peer, absl::string_view fingerprint) {
-  absl::MutexLock lock(&write_mu_);
-  ASSIGN_OR_RETURN(v1::storage::PeerState state, GetPeerState(peer));
-  if (state.subscription_fingerprint() == fingerprint) return absl::OkStatus();
-  // What the new subscription includes arrives again from the start; what
-  // is held already is skipped by the merge rule without verification.
-  state.set_checkpoint(0);
-  state.set_subscription_fingerprint(std::string(fingerprint));
-  WriteBatch batch;
-  batch.Put(Cf::kPeers, peer, state.SerializeAsString());
-  return kv_->Write(batch, WriteOptions{});
-}
-
-absl::Status Catalog::RecordPeerError(absl::string_view peer, absl::string_view error) {
-  absl::MutexLock lock(&write_mu_);
-  ASSIGN_OR_RETURN(v1::storage::PeerState state, GetPeerState(peer));
-  state.set_last_error(std::string(error));
-  state.set_last_error_unix_micros(options_.clock->NowMicros());
-  WriteBatch batch;
-  batch.Put(Cf::kPeers, peer, state.SerializeAsString());
-  return kv_->Write(batch, WriteOptions{});
 }
 
 }  // namespace minga

@@ -2,10 +2,13 @@
 
 #include <set>
 
+#include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "node/core/status_macros.h"
 
 namespace minga {
+
+std::string ShortHex(absl::string_view sha) { return absl::BytesToHexString(sha).substr(0, 16); }
 
 std::set<std::string> ChunksOf(const v1::Material* m) {
   std::set<std::string> out;

@@ -40,6 +40,9 @@ std::string WantPrefix(absl::string_view id);  // "w" id "\0"
 std::string PresentKey(absl::string_view sha);
 std::string UploadKey(absl::string_view sha);
 
+// The first 16 hex digits of a chunk hash, for messages.
+std::string ShortHex(absl::string_view sha);
+
 // Every chunk hash the files of `m` list (none for null).
 std::set<std::string> ChunksOf(const v1::Material* m);
 

@@ -1,8 +1,8 @@
-// Catalog: serving this node's feed to pullers.
+#include "node/catalog/feed_reader.h"
+
 #include <algorithm>
 
 #include "absl/strings/str_cat.h"
-#include "node/catalog/catalog.h"
 #include "node/core/audience.h"
 #include "node/core/status_macros.h"
 #include "node/core/subscription.h"
@@ -10,7 +10,7 @@
 
 namespace minga {
 
-absl::StatusOr<v1::PullBatch> Catalog::ReadBatch(const PullQuery& query) {
+absl::StatusOr<v1::PullBatch> FeedReader::ReadBatch(const PullQuery& query) {
   const uint32_t max_revisions =
       std::clamp<uint32_t>(query.max_revisions == 0 ? kDefaultBatchRevisions : query.max_revisions,
                            1, kMaxBatchRevisions);
@@ -23,12 +23,12 @@ absl::StatusOr<v1::PullBatch> Catalog::ReadBatch(const PullQuery& query) {
   // 0 that stops short of the caller's checkpoint must say the head is
   // behind it, even if writes moved the head on meanwhile, or the caller
   // would keep a checkpoint that now means other changes.
-  const uint64_t head = head_lseq();
+  const uint64_t head = w_.head_lseq();
   const uint64_t start =
-      query.feed_id == feed_id_ && query.after_lseq <= head ? query.after_lseq : 0;
+      query.feed_id == w_.feed_id() && query.after_lseq <= head ? query.after_lseq : 0;
 
   v1::PullBatch batch;
-  batch.set_feed_id(feed_id_);
+  batch.set_feed_id(w_.feed_id());
   batch.set_from_lseq(start);
   uint64_t reached = start;
   size_t bytes = 0;
@@ -72,12 +72,11 @@ absl::StatusOr<v1::PullBatch> Catalog::ReadBatch(const PullQuery& query) {
   batch.set_to_lseq(reached);
   batch.set_revision_count(batch.revisions_size());
   batch.set_head_lseq(std::max(head, reached));
-  batch.set_head_time_unix_micros(head_time_micros());
+  batch.set_head_time_unix_micros(w_.head_time_micros());
   return batch;
 }
 
-absl::StatusOr<std::vector<Catalog::FeedChange>> Catalog::ReadFeed(uint64_t after_lseq,
-                                                                   size_t max) {
+absl::StatusOr<std::vector<FeedChange>> FeedReader::ReadFeed(uint64_t after_lseq, size_t max) {
   std::vector<FeedChange> out;
   auto it = kv_->NewIterator(Cf::kFeed);
   for (it->Seek(EncodeU64(after_lseq + 1)); it->Valid() && out.size() < max; it->Next()) {

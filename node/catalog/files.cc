@@ -1,4 +1,5 @@
-// Catalog: file chunks (see chunk_refs.h).
+#include "node/catalog/files.h"
+
 #include <algorithm>
 #include <map>
 #include <set>
@@ -6,7 +7,6 @@
 #include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
-#include "node/catalog/catalog.h"
 #include "node/catalog/chunk_refs.h"
 #include "node/core/audience.h"
 #include "node/core/ids.h"
@@ -18,32 +18,26 @@
 #include "node/store/keys.h"
 
 namespace minga {
-namespace {
-
-std::string Hex(absl::string_view sha) { return absl::BytesToHexString(sha).substr(0, 16); }
-
-}  // namespace
-
-absl::Status Catalog::StoreChunk(absl::string_view sha, absl::string_view data,
-                                 bool only_if_wanted) {
+absl::Status CatalogFiles::StoreChunk(absl::string_view sha, absl::string_view data,
+                                      bool only_if_wanted) {
   return StoreChunkImpl(sha, data, only_if_wanted, /*upload=*/false);
 }
 
-absl::Status Catalog::StoreUploadedChunk(absl::string_view sha, absl::string_view data) {
+absl::Status CatalogFiles::StoreUploadedChunk(absl::string_view sha, absl::string_view data) {
   return StoreChunkImpl(sha, data, /*only_if_wanted=*/false, /*upload=*/true);
 }
 
-absl::Status Catalog::StoreChunkImpl(absl::string_view sha, absl::string_view data,
-                                     bool only_if_wanted, bool upload) {
+absl::Status CatalogFiles::StoreChunkImpl(absl::string_view sha, absl::string_view data,
+                                          bool only_if_wanted, bool upload) {
   if (sha.size() != 32 || data.size() > kChunkSize) {
     return absl::InvalidArgumentError("chunk: a 32-byte hash and at most 1 MiB are expected");
   }
   if (DigestToBytes(Sha256(data)) != sha) {
     return absl::DataLossError(
-        absl::StrCat("chunk ", Hex(sha), ": content does not match its hash"));
+        absl::StrCat("chunk ", ShortHex(sha), ": content does not match its hash"));
   }
-  absl::MutexLock lock(&write_mu_);
-  Pending pending(kv_, last_lseq_, tally_);
+  absl::MutexLock lock(&w_.mu);
+  Pending pending = w_.Begin();
   Txn& txn = pending.txn;
   ASSIGN_OR_RETURN(std::optional<std::string> present, txn.Get(Cf::kChunkRefs, PresentKey(sha)));
   if (present.has_value()) return absl::OkStatus();
@@ -57,45 +51,29 @@ absl::Status Catalog::StoreChunkImpl(absl::string_view sha, absl::string_view da
   }
   RETURN_IF_ERROR(it->status());
   if (only_if_wanted && listing.empty()) return absl::OkStatus();
-  RETURN_IF_ERROR(SetWanted(&pending, listing, sha, /*wanted=*/false));
+  RETURN_IF_ERROR(w_.SetWanted(&pending, listing, sha, /*wanted=*/false));
   // The bytes first: a crash before the commit leaves an orphan file (swept
   // at open), never a recorded chunk without its bytes.
-  RETURN_IF_ERROR(options_.chunks->Put(sha, data));
+  RETURN_IF_ERROR(chunks_->Put(sha, data));
   txn.Put(Cf::kChunkRefs, PresentKey(sha), EncodeU64(data.size()));
   if (upload) txn.Put(Cf::kChunkRefs, UploadKey(sha), "");
-  return CommitLocked(&pending, /*sync=*/false);
+  return w_.Commit(&pending, /*sync=*/false);
 }
 
-absl::Status Catalog::SetWanted(Pending* pending, const std::vector<std::string>& ids,
-                                absl::string_view sha, bool wanted) {
-  for (const std::string& id : ids) {
-    ASSIGN_OR_RETURN(std::optional<Entry> e, LoadEntry(&pending->txn, id));
-    const bool has_body = e.has_value() && e->has_body();
-    if (has_body) RETURN_IF_ERROR(CountFiles(&pending->txn, id, *e, -1, &pending->tally));
-    if (!wanted) {
-      pending->txn.Delete(Cf::kChunkRefs, WantKey(id, sha));
-    } else if (has_body) {
-      pending->txn.Put(Cf::kChunkRefs, WantKey(id, sha), "");
-    }
-    if (has_body) RETURN_IF_ERROR(CountFiles(&pending->txn, id, *e, +1, &pending->tally));
-  }
-  return absl::OkStatus();
-}
-
-absl::StatusOr<std::optional<std::string>> Catalog::ReadChunk(absl::string_view sha) {
-  ASSIGN_OR_RETURN(std::optional<std::string> data, options_.chunks->Get(sha));
+absl::StatusOr<std::optional<std::string>> CatalogFiles::ReadChunk(absl::string_view sha) {
+  ASSIGN_OR_RETURN(std::optional<std::string> data, chunks_->Get(sha));
   if (!data.has_value()) return data;
   if (DigestToBytes(Sha256(*data)) == sha) return data;
   // Damaged on disk (or lost in a power cut after its record was synced):
   // forgotten, wanted again by whoever lists it, and fetched anew.
-  LogError(absl::StrCat("chunk ", Hex(sha), " is damaged on disk; it will be fetched again"));
+  LogError(absl::StrCat("chunk ", ShortHex(sha), " is damaged on disk; it will be fetched again"));
   RETURN_IF_ERROR(ForgetDamagedChunk(sha));
   return std::nullopt;
 }
 
-absl::Status Catalog::ForgetDamagedChunk(absl::string_view sha) {
-  absl::MutexLock lock(&write_mu_);
-  Pending pending(kv_, last_lseq_, tally_);
+absl::Status CatalogFiles::ForgetDamagedChunk(absl::string_view sha) {
+  absl::MutexLock lock(&w_.mu);
+  Pending pending = w_.Begin();
   pending.txn.Delete(Cf::kChunkRefs, PresentKey(sha));
   std::vector<std::string> listing;
   const std::string prefix = ChunkRefPrefix(sha);
@@ -104,17 +82,17 @@ absl::Status Catalog::ForgetDamagedChunk(absl::string_view sha) {
     listing.emplace_back(it->key().substr(prefix.size()));
   }
   RETURN_IF_ERROR(it->status());
-  RETURN_IF_ERROR(SetWanted(&pending, listing, sha, /*wanted=*/true));
-  RETURN_IF_ERROR(CommitLocked(&pending, /*sync=*/false));
-  return options_.chunks->Delete(sha);
+  RETURN_IF_ERROR(w_.SetWanted(&pending, listing, sha, /*wanted=*/true));
+  RETURN_IF_ERROR(w_.Commit(&pending, /*sync=*/false));
+  return chunks_->Delete(sha);
 }
 
-absl::StatusOr<bool> Catalog::HasChunk(absl::string_view sha) {
+absl::StatusOr<bool> CatalogFiles::HasChunk(absl::string_view sha) {
   ASSIGN_OR_RETURN(std::optional<std::string> present, kv_->Get(Cf::kChunkRefs, PresentKey(sha)));
   return present.has_value();
 }
 
-absl::StatusOr<std::vector<std::string>> Catalog::MissingChunks(
+absl::StatusOr<std::vector<std::string>> CatalogFiles::MissingChunks(
     const std::vector<std::string>& shas) {
   std::vector<std::string> missing;
   for (const std::string& sha : shas) {
@@ -124,7 +102,7 @@ absl::StatusOr<std::vector<std::string>> Catalog::MissingChunks(
   return missing;
 }
 
-absl::StatusOr<std::map<std::string, std::vector<std::string>>> Catalog::WantedChunks(
+absl::StatusOr<std::map<std::string, std::vector<std::string>>> CatalogFiles::WantedChunks(
     size_t max, const std::string& from_id, std::string* next_from) {
   std::map<std::string, std::vector<std::string>> out;
   size_t n = 0;
@@ -147,7 +125,7 @@ absl::StatusOr<std::map<std::string, std::vector<std::string>>> Catalog::WantedC
   return out;
 }
 
-absl::StatusOr<std::vector<std::string>> Catalog::WantedChunksOf(absl::string_view id) {
+absl::StatusOr<std::vector<std::string>> CatalogFiles::WantedChunksOf(absl::string_view id) {
   std::vector<std::string> out;
   const std::string prefix = WantPrefix(id);
   auto it = kv_->NewIterator(Cf::kChunkRefs);
@@ -158,54 +136,7 @@ absl::StatusOr<std::vector<std::string>> Catalog::WantedChunksOf(absl::string_vi
   return out;
 }
 
-absl::StatusOr<v1::MaterialView> Catalog::AttachFile(absl::string_view id, v1::FileInfo file,
-                                                     absl::string_view actor) {
-  if (file.media_type().empty()) file.set_media_type("application/octet-stream");
-  RETURN_IF_ERROR(ValidateFileInfo(file, "file"));
-  ASSIGN_OR_RETURN(MaterialId parsed, ParseMaterialId(id, "material_id"));
-  if (parsed.origin != options_.org_id) {
-    return absl::PermissionDeniedError(absl::StrCat("material_id: '", id, "' belongs to '",
-                                                    parsed.origin,
-                                                    "'; only its origin attaches files"));
-  }
-  absl::MutexLock lock(&write_mu_);
-  Pending pending(kv_, last_lseq_, tally_);
-  ASSIGN_OR_RETURN(std::optional<Entry> held, LoadEntry(&pending.txn, id));
-  if (!held.has_value() || held->header.deleted() || !held->has_body()) {
-    return absl::NotFoundError(absl::StrCat("material_id: no material '", id, "' to attach to"));
-  }
-  for (const std::string& sha : file.chunk_sha256()) {
-    ASSIGN_OR_RETURN(std::optional<std::string> present,
-                     pending.txn.Get(Cf::kChunkRefs, PresentKey(sha)));
-    if (!present.has_value()) {
-      return absl::FailedPreconditionError(
-          absl::StrCat("file: chunk ", Hex(sha), " is not stored"));
-    }
-  }
-  v1::Material m = *held->material;
-  auto same_name = std::find_if(m.mutable_files()->begin(), m.mutable_files()->end(),
-                                [&](const v1::FileInfo& f) { return f.name() == file.name(); });
-  if (same_name != m.mutable_files()->end()) {
-    *same_name = file;
-  } else {
-    *m.add_files() = file;
-  }
-  RETURN_IF_ERROR(ValidateMaterial(m, Strictness::kLocal));
-  PreparedPut put;
-  put.material = std::move(m);
-  put.audience = held->header.audience();
-  put.audience_given = true;
-  put.if_version = held->header.version();
-  put.files_from_node = true;
-  ASSIGN_OR_RETURN(v1::MaterialView view, PutLocked(&pending, std::move(put), actor));
-  // The upload's bytes reach the disk before the synced write that lists
-  // them: an acknowledged attach survives a power cut.
-  RETURN_IF_ERROR(options_.chunks->Sync());
-  RETURN_IF_ERROR(CommitLocked(&pending, /*sync=*/true));
-  return view;
-}
-
-absl::StatusOr<std::vector<FileProgress>> Catalog::ListFiles(absl::string_view id) {
+absl::StatusOr<std::vector<FileProgress>> CatalogFiles::ListFiles(absl::string_view id) {
   ASSIGN_OR_RETURN(std::optional<Entry> entry, LoadEntry(kv_, id));
   if (!entry.has_value()) {
     return absl::NotFoundError(absl::StrCat("id: no material '", id, "' is held here"));
@@ -230,9 +161,8 @@ absl::StatusOr<std::vector<FileProgress>> Catalog::ListFiles(absl::string_view i
   return files;
 }
 
-absl::StatusOr<std::vector<bool>> Catalog::CheckChunkAccess(absl::string_view requester,
-                                                            absl::string_view id,
-                                                            const std::vector<std::string>& shas) {
+absl::StatusOr<std::vector<bool>> CatalogFiles::CheckChunkAccess(
+    absl::string_view requester, absl::string_view id, const std::vector<std::string>& shas) {
   ASSIGN_OR_RETURN(std::optional<Entry> entry, LoadEntry(kv_, id));
   if (!entry.has_value() || !entry->has_body()) {
     return absl::NotFoundError(
@@ -252,7 +182,7 @@ absl::StatusOr<std::vector<bool>> Catalog::CheckChunkAccess(absl::string_view re
   for (const std::string& sha : shas) {
     if (!listed.count(sha)) {
       return absl::PermissionDeniedError(
-          absl::StrCat("chunk ", Hex(sha), " is not a chunk of '", id, "'"));
+          absl::StrCat("chunk ", ShortHex(sha), " is not a chunk of '", id, "'"));
     }
     if (auto known = decided.find(sha); known != decided.end()) {
       may_read.push_back(known->second);
@@ -281,39 +211,28 @@ absl::StatusOr<std::vector<bool>> Catalog::CheckChunkAccess(absl::string_view re
   return may_read;
 }
 
-void Catalog::PinChunk(const std::string& sha) {
-  absl::MutexLock lock(&write_mu_);
-  ++pinned_[sha];
-}
-
-void Catalog::UnpinChunk(const std::string& sha) {
-  absl::MutexLock lock(&write_mu_);
-  auto it = pinned_.find(sha);
-  if (it != pinned_.end() && --it->second == 0) pinned_.erase(it);
-}
-
-absl::Status Catalog::DropUnlisted(const std::vector<std::string>& shas) {
-  absl::MutexLock lock(&write_mu_);
-  Pending pending(kv_, last_lseq_, tally_);
+absl::Status CatalogFiles::DropUnlisted(const std::vector<std::string>& shas) {
+  absl::MutexLock lock(&w_.mu);
+  Pending pending = w_.Begin();
   Txn& txn = pending.txn;
   std::vector<std::string>& dropped = pending.dropped_chunks;
   for (const std::string& sha : shas) {
-    if (pinned_.count(sha)) continue;  // another upload holds it, and its mark
+    if (w_.Pinned(sha)) continue;  // another upload holds it, and its mark
     txn.Delete(Cf::kChunkRefs, UploadKey(sha));
     ASSIGN_OR_RETURN(bool listed, txn.AnyWithPrefix(Cf::kChunkRefs, ChunkRefPrefix(sha)));
     if (listed) continue;
     txn.Delete(Cf::kChunkRefs, PresentKey(sha));
     dropped.push_back(sha);
   }
-  return CommitLocked(&pending, /*sync=*/false);
+  return w_.Commit(&pending, /*sync=*/false);
 }
 
-absl::StatusOr<GcStats> Catalog::Gc() {
+absl::StatusOr<GcStats> CatalogFiles::Gc() {
   GcStats response;
   response.store_bytes_before = kv_->ApproximateDiskBytes();
   {
-    absl::MutexLock lock(&write_mu_);
-    Pending pending(kv_, last_lseq_, tally_);
+    absl::MutexLock lock(&w_.mu);
+    Pending pending = w_.Begin();
     Txn& txn = pending.txn;
     std::vector<std::string>& dropped = pending.dropped_chunks;
     // Chunks header-only entries kept for a body still on its way go too:
@@ -335,7 +254,7 @@ absl::StatusOr<GcStats> Catalog::Gc() {
          it->Next()) {
       const std::string sha(it->key().substr(kPresentPrefix.size()));
       ASSIGN_OR_RETURN(bool listed, txn.AnyWithPrefix(Cf::kChunkRefs, ChunkRefPrefix(sha)));
-      if (listed || pinned_.count(sha)) {
+      if (listed || w_.Pinned(sha)) {
         ++response.chunks_kept;
         continue;
       }
@@ -345,7 +264,7 @@ absl::StatusOr<GcStats> Catalog::Gc() {
       dropped.push_back(sha);
     }
     RETURN_IF_ERROR(it->status());
-    RETURN_IF_ERROR(CommitLocked(&pending, /*sync=*/true));
+    RETURN_IF_ERROR(w_.Commit(&pending, /*sync=*/true));
   }
   RETURN_IF_ERROR(kv_->CompactAll());
   response.store_bytes_after = kv_->ApproximateDiskBytes();

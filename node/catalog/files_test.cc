@@ -49,11 +49,11 @@ class FilesTest : public ::testing::Test {
   }
   std::string Put(const std::string& local, v1::Audience::Scope scope = v1::Audience::PUBLIC,
                   std::vector<std::string> members = {}) {
-    v1::PutRequest r;
-    *r.mutable_material() = testing::MakeMaterial("Con archivos", local);
+    PutItem r;
+    r.material = testing::MakeMaterial("Con archivos", local);
     r.mutable_audience()->set_scope(scope);
     for (auto& m : members) r.mutable_audience()->add_members(m);
-    auto v = cat().Put(r, "t");
+    auto v = cat().local().Put(r, "t");
     EXPECT_TRUE(v.ok()) << v.status();
     return v->id();
   }
@@ -61,14 +61,14 @@ class FilesTest : public ::testing::Test {
   absl::StatusOr<v1::MaterialView> Attach(const std::string& id, const std::string& name,
                                           const std::string& data) {
     Chunker chunker([&](const Sha256Digest& d, absl::string_view c) {
-      return cat().StoreChunk(DigestToBytes(d), c, false);
+      return cat().files().StoreChunk(DigestToBytes(d), c, false);
     });
     if (auto s = chunker.Add(data); !s.ok()) return s;
     auto info = chunker.Finish();
     if (!info.ok()) return info.status();
     info->set_name(name);
     info->set_media_type("application/pdf");
-    return cat().AttachFile(id, *info, "t");
+    return cat().local().AttachFile(id, *info, "t");
   }
 
   TestFederation fed_{std::vector<std::string>{"alpha", "beta", "gamma"}};
@@ -80,7 +80,7 @@ TEST_F(FilesTest, SameContentIsStoredOnce) {
   ASSERT_OK(Attach(a, "guia.pdf", data).status());
   ASSERT_OK(Attach(b, "copia.pdf", data).status());
   EXPECT_EQ(StoredChunks(), 3u);
-  ASSERT_OK_AND_ASSIGN(auto files, cat().ListFiles(b));
+  ASSERT_OK_AND_ASSIGN(auto files, cat().files().ListFiles(b));
   ASSERT_EQ(files.size(), 1u);
   EXPECT_TRUE(files[0].complete);
   EXPECT_EQ(files[0].bytes_present, data.size());
@@ -93,9 +93,9 @@ TEST_F(FilesTest, RetractionPurgesChunksNoHeldMaterialLists) {
   ASSERT_OK(Attach(a, "own.pdf", own).status());
   ASSERT_OK(Attach(b, "shared.pdf", shared).status());
   EXPECT_EQ(StoredChunks(), 2u);
-  ASSERT_OK(cat().Delete(a, 0, "t").status());
+  ASSERT_OK(cat().local().Delete(a, 0, "t").status());
   EXPECT_EQ(StoredChunks(), 1u);  // b still lists the shared chunk
-  ASSERT_OK(cat().Delete(b, 0, "t").status());
+  ASSERT_OK(cat().local().Delete(b, 0, "t").status());
   EXPECT_EQ(StoredChunks(), 0u);
 }
 
@@ -114,17 +114,17 @@ TEST_F(FilesTest, GcRemovesUnlistedChunksButNotPinnedOnes) {
   ASSERT_OK(Attach(a, "guia.pdf", Data(1000, 6)).status());
   // An upload that stopped after storing chunks (a crash) left these.
   const std::string orphan = Data(700, 7), pinned = Data(800, 8);
-  ASSERT_OK(cat().StoreChunk(DigestToBytes(Sha256(orphan)), orphan, false));
-  ASSERT_OK(cat().StoreChunk(DigestToBytes(Sha256(pinned)), pinned, false));
-  cat().PinChunk(DigestToBytes(Sha256(pinned)));
-  ASSERT_OK_AND_ASSIGN(GcStats gc, cat().Gc());
+  ASSERT_OK(cat().files().StoreChunk(DigestToBytes(Sha256(orphan)), orphan, false));
+  ASSERT_OK(cat().files().StoreChunk(DigestToBytes(Sha256(pinned)), pinned, false));
+  cat().files().PinChunk(DigestToBytes(Sha256(pinned)));
+  ASSERT_OK_AND_ASSIGN(GcStats gc, cat().files().Gc());
   EXPECT_EQ(gc.chunks_freed, 1u);
   EXPECT_EQ(gc.bytes_freed, 700u);
   EXPECT_EQ(gc.chunks_kept, 2u);
-  ASSERT_OK_AND_ASSIGN(bool has_pinned, cat().HasChunk(DigestToBytes(Sha256(pinned))));
+  ASSERT_OK_AND_ASSIGN(bool has_pinned, cat().files().HasChunk(DigestToBytes(Sha256(pinned))));
   EXPECT_TRUE(has_pinned);
-  cat().UnpinChunk(DigestToBytes(Sha256(pinned)));
-  ASSERT_OK(cat().DropUnlisted({DigestToBytes(Sha256(pinned))}));
+  cat().files().UnpinChunk(DigestToBytes(Sha256(pinned)));
+  ASSERT_OK(cat().files().DropUnlisted({DigestToBytes(Sha256(pinned))}));
   EXPECT_EQ(StoredChunks(), 1u);
 }
 
@@ -134,18 +134,18 @@ TEST_F(FilesTest, GcRemovesUnlistedChunksButNotPinnedOnes) {
 TEST_F(FilesTest, AnUploadTheNodeStoppedInTheMiddleLeavesNothingAtTheNextOpen) {
   const std::string a = Put("a");
   const std::string cut = Data(700, 17), attached = Data(900, 18);
-  ASSERT_OK(cat().StoreUploadedChunk(DigestToBytes(Sha256(cut)), cut));
-  ASSERT_OK(cat().StoreUploadedChunk(DigestToBytes(Sha256(attached)), attached));
+  ASSERT_OK(cat().files().StoreUploadedChunk(DigestToBytes(Sha256(cut)), cut));
+  ASSERT_OK(cat().files().StoreUploadedChunk(DigestToBytes(Sha256(attached)), attached));
   v1::FileInfo file = ChunkBytes(attached);
   file.set_name("guia.pdf");
   file.set_media_type("application/pdf");
-  ASSERT_OK(cat().AttachFile(a, file, "t").status());
+  ASSERT_OK(cat().local().AttachFile(a, file, "t").status());
   EXPECT_EQ(StoredChunks(), 2u);
   ASSERT_OK(fed_.Reopen(0));
   EXPECT_EQ(StoredChunks(), 1u);
-  ASSERT_OK_AND_ASSIGN(bool has_cut, cat().HasChunk(DigestToBytes(Sha256(cut))));
+  ASSERT_OK_AND_ASSIGN(bool has_cut, cat().files().HasChunk(DigestToBytes(Sha256(cut))));
   EXPECT_FALSE(has_cut);
-  ASSERT_OK_AND_ASSIGN(bool has_attached, cat().HasChunk(DigestToBytes(Sha256(attached))));
+  ASSERT_OK_AND_ASSIGN(bool has_attached, cat().files().HasChunk(DigestToBytes(Sha256(attached))));
   EXPECT_TRUE(has_attached);
   // The marks are gone too.
   auto it = fed_.node(0).kv->NewIterator(Cf::kChunkRefs);
@@ -155,9 +155,9 @@ TEST_F(FilesTest, AnUploadTheNodeStoppedInTheMiddleLeavesNothingAtTheNextOpen) {
 
 TEST_F(FilesTest, WrongContentIsRefusedAndUnwantedChunksDropped) {
   const std::string data = Data(300, 9);
-  EXPECT_THAT(cat().StoreChunk(DigestToBytes(Sha256("other")), data, false),
+  EXPECT_THAT(cat().files().StoreChunk(DigestToBytes(Sha256("other")), data, false),
               StatusIs(absl::StatusCode::kDataLoss, HasSubstr("does not match")));
-  ASSERT_OK(cat().StoreChunk(DigestToBytes(Sha256(data)), data, /*only_if_wanted=*/true));
+  ASSERT_OK(cat().files().StoreChunk(DigestToBytes(Sha256(data)), data, /*only_if_wanted=*/true));
   EXPECT_EQ(StoredChunks(), 0u);
 }
 
@@ -166,31 +166,31 @@ TEST_F(FilesTest, PeersWantChunksUntilTheyArriveAndAccessFollowsTheAudience) {
   const std::string data = Data(kChunkSize + 5, 10);
   ASSERT_OK_AND_ASSIGN(auto view, Attach(a, "guia.pdf", data));
   ASSERT_OK(fed_.PullAll(1, 0));
-  ASSERT_OK_AND_ASSIGN(auto wanted, cat(1).WantedChunksOf(a));
+  ASSERT_OK_AND_ASSIGN(auto wanted, cat(1).files().WantedChunksOf(a));
   EXPECT_EQ(wanted.size(), 2u);
   const v1::FileInfo& file = view.material().files(0);
   // beta may read the chunks through the material; gamma may not, and a
   // hash not listed by the material is no permission either.
   ASSERT_OK_AND_ASSIGN(std::vector<bool> may,
-                       cat().CheckChunkAccess("beta", a, {file.chunk_sha256(0)}));
+                       cat().files().CheckChunkAccess("beta", a, {file.chunk_sha256(0)}));
   EXPECT_THAT(may, ::testing::ElementsAre(true));
-  EXPECT_THAT(cat().CheckChunkAccess("gamma", a, {file.chunk_sha256(0)}),
+  EXPECT_THAT(cat().files().CheckChunkAccess("gamma", a, {file.chunk_sha256(0)}),
               StatusIs(absl::StatusCode::kPermissionDenied, HasSubstr("outside the audience")));
-  EXPECT_THAT(cat().CheckChunkAccess("beta", a, {DigestToBytes(Sha256("x"))}),
+  EXPECT_THAT(cat().files().CheckChunkAccess("beta", a, {DigestToBytes(Sha256("x"))}),
               StatusIs(absl::StatusCode::kPermissionDenied, HasSubstr("is not a chunk of")));
   for (int i = 0; i < 2; ++i) {
     const std::string chunk = data.substr(i * kChunkSize, kChunkSize);
-    ASSERT_OK(cat(1).StoreChunk(file.chunk_sha256(i), chunk, true));
+    ASSERT_OK(cat(1).files().StoreChunk(file.chunk_sha256(i), chunk, true));
   }
-  ASSERT_OK_AND_ASSIGN(auto after, cat(1).WantedChunksOf(a));
+  ASSERT_OK_AND_ASSIGN(auto after, cat(1).files().WantedChunksOf(a));
   EXPECT_TRUE(after.empty());
-  ASSERT_OK_AND_ASSIGN(auto files, cat(1).ListFiles(a));
+  ASSERT_OK_AND_ASSIGN(auto files, cat(1).files().ListFiles(a));
   EXPECT_TRUE(files[0].complete);
   // The audience narrows to alpha alone: beta purges the chunks.
-  v1::PutRequest narrow;
-  *narrow.mutable_material() = view.material();
+  PutItem narrow;
+  narrow.material = view.material();
   narrow.mutable_audience()->set_scope(v1::Audience::PRIVATE);
-  ASSERT_OK(cat().Put(narrow, "t").status());
+  ASSERT_OK(cat().local().Put(narrow, "t").status());
   ASSERT_OK(fed_.PullAll(1, 0));
   EXPECT_EQ(StoredChunks(1), 0u);
 }
@@ -203,29 +203,30 @@ TEST_F(FilesTest, ListingSomeoneElsesHashesGrantsNothing) {
   ASSERT_OK_AND_ASSIGN(auto view, Attach(secret, "s.pdf", data));
   const v1::FileInfo& file = view.material().files(0);
   ASSERT_OK(fed_.PullAll(1, 0));
-  ASSERT_OK(cat(1).StoreChunk(file.chunk_sha256(0), data, true));
+  ASSERT_OK(cat(1).files().StoreChunk(file.chunk_sha256(0), data, true));
   // A node of gamma's, modified, signs a public material listing the file.
   v1::Material lure = testing::MakeMaterial("Señuelo", "gamma/lure");
   *lure.add_files() = file;
   const v1::PullBatch batch = testing::SignedBatch(*fed_.node(2).key, "gamma-feed", lure);
-  ASSERT_OK(cat(1).ApplyBatch("gamma", batch).status());
-  ASSERT_OK_AND_ASSIGN(std::vector<bool> gamma_may,
-                       cat(1).CheckChunkAccess("gamma", "gamma/lure", {file.chunk_sha256(0)}));
+  ASSERT_OK(cat(1).pulls().ApplyBatch("gamma", batch).status());
+  ASSERT_OK_AND_ASSIGN(
+      std::vector<bool> gamma_may,
+      cat(1).files().CheckChunkAccess("gamma", "gamma/lure", {file.chunk_sha256(0)}));
   EXPECT_THAT(gamma_may, ::testing::ElementsAre(false));
   // The origin listing its own file in a public material is its own call.
   const std::string open = Put("open");
   ASSERT_OK(Attach(open, "s.pdf", data).status());
   ASSERT_OK_AND_ASSIGN(std::vector<bool> via_own,
-                       cat().CheckChunkAccess("gamma", open, {file.chunk_sha256(0)}));
+                       cat().files().CheckChunkAccess("gamma", open, {file.chunk_sha256(0)}));
   EXPECT_THAT(via_own, ::testing::ElementsAre(true));
 }
 
 TEST_F(FilesTest, PutCannotListFilesThatWereNeverAttached) {
-  v1::PutRequest r;
-  *r.mutable_material() = testing::MakeMaterial("x", "x");
-  *r.mutable_material()->add_files() = ChunkBytes("hello");
-  r.mutable_material()->mutable_files(0)->set_name("h.txt");
-  EXPECT_THAT(cat().Put(r, "t"),
+  PutItem r;
+  r.material = testing::MakeMaterial("x", "x");
+  *r.material.add_files() = ChunkBytes("hello");
+  r.material.mutable_files(0)->set_name("h.txt");
+  EXPECT_THAT(cat().local().Put(r, "t"),
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("minga attach")));
 }
 
@@ -246,32 +247,32 @@ TEST_F(FilesTest, AHeaderOnlyNewerRevisionKeepsTheFilesOfAMemberOfTheAudience) {
   const v1::FileInfo& file = view.material().files(0);
   ASSERT_OK(fed_.PullAll(1, 0));
   for (int i = 0; i < 3; ++i) {
-    ASSERT_OK(
-        cat(1).StoreChunk(file.chunk_sha256(i), data.substr(i * kChunkSize, kChunkSize), true));
+    ASSERT_OK(cat(1).files().StoreChunk(file.chunk_sha256(i),
+                                        data.substr(i * kChunkSize, kChunkSize), true));
   }
   EXPECT_EQ(StoredChunks(1), 3u);
   // alpha edits the title; gamma (outside the audience) relays the header.
-  v1::PutRequest edit;
-  *edit.mutable_material() = view.material();
-  edit.mutable_material()->set_title("Con archivos, segunda edición");
-  ASSERT_OK(cat().Put(edit, "t").status());
+  PutItem edit;
+  edit.material = view.material();
+  edit.material.set_title("Con archivos, segunda edición");
+  ASSERT_OK(cat().local().Put(edit, "t").status());
   ASSERT_OK(fed_.PullAll(2, 0));
   ASSERT_OK(fed_.PullAll(1, 2));
   ASSERT_OK_AND_ASSIGN(v1::MaterialView header_only, cat(1).Get(a));
   EXPECT_FALSE(header_only.has_body());
   EXPECT_EQ(StoredChunks(1), 3u) << "the chunks of a member of the audience were dropped";
-  ASSERT_OK_AND_ASSIGN(auto wanted_meanwhile, cat(1).WantedChunksOf(a));
+  ASSERT_OK_AND_ASSIGN(auto wanted_meanwhile, cat(1).files().WantedChunksOf(a));
   EXPECT_TRUE(wanted_meanwhile.empty());
   // The body comes from alpha: nothing to fetch again.
   ASSERT_OK(fed_.PullAll(1, 0));
   ASSERT_OK_AND_ASSIGN(v1::MaterialView full, cat(1).Get(a));
   EXPECT_TRUE(full.has_body());
-  ASSERT_OK_AND_ASSIGN(auto wanted, cat(1).WantedChunksOf(a));
+  ASSERT_OK_AND_ASSIGN(auto wanted, cat(1).files().WantedChunksOf(a));
   EXPECT_TRUE(wanted.empty()) << wanted.size() << " chunks fetched again";
-  ASSERT_OK_AND_ASSIGN(auto files, cat(1).ListFiles(a));
+  ASSERT_OK_AND_ASSIGN(auto files, cat(1).files().ListFiles(a));
   EXPECT_TRUE(files[0].complete);
   // A retraction arriving header-only (it always is) purges them.
-  ASSERT_OK(cat().Delete(a, 0, "t").status());
+  ASSERT_OK(cat().local().Delete(a, 0, "t").status());
   ASSERT_OK(fed_.PullAll(2, 0));
   ASSERT_OK(fed_.PullAll(1, 2));
   EXPECT_EQ(StoredChunks(1), 0u);
@@ -284,15 +285,15 @@ TEST_F(FilesTest, GcDropsWhatHeaderOnlyEntriesKept) {
   const std::string data = Data(1000, 13);
   ASSERT_OK_AND_ASSIGN(auto view, Attach(a, "guia.pdf", data));
   ASSERT_OK(fed_.PullAll(1, 0));
-  ASSERT_OK(cat(1).StoreChunk(view.material().files(0).chunk_sha256(0), data, true));
-  v1::PutRequest edit;
-  *edit.mutable_material() = view.material();
-  edit.mutable_material()->set_title("Otra");
-  ASSERT_OK(cat().Put(edit, "t").status());
+  ASSERT_OK(cat(1).files().StoreChunk(view.material().files(0).chunk_sha256(0), data, true));
+  PutItem edit;
+  edit.material = view.material();
+  edit.material.set_title("Otra");
+  ASSERT_OK(cat().local().Put(edit, "t").status());
   ASSERT_OK(fed_.PullAll(2, 0));
   ASSERT_OK(fed_.PullAll(1, 2));
   EXPECT_EQ(StoredChunks(1), 1u);
-  ASSERT_OK_AND_ASSIGN(GcStats gc, cat(1).Gc());
+  ASSERT_OK_AND_ASSIGN(GcStats gc, cat(1).files().Gc());
   EXPECT_EQ(gc.chunks_freed, 1u);
   EXPECT_EQ(StoredChunks(1), 0u);
 }
@@ -311,13 +312,15 @@ TEST_F(FilesTest, AccessChecksDecodeTheMaterialOncePerCall) {
     std::memcpy(h.data(), &i, sizeof(i));
     f->add_chunk_sha256(h);
   }
-  ASSERT_OK(
-      cat(1).ApplyBatch("alpha", testing::SignedBatch(*fed_.node(0).key, "feed", m)).status());
+  ASSERT_OK(cat(1)
+                .pulls()
+                .ApplyBatch("alpha", testing::SignedBatch(*fed_.node(0).key, "feed", m))
+                .status());
   std::vector<std::string> asked;
   for (int i = 0; i < 64; ++i) asked.push_back(f->chunk_sha256(16383 - i % 32));
   const int reads = fed_.node(1).fault->material_reads();
   ASSERT_OK_AND_ASSIGN(std::vector<bool> may,
-                       cat(1).CheckChunkAccess("gamma", "alpha/phantom", asked));
+                       cat(1).files().CheckChunkAccess("gamma", "alpha/phantom", asked));
   EXPECT_EQ(may, std::vector<bool>(64, true));
   EXPECT_EQ(fed_.node(1).fault->material_reads() - reads, 1);
 }

@@ -1,4 +1,5 @@
-// Catalog: writes of this node's own materials (it is their origin).
+#include "node/catalog/local_writes.h"
+
 #include <algorithm>
 #include <set>
 
@@ -6,9 +7,11 @@
 #include "absl/strings/str_cat.h"
 #include "google/protobuf/io/coded_stream.h"
 #include "google/protobuf/io/zero_copy_stream_impl_lite.h"
-#include "node/catalog/catalog.h"
+#include "node/catalog/chunk_refs.h"
 #include "node/core/audience.h"
 #include "node/core/ids.h"
+#include "node/core/limits.h"
+#include "node/core/parallel.h"
 #include "node/core/revision.h"
 #include "node/core/status_macros.h"
 #include "node/core/validate.h"
@@ -43,9 +46,9 @@ std::string SerializeBody(const v1::Material& m) {
 
 }  // namespace
 
-absl::StatusOr<Catalog::PreparedPut> Catalog::PreparePut(v1::PutRequest request) const {
+absl::StatusOr<LocalWrites::PreparedPut> LocalWrites::PreparePut(PutItem item) const {
   PreparedPut put;
-  put.material = std::move(*request.mutable_material());
+  put.material = std::move(item.material);
   NormalizeMaterial(&put.material);
   RETURN_IF_ERROR(ValidateMaterial(put.material, Strictness::kLocal));
   std::string& id = *put.material.mutable_id();
@@ -61,19 +64,19 @@ absl::StatusOr<Catalog::PreparedPut> Catalog::PreparePut(v1::PutRequest request)
     id = absl::StrCat(options_.org_id, "/", id);
   }
   put.audience_given =
-      request.has_audience() && request.audience().scope() != v1::Audience::SCOPE_UNSPECIFIED;
-  put.audience = request.audience();
+      item.audience.has_value() && item.audience->scope() != v1::Audience::SCOPE_UNSPECIFIED;
+  put.audience = std::move(item.audience).value_or(v1::Audience());
   RETURN_IF_ERROR(NormalizeAudience(&put.audience, options_.org_id, [this](absl::string_view org) {
     return options_.keyring->IsMember(org);
   }));
-  put.if_version = request.if_version();
-  put.create_only = request.create_only();
+  put.if_version = item.if_version;
+  put.create_only = item.create_only;
   return put;
 }
 
-absl::StatusOr<std::string> Catalog::AssignId(Pending* pending, const v1::Material& m,
-                                              const v1::Audience& audience,
-                                              const std::set<std::string>& reserved) {
+absl::StatusOr<std::string> LocalWrites::AssignId(Pending* pending, const v1::Material& m,
+                                                  const v1::Audience& audience,
+                                                  const std::set<std::string>& reserved) {
   // Ids travel in signed headers to every member, so only a public
   // material's id may be made from its title.
   std::string slug = audience.scope() == v1::Audience::PUBLIC
@@ -91,8 +94,8 @@ absl::StatusOr<std::string> Catalog::AssignId(Pending* pending, const v1::Materi
       absl::StrCat("id: too many materials titled like '", slug, "'; give an id"));
 }
 
-absl::StatusOr<Catalog::PlannedPut> Catalog::PlanPutLocked(Pending* pending, PreparedPut put,
-                                                           const std::set<std::string>& reserved) {
+absl::StatusOr<LocalWrites::PlannedPut> LocalWrites::PlanPutLocked(
+    Pending* pending, PreparedPut put, const std::set<std::string>& reserved) {
   PlannedPut plan;
   v1::Material& m = put.material;
   if (m.id().empty()) {
@@ -138,7 +141,7 @@ absl::StatusOr<Catalog::PlannedPut> Catalog::PlanPutLocked(Pending* pending, Pre
       }
     }
   }
-  if (held.has_value()) versions_.Observe(held->header.version());
+  if (held.has_value()) w_.versions().Observe(held->header.version());
   plan.body = SerializeBody(m);
   if (plan.body.size() > kMaxBodyBytes) {
     return absl::InvalidArgumentError(
@@ -151,18 +154,19 @@ absl::StatusOr<Catalog::PlannedPut> Catalog::PlanPutLocked(Pending* pending, Pre
     plan.unchanged = true;
     return plan;
   }
-  ASSIGN_OR_RETURN(const uint64_t version, versions_.Next());
+  ASSIGN_OR_RETURN(const uint64_t version, w_.versions().Next());
   plan.spec = RevisionSpec{id, version, false, put.audience, options_.clock->NowMicros()};
   plan.material = std::move(m);
   return plan;
 }
 
-void Catalog::SignPlanned(PlannedPut* plan) const {
+void LocalWrites::SignPlanned(PlannedPut* plan) const {
   if (plan->unchanged) return;
   plan->revision = SignRevision(*options_.signing_key, plan->spec, std::move(plan->body));
 }
 
-absl::Status Catalog::FinishPutLocked(Pending* pending, PlannedPut* plan, absl::string_view actor) {
+absl::Status LocalWrites::FinishPutLocked(Pending* pending, PlannedPut* plan,
+                                          absl::string_view actor) {
   if (plan->unchanged) return absl::OkStatus();
   Entry entry;
   *entry.stored.mutable_signed_() = std::move(*plan->revision.mutable_signed_());
@@ -172,13 +176,13 @@ absl::Status Catalog::FinishPutLocked(Pending* pending, PlannedPut* plan, absl::
   entry.stored.mutable_provenance()->set_actor(std::string(actor));
   entry.header.ParseFromString(entry.stored.signed_().header());
   entry.material = std::move(plan->material);
-  RETURN_IF_ERROR(StoreEntry(pending, plan->id, plan->held, &entry, actor, "put"));
+  RETURN_IF_ERROR(w_.StoreEntry(pending, plan->id, plan->held, &entry, actor, "put"));
   plan->stored = std::move(entry);
   return absl::OkStatus();
 }
 
-absl::StatusOr<v1::MaterialView> Catalog::PutLocked(Pending* pending, PreparedPut put,
-                                                    absl::string_view actor) {
+absl::StatusOr<v1::MaterialView> LocalWrites::PutLocked(Pending* pending, PreparedPut put,
+                                                        absl::string_view actor) {
   ASSIGN_OR_RETURN(PlannedPut plan, PlanPutLocked(pending, std::move(put), {}));
   if (plan.unchanged) return MakeView(plan.id, *plan.held, *options_.keyring);
   SignPlanned(&plan);
@@ -186,45 +190,35 @@ absl::StatusOr<v1::MaterialView> Catalog::PutLocked(Pending* pending, PreparedPu
   return MakeView(plan.id, *plan.stored, *options_.keyring);
 }
 
-absl::StatusOr<v1::MaterialView> Catalog::Put(v1::PutRequest request, absl::string_view actor) {
-  ASSIGN_OR_RETURN(PreparedPut put, PreparePut(std::move(request)));
-  absl::MutexLock lock(&write_mu_);
-  Pending pending(kv_, last_lseq_, tally_);
+absl::StatusOr<v1::MaterialView> LocalWrites::Put(PutItem item, absl::string_view actor) {
+  ASSIGN_OR_RETURN(PreparedPut put, PreparePut(std::move(item)));
+  absl::MutexLock lock(&w_.mu);
+  Pending pending = w_.Begin();
   ASSIGN_OR_RETURN(v1::MaterialView view, PutLocked(&pending, std::move(put), actor));
-  RETURN_IF_ERROR(CommitLocked(&pending, /*sync=*/true));
+  RETURN_IF_ERROR(w_.Commit(&pending, /*sync=*/true));
   return view;
 }
 
-absl::StatusOr<std::vector<v1::PutResult>> Catalog::PutMany(std::vector<v1::PutRequest> requests,
-                                                            absl::string_view actor) {
-  if (requests.size() > kMaxPutManyItems) {
+absl::StatusOr<std::vector<PutOutcome>> LocalWrites::PutMany(std::vector<PutItem> items,
+                                                             absl::string_view actor) {
+  if (items.size() > kMaxPutManyItems) {
     return absl::InvalidArgumentError(
-        absl::StrCat("items: ", requests.size(), " items, at most ", kMaxPutManyItems));
+        absl::StrCat("items: ", items.size(), " items, at most ", kMaxPutManyItems));
   }
-  const size_t n = requests.size();
-  std::vector<v1::PutResult> results(n);
+  const size_t n = items.size();
+  std::vector<PutOutcome> results(n);
   std::vector<std::optional<PreparedPut>> prepared(n);
-  auto fail = [&](size_t i, const absl::Status& s) {
-    results[i].set_code(static_cast<int>(s.code()));
-    results[i].set_error(std::string(s.message()));
-  };
   // Validation needs no lock, and items are independent: on every core.
-  auto prepare = [&](size_t i) {
-    results[i].set_index(i);
-    absl::StatusOr<PreparedPut> put = PreparePut(std::move(requests[i]));
+  ParallelForOrInline(options_.executor, n, [&](size_t i) {
+    absl::StatusOr<PreparedPut> put = PreparePut(std::move(items[i]));
     if (put.ok()) {
       prepared[i] = std::move(*put);
     } else {
-      fail(i, put.status());
+      results[i].status = put.status();
     }
-  };
-  if (options_.executor != nullptr) {
-    options_.executor->ParallelFor(n, prepare);
-  } else {
-    for (size_t i = 0; i < n; ++i) prepare(i);
-  }
-  absl::MutexLock lock(&write_mu_);
-  Pending pending(kv_, last_lseq_, tally_);
+  });
+  absl::MutexLock lock(&w_.mu);
+  Pending pending = w_.Begin();
   // In runs of items with distinct ids: each run is planned in order
   // (versions, ids, what is held), signed on every core, then stored in
   // order. An id seen again starts a new run, so it is planned against
@@ -241,38 +235,34 @@ absl::StatusOr<std::vector<v1::PutResult>> Catalog::PutMany(std::vector<v1::PutR
       absl::StatusOr<PlannedPut> plan = PlanPutLocked(&pending, std::move(*prepared[i]), ids);
       if (!plan.ok()) {
         if (!IsItemError(plan.status())) return plan.status();  // the store failed
-        fail(i, plan.status());
+        results[i].status = plan.status();
         continue;
       }
       ids.insert(plan->id);
       run.emplace_back(i, std::move(*plan));
     }
-    auto sign = [&](size_t k) { SignPlanned(&run[k].second); };
-    if (options_.executor != nullptr) {
-      options_.executor->ParallelFor(run.size(), sign);
-    } else {
-      for (size_t k = 0; k < run.size(); ++k) sign(k);
-    }
+    ParallelForOrInline(options_.executor, run.size(),
+                        [&](size_t k) { SignPlanned(&run[k].second); });
     for (auto& [index, plan] : run) {
       RETURN_IF_ERROR(FinishPutLocked(&pending, &plan, actor));
-      results[index].set_id(plan.id);
-      results[index].set_version(plan.unchanged ? plan.held->header.version() : plan.spec.version);
+      results[index].id = plan.id;
+      results[index].version = plan.unchanged ? plan.held->header.version() : plan.spec.version;
     }
     start = i;
   }
-  RETURN_IF_ERROR(CommitLocked(&pending, /*sync=*/true));
+  RETURN_IF_ERROR(w_.Commit(&pending, /*sync=*/true));
   return results;
 }
 
-absl::StatusOr<v1::MaterialView> Catalog::Delete(absl::string_view id, uint64_t if_version,
-                                                 absl::string_view actor) {
+absl::StatusOr<v1::MaterialView> LocalWrites::Delete(absl::string_view id, uint64_t if_version,
+                                                     absl::string_view actor) {
   ASSIGN_OR_RETURN(MaterialId parsed, ParseMaterialId(id, "id"));
   if (parsed.origin != options_.org_id) {
     return absl::PermissionDeniedError(absl::StrCat("id: '", id, "' belongs to '", parsed.origin,
                                                     "'; only its origin can retract it"));
   }
-  absl::MutexLock lock(&write_mu_);
-  Pending pending(kv_, last_lseq_, tally_);
+  absl::MutexLock lock(&w_.mu);
+  Pending pending = w_.Begin();
   ASSIGN_OR_RETURN(std::optional<Entry> held, LoadEntry(&pending.txn, id));
   if (!held.has_value()) {
     return absl::NotFoundError(absl::StrCat("id: no material '", id, "' is held here"));
@@ -283,9 +273,9 @@ absl::StatusOr<v1::MaterialView> Catalog::Delete(absl::string_view id, uint64_t 
                                                       if_version));
   }
   if (held->header.deleted()) return MakeView(id, *held, *options_.keyring);
-  versions_.Observe(held->header.version());
+  w_.versions().Observe(held->header.version());
   const int64_t now = options_.clock->NowMicros();
-  ASSIGN_OR_RETURN(const uint64_t version, versions_.Next());
+  ASSIGN_OR_RETURN(const uint64_t version, w_.versions().Next());
   RevisionSpec spec{std::string(id), version, true, held->header.audience(), now};
   v1::Revision revision = SignRevision(*options_.signing_key, spec, "");
   Entry entry;
@@ -294,9 +284,56 @@ absl::StatusOr<v1::MaterialView> Catalog::Delete(absl::string_view id, uint64_t 
   entry.stored.mutable_provenance()->set_received_unix_micros(now);
   entry.stored.mutable_provenance()->set_actor(std::string(actor));
   entry.header.ParseFromString(revision.signed_().header());
-  RETURN_IF_ERROR(StoreEntry(&pending, std::string(id), held, &entry, actor, "delete"));
-  RETURN_IF_ERROR(CommitLocked(&pending, /*sync=*/true));
+  RETURN_IF_ERROR(w_.StoreEntry(&pending, std::string(id), held, &entry, actor, "delete"));
+  RETURN_IF_ERROR(w_.Commit(&pending, /*sync=*/true));
   return MakeView(id, entry, *options_.keyring);
+}
+
+absl::StatusOr<v1::MaterialView> LocalWrites::AttachFile(absl::string_view id, v1::FileInfo file,
+                                                         absl::string_view actor) {
+  if (file.media_type().empty()) file.set_media_type("application/octet-stream");
+  RETURN_IF_ERROR(ValidateFileInfo(file, "file"));
+  ASSIGN_OR_RETURN(MaterialId parsed, ParseMaterialId(id, "material_id"));
+  if (parsed.origin != options_.org_id) {
+    return absl::PermissionDeniedError(absl::StrCat("material_id: '", id, "' belongs to '",
+                                                    parsed.origin,
+                                                    "'; only its origin attaches files"));
+  }
+  absl::MutexLock lock(&w_.mu);
+  Pending pending = w_.Begin();
+  ASSIGN_OR_RETURN(std::optional<Entry> held, LoadEntry(&pending.txn, id));
+  if (!held.has_value() || held->header.deleted() || !held->has_body()) {
+    return absl::NotFoundError(absl::StrCat("material_id: no material '", id, "' to attach to"));
+  }
+  for (const std::string& sha : file.chunk_sha256()) {
+    ASSIGN_OR_RETURN(std::optional<std::string> present,
+                     pending.txn.Get(Cf::kChunkRefs, PresentKey(sha)));
+    if (!present.has_value()) {
+      return absl::FailedPreconditionError(
+          absl::StrCat("file: chunk ", ShortHex(sha), " is not stored"));
+    }
+  }
+  v1::Material m = *held->material;
+  auto same_name = std::find_if(m.mutable_files()->begin(), m.mutable_files()->end(),
+                                [&](const v1::FileInfo& f) { return f.name() == file.name(); });
+  if (same_name != m.mutable_files()->end()) {
+    *same_name = file;
+  } else {
+    *m.add_files() = file;
+  }
+  RETURN_IF_ERROR(ValidateMaterial(m, Strictness::kLocal));
+  PreparedPut put;
+  put.material = std::move(m);
+  put.audience = held->header.audience();
+  put.audience_given = true;
+  put.if_version = held->header.version();
+  put.files_from_node = true;
+  ASSIGN_OR_RETURN(v1::MaterialView view, PutLocked(&pending, std::move(put), actor));
+  // The upload's bytes reach the disk before the synced write that lists
+  // them: an acknowledged attach survives a power cut.
+  RETURN_IF_ERROR(options_.chunks->Sync());
+  RETURN_IF_ERROR(w_.Commit(&pending, /*sync=*/true));
+  return view;
 }
 
 }  // namespace minga

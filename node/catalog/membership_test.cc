@@ -28,9 +28,9 @@ class MembershipTest : public ::testing::Test {
     return n;
   }
   std::string Put(int node, const std::string& local, const std::string& title) {
-    v1::PutRequest r;
-    *r.mutable_material() = MakeMaterial(title, local);
-    auto put = fed_.catalog(node).Put(r, "t");
+    PutItem r;
+    r.material = MakeMaterial(title, local);
+    auto put = fed_.catalog(node).local().Put(r, "t");
     EXPECT_TRUE(put.ok()) << put.status();
     return put->id();
   }
@@ -53,15 +53,15 @@ TEST_F(MembershipTest, ARemovedMembersMaterialsArePurged) {
   const std::string a = Put(0, "a", "De alpha");
   std::string data(5000, 'x');
   Chunker chunker([&](const Sha256Digest& d, absl::string_view c) {
-    return fed_.catalog(2).StoreChunk(DigestToBytes(d), c, false);
+    return fed_.catalog(2).files().StoreChunk(DigestToBytes(d), c, false);
   });
   ASSERT_OK(chunker.Add(data));
   ASSERT_OK_AND_ASSIGN(v1::FileInfo file, chunker.Finish());
   file.set_name("f.bin");
-  ASSERT_OK(fed_.catalog(2).AttachFile(g, file, "t").status());
+  ASSERT_OK(fed_.catalog(2).local().AttachFile(g, file, "t").status());
   ASSERT_OK(fed_.PullAll(1, 2));
   ASSERT_OK(fed_.PullAll(1, 0));
-  ASSERT_OK(fed_.catalog(1).StoreChunk(file.chunk_sha256(0), data, true));
+  ASSERT_OK(fed_.catalog(1).files().StoreChunk(file.chunk_sha256(0), data, true));
   ASSERT_EQ(ChunkFiles(1), 1u);
 
   auto members = Members();
@@ -105,7 +105,7 @@ TEST_F(MembershipTest, ARetiredKeyVouchesOnlyForWhatItSignedBefore) {
   batch.set_to_lseq(1);
   batch.set_revision_count(1);
   *batch.add_revisions() = SignRevision(stolen, spec, forged.SerializeAsString());
-  ASSERT_OK(fed_.catalog(1).ApplyBatch("gamma", batch).status());
+  ASSERT_OK(fed_.catalog(1).pulls().ApplyBatch("gamma", batch).status());
   ASSERT_OK_AND_ASSIGN(v1::MaterialView taken, fed_.catalog(1).Get(old_one));
   EXPECT_EQ(taken.material().title(), "Versión del ladrón");
 
@@ -120,20 +120,20 @@ TEST_F(MembershipTest, ARetiredKeyVouchesOnlyForWhatItSignedBefore) {
   EXPECT_THAT(fed_.catalog(1).Get(old_one), StatusIs(absl::StatusCode::kNotFound));
   // ...and refuses it again when it comes back.
   batch.set_feed_id("thief-2");
-  EXPECT_THAT(fed_.catalog(1).ApplyBatch("gamma", batch),
+  EXPECT_THAT(fed_.catalog(1).pulls().ApplyBatch("gamma", batch),
               StatusIs(absl::StatusCode::kUnauthenticated, HasSubstr("retired from version")));
   // The valid revision, signed with the old key before its retirement,
   // comes back from alpha and still verifies (a node restarts its peers'
   // checkpoints when the federation changes).
-  ASSERT_OK(fed_.catalog(1).PrepareSubscription("alpha", "after-rotation"));
+  ASSERT_OK(fed_.catalog(1).pulls().PrepareSubscription("alpha", "after-rotation"));
   ASSERT_OK(fed_.PullAll(1, 0));
   ASSERT_OK_AND_ASSIGN(v1::MaterialView valid, fed_.catalog(1).Get(old_one));
   EXPECT_EQ(valid.material().title(), "Firmado antes");
   EXPECT_EQ(valid.signer(), stolen.public_key().Fingerprint());
   // alpha's next change is signed with the new key, above the retired range.
-  v1::PutRequest edit;
-  *edit.mutable_material() = MakeMaterial("Firmado después", "antiguo");
-  ASSERT_OK_AND_ASSIGN(v1::MaterialView edited, fed_.catalog(0).Put(edit, "t"));
+  PutItem edit;
+  edit.material = MakeMaterial("Firmado después", "antiguo");
+  ASSERT_OK_AND_ASSIGN(v1::MaterialView edited, fed_.catalog(0).local().Put(edit, "t"));
   EXPECT_GE(edited.header().version(), retired_from);
   ASSERT_OK(fed_.PullAll(1, 0));
   ASSERT_OK_AND_ASSIGN(v1::MaterialView later, fed_.catalog(1).Get(old_one));

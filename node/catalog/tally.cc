@@ -2,6 +2,7 @@
 
 #include <functional>
 
+#include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "node/catalog/chunk_refs.h"
@@ -107,6 +108,12 @@ absl::Status CountChunkKeys(const Txn& txn, KvStore* kv, v1::storage::Tally* tal
         tally->set_chunks_missing(Step(tally->chunks_missing(), now.has_value() ? 1 : -1));
       });
   return status;
+}
+
+std::string DigestHex(const v1::storage::Tally& tally) {
+  std::string digest = tally.digest();
+  if (digest.empty()) digest.assign(32, '\0');
+  return absl::BytesToHexString(digest);
 }
 
 absl::StatusOr<v1::storage::Tally> Recount(KvStore* kv, absl::string_view own_org) {

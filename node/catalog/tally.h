@@ -42,6 +42,9 @@ absl::Status CountFiles(Txn* txn, absl::string_view id, const Entry& entry, int 
 // what it changes of the "c" and "w" records, against the committed store.
 absl::Status CountChunkKeys(const Txn& txn, KvStore* kv, v1::storage::Tally* tally);
 
+// The tally's digest in hex (all zeros for an empty store).
+std::string DigestHex(const v1::storage::Tally& tally);
+
 // The tally of the whole store, from a scan.
 absl::StatusOr<v1::storage::Tally> Recount(KvStore* kv, absl::string_view own_org);
 

@@ -44,22 +44,22 @@ Upload::Upload(Catalog* catalog, std::string material_id, std::string name, std:
       chunker_([this](const Sha256Digest& d, absl::string_view data) { return Store(d, data); }) {}
 
 Upload::~Upload() {
-  for (const std::string& sha : pinned_) catalog_->UnpinChunk(sha);
+  for (const std::string& sha : pinned_) catalog_->files().UnpinChunk(sha);
   // Every chunk it pinned, not only those it wrote: a retraction may have
   // spared a chunk it found already here because of the pin. Once attached
   // they are listed and stay; their upload marks go either way.
   absl::Status dropped =
-      catalog_->DropUnlisted(std::vector<std::string>(pinned_.begin(), pinned_.end()));
+      catalog_->files().DropUnlisted(std::vector<std::string>(pinned_.begin(), pinned_.end()));
   if (!dropped.ok()) LogError(absl::StrCat("cleaning up an upload: ", dropped.message()));
 }
 
 absl::Status Upload::Store(const Sha256Digest& digest, absl::string_view data) {
   const std::string sha = DigestToBytes(digest);
-  if (pinned_.insert(sha).second) catalog_->PinChunk(sha);
-  ASSIGN_OR_RETURN(bool has, catalog_->HasChunk(sha));
+  if (pinned_.insert(sha).second) catalog_->files().PinChunk(sha);
+  ASSIGN_OR_RETURN(bool has, catalog_->files().HasChunk(sha));
   if (has) return absl::OkStatus();  // stored once, however many files use it
   ++written_;
-  return catalog_->StoreUploadedChunk(sha, data);
+  return catalog_->files().StoreUploadedChunk(sha, data);
 }
 
 absl::Status Upload::Add(absl::string_view data) {
@@ -78,7 +78,7 @@ absl::StatusOr<Upload::Attached> Upload::Finish(uint64_t size, absl::string_view
   }
   file.set_name(name_);
   file.set_media_type(media_type_);
-  ASSIGN_OR_RETURN(v1::MaterialView view, catalog_->AttachFile(material_id_, file, actor_));
+  ASSIGN_OR_RETURN(v1::MaterialView view, catalog_->local().AttachFile(material_id_, file, actor_));
   Attached out;
   out.material = std::move(view);
   for (const v1::FileInfo& f : out.material.material().files()) {

@@ -32,6 +32,16 @@ class InlineExecutor : public Executor {
   }
 };
 
+// fn(0) .. fn(n-1) on `executor`, or on the calling thread when it is null.
+inline void ParallelForOrInline(Executor* executor, size_t n,
+                                const std::function<void(size_t)>& fn) {
+  if (executor == nullptr) {
+    for (size_t i = 0; i < n; ++i) fn(i);
+  } else {
+    executor->ParallelFor(n, fn);
+  }
+}
+
 // A fixed pool of worker threads; the calling thread works too. The
 // destructor joins the workers. REQUIRES: no ParallelFor in progress when
 // destroyed.

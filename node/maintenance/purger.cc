@@ -10,7 +10,7 @@ namespace minga {
 
 Purger::Purger(KvStore* kv, Catalog* catalog, search::SearchView* search, PurgerOptions options)
     : kv_(kv), catalog_(catalog), search_(search), options_(options) {
-  listener_ = catalog_->AddListener([this](const Catalog::Change& c) {
+  listener_ = catalog_->AddListener([this](const CatalogChange& c) {
     if (!c.lost_body) return;
     absl::MutexLock lock(&mu_);
     pending_.insert(c.id);

@@ -157,7 +157,7 @@ absl::StatusOr<std::unique_ptr<SearchView>> SearchView::Open(SearchViewOptions o
   // Told of every change from now on, before anything is read, so nothing
   // committed meanwhile is missed.
   view->listener_ = view->catalog_->AddListener(
-      [v = view.get()](const Catalog::Change& c) { v->OnChange(c.lseq, c.id, c.has_body); });
+      [v = view.get()](const CatalogChange& c) { v->OnChange(c.lseq, c.id, c.has_body); });
   absl::Status opened;
   try {
     absl::MutexLock lock(&view->writer_mu_);
@@ -173,10 +173,9 @@ absl::StatusOr<std::unique_ptr<SearchView>> SearchView::Open(SearchViewOptions o
   // body: hidden from the start.
   uint64_t after = view->position();
   while (true) {
-    ASSIGN_OR_RETURN(std::vector<Catalog::FeedChange> changes,
-                     view->catalog_->ReadFeed(after, 4096));
+    ASSIGN_OR_RETURN(std::vector<FeedChange> changes, view->catalog_->feed().ReadFeed(after, 4096));
     if (changes.empty()) break;
-    for (const Catalog::FeedChange& c : changes) {
+    for (const FeedChange& c : changes) {
       bool has_body;
       if (c.has_body.has_value()) {
         has_body = *c.has_body;  // the feed says: no read of the entry
@@ -454,8 +453,8 @@ absl::Status SearchView::CheckRoom(absl::string_view what) const {
 }
 
 absl::StatusOr<size_t> SearchView::IndexSome() {
-  ASSIGN_OR_RETURN(std::vector<Catalog::FeedChange> changes,
-                   catalog_->ReadFeed(uncommitted_position_, options_.commit_changes));
+  ASSIGN_OR_RETURN(std::vector<FeedChange> changes,
+                   catalog_->feed().ReadFeed(uncommitted_position_, options_.commit_changes));
   if (changes.empty()) {
     // Caught up: what is pending is committed, unless a commit was made a
     // moment ago (see below); then the next pass commits it.
@@ -468,7 +467,7 @@ absl::StatusOr<size_t> SearchView::IndexSome() {
   IndexedDocument built;
   std::vector<std::string> old_facets;
   if (uncommitted_.empty()) first_uncommitted_ = absl::Now();
-  for (const Catalog::FeedChange& c : changes) {
+  for (const FeedChange& c : changes) {
     ASSIGN_OR_RETURN(auto applied,
                      Apply(catalog_, writer_.get(), c.id, c.lseq, &stemmers, &built, &old_facets));
     if (applied.has_value()) {
@@ -614,9 +613,9 @@ absl::Status SearchView::Reindex(const std::function<void(uint64_t, uint64_t)>& 
       IndexedDocument built;
       std::vector<std::string> old_facets;
       while (true) {
-        ASSIGN_OR_RETURN(std::vector<Catalog::FeedChange> changes, catalog_->ReadFeed(at, 4096));
+        ASSIGN_OR_RETURN(std::vector<FeedChange> changes, catalog_->feed().ReadFeed(at, 4096));
         if (changes.empty()) return absl::OkStatus();
-        for (const Catalog::FeedChange& c : changes) {
+        for (const FeedChange& c : changes) {
           ASSIGN_OR_RETURN(auto applied,
                            Apply(catalog_, &db, c.id, c.lseq, &stemmers, &built, &old_facets));
           (void)applied;  // the stats are rebuilt at the switch

@@ -62,14 +62,14 @@ class SearchViewTest : public ::testing::Test {
     }
     samples_ = Samples();
     ASSERT_EQ(samples_.size(), 60u);
-    std::vector<v1::PutRequest> puts;
+    std::vector<PutItem> puts;
     for (const v1::Material& m : samples_) {
-      v1::PutRequest r;
-      *r.mutable_material() = m;
+      PutItem r;
+      r.material = m;
       puts.push_back(r);
     }
-    ASSERT_OK_AND_ASSIGN(auto results, cat().PutMany(puts, "test"));
-    for (const auto& r : results) ASSERT_EQ(r.code(), 0) << r.error();
+    ASSERT_OK_AND_ASSIGN(auto results, cat().local().PutMany(puts, "test"));
+    for (const auto& r : results) ASSERT_OK(r.status);
     Sync();
   }
   void TearDown() override {
@@ -115,11 +115,11 @@ class SearchViewTest : public ::testing::Test {
   }
   std::string Put(v1::Material m, v1::Audience::Scope scope = v1::Audience::PUBLIC,
                   std::vector<std::string> members = {}) {
-    v1::PutRequest r;
-    *r.mutable_material() = std::move(m);
+    PutItem r;
+    r.material = std::move(m);
     r.mutable_audience()->set_scope(scope);
     for (auto& o : members) r.mutable_audience()->add_members(o);
-    auto put = cat().Put(r, "test");
+    auto put = cat().local().Put(r, "test");
     EXPECT_TRUE(put.ok()) << put.status();
     return put.ok() ? put->id() : "";
   }
@@ -394,7 +394,7 @@ TEST_F(SearchViewTest, BadInputIsRefusedBeforeAnyScan) {
 TEST_F(SearchViewTest, RetractedMaterialsLeaveTheIndexAndReindexKeepsResults) {
   const auto before = Ids("feminicidio");
   ASSERT_THAT(before, Contains("red/br-diretrizes-feminicidios-2016"));
-  ASSERT_OK(cat().Delete("red/br-diretrizes-feminicidios-2016", 0, "test").status());
+  ASSERT_OK(cat().local().Delete("red/br-diretrizes-feminicidios-2016", 0, "test").status());
   EXPECT_THAT(Ids("feminicidio"), Not(Contains("red/br-diretrizes-feminicidios-2016")));
   Sync();
   // Each hit and its score: equal scores may come in another order once
@@ -427,7 +427,7 @@ TEST_F(SearchViewTest, PartnersMaterialsAreFoundAfterSyncAndGoneAfterRetraction)
   r.add_origins("red");
   v1::SearchResponse at_partner = Run(r, 1);
   EXPECT_GT(at_partner.total(), 0u);
-  ASSERT_OK(cat().Delete("red/br-diretrizes-feminicidios-2016", 0, "test").status());
+  ASSERT_OK(cat().local().Delete("red/br-diretrizes-feminicidios-2016", 0, "test").status());
   ASSERT_OK(fed_.PullAll(1, 0));
   Sync(1);
   v1::SearchResponse after = Run(r, 1);
@@ -451,7 +451,7 @@ TEST_F(SearchViewTest, WhatLostItsBodyIsNeverShownWhileTheViewLags) {
   view(1).HoldForTest(true);
   // Retracted at the origin; another narrowed to the origin alone.
   const std::string retracted = "red/br-diretrizes-feminicidios-2016";
-  ASSERT_OK(cat().Delete(retracted, 0, "test").status());
+  ASSERT_OK(cat().local().Delete(retracted, 0, "test").status());
   std::string narrowed;
   for (const auto& h : before.hits()) {
     if (h.material().id() != retracted && h.material().header().origin() == "red") {
@@ -461,10 +461,10 @@ TEST_F(SearchViewTest, WhatLostItsBodyIsNeverShownWhileTheViewLags) {
   }
   ASSERT_FALSE(narrowed.empty());
   ASSERT_OK_AND_ASSIGN(v1::MaterialView held, cat().Get(narrowed));
-  v1::PutRequest narrow;
-  *narrow.mutable_material() = held.material();
+  PutItem narrow;
+  narrow.material = held.material();
   narrow.mutable_audience()->set_scope(v1::Audience::PRIVATE);
-  ASSERT_OK(cat().Put(narrow, "test").status());
+  ASSERT_OK(cat().local().Put(narrow, "test").status());
   ASSERT_OK(fed_.PullAll(1, 0));
 
   v1::SearchResponse lagging = Run(r, 1);
@@ -501,7 +501,7 @@ TEST_F(SearchViewTest, ResumesFromItsCommittedPosition) {
   ASSERT_EQ(reached, cat().head_lseq());
   views_[0].reset();  // closed (as a stop or a crash after its last commit)
   const std::string id = Put(testing::MakeMaterial("Escrito mientras el índice dormía", "dormido"));
-  ASSERT_OK(cat().Delete("red/br-diretrizes-feminicidios-2016", 0, "test").status());
+  ASSERT_OK(cat().local().Delete("red/br-diretrizes-feminicidios-2016", 0, "test").status());
   SearchViewOptions o;
   o.dir = dirs_[0];
   o.catalog = &cat();
@@ -543,7 +543,7 @@ TEST_F(SearchViewTest, CompactionLeavesNothingOfRetractedMaterialsOnDisk) {
   const std::string id = Put(secret);
   Sync();
   ASSERT_THAT(Ids("zqxjvpalabrasecreta"), Contains(id));
-  ASSERT_OK(cat().Delete(id, 0, "test").status());
+  ASSERT_OK(cat().local().Delete(id, 0, "test").status());
   Sync();
   ASSERT_OK(view().Compact());
   EXPECT_THAT(Ids("zqxjvpalabrasecreta"), IsEmpty());

@@ -1,15 +1,45 @@
 #include "node/service/admin_service.h"
 
+#include <map>
+
+#include "node/catalog/tally.h"
 #include "node/net/grpc_status.h"
 #include "node/service/raw_unary.h"
 
 namespace minga {
+namespace {
+
+// Counts from the catalog's tally: no scan, whatever the catalog's size.
+void FillCounts(const v1::storage::Tally& tally, v1::StatusResponse* status) {
+  // Origins in order, as a scan would list them.
+  std::map<std::string, v1::storage::Tally::Origin> origins(tally.origins().begin(),
+                                                            tally.origins().end());
+  for (const auto& [origin, count] : origins) {
+    v1::OriginCount* c = status->add_origins();
+    c->set_origin(origin);
+    c->set_materials(count.materials());
+    c->set_headers_only(count.headers_only());
+    c->set_retracted(count.retracted());
+  }
+  status->set_files_complete(tally.files_complete());
+  status->set_files_missing(tally.files_missing());
+  status->set_chunks_stored(tally.chunks_stored());
+  status->set_chunk_bytes(tally.chunk_bytes());
+  status->set_chunks_missing(tally.chunks_missing());
+  status->set_digest(DigestHex(tally));
+}
+
+}  // namespace
 
 grpc::Status AdminService::Status(grpc::ServerContext*, const v1::StatusRequest*,
                                   v1::StatusResponse* response) {
-  absl::StatusOr<v1::StatusResponse> status = catalog_->Status();
-  if (!status.ok()) return ToGrpcStatus(status.status());
-  *response = std::move(*status);
+  response->set_org_id(catalog_->org_id());
+  response->set_feed_id(catalog_->feed_id());
+  response->set_head_lseq(catalog_->head_lseq());
+  response->set_signing_public_key(catalog_->public_key().ToBase64());
+  response->set_store_error(catalog_->kv()->damage());
+  response->set_store_bytes(catalog_->kv()->ApproximateDiskBytes());
+  FillCounts(catalog_->Counts(), response);
   response->set_uptime_seconds(absl::ToInt64Seconds(absl::Now() - started_));
   response->set_node_version(MINGA_VERSION);
   const uint64_t indexed = search_->position();
@@ -58,7 +88,7 @@ grpc::Status AdminService::Reindex(grpc::ServerContext* context, const v1::Reind
 
 grpc::Status AdminService::Gc(grpc::ServerContext*, const v1::GcRequest*,
                               v1::GcResponse* response) {
-  absl::StatusOr<GcStats> result = catalog_->Gc();
+  absl::StatusOr<GcStats> result = catalog_->files().Gc();
   if (!result.ok()) return ToGrpcStatus(result.status());
   // What retractions left in the files goes now too.
   if (purger_ != nullptr) {

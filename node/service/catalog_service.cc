@@ -11,13 +11,37 @@
 #include "node/service/reactor_lock.h"
 
 namespace minga {
+namespace {
+
+// The admin API's messages, as the catalog's own types.
+PutItem ItemOf(v1::PutRequest request) {
+  PutItem item;
+  item.material = std::move(*request.mutable_material());
+  if (request.has_audience()) item.audience = std::move(*request.mutable_audience());
+  item.if_version = request.if_version();
+  item.create_only = request.create_only();
+  return item;
+}
+
+ListQuery QueryOf(const v1::ListRequest& request) {
+  ListQuery query;
+  query.by_sequence = request.order() == v1::ListRequest::BY_SEQUENCE;
+  query.origin = request.origin();
+  query.include_headers_only = request.include_headers_only();
+  query.page_size = request.page_size();
+  query.page_token = request.page_token();
+  query.include_chunk_hashes = request.include_chunk_hashes();
+  return query;
+}
+
+}  // namespace
 
 grpc::ServerUnaryReactor* CatalogService::Put(grpc::CallbackServerContext* c, const Raw* in,
                                               Raw* out) {
   return RawUnary<v1::PutRequest, v1::PutResponse>(
-      c, in, out, deps_.workers,
-      [this](const v1::PutRequest& r) -> absl::StatusOr<v1::PutResponse> {
-        absl::StatusOr<v1::MaterialView> view = deps_.catalog->Put(r, actor_);
+      c, in, out, deps_.workers, [this](v1::PutRequest& r) -> absl::StatusOr<v1::PutResponse> {
+        absl::StatusOr<v1::MaterialView> view =
+            deps_.catalog->local().Put(ItemOf(std::move(r)), actor_);
         if (!view.ok()) return view.status();
         v1::PutResponse response;
         *response.mutable_material() = std::move(*view);
@@ -30,14 +54,22 @@ grpc::ServerUnaryReactor* CatalogService::PutMany(grpc::CallbackServerContext* c
   return RawUnary<v1::PutManyRequest, v1::PutManyResponse>(
       c, in, out, deps_.workers,
       [this](v1::PutManyRequest& r) -> absl::StatusOr<v1::PutManyResponse> {
-        std::vector<v1::PutRequest> items;
+        std::vector<PutItem> items;
         items.reserve(r.items_size());
-        for (v1::PutRequest& item : *r.mutable_items()) items.push_back(std::move(item));
-        absl::StatusOr<std::vector<v1::PutResult>> results =
-            deps_.catalog->PutMany(std::move(items), actor_);
-        if (!results.ok()) return results.status();
+        for (v1::PutRequest& item : *r.mutable_items()) items.push_back(ItemOf(std::move(item)));
+        absl::StatusOr<std::vector<PutOutcome>> outcomes =
+            deps_.catalog->local().PutMany(std::move(items), actor_);
+        if (!outcomes.ok()) return outcomes.status();
         v1::PutManyResponse response;
-        for (v1::PutResult& one : *results) *response.add_results() = std::move(one);
+        for (size_t i = 0; i < outcomes->size(); ++i) {
+          const PutOutcome& outcome = (*outcomes)[i];
+          v1::PutResult* result = response.add_results();
+          result->set_index(i);
+          result->set_id(outcome.id);
+          result->set_version(outcome.version);
+          result->set_code(static_cast<int>(outcome.status.code()));
+          result->set_error(std::string(outcome.status.message()));
+        }
         return response;
       });
 }
@@ -61,7 +93,7 @@ grpc::ServerUnaryReactor* CatalogService::Delete(grpc::CallbackServerContext* c,
       c, in, out, deps_.workers,
       [this](const v1::DeleteRequest& r) -> absl::StatusOr<v1::DeleteResponse> {
         absl::StatusOr<v1::MaterialView> view =
-            deps_.catalog->Delete(r.id(), r.if_version(), actor_);
+            deps_.catalog->local().Delete(r.id(), r.if_version(), actor_);
         if (!view.ok()) return view.status();
         v1::DeleteResponse response;
         *response.mutable_material() = std::move(*view);
@@ -73,7 +105,14 @@ grpc::ServerUnaryReactor* CatalogService::List(grpc::CallbackServerContext* c, c
                                                Raw* out) {
   return RawUnary<v1::ListRequest, v1::ListResponse>(
       c, in, out, deps_.workers,
-      [this](const v1::ListRequest& r) { return deps_.catalog->List(r); });
+      [this](const v1::ListRequest& r) -> absl::StatusOr<v1::ListResponse> {
+        absl::StatusOr<ListPage> page = deps_.catalog->List(QueryOf(r));
+        if (!page.ok()) return page.status();
+        v1::ListResponse response;
+        for (v1::MaterialView& view : page->materials) *response.add_materials() = std::move(view);
+        response.set_next_page_token(std::move(page->next_page_token));
+        return response;
+      });
 }
 
 grpc::ServerUnaryReactor* CatalogService::Search(grpc::CallbackServerContext* c, const Raw* in,
@@ -88,7 +127,7 @@ grpc::ServerUnaryReactor* CatalogService::ListFiles(grpc::CallbackServerContext*
   return RawUnary<v1::ListFilesRequest, v1::ListFilesResponse>(
       c, in, out, deps_.workers,
       [this](const v1::ListFilesRequest& r) -> absl::StatusOr<v1::ListFilesResponse> {
-        absl::StatusOr<std::vector<FileProgress>> files = deps_.catalog->ListFiles(r.id());
+        absl::StatusOr<std::vector<FileProgress>> files = deps_.catalog->files().ListFiles(r.id());
         if (!files.ok()) return files.status();
         v1::ListFilesResponse response;
         for (FileProgress& f : *files) {
@@ -261,7 +300,7 @@ class CatalogService::FetchReactor : public grpc::ServerWriteReactor<grpc::ByteB
     offset_ = request->offset();
     // Only this file's chunks matter, not its siblings'.
     const std::vector<std::string> chunks(file_.chunk_sha256().begin(), file_.chunk_sha256().end());
-    absl::StatusOr<std::vector<std::string>> missing = deps.catalog->MissingChunks(chunks);
+    absl::StatusOr<std::vector<std::string>> missing = deps.catalog->files().MissingChunks(chunks);
     if (!missing.ok()) return missing.status();
     if (missing->empty()) return absl::OkStatus();
     if (request->local_only() || deps.sync->files() == nullptr) {
@@ -302,7 +341,7 @@ class CatalogService::FetchReactor : public grpc::ServerWriteReactor<grpc::ByteB
     busy_ = true;
     service_->deps_.workers->Post([this, i] {
       absl::StatusOr<std::optional<std::string>> chunk =
-          service_->deps_.catalog->ReadChunk(file_.chunk_sha256(static_cast<int>(i)));
+          service_->deps_.catalog->files().ReadChunk(file_.chunk_sha256(static_cast<int>(i)));
       ReactorLock lock(this);
       busy_ = false;
       if (!chunk.ok()) {

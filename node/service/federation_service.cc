@@ -109,7 +109,7 @@ class FederationService::PullReactor : public grpc::ServerWriteReactor<v1::PullB
     reading_ = true;
     PullQuery query = session_.query();
     service_->workers_.Post([this, query = std::move(query)] {
-      absl::StatusOr<v1::PullBatch> batch = service_->catalog_->ReadBatch(query);
+      absl::StatusOr<v1::PullBatch> batch = service_->catalog_->feed().ReadBatch(query);
       // Compressed here, off the reactor's lock, while the previous batch
       // travels. Reads run one at a time and every batch with revisions is
       // sent, so the batches enter the zstd stream in the order they go out.
@@ -223,7 +223,7 @@ class FederationService::ChunkReactor : public grpc::ServerWriteReactor<v1::Chun
       // Every chunk is checked before any is sent: a request mixing a chunk
       // the caller may read with one it may not is refused whole. The
       // material is decoded once for the call.
-      absl::StatusOr<std::vector<bool>> may = service_->catalog_->CheckChunkAccess(
+      absl::StatusOr<std::vector<bool>> may = service_->catalog_->files().CheckChunkAccess(
           caller_, request_.material_id(),
           std::vector<std::string>(request_.sha256().begin(), request_.sha256().end()));
       ReactorLock lock(this);
@@ -268,7 +268,7 @@ class FederationService::ChunkReactor : public grpc::ServerWriteReactor<v1::Chun
       const std::string& sha = request_.sha256(static_cast<int>(i));
       // A withheld chunk is answered exactly like one this node lacks.
       absl::StatusOr<std::optional<std::string>> data =
-          may_read ? service_->catalog_->ReadChunk(sha)
+          may_read ? service_->catalog_->files().ReadChunk(sha)
                    : absl::StatusOr<std::optional<std::string>>(std::nullopt);
       ReactorLock lock(this);
       busy_ = false;

@@ -150,7 +150,8 @@ void FileFetcher::FetchGroup(const Task& task, size_t* stored) {
                              " failed its hash check");
             return true;
           }
-          const absl::Status saved = catalog_->StoreChunk(chunk.sha256(), chunk.data(), true);
+          const absl::Status saved =
+              catalog_->files().StoreChunk(chunk.sha256(), chunk.data(), true);
           if (!saved.ok()) {
             LogError(absl::StrCat("storing a chunk: ", saved.message()));
             return false;
@@ -191,20 +192,20 @@ FileFetcher::RoundResult FileFetcher::Round(const std::string& only,
       absl::MutexLock lock(&mu_);
       from = scan_from_;
     }
-    wanted = catalog_->WantedChunks(4096, from, &next);
+    wanted = catalog_->files().WantedChunks(4096, from, &next);
     result.more = !next.empty();
     if (next.empty()) PruneRetries();
     absl::MutexLock lock(&mu_);
     scan_from_ = next;  // the next round continues there, or starts over
   } else if (!only_chunks.empty()) {
-    absl::StatusOr<std::vector<std::string>> missing = catalog_->MissingChunks(only_chunks);
+    absl::StatusOr<std::vector<std::string>> missing = catalog_->files().MissingChunks(only_chunks);
     if (missing.ok()) {
       wanted = std::map<std::string, std::vector<std::string>>{{only, *missing}};
     } else {
       wanted = missing.status();
     }
   } else {
-    absl::StatusOr<std::vector<std::string>> shas = catalog_->WantedChunksOf(only);
+    absl::StatusOr<std::vector<std::string>> shas = catalog_->files().WantedChunksOf(only);
     if (shas.ok()) {
       wanted = std::map<std::string, std::vector<std::string>>{{only, *shas}};
     } else {
@@ -293,7 +294,7 @@ void FileFetcher::PruneRetries() {
     for (const auto& [id, retry] : material_retry_) ids.push_back(id);
   }
   for (const std::string& id : ids) {
-    absl::StatusOr<std::vector<std::string>> left = catalog_->WantedChunksOf(id);
+    absl::StatusOr<std::vector<std::string>> left = catalog_->files().WantedChunksOf(id);
     if (!left.ok() || !left->empty()) continue;
     absl::MutexLock lock(&mu_);
     material_retry_.erase(id);  // retracted, narrowed or complete meanwhile
@@ -326,8 +327,9 @@ absl::Status FileFetcher::FetchNow(const std::string& id, const std::vector<std:
   const std::string policy = PolicyOf(**entry);
   const absl::Time deadline = Now() + timeout;
   while (true) {
-    absl::StatusOr<std::vector<std::string>> left =
-        chunks.empty() ? catalog_->WantedChunksOf(id) : catalog_->MissingChunks(chunks);
+    absl::StatusOr<std::vector<std::string>> left = chunks.empty()
+                                                        ? catalog_->files().WantedChunksOf(id)
+                                                        : catalog_->files().MissingChunks(chunks);
     if (!left.ok()) return left.status();
     const size_t missing = left->size();
     if (missing == 0) return absl::OkStatus();

@@ -75,19 +75,19 @@ class FileFetcherTest : public ::testing::Test {
   // alpha's material with one file of `data`, pulled by beta (header and
   // body); the chunks are wanted at beta.
   v1::MaterialView Share(const std::string& data, v1::Audience audience) {
-    v1::PutRequest put;
-    *put.mutable_material() = testing::MakeMaterial("Con archivo", "doc");
+    PutItem put;
+    put.material = testing::MakeMaterial("Con archivo", "doc");
     *put.mutable_audience() = audience;
-    auto view = fed_.catalog(0).Put(put, "t");
+    auto view = fed_.catalog(0).local().Put(put, "t");
     EXPECT_TRUE(view.ok()) << view.status();
     Chunker chunker([&](const Sha256Digest& d, absl::string_view c) {
-      return fed_.catalog(0).StoreChunk(DigestToBytes(d), c, false);
+      return fed_.catalog(0).files().StoreChunk(DigestToBytes(d), c, false);
     });
     EXPECT_TRUE(chunker.Add(data).ok());
     absl::StatusOr<v1::FileInfo> file = chunker.Finish();
     EXPECT_TRUE(file.ok());
     file->set_name("f.bin");
-    auto attached = fed_.catalog(0).AttachFile(view->id(), *file, "t");
+    auto attached = fed_.catalog(0).local().AttachFile(view->id(), *file, "t");
     EXPECT_TRUE(attached.ok()) << attached.status();
     EXPECT_TRUE(fed_.PullAll(1, 0).ok());
     return *attached;
@@ -116,18 +116,18 @@ TEST_F(FileFetcherTest, AsksOnlyPeersInTheAudience) {
   // A public material may be asked of anyone.
   v1::Audience everyone;
   everyone.set_scope(v1::Audience::PUBLIC);
-  v1::PutRequest put;
-  *put.mutable_material() = testing::MakeMaterial("Abierto", "abierto");
+  PutItem put;
+  put.material = testing::MakeMaterial("Abierto", "abierto");
   *put.mutable_audience() = everyone;
-  ASSERT_OK(fed_.catalog(0).Put(put, "t").status());
+  ASSERT_OK(fed_.catalog(0).local().Put(put, "t").status());
   const std::string open = Data(1000, 10);
   Chunker chunker([&](const Sha256Digest& d, absl::string_view c) {
-    return fed_.catalog(0).StoreChunk(DigestToBytes(d), c, false);
+    return fed_.catalog(0).files().StoreChunk(DigestToBytes(d), c, false);
   });
   ASSERT_OK(chunker.Add(open));
   ASSERT_OK_AND_ASSIGN(v1::FileInfo file, chunker.Finish());
   file.set_name("a.bin");
-  ASSERT_OK(fed_.catalog(0).AttachFile("alpha/abierto", file, "t").status());
+  ASSERT_OK(fed_.catalog(0).local().AttachFile("alpha/abierto", file, "t").status());
   ASSERT_OK(fed_.PullAll(1, 0));
   gamma->Serve(open);
   ASSERT_OK(fetcher.FetchNow("alpha/abierto", {}, absl::Seconds(5), [] { return false; }));
@@ -149,6 +149,7 @@ TEST_F(FileFetcherTest, AChunkWhoseLengthBelieTheListingIsRefused) {
   f->add_chunk_sha256(DigestToBytes(Sha256(first)));
   f->add_chunk_sha256(DigestToBytes(Sha256(second)));
   ASSERT_OK(fed_.catalog(1)
+                .pulls()
                 .ApplyBatch("alpha", testing::SignedBatch(*fed_.node(0).key, "feed", m))
                 .status());
   auto alpha = std::make_shared<FakeLink>();
@@ -157,7 +158,7 @@ TEST_F(FileFetcherTest, AChunkWhoseLengthBelieTheListingIsRefused) {
   FileFetcher fetcher(&fed_.catalog(1), {{"alpha", alpha, v1::Subscription::EAGER}},
                       FetcherOptions());
   EXPECT_EQ(fetcher.RoundForTest(), 0u);
-  ASSERT_OK_AND_ASSIGN(bool has, fed_.catalog(1).HasChunk(f->chunk_sha256(0)));
+  ASSERT_OK_AND_ASSIGN(bool has, fed_.catalog(1).files().HasChunk(f->chunk_sha256(0)));
   EXPECT_FALSE(has);
   v1::PeerStatus status;
   status.set_org_id("alpha");

@@ -29,7 +29,7 @@ class LocalPullStream : public PullStream {
         Wait();
         continue;
       }
-      absl::StatusOr<v1::PullBatch> read = serving_->ReadBatch(session_->query());
+      absl::StatusOr<v1::PullBatch> read = serving_->feed().ReadBatch(session_->query());
       if (!read.ok()) return End(read.status());
       const bool send = session_->ShouldSend(*read);
       if (send) {
@@ -103,7 +103,7 @@ absl::Status LocalPeerLink::GetChunks(const v1::GetChunksRequest& request, absl:
   if (absl::Status valid = CheckChunksRequest(request); !valid.ok()) return valid;
   // As the service does: every chunk checked before any is sent, and a
   // withheld chunk answered exactly like one this node lacks.
-  absl::StatusOr<std::vector<bool>> may = serving_->CheckChunkAccess(
+  absl::StatusOr<std::vector<bool>> may = serving_->files().CheckChunkAccess(
       requester_, request.material_id(),
       std::vector<std::string>(request.sha256().begin(), request.sha256().end()));
   if (!may.ok()) return may.status();
@@ -111,7 +111,7 @@ absl::Status LocalPeerLink::GetChunks(const v1::GetChunksRequest& request, absl:
     v1::ChunkData chunk;
     chunk.set_sha256(request.sha256(i));
     absl::StatusOr<std::optional<std::string>> data =
-        (*may)[i] ? serving_->ReadChunk(request.sha256(i))
+        (*may)[i] ? serving_->files().ReadChunk(request.sha256(i))
                   : absl::StatusOr<std::optional<std::string>>(std::nullopt);
     if (!data.ok()) return data.status();
     if (data->has_value()) {

@@ -21,7 +21,7 @@ Puller::Puller(Catalog* catalog, std::shared_ptr<PeerLink> link, PullerOptions o
   status_.set_address(options_.address);
   status_.set_state(v1::PeerStatus::CONNECTING);
   // What the store remembers, so status is meaningful before the first pull.
-  absl::StatusOr<v1::storage::PeerState> stored = catalog_->GetPeerState(options_.peer);
+  absl::StatusOr<v1::storage::PeerState> stored = catalog_->pulls().GetPeerState(options_.peer);
   if (stored.ok()) {
     status_.set_feed_id(stored->feed_id());
     status_.set_checkpoint(stored->checkpoint());
@@ -98,7 +98,8 @@ bool Puller::WaitCaughtUp(int64_t since_micros, absl::Duration timeout) {
 }
 
 void Puller::Run() {
-  absl::Status prepared = catalog_->PrepareSubscription(options_.peer, options_.fingerprint);
+  absl::Status prepared =
+      catalog_->pulls().PrepareSubscription(options_.peer, options_.fingerprint);
   if (!prepared.ok()) LogError(absl::StrCat("peer ", options_.peer, ": ", prepared.message()));
   while (true) {
     const absl::Status s = PullOnce();
@@ -121,7 +122,7 @@ void Puller::Run() {
     LogWarning(absl::StrCat("peer ", options_.peer, " (", options_.address, "): ", s.message(),
                             "; retrying in ", absl::FormatDuration(delay)));
     // Best effort: the error is also in memory for `minga peers`.
-    catalog_->RecordPeerError(options_.peer, s.message()).IgnoreError();
+    catalog_->pulls().RecordPeerError(options_.peer, s.message()).IgnoreError();
     absl::MutexLock lock(&mu_);
     auto woken = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return stopping_ || wake_; };
     mu_.AwaitWithTimeout(absl::Condition(&woken), delay);
@@ -194,7 +195,7 @@ absl::StatusOr<v1::PullRequest> Puller::Handshake() {
   if (answer->protocol_version() < 1) {
     return absl::FailedPreconditionError("the peer speaks no protocol version this node knows");
   }
-  absl::StatusOr<v1::storage::PeerState> state = catalog_->GetPeerState(options_.peer);
+  absl::StatusOr<v1::storage::PeerState> state = catalog_->pulls().GetPeerState(options_.peer);
   if (!state.ok()) return state.status();
 
   v1::PullRequest request = ResumeRequest(*state, options_.subscription, /*follow=*/true,
@@ -225,7 +226,7 @@ absl::Status Puller::PullOnce() {
   // batch that is ready in one transaction with one sync. While the disk
   // is the slower stage its groups grow, so commits adapt to throughput.
   BoundedQueue<v1::PullBatch> received(kReceivedBatches);
-  BoundedQueue<Catalog::VerifiedBatch> verified(kVerifiedBatches);
+  BoundedQueue<VerifiedBatch> verified(kVerifiedBatches);
   absl::Mutex result_mu;
   absl::Status result;  // the first refusal
   int batches = 0;      // applied; written by the applier only
@@ -242,7 +243,7 @@ absl::Status Puller::PullOnce() {
   std::thread verifier([&] {
     NameThisThread("pull-verify");
     while (std::optional<v1::PullBatch> batch = received.Pop()) {
-      absl::StatusOr<Catalog::VerifiedBatch> v = catalog_->VerifyBatch(std::move(*batch));
+      absl::StatusOr<VerifiedBatch> v = catalog_->pulls().VerifyBatch(std::move(*batch));
       if (!v.ok()) {
         // What was verified before it is authentic: it is still applied.
         refuse(v.status());
@@ -255,14 +256,14 @@ absl::Status Puller::PullOnce() {
   std::thread applier([&] {
     NameThisThread("pull-apply");
     while (true) {
-      std::vector<Catalog::VerifiedBatch> group = verified.PopUpTo(kMaxBatchesPerCommit);
+      std::vector<VerifiedBatch> group = verified.PopUpTo(kMaxBatchesPerCommit);
       if (group.empty()) return;
       std::vector<FeedPosition> positions;
-      for (const Catalog::VerifiedBatch& v : group) {
+      for (const VerifiedBatch& v : group) {
         positions.push_back({v.batch.feed_id(), std::max(v.batch.head_lseq(), v.batch.to_lseq())});
       }
       absl::StatusOr<std::vector<ApplyStats>> applied =
-          catalog_->ApplyVerified(options_.peer, std::move(group));
+          catalog_->pulls().ApplyVerified(options_.peer, std::move(group));
       if (!applied.ok()) {
         refuse(applied.status());
         verified.Abandon();

@@ -85,18 +85,17 @@ class PullerTest : public ::testing::Test {
   // alpha's `n` public materials, as batches of 5 for beta.
   std::deque<v1::PullBatch> Batches(int n) {
     for (int i = 0; i < n; ++i) {
-      v1::PutRequest put;
-      *put.mutable_material() =
-          testing::MakeMaterial(absl::StrCat("Guía ", i), absl::StrCat("guia-", i));
+      PutItem put;
+      put.material = testing::MakeMaterial(absl::StrCat("Guía ", i), absl::StrCat("guia-", i));
       put.mutable_audience()->set_scope(v1::Audience::PUBLIC);
-      EXPECT_OK(fed_.catalog(0).Put(put, "t").status());
+      EXPECT_OK(fed_.catalog(0).local().Put(put, "t").status());
     }
     std::deque<v1::PullBatch> out;
     PullQuery q;
     q.requester = "beta";
     q.max_revisions = 5;
     while (true) {
-      absl::StatusOr<v1::PullBatch> b = fed_.catalog(0).ReadBatch(q);
+      absl::StatusOr<v1::PullBatch> b = fed_.catalog(0).feed().ReadBatch(q);
       EXPECT_OK(b.status());
       if (!b.ok() || b->revisions_size() == 0) break;
       q.feed_id = b->feed_id();
@@ -120,11 +119,11 @@ class PullerTest : public ::testing::Test {
   // Puts a material of alpha's with the given audience; returns its id.
   std::string PutAtAlpha(const std::string& local, v1::Audience::Scope scope,
                          std::vector<std::string> members = {}) {
-    v1::PutRequest put;
-    *put.mutable_material() = testing::MakeMaterial(absl::StrCat("Guía ", local), local);
+    PutItem put;
+    put.material = testing::MakeMaterial(absl::StrCat("Guía ", local), local);
     put.mutable_audience()->set_scope(scope);
     for (std::string& m : members) put.mutable_audience()->add_members(std::move(m));
-    absl::StatusOr<v1::MaterialView> view = fed_.catalog(0).Put(put, "t");
+    absl::StatusOr<v1::MaterialView> view = fed_.catalog(0).local().Put(put, "t");
     EXPECT_OK(view.status());
     return view.ok() ? view->id() : "";
   }
@@ -138,15 +137,9 @@ class PullerTest : public ::testing::Test {
   }
 
   size_t HeldAtBeta() {
-    absl::StatusOr<v1::StatusResponse> s = fed_.catalog(1).Status();
-    EXPECT_OK(s.status());
-    size_t n = 0;
-    if (s.ok()) {
-      for (const v1::OriginCount& c : s->origins()) {
-        if (c.origin() == "alpha") n += c.materials();
-      }
-    }
-    return n;
+    const v1::storage::Tally counts = fed_.catalog(1).Counts();
+    auto alpha = counts.origins().find("alpha");
+    return alpha == counts.origins().end() ? 0 : alpha->second.materials();
   }
 
   TestFederation fed_{std::vector<std::string>{"alpha", "beta", "gamma"}};
@@ -160,7 +153,7 @@ TEST_F(PullerTest, AppliesEveryBatchThroughThePipeline) {
   WaitFor(*puller, [&](const v1::PeerStatus& s) { return s.checkpoint() == head; });
   puller->Stop();
   EXPECT_EQ(HeldAtBeta(), 53u);
-  absl::StatusOr<v1::storage::PeerState> state = fed_.catalog(1).GetPeerState("alpha");
+  absl::StatusOr<v1::storage::PeerState> state = fed_.catalog(1).pulls().GetPeerState("alpha");
   ASSERT_OK(state.status());
   EXPECT_EQ(state->checkpoint(), head);
 }
@@ -186,7 +179,7 @@ TEST_F(PullerTest, ARefusedBatchKeepsWhatCameBeforeIt) {
   puller->Stop();
   EXPECT_NE(status.last_error().find("refused a batch"), std::string::npos) << status.last_error();
   EXPECT_EQ(HeldAtBeta(), 20u);
-  absl::StatusOr<v1::storage::PeerState> state = fed_.catalog(1).GetPeerState("alpha");
+  absl::StatusOr<v1::storage::PeerState> state = fed_.catalog(1).pulls().GetPeerState("alpha");
   ASSERT_OK(state.status());
   EXPECT_EQ(state->checkpoint(), good_until);
 }

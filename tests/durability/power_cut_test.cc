@@ -28,9 +28,9 @@ using ::minga::testing::MakeMaterial;
 using ::minga::testing::PowerCutFs;
 using ::minga::testing::TestFederation;
 
-v1::PutRequest Public(v1::Material m) {
-  v1::PutRequest r;
-  *r.mutable_material() = std::move(m);
+PutItem Public(v1::Material m) {
+  PutItem r;
+  r.material = std::move(m);
   r.mutable_audience()->set_scope(v1::Audience::PUBLIC);
   return r;
 }
@@ -102,24 +102,25 @@ TEST_F(PowerCutTest, AWriteNotSyncedIsLostSoTheCutIsReal) {
 
 TEST_F(PowerCutTest, EveryAcknowledgedWriteSurvivesAPowerCut) {
   // A put.
-  ASSERT_OK_AND_ASSIGN(v1::MaterialView put, beta_->Put(Public(MakeMaterial("Guía", "g")), "t"));
+  ASSERT_OK_AND_ASSIGN(v1::MaterialView put,
+                       beta_->local().Put(Public(MakeMaterial("Guía", "g")), "t"));
   CutPowerAndRestart();
   EXPECT_EQ(VersionAtBeta("beta/g"), put.header().version());
 
   // An import.
-  std::vector<v1::PutRequest> many;
+  std::vector<PutItem> many;
   for (int i = 0; i < 200; ++i)
     many.push_back(Public(MakeMaterial("Protocolo", absl::StrCat("p", i))));
-  ASSERT_OK_AND_ASSIGN(std::vector<v1::PutResult> results, beta_->PutMany(many, "t"));
+  ASSERT_OK_AND_ASSIGN(std::vector<PutOutcome> results, beta_->local().PutMany(many, "t"));
   CutPowerAndRestart();
-  for (const v1::PutResult& r : results) {
-    ASSERT_EQ(r.code(), 0) << r.DebugString();
-    EXPECT_EQ(VersionAtBeta(r.id()), r.version()) << r.id() << " lost";
+  for (const PutOutcome& r : results) {
+    ASSERT_OK(r.status);
+    EXPECT_EQ(VersionAtBeta(r.id), r.version) << r.id << " lost";
   }
 
   // A retraction.
   fed_.clock().Advance(1000);
-  ASSERT_OK_AND_ASSIGN(v1::MaterialView retracted, beta_->Delete("beta/g", 0, "t"));
+  ASSERT_OK_AND_ASSIGN(v1::MaterialView retracted, beta_->local().Delete("beta/g", 0, "t"));
   CutPowerAndRestart();
   ASSERT_OK_AND_ASSIGN(std::optional<Entry> tombstone, beta_->GetEntry("beta/g"));
   ASSERT_TRUE(tombstone.has_value());
@@ -129,16 +130,18 @@ TEST_F(PowerCutTest, EveryAcknowledgedWriteSurvivesAPowerCut) {
 
   // A pulled batch, and the checkpoint that came with it.
   for (int i = 0; i < 50; ++i) {
-    ASSERT_OK(
-        fed_.catalog(0).Put(Public(MakeMaterial("Ruta", absl::StrCat("r", i))), "t").status());
+    ASSERT_OK(fed_.catalog(0)
+                  .local()
+                  .Put(Public(MakeMaterial("Ruta", absl::StrCat("r", i))), "t")
+                  .status());
   }
   PullQuery q;
   q.requester = "beta";
   q.max_revisions = 1000;
-  ASSERT_OK_AND_ASSIGN(v1::PullBatch batch, fed_.catalog(0).ReadBatch(q));
-  ASSERT_OK(beta_->ApplyBatch("alpha", batch).status());
+  ASSERT_OK_AND_ASSIGN(v1::PullBatch batch, fed_.catalog(0).feed().ReadBatch(q));
+  ASSERT_OK(beta_->pulls().ApplyBatch("alpha", batch).status());
   CutPowerAndRestart();
-  ASSERT_OK_AND_ASSIGN(v1::storage::PeerState state, beta_->GetPeerState("alpha"));
+  ASSERT_OK_AND_ASSIGN(v1::storage::PeerState state, beta_->pulls().GetPeerState("alpha"));
   EXPECT_EQ(state.checkpoint(), batch.to_lseq());
   for (int i = 0; i < 50; ++i) {
     const std::string id = absl::StrCat("alpha/r", i);

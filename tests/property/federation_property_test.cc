@@ -115,7 +115,7 @@ class Simulation {
           auto stats = fed_.PullOnce(e.to, e.from, 50, e.subscription);
           ASSERT_TRUE(stats.ok()) << stats.status();
           changed |= stats->replaced + stats->bodies_added > 0;
-          auto state = fed_.catalog(e.to).GetPeerState(fed_.catalog(e.from).org_id());
+          auto state = fed_.catalog(e.to).pulls().GetPeerState(fed_.catalog(e.from).org_id());
           ASSERT_TRUE(state.ok());
           if (state->checkpoint() >= fed_.catalog(e.from).head_lseq()) break;
         }
@@ -211,7 +211,7 @@ class Simulation {
   // changed nothing.
   std::pair<std::string, uint64_t> Snapshot(int node, const std::string& peer) {
     auto digest = fed_.catalog(node).Digest();
-    auto state = fed_.catalog(node).GetPeerState(peer);
+    auto state = fed_.catalog(node).pulls().GetPeerState(peer);
     EXPECT_TRUE(digest.ok() && state.ok());
     return {digest.ok() ? *digest : "", state.ok() ? state->checkpoint() : 0};
   }
@@ -276,25 +276,25 @@ class Simulation {
   void Write() {
     const int node = rng_() % fed_.size();
     const int slot = rng_() % 6;  // few ids per origin: updates are common
-    v1::PutRequest r;
-    *r.mutable_material() = testing::MakeMaterial(
-        absl::StrCat("Material ", slot, " v", rng_() % 1000), absl::StrCat("m", slot));
+    PutItem r;
+    r.material = testing::MakeMaterial(absl::StrCat("Material ", slot, " v", rng_() % 1000),
+                                       absl::StrCat("m", slot));
     if (rng_() % 2) {
-      r.mutable_material()->clear_sectors();
-      r.mutable_material()->add_sectors("police");
+      r.material.clear_sectors();
+      r.material.add_sectors("police");
     }
     *r.mutable_audience() = RandomAudience(node);
-    auto put = fed_.catalog(node).Put(r, "sim");
+    auto put = fed_.catalog(node).local().Put(r, "sim");
     ASSERT_TRUE(put.ok()) << put.status();
     ++written_;
     model_[absl::StrCat(fed_.catalog(node).org_id(), "/m", slot)] =
-        Written{false, r.audience(), r.material().title()};
+        Written{false, *r.audience, r.material.title()};
   }
 
   void Retract() {
     const int node = rng_() % fed_.size();
     const std::string id = absl::StrCat(fed_.catalog(node).org_id(), "/m", rng_() % 6);
-    auto del = fed_.catalog(node).Delete(id, 0, "sim");
+    auto del = fed_.catalog(node).local().Delete(id, 0, "sim");
     ASSERT_TRUE(del.ok() || del.status().code() == absl::StatusCode::kNotFound) << del.status();
     auto written = model_.find(id);
     if (del.ok()) {
@@ -363,7 +363,7 @@ class Simulation {
     Edge& e = edges_[rng_() % edges_.size()];
     Catalog& src = fed_.catalog(e.from);
     Catalog& dst = fed_.catalog(e.to);
-    auto state = dst.GetPeerState(src.org_id());
+    auto state = dst.pulls().GetPeerState(src.org_id());
     ASSERT_TRUE(state.ok());
     LocalPeerLink link(&src, dst.org_id(), &fed_.clock());
     v1::PullRequest request =
@@ -373,15 +373,15 @@ class Simulation {
     e.seen.push_back(*batch);
     const int fault = rng_() % 100;
     if (fault < 50) {
-      ASSERT_TRUE(dst.ApplyBatch(src.org_id(), *batch).ok());
+      ASSERT_TRUE(dst.pulls().ApplyBatch(src.org_id(), *batch).ok());
     } else if (fault < 60) {
       // Dropped on the way.
     } else if (fault < 68) {  // duplicated
-      ASSERT_TRUE(dst.ApplyBatch(src.org_id(), *batch).ok());
-      ASSERT_TRUE(dst.ApplyBatch(src.org_id(), *batch).ok());
+      ASSERT_TRUE(dst.pulls().ApplyBatch(src.org_id(), *batch).ok());
+      ASSERT_TRUE(dst.pulls().ApplyBatch(src.org_id(), *batch).ok());
     } else if (fault < 76) {  // an old batch arrives late
       const v1::PullBatch& old = e.seen[rng_() % e.seen.size()];
-      ASSERT_TRUE(dst.ApplyBatch(src.org_id(), old).ok());
+      ASSERT_TRUE(dst.pulls().ApplyBatch(src.org_id(), old).ok());
       ++counts_->late_applied;
     } else if (fault < 82) {  // this batch is lost and the next one arrives
       request.set_feed_id(batch->feed_id());
@@ -389,9 +389,9 @@ class Simulation {
       auto next = ReadFirstBatch(&link, request);
       ASSERT_TRUE(next.ok()) << next.status();
       const uint64_t before = state->checkpoint();
-      ASSERT_TRUE(dst.ApplyBatch(src.org_id(), *next).ok());
+      ASSERT_TRUE(dst.pulls().ApplyBatch(src.org_id(), *next).ok());
       if (next->from_lseq() > before && state->feed_id() == next->feed_id()) {
-        auto after = dst.GetPeerState(src.org_id());
+        auto after = dst.pulls().GetPeerState(src.org_id());
         ASSERT_TRUE(after.ok());
         ASSERT_EQ(after->checkpoint(), before) << "the checkpoint jumped a gap";
         ++counts_->early_held_back;
@@ -406,13 +406,13 @@ class Simulation {
         const int drop = 1 + rng_() % batch->revisions_size();
         for (int k = 0; k < drop; ++k) cut.mutable_revisions()->RemoveLast();
         if (rng_() % 2) cut.clear_revision_count();
-        ASSERT_FALSE(dst.ApplyBatch(src.org_id(), cut).ok()) << "a cut batch was taken";
+        ASSERT_FALSE(dst.pulls().ApplyBatch(src.org_id(), cut).ok()) << "a cut batch was taken";
         ASSERT_EQ(Snapshot(e.to, src.org_id()), before) << "a refused batch changed the node";
         ++counts_->cuts_refused;
       } else {
         const std::string bytes = batch->SerializeAsString();
         if (cut.ParseFromString(bytes.substr(0, rng_() % (bytes.size() + 1)))) {
-          (void)dst.ApplyBatch(src.org_id(), cut);  // whatever parses must be harmless
+          (void)dst.pulls().ApplyBatch(src.org_id(), cut);  // whatever parses must be harmless
         }
       }
     } else {
@@ -421,7 +421,7 @@ class Simulation {
       const std::string id = which >= 0 ? IdOf(batch->revisions(which)) : "";
       const auto held = id.empty() ? std::pair<std::string, std::string>() : Stored(e.to, id);
       const auto before = Snapshot(e.to, src.org_id());
-      const bool applied = dst.ApplyBatch(src.org_id(), tampered).ok();
+      const bool applied = dst.pulls().ApplyBatch(src.org_id(), tampered).ok();
       if (!id.empty()) {
         // Refused whole, or ignored because the receiver already held that
         // version (a body that matches the header it holds may fill in):

@@ -80,11 +80,11 @@ class ServiceTest : public ::testing::Test {
 
   std::string PutMaterial(const std::string& local, v1::Audience::Scope scope,
                           std::vector<std::string> members = {}) {
-    v1::PutRequest r;
-    *r.mutable_material() = testing::MakeMaterial("Con archivo", local);
+    PutItem r;
+    r.material = testing::MakeMaterial("Con archivo", local);
     r.mutable_audience()->set_scope(scope);
     for (auto& m : members) r.mutable_audience()->add_members(m);
-    return fed_.catalog(0).Put(r, "t")->id();
+    return fed_.catalog(0).local().Put(r, "t")->id();
   }
 
   // Uploads `data`; `finish` false stops before the Finish message.
@@ -234,8 +234,8 @@ TEST_F(ServiceTest, AChunkWithheldThroughAnotherOriginsListingComesBackMissing) 
   own.set_name("own.pdf");
   *lure.add_files() = own;
   const v1::PullBatch batch = testing::SignedBatch(*fed_.node(2).key, "gamma-feed", lure);
-  ASSERT_TRUE(fed_.catalog(0).ApplyBatch("gamma", batch).ok());
-  ASSERT_TRUE(fed_.catalog(0).StoreChunk(own.chunk_sha256(0), mine, true).ok());
+  ASSERT_TRUE(fed_.catalog(0).pulls().ApplyBatch("gamma", batch).ok());
+  ASSERT_TRUE(fed_.catalog(0).files().StoreChunk(own.chunk_sha256(0), mine, true).ok());
 
   v1::GetChunksRequest request;
   request.set_material_id("gamma/lure");
