@@ -8,6 +8,7 @@
 // with its own LevelDB store). Bytes on the wire are counted by the same
 // kind of TCP proxy for both. Prints a table with the ratios and targets,
 // and one JSON object.
+// One program, run top to bottom: its length is its scenarios.
 #include <fcntl.h>
 #include <sys/resource.h>
 #include <unistd.h>

@@ -1,3 +1,6 @@
+// PullApplier: the merge rule, checkpoints, feed resets, and refusals of
+// forged, leaked or cut batches. One suite over one fixture, hence its
+// length.
 #include <limits>
 
 #include "gmock/gmock.h"

@@ -42,7 +42,9 @@ struct PutItem {
   bool create_only = false;
 
   // The audience, set (empty) if it was not.
-  v1::Audience* mutable_audience() { return audience.has_value() ? &*audience : &audience.emplace(); }
+  v1::Audience* mutable_audience() {
+    return audience.has_value() ? &*audience : &audience.emplace();
+  }
 };
 
 // What PutMany did with one item.

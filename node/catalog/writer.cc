@@ -39,8 +39,8 @@ v1::storage::Tally CatalogWriter::PublishedTally() const {
 }
 
 absl::Status CatalogWriter::StoreEntry(Pending* pending, const std::string& id,
-                                 const std::optional<Entry>& old, Entry* entry,
-                                 absl::string_view actor, absl::string_view action) {
+                                       const std::optional<Entry>& old, Entry* entry,
+                                       absl::string_view actor, absl::string_view action) {
   Txn& txn = pending->txn;
   const uint64_t lseq = ++pending->last_lseq;
   entry->stored.set_lseq(lseq);
@@ -128,7 +128,7 @@ absl::Status CatalogWriter::Purge(Pending* pending, const std::string& id, const
 }
 
 absl::Status CatalogWriter::SetWanted(Pending* pending, const std::vector<std::string>& ids,
-                                absl::string_view sha, bool wanted) {
+                                      absl::string_view sha, bool wanted) {
   for (const std::string& id : ids) {
     ASSIGN_OR_RETURN(std::optional<Entry> e, LoadEntry(&pending->txn, id));
     const bool has_body = e.has_value() && e->has_body();

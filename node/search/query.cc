@@ -1,3 +1,6 @@
+// One search request, step by step (see query.h). Over 400 lines because
+// the steps share the request's checked form and the ranked set, and each
+// is short; apart they would need a header of internals for one caller.
 #include "node/search/query.h"
 
 #include <algorithm>

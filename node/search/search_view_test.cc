@@ -3,6 +3,7 @@
 // mean", and the view's own laws (it follows the feed, resumes where it
 // committed, rebuilds aside, and never shows what lost its body while it
 // lags).
+// One suite over one fixture: its length is its cases.
 #include "node/search/search_view.h"
 
 #include <filesystem>

@@ -1,3 +1,6 @@
+// Over 400 lines because the two streaming reactors (Pull, GetChunks) are
+// nested classes of the service: they share its admission slots, watcher
+// and shutdown, which a split would have to expose in a header.
 #include "node/service/federation_service.h"
 
 #include <optional>

@@ -2,6 +2,7 @@
 // a star and a ring; a members audience reaching exactly its members; a
 // retraction reaching everyone; a node killed in the middle of a large pull
 // resuming without loss or duplication; and impostors refused.
+// One suite over one fixture: its length is its cases.
 #include <signal.h>
 
 #include <filesystem>

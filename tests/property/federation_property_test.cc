@@ -19,6 +19,7 @@
 // Each run is seeded; a failure prints the seed. Replay one with
 //   MINGA_PROPERTY_SEED=<seed> ./property_test
 // and change the number of runs with MINGA_PROPERTY_RUNS (default 2000).
+// One suite over one fixture: its length is its cases.
 #include <cstdio>
 #include <cstdlib>
 #include <map>

@@ -1,6 +1,7 @@
 // The gRPC services in process (grpc::Server::InProcessChannel): who may
 // read which chunk, uploads that are cut short or lie about their content,
 // and downloads. Plaintext mode, so callers name themselves in metadata.
+// One suite over one fixture: its length is its cases.
 #include <grpcpp/generic/generic_stub.h>
 #include <grpcpp/grpcpp.h>
 #include <sys/stat.h>

@@ -1,0 +1,255 @@
+// SearchView: its index directories. CURRENT names the generation in use;
+// a new one is built aside (a fresh or rebuilt index, Reindex, Compact)
+// and switched to atomically by renaming CURRENT.
+#include <filesystem>
+#include <fstream>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "node/core/log.h"
+#include "node/core/status_macros.h"
+#include "node/search/document.h"
+#include "node/search/search_view.h"
+#include "node/search/search_view_internal.h"
+
+namespace minga::search {
+
+namespace fs = std::filesystem;
+
+absl::Status SearchView::OpenCurrent() {
+  const fs::path dir(options_.dir);
+  std::error_code ec;
+  fs::create_directories(dir, ec);
+  if (ec)
+    return absl::UnavailableError(absl::StrCat("search index: ", dir.string(), ": ", ec.message()));
+  std::string name;
+  {
+    std::ifstream in(dir / kCurrentFile);
+    std::getline(in, name);
+  }
+  // Leftovers of a rebuild that did not finish.
+  for (const fs::directory_entry& e : fs::directory_iterator(dir, ec)) {
+    const std::string n = e.path().filename().string();
+    if (absl::StartsWith(n, kGenerationPrefix) && n != name) fs::remove_all(e.path(), ec);
+  }
+  const int flags = options_.sync ? 0 : Xapian::DB_NO_SYNC;
+  bool fresh = name.empty() || !fs::exists(dir / name);
+  if (!fresh) {
+    try {
+      writer_ = std::make_unique<Xapian::WritableDatabase>((dir / name).string(),
+                                                           Xapian::DB_OPEN | flags);
+      const bool same =
+          writer_->get_metadata(kMetaFormat) == kFormat &&
+          writer_->get_metadata(kMetaFeed) == catalog_->feed_id() &&
+          ParsePosition(writer_->get_metadata(kMetaPosition)) <= catalog_->head_lseq();
+      if (!same) {
+        // Another feed (a new or restored store) or format: start over.
+        LogInfo("search index: made for another store or format; rebuilding it");
+        writer_.reset();
+        fresh = true;
+      }
+    } catch (const Xapian::DatabaseError& e) {
+      // It is a view of the store: a damaged one is rebuilt, not repaired.
+      LogError(absl::StrCat("search index: ", e.get_description(), "; rebuilding it"));
+      writer_.reset();
+      fresh = true;
+    }
+  }
+  if (fresh) {
+    const std::string next = NextGeneration(name);
+    {
+      Xapian::WritableDatabase db((dir / next).string(), Xapian::DB_CREATE_OR_OVERWRITE | flags);
+      db.set_metadata(kMetaFormat, kFormat);
+      db.set_metadata(kMetaFeed, catalog_->feed_id());
+      db.set_metadata(kMetaPosition, "0");
+      db.commit();
+    }
+    RETURN_IF_ERROR(SwitchTo(next));
+    return absl::OkStatus();
+  }
+  auto gen = std::make_shared<Generation>();
+  gen->name = name;
+  gen->path = dir / name;
+  gen->stats.Rebuild(*writer_);
+  {
+    absl::MutexLock lock(&gen_mu_);
+    current_ = std::move(gen);
+  }
+  absl::MutexLock lock(&state_mu_);
+  position_.store(ParsePosition(writer_->get_metadata(kMetaPosition)));
+  uncommitted_position_ = position_.load();
+  return absl::OkStatus();
+}
+
+
+absl::Status SearchView::SwitchTo(const std::string& name) {
+  const fs::path dir(options_.dir);
+  // CURRENT names the index in use; the rename makes the switch atomic.
+  const fs::path tmp = dir / (std::string(kCurrentFile) + ".tmp");
+  {
+    std::ofstream out(tmp, std::ios::trunc);
+    out << name << "\n";
+    if (!out)
+      return absl::UnavailableError(absl::StrCat("search index: cannot write ", tmp.string()));
+  }
+  RETURN_IF_ERROR(SyncPath(tmp));
+  std::error_code ec;
+  fs::rename(tmp, dir / kCurrentFile, ec);
+  if (ec) return absl::UnavailableError(absl::StrCat("search index: ", ec.message()));
+  RETURN_IF_ERROR(SyncPath(dir));
+
+  const int flags = options_.sync ? 0 : Xapian::DB_NO_SYNC;
+  if (writer_ != nullptr) writer_->close();
+  writer_ =
+      std::make_unique<Xapian::WritableDatabase>((dir / name).string(), Xapian::DB_OPEN | flags);
+  auto gen = std::make_shared<Generation>();
+  gen->name = name;
+  gen->path = dir / name;
+  gen->stats.Rebuild(*writer_);
+  std::shared_ptr<Generation> old;
+  {
+    absl::MutexLock lock(&gen_mu_);
+    old = std::move(current_);
+    current_ = std::move(gen);
+  }
+  uncommitted_.clear();
+  const uint64_t position = ParsePosition(writer_->get_metadata(kMetaPosition));
+  uncommitted_position_ = position;
+  {
+    absl::MutexLock lock(&state_mu_);
+    position_.store(position);
+    for (auto it = dead_.begin(); it != dead_.end();) {
+      it = it->second <= position ? dead_.erase(it) : std::next(it);
+    }
+  }
+  // Searches still reading the old one keep their open files; the names go.
+  if (old != nullptr && old->name != name) fs::remove_all(old->path, ec);
+  return absl::OkStatus();
+}
+
+
+absl::Status SearchView::Reindex(const std::function<void(uint64_t, uint64_t)>& progress) {
+  if (!reindex_mu_.TryLock()) {
+    return absl::FailedPreconditionError("reindex: one is already running");
+  }
+  if (absl::Status room = CheckRoom("reindex: "); !room.ok()) {
+    reindex_mu_.Unlock();
+    return room;
+  }
+  absl::Status result;
+  const fs::path dir(options_.dir);
+  std::string name;
+  try {
+    name = NextGeneration(current()->name);
+    // Built without fsyncs beside where it goes, then compacted into place.
+    const std::string build_dir = (dir / absl::StrCat(name, "-build")).string();
+    Xapian::WritableDatabase db(build_dir, Xapian::DB_CREATE_OR_OVERWRITE | Xapian::DB_NO_SYNC);
+    const uint64_t start = catalog_->head_lseq();
+    uint64_t total = 0;
+    result = catalog_->ScanEntries([&](absl::string_view, const Entry& e) {
+      total += e.has_body() && !e.header.deleted() ? 1 : 0;
+      return absl::OkStatus();
+    });
+    Stemmers stemmers;
+    uint64_t done = 0;
+    if (result.ok()) {
+      progress(0, total);
+      result = catalog_->ScanEntries([&](absl::string_view id, const Entry& e) {
+        if (!e.has_body() || e.header.deleted()) return absl::OkStatus();
+        IndexedDocument built =
+            BuildDocument(id, *e.material, e.header.time_unix_micros(), &stemmers);
+        for (const std::string& w : built.spelling) db.add_spelling(w);
+        db.replace_document(absl::StrCat(kIdPrefix, id), built.doc);
+        if (++done % 5000 == 0) progress(done, total);
+        return absl::OkStatus();
+      });
+    }
+    // What changed during the scan (and after) comes from the feed; the
+    // last stretch with the live indexer held, then the switch.
+    uint64_t at = start;
+    auto catch_up = [&]() -> absl::Status {
+      IndexedDocument built;
+      std::vector<std::string> old_facets;
+      while (true) {
+        ASSIGN_OR_RETURN(std::vector<FeedChange> changes, catalog_->feed().ReadFeed(at, 4096));
+        if (changes.empty()) return absl::OkStatus();
+        for (const FeedChange& c : changes) {
+          ASSIGN_OR_RETURN(auto applied,
+                           ApplyChange(catalog_, &db, c.id, c.lseq, &stemmers, &built, &old_facets));
+          (void)applied;  // the stats are rebuilt at the switch
+          at = c.lseq;
+        }
+      }
+    };
+    if (result.ok()) result = catch_up();
+    if (result.ok()) {
+      absl::MutexLock lock(&writer_mu_);
+      result = catch_up();
+      if (result.ok()) {
+        db.set_metadata(kMetaFormat, kFormat);
+        db.set_metadata(kMetaFeed, catalog_->feed_id());
+        db.set_metadata(kMetaPosition, absl::StrCat(at));
+        db.commit();
+        db.close();
+        // Copied compactly (a bulk-built index is half free space), then
+        // synced as a whole.
+        Xapian::Database(build_dir).compact((dir / name).string(), Xapian::DBCOMPACT_NO_RENUMBER);
+        std::error_code ec;
+        fs::remove_all(build_dir, ec);
+        result = SyncTree(dir / name);
+      }
+      if (result.ok()) result = SwitchTo(name);
+    }
+    // Outside the writer's lock: a client slow to read progress holds
+    // nothing.
+    if (result.ok()) progress(done, total);
+  } catch (const Xapian::Error& e) {
+    result = FromXapian(e, "reindex");
+  }
+  if (!result.ok() && !name.empty() && (current() == nullptr || current()->name != name)) {
+    std::error_code ec;
+    fs::remove_all(dir / name, ec);
+    fs::remove_all(dir / absl::StrCat(name, "-build"), ec);
+  }
+  reindex_mu_.Unlock();
+  return result;
+}
+
+
+absl::Status SearchView::Compact() {
+  if (!reindex_mu_.TryLock()) {
+    return absl::FailedPreconditionError("compact: a reindex is running");
+  }
+  if (absl::Status room = CheckRoom("compact: "); !room.ok()) {
+    reindex_mu_.Unlock();
+    return room;
+  }
+  absl::Status result;
+  const fs::path dir(options_.dir);
+  std::string name;
+  try {
+    absl::MutexLock lock(&writer_mu_);
+    if (!uncommitted_.empty()) result = CommitLocked(uncommitted_position_);
+    std::shared_ptr<Generation> gen = current();
+    name = NextGeneration(gen->name);
+    if (result.ok()) {
+      // A compacted index is a new generation (cursors of the old one are
+      // refused), though it keeps the document numbers.
+      Xapian::Database(gen->path.string())
+          .compact((dir / name).string(), Xapian::DBCOMPACT_NO_RENUMBER);
+      result = SyncTree(dir / name);
+    }
+    if (result.ok()) result = SwitchTo(name);
+  } catch (const Xapian::Error& e) {
+    result = FromXapian(e, "compact");
+  }
+  if (!result.ok() && !name.empty() && current()->name != name) {
+    std::error_code ec;
+    fs::remove_all(dir / name, ec);
+  }
+  reindex_mu_.Unlock();
+  return result;
+}
+
+
+}  // namespace minga::search

@@ -1,0 +1,101 @@
+#include "node/search/search_view_internal.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "node/core/status_macros.h"
+
+namespace minga::search {
+namespace {
+
+namespace fs = std::filesystem;
+
+// The facet terms and spelling words a document holds.
+std::vector<std::string> FacetTermsOf(const Xapian::Document& doc) {
+  std::vector<std::string> out;
+  auto t = doc.termlist_begin();
+  t.skip_to("X");
+  for (; t != doc.termlist_end() && absl::StartsWith(*t, "X"); ++t) out.push_back(*t);
+  return out;
+}
+
+}  // namespace
+
+std::string NextGeneration(const std::string& name) {
+  uint64_t n = 0;
+  if (absl::StartsWith(name, kGenerationPrefix) &&
+      !absl::SimpleAtoi(name.substr(std::strlen(kGenerationPrefix)), &n)) {
+    n = 0;
+  }
+  return absl::StrCat(kGenerationPrefix, n + 1);
+}
+
+absl::Status FromXapian(const Xapian::Error& e, absl::string_view what) {
+  const std::string msg = absl::StrCat("search index: ", what, ": ", e.get_description());
+  if (std::string(e.get_type()) == "DatabaseCorruptError") {
+    return absl::DataLossError(absl::StrCat(msg, " (run minga reindex)"));
+  }
+  return absl::UnavailableError(msg);
+}
+
+absl::Status SyncPath(const fs::path& path) {
+  const int fd = ::open(path.c_str(), O_RDONLY);
+  if (fd < 0)
+    return absl::UnavailableError(absl::StrCat(path.string(), ": ", std::strerror(errno)));
+  const bool ok = ::fsync(fd) == 0;
+  ::close(fd);
+  if (!ok)
+    return absl::UnavailableError(absl::StrCat(path.string(), ": fsync: ", std::strerror(errno)));
+  return absl::OkStatus();
+}
+
+absl::Status SyncTree(const fs::path& dir) {
+  std::error_code ec;
+  for (const fs::directory_entry& e : fs::directory_iterator(dir, ec)) {
+    if (e.is_regular_file()) RETURN_IF_ERROR(SyncPath(e.path()));
+  }
+  if (ec) return absl::UnavailableError(absl::StrCat(dir.string(), ": ", ec.message()));
+  return SyncPath(dir);
+}
+
+uint64_t ParsePosition(const std::string& s) {
+  uint64_t v = 0;
+  return absl::SimpleAtoi(s, &v) ? v : 0;
+}
+
+absl::StatusOr<std::optional<std::pair<Xapian::docid, bool>>> ApplyChange(
+    Catalog* catalog, Xapian::WritableDatabase* db, const std::string& id, uint64_t lseq,
+    Stemmers* stemmers, IndexedDocument* built, std::vector<std::string>* old_facets) {
+  ASSIGN_OR_RETURN(std::optional<Entry> entry, catalog->GetEntry(id));
+  if (entry.has_value() && entry->stored.lseq() != lseq) return std::nullopt;
+  const std::string unique = absl::StrCat(kIdPrefix, id);
+  Xapian::docid old = 0;
+  if (auto p = db->postlist_begin(unique); p != db->postlist_end(unique)) old = *p;
+  old_facets->clear();
+  if (old != 0) {
+    const Xapian::Document doc = db->get_document(old);
+    *old_facets = FacetTermsOf(doc);
+    for (const std::string& w : SpellingWordsOf(doc)) db->remove_spelling(w);
+  }
+  if (entry.has_value() && entry->has_body() && !entry->header.deleted()) {
+    *built = BuildDocument(id, *entry->material, entry->header.time_unix_micros(), stemmers);
+    for (const std::string& w : built->spelling) db->add_spelling(w);
+    // The id term was looked up above: no second lookup by term.
+    if (old != 0) {
+      db->replace_document(old, built->doc);
+      return std::make_pair(old, false);
+    }
+    return std::make_pair(db->add_document(built->doc), false);
+  }
+  if (old == 0) return std::nullopt;
+  db->delete_document(unique);
+  return std::make_pair(old, true);
+}
+
+}  // namespace minga::search

@@ -1,0 +1,90 @@
+// What search_view.cc (following the feed, searching) and
+// search_view_generations.cc (index directories, reindex, compact) share:
+// the metadata kept in each index, its directory layout, and the step that
+// indexes one change. Not for use outside SearchView.
+//
+// Thread safety: plain functions; the Xapian database passed in is the
+// caller's, used under the caller's lock.
+#ifndef MINGA_NODE_SEARCH_SEARCH_VIEW_INTERNAL_H_
+#define MINGA_NODE_SEARCH_SEARCH_VIEW_INTERNAL_H_
+
+#include <xapian.h>
+
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "absl/synchronization/mutex.h"
+#include "node/catalog/catalog.h"
+#include "node/search/doc_stats.h"
+#include "node/search/document.h"
+#include "node/search/search_view.h"
+
+namespace minga::search {
+
+// Metadata committed with the documents.
+inline constexpr char kMetaPosition[] = "minga.position";
+inline constexpr char kMetaFeed[] = "minga.feed_id";
+inline constexpr char kMetaFormat[] = "minga.format";
+// Changes when what a document holds changes (analysis, terms, values): an
+// index of another format is rebuilt.
+inline constexpr char kFormat[] = "2";
+// The file naming the index directory in use, and those directories' prefix.
+inline constexpr char kCurrentFile[] = "CURRENT";
+inline constexpr char kGenerationPrefix[] = "index-";
+
+// The name of the generation after `name` ("index-N"; the first when there
+// is none or it is not one of ours).
+std::string NextGeneration(const std::string& name);
+
+// A Xapian error as a Status: DATA_LOSS for a corrupt index, otherwise
+// UNAVAILABLE, naming `what` was being done.
+absl::Status FromXapian(const Xapian::Error& e, absl::string_view what);
+
+// fsync of a file or directory; Xapian does its own except with
+// DB_NO_SYNC, which builds aside use and then sync here.
+absl::Status SyncPath(const std::filesystem::path& path);
+// SyncPath of every file in `dir`, then of `dir`.
+absl::Status SyncTree(const std::filesystem::path& dir);
+
+// A position kept in metadata (0 if absent or malformed).
+uint64_t ParsePosition(const std::string& s);
+
+// Indexes (or drops) material `id` at feed position `lseq` in `db`.
+// Returns the document and whether it was removed, or nothing when the
+// feed position is stale (the material moved on; its newer position comes
+// later) or there was nothing to drop. `built` and `old_facets` receive
+// the new document and the facet terms the old one held.
+absl::StatusOr<std::optional<std::pair<Xapian::docid, bool>>> ApplyChange(
+    Catalog* catalog, Xapian::WritableDatabase* db, const std::string& id, uint64_t lseq,
+    Stemmers* stemmers, IndexedDocument* built, std::vector<std::string>* old_facets);
+
+// One index directory and what searches need of it.
+struct SearchView::Generation {
+  std::string name;
+  std::filesystem::path path;
+  DocStats stats;
+  absl::Mutex pool_mu;
+  std::vector<std::unique_ptr<Xapian::Database>> pool ABSL_GUARDED_BY(pool_mu);
+};
+
+// A change the indexer made to the writer, applied to the stats on commit.
+struct SearchView::StatsChange {
+  Xapian::docid did = 0;
+  bool removed = false;
+  uint32_t length = 0;
+  uint64_t date = 0;
+  std::vector<std::string> old_facets;
+  std::vector<std::string> facets;
+};
+
+}  // namespace minga::search
+
+#endif  // MINGA_NODE_SEARCH_SEARCH_VIEW_INTERNAL_H_
