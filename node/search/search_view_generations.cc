@@ -81,7 +81,6 @@ absl::Status SearchView::OpenCurrent() {
   return absl::OkStatus();
 }
 
-
 absl::Status SearchView::SwitchTo(const std::string& name) {
   const fs::path dir(options_.dir);
   // CURRENT names the index in use; the rename makes the switch atomic.
@@ -126,7 +125,6 @@ absl::Status SearchView::SwitchTo(const std::string& name) {
   if (old != nullptr && old->name != name) fs::remove_all(old->path, ec);
   return absl::OkStatus();
 }
-
 
 absl::Status SearchView::Reindex(const std::function<void(uint64_t, uint64_t)>& progress) {
   if (!reindex_mu_.TryLock()) {
@@ -174,8 +172,8 @@ absl::Status SearchView::Reindex(const std::function<void(uint64_t, uint64_t)>& 
         ASSIGN_OR_RETURN(std::vector<FeedChange> changes, catalog_->feed().ReadFeed(at, 4096));
         if (changes.empty()) return absl::OkStatus();
         for (const FeedChange& c : changes) {
-          ASSIGN_OR_RETURN(auto applied,
-                           ApplyChange(catalog_, &db, c.id, c.lseq, &stemmers, &built, &old_facets));
+          ASSIGN_OR_RETURN(auto applied, ApplyChange(catalog_, &db, c.id, c.lseq, &stemmers, &built,
+                                                     &old_facets));
           (void)applied;  // the stats are rebuilt at the switch
           at = c.lseq;
         }
@@ -215,7 +213,6 @@ absl::Status SearchView::Reindex(const std::function<void(uint64_t, uint64_t)>& 
   return result;
 }
 
-
 absl::Status SearchView::Compact() {
   if (!reindex_mu_.TryLock()) {
     return absl::FailedPreconditionError("compact: a reindex is running");
@@ -250,6 +247,5 @@ absl::Status SearchView::Compact() {
   reindex_mu_.Unlock();
   return result;
 }
-
 
 }  // namespace minga::search

@@ -77,7 +77,11 @@ absl::StatusOr<RotatedKey> RotateSigningKey(const std::string& data_dir) {
   absl::StatusOr<SigningKey> fresh = LoadOrCreateSigningKey(data_dir);
   if (!fresh.ok()) {
     // Put the old one back rather than leave the node without a key.
-    ::rename(kept.c_str(), path.c_str());
+    if (::rename(kept.c_str(), path.c_str()) != 0) {
+      return absl::DataLossError(
+          absl::StrCat(fresh.status().message(), "; and the old key could not be put back (",
+                       std::strerror(errno), "): move ", kept, " to ", path, " by hand"));
+    }
     return fresh.status();
   }
   return RotatedKey{old->public_key(), std::move(*fresh)};

@@ -49,6 +49,10 @@ inline PullQuery QueryOf(const v1::PullRequest& request, std::string requester) 
   return q;
 }
 
+// How long a puller waits for a partner's answer to Hello: a small unary
+// call, so longer means the partner or the link is not working.
+inline constexpr absl::Duration kHelloTimeout = absl::Seconds(10);
+
 // The heartbeat interval a puller asked for (1 to 300 seconds), or `fallback`.
 inline absl::Duration HeartbeatOf(const v1::PullRequest& request, absl::Duration fallback) {
   if (request.heartbeat_seconds() == 0) return fallback;

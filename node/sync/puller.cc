@@ -185,7 +185,7 @@ absl::StatusOr<v1::PullRequest> Puller::Handshake() {
   v1::HelloRequest hello;
   hello.set_protocol_version(kProtocolVersion);
   hello.add_capabilities(std::string(kCapabilityFollow));
-  absl::StatusOr<v1::HelloResponse> answer = link_->Hello(hello, absl::Seconds(10));
+  absl::StatusOr<v1::HelloResponse> answer = link_->Hello(hello, kHelloTimeout);
   if (!answer.ok()) return answer.status();
   if (answer->org_id() != options_.peer) {
     return absl::PermissionDeniedError(absl::StrCat("the node at ", options_.address, " is '",
