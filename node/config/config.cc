@@ -203,6 +203,28 @@ absl::Status ValidateFederationFile(const v1::FederationFile& f) {
   return absl::OkStatus();
 }
 
+namespace {
+
+// http { ... }: off, or a listener that is HTTPS unless on loopback.
+absl::Status CheckHttp(const v1::NodeConfig& c) {
+  const std::string& listen = c.http().listen();
+  if (listen.empty()) return absl::OkStatus();
+  RETURN_IF_ERROR(CheckHostPort("http.listen", listen));
+  if (!IsLoopbackAddress(listen) && !c.has_tls()) {
+    return Invalid("http.listen",
+                   absl::StrCat("'", listen,
+                                "' is not loopback, so it serves HTTPS and needs tls.cert_file and "
+                                "tls.key_file"));
+  }
+  for (const std::string& other : {c.listen(), c.admin_listen()}) {
+    if (listen == other)
+      return Invalid("http.listen", absl::StrCat("'", listen, "' is taken by another listener"));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
 absl::Status ValidateNodeConfig(const v1::NodeConfig& c, const v1::FederationFile& f) {
   RETURN_IF_ERROR(CheckOrgId(c.org_id(), "org_id"));
   if (!c.listen().empty()) RETURN_IF_ERROR(CheckHostPort("listen", c.listen()));
@@ -267,6 +289,7 @@ absl::Status ValidateNodeConfig(const v1::NodeConfig& c, const v1::FederationFil
                      "must be 64 hex digits (the SHA-256 of a token)");
     }
   }
+  RETURN_IF_ERROR(CheckHttp(c));
   const v1::SyncOptions& s = c.sync();
   if (s.batch_max_revisions() > kMaxBatchRevisions) {
     return Invalid("sync.batch_max_revisions", absl::StrCat("at most ", kMaxBatchRevisions));

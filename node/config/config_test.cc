@@ -87,6 +87,38 @@ TEST(ConfigTest, DefaultsAndValidation) {
                        HasSubstr("store.disk_reserve_mb: must be 16 to 1048576")));
 }
 
+TEST(ConfigTest, TheHttpListenerIsHttpsUnlessOnLoopback) {
+  ASSERT_OK(InitCrypto());
+  SigningKey key = SigningKey::Generate();
+  const v1::FederationFile f = Federation(key);
+  v1::NodeConfig c = DefaultNodeConfig();
+  c.set_org_id("alpha");
+  EXPECT_EQ(c.http().listen(), "");  // off by default
+
+  v1::NodeConfig local = c;
+  local.mutable_http()->set_listen("127.0.0.1:9464");
+  EXPECT_THAT(ValidateNodeConfig(local, f), IsOk());
+
+  v1::NodeConfig wide = c;
+  wide.mutable_http()->set_listen("0.0.0.0:9464");
+  EXPECT_THAT(ValidateNodeConfig(wide, f),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("http.listen: '0.0.0.0:9464' is not loopback, so it serves HTTPS "
+                                 "and needs tls.cert_file")));
+
+  v1::NodeConfig malformed = c;
+  malformed.mutable_http()->set_listen("9464");
+  EXPECT_THAT(ValidateNodeConfig(malformed, f),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("http.listen")));
+
+  v1::NodeConfig taken = c;
+  taken.set_listen("127.0.0.1:7420");
+  taken.mutable_http()->set_listen("127.0.0.1:7420");
+  EXPECT_THAT(ValidateNodeConfig(taken, f),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("http.listen: '127.0.0.1:7420' is taken by another listener")));
+}
+
 TEST(ConfigTest, LoopbackMeansALiteralLoopbackAddress) {
   EXPECT_TRUE(IsLoopbackAddress("127.0.0.1:7420"));
   EXPECT_TRUE(IsLoopbackAddress("127.1.2.3:1"));

@@ -288,6 +288,13 @@ absl::Status SearchView::CommitLocked(uint64_t position) {
 }
 
 absl::StatusOr<v1::SearchResponse> SearchView::Search(const v1::SearchRequest& request) {
+  const absl::Time start = absl::Now();
+  absl::StatusOr<v1::SearchResponse> response = SearchOnce(request);
+  latency_.Observe(absl::ToDoubleSeconds(absl::Now() - start));
+  return response;
+}
+
+absl::StatusOr<v1::SearchResponse> SearchView::SearchOnce(const v1::SearchRequest& request) {
   std::shared_ptr<Generation> gen = current();
   std::unique_ptr<Xapian::Database> reader;
   {

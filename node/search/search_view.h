@@ -40,6 +40,7 @@
 #include "absl/time/time.h"
 #include "minga/v1/catalog.pb.h"
 #include "node/catalog/catalog.h"
+#include "node/core/metrics.h"
 #include "node/search/doc_stats.h"
 #include "node/store/disk_reserve.h"
 
@@ -85,6 +86,8 @@ class SearchView {
   void Stop();
 
   absl::StatusOr<v1::SearchResponse> Search(const v1::SearchRequest& request);
+  // How long searches took, in seconds, failed ones included.
+  const Histogram& latency() const { return latency_; }
 
   // Builds a new index from the stored materials and switches to it;
   // `progress(done, total)` reports the materials indexed. One at a time
@@ -107,6 +110,7 @@ class SearchView {
 
  private:
   struct Generation;
+  absl::StatusOr<v1::SearchResponse> SearchOnce(const v1::SearchRequest& request);
   SearchView(SearchViewOptions options);
   absl::Status OpenCurrent() ABSL_EXCLUSIVE_LOCKS_REQUIRED(writer_mu_);
   void Run();
@@ -148,6 +152,7 @@ class SearchView {
   bool stopping_ ABSL_GUARDED_BY(state_mu_) = false;
   bool hold_ ABSL_GUARDED_BY(state_mu_) = false;
   std::thread thread_;
+  Histogram latency_{{0.001, 0.0025, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1, 2.5}};
 };
 
 }  // namespace minga::search

@@ -24,7 +24,9 @@
 #include "node/net/credentials.h"
 #include "node/net/grpc_peer_link.h"
 #include "node/search/search_view.h"
+#include "node/server/http_listener.h"
 #include "node/server/identity.h"
+#include "node/server/metrics_page.h"
 #include "node/service/admin_service.h"
 #include "node/service/catalog_service.h"
 #include "node/service/federation_service.h"
@@ -70,6 +72,8 @@ struct Node::Parts {
   std::unique_ptr<grpc::Server> remote_admin_server;
   std::unique_ptr<grpc::Server> federation_server;
   int federation_port = 0;
+  // Declared after what its pages read, so it stops before they go.
+  std::unique_ptr<HttpListener> http;
   absl::Mutex mu;
   bool shut_down ABSL_GUARDED_BY(mu) = false;
 };
@@ -188,12 +192,18 @@ absl::StatusOr<std::unique_ptr<Node>> Node::Start(v1::NodeConfig config) {
   // Pulling and fetching run before the servers take calls that use them.
   parts->sync->Start();
   RETURN_IF_ERROR(StartServers(config, parts.get()));
+  std::string metrics;
+  if (!config.http().listen().empty()) {
+    metrics =
+        absl::StrCat(", metrics ", IsLoopbackAddress(config.http().listen()) ? "http" : "https",
+                     "://", config.http().listen(), "/metrics");
+  }
   LogInfo(absl::StrCat("node '", config.org_id(), "' started: admin unix:", config.admin_socket(),
                        config.listen().empty() ? "" : ", federation ", config.listen(),
                        config.has_tls() ? " (mutual TLS)" : " (plaintext, loopback)",
                        config.admin_listen().empty() ? "" : ", remote admin ",
-                       config.admin_listen(), ", ", config.peers_size(), " peer(s), store ",
-                       StorePath(config.data_dir())));
+                       config.admin_listen(), metrics, ", ", config.peers_size(),
+                       " peer(s), store ", StorePath(config.data_dir())));
   return std::unique_ptr<Node>(new Node(std::move(parts)));
 }
 
@@ -279,6 +289,17 @@ absl::Status Node::MakeServices(const v1::NodeConfig& config, Parts* parts) {
 }
 
 absl::Status Node::StartServers(const v1::NodeConfig& config, Parts* parts) {
+  if (!config.http().listen().empty()) {
+    HttpListenerOptions http;
+    http.listen = config.http().listen();
+    if (!IsLoopbackAddress(http.listen)) {
+      http.cert_file = config.tls().cert_file();
+      http.key_file = config.tls().key_file();
+    }
+    MetricsSources sources{parts->catalog.get(), parts->search.get(), parts->sync.get()};
+    http.metrics = [sources] { return RenderMetrics(sources); };
+    ASSIGN_OR_RETURN(parts->http, HttpListener::Start(std::move(http)));
+  }
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
 
@@ -346,6 +367,7 @@ void Node::Shutdown() {
     parts_->shut_down = true;
   }
   LogInfo("stopping");
+  parts_->http.reset();
   parts_->sync->Stop();
   parts_->federation_service->Shutdown();
   const auto deadline = std::chrono::system_clock::now() + std::chrono::seconds(2);

@@ -30,6 +30,9 @@ class FaultKv : public KvStore {
   absl::Status Write(const WriteBatch& batch, const WriteOptions& options) override;
   std::unique_ptr<KvIterator> NewIterator(Cf cf) override { return base_->NewIterator(cf); }
   uint64_t ApproximateDiskBytes() override { return base_->ApproximateDiskBytes(); }
+  std::vector<std::pair<std::string, uint64_t>> EngineStats() override {
+    return base_->EngineStats();
+  }
   absl::Status CompactAll() override { return base_->CompactAll(); }
   absl::Status Flush() override { return base_->Flush(); }
   absl::Status CompactRange(Cf cf, absl::string_view begin, absl::string_view end) override {

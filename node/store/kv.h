@@ -12,6 +12,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -116,6 +117,10 @@ class KvStore {
   // Compacts the keys in [begin, end) of `cf` down to the last level: old
   // and deleted values there leave the files.
   virtual absl::Status CompactRange(Cf cf, absl::string_view begin, absl::string_view end) = 0;
+  // The storage engine's own figures for monitoring (write stalls,
+  // compactions, memtables), as name and value; names are lowercase with
+  // underscores. None for stores without an engine. Thread-safe.
+  virtual std::vector<std::pair<std::string, uint64_t>> EngineStats() { return {}; }
 };
 
 }  // namespace minga

@@ -146,6 +146,34 @@ class RocksKv : public KvStore {
     return total + memtables;
   }
 
+  std::vector<std::pair<std::string, uint64_t>> EngineStats() override {
+    // Whole-store figures, then those summed over the column families.
+    static constexpr std::pair<const char*, const char*> kWhole[] = {
+        {"rocksdb.is-write-stopped", "write_stopped"},
+        {"rocksdb.actual-delayed-write-rate", "delayed_write_rate_bytes_per_second"},
+        {"rocksdb.num-running-compactions", "running_compactions"},
+        {"rocksdb.num-running-flushes", "running_flushes"},
+        {"rocksdb.background-errors", "background_errors"},
+    };
+    static constexpr std::pair<const char*, const char*> kSummed[] = {
+        {"rocksdb.compaction-pending", "compactions_pending"},
+        {"rocksdb.estimate-pending-compaction-bytes", "pending_compaction_bytes"},
+        {"rocksdb.cur-size-all-mem-tables", "memtable_bytes"},
+        {"rocksdb.num-immutable-mem-table", "immutable_memtables"},
+        {"rocksdb.live-sst-files-size", "live_sst_bytes"},
+    };
+    std::vector<std::pair<std::string, uint64_t>> out;
+    for (const auto& [property, name] : kWhole) {
+      uint64_t v = 0;
+      if (db_->GetIntProperty(property, &v)) out.emplace_back(name, v);
+    }
+    for (const auto& [property, name] : kSummed) {
+      uint64_t v = 0;
+      if (db_->GetAggregatedIntProperty(property, &v)) out.emplace_back(name, v);
+    }
+    return out;
+  }
+
   absl::Status Flush() override {
     rocksdb::FlushOptions options;
     options.wait = true;

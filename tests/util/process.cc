@@ -48,12 +48,14 @@ RunResult Run(const std::vector<std::string>& argv, const std::string& input,
       close(fd);
     }
     auto args = Argv(argv);
-    execv(args[0], args.data());
+    execvp(args[0], args.data());
     _exit(127);
   }
   close(in_pipe[0]);
   close(out_pipe[1]);
   close(err_pipe[1]);
+  // A child that exits before reading its input must not kill the test.
+  signal(SIGPIPE, SIG_IGN);
   if (!input.empty()) {
     ssize_t unused = write(in_pipe[1], input.data(), input.size());
     (void)unused;
@@ -105,7 +107,7 @@ bool Process::Start(const std::vector<std::string>& argv, const std::string& log
       close(fd);
     }
     auto args = Argv(argv);
-    execv(args[0], args.data());
+    execvp(args[0], args.data());
     _exit(127);
   }
   pid_ = pid;

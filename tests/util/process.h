@@ -18,8 +18,8 @@ struct RunResult {
   std::string err;
 };
 
-// Runs argv[0] with its arguments, feeding `input` on stdin; kills it after
-// `timeout`.
+// Runs argv[0] (a path, or a name looked up in PATH) with its arguments, feeding `input` on stdin;
+// kills it after `timeout`.
 RunResult Run(const std::vector<std::string>& argv, const std::string& input = "",
               absl::Duration timeout = absl::Seconds(60));
 

@@ -1,0 +1,75 @@
+#include "node/server/http_listener.h"
+
+#include <httplib.h>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+
+namespace minga {
+namespace {
+
+// "host:port" or "[v6]:port" into host and port.
+bool SplitHostPort(const std::string& s, std::string* host, int* port) {
+  const size_t colon = s.rfind(':');
+  if (colon == std::string::npos) return false;
+  *host = s.substr(0, colon);
+  if (host->size() >= 2 && host->front() == '[' && host->back() == ']') {
+    *host = host->substr(1, host->size() - 2);
+  }
+  return absl::SimpleAtoi(s.substr(colon + 1), port) && *port >= 0 && *port <= 65535;
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<HttpListener>> HttpListener::Start(HttpListenerOptions options) {
+  std::string host;
+  int port = 0;
+  if (!SplitHostPort(options.listen, &host, &port)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("http.listen: '", options.listen, "' is not host:port"));
+  }
+  std::unique_ptr<HttpListener> listener(new HttpListener());
+  if (options.cert_file.empty()) {
+    listener->server_ = std::make_unique<httplib::Server>();
+  } else {
+    listener->server_ = std::make_unique<httplib::SSLServer>(options.cert_file.c_str(),
+                                                             options.key_file.c_str());
+  }
+  httplib::Server& server = *listener->server_;
+  if (!server.is_valid()) {
+    return absl::InvalidArgumentError(absl::StrCat("http.listen: cannot load tls.cert_file '",
+                                                   options.cert_file, "' or tls.key_file"));
+  }
+  // Scrapes are small and rare: two workers, not one per core.
+  server.new_task_queue = [] { return new httplib::ThreadPool(2); };
+  server.set_read_timeout(10, 0);
+  server.set_write_timeout(10, 0);
+  auto metrics = std::move(options.metrics);
+  server.Get("/metrics", [metrics](const httplib::Request&, httplib::Response& res) {
+    res.set_content(metrics(), "text/plain; version=0.0.4; charset=utf-8");
+  });
+  server.set_error_handler([](const httplib::Request&, httplib::Response& res) {
+    if (res.status == 404) res.set_content("not found; try /metrics\n", "text/plain");
+  });
+  if (port == 0) {
+    port = server.bind_to_any_port(host);
+  } else if (!server.bind_to_port(host, port)) {
+    port = -1;
+  }
+  if (port <= 0) {
+    return absl::UnavailableError(
+        absl::StrCat("http.listen: cannot listen on '", options.listen, "' (is the port in use?)"));
+  }
+  listener->port_ = port;
+  listener->thread_ = std::thread([&server] { server.listen_after_bind(); });
+  return listener;
+}
+
+HttpListener::~HttpListener() { Stop(); }
+
+void HttpListener::Stop() {
+  if (server_ != nullptr) server_->stop();
+  if (thread_.joinable()) thread_.join();
+}
+
+}  // namespace minga

@@ -1,0 +1,97 @@
+// A real minga-node serving /metrics, read three ways: by an HTTP client,
+// by `promtool check metrics` (Prometheus' own linter of the text format),
+// and by a real Prometheus server (Debian's `prometheus`) scraping the node,
+// whose query API must then return the node's counts.
+#include <httplib.h>
+
+#include <string>
+
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "nlohmann/json.hpp"
+#include "tests/util/node_harness.h"
+#include "tests/util/paths.h"
+#include "tests/util/process.h"
+
+namespace minga::testing {
+namespace {
+
+using ::testing::HasSubstr;
+
+// The value of the first series of an instant query, or "" while there is
+// none (Prometheus has not scraped yet) or it cannot be asked.
+std::string QueryValue(httplib::Client& prometheus, const std::string& query) {
+  httplib::Params params{{"query", query}};
+  httplib::Result r = prometheus.Get("/api/v1/query", params, httplib::Headers());
+  if (!r || r->status != 200) return "";
+  const nlohmann::json body = nlohmann::json::parse(r->body, nullptr, /*allow_exceptions=*/false);
+  if (!body.is_object() || body.value("status", "") != "success") return "";
+  const nlohmann::json& result = body["data"]["result"];
+  if (!result.is_array() || result.empty()) return "";
+  return result[0]["value"][1].get<std::string>();
+}
+
+TEST(MetricsTest, ARealPrometheusScrapesTheNodeAndSeesWhatItHolds) {
+  TempDir tmp;
+  NodeHarness node(tmp.path(), "casa-ana");
+  const int http_port = FreePort();
+  node.WriteConfig(absl::StrCat("allow_plaintext_loopback: true\nhttp { listen: \"127.0.0.1:",
+                                http_port, "\" }\n"));
+  ASSERT_TRUE(node.Start()) << node.log();
+  RunResult imported = node.Client({"import", SampleMaterialsPath()});
+  ASSERT_EQ(imported.exit_code, 0) << imported.err;
+  RunResult found = node.Client({"search", "violencia"});
+  ASSERT_EQ(found.exit_code, 0) << found.err;
+
+  httplib::Client http("127.0.0.1", http_port);
+  httplib::Result page = http.Get("/metrics");
+  ASSERT_TRUE(page) << "no answer from /metrics";
+  ASSERT_EQ(page->status, 200);
+  EXPECT_THAT(page->get_header_value("Content-Type"), HasSubstr("version=0.0.4"));
+  const std::string& text = page->body;
+  EXPECT_THAT(text, HasSubstr("minga_materials{origin=\"casa-ana\",state=\"held\"} 60\n"));
+  EXPECT_THAT(text, HasSubstr("minga_search_seconds_count 1\n"));
+  EXPECT_THAT(text, HasSubstr("minga_store_engine_running_compactions "));
+  EXPECT_THAT(text, HasSubstr("process_resident_memory_bytes "));
+  httplib::Result missing = http.Get("/nothing-here");
+  ASSERT_TRUE(missing);
+  EXPECT_EQ(missing->status, 404);
+
+  RunResult lint = testing::Run({"promtool", "check", "metrics"}, text);
+  EXPECT_EQ(lint.exit_code, 0) << "promtool: " << lint.out << lint.err;
+
+  const int prometheus_port = FreePort();
+  const std::string config = tmp.path() + "/prometheus.yml";
+  WriteFile(config, absl::StrCat("global:\n  scrape_interval: 1s\n"
+                                 "scrape_configs:\n  - job_name: minga\n"
+                                 "    static_configs:\n      - targets: ['127.0.0.1:",
+                                 http_port, "']\n"));
+  Process prometheus;
+  ASSERT_TRUE(prometheus.Start({"prometheus", "--config.file=" + config,
+                                "--storage.tsdb.path=" + tmp.path() + "/tsdb",
+                                absl::StrCat("--web.listen-address=127.0.0.1:", prometheus_port)},
+                               tmp.path() + "/prometheus.log"))
+      << "cannot start prometheus (is Debian's prometheus package installed?)";
+  httplib::Client api("127.0.0.1", prometheus_port);
+  // Waits for the first scrapes; the deadline is for a hang, not for speed.
+  std::string held;
+  std::string up;
+  const absl::Time give_up = absl::Now() + absl::Seconds(120);
+  while (absl::Now() < give_up && !prometheus.Exited()) {
+    up = QueryValue(api, "up{job=\"minga\"}");
+    held = QueryValue(api, "minga_materials{origin=\"casa-ana\",state=\"held\"}");
+    if (up == "1" && held == "60") break;
+    absl::SleepFor(absl::Milliseconds(200));
+  }
+  EXPECT_EQ(up, "1") << ReadFileOrEmpty(tmp.path() + "/prometheus.log");
+  EXPECT_EQ(held, "60");
+  EXPECT_EQ(QueryValue(api, "minga_search_seconds_count"), "1");
+  EXPECT_NE(QueryValue(api, "process_threads"), "");
+  prometheus.Signal(SIGTERM);
+  EXPECT_EQ(node.Stop(), 0) << node.log();
+}
+
+}  // namespace
+}  // namespace minga::testing
