@@ -32,8 +32,8 @@ absl::StatusOr<std::unique_ptr<HttpListener>> HttpListener::Start(HttpListenerOp
   if (options.cert_file.empty()) {
     listener->server_ = std::make_unique<httplib::Server>();
   } else {
-    listener->server_ = std::make_unique<httplib::SSLServer>(options.cert_file.c_str(),
-                                                             options.key_file.c_str());
+    listener->server_ =
+        std::make_unique<httplib::SSLServer>(options.cert_file.c_str(), options.key_file.c_str());
   }
   httplib::Server& server = *listener->server_;
   if (!server.is_valid()) {

@@ -27,8 +27,7 @@ void StoreFamilies(Catalog& catalog, MetricsText* out) {
     out->Sample("minga_materials", {{"origin", origin}, {"state", "held"}}, count.materials());
     out->Sample("minga_materials", {{"origin", origin}, {"state", "header_only"}},
                 count.headers_only());
-    out->Sample("minga_materials", {{"origin", origin}, {"state", "retracted"}},
-                count.retracted());
+    out->Sample("minga_materials", {{"origin", origin}, {"state", "retracted"}}, count.retracted());
   }
   out->Family("minga_files", "gauge", "Files of held materials, complete or missing chunks.");
   out->Sample("minga_files", {{"state", "complete"}}, tally.files_complete());
@@ -68,8 +67,8 @@ void PeerFamilies(const SyncEngine& sync, MetricsText* out) {
     for (int s = v1::PeerStatus::CONNECTING; s <= v1::PeerStatus::STOPPED; ++s) {
       const auto state = static_cast<v1::PeerStatus::State>(s);
       out->Sample("minga_peer_state",
-                  {{"peer", p.org_id()}, {"state", absl::AsciiStrToLower(
-                                                       v1::PeerStatus::State_Name(state))}},
+                  {{"peer", p.org_id()},
+                   {"state", absl::AsciiStrToLower(v1::PeerStatus::State_Name(state))}},
                   p.state() == state ? 1 : 0);
     }
   }
@@ -114,15 +113,16 @@ void ProcessFamilies(MetricsText* out) {
   std::ifstream status("/proc/self/status");
   std::string line;
   while (std::getline(status, line)) {
-    const std::vector<std::string> parts = absl::StrSplit(line, absl::ByAnyChar(" \t"), absl::SkipWhitespace());
+    const std::vector<std::string> parts =
+        absl::StrSplit(line, absl::ByAnyChar(" \t"), absl::SkipWhitespace());
     if (parts.size() < 2) continue;
     uint64_t v = 0;
     if (!absl::SimpleAtoi(parts[1], &v)) continue;
     if (parts[0] == "VmRSS:") {
       out->Gauge("process_resident_memory_bytes", "Resident memory size in bytes.", v * 1024.0);
     } else if (parts[0] == "VmHWM:") {
-      out->Gauge("minga_process_peak_resident_memory_bytes",
-                 "Peak resident memory size in bytes.", v * 1024.0);
+      out->Gauge("minga_process_peak_resident_memory_bytes", "Peak resident memory size in bytes.",
+                 v * 1024.0);
     } else if (parts[0] == "Threads:") {
       out->Gauge("process_threads", "Threads of the process.", v);
     }

@@ -11,6 +11,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "nlohmann/json.hpp"
+#include "tests/util/federation_harness.h"
 #include "tests/util/node_harness.h"
 #include "tests/util/paths.h"
 #include "tests/util/process.h"
@@ -37,8 +38,8 @@ TEST(MetricsTest, ARealPrometheusScrapesTheNodeAndSeesWhatItHolds) {
   TempDir tmp;
   NodeHarness node(tmp.path(), "casa-ana");
   const int http_port = FreePort();
-  node.WriteConfig(absl::StrCat("allow_plaintext_loopback: true\nhttp { listen: \"127.0.0.1:",
-                                http_port, "\" }\n"));
+  node.WriteConfig(absl::StrCat(
+      "allow_plaintext_loopback: true\nhttp { listen: \"127.0.0.1:", http_port, "\" }\n"));
   ASSERT_TRUE(node.Start()) << node.log();
   RunResult imported = node.Client({"import", SampleMaterialsPath()});
   ASSERT_EQ(imported.exit_code, 0) << imported.err;
@@ -69,10 +70,10 @@ TEST(MetricsTest, ARealPrometheusScrapesTheNodeAndSeesWhatItHolds) {
                                  "    static_configs:\n      - targets: ['127.0.0.1:",
                                  http_port, "']\n"));
   Process prometheus;
-  ASSERT_TRUE(prometheus.Start({"prometheus", "--config.file=" + config,
-                                "--storage.tsdb.path=" + tmp.path() + "/tsdb",
-                                absl::StrCat("--web.listen-address=127.0.0.1:", prometheus_port)},
-                               tmp.path() + "/prometheus.log"))
+  ASSERT_TRUE(prometheus.Start(
+      {"prometheus", "--config.file=" + config, "--storage.tsdb.path=" + tmp.path() + "/tsdb",
+       absl::StrCat("--web.listen-address=127.0.0.1:", prometheus_port)},
+      tmp.path() + "/prometheus.log"))
       << "cannot start prometheus (is Debian's prometheus package installed?)";
   httplib::Client api("127.0.0.1", prometheus_port);
   // Waits for the first scrapes; the deadline is for a hang, not for speed.
@@ -91,6 +92,32 @@ TEST(MetricsTest, ARealPrometheusScrapesTheNodeAndSeesWhatItHolds) {
   EXPECT_NE(QueryValue(api, "process_threads"), "");
   prometheus.Signal(SIGTERM);
   EXPECT_EQ(node.Stop(), 0) << node.log();
+}
+
+// Off loopback the page is served over HTTPS with the node's certificate,
+// and plain HTTP gets no page.
+TEST(MetricsTest, OffLoopbackThePageIsServedOverTls) {
+  TempDir tmp;
+  FederationHarness fed(tmp.path(), {"casa-ana"});
+  const int http_port = FreePort();
+  fed.AddConfig(0, absl::StrCat("http { listen: \"0.0.0.0:", http_port, "\" }\n"));
+  ASSERT_TRUE(fed.Setup());
+  ASSERT_TRUE(fed.StartAll()) << fed.node(0).log();
+
+  httplib::SSLClient https("127.0.0.1", http_port);
+  https.set_ca_cert_path((fed.certs() + "/ca.pem").c_str());
+  // The certificate names the org id, not this address: the chain is what
+  // is checked here.
+  https.enable_server_certificate_verification(false);
+  httplib::Result page = https.Get("/metrics");
+  ASSERT_TRUE(page) << "no answer over TLS: " << httplib::to_string(page.error());
+  EXPECT_EQ(page->status, 200);
+  EXPECT_THAT(page->body, HasSubstr("minga_node_info{org=\"casa-ana\""));
+
+  httplib::Client plain("127.0.0.1", http_port);
+  httplib::Result refused = plain.Get("/metrics");
+  EXPECT_TRUE(!refused || refused->status != 200);
+  EXPECT_EQ(fed.node(0).Stop(), 0) << fed.node(0).log();
 }
 
 }  // namespace
