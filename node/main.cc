@@ -1,6 +1,7 @@
 // minga-node: the Minga daemon. Parses its flags and runs the node
 // (node/server/node.h), or one of the offline tasks on a stopped node's data
-// directory: --init, --new-admin-token, --new-feed-id, --rotate-key.
+// directory: --init, --new-admin-token, --new-feed-id, --rotate-key; or
+// checks a config without starting: --check-config.
 #include <malloc.h>
 #include <signal.h>
 #include <sys/stat.h>
@@ -18,6 +19,7 @@
 #include "node/config/config.h"
 #include "node/core/crypto.h"
 #include "node/core/log.h"
+#include "node/server/check_config.h"
 #include "node/server/identity.h"
 #include "node/server/node.h"
 #include "node/store/rocks_kv.h"
@@ -29,8 +31,11 @@ constexpr char kUsage[] = R"(minga-node: a Minga federated catalog node
 Usage:
   minga-node [--config FILE]     run the node (no config: the embedded default:
                                  org "local", data in ./minga-data, admin socket
-                                 ./minga-data/admin.sock, federation listener
-                                 127.0.0.1:7420 without TLS)
+                                 ./minga-data/admin.sock, no federation listener)
+  minga-node --check-config FILE
+                                 check a config and the federation file it names
+                                 without starting or writing anything; exit 0
+                                 and a summary, or 2 and what is wrong
   minga-node --config FILE --init
                                  create the data directory and signing key,
                                  print the public key for the federation file,
@@ -86,6 +91,13 @@ int main(int argc, char** argv) {
           "token (give it to the administrator, keep it secret):\n  %s\n"
           "config line (the node keeps only the hash):\n  admin_token_sha256: \"%s\"\n",
           token.c_str(), minga::DigestToHex(minga::Sha256(token)).c_str());
+      return 0;
+    } else if (arg == "--check-config") {
+      if (i + 1 >= argc) return Fail("--check-config needs a config file", 2);
+      if (!minga::InitCrypto().ok()) return Fail("libsodium failed to initialise", 1);
+      absl::StatusOr<std::string> summary = minga::CheckConfigFile(argv[++i]);
+      if (!summary.ok()) return Fail(std::string(summary.status().message()), 2);
+      std::fputs(summary->c_str(), stdout);
       return 0;
     } else if (arg == "--init") {
       init = true;

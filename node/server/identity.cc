@@ -13,6 +13,7 @@
 #include "absl/strings/str_cat.h"
 #include "node/core/limits.h"
 #include "node/core/read_file.h"
+#include "node/core/status_macros.h"
 
 namespace minga {
 
@@ -87,19 +88,25 @@ absl::StatusOr<RotatedKey> RotateSigningKey(const std::string& data_dir) {
   return RotatedKey{old->public_key(), std::move(*fresh)};
 }
 
-absl::StatusOr<SigningKey> LoadOrCreateSigningKey(const std::string& data_dir) {
+absl::StatusOr<std::optional<SigningKey>> LoadSigningKey(const std::string& data_dir) {
   const std::string path = SigningKeyPath(data_dir);
   absl::StatusOr<std::string> stored = ReadFileToString(path, kMaxSmallFileBytes);
-  if (!stored.ok() && !absl::IsNotFound(stored.status())) return stored.status();
-  if (stored.ok()) {
-    std::string seed;
-    if (!absl::Base64Unescape(absl::StripAsciiWhitespace(*stored), &seed) ||
-        seed.size() != SigningKey::kSeedSize) {
-      return absl::DataLossError(
-          absl::StrCat(path, ": not a signing key (32 bytes in base64); restore it from a backup"));
-    }
-    return SigningKey::FromSeed(seed);
+  if (absl::IsNotFound(stored.status())) return std::nullopt;
+  if (!stored.ok()) return stored.status();
+  std::string seed;
+  if (!absl::Base64Unescape(absl::StripAsciiWhitespace(*stored), &seed) ||
+      seed.size() != SigningKey::kSeedSize) {
+    return absl::DataLossError(
+        absl::StrCat(path, ": not a signing key (32 bytes in base64); restore it from a backup"));
   }
+  ASSIGN_OR_RETURN(SigningKey key, SigningKey::FromSeed(seed));
+  return key;
+}
+
+absl::StatusOr<SigningKey> LoadOrCreateSigningKey(const std::string& data_dir) {
+  const std::string path = SigningKeyPath(data_dir);
+  ASSIGN_OR_RETURN(std::optional<SigningKey> stored, LoadSigningKey(data_dir));
+  if (stored.has_value()) return std::move(*stored);
   // No key yet: a new node makes its own.
   SigningKey key = SigningKey::Generate();
   const std::string text = absl::Base64Escape(key.seed()) + "\n";

@@ -3,6 +3,7 @@
 #ifndef MINGA_NODE_SERVER_IDENTITY_H_
 #define MINGA_NODE_SERVER_IDENTITY_H_
 
+#include <optional>
 #include <string>
 
 #include "absl/status/statusor.h"
@@ -17,6 +18,10 @@ std::string SearchPath(const std::string& data_dir);
 
 // Creates `data_dir` (mode 0700) if missing. Errors name the path.
 absl::Status EnsureDataDir(const std::string& data_dir);
+
+// Reads "<data_dir>/signing.key" (the base64 seed, mode 0600): nullopt when
+// there is none yet, DATA_LOSS when the file is not a key. Writes nothing.
+absl::StatusOr<std::optional<SigningKey>> LoadSigningKey(const std::string& data_dir);
 
 // Reads "<data_dir>/signing.key" (the base64 seed, mode 0600), or makes a
 // new key there when the file does not exist. DATA_LOSS when it exists but

@@ -295,5 +295,58 @@ TEST_F(NodeTest, SearchIndexKilledMidwayResumesAndIndexesEveryMaterialOnce) {
               HasSubstr(absl::StrCat(kMaterials / 20, " matching materials")));
 }
 
+// --check-config says what is wrong, naming the file and field, without
+// starting a node or writing anything.
+TEST(CheckConfigTest, ChecksConfigAndFederationWithoutStartingOrWriting) {
+  TempDir tmp;
+  FederationHarness fed(tmp.path(), {"casa-ana", "red-sur"});
+  fed.Link(0, 1);
+  fed.AddConfig(0, "http { listen: \"127.0.0.1:9464\" }\n");
+  ASSERT_TRUE(fed.Setup());
+  const std::string config = fed.node(0).config_path();
+
+  RunResult good = testing::Run({MINGA_NODE_BIN, "--check-config", config});
+  EXPECT_EQ(good.exit_code, 0) << good.err;
+  EXPECT_THAT(good.out, HasSubstr(": valid"));
+  EXPECT_THAT(good.out, HasSubstr("federation: 2 member(s)"));
+  EXPECT_THAT(good.out, HasSubstr("peers: red-sur ("));
+  EXPECT_THAT(good.out, Not(HasSubstr("not checked yet")));
+  EXPECT_FALSE(std::filesystem::exists(fed.node(0).socket())) << "it must not start the node";
+
+  // The federation file lists another key for this node (Init prints the
+  // key a data directory already has).
+  const std::string ana_key = fed.node(0).Init();
+  fed.SetKey(0, fed.node(1).Init());
+  fed.WriteFederation(fed.Federation());
+  RunResult wrong_key = testing::Run({MINGA_NODE_BIN, "--check-config", config});
+  EXPECT_EQ(wrong_key.exit_code, 2);
+  EXPECT_THAT(wrong_key.err, HasSubstr("is not this node's signing key"));
+
+  // A peer that is not a member.
+  fed.SetKey(0, ana_key);
+  fed.WriteFederation(fed.Federation({}, {"red-sur"}));
+  RunResult stranger = testing::Run({MINGA_NODE_BIN, "--check-config", config});
+  EXPECT_EQ(stranger.exit_code, 2);
+  EXPECT_THAT(stranger.err, HasSubstr("peers[0].org_id: 'red-sur' is not a member"));
+
+  // Before --init: checked as far as it can be, and nothing is created.
+  NodeHarness fresh(tmp.path(), "nueva");
+  WriteFile(tmp.path() + "/alone.textproto",
+            "name: \"t\"\nmembers { org_id: \"nueva\" signing_public_key: \""
+            "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\" }\n");
+  fresh.WriteConfig("allow_plaintext_loopback: true\nfederation_file: \"../alone.textproto\"\n");
+  RunResult before_init = testing::Run({MINGA_NODE_BIN, "--check-config", fresh.config_path()});
+  EXPECT_EQ(before_init.exit_code, 0) << before_init.err;
+  EXPECT_THAT(before_init.out, HasSubstr("not checked yet"));
+  EXPECT_FALSE(std::filesystem::exists(fresh.data_dir()));
+
+  fresh.WriteConfig(
+      "allow_plaintext_loopback: true\nfederation_file: \"../alone.textproto\"\n"
+      "http { listen: \"10.1.2.3:9464\" }\n");
+  RunResult bad_http = testing::Run({MINGA_NODE_BIN, "--check-config", fresh.config_path()});
+  EXPECT_EQ(bad_http.exit_code, 2);
+  EXPECT_THAT(bad_http.err, HasSubstr("http.listen: '10.1.2.3:9464' is not loopback"));
+}
+
 }  // namespace
 }  // namespace minga::testing
