@@ -35,15 +35,15 @@ absl::StatusOr<std::string> CheckConfigFile(const std::string& config_path) {
   bool have_key = false;
   ASSIGN_OR_RETURN(PublicKey key, KeyToCheckAgainst(config, &have_key));
   ASSIGN_OR_RETURN(v1::FederationFile federation, ResolveFederation(&config, key));
-  std::string summary = absl::StrCat(
-      config_path, ": valid\n  org_id: ", config.org_id(), "\n  data_dir: ", config.data_dir(),
-      "\n  admin socket: ", config.admin_socket(), "\n  federation listener: ",
-      config.listen().empty() ? "none" : config.listen(),
-      config.listen().empty()   ? ""
-      : config.has_tls()        ? " (mutual TLS)"
-                                : " (plaintext, loopback)",
-      "\n  federation: ", federation.members_size(), " member(s)",
-      config.federation_file().empty() ? " (this node alone)" : "", "\n  peers:");
+  std::string summary =
+      absl::StrCat(config_path, ": valid\n  org_id: ", config.org_id(),
+                   "\n  data_dir: ", config.data_dir(), "\n  admin socket: ", config.admin_socket(),
+                   "\n  federation listener: ", config.listen().empty() ? "none" : config.listen(),
+                   config.listen().empty() ? ""
+                   : config.has_tls()      ? " (mutual TLS)"
+                                           : " (plaintext, loopback)",
+                   "\n  federation: ", federation.members_size(), " member(s)",
+                   config.federation_file().empty() ? " (this node alone)" : "", "\n  peers:");
   if (config.peers().empty()) absl::StrAppend(&summary, " none");
   for (const v1::PeerConfig& p : config.peers()) {
     absl::StrAppend(&summary, " ", p.org_id(), " (", p.address(), ")");
@@ -52,8 +52,9 @@ absl::StatusOr<std::string> CheckConfigFile(const std::string& config_path) {
     absl::StrAppend(&summary, "\n  metrics: ", config.http().listen(), "/metrics");
   }
   if (!have_key && !config.federation_file().empty()) {
-    absl::StrAppend(&summary, "\n  not checked yet: the data directory has no signing key (run "
-                              "--init), so the federation file's key for '",
+    absl::StrAppend(&summary,
+                    "\n  not checked yet: the data directory has no signing key (run "
+                    "--init), so the federation file's key for '",
                     config.org_id(), "' was not compared with it");
   }
   return absl::StrCat(summary, "\n");

@@ -91,6 +91,8 @@ void PeerFamilies(const SyncEngine& sync, MetricsText* out) {
        [](const v1::PeerStatus& p) { return double(p.revisions_applied()); }},
       {"minga_peer_failures", "gauge", "Consecutive failed pulls from the peer.",
        [](const v1::PeerStatus& p) { return double(p.failures()); }},
+      {"minga_peer_batches_applied_total", "counter", "Pull batches from the peer applied.",
+       [](const v1::PeerStatus& p) { return double(p.batches_applied()); }},
       {"minga_peer_chunks_fetched_total", "counter", "File chunks fetched from the peer.",
        [](const v1::PeerStatus& p) { return double(p.chunks_fetched()); }},
       {"minga_peer_bytes_fetched_total", "counter", "Bytes of file chunks fetched from the peer.",
@@ -104,6 +106,16 @@ void PeerFamilies(const SyncEngine& sync, MetricsText* out) {
   for (const Field& f : kFields) {
     out->Family(f.name, f.type, f.help);
     for (const v1::PeerStatus& p : peers) out->Sample(f.name, {{"peer", p.org_id()}}, f.value(p));
+  }
+  out->Family("minga_peer_pull_failures_total", "counter",
+              "Failed pulls from the peer, by status code (a refused batch counts under the "
+              "code it was refused with).");
+  for (const v1::PeerStatus& p : peers) {
+    const std::map<std::string, uint64_t> codes(p.failures_by_code().begin(),
+                                                p.failures_by_code().end());
+    for (const auto& [code, n] : codes) {
+      out->Sample("minga_peer_pull_failures_total", {{"peer", p.org_id()}, {"code", code}}, n);
+    }
   }
 }
 
@@ -157,7 +169,11 @@ std::string RenderMetrics(const MetricsSources& sources) {
              1);
   StoreFamilies(*sources.catalog, &out);
   SearchFamilies(*sources.search, sources.catalog->head_lseq(), &out);
-  if (sources.sync != nullptr) PeerFamilies(*sources.sync, &out);
+  PeerFamilies(*sources.sync, &out);
+  out.Counter("minga_chunks_served_total", "File chunks sent to partners.",
+              sources.federation->chunks_served());
+  out.Counter("minga_chunk_bytes_served_total", "Bytes of file chunks sent to partners.",
+              sources.federation->chunk_bytes_served());
   ProcessFamilies(&out);
   return out.text();
 }

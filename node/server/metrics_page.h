@@ -5,7 +5,8 @@
 // Families (all prefixed minga_): materials per origin and state, files
 // and chunks, store bytes and the storage engine's figures, feed head,
 // search index position, lag, documents and latency, per peer state, lag,
-// revisions, failures and file transfer; and the standard process_*
+// revisions, batches, failures by code and file transfer, chunks served to
+// partners; and the standard process_*
 // families (memory, threads, CPU, open files).
 //
 // Thread safety: any thread; the sources are borrowed and thread-safe.
@@ -16,6 +17,7 @@
 
 #include "node/catalog/catalog.h"
 #include "node/search/search_view.h"
+#include "node/service/federation_service.h"
 #include "node/sync/sync_engine.h"
 
 namespace minga {
@@ -23,7 +25,8 @@ namespace minga {
 struct MetricsSources {
   Catalog* catalog = nullptr;
   search::SearchView* search = nullptr;
-  SyncEngine* sync = nullptr;  // null on a node that pulls from no one
+  SyncEngine* sync = nullptr;
+  FederationService* federation = nullptr;
 };
 
 std::string RenderMetrics(const MetricsSources& sources);

@@ -296,7 +296,8 @@ absl::Status Node::StartServers(const v1::NodeConfig& config, Parts* parts) {
       http.cert_file = config.tls().cert_file();
       http.key_file = config.tls().key_file();
     }
-    MetricsSources sources{parts->catalog.get(), parts->search.get(), parts->sync.get()};
+    MetricsSources sources{parts->catalog.get(), parts->search.get(), parts->sync.get(),
+                           parts->federation_service.get()};
     http.metrics = [sources] { return RenderMetrics(sources); };
     ASSIGN_OR_RETURN(parts->http, HttpListener::Start(std::move(http)));
   }

@@ -286,6 +286,8 @@ class FederationService::ChunkReactor : public grpc::ServerWriteReactor<v1::Chun
       chunk_.Clear();
       chunk_.set_sha256(sha);
       if (data->has_value()) {
+        service_->chunks_served_.fetch_add(1);
+        service_->chunk_bytes_served_.fetch_add((*data)->size());
         chunk_.set_data(std::move(**data));
       } else {
         chunk_.set_missing(true);

@@ -78,6 +78,9 @@ class FederationService final : public v1::Federation::CallbackService {
   // Streams open now (for tests and status).
   int open_pulls() const;
   int open_chunk_calls() const;
+  // File chunks (and their bytes) sent to partners since the node started.
+  uint64_t chunks_served() const { return chunks_served_.load(); }
+  uint64_t chunk_bytes_served() const { return chunk_bytes_served_.load(); }
 
  private:
   class PullReactor;
@@ -132,6 +135,8 @@ class FederationService final : public v1::Federation::CallbackService {
   absl::Mutex wait_mu_;
   std::set<PullReactor*> waiting_ ABSL_GUARDED_BY(wait_mu_);
   std::thread watcher_;
+  std::atomic<uint64_t> chunks_served_{0};
+  std::atomic<uint64_t> chunk_bytes_served_{0};
 };
 
 }  // namespace minga

@@ -1,5 +1,6 @@
 #include "node/sync/puller.h"
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "node/core/bounded_queue.h"
 #include "node/core/log.h"
@@ -112,6 +113,8 @@ void Puller::Run() {
         continue;  // a follow ended normally, or we were asked to pull now
       }
       status_.set_failures(status_.failures() + 1);
+      ++(*status_.mutable_failures_by_code())[absl::AsciiStrToLower(
+          absl::StatusCodeToString(s.code()))];
       status_.set_last_error(std::string(s.message()));
       status_.set_last_error_unix_micros(clock_->NowMicros());
       status_.set_state(v1::PeerStatus::BACKOFF);
@@ -146,6 +149,7 @@ void Puller::RecordApplied(const std::vector<FeedPosition>& positions,
                                   stats.bodies_added);
     status_.set_revisions_received(status_.revisions_received() + stats.received);
   }
+  status_.set_batches_applied(status_.batches_applied() + applied.size());
   status_.set_last_success_unix_micros(now);
   // A stream that lives is a success; one the peer ends at once is not,
   // so its back-off keeps growing (see Outcome).

@@ -178,6 +178,9 @@ TEST_F(PullerTest, ARefusedBatchKeepsWhatCameBeforeIt) {
   const v1::PeerStatus status = puller->Status();
   puller->Stop();
   EXPECT_NE(status.last_error().find("refused a batch"), std::string::npos) << status.last_error();
+  // Counted by the code it was refused with, for the node's metrics.
+  EXPECT_GE(status.failures_by_code().count("data_loss"), 1u) << status.DebugString();
+  EXPECT_EQ(status.batches_applied(), 4u);
   EXPECT_EQ(HeldAtBeta(), 20u);
   absl::StatusOr<v1::storage::PeerState> state = fed_.catalog(1).pulls().GetPeerState("alpha");
   ASSERT_OK(state.status());

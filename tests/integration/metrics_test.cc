@@ -56,6 +56,7 @@ TEST(MetricsTest, ARealPrometheusScrapesTheNodeAndSeesWhatItHolds) {
   EXPECT_THAT(text, HasSubstr("minga_search_seconds_count 1\n"));
   EXPECT_THAT(text, HasSubstr("minga_store_engine_running_compactions "));
   EXPECT_THAT(text, HasSubstr("process_resident_memory_bytes "));
+  EXPECT_THAT(text, HasSubstr("minga_chunks_served_total 0\n"));
   httplib::Result missing = http.Get("/nothing-here");
   ASSERT_TRUE(missing);
   EXPECT_EQ(missing->status, 404);
