@@ -121,5 +121,38 @@ TEST(MetricsTest, OffLoopbackThePageIsServedOverTls) {
   EXPECT_EQ(fed.node(0).Stop(), 0) << fed.node(0).log();
 }
 
+// A node pulling from a partner over mutual TLS shows the partner on its
+// page: following, every revision applied, no failure outstanding.
+TEST(MetricsTest, APullingNodeShowsItsPartnerFollowedAndCaughtUp) {
+  TempDir tmp;
+  FederationHarness fed(tmp.path(), {"ana", "bea"});
+  fed.Link(1, 0);
+  const int http_port = FreePort();
+  fed.AddConfig(1, absl::StrCat("http { listen: \"127.0.0.1:", http_port, "\" }\n"));
+  ASSERT_TRUE(fed.Setup());
+  ASSERT_TRUE(fed.StartAll()) << fed.node(1).log();
+  ASSERT_EQ(fed.node(0).Client({"import", SampleMaterialsPath()}).exit_code, 0);
+
+  httplib::Client http("127.0.0.1", http_port);
+  const std::string following = "minga_peer_state{peer=\"ana\",state=\"following\"} 1\n";
+  const std::string applied = "minga_peer_revisions_applied_total{peer=\"ana\"} 60\n";
+  std::string text;
+  // The deadline is for a hang: the pull itself takes well under a second.
+  const absl::Time give_up = absl::Now() + absl::Seconds(120);
+  while (absl::Now() < give_up) {
+    httplib::Result page = http.Get("/metrics");
+    text = page && page->status == 200 ? page->body : "";
+    if (text.find(following) != std::string::npos && text.find(applied) != std::string::npos) {
+      break;
+    }
+    absl::SleepFor(absl::Milliseconds(100));
+  }
+  EXPECT_THAT(text, HasSubstr(following));
+  EXPECT_THAT(text, HasSubstr(applied));
+  EXPECT_THAT(text, HasSubstr("minga_materials{origin=\"ana\",state=\"held\"} 60\n"));
+  EXPECT_THAT(text, HasSubstr("minga_peer_lag_changes{peer=\"ana\"} 0\n"));
+  EXPECT_THAT(text, HasSubstr("minga_peer_failures{peer=\"ana\"} 0\n"));
+}
+
 }  // namespace
 }  // namespace minga::testing
