@@ -53,9 +53,20 @@ Usage:
                                  for it (see admin_listen)
   minga-node --version | --help
 
+Option:
+  --log-format text|json         log lines to stderr as text (the default) or
+                                 as one JSON object per line (time, level,
+                                 component, msg) for log collectors
+
 The node stops cleanly on SIGINT or SIGTERM. Config format: protobuf text
 (minga.v1.NodeConfig), see config/*.textproto.
 )";
+
+// Sets the log format named by --log-format; false for an unknown one.
+bool ApplyLogFormat(const std::string& format) {
+  if (format == "json") minga::SetLogFormat(minga::LogFormat::kJson);
+  return format == "json" || format == "text";
+}
 
 int Fail(const std::string& message, int code) {
   std::fprintf(stderr, "minga-node: %s\n", message.c_str());
@@ -103,6 +114,11 @@ int main(int argc, char** argv) {
       init = true;
     } else if (arg == "--new-feed-id") {
       new_feed_id = true;
+    } else if (arg == "--log-format" || arg.rfind("--log-format=", 0) == 0) {
+      const std::string format = arg.size() > 12 ? arg.substr(13) : i + 1 < argc ? argv[++i] : "";
+      if (!ApplyLogFormat(format)) {
+        return Fail(absl::StrCat("--log-format: '", format, "' is not text or json"), 2);
+      }
     } else if (arg == "--rotate-key") {
       rotate_key = true;
     } else if (arg == "--config" && i + 1 < argc) {
@@ -192,7 +208,7 @@ int main(int argc, char** argv) {
   std::thread waiter([&] {
     int sig = 0;
     sigwait(&signals, &sig);
-    minga::LogInfo(absl::StrCat("received ", strsignal(sig)));
+    minga::LogInfo("node", absl::StrCat("received ", strsignal(sig)));
     (*node)->Shutdown();
   });
   (*node)->Wait();

@@ -158,8 +158,8 @@ absl::Status Catalog::SweepCutUploads() {
   }
   RETURN_IF_ERROR(it->status());
   if (!pending.dropped_chunks.empty()) {
-    LogInfo(absl::StrCat("dropped ", pending.dropped_chunks.size(),
-                         " chunk(s) of uploads the last stop cut short"));
+    LogInfo("catalog", absl::StrCat("dropped ", pending.dropped_chunks.size(),
+                                    " chunk(s) of uploads the last stop cut short"));
   }
   return writer_.Commit(&pending, /*sync=*/true);
 }

@@ -66,7 +66,8 @@ absl::StatusOr<std::optional<std::string>> CatalogFiles::ReadChunk(absl::string_
   if (DigestToBytes(Sha256(*data)) == sha) return data;
   // Damaged on disk (or lost in a power cut after its record was synced):
   // forgotten, wanted again by whoever lists it, and fetched anew.
-  LogError(absl::StrCat("chunk ", ShortHex(sha), " is damaged on disk; it will be fetched again"));
+  LogError("catalog",
+           absl::StrCat("chunk ", ShortHex(sha), " is damaged on disk; it will be fetched again"));
   RETURN_IF_ERROR(ForgetDamagedChunk(sha));
   return std::nullopt;
 }

@@ -50,7 +50,8 @@ Upload::~Upload() {
   // they are listed and stay; their upload marks go either way.
   absl::Status dropped =
       catalog_->files().DropUnlisted(std::vector<std::string>(pinned_.begin(), pinned_.end()));
-  if (!dropped.ok()) LogError(absl::StrCat("cleaning up an upload: ", dropped.message()));
+  if (!dropped.ok())
+    LogError("catalog", absl::StrCat("cleaning up an upload: ", dropped.message()));
 }
 
 absl::Status Upload::Store(const Sha256Digest& digest, absl::string_view data) {

@@ -211,8 +211,8 @@ void CatalogWriter::DropChunkFiles(const std::vector<std::string>& shas) {
   for (const std::string& sha : shas) {
     absl::Status s = options_.chunks->Delete(sha);
     if (!s.ok())
-      LogError(absl::StrCat("removing a chunk: ", s.message(),
-                            " (the sweep at the next start retries)"));
+      LogError("catalog", absl::StrCat("removing a chunk: ", s.message(),
+                                       " (the sweep at the next start retries)"));
   }
 }
 

@@ -9,6 +9,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
+#include "nlohmann/json.hpp"
 
 namespace minga {
 namespace {
@@ -20,17 +21,38 @@ LogLevel InitialLevel() {
 }
 
 std::atomic<int> g_level{static_cast<int>(InitialLevel())};
+std::atomic<int> g_format{static_cast<int>(LogFormat::kText)};
 
 }  // namespace
 
 void SetLogLevel(LogLevel level) { g_level.store(static_cast<int>(level)); }
 
-void Log(LogLevel level, absl::string_view message) {
-  if (static_cast<int>(level) < g_level.load()) return;
+void SetLogFormat(LogFormat format) { g_format.store(static_cast<int>(format)); }
+
+std::string FormatLogLine(LogFormat format, absl::Time time, LogLevel level,
+                          absl::string_view component, absl::string_view message) {
   static constexpr const char* kNames[] = {"DEBUG", "INFO", "WARN", "ERROR"};
-  const std::string line =
-      absl::StrCat(absl::FormatTime("%Y-%m-%dT%H:%M:%E3SZ", absl::Now(), absl::UTCTimeZone()), " ",
-                   kNames[static_cast<int>(level)], " ", message, "\n");
+  static constexpr const char* kJsonNames[] = {"debug", "info", "warning", "error"};
+  const std::string when = absl::FormatTime("%Y-%m-%dT%H:%M:%E3SZ", time, absl::UTCTimeZone());
+  const int i = static_cast<int>(level);
+  if (format == LogFormat::kText) {
+    return absl::StrCat(when, " ", kNames[i], " ", component, ": ", message);
+  }
+  nlohmann::ordered_json line;
+  line["time"] = when;
+  line["level"] = kJsonNames[i];
+  line["component"] = std::string(component);
+  line["msg"] = std::string(message);
+  // A message that is not UTF-8 (a file name, say) is written with U+FFFD
+  // in place of the bad bytes rather than dropped.
+  return line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+void Log(LogLevel level, absl::string_view component, absl::string_view message) {
+  if (static_cast<int>(level) < g_level.load()) return;
+  const std::string line = FormatLogLine(static_cast<LogFormat>(g_format.load()), absl::Now(),
+                                         level, component, message) +
+                           "\n";
   // One write(2) per line keeps lines whole between threads.
   ssize_t unused = write(STDERR_FILENO, line.data(), line.size());
   (void)unused;

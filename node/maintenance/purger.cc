@@ -46,7 +46,7 @@ void Purger::Run() {
       if (absl::Now() < due_) continue;
     }
     absl::Status s = Purge(/*index_now=*/false);
-    if (!s.ok()) LogError(absl::StrCat("purge: ", s.message()));
+    if (!s.ok()) LogError("purger", absl::StrCat("purge: ", s.message()));
   }
 }
 
@@ -87,7 +87,8 @@ absl::Status Purger::Purge(bool index_now) {
     }
   }
   if (!ids.empty())
-    LogInfo(absl::StrCat("purged what ", ids.size(), " retracted materials left on disk"));
+    LogInfo("purger",
+            absl::StrCat("purged what ", ids.size(), " retracted materials left on disk"));
   return absl::OkStatus();
 }
 

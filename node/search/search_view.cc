@@ -97,11 +97,11 @@ void SearchView::Stop() {
     if (!uncommitted_.empty()) {
       // What is not committed is indexed again at the next start.
       absl::Status s = CommitLocked(uncommitted_position_);
-      if (!s.ok()) LogError(std::string(s.message()));
+      if (!s.ok()) LogError("search", std::string(s.message()));
     }
     writer_->close();
   } catch (const Xapian::Error& e) {
-    LogError(absl::StrCat("search index: closing: ", e.get_description()));
+    LogError("search", absl::StrCat("search index: closing: ", e.get_description()));
   }
   writer_.reset();
 }
@@ -187,13 +187,13 @@ void SearchView::Run() {
           uncommitted_position_ = ParsePosition(writer_->get_metadata(kMetaPosition));
           current()->stats.Rebuild(*writer_);
         } catch (const Xapian::Error& e) {
-          LogError(absl::StrCat("search index: reopening: ", e.get_description()));
+          LogError("search", absl::StrCat("search index: reopening: ", e.get_description()));
         }
       }
       reached = uncommitted_position_;
     }
     if (!read.ok()) {
-      LogError(std::string(read.status().message()));
+      LogError("search", std::string(read.status().message()));
       {
         absl::MutexLock lock(&state_mu_);
         last_error_ = std::string(read.status().message());

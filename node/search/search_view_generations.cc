@@ -44,13 +44,13 @@ absl::Status SearchView::OpenCurrent() {
           ParsePosition(writer_->get_metadata(kMetaPosition)) <= catalog_->head_lseq();
       if (!same) {
         // Another feed (a new or restored store) or format: start over.
-        LogInfo("search index: made for another store or format; rebuilding it");
+        LogInfo("search", "search index: made for another store or format; rebuilding it");
         writer_.reset();
         fresh = true;
       }
     } catch (const Xapian::DatabaseError& e) {
       // It is a view of the store: a damaged one is rebuilt, not repaired.
-      LogError(absl::StrCat("search index: ", e.get_description(), "; rebuilding it"));
+      LogError("search", absl::StrCat("search index: ", e.get_description(), "; rebuilding it"));
       writer_.reset();
       fresh = true;
     }

@@ -198,7 +198,8 @@ absl::StatusOr<std::unique_ptr<Node>> Node::Start(v1::NodeConfig config) {
         absl::StrCat(", metrics ", IsLoopbackAddress(config.http().listen()) ? "http" : "https",
                      "://", config.http().listen(), "/metrics");
   }
-  LogInfo(absl::StrCat("node '", config.org_id(), "' started: admin unix:", config.admin_socket(),
+  LogInfo("node",
+          absl::StrCat("node '", config.org_id(), "' started: admin unix:", config.admin_socket(),
                        config.listen().empty() ? "" : ", federation ", config.listen(),
                        config.has_tls() ? " (mutual TLS)" : " (plaintext, loopback)",
                        config.admin_listen().empty() ? "" : ", remote admin ",
@@ -233,8 +234,8 @@ absl::Status Node::OpenStores(const v1::NodeConfig& config, Parts* parts) {
   // longer vouches for goes before anything is served.
   ASSIGN_OR_RETURN(const size_t purged, parts->catalog->ReconcileMembership());
   if (purged > 0) {
-    LogWarning(absl::StrCat("federation: ", purged,
-                            " materials of removed members or retired keys were purged"));
+    LogWarning("node", absl::StrCat("federation: ", purged,
+                                    " materials of removed members or retired keys were purged"));
   }
   search::SearchViewOptions search_options;
   search_options.dir = SearchPath(config.data_dir());
@@ -248,7 +249,7 @@ absl::Status Node::OpenStores(const v1::NodeConfig& config, Parts* parts) {
     NameThisThread("store-verify");
     LowerThisThreadsPriority();
     absl::Status verified = kv->VerifyChecksums();  // damage is logged by the store
-    if (verified.ok()) LogInfo("store: every checksum verified");
+    if (verified.ok()) LogInfo("node", "store: every checksum verified");
   });
 
   return absl::OkStatus();
@@ -367,7 +368,7 @@ void Node::Shutdown() {
     if (parts_->shut_down) return;
     parts_->shut_down = true;
   }
-  LogInfo("stopping");
+  LogInfo("node", "stopping");
   parts_->http.reset();
   parts_->sync->Stop();
   parts_->federation_service->Shutdown();
@@ -384,7 +385,7 @@ void Node::Shutdown() {
   parts_->search.reset();  // commits what it indexed; follows the catalog no more
   parts_->catalog.reset();
   parts_->kv.reset();  // closes RocksDB, flushing what is pending
-  LogInfo("stopped");
+  LogInfo("node", "stopped");
   done_.Notify();
 }
 

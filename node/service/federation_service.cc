@@ -124,7 +124,7 @@ class FederationService::PullReactor : public grpc::ServerWriteReactor<v1::PullB
       if (finish_.asked().has_value()) {
         FinishLocked(*finish_.asked());
       } else if (!batch.ok()) {
-        LogError(absl::StrCat("pull by ", caller_, ": ", batch.status().message()));
+        LogError("federation", absl::StrCat("pull by ", caller_, ": ", batch.status().message()));
         FinishLocked(ToGrpcStatus(batch.status()));
       } else if (writing_) {
         ready_ = std::move(*batch);  // sent when the one on the wire lands

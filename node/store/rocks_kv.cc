@@ -42,8 +42,8 @@ class DamageRecord {
       absl::MutexLock lock(&mu_);
       if (first_.empty()) {
         first_ = std::string(status.message());
-        LogError(absl::StrCat("the store is damaged: ", first_,
-                              " (see docs/reliability.md, 'A damaged store')"));
+        LogError("store", absl::StrCat("the store is damaged: ", first_,
+                                       " (see docs/reliability.md, 'A damaged store')"));
       }
     }
     return status;

@@ -153,7 +153,7 @@ void FileFetcher::FetchGroup(const Task& task, size_t* stored) {
           const absl::Status saved =
               catalog_->files().StoreChunk(chunk.sha256(), chunk.data(), true);
           if (!saved.ok()) {
-            LogError(absl::StrCat("storing a chunk: ", saved.message()));
+            LogError("files", absl::StrCat("storing a chunk: ", saved.message()));
             return false;
           }
           remaining.erase(chunk.sha256());
@@ -213,7 +213,7 @@ FileFetcher::RoundResult FileFetcher::Round(const std::string& only,
     }
   }
   if (!wanted.ok()) {
-    LogError(absl::StrCat("file fetcher: ", wanted.status().message()));
+    LogError("files", absl::StrCat("file fetcher: ", wanted.status().message()));
     return result;
   }
   std::vector<Task> tasks;

@@ -101,7 +101,8 @@ bool Puller::WaitCaughtUp(int64_t since_micros, absl::Duration timeout) {
 void Puller::Run() {
   absl::Status prepared =
       catalog_->pulls().PrepareSubscription(options_.peer, options_.fingerprint);
-  if (!prepared.ok()) LogError(absl::StrCat("peer ", options_.peer, ": ", prepared.message()));
+  if (!prepared.ok())
+    LogError("sync", absl::StrCat("peer ", options_.peer, ": ", prepared.message()));
   while (true) {
     const absl::Status s = PullOnce();
     absl::Duration delay;
@@ -122,8 +123,8 @@ void Puller::Run() {
       delay =
           BackoffDelay(status_.failures(), options_.backoff_initial, options_.backoff_max, unit);
     }
-    LogWarning(absl::StrCat("peer ", options_.peer, " (", options_.address, "): ", s.message(),
-                            "; retrying in ", absl::FormatDuration(delay)));
+    LogWarning("sync", absl::StrCat("peer ", options_.peer, " (", options_.address, "): ",
+                                    s.message(), "; retrying in ", absl::FormatDuration(delay)));
     // Best effort: the error is also in memory for `minga peers`.
     catalog_->pulls().RecordPeerError(options_.peer, s.message()).IgnoreError();
     absl::MutexLock lock(&mu_);

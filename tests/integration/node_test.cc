@@ -9,6 +9,7 @@
 #include "absl/strings/str_split.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "nlohmann/json.hpp"
 #include "tests/util/federation_harness.h"
 #include "tests/util/node_harness.h"
 #include "tests/util/paths.h"
@@ -346,6 +347,33 @@ TEST(CheckConfigTest, ChecksConfigAndFederationWithoutStartingOrWriting) {
   RunResult bad_http = testing::Run({MINGA_NODE_BIN, "--check-config", fresh.config_path()});
   EXPECT_EQ(bad_http.exit_code, 2);
   EXPECT_THAT(bad_http.err, HasSubstr("http.listen: '10.1.2.3:9464' is not loopback"));
+}
+
+// With --log-format json every line the node writes is one JSON object
+// with time, level, component and message, as log collectors read them.
+TEST(LogFormatTest, JsonLogsAreOneObjectPerLine) {
+  TempDir tmp;
+  NodeHarness node(tmp.path(), "casa-ana");
+  node.WriteConfig("allow_plaintext_loopback: true\n");
+  node.SetNodeFlags({"--log-format", "json"});
+  ASSERT_TRUE(node.Start()) << node.log();
+  EXPECT_EQ(node.Stop(), 0) << node.log();
+  int lines = 0;
+  bool started = false;
+  for (absl::string_view line : absl::StrSplit(node.log(), '\n', absl::SkipEmpty())) {
+    ++lines;
+    const nlohmann::json event = nlohmann::json::parse(line, nullptr, false);
+    ASSERT_TRUE(event.is_object()) << "not a JSON object: " << line;
+    EXPECT_TRUE(event.contains("time") && event.contains("level") && event.contains("msg"));
+    EXPECT_NE(event.value("component", ""), "") << line;
+    started = started || event.value("msg", "").find("started") != std::string::npos;
+  }
+  EXPECT_GE(lines, 2);  // started, stopping, stopped
+  EXPECT_TRUE(started);
+
+  node.SetNodeFlags({"--log-format", "xml"});
+  EXPECT_FALSE(node.Start());
+  EXPECT_THAT(node.log(), HasSubstr("--log-format: 'xml' is not text or json"));
 }
 
 }  // namespace

@@ -50,9 +50,9 @@ class NodeHarness {
   // once if the process exits (its log says why). The timeout is for a
   // hang, not a slow machine.
   bool Start(absl::Duration timeout = absl::Seconds(120)) {
-    if (!process_.Start({MINGA_NODE_BIN, "--config", config_path()}, dir_ + "/node.log")) {
-      return false;
-    }
+    std::vector<std::string> argv = {MINGA_NODE_BIN, "--config", config_path()};
+    argv.insert(argv.end(), node_flags_.begin(), node_flags_.end());
+    if (!process_.Start(argv, dir_ + "/node.log")) return false;
     const absl::Time deadline = absl::Now() + timeout;
     while (absl::Now() < deadline) {
       if (process_.Exited()) {
@@ -66,6 +66,9 @@ class NodeHarness {
     }
     return false;
   }
+
+  // More minga-node flags for the next Start.
+  void SetNodeFlags(std::vector<std::string> flags) { node_flags_ = std::move(flags); }
 
   void Kill9() {
     process_.Signal(SIGKILL);
@@ -96,6 +99,7 @@ class NodeHarness {
   }
 
  private:
+  std::vector<std::string> node_flags_;
   std::string org_;
   std::string dir_;
   Process process_;
