@@ -39,7 +39,7 @@ class PullSession {
   PullSession(PullQuery query, PullSessionOptions options, Clock* clock);
 
   // Where the next batch starts: from where the last one sent ended. The
-  // transport reads it (Catalog::ReadBatch), off its own callback threads.
+  // transport reads it (FeedReader::ReadBatch), off its own callback threads.
   const PullQuery& query() const { return query_; }
   // Whether `batch` (just read) goes out: the first one, one that moves the
   // checkpoint or carries revisions, or a heartbeat that is due.
