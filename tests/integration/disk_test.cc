@@ -87,24 +87,43 @@ TEST(DiskTest, AFullDiskRefusesWritesKeepsReadsLosesNothingAndRecoversAlone) {
   ASSERT_TRUE(node.Start()) << node.log();
 
   const absl::Time t0 = absl::Now();
-  // Import until the disk refuses. The import files live off the small disk.
-  constexpr int kPerFile = 500;  // about 4 MB
+  // Import until the disk refuses, in ever smaller steps: a write is refused
+  // only when it would cut into the reserve, so after a large import is
+  // refused a smaller write may still fit. The last step is the size of the
+  // puts checked below. The import files live off the small disk.
   std::set<std::string> acknowledged;
-  int next_file = 0;
-  auto fill = [&]() {
-    for (int tries = 0; tries < 2 * kDiskMiB / 4; ++tries, ++next_file) {
-      const int f = next_file;
-      const std::string file = absl::StrCat(tmp.path(), "/import-", f, ".jsonl");
-      WriteFile(file, Materials(f * kPerFile, kPerFile));
+  int next = 0;
+  auto import_until_refused = [&](int per_file) {
+    for (int tries = 0; tries < 2 * kDiskMiB * 128 / per_file; ++tries) {
+      const std::string file = absl::StrCat(tmp.path(), "/import-", next, ".jsonl");
+      WriteFile(file, Materials(next, per_file));
       RunResult imported = node.Client({"import", file});
       if (imported.exit_code != 0) return imported;
-      for (int i = f * kPerFile; i < (f + 1) * kPerFile; ++i) {
+      for (int i = next; i < next + per_file; ++i)
         acknowledged.insert(absl::StrCat("casa-ana/m", i));
-      }
+      next += per_file;
     }
     RunResult never;  // reads as "never refused" in the checks below
     never.exit_code = 0;
     return never;
+  };
+  auto put_small = [&](const std::string& id) {
+    RunResult put = node.Client({"put", "--id", id, "--title", "While the disk is full", "--kind",
+                                 "guide", "--sector", "health"});
+    if (put.exit_code == 0) acknowledged.insert("casa-ana/" + id);
+    return put;
+  };
+  int next_small = 0;
+  auto fill = [&]() {
+    RunResult refused = import_until_refused(500);  // about 4 MB a file
+    if (refused.exit_code == 0) return refused;
+    for (int per_file : {25, 1}) {
+      if (RunResult again = import_until_refused(per_file); again.exit_code == 0) return again;
+    }
+    for (int tries = 0; tries < 1000; ++tries) {
+      if (put_small(absl::StrCat("filler-", next_small++)).exit_code != 0) break;
+    }
+    return refused;
   };
   RunResult refused = fill();
   ASSERT_NE(refused.exit_code, 0) << "the disk never filled";
@@ -119,11 +138,8 @@ TEST(DiskTest, AFullDiskRefusesWritesKeepsReadsLosesNothingAndRecoversAlone) {
   // (and must be kept), and the disk is filled again.
   RunResult put;
   for (int round = 0; round < 5; ++round) {
-    const std::string id = absl::StrCat("during-", round);
-    put = node.Client({"put", "--id", id, "--title", "While the disk is full", "--kind", "guide",
-                       "--sector", "health"});
+    put = put_small(absl::StrCat("during-", round));
     if (put.exit_code != 0) break;
-    acknowledged.insert("casa-ana/" + id);
     ASSERT_NE(fill().exit_code, 0) << "the disk never filled again";
   }
   EXPECT_EQ(put.exit_code, 1);  // "the node failed" (README's exit codes)
