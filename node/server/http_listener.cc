@@ -2,6 +2,11 @@
 
 #include <httplib.h>
 
+#include <atomic>
+#include <chrono>
+#include <memory>
+#include <thread>
+
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 
@@ -61,7 +66,17 @@ absl::StatusOr<std::unique_ptr<HttpListener>> HttpListener::Start(HttpListenerOp
         absl::StrCat("http.listen: cannot listen on '", options.listen, "' (is the port in use?)"));
   }
   listener->port_ = port;
-  listener->thread_ = std::thread([&server] { server.listen_after_bind(); });
+  // httplib's stop() does nothing until the accept loop runs, so a listener
+  // stopped right after it started would block its destructor forever: wait
+  // for the loop (or for its end, should accept fail at once).
+  auto ended = std::make_shared<std::atomic<bool>>(false);
+  listener->thread_ = std::thread([&server, ended] {
+    server.listen_after_bind();
+    ended->store(true);
+  });
+  while (!server.is_running() && !ended->load()) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
   return listener;
 }
 
