@@ -162,6 +162,15 @@ void ApplyDefaults(v1::NodeConfig* c, const std::string& base_dir) {
   if (serve->compression_level() == 0) serve->set_compression_level(d::kCompressionLevel);
   v1::StoreOptions* store = c->mutable_store();
   if (store->disk_reserve_mb() == 0) store->set_disk_reserve_mb(d::kDiskReserveMb);
+  if (c->http().has_oai()) {
+    v1::OaiOptions* oai = c->mutable_http()->mutable_oai();
+    if (oai->repository_name().empty()) {
+      oai->set_repository_name(absl::StrCat("Minga node ", c->org_id()));
+    }
+    if (oai->repository_identifier().empty()) {
+      oai->set_repository_identifier(absl::StrCat(c->org_id(), ".minga"));
+    }
+  }
 }
 
 absl::Status ValidateFederationFile(const v1::FederationFile& f) {
@@ -205,10 +214,51 @@ absl::Status ValidateFederationFile(const v1::FederationFile& f) {
 
 namespace {
 
+// A domain name as OAI-PMH's oai-identifier scheme has it: parts of
+// letters, digits and '-', each starting with a letter, at least two.
+bool IsOaiRepositoryIdentifier(absl::string_view s) {
+  const std::vector<absl::string_view> parts = absl::StrSplit(s, '.');
+  if (parts.size() < 2) return false;
+  for (absl::string_view part : parts) {
+    if (part.empty() || !absl::ascii_isalpha(part[0])) return false;
+    for (char ch : part) {
+      if (!absl::ascii_isalnum(ch) && ch != '-') return false;
+    }
+  }
+  return true;
+}
+
+// http.oai { ... }: off, or whole (after the defaults).
+absl::Status CheckOai(const v1::HttpOptions& http) {
+  if (!http.has_oai()) return absl::OkStatus();
+  const v1::OaiOptions& oai = http.oai();
+  if (http.listen().empty()) return Invalid("http.oai", "needs http.listen to serve /oai");
+  const std::string& email = oai.admin_email();
+  if (email.empty() || email.find('@') == std::string::npos ||
+      email.find_first_of(" <>\"") != std::string::npos) {
+    return Invalid("http.oai.admin_email",
+                   absl::StrCat("'", email, "' is not an e-mail address (Identify must give one)"));
+  }
+  if (oai.repository_name().size() > 200) {
+    return Invalid("http.oai.repository_name", "longer than 200 characters");
+  }
+  if (!IsOaiRepositoryIdentifier(oai.repository_identifier())) {
+    return Invalid("http.oai.repository_identifier",
+                   absl::StrCat("'", oai.repository_identifier(),
+                                "' is not a domain name (parts starting with a letter, "
+                                "joined by '.')"));
+  }
+  const std::string& base = oai.base_url();
+  if (!base.empty() && !absl::StartsWith(base, "http://") && !absl::StartsWith(base, "https://")) {
+    return Invalid("http.oai.base_url", absl::StrCat("'", base, "' is not an http(s) URL"));
+  }
+  return absl::OkStatus();
+}
+
 // http { ... }: off, or a listener that is HTTPS unless on loopback.
 absl::Status CheckHttp(const v1::NodeConfig& c) {
   const std::string& listen = c.http().listen();
-  if (listen.empty()) return absl::OkStatus();
+  if (listen.empty()) return CheckOai(c.http());
   RETURN_IF_ERROR(CheckHostPort("http.listen", listen));
   if (!IsLoopbackAddress(listen) && !c.has_tls()) {
     return Invalid("http.listen",
@@ -220,7 +270,7 @@ absl::Status CheckHttp(const v1::NodeConfig& c) {
     if (listen == other)
       return Invalid("http.listen", absl::StrCat("'", listen, "' is taken by another listener"));
   }
-  return absl::OkStatus();
+  return CheckOai(c.http());
 }
 
 }  // namespace

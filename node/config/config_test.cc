@@ -4,6 +4,7 @@
 #include <sstream>
 
 #include "gmock/gmock.h"
+#include "google/protobuf/text_format.h"
 #include "gtest/gtest.h"
 #include "tests/util/status_matchers.h"
 
@@ -117,6 +118,42 @@ TEST(ConfigTest, TheHttpListenerIsHttpsUnlessOnLoopback) {
   EXPECT_THAT(ValidateNodeConfig(taken, f),
               StatusIs(absl::StatusCode::kInvalidArgument,
                        HasSubstr("http.listen: '127.0.0.1:7420' is taken by another listener")));
+}
+
+TEST(ConfigTest, TheOaiProviderNeedsAListenerAnAddressAndADomainName) {
+  ASSERT_OK(InitCrypto());
+  SigningKey key = SigningKey::Generate();
+  const v1::FederationFile f = Federation(key);
+  auto with = [](const std::string& http) {
+    v1::NodeConfig c = DefaultNodeConfig();
+    c.set_org_id("alpha");
+    c.mutable_http()->set_listen("127.0.0.1:9464");
+    EXPECT_TRUE(
+        google::protobuf::TextFormat::ParseFromString(http, c.mutable_http()->mutable_oai()));
+    ApplyDefaults(&c, "");
+    return c;
+  };
+  v1::NodeConfig ok = with("admin_email: \"it@alpha.org\"");
+  EXPECT_THAT(ValidateNodeConfig(ok, f), IsOk());
+  EXPECT_EQ(ok.http().oai().repository_identifier(), "alpha.minga");
+  EXPECT_EQ(ok.http().oai().repository_name(), "Minga node alpha");
+
+  v1::NodeConfig no_listener = ok;
+  no_listener.mutable_http()->clear_listen();
+  EXPECT_THAT(
+      ValidateNodeConfig(no_listener, f),
+      StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("http.oai: needs http.listen")));
+  EXPECT_THAT(ValidateNodeConfig(with("repository_name: \"x\""), f),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("http.oai.admin_email: '' is not an e-mail address")));
+  EXPECT_THAT(ValidateNodeConfig(with("admin_email: \"it@alpha.org\" repository_identifier: "
+                                      "\"1node.org\""),
+                                 f),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("http.oai.repository_identifier: '1node.org' is not a domain")));
+  EXPECT_THAT(
+      ValidateNodeConfig(with("admin_email: \"it@alpha.org\" base_url: \"ftp://x/oai\""), f),
+      StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("http.oai.base_url")));
 }
 
 TEST(ConfigTest, LoopbackMeansALiteralLoopbackAddress) {
