@@ -24,6 +24,34 @@ bool SplitHostPort(const std::string& s, std::string* host, int* port) {
   return absl::SimpleAtoi(s.substr(colon + 1), port) && *port >= 0 && *port <= 65535;
 }
 
+void ServeOai(HttpListenerOptions options, httplib::Server* server) {
+  const std::string scheme = options.cert_file.empty() ? "http://" : "https://";
+  auto oai = [handler = std::move(options.oai), base = options.oai_base_url, scheme,
+              listen = options.listen](const httplib::Request& req, httplib::Response& res) {
+    // httplib parses the query of a GET and the form of a POST alike.
+    std::vector<std::pair<std::string, std::string>> args(req.params.begin(), req.params.end());
+    std::string base_url = base;
+    if (base_url.empty()) {
+      const std::string host = req.get_header_value("Host");
+      base_url = absl::StrCat(scheme, host.empty() ? listen : host, "/oai");
+    }
+    absl::StatusOr<std::string> doc = handler(args, base_url);
+    if (!doc.ok()) {
+      res.status = 500;
+      res.set_content(absl::StrCat("the node could not read its store: ", doc.status().message()),
+                      "text/plain");
+      return;
+    }
+    res.set_content(*std::move(doc), "text/xml; charset=utf-8");
+  };
+  server->Get("/oai", oai);
+  server->Post("/oai", oai);
+  server->Get("/oai/minga-material.xsd", [schema = std::move(options.oai_schema)](
+                                             const httplib::Request&, httplib::Response& res) {
+    res.set_content(schema, "application/xml");
+  });
+}
+
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<HttpListener>> HttpListener::Start(HttpListenerOptions options) {
@@ -53,8 +81,9 @@ absl::StatusOr<std::unique_ptr<HttpListener>> HttpListener::Start(HttpListenerOp
   server.Get("/metrics", [metrics](const httplib::Request&, httplib::Response& res) {
     res.set_content(metrics(), "text/plain; version=0.0.4; charset=utf-8");
   });
+  if (options.oai) ServeOai(std::move(options), &server);
   server.set_error_handler([](const httplib::Request&, httplib::Response& res) {
-    if (res.status == 404) res.set_content("not found; try /metrics\n", "text/plain");
+    if (res.status == 404) res.set_content("not found; try /metrics or /oai\n", "text/plain");
   });
   if (port == 0) {
     port = server.bind_to_any_port(host);

@@ -1,7 +1,8 @@
-// HttpListener: the node's HTTP endpoint for monitoring (GET /metrics),
-// over cpp-httplib. Plain HTTP on a loopback address, HTTPS with the node's
-// certificate elsewhere (the config insists). Anything else is 404; any
-// method but GET and HEAD is 405.
+// HttpListener: the node's HTTP endpoint for monitoring (GET /metrics) and
+// harvesting (GET or POST /oai, and the schema of its own metadata format
+// at /oai/minga-material.xsd), over cpp-httplib. Plain HTTP on a loopback
+// address, HTTPS with the node's certificate elsewhere (the config
+// insists). Any other path is 404.
 //
 // Thread safety: Start and Stop from one thread; the page function is
 // called on the listener's own two worker threads.
@@ -12,6 +13,8 @@
 #include <memory>
 #include <string>
 #include <thread>
+#include <utility>
+#include <vector>
 
 #include "absl/status/statusor.h"
 
@@ -29,6 +32,15 @@ struct HttpListenerOptions {
   std::string key_file;
   // Renders GET /metrics.
   std::function<std::string()> metrics;
+  // Answers /oai when set: the request's arguments (query or form), and the
+  // address it reached; an error status is a 500.
+  using OaiHandler = std::function<absl::StatusOr<std::string>(
+      const std::vector<std::pair<std::string, std::string>>& args, const std::string& base_url)>;
+  OaiHandler oai;
+  // The /oai address harvesters use; empty: the request's scheme and Host.
+  std::string oai_base_url;
+  // Served at /oai/minga-material.xsd.
+  std::string oai_schema;
 };
 
 class HttpListener {

@@ -23,6 +23,8 @@
 #include "node/maintenance/purger.h"
 #include "node/net/credentials.h"
 #include "node/net/grpc_peer_link.h"
+#include "node/oai/formats.h"
+#include "node/oai/provider.h"
 #include "node/search/search_view.h"
 #include "node/server/http_listener.h"
 #include "node/server/identity.h"
@@ -72,6 +74,7 @@ struct Node::Parts {
   std::unique_ptr<grpc::Server> remote_admin_server;
   std::unique_ptr<grpc::Server> federation_server;
   int federation_port = 0;
+  std::unique_ptr<oai::OaiProvider> oai;
   // Declared after what its pages read, so it stops before they go.
   std::unique_ptr<HttpListener> http;
   absl::Mutex mu;
@@ -197,6 +200,7 @@ absl::StatusOr<std::unique_ptr<Node>> Node::Start(v1::NodeConfig config) {
     metrics =
         absl::StrCat(", metrics ", IsLoopbackAddress(config.http().listen()) ? "http" : "https",
                      "://", config.http().listen(), "/metrics");
+    if (config.http().has_oai()) absl::StrAppend(&metrics, ", OAI-PMH at /oai");
   }
   LogInfo("node",
           absl::StrCat("node '", config.org_id(), "' started: admin unix:", config.admin_socket(),
@@ -300,6 +304,19 @@ absl::Status Node::StartServers(const v1::NodeConfig& config, Parts* parts) {
     MetricsSources sources{parts->catalog.get(), parts->search.get(), parts->sync.get(),
                            parts->federation_service.get()};
     http.metrics = [sources] { return RenderMetrics(sources); };
+    if (config.http().has_oai()) {
+      const v1::OaiOptions& o = config.http().oai();
+      parts->oai = std::make_unique<oai::OaiProvider>(
+          parts->catalog.get(),
+          oai::OaiSettings{o.repository_name(), o.admin_email(), o.repository_identifier()},
+          SystemClock());
+      http.oai = [provider = parts->oai.get()](const oai::OaiArgs& args,
+                                               const std::string& base_url) {
+        return provider->Handle(args, base_url);
+      };
+      http.oai_base_url = o.base_url();
+      http.oai_schema = std::string(oai::MingaSchema());
+    }
     ASSIGN_OR_RETURN(parts->http, HttpListener::Start(std::move(http)));
   }
   grpc::EnableDefaultHealthCheckService(true);
