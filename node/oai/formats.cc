@@ -16,12 +16,14 @@ XmlAttrs Lang(absl::string_view tag) {
 
 void WriteOaiDc(const v1::MaterialView& view, XmlOut* out) {
   const v1::Material& m = view.material();
-  out->Open("oai_dc:dc", {{"xmlns:oai_dc", std::string(kOaiDcNamespace)},
-                          {"xmlns:dc", "http://purl.org/dc/elements/1.1/"},
-                          {"xmlns:xsi", "http://www.w3.org/2001/XMLSchema-instance"},
-                          {"xsi:schemaLocation", absl::StrCat(kOaiDcNamespace, " ", kOaiDcSchema)}});
+  out->Open("oai_dc:dc",
+            {{"xmlns:oai_dc", std::string(kOaiDcNamespace)},
+             {"xmlns:dc", "http://purl.org/dc/elements/1.1/"},
+             {"xmlns:xsi", "http://www.w3.org/2001/XMLSchema-instance"},
+             {"xsi:schemaLocation", absl::StrCat(kOaiDcNamespace, " ", kOaiDcSchema)}});
   out->Leaf("dc:title", m.title(), Lang(m.title_language()));
-  for (const auto& [lang, title] : m.other_language_titles()) out->Leaf("dc:title", title, Lang(lang));
+  for (const auto& [lang, title] : m.other_language_titles())
+    out->Leaf("dc:title", title, Lang(lang));
   for (const std::string& p : m.publisher()) out->Leaf("dc:publisher", p);
   if (!m.summary().empty()) out->Leaf("dc:description", m.summary());
   out->Leaf("dc:type", m.kind());
@@ -41,10 +43,9 @@ void WriteOaiDc(const v1::MaterialView& view, XmlOut* out) {
 
 void WriteMinga(const v1::MaterialView& view, absl::string_view schema_url, XmlOut* out) {
   const v1::Material& m = view.material();
-  out->Open("material",
-            {{"xmlns", std::string(kMingaNamespace)},
-             {"xmlns:xsi", "http://www.w3.org/2001/XMLSchema-instance"},
-             {"xsi:schemaLocation", absl::StrCat(kMingaNamespace, " ", schema_url)}});
+  out->Open("material", {{"xmlns", std::string(kMingaNamespace)},
+                         {"xmlns:xsi", "http://www.w3.org/2001/XMLSchema-instance"},
+                         {"xsi:schemaLocation", absl::StrCat(kMingaNamespace, " ", schema_url)}});
   out->Leaf("id", view.id());
   out->Leaf("origin", OriginOf(view.id()));
   out->Leaf("version", absl::StrCat(view.header().version()));

@@ -175,8 +175,7 @@ std::optional<Fault> CheckArgs(const OaiArgs& args, std::string* verb,
             allowed.required.end() ||
         std::find(allowed.optional.begin(), allowed.optional.end(), name) != allowed.optional.end();
     if (!known) {
-      return Fault{"badArgument",
-                   absl::StrCat("'", name, "' is not an argument of ", *verb)};
+      return Fault{"badArgument", absl::StrCat("'", name, "' is not an argument of ", *verb)};
     }
   }
   for (absl::string_view name : allowed.required) {
@@ -220,11 +219,10 @@ class Response {
                        const std::optional<Fault>& fault, absl::string_view body) {
     XmlOut out;
     out.Raw("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
-    out.Open("OAI-PMH",
-             {{"xmlns", std::string(kOaiNamespace)},
-              {"xmlns:xsi", "http://www.w3.org/2001/XMLSchema-instance"},
-              {"xsi:schemaLocation",
-               absl::StrCat(kOaiNamespace, " ", kOaiNamespace, "OAI-PMH.xsd")}});
+    out.Open("OAI-PMH", {{"xmlns", std::string(kOaiNamespace)},
+                         {"xmlns:xsi", "http://www.w3.org/2001/XMLSchema-instance"},
+                         {"xsi:schemaLocation",
+                          absl::StrCat(kOaiNamespace, " ", kOaiNamespace, "OAI-PMH.xsd")}});
     out.Leaf("responseDate", FormatSeconds(now_));
     XmlAttrs request;
     if (!verb.empty()) {
@@ -375,8 +373,7 @@ class Response {
     out->Close("header");
   }
 
-  void WriteRecord(const v1::MaterialView& v, Shown shown, absl::string_view prefix,
-                   XmlOut* out) {
+  void WriteRecord(const v1::MaterialView& v, Shown shown, absl::string_view prefix, XmlOut* out) {
     out->Open("record");
     WriteHeader(v, shown, out);
     if (shown == Shown::kLive) {
@@ -422,14 +419,14 @@ class Response {
     }
     std::optional<Date> from;
     std::optional<Date> until;
-    for (auto [text, date, name] : {std::tuple(&args.from, &from, "from"),
-                                    std::tuple(&args.until, &until, "until")}) {
+    for (auto [text, date, name] :
+         {std::tuple(&args.from, &from, "from"), std::tuple(&args.until, &until, "until")}) {
       if (text->empty()) continue;
       *date = ParseDate(*text);
       if (!date->has_value()) {
-        return Fault{"badArgument",
-                     absl::StrCat(name, ": '", *text,
-                                  "' is neither YYYY-MM-DD nor YYYY-MM-DDThh:mm:ssZ")};
+        return Fault{
+            "badArgument",
+            absl::StrCat(name, ": '", *text, "' is neither YYYY-MM-DD nor YYYY-MM-DDThh:mm:ssZ")};
       }
     }
     if (from.has_value() && until.has_value()) {
@@ -439,9 +436,8 @@ class Response {
       if (from->seconds > until->seconds) return Fault{"badArgument", "from is after until"};
     }
     // "until" a day takes in the whole of that day.
-    const int64_t last = !until.has_value()
-                             ? INT64_MAX
-                             : until->seconds + (until->day ? 24 * 3600 - 1 : 0);
+    const int64_t last =
+        !until.has_value() ? INT64_MAX : until->seconds + (until->day ? 24 * 3600 - 1 : 0);
     const int64_t first = from.has_value() ? from->seconds : INT64_MIN;
     if (std::optional<Fault> f = CheckPrefix(args.prefix)) return f;
 

@@ -95,10 +95,10 @@ TEST_F(OaiProviderTest, BadRequestsGetTheProtocolsErrorCodes) {
   EXPECT_EQ(error_of({{"verb", "Identify"}, {"set", "x"}}), "badArgument");
   EXPECT_EQ(error_of({{"verb", "GetRecord"}, {"identifier", "x"}}), "badArgument");
   EXPECT_EQ(error_of({{"verb", "ListRecords"}}), "badArgument");
-  EXPECT_EQ(error_of({{"verb", "ListRecords"},
-                      {"metadataPrefix", "oai_dc"},
-                      {"metadataPrefix", "minga"}}),
-            "badArgument");
+  EXPECT_EQ(
+      error_of(
+          {{"verb", "ListRecords"}, {"metadataPrefix", "oai_dc"}, {"metadataPrefix", "minga"}}),
+      "badArgument");
   EXPECT_EQ(error_of({{"verb", "ListRecords"}, {"resumptionToken", "x"}, {"set", "a"}}),
             "badArgument");
 
@@ -110,12 +110,15 @@ TEST_F(OaiProviderTest, BadRequestsGetTheProtocolsErrorCodes) {
               HasSubstr("code=\"badResumptionToken\""));
   EXPECT_THAT(Get({{"verb", "ListSets"}, {"resumptionToken", "x"}}),
               HasSubstr("code=\"badResumptionToken\""));
-  EXPECT_THAT(Get({{"verb", "ListRecords"}, {"metadataPrefix", "oai_dc"}, {"from", "2024-01-01"},
+  EXPECT_THAT(Get({{"verb", "ListRecords"},
+                   {"metadataPrefix", "oai_dc"},
+                   {"from", "2024-01-01"},
                    {"until", "2024-01-02T00:00:00Z"}}),
               HasSubstr("different granularities"));
   EXPECT_THAT(Get({{"verb", "ListRecords"}, {"metadataPrefix", "oai_dc"}, {"from", "yesterday"}}),
               HasSubstr("from: 'yesterday' is neither"));
-  EXPECT_THAT(Get({{"verb", "GetRecord"}, {"identifier", "oai:other.org:alpha/x"},
+  EXPECT_THAT(Get({{"verb", "GetRecord"},
+                   {"identifier", "oai:other.org:alpha/x"},
                    {"metadataPrefix", "oai_dc"}}),
               HasSubstr("code=\"idDoesNotExist\""));
 }
@@ -134,9 +137,9 @@ TEST_F(OaiProviderTest, AFullHarvestHasEveryPublicMaterialAndNothingConfined) {
   int responses = 0;
   std::vector<std::string> ids =
       Harvest({{"verb", "ListIdentifiers"}, {"metadataPrefix", "oai_dc"}}, &responses);
-  EXPECT_THAT(ids, ::testing::UnorderedElementsAre(
-                       "oai:alpha.minga:" + a, "oai:alpha.minga:" + b,
-                       "oai:alpha.minga:" + gone, "oai:alpha.minga:" + theirs));
+  EXPECT_THAT(
+      ids, ::testing::UnorderedElementsAre("oai:alpha.minga:" + a, "oai:alpha.minga:" + b,
+                                           "oai:alpha.minga:" + gone, "oai:alpha.minga:" + theirs));
   EXPECT_EQ(responses, 2) << "two records a page";
   EXPECT_EQ(Harvest({{"verb", "ListRecords"}, {"metadataPrefix", "minga"}}), ids);
 
@@ -206,20 +209,22 @@ TEST_F(OaiProviderTest, SelectiveHarvestsBySetAndDate) {
   EXPECT_THAT(Harvest({{"verb", "ListIdentifiers"}, {"metadataPrefix", "oai_dc"}, {"from", since}}),
               ::testing::UnorderedElementsAre("oai:alpha.minga:alpha/policia",
                                               "oai:alpha.minga:" + theirs));
-  EXPECT_THAT(Harvest({{"verb", "ListIdentifiers"}, {"metadataPrefix", "oai_dc"}, {"until", before}}),
-              ::testing::ElementsAre("oai:alpha.minga:" + first));
-  EXPECT_THAT(Harvest({{"verb", "ListIdentifiers"},
-                       {"metadataPrefix", "oai_dc"},
-                       {"set", "sector:police"}}),
-              ::testing::ElementsAre("oai:alpha.minga:alpha/policia"));
-  EXPECT_THAT(Harvest({{"verb", "ListIdentifiers"},
-                       {"metadataPrefix", "oai_dc"},
-                       {"set", "origin:beta"}}),
-              ::testing::ElementsAre("oai:alpha.minga:" + theirs));
-  EXPECT_THAT(Harvest({{"verb", "ListIdentifiers"}, {"metadataPrefix", "oai_dc"}, {"set", "sector"}}),
-              ::testing::SizeIs(3));
-  EXPECT_THAT(Get({{"verb", "ListIdentifiers"}, {"metadataPrefix", "oai_dc"}, {"set", "origin:BAD!"}}),
-              HasSubstr("noRecordsMatch"));
+  EXPECT_THAT(
+      Harvest({{"verb", "ListIdentifiers"}, {"metadataPrefix", "oai_dc"}, {"until", before}}),
+      ::testing::ElementsAre("oai:alpha.minga:" + first));
+  EXPECT_THAT(
+      Harvest(
+          {{"verb", "ListIdentifiers"}, {"metadataPrefix", "oai_dc"}, {"set", "sector:police"}}),
+      ::testing::ElementsAre("oai:alpha.minga:alpha/policia"));
+  EXPECT_THAT(
+      Harvest({{"verb", "ListIdentifiers"}, {"metadataPrefix", "oai_dc"}, {"set", "origin:beta"}}),
+      ::testing::ElementsAre("oai:alpha.minga:" + theirs));
+  EXPECT_THAT(
+      Harvest({{"verb", "ListIdentifiers"}, {"metadataPrefix", "oai_dc"}, {"set", "sector"}}),
+      ::testing::SizeIs(3));
+  EXPECT_THAT(
+      Get({{"verb", "ListIdentifiers"}, {"metadataPrefix", "oai_dc"}, {"set", "origin:BAD!"}}),
+      HasSubstr("noRecordsMatch"));
 
   const std::string sets = Get({{"verb", "ListSets"}});
   for (const char* spec : {"origin", "origin:alpha", "origin:beta", "sector", "sector:health",

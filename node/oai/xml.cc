@@ -9,10 +9,18 @@ std::string XmlEscape(absl::string_view s) {
   out.reserve(s.size());
   for (char ch : s) {
     switch (ch) {
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '&': out += "&amp;"; break;
-      case '"': out += "&quot;"; break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '&':
+        out += "&amp;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
       default:
         // XML 1.0 allows no control character but tab, newline and return.
         if (static_cast<unsigned char>(ch) < 0x20 && ch != '\t' && ch != '\n' && ch != '\r') break;
@@ -24,7 +32,8 @@ std::string XmlEscape(absl::string_view s) {
 
 void XmlOut::Start(absl::string_view name, const XmlAttrs& attrs) {
   absl::StrAppend(&out_, "<", name);
-  for (const auto& [key, value] : attrs) absl::StrAppend(&out_, " ", key, "=\"", XmlEscape(value), "\"");
+  for (const auto& [key, value] : attrs)
+    absl::StrAppend(&out_, " ", key, "=\"", XmlEscape(value), "\"");
 }
 
 void XmlOut::Open(absl::string_view name, const XmlAttrs& attrs) {

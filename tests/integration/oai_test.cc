@@ -42,9 +42,8 @@ struct Harvested {
 };
 
 Harvested Harvest(const std::string& base, std::vector<std::string> args) {
-  std::vector<std::string> argv = {"perl", std::string(MINGA_SOURCE_DIR) +
-                                               "/tests/integration/oai_harvest.pl",
-                                   base};
+  std::vector<std::string> argv = {
+      "perl", std::string(MINGA_SOURCE_DIR) + "/tests/integration/oai_harvest.pl", base};
   argv.insert(argv.end(), args.begin(), args.end());
   RunResult r = Run(argv, "", absl::Seconds(300));
   Harvested h;
@@ -60,10 +59,10 @@ class OaiTest : public ::testing::Test {
  protected:
   void SetUp() override {
     port_ = FreePort();
-    node_.WriteConfig(absl::StrCat("allow_plaintext_loopback: true\nhttp {\n  listen: \"127.0.0.1:",
-                                   port_,
-                                   "\"\n  oai { admin_email: \"it@casa-ana.org\" "
-                                   "repository_name: \"Casa Ana\" }\n}\n"));
+    node_.WriteConfig(
+        absl::StrCat("allow_plaintext_loopback: true\nhttp {\n  listen: \"127.0.0.1:", port_,
+                     "\"\n  oai { admin_email: \"it@casa-ana.org\" "
+                     "repository_name: \"Casa Ana\" }\n}\n"));
     ASSERT_TRUE(node_.Start()) << node_.log();
     base_ = absl::StrCat("http://127.0.0.1:", port_, "/oai");
   }
@@ -81,9 +80,9 @@ TEST_F(OaiTest, AnIndependentHarvesterTakesThePublicMaterialsFullyThenIncrementa
   WriteFile(more, Materials(150));
   imported = node_.Client({"import", more});
   ASSERT_EQ(imported.exit_code, 0) << imported.err;
-  RunResult put = node_.Client({"put", "--id", "caso-confidencial", "--title", "Caso confidencial",
-                                "--kind", "guide", "--sector", "justice", "--audience",
-                                "members:casa-ana"});
+  RunResult put =
+      node_.Client({"put", "--id", "caso-confidencial", "--title", "Caso confidencial", "--kind",
+                    "guide", "--sector", "justice", "--audience", "members:casa-ana"});
   ASSERT_EQ(put.exit_code, 0) << put.err;
 
   Harvested id = Harvest(base_, {"Identify"});
@@ -128,8 +127,8 @@ TEST_F(OaiTest, AnIndependentHarvesterTakesThePublicMaterialsFullyThenIncrementa
   std::vector<std::pair<std::string, std::string>> changes;
   for (const auto& f : since.lines) changes.emplace_back(f[0], f[2]);
   EXPECT_THAT(changes, ::testing::UnorderedElementsAre(
-                           std::pair<std::string, std::string>{
-                               "oai:casa-ana.minga:casa-ana/nuevo", "Protocolo nuevo"},
+                           std::pair<std::string, std::string>{"oai:casa-ana.minga:casa-ana/nuevo",
+                                                               "Protocolo nuevo"},
                            std::pair<std::string, std::string>{
                                "oai:casa-ana.minga:casa-ana/recurso-7", "deleted"}));
 
@@ -204,8 +203,8 @@ TEST_F(OaiTest, EveryResponseIsValidAgainstTheSchemas) {
     EXPECT_THAT(r->get_header_value("Content-Type"), HasSubstr("text/xml"));
     const std::string file = absl::StrCat(tmp_.path(), "/response-", i, ".xml");
     WriteFile(file, r->body);
-    RunResult lint = testing::Run({"xmllint", "--noout", "--nonet", "--schema", tmp_.path() + "/all.xsd",
-                          file});
+    RunResult lint =
+        testing::Run({"xmllint", "--noout", "--nonet", "--schema", tmp_.path() + "/all.xsd", file});
     EXPECT_EQ(lint.exit_code, 0) << query << "\n" << lint.err << r->body.substr(0, 3000);
     const size_t at = r->body.find("<resumptionToken>");
     if (token.empty() && at != std::string::npos) {
