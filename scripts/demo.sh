@@ -132,6 +132,14 @@ until "$MINGA" --node "unix:$DEMO/agencia-onu/data/admin.sock" get ministerio/de
   > /dev/null 2>&1; do sleep 0.01; done
 echo "visible at agencia-onu after $((($(date +%s%N) - start) / 1000000)) ms"
 
+echo
+echo "== a guide shared with two members only (its id is random: it must not tell"
+echo "   the third member what it is about)"
+G_ID=$("$MINGA" --node "unix:$DEMO/agencia-onu/data/admin.sock" put --title "Guía comunitaria" \
+  --kind guide --sector social_services --audience members:agencia-onu,red-mujeres |
+  sed -n 's/^stored \([^ ]*\) version .*/\1/p')
+echo "stored $G_ID"
+
 cat <<EOT
 
 == the federation is running. Try, in another terminal:
@@ -140,9 +148,8 @@ cat <<EOT
   $MINGA get ministerio/demo-en-vivo
   $MINGA peers
   $MINGA status
-  $MINGA put --title "Guía comunitaria" --kind guide --sector social_services \\
-        --audience members:agencia-onu,red-mujeres
-  $MINGA --node unix:$DEMO/ministerio/data/admin.sock get agencia-onu/guia-comunitaria
+  $MINGA --node unix:$DEMO/red-mujeres/data/admin.sock get $G_ID
+  $MINGA --node unix:$DEMO/ministerio/data/admin.sock get $G_ID
         (ministerio holds only the signed header: it is outside the audience)
   $MINGA files $M_ID
   $MINGA fetch $M_ID materials.md -o /tmp/materials.md

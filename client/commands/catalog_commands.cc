@@ -217,7 +217,10 @@ int Ls(Session& s, const Args& args) {
     next = response.next_page_token();
     request.set_page_token(next);
   } while (!one_page && !next.empty() && shown < *limit);
-  if (!s.json) {
+  if (s.json) {
+    // One line more, after the materials' lines, for scripts that page.
+    if (one_page && !next.empty()) std::printf("{\"next_page_token\":\"%s\"}\n", next.c_str());
+  } else {
     std::fputs(table.Render(70).c_str(), stdout);
     if (one_page && !next.empty()) std::printf("next page: --page-token %s\n", next.c_str());
   }
@@ -268,7 +271,8 @@ std::vector<Command> CatalogCommands() {
                       "                [--page-size N] [--page-token T]\n\n"
                       "Lists materials held with their content; --all adds retractions and\n"
                       "materials held as header only. --by-sequence lists in feed order.\n"
-                      "With --page-size or --page-token one page is shown with the next token.\n",
+                      "With --page-size or --page-token one page is shown with the next token\n"
+                      "(with --json, as a last line {\"next_page_token\":\"...\"}).\n",
                       {{"origin", "limit", "page-size", "page-token"}, {}, {"all", "by-sequence"}},
                       Ls});
   return commands;

@@ -1,5 +1,6 @@
 #include "node/server/node.h"
 
+#include <grpc/support/log.h>
 #include <grpcpp/ext/proto_server_reflection_plugin.h>
 #include <grpcpp/grpcpp.h>
 #include <grpcpp/health_check_service_interface.h>
@@ -82,6 +83,15 @@ struct Node::Parts {
 };
 
 namespace {
+
+// gRPC's own log lines go through the node's log, so they carry its time,
+// level and component format (and JSON with --log-format json).
+void LogFromGrpc(gpr_log_func_args* args) {
+  LogLevel level = LogLevel::kInfo;
+  if (args->severity == GPR_LOG_SEVERITY_ERROR) level = LogLevel::kError;
+  if (args->severity == GPR_LOG_SEVERITY_DEBUG) level = LogLevel::kDebug;
+  Log(level, "grpc", args->message);
+}
 
 // Removes a socket a killed node left, and refuses a path that is not a
 // socket (a mistyped admin_socket must not delete a file) or whose
@@ -181,6 +191,7 @@ Node::~Node() { Shutdown(); }
 
 absl::StatusOr<std::unique_ptr<Node>> Node::Start(v1::NodeConfig config) {
   RETURN_IF_ERROR(InitCrypto());
+  gpr_set_log_function(LogFromGrpc);
   auto parts = std::make_unique<Parts>();
   RETURN_IF_ERROR(EnsureDataDir(config.data_dir()));
   ASSIGN_OR_RETURN(SigningKey key, LoadOrCreateSigningKey(config.data_dir()));

@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 
 #include <filesystem>
+#include <set>
 
 #include "absl/strings/str_split.h"
 #include "gmock/gmock.h"
@@ -61,6 +62,26 @@ TEST_F(NodeTest, ImportGetListDeleteAndSurviveKill9) {
   EXPECT_EQ(CountLines(listed.out), 60);
   RunResult other = node_.Client({"--json", "ls", "--origin", "nobody"});
   EXPECT_EQ(CountLines(other.out), 0);
+  // A script pages through --json output by the token on its last line.
+  std::set<std::string> paged;
+  std::string token;
+  for (int page = 0; page < 10; ++page) {
+    std::vector<std::string> args = {"--json", "ls", "--page-size", "25"};
+    if (!token.empty()) args.insert(args.end(), {"--page-token", token});
+    RunResult one = node_.Client(args);
+    ASSERT_EQ(one.exit_code, 0) << one.err;
+    token.clear();
+    for (absl::string_view line : absl::StrSplit(one.out, '\n', absl::SkipEmpty())) {
+      const nlohmann::json j = nlohmann::json::parse(line);
+      if (j.contains("next_page_token")) {
+        token = j["next_page_token"];
+      } else {
+        paged.insert(j["id"].get<std::string>());
+      }
+    }
+    if (token.empty()) break;
+  }
+  EXPECT_EQ(paged.size(), 60u) << "every material once, over three pages";
 
   RunResult removed = node_.Client({"rm", "casa-ana/esp-modulo-1-descripcion-general"});
   ASSERT_EQ(removed.exit_code, 0) << removed.err;
