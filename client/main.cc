@@ -25,7 +25,7 @@ std::vector<Command> AllCommands() {
   std::vector<Command> all;
   for (auto group :
        {minga::cli::CatalogCommands, minga::cli::SearchCommands, minga::cli::FileCommands,
-        minga::cli::TransferCommands, minga::cli::AdminCommands}) {
+        minga::cli::TransferCommands, minga::cli::HarvestCommands, minga::cli::AdminCommands}) {
     for (Command& c : group()) all.push_back(std::move(c));
   }
   return all;

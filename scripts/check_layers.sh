@@ -23,7 +23,8 @@ declare -A ALLOWED=(
   [node/server]="node/core node/store node/catalog node/search node/maintenance node/oai node/config node/sync node/net node/service grpc"
   [client/formats]="node/core"
   [client/cli]="node/core"
-  [client/commands]="node/core node/net/grpc_status.h client/cli client/formats grpc"
+  [client/harvest]="node/core"
+  [client/commands]="node/core node/net/grpc_status.h client/cli client/formats client/harvest grpc"
 )
 
 failures=0

@@ -15,7 +15,8 @@ seconds="${2:-60}"
 work="$build/fuzz"
 "$build/tests/fuzz/make_seeds" . "$work/seeds" >/dev/null
 failed=()
-for fuzzer in revision_fuzzer apply_batch_fuzzer batch_codec_fuzzer config_fuzzer import_fuzzer; do
+for fuzzer in revision_fuzzer apply_batch_fuzzer batch_codec_fuzzer config_fuzzer import_fuzzer \
+  oai_fuzzer; do
   mkdir -p "$work/corpus/$fuzzer" "$work/artifacts/$fuzzer"
   log="$work/$fuzzer.log"
   # -rss_limit_mb bounds what one input may make the decoders allocate.

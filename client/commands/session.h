@@ -47,6 +47,7 @@ std::vector<Command> TransferCommands();
 std::vector<Command> AdminCommands();
 std::vector<Command> SearchCommands();
 std::vector<Command> FileCommands();
+std::vector<Command> HarvestCommands();
 
 }  // namespace minga::cli
 

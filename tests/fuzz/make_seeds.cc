@@ -103,6 +103,16 @@ int main(int argc, char** argv) {
   Write(out / "config_fuzzer", "examples",
         Read(src / "config/node.example.textproto") + "\n---\n" +
             Read(src / "config/federation.example.textproto"));
-  printf("make_seeds: seeds for 5 fuzzers in %s\n", out.c_str());
+  // OAI-PMH: the DSpace-shaped records of the tests, as a ListRecords page.
+  const std::string repo = Read(src / "tests/data/oai/dspace-repository.xml");
+  const size_t from = repo.find("<oai:record>"), to = repo.rfind("</ListRecords>");
+  if (from == std::string::npos || to == std::string::npos) return 1;
+  Write(out / "oai_fuzzer", "list-records",
+        absl::StrCat("<OAI-PMH xmlns=\"http://www.openarchives.org/OAI/2.0/\" "
+                     "xmlns:oai=\"http://www.openarchives.org/OAI/2.0/\">"
+                     "<responseDate>2026-01-01T00:00:00Z</responseDate><ListRecords>",
+                     repo.substr(from, to - from),
+                     "<resumptionToken>t</resumptionToken></ListRecords></OAI-PMH>"));
+  printf("make_seeds: seeds for 6 fuzzers in %s\n", out.c_str());
   return 0;
 }

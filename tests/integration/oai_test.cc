@@ -221,5 +221,97 @@ TEST_F(OaiTest, EveryResponseIsValidAgainstTheSchemas) {
   EXPECT_THAT(posted->body, HasSubstr("<repositoryName>Casa Ana</repositoryName>"));
 }
 
+// minga harvest, round trip: a second node harvests this one's provider in
+// full, then, with --state, only what changed, retractions included.
+TEST_F(OaiTest, AnotherNodeHarvestsItFullyThenIncrementally) {
+  const std::string more = tmp_.path() + "/more.jsonl";
+  WriteFile(more, Materials(150));
+  ASSERT_EQ(node_.Client({"import", more}).exit_code, 0);
+  NodeHarness harvester(tmp_.path(), "recolector");
+  harvester.WriteConfig("allow_plaintext_loopback: true\n");
+  ASSERT_TRUE(harvester.Start()) << harvester.log();
+  const std::string state = tmp_.path() + "/harvest-state.json";
+  // The next harvest asks from the second the first one began (inclusive):
+  // let the imported materials' second pass, so only later changes are new.
+  const int64_t imported = absl::ToUnixSeconds(absl::Now());
+  while (absl::ToUnixSeconds(absl::Now()) == imported) absl::SleepFor(absl::Milliseconds(20));
+
+  RunResult full = harvester.Client({"harvest", base_, "--state", state});
+  ASSERT_EQ(full.exit_code, 0) << full.err << full.out;
+  EXPECT_THAT(full.out, HasSubstr("150 stored, 0 retracted, 0 skipped"));
+  EXPECT_THAT(full.out, HasSubstr("in 2 responses"));
+  const std::string id = "recolector/casa-ana.minga-casa-ana-recurso-42";
+  RunResult got = harvester.Client({"get", id});
+  ASSERT_EQ(got.exit_code, 0) << got.err;
+  EXPECT_THAT(got.out, HasSubstr("Recurso 42"));
+  EXPECT_THAT(got.out, HasSubstr("justice"));
+  EXPECT_THAT(got.out, HasSubstr("oai:casa-ana.minga:casa-ana/recurso-42 from " + base_));
+
+  ASSERT_EQ(node_.Client({"rm", "casa-ana/recurso-42"}).exit_code, 0);
+  ASSERT_EQ(node_
+                .Client({"put", "--id", "nuevo", "--title", "Protocolo nuevo", "--kind", "protocol",
+                         "--sector", "police"})
+                .exit_code,
+            0);
+  RunResult since = harvester.Client({"harvest", base_, "--state", state});
+  ASSERT_EQ(since.exit_code, 0) << since.err << since.out;
+  EXPECT_THAT(since.out, HasSubstr("1 stored, 1 retracted, 0 skipped"));
+  EXPECT_THAT(harvester.Client({"get", id}).out, HasSubstr("retracted"));
+  EXPECT_EQ(harvester.Client({"get", "recolector/casa-ana.minga-casa-ana-nuevo"}).exit_code, 0);
+
+  // A state file belongs to one harvest.
+  RunResult other =
+      harvester.Client({"harvest", base_, "--set", "sector:police", "--state", state});
+  EXPECT_EQ(other.exit_code, 4);
+  EXPECT_THAT(other.err, HasSubstr("--state: '" + state + "' is for " + base_));
+}
+
+// minga harvest against an OAI-PMH provider Minga did not write: HTTP::OAI
+// serving a static repository of DSpace-shaped records.
+TEST_F(OaiTest, ItHarvestsARepositoryServedByAnotherImplementation) {
+  const int port = FreePort();
+  Process provider;
+  ASSERT_TRUE(provider.Start(
+      {"perl", std::string(MINGA_SOURCE_DIR) + "/tests/integration/oai_static_provider.pl",
+       std::string(MINGA_SOURCE_DIR) + "/tests/data/oai/dspace-repository.xml", absl::StrCat(port)},
+      tmp_.path() + "/provider.log"));
+  httplib::Client http("127.0.0.1", port);
+  // Waits for the provider to listen; the deadline is for a hang.
+  const absl::Time deadline = absl::Now() + absl::Seconds(60);
+  while (!http.Get("/oai?verb=Identify") && absl::Now() < deadline) {
+    absl::SleepFor(absl::Milliseconds(50));
+  }
+  const std::string url = absl::StrCat("http://127.0.0.1:", port, "/oai");
+
+  RunResult harvested = node_.Client({"harvest", url});
+  EXPECT_EQ(harvested.exit_code, 4) << "one record does not map" << harvested.err;
+  EXPECT_THAT(harvested.out, HasSubstr("3 stored, 0 retracted, 1 skipped"));
+  EXPECT_THAT(harvested.err, HasSubstr("skipped oai:repositorio.example.org:123456789/13: dc:type: "
+                                       "'Image' maps to no kind"));
+  RunResult health = node_.Client({"get", "casa-ana/repositorio.example.org-123456789-10"});
+  ASSERT_EQ(health.exit_code, 0) << health.err;
+  for (const char* want : {"title_language  es-ES", "title.pt-BR", "kind            report",
+                           "sectors         health", "populations     rural", "countries       PE",
+                           "topics          gender-based-violence", "year            2019",
+                           "url             http://repositorio.example.org/handle/123456789/10"}) {
+    EXPECT_THAT(health.out, HasSubstr(want));
+  }
+  RunResult police = node_.Client({"get", "casa-ana/repositorio.example.org-123456789-11"});
+  EXPECT_THAT(police.out, HasSubstr("sectors         police"));
+  EXPECT_THAT(police.out, HasSubstr("kind            guide"));
+  EXPECT_THAT(police.out, HasSubstr("countries       BO"));
+
+  // A mapping file adds what the default lacks.
+  const std::string mapping = tmp_.path() + "/mapping.json";
+  WriteFile(mapping, "{\"kind\": {\"Image\": \"report\"}, \"default_sector\": \"coordination\"}");
+  RunResult mapped = node_.Client({"harvest", url, "--mapping", mapping});
+  EXPECT_EQ(mapped.exit_code, 0) << mapped.err;
+  EXPECT_THAT(mapped.out, HasSubstr("4 stored"));
+  WriteFile(mapping, "{\"kind\": {\"book\": \"libro\"}}");
+  RunResult bad = node_.Client({"harvest", url, "--mapping", mapping});
+  EXPECT_EQ(bad.exit_code, 4);
+  EXPECT_THAT(bad.err, HasSubstr("mapping.kind[\"book\"]: 'libro' is not a kind"));
+}
+
 }  // namespace
 }  // namespace minga::testing
