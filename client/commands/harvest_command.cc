@@ -13,10 +13,10 @@
 #include "client/commands/session.h"
 #include "client/harvest/mapping.h"
 #include "client/harvest/oai_page.h"
+#include "nlohmann/json.hpp"
 #include "node/core/read_file.h"
 #include "node/core/status_macros.h"
 #include "node/net/grpc_status.h"
-#include "nlohmann/json.hpp"
 
 namespace minga::cli {
 namespace {
@@ -102,8 +102,8 @@ absl::StatusOr<OaiPage> Fetch(httplib::Client& http, const BaseUrl& base,
       return absl::UnavailableError(absl::StrCat(base.origin, base.path, ": HTTP ", r->status));
     }
     if (r->body.size() > kMaxResponseBytes) {
-      return absl::InvalidArgumentError(absl::StrCat(base.origin, base.path,
-                                                     ": a response over 64 MiB"));
+      return absl::InvalidArgumentError(
+          absl::StrCat(base.origin, base.path, ": a response over 64 MiB"));
     }
     absl::StatusOr<OaiPage> page = harvest::ParseOaiPage(r->body);
     if (!page.ok()) {
@@ -259,8 +259,9 @@ int Harvest(Session& s, const Args& args) {
   }
   std::fprintf(s.json ? stderr : stdout,
                "%s %zu records from %s in %zu responses: %zu stored, %zu retracted, %zu skipped\n",
-               dry_run ? "would harvest" : "harvested", tally.stored + tally.retracted + tally.skipped,
-               url.c_str(), pages, tally.stored, tally.retracted, tally.skipped);
+               dry_run ? "would harvest" : "harvested",
+               tally.stored + tally.retracted + tally.skipped, url.c_str(), pages, tally.stored,
+               tally.retracted, tally.skipped);
   return tally.skipped > 0 ? kExitInvalid : kExitOk;
 }
 

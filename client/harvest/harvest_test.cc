@@ -1,6 +1,5 @@
 #include "client/harvest/mapping.h"
 #include "client/harvest/oai_page.h"
-
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/util/status_matchers.h"
@@ -55,7 +54,8 @@ TEST(OaiPageTest, ReadsRecordsDeletionsAndTheToken) {
 TEST(OaiPageTest, ErrorsAndBadDocumentsAreNamed) {
   ASSERT_OK_AND_ASSIGN(
       OaiPage err,
-      ParseOaiPage(R"(<OAI-PMH xmlns="http://www.openarchives.org/OAI/2.0/"><responseDate>x</responseDate>
+      ParseOaiPage(
+          R"(<OAI-PMH xmlns="http://www.openarchives.org/OAI/2.0/"><responseDate>x</responseDate>
         <error code="badResumptionToken">expired</error></OAI-PMH>)"));
   EXPECT_EQ(err.error_code, "badResumptionToken");
   EXPECT_EQ(err.error_message, "expired");
@@ -146,7 +146,7 @@ TEST(MappingTest, ARecordThatDoesNotMapSaysWhy) {
 TEST(MappingTest, AMappingFileAddsToTheDefaultAndIsChecked) {
   ASSERT_OK_AND_ASSIGN(Mapping m, ParseMapping(R"({"kind": {"Image": "video"},
       "sector": {"Física": "coordination"}, "default_kind": "report"})",
-                                                DefaultMapping()));
+                                               DefaultMapping()));
   EXPECT_EQ(m.kind.at("image"), "video");
   EXPECT_EQ(m.sector.at("salud"), "health") << "the default's entries stay";
   EXPECT_EQ(m.default_kind, "report");
@@ -157,8 +157,8 @@ TEST(MappingTest, AMappingFileAddsToTheDefaultAndIsChecked) {
   EXPECT_EQ(mat.kind(), "video");
   EXPECT_THAT(mat.sectors(), ::testing::ElementsAre("coordination"));
 
-  EXPECT_THAT(ParseMapping("[1]", {}), StatusIs(absl::StatusCode::kInvalidArgument,
-                                                HasSubstr("not a JSON object")));
+  EXPECT_THAT(ParseMapping("[1]", {}),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("not a JSON object")));
   EXPECT_THAT(ParseMapping(R"({"kinds": {}})", {}),
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("mapping.kinds: unknown")));
   EXPECT_THAT(ParseMapping(R"({"sector": {"x": "salud"}})", {}),

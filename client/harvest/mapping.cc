@@ -8,9 +8,9 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "nlohmann/json.hpp"
 #include "node/core/validate.h"
 #include "node/core/vocabulary.h"
-#include "nlohmann/json.hpp"
 
 namespace minga::harvest {
 namespace {
@@ -137,11 +137,12 @@ absl::StatusOr<Mapping> ParseMapping(absl::string_view json, const Mapping& base
   }
   Mapping m = base;
   const std::map<std::string, std::map<std::string, std::string>*> tables = {
-      {"kind", &m.kind},         {"sector", &m.sector},     {"population", &m.population},
-      {"topic", &m.topic},       {"language", &m.language}, {"country", &m.country}};
+      {"kind", &m.kind},   {"sector", &m.sector},     {"population", &m.population},
+      {"topic", &m.topic}, {"language", &m.language}, {"country", &m.country}};
   for (const auto& [name, value] : doc.items()) {
     if (name == "default_kind" || name == "default_sector") {
-      if (!value.is_string()) return absl::InvalidArgumentError("mapping." + name + ": not a string");
+      if (!value.is_string())
+        return absl::InvalidArgumentError("mapping." + name + ": not a string");
       const std::string v = value.get<std::string>();
       const std::string bad = CheckTarget(name == "default_kind" ? "kind" : "sector", v);
       if (!bad.empty()) {
@@ -225,7 +226,8 @@ absl::StatusOr<v1::Material> MapRecord(const OaiRecord& record, const Mapping& m
   if (auto d = record.All("description"); !d.empty()) m.set_summary(d[0]->value);
 
   const std::vector<const DcValue*> types = record.All("type");
-  std::string kind = FirstMapped(types, mapping.kind, [](absl::string_view v) { return IsKind(v); });
+  std::string kind =
+      FirstMapped(types, mapping.kind, [](absl::string_view v) { return IsKind(v); });
   if (kind.empty()) kind = mapping.default_kind;
   if (kind.empty()) {
     return absl::InvalidArgumentError(absl::StrCat(
@@ -263,8 +265,8 @@ absl::StatusOr<v1::Material> MapRecord(const OaiRecord& record, const Mapping& m
   for (const DcValue* p : record.All("publisher")) m.add_publisher(p->value);
   if (auto dates = record.All("date"); !dates.empty()) {
     uint32_t year = 0;
-    if (absl::SimpleAtoi(absl::string_view(dates[0]->value).substr(0, 4), &year) &&
-        year >= 1000 && year <= 2100) {
+    if (absl::SimpleAtoi(absl::string_view(dates[0]->value).substr(0, 4), &year) && year >= 1000 &&
+        year <= 2100) {
       m.set_year(year);
     }
   }

@@ -59,7 +59,8 @@ absl::StatusOr<OaiRecord> ParseRecord(const xmlNode* rec) {
   const xmlNode* dc = metadata == nullptr ? nullptr : Child(metadata, kOaiDc, "dc");
   if (dc == nullptr) return r;
   for (const xmlNode* c = dc->children; c != nullptr; c = c->next) {
-    if (c->type != XML_ELEMENT_NODE || c->ns == nullptr || !xmlStrEqual(c->ns->href, BAD_CAST kDc)) {
+    if (c->type != XML_ELEMENT_NODE || c->ns == nullptr ||
+        !xmlStrEqual(c->ns->href, BAD_CAST kDc)) {
       continue;
     }
     XmlString lang(xmlNodeGetLang(c));
@@ -89,10 +90,10 @@ absl::StatusOr<OaiPage> ParseOaiPage(absl::string_view xml) {
   if (doc == nullptr) {
     const xmlError* e = xmlGetLastError();
     return absl::InvalidArgumentError(absl::StrCat(
-        "the response is not XML", e != nullptr && e->message != nullptr
-                                       ? absl::StrCat(" (line ", e->line, ": ",
-                                                      absl::StripAsciiWhitespace(e->message), ")")
-                                       : ""));
+        "the response is not XML",
+        e != nullptr && e->message != nullptr
+            ? absl::StrCat(" (line ", e->line, ": ", absl::StripAsciiWhitespace(e->message), ")")
+            : ""));
   }
   const xmlNode* root = xmlDocGetRootElement(doc.get());
   if (!Is(root, kOai, "OAI-PMH")) {
