@@ -1,6 +1,7 @@
 #include "node/server/http_listener.h"
 
 #include <httplib.h>
+#include <sys/socket.h>
 
 #include <atomic>
 #include <chrono>
@@ -24,10 +25,10 @@ bool SplitHostPort(const std::string& s, std::string* host, int* port) {
   return absl::SimpleAtoi(s.substr(colon + 1), port) && *port >= 0 && *port <= 65535;
 }
 
-void ServeOai(HttpListenerOptions options, httplib::Server* server) {
+void ServeOai(const HttpListenerOptions& options, httplib::Server* server) {
   const std::string scheme = options.cert_file.empty() ? "http://" : "https://";
-  auto oai = [handler = std::move(options.oai), base = options.oai_base_url, scheme,
-              listen = options.listen](const httplib::Request& req, httplib::Response& res) {
+  auto oai = [handler = options.oai, base = options.oai_base_url, scheme, listen = options.listen](
+                 const httplib::Request& req, httplib::Response& res) {
     // httplib parses the query of a GET and the form of a POST alike.
     std::vector<std::pair<std::string, std::string>> args(req.params.begin(), req.params.end());
     std::string base_url = base;
@@ -46,10 +47,10 @@ void ServeOai(HttpListenerOptions options, httplib::Server* server) {
   };
   server->Get("/oai", oai);
   server->Post("/oai", oai);
-  server->Get("/oai/minga-material.xsd", [schema = std::move(options.oai_schema)](
-                                             const httplib::Request&, httplib::Response& res) {
-    res.set_content(schema, "application/xml");
-  });
+  server->Get("/oai/minga-material.xsd",
+              [schema = options.oai_schema](const httplib::Request&, httplib::Response& res) {
+                res.set_content(schema, "application/xml");
+              });
 }
 
 }  // namespace
@@ -73,6 +74,13 @@ absl::StatusOr<std::unique_ptr<HttpListener>> HttpListener::Start(HttpListenerOp
     return absl::InvalidArgumentError(absl::StrCat("http.listen: cannot load tls.cert_file '",
                                                    options.cert_file, "' or tls.key_file"));
   }
+  // httplib's default sets SO_REUSEPORT, with which a second node on the
+  // same port would share it silently (scrapes reaching either node): keep
+  // only SO_REUSEADDR, so a second bind fails.
+  server.set_socket_options([](socket_t sock) {
+    int yes = 1;
+    ::setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof(yes));
+  });
   // Scrapes are small and rare: two workers, not one per core.
   server.new_task_queue = [] { return new httplib::ThreadPool(2); };
   server.set_read_timeout(10, 0);
@@ -81,7 +89,7 @@ absl::StatusOr<std::unique_ptr<HttpListener>> HttpListener::Start(HttpListenerOp
   server.Get("/metrics", [metrics](const httplib::Request&, httplib::Response& res) {
     res.set_content(metrics(), "text/plain; version=0.0.4; charset=utf-8");
   });
-  if (options.oai) ServeOai(std::move(options), &server);
+  if (options.oai) ServeOai(options, &server);
   server.set_error_handler([](const httplib::Request&, httplib::Response& res) {
     if (res.status == 404) res.set_content("not found; try /metrics or /oai\n", "text/plain");
   });

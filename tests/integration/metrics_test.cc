@@ -97,6 +97,22 @@ TEST(MetricsTest, ARealPrometheusScrapesTheNodeAndSeesWhatItHolds) {
 
 // Off loopback the page is served over HTTPS with the node's certificate,
 // and plain HTTP gets no page.
+// A second node given the same HTTP port refuses to start, naming the
+// field, rather than sharing the port with the first.
+TEST(MetricsTest, ASecondNodeOnTheSameHttpPortIsRefused) {
+  TempDir tmp;
+  const std::string config = absl::StrCat(
+      "allow_plaintext_loopback: true\nhttp { listen: \"127.0.0.1:", FreePort(), "\" }\n");
+  NodeHarness first(tmp.path(), "casa-ana");
+  first.WriteConfig(config);
+  ASSERT_TRUE(first.Start()) << first.log();
+  NodeHarness second(tmp.path(), "casa-bea");
+  second.WriteConfig(config);
+  EXPECT_FALSE(second.Start()) << "both nodes on one port";
+  EXPECT_THAT(second.log(), HasSubstr("http.listen: cannot listen on '127.0.0.1:"));
+  EXPECT_THAT(second.log(), HasSubstr("(is the port in use?)"));
+}
+
 TEST(MetricsTest, OffLoopbackThePageIsServedOverTls) {
   TempDir tmp;
   FederationHarness fed(tmp.path(), {"casa-ana"});
