@@ -165,10 +165,8 @@ absl::Status ApplyPage(Session& s, const std::string& org, const std::string& ur
     item->mutable_audience()->set_scope(v1::Audience::PUBLIC);
     sent.push_back(&r);
   }
-  if (dry_run || sent.empty()) {
-    tally->stored += dry_run ? sent.size() : 0;
-    return absl::OkStatus();
-  }
+  if (dry_run) tally->stored += sent.size();
+  if (dry_run || sent.empty()) return absl::OkStatus();
   v1::PutManyResponse response;
   grpc::Status st = s.Catalog()->PutMany(s.Context().get(), request, &response);
   if (!st.ok()) return FromGrpcStatus(st);

@@ -1,14 +1,12 @@
 #include "client/harvest/mapping.h"
 
-#include <openssl/sha.h>
-
 #include "absl/strings/ascii.h"
-#include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "nlohmann/json.hpp"
+#include "node/core/crypto.h"
 #include "node/core/validate.h"
 #include "node/core/vocabulary.h"
 
@@ -193,11 +191,7 @@ std::string LocalIdFor(absl::string_view oai_identifier) {
   while (!id.empty() && id.back() == '-') id.pop_back();
   constexpr size_t kMax = 96;
   if (id.size() > kMax || id.empty()) {
-    unsigned char digest[SHA256_DIGEST_LENGTH];
-    SHA256(reinterpret_cast<const unsigned char*>(oai_identifier.data()), oai_identifier.size(),
-           digest);
-    const std::string hash =
-        absl::BytesToHexString(absl::string_view(reinterpret_cast<char*>(digest), 8));
+    const std::string hash = DigestToHex(Sha256(oai_identifier)).substr(0, 16);
     id = absl::StrCat(id.substr(0, kMax - hash.size() - 1), id.empty() ? "" : "-", hash);
   }
   return id;

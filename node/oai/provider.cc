@@ -92,6 +92,16 @@ bool InSet(const v1::MaterialView& v, Shown shown, absl::string_view set) {
   return false;
 }
 
+// Every held entry, headers only included, in feed order: what the lists,
+// the sets and the earliest datestamp are read from.
+ListQuery FeedOrder(int page_size) {
+  ListQuery q;
+  q.by_sequence = true;
+  q.include_headers_only = true;
+  q.page_size = page_size;
+  return q;
+}
+
 // A list request, as its arguments or its resumption token carry it.
 struct ListArgs {
   std::string prefix;
@@ -282,11 +292,7 @@ class Response {
   // The datestamp of the oldest feed position: versions reach the node in
   // feed order, so none is older (short of a clock set back).
   absl::StatusOr<int64_t> EarliestDatestamp() {
-    ListQuery q;
-    q.by_sequence = true;
-    q.include_headers_only = true;
-    q.page_size = 1;
-    ASSIGN_OR_RETURN(ListPage page, catalog_.List(q));
+    ASSIGN_OR_RETURN(ListPage page, catalog_.List(FeedOrder(1)));
     if (page.materials.empty()) return now_;
     return std::min(now_, Datestamp(page.materials.front()));
   }
@@ -323,10 +329,7 @@ class Response {
       return Fault{"badResumptionToken", "ListSets is never split, so it has no tokens"};
     }
     std::set<std::string> specs;
-    ListQuery q;
-    q.by_sequence = true;
-    q.include_headers_only = true;
-    q.page_size = kMaxPageSize;
+    ListQuery q = FeedOrder(kMaxPageSize);
     while (true) {
       ASSIGN_OR_RETURN(ListPage page, catalog_.List(q));
       for (const v1::MaterialView& v : page.materials) {
@@ -441,10 +444,7 @@ class Response {
     const int64_t first = from.has_value() ? from->seconds : INT64_MIN;
     if (std::optional<Fault> f = CheckPrefix(args.prefix)) return f;
 
-    ListQuery q;
-    q.by_sequence = true;
-    q.include_headers_only = true;
-    q.page_size = kMaxPageSize;
+    ListQuery q = FeedOrder(kMaxPageSize);
     if (args.after != 0) q.page_token = absl::StrCat("s:", args.after);
     if (absl::StartsWith(args.set, "origin:")) {
       q.origin = args.set.substr(7);
