@@ -1,4 +1,4 @@
-// minga status, peers, sync.
+// minga status, peers, sync, release.
 #include <cstdio>
 
 #include "absl/strings/str_cat.h"
@@ -35,6 +35,11 @@ void PrintPeers(const google::protobuf::RepeatedPtrField<v1::PeerStatus>& peers)
         p.last_error().empty()
             ? p.last_transfer_error()
             : absl::StrCat(FormatMicros(p.last_error_unix_micros()), " ", p.last_error());
+    if (p.interlock_held() > 0) {
+      error =
+          absl::StrCat("interlock holds ", p.interlock_held(), " retracted bodies (minga release ",
+                       p.org_id(), ")", error.empty() ? "" : "; ", error);
+    }
     table.Add(
         {p.org_id(), p.address(), StateName(p.state()),
          absl::StrCat(p.checkpoint(), "/", p.peer_head()), absl::StrCat(p.lag_changes()),
@@ -91,6 +96,16 @@ int Status(Session& s, const Args&) {
   }
   std::fputs(table.Render().c_str(), stdout);
   std::printf("%llu materials held\n", static_cast<unsigned long long>(total));
+  for (const v1::InterlockHold& h : response.interlock()) {
+    std::printf(
+        "\nINTERLOCK   origin %s retracted or narrowed %llu of its %llu materials here within the "
+        "window\n            (%s): %llu bodies and their files are held, not served or searched;\n"
+        "            minga release %s purges them now, or they are purged at %s\n",
+        h.origin().c_str(), static_cast<unsigned long long>(h.tripped_losses()),
+        static_cast<unsigned long long>(h.tripped_of()),
+        FormatMicros(h.tripped_unix_micros()).c_str(), static_cast<unsigned long long>(h.held()),
+        h.origin().c_str(), FormatMicros(h.expires_unix_micros()).c_str());
+  }
   return kExitOk;
 }
 
@@ -129,6 +144,22 @@ int Sync(Session& s, const Args& args) {
   return request.wait() && !response.caught_up() ? kExitUnavailable : kExitOk;
 }
 
+int Release(Session& s, const Args& args) {
+  if (args.positional().size() != 1) return ReportUsage("release takes one ORIGIN");
+  v1::ReleaseRequest request;
+  request.set_origin(args.positional()[0]);
+  v1::ReleaseResponse response;
+  grpc::Status st = s.Admin()->Release(s.Context(absl::Minutes(30)).get(), request, &response);
+  if (!st.ok()) return Report(FromGrpcStatus(st));
+  if (s.json) {
+    std::printf("%s\n", ToJson(response).c_str());
+  } else {
+    std::printf("released %s: %llu held bodies purged\n", request.origin().c_str(),
+                static_cast<unsigned long long>(response.released()));
+  }
+  return kExitOk;
+}
+
 }  // namespace
 
 std::vector<Command> AdminCommands() {
@@ -153,6 +184,15 @@ std::vector<Command> AdminCommands() {
        "returns when they are caught up (exit 5 if not within the timeout).\n",
        {{"peer", "wait-timeout"}, {}, {"wait"}},
        Sync},
+      {"release",
+       "end the mass-delete interlock's hold on an origin",
+       "Usage: minga release ORIGIN\n\n"
+       "When ORIGIN's revisions retracted or narrowed many of its materials here\n"
+       "at once, the node applied them but held the purge of their bodies and\n"
+       "files (see minga status). This purges them now. Without it they are\n"
+       "purged when the hold's grace period ends.\n",
+       {},
+       Release},
   };
 }
 

@@ -1,5 +1,6 @@
 #include "node/catalog/apply.h"
 
+#include <map>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
@@ -179,6 +180,7 @@ absl::StatusOr<bool> PullApplier::ApplyOneLocked(Pending* p, absl::string_view p
   std::vector<VerifiedRevision>& in = verified->revisions;
   ApplyStats& stats = verified->stats;
   const int n = batch.revisions_size();
+  ASSIGN_OR_RETURN(const std::set<int> held_losses, HeldLosses(p, now, *verified));
   for (int i = 0; i < n; ++i) {
     VerifiedRevision& x = in[i];
     if (x.skip) {
@@ -208,6 +210,17 @@ absl::StatusOr<bool> PullApplier::ApplyOneLocked(Pending* p, absl::string_view p
     }
     entry.stored.set_body(std::move(*rev.mutable_body()));
     entry.material = std::move(x.material);
+    if (held_losses.count(i) > 0) {
+      RETURN_IF_ERROR(interlock_.Hold(&pending, id, *held, peer, now));
+      entry.lost_chunks = Entry::LostChunks::kKeep;
+      ++stats.purges_held;
+    } else if (entry.has_body()) {
+      RETURN_IF_ERROR(interlock_.Forget(&pending, x.header.origin(), id));
+    } else {
+      // A later header of a material whose body is held keeps it held.
+      ASSIGN_OR_RETURN(const bool body_held, interlock_.IsHeld(&pending, x.header.origin(), id));
+      if (body_held) entry.lost_chunks = Entry::LostChunks::kKeep;
+    }
     v1::Provenance* p = entry.stored.mutable_provenance();
     p->set_from_peer(std::string(peer));
     p->set_received_unix_micros(now);
@@ -257,6 +270,32 @@ absl::StatusOr<bool> PullApplier::ApplyOneLocked(Pending* p, absl::string_view p
                      state.peer_head() != before.peer_head() || !before.last_error().empty();
   if (moved || !pending.txn.empty()) pending.txn.Put(Cf::kPeers, peer, state.SerializeAsString());
   return moved;
+}
+
+absl::StatusOr<std::set<int>> PullApplier::HeldLosses(Pending* pending, int64_t now,
+                                                      const VerifiedBatch& verified) {
+  // Losses per origin: revisions that replace a body held here with a
+  // header only, retracted or out of this node's audience. (A header-only
+  // revision this node is still in the audience of is not one: its body is
+  // on its way.)
+  std::map<std::string, std::vector<int>> losses;
+  const int n = static_cast<int>(verified.revisions.size());
+  for (int i = 0; i < n; ++i) {
+    const VerifiedRevision& x = verified.revisions[i];
+    if (x.skip || x.state.has_body) continue;
+    const v1::RevisionHeader& h = x.header;
+    if (!h.deleted() && InAudience(h.audience(), h.origin(), options_.org_id)) continue;
+    ASSIGN_OR_RETURN(std::optional<Entry> held, LoadEntry(&pending->txn, h.material_id()));
+    if (!held.has_value() || !held->has_body()) continue;
+    if (Merge(held->merge_state(), x.state) != MergeAction::kReplace) continue;
+    losses[h.origin()].push_back(i);
+  }
+  std::set<int> out;
+  for (const auto& [origin, indices] : losses) {
+    ASSIGN_OR_RETURN(bool hold, interlock_.CountLosses(pending, origin, indices.size(), now));
+    if (hold) out.insert(indices.begin(), indices.end());
+  }
+  return out;
 }
 
 absl::StatusOr<v1::storage::PeerState> PullApplier::GetPeerState(absl::string_view peer) {

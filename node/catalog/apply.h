@@ -16,6 +16,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -24,6 +25,7 @@
 #include "minga/v1/federation.pb.h"
 #include "minga/v1/material.pb.h"
 #include "minga/v1/storage.pb.h"
+#include "node/catalog/interlock.h"
 #include "node/catalog/writer.h"
 #include "node/core/merge.h"
 
@@ -39,6 +41,7 @@ struct ApplyStats {
   size_t ignored = 0;                 // nothing new
   size_t verified = 0;                // signatures checked
   size_t too_far_ahead = 0;           // versions beyond kMaxVersionAhead, passed over
+  size_t purges_held = 0;             // bodies the interlock kept (interlock.h)
   bool feed_reset = false;            // the peer's feed id changed
   uint64_t checkpoint = 0;            // stored checkpoint after the batch
   int64_t caught_up_unix_micros = 0;  // when last caught up with the peer
@@ -66,9 +69,9 @@ struct VerifiedBatch {
 
 class PullApplier {
  public:
-  // writer: borrowed, must outlive this.
-  explicit PullApplier(CatalogWriter* writer)
-      : w_(*writer), kv_(writer->kv()), options_(writer->options()) {}
+  // writer, interlock: borrowed, must outlive this.
+  PullApplier(CatalogWriter* writer, Interlock* interlock)
+      : w_(*writer), interlock_(*interlock), kv_(writer->kv()), options_(writer->options()) {}
   PullApplier(const PullApplier&) = delete;
   PullApplier& operator=(const PullApplier&) = delete;
 
@@ -99,8 +102,14 @@ class PullApplier {
   absl::StatusOr<bool> ApplyOneLocked(Pending* pending, absl::string_view peer,
                                       const std::string& actor, int64_t now,
                                       VerifiedBatch* verified) ABSL_EXCLUSIVE_LOCKS_REQUIRED(w_.mu);
+  // The revisions of `verified` that take a body this node holds, whose
+  // purge the interlock holds (their indices).
+  absl::StatusOr<std::set<int>> HeldLosses(Pending* pending, int64_t now,
+                                           const VerifiedBatch& verified)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(w_.mu);
 
   CatalogWriter& w_;
+  Interlock& interlock_;
   KvStore* const kv_;
   const CatalogOptions& options_;
 };

@@ -26,8 +26,9 @@ Catalog::Catalog(KvStore* kv, CatalogOptions options)
       options_(writer_.options()),
       local_(&writer_),
       feed_(&writer_),
-      pulls_(&writer_),
-      files_(&writer_) {}
+      interlock_(&writer_),
+      pulls_(&writer_, &interlock_),
+      files_(&writer_, &interlock_) {}
 
 absl::StatusOr<std::unique_ptr<Catalog>> Catalog::Open(KvStore* kv, CatalogOptions options) {
   RETURN_IF_ERROR(CheckOrgId(options.org_id, "org_id"));
@@ -109,6 +110,7 @@ absl::Status Catalog::Init() {
   // those restored from partners after a disk loss.
   writer_.versions().Observe(tally.highest_own_version());
   writer_.Restore(*feed, *lseq, std::move(tally));
+  RETURN_IF_ERROR(interlock_.Restore());
   // No upload survives a stop: what the last ones stored unlisted goes.
   return SweepCutUploads();
 }

@@ -8,6 +8,7 @@
 //   local()  LocalWrites   this node's own materials (local_writes.h)
 //   feed()   FeedReader    serving the feed to pullers and views (feed_reader.h)
 //   pulls()  PullApplier   verifying and applying pulled batches (apply.h)
+//   interlock() Interlock  holding the purge of a mass retraction (interlock.h)
 //   files()  CatalogFiles  file chunks (files.h)
 // The catalog itself opens the store (schema, migrations, sweeps), answers
 // reads and counts, and reconciles membership. The search index is not in
@@ -34,6 +35,7 @@
 #include "node/catalog/entry.h"
 #include "node/catalog/feed_reader.h"
 #include "node/catalog/files.h"
+#include "node/catalog/interlock.h"
 #include "node/catalog/local_writes.h"
 #include "node/catalog/writer.h"
 #include "node/core/crypto.h"
@@ -85,6 +87,7 @@ class Catalog {
   LocalWrites& local() { return local_; }
   FeedReader& feed() { return feed_; }
   PullApplier& pulls() { return pulls_; }
+  Interlock& interlock() { return interlock_; }
   CatalogFiles& files() { return files_; }
 
   // ---- Reads ----
@@ -161,6 +164,7 @@ class Catalog {
   const CatalogOptions& options_;  // the writer's
   LocalWrites local_;
   FeedReader feed_;
+  Interlock interlock_;
   PullApplier pulls_;
   CatalogFiles files_;
 };

@@ -20,6 +20,13 @@ struct Entry {
   v1::RevisionHeader header;
   // The decoded body, when held.
   std::optional<v1::Material> material;
+  // Not stored: what StoreEntry does with the chunks of a body this entry
+  // no longer holds. By default it keeps those stored while this node is
+  // still in the audience (a newer header came first; its body is on its
+  // way). kKeep: the interlock holds the purge (interlock.h). kDrop: this
+  // node no longer subscribes to the body.
+  enum class LostChunks { kByAudience, kKeep, kDrop };
+  LostChunks lost_chunks = LostChunks::kByAudience;
 
   bool has_body() const { return material.has_value(); }
   MergeState merge_state() const;

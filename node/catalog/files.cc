@@ -243,6 +243,9 @@ absl::StatusOr<GcStats> CatalogFiles::Gc() {
     for (entries->Seek(""); entries->Valid(); entries->Next()) {
       ASSIGN_OR_RETURN(Entry e, DecodeEntry(entries->key(), entries->value()));
       if (e.stored.retained_chunk_sha256().empty()) continue;
+      // Files of a body the interlock holds stay until it is released.
+      ASSIGN_OR_RETURN(bool held, interlock_.IsHeld(&pending, e.header.origin(), entries->key()));
+      if (held) continue;
       for (const std::string& sha : e.stored.retained_chunk_sha256()) {
         txn.Delete(Cf::kChunkRefs, ChunkRefKey(sha, entries->key()));
       }

@@ -22,6 +22,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "minga/v1/material.pb.h"
+#include "node/catalog/interlock.h"
 #include "node/catalog/writer.h"
 
 namespace minga {
@@ -45,9 +46,9 @@ struct GcStats {
 
 class CatalogFiles {
  public:
-  // writer: borrowed, must outlive this.
-  explicit CatalogFiles(CatalogWriter* writer)
-      : w_(*writer), kv_(writer->kv()), chunks_(writer->options().chunks) {}
+  // writer, interlock: borrowed, must outlive this.
+  CatalogFiles(CatalogWriter* writer, Interlock* interlock)
+      : w_(*writer), interlock_(*interlock), kv_(writer->kv()), chunks_(writer->options().chunks) {}
   CatalogFiles(const CatalogFiles&) = delete;
   CatalogFiles& operator=(const CatalogFiles&) = delete;
 
@@ -101,6 +102,7 @@ class CatalogFiles {
   absl::Status ForgetDamagedChunk(absl::string_view sha);
 
   CatalogWriter& w_;
+  Interlock& interlock_;
   KvStore* const kv_;
   ChunkStore* const chunks_;
 };

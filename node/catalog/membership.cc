@@ -63,11 +63,21 @@ absl::StatusOr<size_t> Catalog::ReconcileMembership() {
       ASSIGN_OR_RETURN(std::optional<Entry> old, LoadEntry(&pending.txn, doomed[i]));
       if (!old.has_value()) continue;
       RETURN_IF_ERROR(writer_.Purge(&pending, doomed[i], *old));
+      // A body the interlock held goes with its entry.
+      RETURN_IF_ERROR(interlock_.Forget(&pending, old->header.origin(), doomed[i]));
       ++purged;
     }
     // The fingerprint goes with the last slice: a crash before it redoes
-    // the check, harmlessly.
-    if (start + 1000 > doomed.size()) pending.txn.Put(Cf::kMeta, kMetaMembership, fingerprint);
+    // the check, harmlessly. So does the interlock's account of origins no
+    // longer members.
+    if (start + 1000 > doomed.size()) {
+      ASSIGN_OR_RETURN(std::vector<InterlockHoldInfo> holds, interlock_.Holds());
+      for (const InterlockHoldInfo& hold : holds) {
+        if (options_.keyring->Find(hold.origin) != nullptr) continue;
+        RETURN_IF_ERROR(interlock_.DropOrigin(&pending, hold.origin));
+      }
+      pending.txn.Put(Cf::kMeta, kMetaMembership, fingerprint);
+    }
     RETURN_IF_ERROR(writer_.Commit(&pending, /*sync=*/true));
   }
   return purged;

@@ -58,11 +58,13 @@ absl::Status CatalogWriter::StoreEntry(Pending* pending, const std::string& id,
   entry->stored.clear_retained_chunk_sha256();
   if (entry->has_body()) {
     after = ChunksOf(&*entry->material);
-  } else if (!entry->header.deleted() &&
-             InAudience(entry->header.audience(), entry->header.origin(), options_.org_id)) {
+  } else if (entry->lost_chunks == Entry::LostChunks::kKeep ||
+             (entry->lost_chunks == Entry::LostChunks::kByAudience && !entry->header.deleted() &&
+              InAudience(entry->header.audience(), entry->header.origin(), options_.org_id))) {
     // A newer header without its body while this node is still in the
     // audience: the body is on its way by another path. Keep the chunks
-    // stored here until it comes, a retraction or a narrowing.
+    // stored here until it comes, a retraction or a narrowing. (Or the
+    // interlock holds the purge of the body: keep them until released.)
     for (const std::string& sha : before) {
       ASSIGN_OR_RETURN(std::optional<std::string> present,
                        txn.Get(Cf::kChunkRefs, PresentKey(sha)));

@@ -44,6 +44,18 @@ namespace minga {
 // Audit records older than this many local sequence numbers are pruned.
 inline constexpr uint64_t kAuditWindow = 1'000'000;
 
+// The mass-delete interlock's thresholds (interlock.h).
+struct InterlockOptions {
+  bool enabled = true;
+  // Trips past this share of an origin's bodies held here...
+  uint32_t share_percent = 20;
+  // ...when at least this many were lost within the window.
+  uint64_t min_materials = 100;
+  absl::Duration window = absl::Hours(1);
+  // A hold ends by itself this long after it tripped.
+  absl::Duration grace = absl::Hours(24 * 7);
+};
+
 struct CatalogOptions {
   // This node's org id. Required.
   std::string org_id;
@@ -59,6 +71,7 @@ struct CatalogOptions {
   Executor* executor = nullptr;
   // Where chunk bytes live. Borrowed; must outlive the catalog. Required.
   ChunkStore* chunks = nullptr;
+  InterlockOptions interlock;
 };
 
 // What a commit changed of one entry, for derived views.

@@ -162,6 +162,11 @@ void ApplyDefaults(v1::NodeConfig* c, const std::string& base_dir) {
   if (serve->compression_level() == 0) serve->set_compression_level(d::kCompressionLevel);
   v1::StoreOptions* store = c->mutable_store();
   if (store->disk_reserve_mb() == 0) store->set_disk_reserve_mb(d::kDiskReserveMb);
+  v1::InterlockOptions* interlock = c->mutable_interlock();
+  if (interlock->share_percent() == 0) interlock->set_share_percent(d::kInterlockSharePercent);
+  if (interlock->min_materials() == 0) interlock->set_min_materials(d::kInterlockMinMaterials);
+  if (interlock->window_minutes() == 0) interlock->set_window_minutes(d::kInterlockWindowMinutes);
+  if (interlock->grace_hours() == 0) interlock->set_grace_hours(d::kInterlockGraceHours);
   if (c->http().has_oai()) {
     v1::OaiOptions* oai = c->mutable_http()->mutable_oai();
     if (oai->repository_name().empty()) {
@@ -370,6 +375,16 @@ absl::Status ValidateNodeConfig(const v1::NodeConfig& c, const v1::FederationFil
   if (serve.compression_level() > 19) return Invalid("serve.compression_level", "must be 1 to 19");
   if (c.store().disk_reserve_mb() < 16 || c.store().disk_reserve_mb() > 1048576) {
     return Invalid("store.disk_reserve_mb", "must be 16 to 1048576 (MiB)");
+  }
+  const v1::InterlockOptions& interlock = c.interlock();
+  if (interlock.share_percent() > 100) {
+    return Invalid("interlock.share_percent", "must be 1 to 100");
+  }
+  if (interlock.window_minutes() > 10080) {
+    return Invalid("interlock.window_minutes", "must be 1 to 10080 (a week)");
+  }
+  if (interlock.grace_hours() > 8760) {
+    return Invalid("interlock.grace_hours", "must be 1 to 8760 (a year)");
   }
   return absl::OkStatus();
 }

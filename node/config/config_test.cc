@@ -86,6 +86,21 @@ TEST(ConfigTest, DefaultsAndValidation) {
   EXPECT_THAT(ValidateNodeConfig(tiny_reserve, f),
               StatusIs(absl::StatusCode::kInvalidArgument,
                        HasSubstr("store.disk_reserve_mb: must be 16 to 1048576")));
+
+  EXPECT_EQ(c.interlock().share_percent(), 20u);
+  EXPECT_EQ(c.interlock().min_materials(), 100u);
+  EXPECT_EQ(c.interlock().window_minutes(), 60u);
+  EXPECT_EQ(c.interlock().grace_hours(), 168u);
+  EXPECT_FALSE(c.interlock().disabled());
+  v1::NodeConfig share = c;
+  share.mutable_interlock()->set_share_percent(120);
+  EXPECT_THAT(ValidateNodeConfig(share, f),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("interlock.share_percent: must be 1 to 100")));
+  v1::NodeConfig grace = c;
+  grace.mutable_interlock()->set_grace_hours(10000);
+  EXPECT_THAT(ValidateNodeConfig(grace, f),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("interlock.grace_hours")));
 }
 
 TEST(ConfigTest, TheHttpListenerIsHttpsUnlessOnLoopback) {

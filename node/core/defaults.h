@@ -30,6 +30,12 @@ inline constexpr uint32_t kCompressionLevel = 6;
 // store { ... }
 inline constexpr uint32_t kDiskReserveMb = 128;
 
+// interlock { ... }
+inline constexpr uint32_t kInterlockSharePercent = 20;
+inline constexpr uint32_t kInterlockMinMaterials = 100;
+inline constexpr uint32_t kInterlockWindowMinutes = 60;
+inline constexpr uint32_t kInterlockGraceHours = 24 * 7;
+
 }  // namespace minga::defaults
 
 #endif  // MINGA_NODE_CORE_DEFAULTS_H_

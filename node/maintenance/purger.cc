@@ -34,7 +34,9 @@ Purger::~Purger() {
 }
 
 void Purger::Run() {
+  absl::Time next_expiry = absl::Now();
   while (true) {
+    bool due = false;
     {
       absl::MutexLock lock(&mu_);
       auto ready = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
@@ -43,8 +45,17 @@ void Purger::Run() {
       mu_.AwaitWithDeadline(absl::Condition(&ready),
                             std::min(due_, absl::Now() + absl::Seconds(1)));
       if (stopping_) return;
-      if (absl::Now() < due_) continue;
+      due = absl::Now() >= due_;
     }
+    if (absl::Now() >= next_expiry) {
+      // Holds of the mass-delete interlock whose grace ended: their bodies
+      // are released (and purged from the files by the next round).
+      next_expiry = absl::Now() + options_.expiry_interval;
+      absl::StatusOr<uint64_t> expired = catalog_->interlock().ExpireDue();
+      if (!expired.ok())
+        LogError("purger", absl::StrCat("interlock: ", expired.status().message()));
+    }
+    if (!due) continue;
     absl::Status s = Purge(/*index_now=*/false);
     if (!s.ok()) LogError("purger", absl::StrCat("purge: ", s.message()));
   }
@@ -68,6 +79,8 @@ absl::Status Purger::Purge(bool index_now) {
   // old values leave the SST files. Many materials at once: the whole
   // family, rather than a compaction per key.
   RETURN_IF_ERROR(kv_->Flush());
+  // Bodies the interlock held and released leave with them (a small family).
+  RETURN_IF_ERROR(kv_->CompactRange(Cf::kHeld, "", std::string(4, '\xff')));
   if (ids.size() > 64) {
     RETURN_IF_ERROR(kv_->CompactRange(Cf::kMaterials, "", std::string(4, '\xff')));
   } else {

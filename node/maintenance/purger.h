@@ -8,6 +8,8 @@
 //   - the search index is copied compactly into a new generation (its freed
 //     pages may still hold the old terms), at most every `index_interval`.
 // Chunk files already go when their retraction commits (chunk_store.h).
+// It also ends the holds of the mass-delete interlock whose grace period
+// has passed (catalog/interlock.h).
 //
 // It runs on its own thread, `delay` after the first change it is told of
 // (so a burst of retractions is one purge), or at once on PurgeNow. The
@@ -36,6 +38,8 @@ namespace minga {
 struct PurgerOptions {
   absl::Duration delay = absl::Seconds(30);
   absl::Duration index_interval = absl::Minutes(10);
+  // How often holds of the mass-delete interlock are checked for expiry.
+  absl::Duration expiry_interval = absl::Minutes(1);
 };
 
 class Purger {

@@ -41,6 +41,15 @@ void StoreFamilies(Catalog& catalog, MetricsText* out) {
              catalog.kv()->ApproximateDiskBytes());
   out->Gauge("minga_store_damaged", "1 when a checksum of the store failed (see minga status).",
              catalog.kv()->damage().empty() ? 0 : 1);
+  out->Family("minga_interlock_held", "gauge",
+              "Bodies of an origin's materials whose purge the mass-delete interlock holds "
+              "(released with minga release ORIGIN).");
+  if (absl::StatusOr<std::vector<InterlockHoldInfo>> holds = catalog.interlock().Holds();
+      holds.ok()) {
+    for (const InterlockHoldInfo& h : *holds) {
+      out->Sample("minga_interlock_held", {{"origin", h.origin}}, h.held);
+    }
+  }
   for (const auto& [name, value] : catalog.kv()->EngineStats()) {
     out->Gauge(absl::StrCat("minga_store_engine_", name),
                "A figure of the storage engine (RocksDB), as it reports it.", value);

@@ -244,6 +244,12 @@ absl::Status Node::OpenStores(const v1::NodeConfig& config, Parts* parts) {
   catalog_options.keyring = parts->keyring.get();
   catalog_options.executor = parts->executor.get();
   catalog_options.chunks = parts->chunks.get();
+  const v1::InterlockOptions& interlock = config.interlock();
+  catalog_options.interlock.enabled = !interlock.disabled();
+  catalog_options.interlock.share_percent = interlock.share_percent();
+  catalog_options.interlock.min_materials = interlock.min_materials();
+  catalog_options.interlock.window = absl::Minutes(interlock.window_minutes());
+  catalog_options.interlock.grace = absl::Hours(interlock.grace_hours());
   ASSIGN_OR_RETURN(parts->catalog, Catalog::Open(parts->kv.get(), catalog_options));
   // The federation file may have changed since the last start: what it no
   // longer vouches for goes before anything is served.

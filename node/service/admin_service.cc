@@ -47,12 +47,46 @@ grpc::Status AdminService::Status(grpc::ServerContext*, const v1::StatusRequest*
   response->set_index_lag(response->head_lseq() > indexed ? response->head_lseq() - indexed : 0);
   response->set_index_documents(search_->documents());
   response->set_index_error(search_->last_error());
+  absl::StatusOr<std::vector<InterlockHoldInfo>> holds = catalog_->interlock().Holds();
+  if (!holds.ok()) return ToGrpcStatus(holds.status());
+  for (const InterlockHoldInfo& h : *holds) {
+    v1::InterlockHold* out = response->add_interlock();
+    out->set_origin(h.origin);
+    out->set_held(h.held);
+    out->set_tripped_unix_micros(h.tripped_unix_micros);
+    out->set_expires_unix_micros(h.expires_unix_micros);
+    out->set_tripped_losses(h.tripped_losses);
+    out->set_tripped_of(h.tripped_of);
+  }
   return grpc::Status::OK;
 }
 
 grpc::Status AdminService::Peers(grpc::ServerContext*, const v1::PeersRequest*,
                                  v1::PeersResponse* response) {
-  for (v1::PeerStatus& p : sync_->Peers()) *response->add_peers() = std::move(p);
+  absl::StatusOr<std::vector<InterlockHoldInfo>> holds = catalog_->interlock().Holds();
+  if (!holds.ok()) return ToGrpcStatus(holds.status());
+  std::map<std::string, uint64_t> held;
+  for (const InterlockHoldInfo& h : *holds) held[h.origin] = h.held;
+  for (v1::PeerStatus& p : sync_->Peers()) {
+    if (auto it = held.find(p.org_id()); it != held.end()) p.set_interlock_held(it->second);
+    *response->add_peers() = std::move(p);
+  }
+  return grpc::Status::OK;
+}
+
+grpc::Status AdminService::Release(grpc::ServerContext*, const v1::ReleaseRequest* request,
+                                   v1::ReleaseResponse* response) {
+  if (request->origin().empty()) {
+    return ToGrpcStatus(absl::InvalidArgumentError("origin: required"));
+  }
+  absl::StatusOr<uint64_t> released = catalog_->interlock().Release(request->origin(), "admin");
+  if (!released.ok()) return ToGrpcStatus(released.status());
+  // What the released bodies left in the store's files goes now too.
+  if (purger_ != nullptr) {
+    absl::Status purged = purger_->PurgeNow();
+    if (!purged.ok()) return ToGrpcStatus(purged);
+  }
+  response->set_released(*released);
   return grpc::Status::OK;
 }
 

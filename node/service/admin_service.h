@@ -39,6 +39,8 @@ class AdminService final : public v1::Admin::WithRawCallbackMethod_Sync<v1::Admi
   grpc::Status Reindex(grpc::ServerContext* context, const v1::ReindexRequest*,
                        grpc::ServerWriter<v1::ReindexProgress>* writer) override;
   grpc::Status Gc(grpc::ServerContext*, const v1::GcRequest*, v1::GcResponse* response) override;
+  grpc::Status Release(grpc::ServerContext*, const v1::ReleaseRequest* request,
+                       v1::ReleaseResponse* response) override;
 
  private:
   Catalog* const catalog_;

@@ -17,6 +17,9 @@
 //               "membership" -> hex keyring fingerprint,
 //               "tally" -> Tally (counts kept for status)
 //   audit       <lseq: 8 bytes big-endian>     -> AuditRecord
+//   held        "o" <origin>                   -> InterlockState
+//               "b" <origin> "\0" <material id> -> HeldBody
+//               (the mass-delete interlock: catalog/interlock.h)
 //
 // Big-endian integers sort numerically as bytes.
 #ifndef MINGA_NODE_STORE_KEYS_H_

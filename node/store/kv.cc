@@ -20,6 +20,8 @@ absl::string_view CfName(Cf cf) {
       return "meta";
     case Cf::kAudit:
       return "audit";
+    case Cf::kHeld:
+      return "held";
   }
   return "unknown";
 }

@@ -34,8 +34,10 @@ enum class Cf : int {
   kChunkRefs,
   kMeta,
   kAudit,
+  // The mass-delete interlock's accounts and held bodies (keys.h).
+  kHeld,
 };
-inline constexpr int kNumCfs = 8;
+inline constexpr int kNumCfs = 9;
 
 // The RocksDB column family name ("materials", "feed", ...).
 absl::string_view CfName(Cf cf);

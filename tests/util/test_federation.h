@@ -82,6 +82,8 @@ class TestFederation {
   int size() const { return static_cast<int>(nodes_.size()); }
   const Keyring& keyring() const { return *keyring_; }
   FakeClock& clock() { return clock_; }
+  // The interlock's thresholds of nodes opened (or reopened) from now on.
+  InterlockOptions interlock;
 
   // Reopens node i's catalog on its store, as a restart would.
   absl::Status Reopen(int i) {
@@ -171,6 +173,7 @@ class TestFederation {
     o.keyring = keyring_.get();
     o.clock = &clock_;
     o.chunks = n.chunks.get();
+    o.interlock = interlock;
     return o;
   }
 
