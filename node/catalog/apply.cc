@@ -9,6 +9,7 @@
 #include "node/core/parallel.h"
 #include "node/core/revision.h"
 #include "node/core/status_macros.h"
+#include "node/core/subscription.h"
 #include "node/store/keys.h"
 
 namespace minga {
@@ -319,6 +320,46 @@ absl::Status PullApplier::PrepareSubscription(absl::string_view peer,
   WriteBatch batch;
   batch.Put(Cf::kPeers, peer, state.SerializeAsString());
   return kv_->Write(batch, WriteOptions{});
+}
+
+absl::StatusOr<size_t> PullApplier::DropUnsubscribed(
+    const std::vector<v1::Subscription>& subscriptions) {
+  if (subscriptions.empty()) return 0;
+  auto selected = [&](const Entry& e) {
+    for (const v1::Subscription& sub : subscriptions) {
+      if (SubscriptionMatches(sub, e.header.origin(), *e.material)) return true;
+    }
+    return false;
+  };
+  auto doomed_now = [&](const Entry& e) {
+    return e.has_body() && e.header.origin() != options_.org_id && !selected(e);
+  };
+  // Found without the lock, then demoted under it in slices, checked again.
+  std::vector<std::string> doomed;
+  auto it = kv_->NewIterator(Cf::kMaterials);
+  for (it->Seek(""); it->Valid(); it->Next()) {
+    ASSIGN_OR_RETURN(Entry e, DecodeEntry(it->key(), it->value()));
+    if (doomed_now(e)) doomed.emplace_back(it->key());
+  }
+  RETURN_IF_ERROR(it->status());
+  size_t dropped = 0;
+  absl::MutexLock lock(&w_.mu);
+  for (size_t start = 0; start < doomed.size(); start += 1000) {
+    Pending pending = w_.Begin();
+    for (size_t i = start; i < std::min(doomed.size(), start + 1000); ++i) {
+      ASSIGN_OR_RETURN(std::optional<Entry> held, LoadEntry(&pending.txn, doomed[i]));
+      if (!held.has_value() || !doomed_now(*held)) continue;
+      Entry demoted;
+      demoted.stored = held->stored;
+      demoted.stored.clear_body();
+      demoted.header = held->header;
+      demoted.lost_chunks = Entry::LostChunks::kDrop;
+      RETURN_IF_ERROR(w_.StoreEntry(&pending, doomed[i], held, &demoted, "subscription", ""));
+      ++dropped;
+    }
+    RETURN_IF_ERROR(w_.Commit(&pending, /*sync=*/true));
+  }
+  return dropped;
 }
 
 absl::Status PullApplier::RecordPeerError(absl::string_view peer, absl::string_view error) {

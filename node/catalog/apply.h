@@ -22,6 +22,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "minga/v1/config.pb.h"
 #include "minga/v1/federation.pb.h"
 #include "minga/v1/material.pb.h"
 #include "minga/v1/storage.pb.h"
@@ -93,6 +94,12 @@ class PullApplier {
   // Restarts a peer's checkpoint at 0 when the subscription fingerprint
   // differs from the stored one, so the new subscription back-fills.
   absl::Status PrepareSubscription(absl::string_view peer, absl::string_view fingerprint);
+  // After a peer's subscription narrowed: entries of other origins held
+  // with a body that none of `subscriptions` (every configured peer's)
+  // selects keep their signed header only; their bodies and files go, as if
+  // they had arrived under these subscriptions. Returns how many. No
+  // subscriptions (no peers): nothing changes.
+  absl::StatusOr<size_t> DropUnsubscribed(const std::vector<v1::Subscription>& subscriptions);
   // Records a failed pull.
   absl::Status RecordPeerError(absl::string_view peer, absl::string_view error);
 

@@ -298,6 +298,52 @@ TEST_F(FilesTest, GcDropsWhatHeaderOnlyEntriesKept) {
   EXPECT_EQ(StoredChunks(1), 0u);
 }
 
+// A peer's subscription narrowed to health: beta keeps the signed header of
+// alpha's justice material, without its body or file.
+TEST_F(FilesTest, NarrowingASubscriptionDropsTheBodiesAndFilesItNoLongerSelects) {
+  const std::string health = Put("salud");
+  PutItem item;
+  item.material = testing::MakeMaterial("Protocolo judicial", "justicia");
+  item.material.clear_sectors();
+  item.material.add_sectors("justice");
+  item.mutable_audience()->set_scope(v1::Audience::PUBLIC);
+  ASSERT_OK_AND_ASSIGN(v1::MaterialView justice, cat().local().Put(item, "t"));
+  const std::string data = Data(1000, 14);
+  ASSERT_OK_AND_ASSIGN(auto view, Attach(justice.id(), "protocolo.pdf", data));
+  ASSERT_OK(fed_.PullAll(1, 0));
+  ASSERT_OK(cat(1).files().StoreChunk(view.material().files(0).chunk_sha256(0), data, true));
+  PutItem own;
+  own.material = testing::MakeMaterial("Propia", "propia");
+  own.material.clear_sectors();
+  own.material.add_sectors("police");
+  ASSERT_OK(cat(1).local().Put(own, "t").status());
+  EXPECT_EQ(StoredChunks(1), 1u);
+
+  v1::Subscription only_health;
+  only_health.add_sectors("health");
+  v1::Subscription only_gamma;
+  only_gamma.add_origins("gamma");
+  ASSERT_OK_AND_ASSIGN(size_t dropped, cat(1).pulls().DropUnsubscribed({only_health, only_gamma}));
+  EXPECT_EQ(dropped, 1u);  // beta's own material stays whatever it is
+  ASSERT_OK_AND_ASSIGN(v1::MaterialView kept, cat(1).Get(health));
+  EXPECT_TRUE(kept.has_body());
+  ASSERT_OK_AND_ASSIGN(v1::MaterialView header_only, cat(1).Get(justice.id()));
+  EXPECT_FALSE(header_only.has_body());
+  EXPECT_FALSE(header_only.header().deleted());
+  EXPECT_EQ(StoredChunks(1), 0u);
+  EXPECT_EQ(cat(1).Counts().origins().at("alpha").headers_only(), 1u);
+  // Pulled again under the narrow subscription, it stays as it is.
+  v1::Subscription sub = only_health;
+  ASSERT_OK(fed_.PullOnce(1, 0, 100, sub).status());
+  ASSERT_OK_AND_ASSIGN(size_t again, cat(1).pulls().DropUnsubscribed({only_health}));
+  EXPECT_EQ(again, 0u);
+  // No peers at all: nothing to narrow by, nothing dropped.
+  ASSERT_OK_AND_ASSIGN(size_t none, cat(1).pulls().DropUnsubscribed({}));
+  EXPECT_EQ(none, 0u);
+  ASSERT_OK_AND_ASSIGN(v1::MaterialView still, cat(1).Get(health));
+  EXPECT_TRUE(still.has_body());
+}
+
 // Security review #2: one GetChunks call decodes its material once, not
 // once per hash, however many hashes it asks for.
 TEST_F(FilesTest, AccessChecksDecodeTheMaterialOncePerCall) {

@@ -35,6 +35,8 @@ struct PullerOptions {
   v1::Subscription subscription;
   // Changes when the subscription or the federation's membership changes;
   // a change restarts the checkpoint so the difference is back-filled.
+  // SubscriptionFingerprint(subscription), then "/" and the rest: the
+  // engine tells a changed subscription by the part before the "/".
   std::string fingerprint;
   uint32_t batch_max_revisions = kDefaultBatchRevisions;
   uint32_t batch_max_bytes = kDefaultBatchBytes;

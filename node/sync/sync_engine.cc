@@ -1,6 +1,8 @@
 #include "node/sync/sync_engine.h"
 
 #include "absl/strings/str_cat.h"
+#include "node/core/log.h"
+#include "node/core/subscription.h"
 
 namespace minga {
 
@@ -12,11 +14,41 @@ void SyncEngine::AddPeer(std::shared_ptr<PeerLink> link, PullerOptions options) 
   v1::Subscription::FilePolicy policy = options.subscription.files();
   if (policy == v1::Subscription::FILE_POLICY_UNSPECIFIED) policy = v1::Subscription::EAGER;
   fetch_peers_.push_back({options.peer, link, policy});
+  subscriptions_.push_back({options.peer, options.subscription});
   pullers_.push_back(
       std::make_unique<Puller>(catalog_, std::move(link), std::move(options), clock_, seed));
 }
 
+void SyncEngine::DropNarrowedBodies() {
+  bool narrowed = false;
+  std::vector<v1::Subscription> all;
+  for (const auto& [peer, subscription] : subscriptions_) {
+    all.push_back(subscription);
+    absl::StatusOr<v1::storage::PeerState> state = catalog_->pulls().GetPeerState(peer);
+    if (!state.ok()) {
+      LogError("sync", absl::StrCat("peer ", peer, ": ", state.status().message()));
+      continue;
+    }
+    // The stored fingerprint starts with the subscription's (puller.h).
+    const std::string& before = state->subscription_fingerprint();
+    const std::string now = SubscriptionFingerprint(subscription);
+    narrowed = narrowed || (!before.empty() && before.substr(0, before.find('/')) != now);
+  }
+  if (!narrowed) return;
+  absl::StatusOr<size_t> dropped = catalog_->pulls().DropUnsubscribed(all);
+  if (!dropped.ok()) {
+    LogError("sync", absl::StrCat("subscription changed: ", dropped.status().message()));
+  } else if (*dropped > 0) {
+    LogInfo("sync", absl::StrCat("subscription changed: ", *dropped,
+                                 " materials no peer's subscription selects are kept as their "
+                                 "signed header only; their bodies and files were dropped"));
+  }
+}
+
 void SyncEngine::Start() {
+  // Before any puller records its new subscription: a crash in between
+  // finds the change again at the next start.
+  DropNarrowedBodies();
   started_ = true;
   files_ = std::make_unique<FileFetcher>(catalog_, fetch_peers_, FetcherOptions(), clock_);
   files_->Start();

@@ -27,6 +27,10 @@ class SyncEngine {
   ~SyncEngine();  // Stops.
 
   void AddPeer(std::shared_ptr<PeerLink> link, PullerOptions options);
+  // Starts the pullers and the file fetcher. First, when a peer's
+  // subscription changed since the last start, the bodies and files no
+  // peer's subscription selects any longer are dropped (widening needs
+  // nothing: the puller back-fills).
   void Start();
   void Stop();
 
@@ -54,10 +58,13 @@ class SyncEngine {
   FileFetcher* files() const { return files_.get(); }
 
  private:
+  void DropNarrowedBodies();
+
   Catalog* const catalog_;
   Clock* const clock_;
   std::vector<std::unique_ptr<Puller>> pullers_;
   std::vector<FetchPeer> fetch_peers_;
+  std::vector<std::pair<std::string, v1::Subscription>> subscriptions_;  // by peer
   std::unique_ptr<FileFetcher> files_;
   absl::Notification stop_;
   std::thread watchdog_;

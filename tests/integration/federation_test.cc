@@ -13,6 +13,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/util/federation_harness.h"
+#include "tests/util/file_helpers.h"
 #include "tests/util/paths.h"
 
 namespace minga::testing {
@@ -100,6 +101,54 @@ TEST(FederationTest, StarAndMembersAudience) {
   EXPECT_TRUE(WaitFor(fed.node(3), "leaf-a/publico", "header only"));
   EXPECT_TRUE(WaitFor(fed.node(2), "leaf-a/publico", "header only"));
   EXPECT_THAT(Get(fed.node(0), "leaf-a/publico"), HasSubstr("Guía pública"));
+}
+
+// Narrowing a peer's subscription drops what it no longer selects, files
+// included; widening it again brings them back.
+TEST(FederationTest, ANarrowedSubscriptionDropsBodiesAndFilesAndAWiderOneBringsThemBack) {
+  TempDir tmp;
+  FederationHarness fed(tmp.path(), {"casa-ana", "red-mujeres"});
+  fed.Link(1, 0);
+  ASSERT_TRUE(fed.Setup());
+  ASSERT_TRUE(fed.StartAll());
+  ASSERT_EQ(fed.node(0)
+                .Client({"put", "--id", "salud", "--title", "Guía de salud", "--kind", "guide",
+                         "--sector", "health"})
+                .exit_code,
+            0);
+  ASSERT_EQ(fed.node(0)
+                .Client({"put", "--id", "justicia", "--title", "Protocolo judicial", "--kind",
+                         "protocol", "--sector", "justice"})
+                .exit_code,
+            0);
+  const std::string file = tmp.path() + "/protocolo.pdf";
+  WriteRandomFile(file, 2 * kMiB, 3);
+  ASSERT_EQ(fed.node(0).Client({"attach", "casa-ana/justicia", file}).exit_code, 0);
+  NodeHarness& node = fed.node(1);
+  ASSERT_TRUE(WaitComplete(node, "casa-ana/justicia", kConverge)) << node.log();
+  EXPECT_EQ(ChunksStored(node), 2u);
+
+  ASSERT_EQ(node.Stop(), 0);
+  fed.Unlink(1, 0);
+  fed.Link(1, 0, "sectors: \"health\"");
+  fed.RewriteConfig(1);
+  ASSERT_TRUE(node.Start()) << node.log();
+  const std::string narrowed = Get(node, "casa-ana/justicia");
+  EXPECT_THAT(narrowed, HasSubstr("header only"));
+  EXPECT_THAT(narrowed, Not(HasSubstr("Protocolo judicial")));
+  EXPECT_THAT(Get(node, "casa-ana/salud"), HasSubstr("Guía de salud"));
+  EXPECT_EQ(ChunksStored(node), 0u);
+  EXPECT_THAT(node.Client({"search", "judicial"}).out, Not(HasSubstr("casa-ana/justicia")));
+  EXPECT_THAT(node.log(), HasSubstr("subscription changed: 1 materials"));
+
+  ASSERT_EQ(node.Stop(), 0);
+  fed.Unlink(1, 0);
+  fed.Link(1, 0);
+  fed.RewriteConfig(1);
+  ASSERT_TRUE(node.Start()) << node.log();
+  EXPECT_TRUE(WaitFor(node, "casa-ana/justicia", "Protocolo judicial"));
+  EXPECT_TRUE(WaitComplete(node, "casa-ana/justicia", kConverge));
+  for (int i = 0; i < 2; ++i) EXPECT_EQ(fed.node(i).Stop(), 0) << fed.node(i).log();
 }
 
 TEST(FederationTest, RingConvergesAndRetractionReachesEveryone) {
