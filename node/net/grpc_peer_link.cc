@@ -32,6 +32,7 @@ class GrpcPullStream : public PullStream {
   }
   bool Read(v1::PullBatch* batch) override {
     if (!error_.ok() || !reader_->Read(batch)) return false;
+    bytes_ += batch->ByteSizeLong();
     if (decoder_ == nullptr) return true;
     error_ = decoder_->Decode(batch);
     if (error_.ok()) return true;
@@ -43,8 +44,10 @@ class GrpcPullStream : public PullStream {
     return error_.ok() ? finished : error_;
   }
   void Cancel() override { context_.TryCancel(); }
+  uint64_t bytes_read() const override { return bytes_; }
 
  private:
+  uint64_t bytes_ = 0;
   grpc::ClientContext context_;
   std::unique_ptr<grpc::ClientReader<v1::PullBatch>> reader_;
   std::unique_ptr<BatchDecoder> decoder_;

@@ -4,6 +4,7 @@
 #ifndef MINGA_NODE_SYNC_PEER_LINK_H_
 #define MINGA_NODE_SYNC_PEER_LINK_H_
 
+#include <cstdint>
 #include <functional>
 #include <memory>
 
@@ -23,6 +24,10 @@ class PullStream {
   // Why the stream ended. REQUIRES: Read returned false.
   virtual absl::Status Finish() = 0;
   virtual void Cancel() = 0;
+  // Bytes of the messages read so far as they crossed the link (batches
+  // still compressed; gRPC's own gzip, when used, is not seen). Called by
+  // the thread that reads. 0 where there is no link to measure.
+  virtual uint64_t bytes_read() const { return 0; }
 };
 
 // Thread-safe.

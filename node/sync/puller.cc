@@ -280,10 +280,14 @@ absl::Status Puller::PullOnce() {
   });
   {
     v1::PullBatch batch;
+    uint64_t counted = 0;
     while (stream->Read(&batch)) {
       {
         absl::MutexLock lock(&mu_);
         last_batch_micros_ = clock_->NowMicros();
+        const uint64_t bytes = stream->bytes_read();
+        status_.set_bytes_received(status_.bytes_received() + (bytes - counted));
+        counted = bytes;
       }
       if (!received.Push(std::move(batch))) break;
       batch.Clear();

@@ -4,6 +4,7 @@
 // whose query API must then return the node's counts.
 #include <httplib.h>
 
+#include <regex>
 #include <string>
 
 #include "absl/strings/str_cat.h"
@@ -168,6 +169,14 @@ TEST(MetricsTest, APullingNodeShowsItsPartnerFollowedAndCaughtUp) {
   EXPECT_THAT(text, HasSubstr("minga_materials{origin=\"ana\",state=\"held\"} 60\n"));
   EXPECT_THAT(text, HasSubstr("minga_peer_lag_changes{peer=\"ana\"} 0\n"));
   EXPECT_THAT(text, HasSubstr("minga_peer_failures{peer=\"ana\"} 0\n"));
+  // The bytes of the pull that crossed the link; heartbeats add to them.
+  std::smatch bytes;
+  ASSERT_TRUE(std::regex_search(
+      text, bytes, std::regex(R"(minga_peer_bytes_received_total\{peer="ana"\} (\d+))")))
+      << text;
+  const uint64_t received = std::stoull(bytes[1].str());
+  EXPECT_GT(received, 1000u);
+  EXPECT_GE(JsonNumber(fed.node(1).Client({"--json", "peers"}).out, "bytes_received"), received);
 }
 
 }  // namespace
