@@ -208,7 +208,7 @@ int main(int argc, char** argv) {
   std::thread waiter([&] {
     int sig = 0;
     sigwait(&signals, &sig);
-    minga::LogInfo("node", absl::StrCat("received ", strsignal(sig)));
+    minga::LogInfo("node", absl::StrCat("received ", strsignal(sig)), {{"signal", sig}});
     (*node)->Shutdown();
   });
   (*node)->Wait();

@@ -122,13 +122,14 @@ absl::StatusOr<bool> Interlock::CountLosses(Pending* pending, absl::string_view 
       state.set_tripped_unix_micros(now_micros);
       state.set_tripped_losses(losses);
       state.set_tripped_of(of);
+      const int64_t until = now_micros + absl::ToInt64Microseconds(o.grace);
       LogWarning("interlock",
                  absl::StrCat("origin ", origin, " retracted or narrowed ", losses, " of the ", of,
                               " materials held here within ", absl::FormatDuration(o.window),
                               ": their headers apply, but their bodies and files are held until "
                               "released (minga release ",
-                              origin, ") or until ",
-                              Time(now_micros + absl::ToInt64Microseconds(o.grace))));
+                              origin, ") or until ", Time(until)),
+                 {{"origin", origin}, {"losses", losses}, {"of", of}, {"until", Time(until)}});
       absl::MutexLock lock(&mu_);
       holding_.insert(std::string(origin));
     }
@@ -231,8 +232,10 @@ absl::StatusOr<uint64_t> Interlock::Release(absl::string_view origin, absl::stri
     absl::MutexLock hold_lock(&mu_);
     holding_.erase(std::string(origin));
   }
-  LogInfo("interlock", absl::StrCat("origin ", origin, ": released by ", actor, "; ", released,
-                                    " held bodies purged"));
+  LogInfo("interlock",
+          absl::StrCat("origin ", origin, ": released by ", actor, "; ", released,
+                       " held bodies purged"),
+          {{"origin", origin}, {"actor", actor}, {"released", released}});
   return released;
 }
 

@@ -100,8 +100,8 @@ absl::Status Purger::Purge(bool index_now) {
     }
   }
   if (!ids.empty())
-    LogInfo("purger",
-            absl::StrCat("purged what ", ids.size(), " retracted materials left on disk"));
+    LogInfo("purger", absl::StrCat("purged what ", ids.size(), " retracted materials left on disk"),
+            {{"materials", ids.size()}});
   return absl::OkStatus();
 }
 

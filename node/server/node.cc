@@ -219,7 +219,8 @@ absl::StatusOr<std::unique_ptr<Node>> Node::Start(v1::NodeConfig config) {
                        config.has_tls() ? " (mutual TLS)" : " (plaintext, loopback)",
                        config.admin_listen().empty() ? "" : ", remote admin ",
                        config.admin_listen(), metrics, ", ", config.peers_size(),
-                       " peer(s), store ", StorePath(config.data_dir())));
+                       " peer(s), store ", StorePath(config.data_dir())),
+          {{"org", config.org_id()}, {"version", MINGA_VERSION}, {"peers", config.peers_size()}});
   return std::unique_ptr<Node>(new Node(std::move(parts)));
 }
 
@@ -255,8 +256,10 @@ absl::Status Node::OpenStores(const v1::NodeConfig& config, Parts* parts) {
   // longer vouches for goes before anything is served.
   ASSIGN_OR_RETURN(const size_t purged, parts->catalog->ReconcileMembership());
   if (purged > 0) {
-    LogWarning("node", absl::StrCat("federation: ", purged,
-                                    " materials of removed members or retired keys were purged"));
+    LogWarning("node",
+               absl::StrCat("federation: ", purged,
+                            " materials of removed members or retired keys were purged"),
+               {{"materials", purged}});
   }
   search::SearchViewOptions search_options;
   search_options.dir = SearchPath(config.data_dir());

@@ -124,7 +124,8 @@ class FederationService::PullReactor : public grpc::ServerWriteReactor<v1::PullB
       if (finish_.asked().has_value()) {
         FinishLocked(*finish_.asked());
       } else if (!batch.ok()) {
-        LogError("federation", absl::StrCat("pull by ", caller_, ": ", batch.status().message()));
+        LogError("federation", absl::StrCat("pull by ", caller_, ": ", batch.status().message()),
+                 {{"peer", caller_}});
         FinishLocked(ToGrpcStatus(batch.status()));
       } else if (writing_) {
         ready_ = std::move(*batch);  // sent when the one on the wire lands

@@ -102,7 +102,8 @@ void Puller::Run() {
   absl::Status prepared =
       catalog_->pulls().PrepareSubscription(options_.peer, options_.fingerprint);
   if (!prepared.ok())
-    LogError("sync", absl::StrCat("peer ", options_.peer, ": ", prepared.message()));
+    LogError("sync", absl::StrCat("peer ", options_.peer, ": ", prepared.message()),
+             {{"peer", options_.peer}});
   while (true) {
     const absl::Status s = PullOnce();
     absl::Duration delay;
@@ -123,8 +124,12 @@ void Puller::Run() {
       delay =
           BackoffDelay(status_.failures(), options_.backoff_initial, options_.backoff_max, unit);
     }
-    LogWarning("sync", absl::StrCat("peer ", options_.peer, " (", options_.address, "): ",
-                                    s.message(), "; retrying in ", absl::FormatDuration(delay)));
+    LogWarning("sync",
+               absl::StrCat("peer ", options_.peer, " (", options_.address, "): ", s.message(),
+                            "; retrying in ", absl::FormatDuration(delay)),
+               {{"peer", options_.peer},
+                {"code", absl::AsciiStrToLower(absl::StatusCodeToString(s.code()))},
+                {"retry_ms", absl::ToInt64Milliseconds(delay)}});
     // Best effort: the error is also in memory for `minga peers`.
     catalog_->pulls().RecordPeerError(options_.peer, s.message()).IgnoreError();
     absl::MutexLock lock(&mu_);

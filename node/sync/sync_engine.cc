@@ -26,7 +26,8 @@ void SyncEngine::DropNarrowedBodies() {
     all.push_back(subscription);
     absl::StatusOr<v1::storage::PeerState> state = catalog_->pulls().GetPeerState(peer);
     if (!state.ok()) {
-      LogError("sync", absl::StrCat("peer ", peer, ": ", state.status().message()));
+      LogError("sync", absl::StrCat("peer ", peer, ": ", state.status().message()),
+               {{"peer", peer}});
       continue;
     }
     // The stored fingerprint starts with the subscription's (puller.h).
@@ -39,9 +40,11 @@ void SyncEngine::DropNarrowedBodies() {
   if (!dropped.ok()) {
     LogError("sync", absl::StrCat("subscription changed: ", dropped.status().message()));
   } else if (*dropped > 0) {
-    LogInfo("sync", absl::StrCat("subscription changed: ", *dropped,
-                                 " materials no peer's subscription selects are kept as their "
-                                 "signed header only; their bodies and files were dropped"));
+    LogInfo("sync",
+            absl::StrCat("subscription changed: ", *dropped,
+                         " materials no peer's subscription selects are kept as their signed "
+                         "header only; their bodies and files were dropped"),
+            {{"materials", *dropped}});
   }
 }
 
