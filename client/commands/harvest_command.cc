@@ -89,7 +89,20 @@ absl::StatusOr<OaiPage> Fetch(httplib::Client& http, const BaseUrl& base,
   std::string why;
   for (int attempt = 0; attempt < kAttempts; ++attempt) {
     if (attempt > 0) absl::SleepFor(absl::Seconds(1 << attempt));
-    httplib::Result r = http.Get(base.path, params, httplib::Headers());
+    // Read through a bound, so a repository cannot make this client hold
+    // an endless response (or an endless decompressed one).
+    std::string body;
+    bool too_large = false;
+    httplib::Result r =
+        http.Get(base.path, params, httplib::Headers(), [&](const char* data, size_t n) {
+          too_large = body.size() + n > kMaxResponseBytes;
+          if (!too_large) body.append(data, n);
+          return !too_large;
+        });
+    if (too_large) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(base.origin, base.path, ": a response over 64 MiB"));
+    }
     if (!r) {
       why = absl::StrCat("no answer (", httplib::to_string(r.error()), ")");
       continue;
@@ -101,11 +114,7 @@ absl::StatusOr<OaiPage> Fetch(httplib::Client& http, const BaseUrl& base,
     if (r->status != 200) {
       return absl::UnavailableError(absl::StrCat(base.origin, base.path, ": HTTP ", r->status));
     }
-    if (r->body.size() > kMaxResponseBytes) {
-      return absl::InvalidArgumentError(
-          absl::StrCat(base.origin, base.path, ": a response over 64 MiB"));
-    }
-    absl::StatusOr<OaiPage> page = harvest::ParseOaiPage(r->body);
+    absl::StatusOr<OaiPage> page = harvest::ParseOaiPage(body);
     if (!page.ok()) {
       return absl::InvalidArgumentError(
           absl::StrCat(base.origin, base.path, ": ", page.status().message()));

@@ -7,6 +7,7 @@
 
 #include <set>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
@@ -311,6 +312,26 @@ TEST_F(OaiTest, ItHarvestsARepositoryServedByAnotherImplementation) {
   RunResult bad = node_.Client({"harvest", url, "--mapping", mapping});
   EXPECT_EQ(bad.exit_code, 4);
   EXPECT_THAT(bad.err, HasSubstr("mapping.kind[\"book\"]: 'libro' is not a kind"));
+}
+
+// A repository that answers with an endless response: the harvest stops
+// at 64 MiB with a clear error instead of holding it all.
+TEST_F(OaiTest, AnEndlessResponseIsRefusedAtItsBound) {
+  httplib::Server endless;
+  endless.Get("/oai", [](const httplib::Request&, httplib::Response& res) {
+    res.set_chunked_content_provider("text/xml", [](size_t, httplib::DataSink& sink) {
+      static const std::string block(1 << 20, ' ');
+      return sink.write(block.data(), block.size());
+    });
+  });
+  const int port = endless.bind_to_any_port("127.0.0.1");
+  std::thread serving([&] { endless.listen_after_bind(); });
+  RunResult harvested = node_.Client({"harvest", absl::StrCat("http://127.0.0.1:", port, "/oai")},
+                                     "", absl::Seconds(120));
+  endless.stop();
+  serving.join();
+  EXPECT_NE(harvested.exit_code, 0);
+  EXPECT_THAT(harvested.err, HasSubstr("/oai: a response over 64 MiB")) << harvested.err;
 }
 
 }  // namespace
