@@ -21,9 +21,11 @@
 // batches, so it is held nearly whole. This node's own materials are never
 // held: their changes are its administrator's.
 //
-// Thread safety: CountLosses, Hold, IsHeld and Forget run inside a pull's
-// transaction, with the writer's lock held; Holds reads without a lock;
-// Restore, Release, ExpireDue and DropOrigin take the writer's lock.
+// Thread safety: CountLosses, Hold, IsHeld, Forget and DropOrigin run
+// inside another part's change, with the writer's lock held (their Pending
+// comes from it; the analysis cannot name that lock through two parts, so
+// they are not annotated); Holds reads without a lock; Restore, Release
+// and ExpireDue take the writer's lock.
 // Errors are the store's.
 #ifndef MINGA_NODE_CATALOG_INTERLOCK_H_
 #define MINGA_NODE_CATALOG_INTERLOCK_H_
@@ -69,18 +71,15 @@ class Interlock {
   // bodies of `origin` are about to be taken. Counts them in the window and
   // returns whether their purge is held (the interlock trips now, or had).
   absl::StatusOr<bool> CountLosses(Pending* pending, absl::string_view origin, uint64_t count,
-                                   int64_t now_micros) ABSL_EXCLUSIVE_LOCKS_REQUIRED(w_.mu);
+                                   int64_t now_micros);
   // Keeps `old`'s body aside, its purge held. The caller stores the new
   // header with Entry::LostChunks::kKeep, so the files stay too.
   absl::Status Hold(Pending* pending, const std::string& id, const Entry& old,
-                    absl::string_view peer, int64_t now_micros)
-      ABSL_EXCLUSIVE_LOCKS_REQUIRED(w_.mu);
+                    absl::string_view peer, int64_t now_micros);
   // Whether a body of `id` (of `origin`) is held.
-  absl::StatusOr<bool> IsHeld(Pending* pending, absl::string_view origin, absl::string_view id)
-      ABSL_EXCLUSIVE_LOCKS_REQUIRED(w_.mu);
+  absl::StatusOr<bool> IsHeld(Pending* pending, absl::string_view origin, absl::string_view id);
   // A newer revision brought `id` a body again: the held one goes.
-  absl::Status Forget(Pending* pending, absl::string_view origin, absl::string_view id)
-      ABSL_EXCLUSIVE_LOCKS_REQUIRED(w_.mu);
+  absl::Status Forget(Pending* pending, absl::string_view origin, absl::string_view id);
   // Whether `origin` may have a hold (false: none, no lookup needed).
   bool MayHold(absl::string_view origin) const ABSL_LOCKS_EXCLUDED(mu_);
 
@@ -98,8 +97,7 @@ class Interlock {
   absl::StatusOr<uint64_t> ExpireDue() ABSL_LOCKS_EXCLUDED(w_.mu);
   // Forgets `origin`'s account and held bodies inside a transaction that
   // purges its entries (a member removed from the federation).
-  absl::Status DropOrigin(Pending* pending, absl::string_view origin)
-      ABSL_EXCLUSIVE_LOCKS_REQUIRED(w_.mu);
+  absl::Status DropOrigin(Pending* pending, absl::string_view origin);
 
  private:
   absl::StatusOr<v1::storage::InterlockState> LoadState(Txn* txn, absl::string_view origin);
