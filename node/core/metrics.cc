@@ -8,14 +8,17 @@
 namespace minga {
 namespace {
 
-void AppendEscaped(absl::string_view value, std::string* out) {
+// The text format escapes backslashes and newlines in help texts, and
+// double quotes too in label values.
+enum class Quotes { kKeep, kEscape };
+void AppendEscaped(absl::string_view value, Quotes quotes, std::string* out) {
   for (char c : value) {
     switch (c) {
       case '\\':
         out->append("\\\\");
         break;
       case '"':
-        out->append("\\\"");
+        out->append(quotes == Quotes::kEscape ? "\\\"" : "\"");
         break;
       case '\n':
         out->append("\\n");
@@ -38,15 +41,7 @@ std::string FormatValue(double v) {
 
 void MetricsText::Family(absl::string_view name, absl::string_view type, absl::string_view help) {
   std::string escaped_help;
-  for (char c : help) {
-    if (c == '\\') {
-      escaped_help.append("\\\\");
-    } else if (c == '\n') {
-      escaped_help.append("\\n");
-    } else {
-      escaped_help.push_back(c);
-    }
-  }
+  AppendEscaped(help, Quotes::kKeep, &escaped_help);
   absl::StrAppend(&text_, "# HELP ", name, " ", escaped_help, "\n# TYPE ", name, " ", type, "\n");
 }
 
@@ -57,7 +52,7 @@ void MetricsText::Sample(absl::string_view name, const MetricLabels& labels, dou
     for (size_t i = 0; i < labels.size(); ++i) {
       if (i > 0) text_.push_back(',');
       absl::StrAppend(&text_, labels[i].first, "=\"");
-      AppendEscaped(labels[i].second, &text_);
+      AppendEscaped(labels[i].second, Quotes::kEscape, &text_);
       text_.push_back('"');
     }
     text_.push_back('}');
