@@ -110,6 +110,10 @@ absl::Status CountChunkKeys(const Txn& txn, KvStore* kv, v1::storage::Tally* tal
   return status;
 }
 
+std::map<std::string, v1::storage::Tally::Origin> OriginsInOrder(const v1::storage::Tally& tally) {
+  return {tally.origins().begin(), tally.origins().end()};
+}
+
 std::string DigestHex(const v1::storage::Tally& tally) {
   std::string digest = tally.digest();
   if (digest.empty()) digest.assign(32, '\0');

@@ -11,6 +11,7 @@
 #ifndef MINGA_NODE_CATALOG_TALLY_H_
 #define MINGA_NODE_CATALOG_TALLY_H_
 
+#include <map>
 #include <string>
 
 #include "absl/status/statusor.h"
@@ -41,6 +42,10 @@ absl::Status CountFiles(Txn* txn, absl::string_view id, const Entry& entry, int 
 // Before `txn` commits: adjusts the chunk counts (stored, bytes, wanted) by
 // what it changes of the "c" and "w" records, against the committed store.
 absl::Status CountChunkKeys(const Txn& txn, KvStore* kv, v1::storage::Tally* tally);
+
+// The tally's origins in id order, as a scan would list them (the map in
+// the message has none), so status and metrics read the same each time.
+std::map<std::string, v1::storage::Tally::Origin> OriginsInOrder(const v1::storage::Tally& tally);
 
 // The tally's digest in hex (all zeros for an empty store).
 std::string DigestHex(const v1::storage::Tally& tally);

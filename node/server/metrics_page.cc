@@ -11,19 +11,17 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "node/catalog/tally.h"
 
 namespace minga {
 namespace {
 
 void StoreFamilies(Catalog& catalog, MetricsText* out) {
   const v1::storage::Tally tally = catalog.Counts();
-  // Origins in order, so a scrape reads the same each time.
-  const std::map<std::string, v1::storage::Tally::Origin> origins(tally.origins().begin(),
-                                                                  tally.origins().end());
   out->Family("minga_materials", "gauge",
               "Materials held, per origin and state: with their content (held), header only "
               "(outside this node's audience or subscription), or retracted.");
-  for (const auto& [origin, count] : origins) {
+  for (const auto& [origin, count] : OriginsInOrder(tally)) {
     out->Sample("minga_materials", {{"origin", origin}, {"state", "held"}}, count.materials());
     out->Sample("minga_materials", {{"origin", origin}, {"state", "header_only"}},
                 count.headers_only());

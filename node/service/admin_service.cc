@@ -11,10 +11,7 @@ namespace {
 
 // Counts from the catalog's tally: no scan, whatever the catalog's size.
 void FillCounts(const v1::storage::Tally& tally, v1::StatusResponse* status) {
-  // Origins in order, as a scan would list them.
-  std::map<std::string, v1::storage::Tally::Origin> origins(tally.origins().begin(),
-                                                            tally.origins().end());
-  for (const auto& [origin, count] : origins) {
+  for (const auto& [origin, count] : OriginsInOrder(tally)) {
     v1::OriginCount* c = status->add_origins();
     c->set_origin(origin);
     c->set_materials(count.materials());
