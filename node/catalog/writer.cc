@@ -11,6 +11,16 @@
 #include "node/store/keys.h"
 
 namespace minga {
+namespace {
+
+// The chunks an entry references: its body's, or those a header-only entry
+// retained.
+std::set<std::string> ChunksReferencedBy(const Entry& e) {
+  if (e.has_body()) return ChunksOf(&*e.material);
+  return {e.stored.retained_chunk_sha256().begin(), e.stored.retained_chunk_sha256().end()};
+}
+
+}  // namespace
 
 CatalogWriter::CatalogWriter(KvStore* kv, CatalogOptions options)
     : kv_(kv), options_(std::move(options)), versions_(options_.clock) {}
@@ -46,14 +56,8 @@ absl::Status CatalogWriter::StoreEntry(Pending* pending, const std::string& id,
   entry->stored.set_lseq(lseq);
   if (old.has_value()) txn.Delete(Cf::kFeed, EncodeU64(old->stored.lseq()));
   txn.Put(Cf::kFeed, EncodeU64(lseq), FeedValue(id, entry->has_body()));
-  // Chunks referenced before: the old body's, or those a header-only entry
-  // retained.
   std::set<std::string> before;
-  if (old.has_value()) {
-    before = old->has_body() ? ChunksOf(&*old->material)
-                             : std::set<std::string>(old->stored.retained_chunk_sha256().begin(),
-                                                     old->stored.retained_chunk_sha256().end());
-  }
+  if (old.has_value()) before = ChunksReferencedBy(*old);
   std::set<std::string> after;
   entry->stored.clear_retained_chunk_sha256();
   if (entry->has_body()) {
@@ -112,10 +116,7 @@ absl::Status CatalogWriter::Purge(Pending* pending, const std::string& id, const
   // search view drops it.
   txn.Delete(Cf::kFeed, EncodeU64(old.stored.lseq()));
   txn.Put(Cf::kFeed, EncodeU64(lseq), FeedValue(id, false));
-  const std::set<std::string> before =
-      old.has_body() ? ChunksOf(&*old.material)
-                     : std::set<std::string>(old.stored.retained_chunk_sha256().begin(),
-                                             old.stored.retained_chunk_sha256().end());
+  const std::set<std::string> before = ChunksReferencedBy(old);
   CountEntry(id, old, -1, options_.org_id, &pending->tally);
   RETURN_IF_ERROR(CountFiles(&txn, id, old, -1, &pending->tally));
   RETURN_IF_ERROR(UpdateChunkRefs(
