@@ -122,6 +122,12 @@ class SearchView {
   absl::StatusOr<size_t> IndexSome() ABSL_EXCLUSIVE_LOCKS_REQUIRED(writer_mu_);
   absl::Status CommitLocked(uint64_t position) ABSL_EXCLUSIVE_LOCKS_REQUIRED(writer_mu_);
   absl::Status SwitchTo(const std::string& name) ABSL_EXCLUSIVE_LOCKS_REQUIRED(writer_mu_);
+  // Runs `build`, which makes a new generation aside and switches to it
+  // (Reindex, Compact), one at a time (else FAILED_PRECONDITION `busy`)
+  // and only with room on the disk. A Xapian error becomes a status naming
+  // `what`; on failure, what `build` left of the generation it named goes.
+  absl::Status BuildAside(absl::string_view what, absl::string_view busy,
+                          const std::function<absl::Status(std::string* name)>& build);
   std::shared_ptr<Generation> current() const;
   // Ids whose newest change left them without a body, not yet indexed.
   std::vector<std::string> DeadIds() const;

@@ -126,25 +126,38 @@ absl::Status SearchView::SwitchTo(const std::string& name) {
   return absl::OkStatus();
 }
 
-absl::Status SearchView::Reindex(const std::function<void(uint64_t, uint64_t)>& progress) {
-  if (!reindex_mu_.TryLock()) {
-    return absl::FailedPreconditionError("reindex: one is already running");
-  }
-  if (absl::Status room = CheckRoom("reindex: "); !room.ok()) {
-    reindex_mu_.Unlock();
-    return room;
-  }
-  absl::Status result;
-  const fs::path dir(options_.dir);
+absl::Status SearchView::BuildAside(absl::string_view what, absl::string_view busy,
+                                    const std::function<absl::Status(std::string* name)>& build) {
+  if (!reindex_mu_.TryLock()) return absl::FailedPreconditionError(busy);
+  absl::Status result = CheckRoom(absl::StrCat(what, ": "));
   std::string name;
-  try {
-    name = NextGeneration(current()->name);
+  if (result.ok()) {
+    try {
+      result = build(&name);
+    } catch (const Xapian::Error& e) {
+      result = FromXapian(e, what);
+    }
+  }
+  if (!result.ok() && !name.empty() && (current() == nullptr || current()->name != name)) {
+    const fs::path dir(options_.dir);
+    std::error_code ec;
+    fs::remove_all(dir / name, ec);
+    fs::remove_all(dir / absl::StrCat(name, "-build"), ec);
+  }
+  reindex_mu_.Unlock();
+  return result;
+}
+
+absl::Status SearchView::Reindex(const std::function<void(uint64_t, uint64_t)>& progress) {
+  return BuildAside("reindex", "reindex: one is already running", [&](std::string* name) {
+    const fs::path dir(options_.dir);
+    *name = NextGeneration(current()->name);
     // Built without fsyncs beside where it goes, then compacted into place.
-    const std::string build_dir = (dir / absl::StrCat(name, "-build")).string();
+    const std::string build_dir = (dir / absl::StrCat(*name, "-build")).string();
     Xapian::WritableDatabase db(build_dir, Xapian::DB_CREATE_OR_OVERWRITE | Xapian::DB_NO_SYNC);
     const uint64_t start = catalog_->head_lseq();
     uint64_t total = 0;
-    result = catalog_->ScanEntries([&](absl::string_view, const Entry& e) {
+    absl::Status result = catalog_->ScanEntries([&](absl::string_view, const Entry& e) {
       total += e.has_body() && !e.header.deleted() ? 1 : 0;
       return absl::OkStatus();
     });
@@ -191,61 +204,38 @@ absl::Status SearchView::Reindex(const std::function<void(uint64_t, uint64_t)>& 
         db.close();
         // Copied compactly (a bulk-built index is half free space), then
         // synced as a whole.
-        Xapian::Database(build_dir).compact((dir / name).string(), Xapian::DBCOMPACT_NO_RENUMBER);
+        Xapian::Database(build_dir).compact((dir / *name).string(), Xapian::DBCOMPACT_NO_RENUMBER);
         std::error_code ec;
         fs::remove_all(build_dir, ec);
-        result = SyncTree(dir / name);
+        result = SyncTree(dir / *name);
       }
-      if (result.ok()) result = SwitchTo(name);
+      if (result.ok()) result = SwitchTo(*name);
     }
     // Outside the writer's lock: a client slow to read progress holds
     // nothing.
     if (result.ok()) progress(done, total);
-  } catch (const Xapian::Error& e) {
-    result = FromXapian(e, "reindex");
-  }
-  if (!result.ok() && !name.empty() && (current() == nullptr || current()->name != name)) {
-    std::error_code ec;
-    fs::remove_all(dir / name, ec);
-    fs::remove_all(dir / absl::StrCat(name, "-build"), ec);
-  }
-  reindex_mu_.Unlock();
-  return result;
+    return result;
+  });
 }
 
 absl::Status SearchView::Compact() {
-  if (!reindex_mu_.TryLock()) {
-    return absl::FailedPreconditionError("compact: a reindex is running");
-  }
-  if (absl::Status room = CheckRoom("compact: "); !room.ok()) {
-    reindex_mu_.Unlock();
-    return room;
-  }
-  absl::Status result;
-  const fs::path dir(options_.dir);
-  std::string name;
-  try {
+  return BuildAside("compact", "compact: a reindex is running", [&](std::string* name) {
+    const fs::path dir(options_.dir);
     absl::MutexLock lock(&writer_mu_);
+    absl::Status result;
     if (!uncommitted_.empty()) result = CommitLocked(uncommitted_position_);
     std::shared_ptr<Generation> gen = current();
-    name = NextGeneration(gen->name);
+    *name = NextGeneration(gen->name);
     if (result.ok()) {
       // A compacted index is a new generation (cursors of the old one are
       // refused), though it keeps the document numbers.
       Xapian::Database(gen->path.string())
-          .compact((dir / name).string(), Xapian::DBCOMPACT_NO_RENUMBER);
-      result = SyncTree(dir / name);
+          .compact((dir / *name).string(), Xapian::DBCOMPACT_NO_RENUMBER);
+      result = SyncTree(dir / *name);
     }
-    if (result.ok()) result = SwitchTo(name);
-  } catch (const Xapian::Error& e) {
-    result = FromXapian(e, "compact");
-  }
-  if (!result.ok() && !name.empty() && current()->name != name) {
-    std::error_code ec;
-    fs::remove_all(dir / name, ec);
-  }
-  reindex_mu_.Unlock();
-  return result;
+    if (result.ok()) result = SwitchTo(*name);
+    return result;
+  });
 }
 
 }  // namespace minga::search
