@@ -1,10 +1,13 @@
 // minga attach, files, fetch, gc.
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <vector>
 
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "client/cli/output.h"
 #include "client/commands/session.h"
 #include "node/core/crypto.h"
@@ -63,14 +66,49 @@ bool SendData(std::ifstream* in, grpc::ClientWriter<v1::AttachRequest>* writer, 
   return true;
 }
 
-int AttachOne(Session& s, const std::string& id, const std::string& path, const Args& args) {
-  std::error_code ec;
-  if (!std::filesystem::is_regular_file(path, ec)) {
-    return Report(absl::InvalidArgumentError(absl::StrCat(path, ": not a regular file")));
+// The files an attach names: each FILE, and the regular files directly in
+// each DIR, in name order. A directory inside a DIR is refused rather than
+// passed over (file names are flat).
+absl::StatusOr<std::vector<std::string>> ExpandPaths(const std::vector<std::string>& args) {
+  std::vector<std::string> paths;
+  for (const std::string& arg : args) {
+    std::error_code ec;
+    if (!std::filesystem::is_directory(arg, ec)) {
+      if (!std::filesystem::is_regular_file(arg, ec)) {
+        return absl::InvalidArgumentError(absl::StrCat(arg, ": not a regular file or directory"));
+      }
+      paths.push_back(arg);
+      continue;
+    }
+    std::vector<std::string> inside;
+    for (const auto& e : std::filesystem::directory_iterator(arg, ec)) {
+      if (e.is_directory()) {
+        return absl::InvalidArgumentError(absl::StrCat(e.path().string(), ": a directory inside ",
+                                                       arg, "; attach its files separately"));
+      }
+      if (!e.is_regular_file()) {
+        return absl::InvalidArgumentError(absl::StrCat(e.path().string(), ": not a regular file"));
+      }
+      inside.push_back(e.path().string());
+    }
+    if (ec) return absl::NotFoundError(absl::StrCat(arg, ": cannot read the directory"));
+    std::sort(inside.begin(), inside.end());
+    paths.insert(paths.end(), inside.begin(), inside.end());
   }
-  const uint64_t size = std::filesystem::file_size(path, ec);
+  if (paths.size() > kMaxFilesPerMaterial) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(paths.size(), " files: a material holds at most ", kMaxFilesPerMaterial));
+  }
+  return paths;
+}
+
+// Uploads one file and returns the line that reports it; `progress`
+// counts the bytes of the whole attach, of which `*sent` were sent before
+// this file.
+absl::StatusOr<std::string> AttachOne(Session& s, const std::string& id, const std::string& path,
+                                      const Args& args, Progress* progress, uint64_t* sent) {
   std::ifstream in(path, std::ios::binary);
-  if (ec || !in) return Report(absl::NotFoundError(absl::StrCat(path, ": cannot open")));
+  if (!in) return absl::NotFoundError(absl::StrCat(path, ": cannot open"));
   auto context = s.Context(absl::Hours(12));
   v1::AttachResponse response;
   std::unique_ptr<grpc::ClientWriter<v1::AttachRequest>> writer =
@@ -81,46 +119,63 @@ int AttachOne(Session& s, const std::string& id, const std::string& path, const 
       args.GetOr("name", std::filesystem::path(path).filename().string()));
   start.mutable_start()->set_media_type(args.GetOr("media-type", GuessMediaType(path)));
   bool ok = writer->Write(start);
-  Progress progress(absl::StrCat("attaching ", std::filesystem::path(path).filename().string()),
-                    size, true);
   Sha256Hasher hash;
-  uint64_t sent = 0;
-  ok = ok && SendData(&in, writer.get(), &hash, &progress, &sent);
+  const uint64_t before = *sent;
+  ok = ok && SendData(&in, writer.get(), &hash, progress, sent);
   if (ok) {
     v1::AttachRequest finish;
-    finish.mutable_finish()->set_size(sent);
+    finish.mutable_finish()->set_size(*sent - before);
     finish.mutable_finish()->set_sha256(DigestToBytes(hash.Finish()));
     writer->Write(finish);
   }
   writer->WritesDone();
   grpc::Status st = writer->Finish();
-  progress.Finish();
-  if (!st.ok()) return Report(FromGrpcStatus(st));
-  if (s.json) {
-    std::printf("%s\n", ToJson(response).c_str());
-  } else {
-    std::printf("attached %s to %s (%s, %u new chunks of %d; version %llu)\n",
-                response.file().name().c_str(), id.c_str(),
-                FormatBytes(response.file().size()).c_str(), response.new_chunks(),
-                response.file().chunk_sha256_size(),
-                static_cast<unsigned long long>(response.material().header().version()));
-  }
-  return kExitOk;
+  if (!st.ok()) return FromGrpcStatus(st);
+  if (s.json) return ToJson(response);
+  return absl::StrFormat("attached %s to %s (%s, %u new chunks of %d; version %llu)",
+                         response.file().name(), id, FormatBytes(response.file().size()),
+                         response.new_chunks(), response.file().chunk_sha256_size(),
+                         static_cast<unsigned long long>(response.material().header().version()));
 }
 
 int Attach(Session& s, const Args& args) {
   if (args.positional().size() < 2) {
     return ReportUsage("attach takes an ID and one or more FILEs");
   }
-  if (args.Has("name") && args.positional().size() > 2) {
+  const std::string& id = args.positional()[0];
+  absl::StatusOr<std::vector<std::string>> paths =
+      ExpandPaths(std::vector<std::string>(args.positional().begin() + 1, args.positional().end()));
+  if (!paths.ok()) return Report(paths.status());
+  if (args.Has("name") && paths->size() > 1) {
     return Report(absl::InvalidArgumentError("--name: only with a single FILE"));
   }
-  const std::string& id = args.positional()[0];
-  for (size_t i = 1; i < args.positional().size(); ++i) {
-    const int code = AttachOne(s, id, args.positional()[i], args);
-    if (code != kExitOk) return code;
+  uint64_t total = 0;
+  for (const std::string& path : *paths) {
+    std::error_code ec;
+    total += std::filesystem::file_size(path, ec);
+    if (ec) return Report(absl::NotFoundError(absl::StrCat(path, ": cannot read its size")));
   }
-  return kExitOk;
+  // One bar for the whole attach.
+  Progress progress(
+      paths->size() == 1
+          ? absl::StrCat("attaching ", std::filesystem::path(paths->front()).filename().string())
+          : absl::StrCat("attaching ", paths->size(), " files"),
+      total, true);
+  uint64_t sent = 0;
+  // The lines go out once the bar is done, so they do not break it.
+  std::vector<std::string> attached;
+  absl::Status failed;
+  for (const std::string& path : *paths) {
+    absl::StatusOr<std::string> line = AttachOne(s, id, path, args, &progress, &sent);
+    if (!line.ok()) {
+      failed = line.status();
+      break;
+    }
+    attached.push_back(*std::move(line));
+  }
+  progress.Finish();
+  for (const std::string& line : attached) std::printf("%s\n", line.c_str());
+  return failed.ok() ? kExitOk : Report(failed);
 }
 
 int Files(Session& s, const Args& args) {
@@ -243,10 +298,11 @@ std::vector<Command> FileCommands() {
   return {
       {"attach",
        "upload files and attach them to one of this node's materials",
-       "Usage: minga attach ID FILE... [--name NAME] [--media-type TYPE]\n\n"
-       "Uploads each FILE (a progress bar with bytes/s shows on a terminal) and\n"
-       "signs a new revision of ID listing it; a file of the same name is\n"
-       "replaced. Content already stored (the same file elsewhere) is not stored\n"
+       "Usage: minga attach ID FILE|DIR... [--name NAME] [--media-type TYPE]\n\n"
+       "Uploads each FILE, and the files directly inside each DIR, and signs a\n"
+       "new revision of ID listing each; a file of the same name is replaced\n"
+       "(a material holds at most 64). One progress bar with bytes/s shows on a\n"
+       "terminal. Content already stored (the same file elsewhere) is not stored\n"
        "again. The media type is guessed from the extension unless given.\n",
        {{"name", "media-type"}, {}, {}},
        Attach},

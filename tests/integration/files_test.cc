@@ -2,6 +2,7 @@
 // byte for byte, a receiver killed mid-transfer resumes without fetching
 // again what it stored, the same file in two materials is stored once, and
 // a retraction purges the chunks from every node.
+#include <filesystem>
 #include <fstream>
 #include <limits>
 #include <random>
@@ -156,6 +157,49 @@ TEST(FilesTest, AMemberOutsideTheAudienceAskingByHashIsRefused) {
   const std::string by_hash = probe("ajena", "duena/abierto");
   EXPECT_THAT(by_hash, ::testing::HasSubstr("code=7 received=0"));
   EXPECT_EQ(ChunksStored(fed.node(2)), 0u);
+}
+
+// A directory attaches in one command: its files in name order, one
+// progress bar, a line each; what cannot be attached is refused before
+// anything is sent.
+TEST(FilesTest, ADirectoryAttachesInOneCommand) {
+  TempDir tmp;
+  NodeHarness node(tmp.path(), "casa-ana");
+  node.WriteConfig("allow_plaintext_loopback: true\n");
+  ASSERT_TRUE(node.Start()) << node.log();
+  ASSERT_EQ(node.Client({"put", "--id", "curso", "--title", "Curso", "--kind", "training",
+                         "--sector", "justice"})
+                .exit_code,
+            0);
+  const std::string dir = tmp.path() + "/curso";
+  std::filesystem::create_directories(dir + "/extra");
+  WriteRandomFile(dir + "/2-video.mp4", 3 * kMiB, 1);
+  WriteRandomFile(dir + "/1-guia.pdf", 300 * 1024, 2);
+  WriteRandomFile(dir + "/3-notas.txt", 1000, 3);
+  RunResult nested = node.Client({"attach", "casa-ana/curso", dir});
+  EXPECT_EQ(nested.exit_code, 4) << nested.err;
+  EXPECT_THAT(nested.err, ::testing::HasSubstr("/extra: a directory inside"));
+  EXPECT_THAT(node.Client({"files", "casa-ana/curso"}).out,
+              ::testing::Not(::testing::HasSubstr("guia")));
+
+  std::filesystem::remove(dir + "/extra");
+  RunResult attached = node.Client({"attach", "casa-ana/curso", dir + "/"});
+  ASSERT_EQ(attached.exit_code, 0) << attached.err;
+  EXPECT_THAT(attached.out, ::testing::ContainsRegex("attached 1-guia.pdf .*\n"
+                                                     "attached 2-video.mp4 .*3 new chunks of 3.*\n"
+                                                     "attached 3-notas.txt "));
+  const std::string files = node.Client({"--json", "files", "casa-ana/curso"}).out;
+  for (const char* name : {"1-guia.pdf", "2-video.mp4", "3-notas.txt"}) {
+    EXPECT_THAT(files, ::testing::HasSubstr(name));
+  }
+
+  const std::string many = tmp.path() + "/many";
+  std::filesystem::create_directories(many);
+  for (int i = 0; i < 65; ++i) WriteFile(absl::StrCat(many, "/f", i), "x");
+  RunResult too_many = node.Client({"attach", "casa-ana/curso", many});
+  EXPECT_EQ(too_many.exit_code, 4);
+  EXPECT_THAT(too_many.err, ::testing::HasSubstr("65 files: a material holds at most 64"));
+  EXPECT_EQ(node.Stop(), 0) << node.log();
 }
 
 }  // namespace
