@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
 #include "node/core/log.h"
+#include "node/core/proto_util.h"
 #include "node/core/status_macros.h"
 
 namespace minga {
@@ -50,8 +51,21 @@ void AddLosses(v1::storage::InterlockState* state, int64_t now_micros, uint64_t 
   m->set_losses(count);
 }
 
-bool Empty(const v1::storage::InterlockState& s) {
-  return s.recent().empty() && s.tripped_unix_micros() == 0 && s.held() == 0;
+// Tripped, or still holding bodies: what status shows and Release ends.
+bool Holding(const v1::storage::InterlockState& s) {
+  return s.tripped_unix_micros() != 0 || s.held() != 0;
+}
+
+bool Empty(const v1::storage::InterlockState& s) { return s.recent().empty() && !Holding(s); }
+
+absl::StatusOr<v1::storage::InterlockState> ParseState(absl::string_view origin,
+                                                       absl::string_view raw) {
+  v1::storage::InterlockState state;
+  if (!ParseProto(raw, &state)) {
+    return absl::DataLossError(
+        absl::StrCat("store: interlock state of origin '", origin, "' is corrupt"));
+  }
+  return state;
 }
 
 void PutState(Txn* txn, absl::string_view origin, const v1::storage::InterlockState& state) {
@@ -73,13 +87,9 @@ Interlock::Interlock(CatalogWriter* writer) : w_(*writer) {}
 
 absl::StatusOr<v1::storage::InterlockState> Interlock::LoadState(Txn* txn,
                                                                  absl::string_view origin) {
-  v1::storage::InterlockState state;
   ASSIGN_OR_RETURN(std::optional<std::string> raw, txn->Get(Cf::kHeld, StateKey(origin)));
-  if (raw.has_value() && !state.ParseFromString(*raw)) {
-    return absl::DataLossError(
-        absl::StrCat("store: interlock state of origin '", origin, "' is corrupt"));
-  }
-  return state;
+  if (!raw.has_value()) return v1::storage::InterlockState();
+  return ParseState(origin, *raw);
 }
 
 absl::StatusOr<v1::storage::InterlockState> Interlock::LoadState(absl::string_view origin) {
@@ -178,14 +188,11 @@ absl::StatusOr<std::vector<InterlockHoldInfo>> Interlock::Holds() {
   const absl::Duration grace = w_.options().interlock.grace;
   auto it = w_.kv()->NewIterator(Cf::kHeld);
   for (it->Seek("o"); it->Valid() && absl::StartsWith(it->key(), "o"); it->Next()) {
-    v1::storage::InterlockState state;
-    if (!state.ParseFromString(std::string(it->value()))) {
-      return absl::DataLossError(
-          absl::StrCat("store: interlock state of origin '", it->key().substr(1), "' is corrupt"));
-    }
-    if (state.tripped_unix_micros() == 0 && state.held() == 0) continue;
+    const absl::string_view origin = it->key().substr(1);
+    ASSIGN_OR_RETURN(v1::storage::InterlockState state, ParseState(origin, it->value()));
+    if (!Holding(state)) continue;
     InterlockHoldInfo info;
-    info.origin = std::string(it->key().substr(1));
+    info.origin = std::string(origin);
     info.held = state.held();
     info.tripped_unix_micros = state.tripped_unix_micros();
     info.expires_unix_micros = state.tripped_unix_micros() + absl::ToInt64Microseconds(grace);
@@ -200,7 +207,7 @@ absl::StatusOr<std::vector<InterlockHoldInfo>> Interlock::Holds() {
 absl::StatusOr<uint64_t> Interlock::Release(absl::string_view origin, absl::string_view actor) {
   absl::MutexLock lock(&w_.mu);
   ASSIGN_OR_RETURN(v1::storage::InterlockState state, LoadState(origin));
-  if (state.tripped_unix_micros() == 0 && state.held() == 0) {
+  if (!Holding(state)) {
     return absl::NotFoundError(
         absl::StrCat("origin: the interlock holds nothing of '", origin, "'"));
   }

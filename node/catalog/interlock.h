@@ -24,8 +24,9 @@
 // Thread safety: CountLosses, Hold, IsHeld, Forget and DropOrigin run
 // inside another part's change, with the writer's lock held (their Pending
 // comes from it; the analysis cannot name that lock through two parts, so
-// they are not annotated); Holds reads without a lock; Restore, Release
-// and ExpireDue take the writer's lock.
+// they are not annotated); Holds reads without a lock; Release and
+// ExpireDue take the writer's lock; Restore runs at open, before the
+// catalog is shared.
 // Errors are the store's.
 #ifndef MINGA_NODE_CATALOG_INTERLOCK_H_
 #define MINGA_NODE_CATALOG_INTERLOCK_H_
