@@ -19,7 +19,6 @@
 #include "node/config/config.h"
 #include "node/core/log.h"
 #include "node/core/status_macros.h"
-#include "node/core/subscription.h"
 #include "node/core/threads.h"
 #include "node/maintenance/purger.h"
 #include "node/net/credentials.h"
@@ -169,7 +168,7 @@ void AddPeers(const v1::NodeConfig& config, const Keyring& keyring,
     o.peer = peer.org_id();
     o.address = peer.address();
     o.subscription = peer.subscription();
-    o.fingerprint = SubscriptionFingerprint(peer.subscription()) + "/" + members;
+    o.fingerprint = PullFingerprint(peer.subscription(), members);
     o.batch_max_revisions = s.batch_max_revisions();
     o.batch_max_bytes = s.batch_max_bytes();
     o.backoff_initial = absl::Milliseconds(s.backoff_initial_ms());

@@ -4,11 +4,21 @@
 #include "absl/strings/str_cat.h"
 #include "node/core/bounded_queue.h"
 #include "node/core/log.h"
+#include "node/core/subscription.h"
 #include "node/core/threads.h"
 #include "node/sync/backoff.h"
 #include "node/sync/protocol.h"
 
 namespace minga {
+
+std::string PullFingerprint(const v1::Subscription& subscription, absl::string_view membership) {
+  return absl::StrCat(SubscriptionFingerprint(subscription), "/", membership);
+}
+
+bool SubscriptionChanged(absl::string_view stored, const v1::Subscription& subscription) {
+  return !stored.empty() &&
+         stored.substr(0, stored.find('/')) != SubscriptionFingerprint(subscription);
+}
 
 Puller::Puller(Catalog* catalog, std::shared_ptr<PeerLink> link, PullerOptions options,
                Clock* clock, uint64_t seed)

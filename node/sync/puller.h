@@ -35,8 +35,7 @@ struct PullerOptions {
   v1::Subscription subscription;
   // Changes when the subscription or the federation's membership changes;
   // a change restarts the checkpoint so the difference is back-filled.
-  // SubscriptionFingerprint(subscription), then "/" and the rest: the
-  // engine tells a changed subscription by the part before the "/".
+  // Made by PullFingerprint.
   std::string fingerprint;
   uint32_t batch_max_revisions = kDefaultBatchRevisions;
   uint32_t batch_max_bytes = kDefaultBatchBytes;
@@ -49,6 +48,13 @@ struct PullerOptions {
   // PullRequest.compression: "zstd", "gzip" or "" (none).
   std::string compression = std::string(defaults::kCompression);
 };
+
+// A puller's fingerprint: the subscription's, then "/" and the
+// membership's (Keyring::Fingerprint).
+std::string PullFingerprint(const v1::Subscription& subscription, absl::string_view membership);
+// Whether `stored`, a fingerprint a peer's state recorded (empty: none),
+// was made with another subscription than `subscription`.
+bool SubscriptionChanged(absl::string_view stored, const v1::Subscription& subscription);
 
 class Puller {
  public:
@@ -75,6 +81,7 @@ class Puller {
   void CheckSilence();
 
   const std::string& peer() const { return options_.peer; }
+  const v1::Subscription& subscription() const { return options_.subscription; }
 
  private:
   // The pipeline of PullOnce: batches read ahead of the verifier, verified

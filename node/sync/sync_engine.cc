@@ -2,7 +2,6 @@
 
 #include "absl/strings/str_cat.h"
 #include "node/core/log.h"
-#include "node/core/subscription.h"
 
 namespace minga {
 
@@ -14,7 +13,6 @@ void SyncEngine::AddPeer(std::shared_ptr<PeerLink> link, PullerOptions options) 
   v1::Subscription::FilePolicy policy = options.subscription.files();
   if (policy == v1::Subscription::FILE_POLICY_UNSPECIFIED) policy = v1::Subscription::EAGER;
   fetch_peers_.push_back({options.peer, link, policy});
-  subscriptions_.push_back({options.peer, options.subscription});
   pullers_.push_back(
       std::make_unique<Puller>(catalog_, std::move(link), std::move(options), clock_, seed));
 }
@@ -22,18 +20,16 @@ void SyncEngine::AddPeer(std::shared_ptr<PeerLink> link, PullerOptions options) 
 void SyncEngine::DropNarrowedBodies() {
   bool narrowed = false;
   std::vector<v1::Subscription> all;
-  for (const auto& [peer, subscription] : subscriptions_) {
-    all.push_back(subscription);
-    absl::StatusOr<v1::storage::PeerState> state = catalog_->pulls().GetPeerState(peer);
+  for (const auto& p : pullers_) {
+    all.push_back(p->subscription());
+    absl::StatusOr<v1::storage::PeerState> state = catalog_->pulls().GetPeerState(p->peer());
     if (!state.ok()) {
-      LogError("sync", absl::StrCat("peer ", peer, ": ", state.status().message()),
-               {{"peer", peer}});
+      LogError("sync", absl::StrCat("peer ", p->peer(), ": ", state.status().message()),
+               {{"peer", p->peer()}});
       continue;
     }
-    // The stored fingerprint starts with the subscription's (puller.h).
-    const std::string& before = state->subscription_fingerprint();
-    const std::string now = SubscriptionFingerprint(subscription);
-    narrowed = narrowed || (!before.empty() && before.substr(0, before.find('/')) != now);
+    narrowed =
+        narrowed || SubscriptionChanged(state->subscription_fingerprint(), p->subscription());
   }
   if (!narrowed) return;
   absl::StatusOr<size_t> dropped = catalog_->pulls().DropUnsubscribed(all);

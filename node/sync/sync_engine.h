@@ -64,7 +64,6 @@ class SyncEngine {
   Clock* const clock_;
   std::vector<std::unique_ptr<Puller>> pullers_;
   std::vector<FetchPeer> fetch_peers_;
-  std::vector<std::pair<std::string, v1::Subscription>> subscriptions_;  // by peer
   std::unique_ptr<FileFetcher> files_;
   absl::Notification stop_;
   std::thread watchdog_;
