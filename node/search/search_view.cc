@@ -152,10 +152,12 @@ void SearchView::Run() {
       if (stopping_) return;
     }
     {
-      // Paused while the disk is short of room; polled, so indexing resumes
-      // within a second of space returning.
+      // Paused while the disk is short of room, with a margin for the one
+      // change that may overshoot a commit's bound (IndexSome); polled, so
+      // indexing resumes within a second of space returning.
       constexpr absl::string_view kPaused = "search index: paused: ";
-      absl::Status room = CheckRoom(kPaused);
+      constexpr uint64_t kMargin = 8 << 20;
+      absl::Status room = CheckRoom(kPaused, kMargin);
       absl::MutexLock lock(&state_mu_);
       if (!room.ok()) {
         last_error_ = std::string(room.message());
@@ -178,6 +180,7 @@ void SearchView::Run() {
         // Start again from the last commit: what was not committed is
         // indexed again.
         uncommitted_.clear();
+        uncommitted_terms_ = 0;
         try {
           const std::string name = current()->name;
           writer_.reset();
@@ -211,8 +214,8 @@ void SearchView::Run() {
   }
 }
 
-absl::Status SearchView::CheckRoom(absl::string_view what) const {
-  return options_.reserve == nullptr ? absl::OkStatus() : options_.reserve->Check(0, what);
+absl::Status SearchView::CheckRoom(absl::string_view what, uint64_t bytes) const {
+  return options_.reserve == nullptr ? absl::OkStatus() : options_.reserve->Check(bytes, what);
 }
 
 absl::StatusOr<size_t> SearchView::IndexSome() {
@@ -230,13 +233,28 @@ absl::StatusOr<size_t> SearchView::IndexSome() {
   IndexedDocument built;
   std::vector<std::string> old_facets;
   if (uncommitted_.empty()) first_uncommitted_ = absl::Now();
+  // What the pending commit may write at worst: a block of the postings
+  // and of the positions for every term it touches, and never more than a
+  // copy of the whole index (the blocks of the last revision stay until
+  // the next commit) plus what is new. Indexing stops for a commit while
+  // that still leaves the reserve free, so the index never takes the room
+  // the store's flushes and compactions count on.
+  const uint64_t index_bytes = options_.reserve != nullptr ? TreeBytes(current()->path) : 0;
+  auto worst_commit = [&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(writer_mu_) {
+    constexpr uint64_t kBlocksPerTerm = 2 * 8192;
+    constexpr uint64_t kNewBytesPerTerm = 256;
+    return std::min(kBlocksPerTerm * uncommitted_terms_,
+                    index_bytes + kNewBytesPerTerm * uncommitted_terms_);
+  };
+  bool short_of_room = false;
+  size_t read = 0;
   for (const FeedChange& c : changes) {
     ASSIGN_OR_RETURN(auto applied, ApplyChange(catalog_, writer_.get(), c.id, c.lseq, &stemmers,
                                                &built, &old_facets));
     if (applied.has_value()) {
       StatsChange change;
-      change.did = applied->first;
-      change.removed = applied->second;
+      change.did = applied->did;
+      change.removed = applied->removed;
       change.old_facets = old_facets;
       if (!change.removed) {
         change.length = built.length;
@@ -244,8 +262,14 @@ absl::StatusOr<size_t> SearchView::IndexSome() {
         change.facets = built.facet_terms;
       }
       uncommitted_.push_back(std::move(change));
+      uncommitted_terms_ += applied->terms_touched;
     }
     uncommitted_position_ = c.lseq;
+    ++read;
+    if (options_.reserve != nullptr && !CheckRoom("", worst_commit()).ok()) {
+      short_of_room = true;
+      break;
+    }
   }
   // A lone change is searchable at once; a stream of them, whether it
   // comes in large batches or one change at a time, is committed in groups
@@ -253,12 +277,12 @@ absl::StatusOr<size_t> SearchView::IndexSome() {
   // Xapian table) stay few and leave the disk to the store's writes.
   const absl::Time now = absl::Now();
   const bool caught_up = uncommitted_position_ >= catalog_->head_lseq();
-  if ((caught_up && now - last_commit_ >= options_.commit_interval) ||
+  if (short_of_room || (caught_up && now - last_commit_ >= options_.commit_interval) ||
       uncommitted_.size() >= options_.commit_changes ||
       now - first_uncommitted_ >= options_.commit_interval) {
     RETURN_IF_ERROR(CommitLocked(uncommitted_position_));
   }
-  return changes.size();
+  return read;
 }
 
 absl::Status SearchView::CommitLocked(uint64_t position) {
@@ -278,6 +302,7 @@ absl::Status SearchView::CommitLocked(uint64_t position) {
     }
   }
   uncommitted_.clear();
+  uncommitted_terms_ = 0;
   absl::MutexLock lock(&state_mu_);
   position_.store(position);
   last_error_.clear();

@@ -114,9 +114,9 @@ class SearchView {
   SearchView(SearchViewOptions options);
   absl::Status OpenCurrent() ABSL_EXCLUSIVE_LOCKS_REQUIRED(writer_mu_);
   void Run();
-  // OK, or RESOURCE_EXHAUSTED starting with `what` while the disk is short
-  // of room (options_.reserve).
-  absl::Status CheckRoom(absl::string_view what) const;
+  // OK, or RESOURCE_EXHAUSTED starting with `what` while writing `bytes`
+  // would cut into the reserve (options_.reserve).
+  absl::Status CheckRoom(absl::string_view what, uint64_t bytes = 0) const;
   // Indexes changes after position_ into the live writer, committing as the
   // options say. Returns how many it read (0: caught up).
   absl::StatusOr<size_t> IndexSome() ABSL_EXCLUSIVE_LOCKS_REQUIRED(writer_mu_);
@@ -124,9 +124,9 @@ class SearchView {
   absl::Status SwitchTo(const std::string& name) ABSL_EXCLUSIVE_LOCKS_REQUIRED(writer_mu_);
   // Runs `build`, which makes a new generation aside and switches to it
   // (Reindex, Compact), one at a time (else FAILED_PRECONDITION `busy`)
-  // and only with room on the disk. A Xapian error becomes a status naming
-  // `what`; on failure, what `build` left of the generation it named goes.
-  absl::Status BuildAside(absl::string_view what, absl::string_view busy,
+  // and only with room on the disk for `copies` of the current index. A Xapian error becomes a
+  // status naming `what`; on failure, what `build` left of the generation it named goes.
+  absl::Status BuildAside(absl::string_view what, absl::string_view busy, int copies,
                           const std::function<absl::Status(std::string* name)>& build);
   std::shared_ptr<Generation> current() const;
   // Ids whose newest change left them without a body, not yet indexed.
@@ -146,6 +146,9 @@ class SearchView {
   struct StatsChange;
   std::vector<StatsChange> uncommitted_ ABSL_GUARDED_BY(writer_mu_);
   uint64_t uncommitted_position_ ABSL_GUARDED_BY(writer_mu_) = 0;
+  // Terms the uncommitted changes touched (ApplyChange): what bounds the
+  // commit's writes.
+  uint64_t uncommitted_terms_ ABSL_GUARDED_BY(writer_mu_) = 0;
   absl::Time first_uncommitted_ ABSL_GUARDED_BY(writer_mu_);
   absl::Time last_commit_ ABSL_GUARDED_BY(writer_mu_) = absl::InfinitePast();
 

@@ -112,6 +112,7 @@ absl::Status SearchView::SwitchTo(const std::string& name) {
     current_ = std::move(gen);
   }
   uncommitted_.clear();
+  uncommitted_terms_ = 0;
   const uint64_t position = ParsePosition(writer_->get_metadata(kMetaPosition));
   uncommitted_position_ = position;
   {
@@ -126,10 +127,10 @@ absl::Status SearchView::SwitchTo(const std::string& name) {
   return absl::OkStatus();
 }
 
-absl::Status SearchView::BuildAside(absl::string_view what, absl::string_view busy,
+absl::Status SearchView::BuildAside(absl::string_view what, absl::string_view busy, int copies,
                                     const std::function<absl::Status(std::string* name)>& build) {
   if (!reindex_mu_.TryLock()) return absl::FailedPreconditionError(busy);
-  absl::Status result = CheckRoom(absl::StrCat(what, ": "));
+  absl::Status result = CheckRoom(absl::StrCat(what, ": "), copies * TreeBytes(current()->path));
   std::string name;
   if (result.ok()) {
     try {
@@ -149,7 +150,9 @@ absl::Status SearchView::BuildAside(absl::string_view what, absl::string_view bu
 }
 
 absl::Status SearchView::Reindex(const std::function<void(uint64_t, uint64_t)>& progress) {
-  return BuildAside("reindex", "reindex: one is already running", [&](std::string* name) {
+  // The build aside holds the index about twice over (it is bulk-built),
+  // then its compacted copy once more.
+  return BuildAside("reindex", "reindex: one is already running", 3, [&](std::string* name) {
     const fs::path dir(options_.dir);
     *name = NextGeneration(current()->name);
     // Built without fsyncs beside where it goes, then compacted into place.
@@ -185,9 +188,9 @@ absl::Status SearchView::Reindex(const std::function<void(uint64_t, uint64_t)>& 
         ASSIGN_OR_RETURN(std::vector<FeedChange> changes, catalog_->feed().ReadFeed(at, 4096));
         if (changes.empty()) return absl::OkStatus();
         for (const FeedChange& c : changes) {
-          ASSIGN_OR_RETURN(auto applied, ApplyChange(catalog_, &db, c.id, c.lseq, &stemmers, &built,
-                                                     &old_facets));
-          (void)applied;  // the stats are rebuilt at the switch
+          // The stats are rebuilt at the switch: what was applied is not needed.
+          RETURN_IF_ERROR(
+              ApplyChange(catalog_, &db, c.id, c.lseq, &stemmers, &built, &old_facets).status());
           at = c.lseq;
         }
       }
@@ -219,7 +222,7 @@ absl::Status SearchView::Reindex(const std::function<void(uint64_t, uint64_t)>& 
 }
 
 absl::Status SearchView::Compact() {
-  return BuildAside("compact", "compact: a reindex is running", [&](std::string* name) {
+  return BuildAside("compact", "compact: a reindex is running", 1, [&](std::string* name) {
     const fs::path dir(options_.dir);
     absl::MutexLock lock(&writer_mu_);
     absl::Status result;

@@ -55,6 +55,17 @@ absl::Status SyncPath(const fs::path& path) {
   return absl::OkStatus();
 }
 
+uint64_t TreeBytes(const fs::path& dir) {
+  uint64_t bytes = 0;
+  std::error_code ec;
+  for (const fs::directory_entry& e : fs::directory_iterator(dir, ec)) {
+    std::error_code size_ec;
+    const uintmax_t size = e.is_regular_file(size_ec) ? e.file_size(size_ec) : 0;
+    if (!size_ec) bytes += size;
+  }
+  return bytes;
+}
+
 absl::Status SyncTree(const fs::path& dir) {
   std::error_code ec;
   for (const fs::directory_entry& e : fs::directory_iterator(dir, ec)) {
@@ -69,33 +80,39 @@ uint64_t ParsePosition(const std::string& s) {
   return absl::SimpleAtoi(s, &v) ? v : 0;
 }
 
-absl::StatusOr<std::optional<std::pair<Xapian::docid, bool>>> ApplyChange(
-    Catalog* catalog, Xapian::WritableDatabase* db, const std::string& id, uint64_t lseq,
-    Stemmers* stemmers, IndexedDocument* built, std::vector<std::string>* old_facets) {
+absl::StatusOr<std::optional<AppliedChange>> ApplyChange(Catalog* catalog,
+                                                         Xapian::WritableDatabase* db,
+                                                         const std::string& id, uint64_t lseq,
+                                                         Stemmers* stemmers, IndexedDocument* built,
+                                                         std::vector<std::string>* old_facets) {
   ASSIGN_OR_RETURN(std::optional<Entry> entry, catalog->GetEntry(id));
   if (entry.has_value() && entry->stored.lseq() != lseq) return std::nullopt;
   const std::string unique = absl::StrCat(kIdPrefix, id);
-  Xapian::docid old = 0;
-  if (auto p = db->postlist_begin(unique); p != db->postlist_end(unique)) old = *p;
+  AppliedChange applied;
+  if (auto p = db->postlist_begin(unique); p != db->postlist_end(unique)) applied.did = *p;
   old_facets->clear();
-  if (old != 0) {
-    const Xapian::Document doc = db->get_document(old);
+  if (applied.did != 0) {
+    const Xapian::Document doc = db->get_document(applied.did);
     *old_facets = FacetTermsOf(doc);
+    applied.terms_touched = doc.termlist_count();
     for (const std::string& w : SpellingWordsOf(doc)) db->remove_spelling(w);
   }
   if (entry.has_value() && entry->has_body() && !entry->header.deleted()) {
     *built = BuildDocument(id, *entry->material, entry->header.time_unix_micros(), stemmers);
     for (const std::string& w : built->spelling) db->add_spelling(w);
+    applied.terms_touched += built->doc.termlist_count();
     // The id term was looked up above: no second lookup by term.
-    if (old != 0) {
-      db->replace_document(old, built->doc);
-      return std::make_pair(old, false);
+    if (applied.did != 0) {
+      db->replace_document(applied.did, built->doc);
+    } else {
+      applied.did = db->add_document(built->doc);
     }
-    return std::make_pair(db->add_document(built->doc), false);
+    return applied;
   }
-  if (old == 0) return std::nullopt;
+  if (applied.did == 0) return std::nullopt;
   db->delete_document(unique);
-  return std::make_pair(old, true);
+  applied.removed = true;
+  return applied;
 }
 
 }  // namespace minga::search

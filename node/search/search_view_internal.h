@@ -57,14 +57,28 @@ absl::Status SyncTree(const std::filesystem::path& dir);
 // A position kept in metadata (0 if absent or malformed).
 uint64_t ParsePosition(const std::string& s);
 
+// Sum of the sizes of the files in `dir` (0 when it cannot be read).
+uint64_t TreeBytes(const std::filesystem::path& dir);
+
+// What ApplyChange did to one document.
+struct AppliedChange {
+  Xapian::docid did = 0;
+  bool removed = false;
+  // Terms added or removed (the old document's and the new one's): each
+  // may rewrite a block of a table at the next commit.
+  size_t terms_touched = 0;
+};
+
 // Indexes (or drops) material `id` at feed position `lseq` in `db`.
-// Returns the document and whether it was removed, or nothing when the
-// feed position is stale (the material moved on; its newer position comes
-// later) or there was nothing to drop. `built` and `old_facets` receive
-// the new document and the facet terms the old one held.
-absl::StatusOr<std::optional<std::pair<Xapian::docid, bool>>> ApplyChange(
-    Catalog* catalog, Xapian::WritableDatabase* db, const std::string& id, uint64_t lseq,
-    Stemmers* stemmers, IndexedDocument* built, std::vector<std::string>* old_facets);
+// Returns what it did, or nothing when the feed position is stale (the
+// material moved on; its newer position comes later) or there was nothing
+// to drop. `built` and `old_facets` receive the new document and the facet
+// terms the old one held.
+absl::StatusOr<std::optional<AppliedChange>> ApplyChange(Catalog* catalog,
+                                                         Xapian::WritableDatabase* db,
+                                                         const std::string& id, uint64_t lseq,
+                                                         Stemmers* stemmers, IndexedDocument* built,
+                                                         std::vector<std::string>* old_facets);
 
 // One index directory and what searches need of it.
 struct SearchView::Generation {

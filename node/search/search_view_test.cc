@@ -287,7 +287,9 @@ TEST_F(SearchViewTest, CombinedFiltersMatchAScanAndFacetsAddUp) {
     names.insert(f.name());
     uint64_t sum = 0;
     for (const auto& c : f.counts()) sum += c.count();
-    if (f.name() == "kind" || f.name() == "origin") EXPECT_EQ(sum, res.total()) << f.name();
+    if (f.name() == "kind" || f.name() == "origin") {
+      EXPECT_EQ(sum, res.total()) << f.name();
+    }
     if (f.name() == "sector") {
       EXPECT_EQ(f.counts(0).value(), "health");
       EXPECT_EQ(f.counts(0).count(), res.total());
