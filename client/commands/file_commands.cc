@@ -118,6 +118,9 @@ absl::StatusOr<std::string> AttachOne(Session& s, const std::string& id, const s
   start.mutable_start()->set_name(
       args.GetOr("name", std::filesystem::path(path).filename().string()));
   start.mutable_start()->set_media_type(args.GetOr("media-type", GuessMediaType(path)));
+  std::error_code size_error;
+  const uintmax_t size = std::filesystem::file_size(path, size_error);
+  if (!size_error) start.mutable_start()->set_size(size);
   bool ok = writer->Write(start);
   Sha256Hasher hash;
   const uint64_t before = *sent;

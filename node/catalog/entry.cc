@@ -71,7 +71,10 @@ v1::MaterialView MakeView(absl::string_view id, const Entry& entry, const Keyrin
 }
 
 void StripChunkHashes(v1::MaterialView* view) {
-  for (v1::FileInfo& f : *view->mutable_material()->mutable_files()) f.clear_chunk_sha256();
+  for (v1::FileInfo& f : *view->mutable_material()->mutable_files()) {
+    f.clear_chunk_sha256();
+    f.clear_chunk_size();
+  }
 }
 
 }  // namespace minga

@@ -9,6 +9,7 @@
 #include "absl/strings/str_cat.h"
 #include "node/catalog/chunk_refs.h"
 #include "node/core/audience.h"
+#include "node/core/chunker.h"
 #include "node/core/ids.h"
 #include "node/core/limits.h"
 #include "node/core/log.h"
@@ -149,11 +150,12 @@ absl::StatusOr<std::vector<FileProgress>> CatalogFiles::ListFiles(absl::string_v
     state.file = f;
     uint32_t present = 0;
     uint64_t bytes = 0;
-    for (int i = 0; i < f.chunk_sha256_size(); ++i) {
-      ASSIGN_OR_RETURN(bool has, HasChunk(f.chunk_sha256(i)));
+    const std::vector<ChunkSpan> spans = ChunkSpans(f);
+    for (size_t i = 0; i < spans.size(); ++i) {
+      ASSIGN_OR_RETURN(bool has, HasChunk(f.chunk_sha256(static_cast<int>(i))));
       if (!has) continue;
       ++present;
-      bytes += std::min<uint64_t>(kChunkSize, f.size() - uint64_t{kChunkSize} * i);
+      bytes += spans[i].length;
     }
     state.chunks_present = present;
     state.bytes_present = bytes;

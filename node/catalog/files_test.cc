@@ -29,6 +29,14 @@ std::string Data(size_t n, char seed) {
   return s;
 }
 
+// The chunks `data` is split into, in order.
+std::vector<std::string> ChunksOf(const std::string& data) {
+  std::vector<std::string> out;
+  for (const ChunkSpan& c : ChunkSpans(ChunkBytes(data)))
+    out.push_back(data.substr(c.offset, c.length));
+  return out;
+}
+
 class FilesTest : public ::testing::Test {
  protected:
   size_t ChunkFiles(int i) {
@@ -79,7 +87,8 @@ TEST_F(FilesTest, SameContentIsStoredOnce) {
   const std::string data = Data(2 * kChunkSize + 10, 1);
   ASSERT_OK(Attach(a, "guia.pdf", data).status());
   ASSERT_OK(Attach(b, "copia.pdf", data).status());
-  EXPECT_EQ(StoredChunks(), 3u);
+  EXPECT_GE(ChunksOf(data).size(), 3u);
+  EXPECT_EQ(StoredChunks(), ChunksOf(data).size());
   ASSERT_OK_AND_ASSIGN(auto files, cat().files().ListFiles(b));
   ASSERT_EQ(files.size(), 1u);
   EXPECT_TRUE(files[0].complete);
@@ -92,9 +101,10 @@ TEST_F(FilesTest, RetractionPurgesChunksNoHeldMaterialLists) {
   ASSERT_OK(Attach(a, "shared.pdf", shared).status());
   ASSERT_OK(Attach(a, "own.pdf", own).status());
   ASSERT_OK(Attach(b, "shared.pdf", shared).status());
-  EXPECT_EQ(StoredChunks(), 2u);
+  const size_t shared_chunks = ChunksOf(shared).size();
+  EXPECT_EQ(StoredChunks(), shared_chunks + 1);
   ASSERT_OK(cat().local().Delete(a, 0, "t").status());
-  EXPECT_EQ(StoredChunks(), 1u);  // b still lists the shared chunk
+  EXPECT_EQ(StoredChunks(), shared_chunks);  // b still lists the shared chunks
   ASSERT_OK(cat().local().Delete(b, 0, "t").status());
   EXPECT_EQ(StoredChunks(), 0u);
 }
@@ -167,7 +177,8 @@ TEST_F(FilesTest, PeersWantChunksUntilTheyArriveAndAccessFollowsTheAudience) {
   ASSERT_OK_AND_ASSIGN(auto view, Attach(a, "guia.pdf", data));
   ASSERT_OK(fed_.PullAll(1, 0));
   ASSERT_OK_AND_ASSIGN(auto wanted, cat(1).files().WantedChunksOf(a));
-  EXPECT_EQ(wanted.size(), 2u);
+  const std::vector<std::string> chunks = ChunksOf(data);
+  EXPECT_EQ(wanted.size(), chunks.size());
   const v1::FileInfo& file = view.material().files(0);
   // beta may read the chunks through the material; gamma may not, and a
   // hash not listed by the material is no permission either.
@@ -178,9 +189,8 @@ TEST_F(FilesTest, PeersWantChunksUntilTheyArriveAndAccessFollowsTheAudience) {
               StatusIs(absl::StatusCode::kPermissionDenied, HasSubstr("outside the audience")));
   EXPECT_THAT(cat().files().CheckChunkAccess("beta", a, {DigestToBytes(Sha256("x"))}),
               StatusIs(absl::StatusCode::kPermissionDenied, HasSubstr("is not a chunk of")));
-  for (int i = 0; i < 2; ++i) {
-    const std::string chunk = data.substr(i * kChunkSize, kChunkSize);
-    ASSERT_OK(cat(1).files().StoreChunk(file.chunk_sha256(i), chunk, true));
+  for (size_t i = 0; i < chunks.size(); ++i) {
+    ASSERT_OK(cat(1).files().StoreChunk(file.chunk_sha256(static_cast<int>(i)), chunks[i], true));
   }
   ASSERT_OK_AND_ASSIGN(auto after, cat(1).files().WantedChunksOf(a));
   EXPECT_TRUE(after.empty());
@@ -246,11 +256,11 @@ TEST_F(FilesTest, AHeaderOnlyNewerRevisionKeepsTheFilesOfAMemberOfTheAudience) {
   ASSERT_OK_AND_ASSIGN(auto view, Attach(a, "guia.pdf", data));
   const v1::FileInfo& file = view.material().files(0);
   ASSERT_OK(fed_.PullAll(1, 0));
-  for (int i = 0; i < 3; ++i) {
-    ASSERT_OK(cat(1).files().StoreChunk(file.chunk_sha256(i),
-                                        data.substr(i * kChunkSize, kChunkSize), true));
+  const std::vector<std::string> chunks = ChunksOf(data);
+  for (size_t i = 0; i < chunks.size(); ++i) {
+    ASSERT_OK(cat(1).files().StoreChunk(file.chunk_sha256(static_cast<int>(i)), chunks[i], true));
   }
-  EXPECT_EQ(StoredChunks(1), 3u);
+  EXPECT_EQ(StoredChunks(1), chunks.size());
   // alpha edits the title; gamma (outside the audience) relays the header.
   PutItem edit;
   edit.material = view.material();
@@ -260,7 +270,8 @@ TEST_F(FilesTest, AHeaderOnlyNewerRevisionKeepsTheFilesOfAMemberOfTheAudience) {
   ASSERT_OK(fed_.PullAll(1, 2));
   ASSERT_OK_AND_ASSIGN(v1::MaterialView header_only, cat(1).Get(a));
   EXPECT_FALSE(header_only.has_body());
-  EXPECT_EQ(StoredChunks(1), 3u) << "the chunks of a member of the audience were dropped";
+  EXPECT_EQ(StoredChunks(1), chunks.size())
+      << "the chunks of a member of the audience were dropped";
   ASSERT_OK_AND_ASSIGN(auto wanted_meanwhile, cat(1).files().WantedChunksOf(a));
   EXPECT_TRUE(wanted_meanwhile.empty());
   // The body comes from alpha: nothing to fetch again.

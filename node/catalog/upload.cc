@@ -11,7 +11,7 @@ namespace minga {
 absl::StatusOr<std::unique_ptr<Upload>> Upload::Begin(Catalog* catalog,
                                                       absl::string_view material_id,
                                                       absl::string_view name,
-                                                      absl::string_view media_type,
+                                                      absl::string_view media_type, uint64_t size,
                                                       std::string actor) {
   ASSIGN_OR_RETURN(std::optional<Entry> held, catalog->GetEntry(material_id));
   if (!held.has_value() || held->header.deleted()) {
@@ -30,18 +30,30 @@ absl::StatusOr<std::unique_ptr<Upload>> Upload::Begin(Catalog* catalog,
   probe.set_media_type(std::string(media_type));
   probe.set_sha256(std::string(32, '\0'));
   RETURN_IF_ERROR(ValidateFileInfo(probe, "start"));
+  // The chunks of the material's other files (a file of the same name is
+  // replaced).
+  uint64_t other_chunks = 0;
+  if (held->has_body()) {
+    for (const v1::FileInfo& f : held->material->files()) {
+      if (f.name() != name) other_chunks += f.chunk_sha256_size();
+    }
+  }
+  const Chunker::Layout layout = FixedChunksNeeded(size, other_chunks)
+                                     ? Chunker::Layout::kFixed
+                                     : Chunker::Layout::kContentDefined;
   return std::unique_ptr<Upload>(new Upload(catalog, std::string(material_id), std::string(name),
-                                            std::string(media_type), std::move(actor)));
+                                            std::string(media_type), layout, std::move(actor)));
 }
 
 Upload::Upload(Catalog* catalog, std::string material_id, std::string name, std::string media_type,
-               std::string actor)
+               Chunker::Layout layout, std::string actor)
     : catalog_(catalog),
       material_id_(std::move(material_id)),
       name_(std::move(name)),
       media_type_(std::move(media_type)),
       actor_(std::move(actor)),
-      chunker_([this](const Sha256Digest& d, absl::string_view data) { return Store(d, data); }) {}
+      chunker_([this](const Sha256Digest& d, absl::string_view data) { return Store(d, data); },
+               layout) {}
 
 Upload::~Upload() {
   for (const std::string& sha : pinned_) catalog_->files().UnpinChunk(sha);

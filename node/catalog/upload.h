@@ -34,11 +34,13 @@ class Upload {
  public:
   // Checks that `material_id` is this node's, held and not retracted, and
   // that the name and media type are valid, before any byte is stored.
+  // `size`: the file's size as the client announced it, 0 when unknown;
+  // it chooses the chunk layout (FixedChunksNeeded).
   // catalog: borrowed, must outlive the upload.
   static absl::StatusOr<std::unique_ptr<Upload>> Begin(Catalog* catalog,
                                                        absl::string_view material_id,
                                                        absl::string_view name,
-                                                       absl::string_view media_type,
+                                                       absl::string_view media_type, uint64_t size,
                                                        std::string actor);
   ~Upload();
   Upload(const Upload&) = delete;
@@ -57,7 +59,7 @@ class Upload {
 
  private:
   Upload(Catalog* catalog, std::string material_id, std::string name, std::string media_type,
-         std::string actor);
+         Chunker::Layout layout, std::string actor);
   absl::Status Store(const Sha256Digest& digest, absl::string_view data);
 
   Catalog* const catalog_;

@@ -267,11 +267,33 @@ absl::Status ValidateFileInfo(const v1::FileInfo& f, absl::string_view field) {
   if (f.sha256().size() != 32) {
     return Invalid(absl::StrCat(field, ".sha256"), "must be 32 bytes");
   }
-  const uint64_t chunks = (f.size() + kChunkSize - 1) / kChunkSize;
-  if (static_cast<uint64_t>(f.chunk_sha256_size()) != chunks) {
-    return Invalid(absl::StrCat(field, ".chunk_sha256"),
-                   absl::StrCat("has ", f.chunk_sha256_size(), " hashes; a file of ", f.size(),
-                                " bytes has ", chunks, " chunks of 1 MiB"));
+  if (f.chunk_size_size() == 0) {
+    // Fixed chunks of 1 MiB (files made before content-defined chunking).
+    const uint64_t chunks = (f.size() + kChunkSize - 1) / kChunkSize;
+    if (static_cast<uint64_t>(f.chunk_sha256_size()) != chunks) {
+      return Invalid(
+          absl::StrCat(field, ".chunk_sha256"),
+          absl::StrCat("has ", f.chunk_sha256_size(), " hashes; a file of ", f.size(),
+                       " bytes with no chunk_size list has ", chunks, " chunks of 1 MiB"));
+    }
+  } else {
+    if (f.chunk_size_size() != f.chunk_sha256_size()) {
+      return Invalid(absl::StrCat(field, ".chunk_size"),
+                     absl::StrCat("has ", f.chunk_size_size(), " sizes for ", f.chunk_sha256_size(),
+                                  " chunk hashes"));
+    }
+    uint64_t total = 0;
+    for (int i = 0; i < f.chunk_size_size(); ++i) {
+      if (f.chunk_size(i) == 0 || f.chunk_size(i) > kChunkSize) {
+        return Invalid(absl::StrCat(field, ".chunk_size[", i, "]"),
+                       absl::StrCat(f.chunk_size(i), " is not 1 to ", kChunkSize, " bytes"));
+      }
+      total += f.chunk_size(i);
+    }
+    if (total != f.size()) {
+      return Invalid(absl::StrCat(field, ".chunk_size"),
+                     absl::StrCat("adds up to ", total, " bytes, not the file's ", f.size()));
+    }
   }
   for (int i = 0; i < f.chunk_sha256_size(); ++i) {
     if (f.chunk_sha256(i).size() != 32) {

@@ -1,11 +1,13 @@
 #include "node/service/catalog_service.h"
 
+#include <algorithm>
 #include <optional>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "node/catalog/upload.h"
-#include "node/core/limits.h"
+#include "node/core/chunker.h"
 #include "node/net/grpc_status.h"
 #include "node/service/raw_unary.h"
 #include "node/service/reactor_lock.h"
@@ -189,7 +191,7 @@ class CatalogService::AttachReactor : public grpc::ServerReadReactor<grpc::ByteB
       }
       absl::StatusOr<std::unique_ptr<Upload>> upload =
           Upload::Begin(service_->deps_.catalog, m->start().material_id(), m->start().name(),
-                        m->start().media_type(), service_->actor_);
+                        m->start().media_type(), m->start().size(), service_->actor_);
       if (!upload.ok()) return upload.status();
       upload_ = std::move(*upload);
       return absl::OkStatus();
@@ -253,7 +255,7 @@ class CatalogService::FetchReactor : public grpc::ServerWriteReactor<grpc::ByteB
         FinishLocked(ToGrpcStatus(s));
         return;
       }
-      next_chunk_ = offset_ / kChunkSize;
+      next_chunk_ = first_chunk_;
       NextLocked();
     });
   }
@@ -298,6 +300,11 @@ class CatalogService::FetchReactor : public grpc::ServerWriteReactor<grpc::ByteB
                                                 " bytes)"));
     }
     offset_ = request->offset();
+    spans_ = ChunkSpans(file_);
+    first_chunk_ = std::partition_point(
+                       spans_.begin(), spans_.end(),
+                       [this](const ChunkSpan& c) { return c.offset + c.length <= offset_; }) -
+                   spans_.begin();
     // Only this file's chunks matter, not its siblings'.
     const std::vector<std::string> chunks(file_.chunk_sha256().begin(), file_.chunk_sha256().end());
     absl::StatusOr<std::vector<std::string>> missing = deps.catalog->files().MissingChunks(chunks);
@@ -320,8 +327,7 @@ class CatalogService::FetchReactor : public grpc::ServerWriteReactor<grpc::ByteB
       FinishLocked(*finish_.asked());
       return;
     }
-    const uint64_t chunks = static_cast<uint64_t>(file_.chunk_sha256_size());
-    if (next_chunk_ >= chunks) {
+    if (next_chunk_ >= spans_.size()) {
       if (!sent_any_) {
         // An empty file, or an offset at its end: one message says so.
         out_.Clear();
@@ -361,10 +367,10 @@ class CatalogService::FetchReactor : public grpc::ServerWriteReactor<grpc::ByteB
       if (!sent_any_) *response.mutable_file() = file_;
       // Clamped: a file signed with chunks shorter than its size implies
       // must not make the read run past a chunk.
-      const uint64_t first = offset_ / kChunkSize;
+      const ChunkSpan& span = spans_[i];
       const uint64_t begin =
-          std::min<uint64_t>(i == first ? offset_ - i * kChunkSize : 0, (*chunk)->size());
-      response.set_offset(i * kChunkSize + begin);
+          std::min<uint64_t>(i == first_chunk_ ? offset_ - span.offset : 0, (*chunk)->size());
+      response.set_offset(span.offset + begin);
       response.set_data((*chunk)->substr(begin));
       ToByteBuffer(response, &out_);
       sent_any_ = true;
@@ -383,6 +389,8 @@ class CatalogService::FetchReactor : public grpc::ServerWriteReactor<grpc::ByteB
   // Set by Prepare before any write; read after.
   v1::FileInfo file_;
   uint64_t offset_ = 0;
+  std::vector<ChunkSpan> spans_;
+  uint64_t first_chunk_ = 0;  // the one holding offset_
   uint64_t next_chunk_ ABSL_GUARDED_BY(mu_) = 0;
   grpc::ByteBuffer out_ ABSL_GUARDED_BY(mu_);
   bool sent_any_ ABSL_GUARDED_BY(mu_) = false;

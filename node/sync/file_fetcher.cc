@@ -5,8 +5,8 @@
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "node/core/audience.h"
+#include "node/core/chunker.h"
 #include "node/core/crypto.h"
-#include "node/core/limits.h"
 #include "node/core/log.h"
 #include "node/core/threads.h"
 #include "node/sync/backoff.h"
@@ -235,11 +235,9 @@ FileFetcher::RoundResult FileFetcher::Round(const std::string& only,
     std::map<std::string, uint64_t> lengths;
     if ((*entry)->has_body()) {
       for (const v1::FileInfo& f : (*entry)->material->files()) {
-        for (int c = 0; c < f.chunk_sha256_size(); ++c) {
-          const uint64_t offset = uint64_t{kChunkSize} * c;
-          lengths.emplace(
-              f.chunk_sha256(c),
-              std::min<uint64_t>(kChunkSize, f.size() > offset ? f.size() - offset : 0));
+        const std::vector<ChunkSpan> spans = ChunkSpans(f);
+        for (size_t c = 0; c < spans.size(); ++c) {
+          lengths.emplace(f.chunk_sha256(static_cast<int>(c)), spans[c].length);
         }
       }
     }

@@ -126,7 +126,9 @@ TEST(FederationTest, ANarrowedSubscriptionDropsBodiesAndFilesAndAWiderOneBringsT
   ASSERT_EQ(fed.node(0).Client({"attach", "casa-ana/justicia", file}).exit_code, 0);
   NodeHarness& node = fed.node(1);
   ASSERT_TRUE(WaitComplete(node, "casa-ana/justicia", kConverge)) << node.log();
-  EXPECT_EQ(ChunksStored(node), 2u);
+  const uint64_t chunks = ChunksStored(fed.node(0));
+  EXPECT_GT(chunks, 0u);
+  EXPECT_EQ(ChunksStored(node), chunks);
 
   ASSERT_EQ(node.Stop(), 0);
   fed.Unlink(1, 0);

@@ -7,16 +7,24 @@
 #include <limits>
 #include <random>
 #include <regex>
+#include <set>
+#include <vector>
 
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "node/core/chunker.h"
 #include "tests/util/federation_harness.h"
 #include "tests/util/file_helpers.h"
 
 namespace minga::testing {
 namespace {
+
+// How many chunks the node splits the file at `path` into.
+size_t ChunksOf(const std::string& path) {
+  return static_cast<size_t>(ChunkBytes(ReadFileOrEmpty(path)).chunk_sha256_size());
+}
 
 TEST(FilesTest, LargeFileCrossesTwoHopsDedupsAndIsPurgedOnRetraction) {
   TempDir tmp;
@@ -27,6 +35,7 @@ TEST(FilesTest, LargeFileCrossesTwoHopsDedupsAndIsPurgedOnRetraction) {
   ASSERT_TRUE(fed.StartAll());
   const std::string file = tmp.path() + "/video-capacitacion.mp4";
   WriteRandomFile(file, 200 * kMiB, 1);
+  const size_t chunks = ChunksOf(file);
   for (const char* id : {"curso", "copia"}) {
     ASSERT_EQ(fed.node(0)
                   .Client({"put", "--id", id, "--title", "Curso en video", "--kind", "training",
@@ -36,15 +45,15 @@ TEST(FilesTest, LargeFileCrossesTwoHopsDedupsAndIsPurgedOnRetraction) {
   }
   RunResult attached = fed.node(0).Client({"attach", "origen/curso", file}, "", absl::Seconds(300));
   ASSERT_EQ(attached.exit_code, 0) << attached.err;
-  EXPECT_THAT(attached.out, ::testing::HasSubstr("200 new chunks of 200"));
+  EXPECT_THAT(attached.out, ::testing::HasSubstr(absl::StrCat(chunks, " new chunks of ", chunks)));
   // The same file on a second material: no new chunk stored.
   RunResult again = fed.node(0).Client({"attach", "origen/copia", file}, "", absl::Seconds(300));
-  EXPECT_THAT(again.out, ::testing::HasSubstr("0 new chunks of 200"));
-  EXPECT_EQ(ChunksStored(fed.node(0)), 200u);
+  EXPECT_THAT(again.out, ::testing::HasSubstr(absl::StrCat("0 new chunks of ", chunks)));
+  EXPECT_EQ(ChunksStored(fed.node(0)), chunks);
 
   ASSERT_TRUE(WaitComplete(fed.node(2), "origen/curso", absl::Seconds(240))) << fed.node(2).log();
   ASSERT_TRUE(WaitComplete(fed.node(2), "origen/copia", absl::Seconds(60)));
-  EXPECT_EQ(ChunksStored(fed.node(2)), 200u);
+  EXPECT_EQ(ChunksStored(fed.node(2)), chunks);
   const std::string copy = tmp.path() + "/copia.mp4";
   RunResult fetched =
       fed.node(2).Client({"fetch", "origen/curso", "video-capacitacion.mp4", "-o", copy, "--local"},
@@ -73,6 +82,7 @@ TEST(FilesTest, ReceiverKilledMidTransferResumesWithoutFetchingAgain) {
   ASSERT_TRUE(fed.node(0).Start());
   const std::string file = tmp.path() + "/protocolo.pdf";
   WriteRandomFile(file, 200 * kMiB, 2);
+  const size_t chunks = ChunksOf(file);
   ASSERT_EQ(fed.node(0)
                 .Client({"put", "--id", "p", "--title", "Protocolo", "--kind", "protocol",
                          "--sector", "police"})
@@ -88,7 +98,7 @@ TEST(FilesTest, ReceiverKilledMidTransferResumesWithoutFetchingAgain) {
   }
   fed.node(1).Kill9();
   ASSERT_GE(stored, 10u);
-  ASSERT_LT(stored, 200u) << "the transfer ended before the kill";
+  ASSERT_LT(stored, chunks) << "the transfer ended before the kill";
 
   // Restart with the source down: what survived the kill is exactly what
   // the store holds now.
@@ -96,12 +106,12 @@ TEST(FilesTest, ReceiverKilledMidTransferResumesWithoutFetchingAgain) {
   ASSERT_TRUE(fed.node(1).Start());
   const uint64_t kept = ChunksStored(fed.node(1));
   EXPECT_GE(kept, stored);
-  ASSERT_LT(kept, 200u) << "the transfer ended before the kill";
+  ASSERT_LT(kept, chunks) << "the transfer ended before the kill";
   ASSERT_TRUE(fed.node(0).Start());
   ASSERT_TRUE(WaitComplete(fed.node(1), "fuente/p", absl::Seconds(240))) << fed.node(1).log();
   // Since the restart only the missing chunks crossed the link.
   const std::string peers = fed.node(1).Client({"--json", "peers"}).out;
-  EXPECT_EQ(JsonNumber(peers, "chunks_fetched"), 200 - kept) << peers;
+  EXPECT_EQ(JsonNumber(peers, "chunks_fetched"), chunks - kept) << peers;
   const std::string copy = tmp.path() + "/copy.pdf";
   ASSERT_EQ(fed.node(1)
                 .Client({"fetch", "fuente/p", "protocolo.pdf", "-o", copy, "--local"}, "",
@@ -109,6 +119,79 @@ TEST(FilesTest, ReceiverKilledMidTransferResumesWithoutFetchingAgain) {
                 .exit_code,
             0);
   EXPECT_TRUE(SameFile(file, copy));
+}
+
+// Content-defined chunks: after an edit, the receiver fetches only the
+// chunks around it, whether bytes were inserted near the start (which
+// shifts everything after them) or a region was overwritten in place.
+TEST(FilesTest, AnEditedFileCrossesAsTheChunksAroundTheEdit) {
+  TempDir tmp;
+  FederationHarness fed(tmp.path(), {"origen", "destino"});
+  fed.Link(1, 0);
+  ASSERT_TRUE(fed.Setup());
+  ASSERT_TRUE(fed.StartAll());
+  ASSERT_EQ(fed.node(0)
+                .Client({"put", "--id", "video", "--title", "Video", "--kind", "training",
+                         "--sector", "health"})
+                .exit_code,
+            0);
+  const std::string file = tmp.path() + "/video.mp4";
+  WriteRandomFile(file, 30 * kMiB, 9);
+  std::string content = ReadFileOrEmpty(file);
+  NodeHarness& dest = fed.node(1);
+  // Attaches `content` and waits until the receiver holds all of it;
+  // returns the bytes it fetched meanwhile, and the bytes of chunks it did
+  // not hold before.
+  v1::FileInfo held;
+  auto attach_and_sync = [&](uint64_t* fetched, uint64_t* new_bytes) {
+    WriteFile(file, content);
+    const v1::FileInfo info = ChunkBytes(content);
+    const std::set<std::string> had(held.chunk_sha256().begin(), held.chunk_sha256().end());
+    *new_bytes = 0;
+    const std::vector<ChunkSpan> spans = ChunkSpans(info);
+    for (size_t i = 0; i < spans.size(); ++i) {
+      if (!had.count(info.chunk_sha256(static_cast<int>(i)))) *new_bytes += spans[i].length;
+    }
+    const uint64_t before = JsonNumber(dest.Client({"--json", "peers"}).out, "bytes_fetched");
+    ASSERT_EQ(fed.node(0).Client({"attach", "origen/video", file}).exit_code, 0);
+    const std::string sha = absl::Base64Escape(info.sha256());
+    const absl::Time deadline = absl::Now() + absl::Seconds(120);
+    std::string files;
+    while (absl::Now() < deadline) {
+      files = dest.Client({"--json", "files", "origen/video"}).out;
+      if (files.find(sha) != std::string::npos &&
+          files.find("\"complete\":true") != std::string::npos) {
+        break;
+      }
+      absl::SleepFor(absl::Milliseconds(100));
+    }
+    ASSERT_THAT(files, ::testing::HasSubstr(sha)) << dest.log();
+    ASSERT_THAT(files, ::testing::HasSubstr("\"complete\":true")) << files;
+    *fetched = JsonNumber(dest.Client({"--json", "peers"}).out, "bytes_fetched") - before;
+    const std::string copy = tmp.path() + "/copy.mp4";
+    std::filesystem::remove(copy);
+    ASSERT_EQ(dest.Client({"fetch", "origen/video", "video.mp4", "-o", copy, "--local"}).exit_code,
+              0);
+    EXPECT_TRUE(SameFile(file, copy));
+    held = info;
+  };
+  uint64_t fetched = 0, new_bytes = 0;
+  attach_and_sync(&fetched, &new_bytes);
+  EXPECT_EQ(fetched, content.size());
+
+  content.insert(1000, std::string(4096, 'x'));
+  attach_and_sync(&fetched, &new_bytes);
+  EXPECT_EQ(fetched, new_bytes);
+  EXPECT_LE(fetched, 2 * kMiB) << "an insertion near the start resent the file";
+  printf("4 KiB inserted at 1000: %llu bytes crossed\n", static_cast<unsigned long long>(fetched));
+
+  std::mt19937_64 rng(10);
+  for (size_t i = 0; i < kMiB; ++i) content[17 * kMiB + 12345 + i] = static_cast<char>(rng());
+  attach_and_sync(&fetched, &new_bytes);
+  EXPECT_EQ(fetched, new_bytes);
+  EXPECT_LE(fetched, 2 * kMiB) << "a 1 MiB overwrite crossed as more than 2 MiB";
+  printf("1 MiB overwritten inside: %llu bytes crossed\n",
+         static_cast<unsigned long long>(fetched));
 }
 
 TEST(FilesTest, AMemberOutsideTheAudienceAskingByHashIsRefused) {
@@ -185,9 +268,10 @@ TEST(FilesTest, ADirectoryAttachesInOneCommand) {
   std::filesystem::remove(dir + "/extra");
   RunResult attached = node.Client({"attach", "casa-ana/curso", dir + "/"});
   ASSERT_EQ(attached.exit_code, 0) << attached.err;
-  EXPECT_THAT(attached.out, ::testing::ContainsRegex("attached 1-guia.pdf .*\n"
-                                                     "attached 2-video.mp4 .*3 new chunks of 3.*\n"
-                                                     "attached 3-notas.txt "));
+  const size_t video_chunks = ChunksOf(dir + "/2-video.mp4");
+  EXPECT_THAT(attached.out, ::testing::ContainsRegex(absl::StrCat(
+                                "attached 1-guia.pdf .*\n", "attached 2-video.mp4 .*", video_chunks,
+                                " new chunks of ", video_chunks, ".*\n", "attached 3-notas.txt ")));
   const std::string files = node.Client({"--json", "files", "casa-ana/curso"}).out;
   for (const char* name : {"1-guia.pdf", "2-video.mp4", "3-notas.txt"}) {
     EXPECT_THAT(files, ::testing::HasSubstr(name));

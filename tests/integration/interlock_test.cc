@@ -42,7 +42,8 @@ TEST(InterlockTest, AMassRetractionIsHeldUntilReleased) {
   ASSERT_TRUE(WaitComplete(fed.node(1), "casa-ana/m0", absl::Seconds(120))) << fed.node(1).log();
   ASSERT_TRUE(fed.WaitConverged(absl::Seconds(120)));
   const uint64_t chunks = ChunksStored(fed.node(1));
-  ASSERT_EQ(chunks, 3u);
+  ASSERT_GT(chunks, 0u);
+  ASSERT_EQ(chunks, ChunksStored(fed.node(0)));
 
   // red-mujeres is away while casa-ana retracts 150 of its 500 materials.
   ASSERT_EQ(fed.node(1).Stop(), 0);
