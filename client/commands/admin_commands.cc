@@ -1,8 +1,12 @@
 // minga status, peers, sync, release.
 #include <cstdio>
+#include <string>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
+#include "absl/time/time.h"
 #include "client/cli/output.h"
 #include "client/commands/session.h"
 #include "node/net/grpc_status.h"
@@ -27,9 +31,37 @@ std::string StateName(v1::PeerStatus::State s) {
   }
 }
 
+// "eager: 12 chunks (4.0 MiB), 30 queued".
+std::string FilesColumn(const v1::PeerStatus& p) {
+  std::string out = absl::StrCat(p.file_policy(), ": ", p.chunks_fetched(), " chunks (",
+                                 FormatBytes(p.bytes_fetched()), ")");
+  if (p.chunks_queued() > 0) absl::StrAppend(&out, ", ", p.chunks_queued(), " queued");
+  if (p.chunks_refused() > 0) absl::StrAppend(&out, ", ", p.chunks_refused(), " refused");
+  return out;
+}
+
+// "11.2 MiB to go, 1.0 MiB/s, about 12s, limit 2.0 MiB/s", or "-".
+std::string TransferColumn(const v1::PeerStatus& p) {
+  std::vector<std::string> parts;
+  if (p.chunks_queued() > 0) {
+    parts.push_back(absl::StrCat(FormatBytes(p.bytes_queued()), " to go"));
+    if (p.file_bytes_per_second() > 0) {
+      parts.push_back(absl::StrCat(FormatBytes(p.file_bytes_per_second()), "/s"));
+    }
+    if (p.file_seconds_left() > 0) {
+      parts.push_back(
+          absl::StrCat("about ", absl::FormatDuration(absl::Seconds(p.file_seconds_left()))));
+    }
+  }
+  if (p.file_limit_bytes_per_second() > 0) {
+    parts.push_back(absl::StrCat("limit ", FormatBytes(p.file_limit_bytes_per_second()), "/s"));
+  }
+  return parts.empty() ? "-" : absl::StrJoin(parts, ", ");
+}
+
 void PrintPeers(const google::protobuf::RepeatedPtrField<v1::PeerStatus>& peers) {
   Table table({"PEER", "ADDRESS", "STATE", "CHECKPOINT", "LAG", "LAG(S)", "APPLIED", "FILES",
-               "LAST ERROR"});
+               "TRANSFER", "LAST ERROR"});
   for (const v1::PeerStatus& p : peers) {
     std::string error =
         p.last_error().empty()
@@ -40,15 +72,10 @@ void PrintPeers(const google::protobuf::RepeatedPtrField<v1::PeerStatus>& peers)
           absl::StrCat("interlock holds ", p.interlock_held(), " retracted bodies (minga release ",
                        p.org_id(), ")", error.empty() ? "" : "; ", error);
     }
-    table.Add(
-        {p.org_id(), p.address(), StateName(p.state()),
-         absl::StrCat(p.checkpoint(), "/", p.peer_head()), absl::StrCat(p.lag_changes()),
-         absl::StrFormat("%.1f", p.lag_seconds()), absl::StrCat(p.revisions_applied()),
-         absl::StrCat(p.file_policy(), ": ", p.chunks_fetched(), " chunks (",
-                      FormatBytes(p.bytes_fetched()), ")",
-                      p.chunks_queued() ? absl::StrCat(", ", p.chunks_queued(), " queued") : "",
-                      p.chunks_refused() ? absl::StrCat(", ", p.chunks_refused(), " refused") : ""),
-         error.empty() ? "-" : error});
+    table.Add({p.org_id(), p.address(), StateName(p.state()),
+               absl::StrCat(p.checkpoint(), "/", p.peer_head()), absl::StrCat(p.lag_changes()),
+               absl::StrFormat("%.1f", p.lag_seconds()), absl::StrCat(p.revisions_applied()),
+               FilesColumn(p), TransferColumn(p), error.empty() ? "-" : error});
   }
   if (table.empty()) {
     std::printf("no peers configured\n");

@@ -324,6 +324,12 @@ absl::Status ValidateNodeConfig(const v1::NodeConfig& c, const v1::FederationFil
       return Invalid(field + ".address", "without TLS only loopback peers are allowed");
     }
     RETURN_IF_ERROR(ValidateSubscription(p.subscription(), field + ".subscription"));
+    // Below 16 KiB/s one 1 MiB chunk outlasts a minute and its call.
+    if (const uint32_t kib = p.max_file_kib_per_second();
+        kib != 0 && (kib < 16 || kib > (10u << 20))) {
+      return Invalid(field + ".max_file_kib_per_second",
+                     absl::StrCat(kib, " is not 0 (no limit) or 16 to 10485760 KiB a second"));
+    }
   }
   if (!c.admin_listen().empty()) {
     RETURN_IF_ERROR(CheckHostPort("admin_listen", c.admin_listen()));

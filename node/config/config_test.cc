@@ -73,6 +73,17 @@ TEST(ConfigTest, DefaultsAndValidation) {
       ValidateNodeConfig(bad_sub, f),
       StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("peers[0].subscription.kinds[0]")));
 
+  v1::NodeConfig slow_peer = c;
+  v1::PeerConfig* slow = slow_peer.add_peers();
+  slow->set_org_id("beta");
+  slow->set_address("127.0.0.1:7422");
+  slow->set_max_file_kib_per_second(1024);
+  EXPECT_OK(ValidateNodeConfig(slow_peer, f));
+  slow->set_max_file_kib_per_second(8);
+  EXPECT_THAT(ValidateNodeConfig(slow_peer, f),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("peers[0].max_file_kib_per_second: 8 is not 0 (no limit)")));
+
   v1::NodeConfig remote_peer = c;
   v1::PeerConfig* r = remote_peer.add_peers();
   r->set_org_id("beta");

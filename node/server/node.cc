@@ -178,7 +178,7 @@ void AddPeers(const v1::NodeConfig& config, const Keyring& keyring,
     o.compression = s.compression() == "none" ? "" : s.compression();
     auto channel = FederationChannel(peer.address(), peer.org_id(), credentials);
     sync->AddPeer(std::shared_ptr<PeerLink>(MakeGrpcPeerLink(channel, config.org_id())),
-                  std::move(o));
+                  std::move(o), uint64_t{peer.max_file_kib_per_second()} << 10);
   }
 }
 

@@ -19,7 +19,13 @@ FileFetcher::FileFetcher(Catalog* catalog, std::vector<FetchPeer> peers, Fetcher
       peers_(std::move(peers)),
       options_(options),
       clock_(clock),
-      pool_(std::max(0, options.parallel_calls - 1)) {}
+      pool_(std::max(0, options.parallel_calls - 1)) {
+  for (const FetchPeer& p : peers_) {
+    if (p.max_bytes_per_second > 0) {
+      limiters_[p.org] = std::make_unique<RateLimiter>(p.max_bytes_per_second, clock_);
+    }
+  }
+}
 
 FileFetcher::~FileFetcher() { Stop(); }
 
@@ -72,12 +78,29 @@ void FileFetcher::AddStats(v1::PeerStatus* status) const {
                             : p->policy == v1::Subscription::NONE    ? "none"
                                                                      : "eager");
   }
+  if (auto limit = limiters_.find(status->org_id()); limit != limiters_.end()) {
+    status->set_file_limit_bytes_per_second(limit->second->bytes_per_second());
+  }
   if (it == stats_.end()) return;
-  status->set_chunks_fetched(it->second.fetched);
-  status->set_bytes_fetched(it->second.bytes);
-  status->set_chunks_refused(it->second.refused);
-  status->set_chunks_queued(it->second.queued);
-  status->set_last_transfer_error(it->second.last_error);
+  const PeerStats& s = it->second;
+  status->set_chunks_fetched(s.fetched);
+  status->set_bytes_fetched(s.bytes);
+  status->set_chunks_refused(s.refused);
+  status->set_chunks_queued(s.queued);
+  status->set_bytes_queued(s.queued_bytes);
+  status->set_last_transfer_error(s.last_error);
+  // A rate only while chunks come; the time left from it.
+  const absl::Time now = Now();
+  double rate = s.rate;
+  if (rate == 0 && s.window_bytes > 0 && now - s.window_start >= absl::Seconds(1)) {
+    rate = static_cast<double>(s.window_bytes) / absl::ToDoubleSeconds(now - s.window_start);
+  }
+  if (now - s.last_chunk > absl::Seconds(15)) rate = 0;
+  status->set_file_bytes_per_second(static_cast<uint64_t>(rate));
+  if (rate > 0 && s.queued_bytes > 0) {
+    status->set_file_seconds_left(
+        static_cast<uint64_t>(static_cast<double>(s.queued_bytes) / rate) + 1);
+  }
 }
 
 bool FileFetcher::Stopping() const {
@@ -158,11 +181,7 @@ void FileFetcher::FetchGroup(const Task& task, size_t* stored) {
           }
           remaining.erase(chunk.sha256());
           ++*stored;
-          absl::MutexLock lock(&mu_);
-          PeerStats& s = stats_[peer->org];
-          ++s.fetched;
-          s.bytes += chunk.data().size();
-          return true;
+          return CountChunk(peer->org, task, chunk.data().size());
         });
     absl::MutexLock lock(&mu_);
     PeerStats& s = stats_[peer->org];
@@ -178,6 +197,41 @@ void FileFetcher::FetchGroup(const Task& task, size_t* stored) {
       s.last_error = absl::StrCat(task.id, ": ", status.message());
     }
   }
+}
+
+bool FileFetcher::CountChunk(const std::string& peer, const Task& task, uint64_t bytes) {
+  const absl::Time now = Now();
+  {
+    absl::MutexLock lock(&mu_);
+    PeerStats& s = stats_[peer];
+    ++s.fetched;
+    s.bytes += bytes;
+    s.last_chunk = now;
+    if (now - s.window_start > absl::Seconds(30)) {
+      s.window_start = now;  // the first chunk after a pause starts afresh
+      s.window_bytes = 0;
+      s.rate = 0;
+    }
+    s.window_bytes += bytes;
+    if (now - s.window_start >= absl::Seconds(5)) {
+      s.rate = static_cast<double>(s.window_bytes) / absl::ToDoubleSeconds(now - s.window_start);
+      s.window_start = now;
+      s.window_bytes = 0;
+    }
+    PeerStats& from = stats_[task.preferred_peer];
+    if (from.queued > 0) --from.queued;
+    from.queued_bytes -= std::min(from.queued_bytes, bytes);
+  }
+  auto limit = limiters_.find(peer);
+  if (limit == limiters_.end()) return true;
+  // Not reading the call's stream meanwhile holds the peer back too
+  // (flow control), so the link stays under the limit.
+  const absl::Time until = now + limit->second->Take(bytes);
+  while (Now() < until) {
+    if (Stopping() || (task.cancelled && task.cancelled())) return false;
+    absl::SleepFor(std::min(absl::Milliseconds(50), until - Now()));
+  }
+  return true;
 }
 
 FileFetcher::RoundResult FileFetcher::Round(const std::string& only,
@@ -217,7 +271,7 @@ FileFetcher::RoundResult FileFetcher::Round(const std::string& only,
     return result;
   }
   std::vector<Task> tasks;
-  std::map<std::string, uint64_t> queued;
+  std::map<std::string, uint64_t> queued, queued_bytes;
   const absl::Time now = Now();
   for (auto& [id, shas] : *wanted) {
     if (shas.empty()) continue;
@@ -225,13 +279,6 @@ FileFetcher::RoundResult FileFetcher::Round(const std::string& only,
     if (!entry.ok() || !entry->has_value()) continue;
     const std::string policy = PolicyOf(**entry);
     const std::string from = (*entry)->stored.provenance().from_peer();
-    queued[from] += shas.size();
-    if (policy == "none" || (only.empty() && policy == "on_demand")) continue;
-    if (only.empty()) {
-      absl::MutexLock lock(&mu_);
-      auto retry = material_retry_.find(id);
-      if (retry != material_retry_.end() && now < retry->second.first) continue;
-    }
     std::map<std::string, uint64_t> lengths;
     if ((*entry)->has_body()) {
       for (const v1::FileInfo& f : (*entry)->material->files()) {
@@ -240,6 +287,16 @@ FileFetcher::RoundResult FileFetcher::Round(const std::string& only,
           lengths.emplace(f.chunk_sha256(static_cast<int>(c)), spans[c].length);
         }
       }
+    }
+    queued[from] += shas.size();
+    for (const std::string& sha : shas) {
+      if (auto l = lengths.find(sha); l != lengths.end()) queued_bytes[from] += l->second;
+    }
+    if (policy == "none" || (only.empty() && policy == "on_demand")) continue;
+    if (only.empty()) {
+      absl::MutexLock lock(&mu_);
+      auto retry = material_retry_.find(id);
+      if (retry != material_retry_.end() && now < retry->second.first) continue;
     }
     for (size_t i = 0; i < shas.size(); i += options_.chunks_per_call) {
       const size_t end = std::min(shas.size(), i + options_.chunks_per_call);
@@ -260,8 +317,9 @@ FileFetcher::RoundResult FileFetcher::Round(const std::string& only,
   }
   if (only.empty()) {
     absl::MutexLock lock(&mu_);
-    for (auto& [org, s] : stats_) s.queued = 0;
+    for (auto& [org, s] : stats_) s.queued = s.queued_bytes = 0;
     for (const auto& [org, n] : queued) stats_[org].queued = n;
+    for (const auto& [org, n] : queued_bytes) stats_[org].queued_bytes = n;
   }
   std::vector<size_t> stored(tasks.size(), 0);
   pool_.ParallelFor(tasks.size(), [&](size_t i) { FetchGroup(tasks[i], &stored[i]); });

@@ -27,6 +27,7 @@
 #include "node/catalog/catalog.h"
 #include "node/core/clock.h"
 #include "node/core/parallel.h"
+#include "node/core/rate_limiter.h"
 #include "node/sync/peer_link.h"
 
 namespace minga {
@@ -35,6 +36,9 @@ struct FetchPeer {
   std::string org;
   std::shared_ptr<PeerLink> link;
   v1::Subscription::FilePolicy policy = v1::Subscription::EAGER;
+  // Most chunk bytes a second fetched from this peer, all calls together
+  // (a second's worth may pass at once); 0: no limit.
+  uint64_t max_bytes_per_second = 0;
 };
 
 // The longest wait before a material none of whose chunks any peer had is
@@ -98,6 +102,14 @@ class FileFetcher {
   };
   struct PeerStats {
     uint64_t fetched = 0, bytes = 0, refused = 0, queued = 0;
+    // Bytes of the queued chunks, as the last round counted them less what
+    // came since.
+    uint64_t queued_bytes = 0;
+    // The transfer rate: bytes over the last window of at least 5 s, and
+    // the window being counted.
+    double rate = 0;
+    absl::Time window_start = absl::InfinitePast(), last_chunk = absl::InfinitePast();
+    uint64_t window_bytes = 0;
     std::string last_error;
     absl::Time retry_after = absl::InfinitePast();
     absl::Duration backoff = absl::ZeroDuration();
@@ -115,6 +127,11 @@ class FileFetcher {
   RoundResult Round(const std::string& only, const std::vector<std::string>& only_chunks,
                     absl::Time deadline, const std::function<bool()>& cancelled);
   void FetchGroup(const Task& task, size_t* stored);
+  // Counts a chunk of `bytes` stored from `peer` for a material that came
+  // from `from`, and waits as long as the peer's limit asks (in short
+  // slices; false when stopping or `task` is cancelled meanwhile).
+  bool CountChunk(const std::string& peer, const Task& task, uint64_t bytes)
+      ABSL_LOCKS_EXCLUDED(mu_);
   // Forgets retry times of materials that want nothing any more.
   void PruneRetries();
   bool Stopping() const;
@@ -125,6 +142,8 @@ class FileFetcher {
   const std::vector<FetchPeer> peers_;
   const FetcherOptions options_;
   Clock* const clock_;
+  // One per peer with a limit; fixed at construction.
+  std::map<std::string, std::unique_ptr<RateLimiter>> limiters_;
   ThreadPoolExecutor pool_;
 
   mutable absl::Mutex mu_;

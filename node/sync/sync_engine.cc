@@ -7,12 +7,13 @@ namespace minga {
 
 SyncEngine::~SyncEngine() { Stop(); }
 
-void SyncEngine::AddPeer(std::shared_ptr<PeerLink> link, PullerOptions options) {
+void SyncEngine::AddPeer(std::shared_ptr<PeerLink> link, PullerOptions options,
+                         uint64_t max_file_bytes_per_second) {
   const uint64_t seed =
       std::hash<std::string>()(options.peer) ^ static_cast<uint64_t>(clock_->NowMicros());
   v1::Subscription::FilePolicy policy = options.subscription.files();
   if (policy == v1::Subscription::FILE_POLICY_UNSPECIFIED) policy = v1::Subscription::EAGER;
-  fetch_peers_.push_back({options.peer, link, policy});
+  fetch_peers_.push_back({options.peer, link, policy, max_file_bytes_per_second});
   pullers_.push_back(
       std::make_unique<Puller>(catalog_, std::move(link), std::move(options), clock_, seed));
 }

@@ -26,7 +26,10 @@ class SyncEngine {
   SyncEngine(Catalog* catalog, Clock* clock) : catalog_(catalog), clock_(clock) {}
   ~SyncEngine();  // Stops.
 
-  void AddPeer(std::shared_ptr<PeerLink> link, PullerOptions options);
+  // `max_file_bytes_per_second`: the limit on chunks fetched from it (0:
+  // none; FetchPeer).
+  void AddPeer(std::shared_ptr<PeerLink> link, PullerOptions options,
+               uint64_t max_file_bytes_per_second = 0);
   // Starts the pullers and the file fetcher. First, when a peer's
   // subscription changed since the last start, the bodies and files no
   // peer's subscription selects any longer are dropped (widening needs

@@ -46,7 +46,8 @@ class FederationHarness {
         orgs_(std::move(orgs)),
         extra_(orgs_.size()),
         sync_(orgs_.size()),
-        peers_(orgs_.size()) {
+        peers_(orgs_.size()),
+        hosts_(orgs_.size(), "127.0.0.1") {
     for (const std::string& org : orgs_) {
       nodes_.push_back(std::make_unique<NodeHarness>(root_, org));
       ports_.push_back(FreePort());
@@ -60,6 +61,10 @@ class FederationHarness {
         absl::StrCat("peers { org_id: \"", orgs_[peer], "\"",
                      subscription.empty() ? "" : " subscription { " + subscription + " }", " }\n");
   }
+  // Link, with more fields of the PeerConfig (text).
+  void LinkWith(int puller, int peer, const std::string& fields) {
+    peers_[puller] += absl::StrCat("peers { org_id: \"", orgs_[peer], "\" ", fields, " }\n");
+  }
   void LinkBoth(int a, int b) {
     Link(a, b);
     Link(b, a);
@@ -70,7 +75,11 @@ class FederationHarness {
   void AddSyncConfig(int node, const std::string& text) { sync_[node] += " " + text; }
 
   std::string certs() const { return root_ + "/certs"; }
-  std::string address(int i) const { return absl::StrCat("127.0.0.1:", ports_[i]); }
+  int port(int i) const { return ports_[i]; }
+  std::string address(int i) const { return absl::StrCat(hosts_[i], ":", ports_[i]); }
+  // The loopback address node `i` listens on (127.0.0.1 unless set before
+  // Setup): traffic to another one can be shaped apart.
+  void SetHost(int i, const std::string& host) { hosts_[i] = host; }
 
   // Certificates, keys, the federation file and every config.
   bool Setup() {
@@ -170,6 +179,7 @@ class FederationHarness {
   std::vector<std::string> extra_;
   std::vector<std::string> sync_;
   std::vector<std::string> peers_;
+  std::vector<std::string> hosts_;
   std::vector<int> ports_;
   std::vector<std::string> keys_;
   std::vector<std::unique_ptr<NodeHarness>> nodes_;

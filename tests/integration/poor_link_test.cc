@@ -1,0 +1,195 @@
+// Files over slow and poor links between real nodes: a per-peer limit keeps
+// a transfer under its rate while `minga peers` shows its progress and the
+// time left; over a slow, distant link (a shaping proxy: 1 MiB/s, 200 ms
+// round trip) and, where the kernel has netem and the test runs as root,
+// over a shaped loopback address (the same, and 2% loss), a transfer
+// completes and resumes after the link is cut for a while.
+#include <unistd.h>
+
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "absl/time/clock.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "tests/util/federation_harness.h"
+#include "tests/util/file_helpers.h"
+#include "tests/util/shaping_proxy.h"
+#include "tests/util/status_matchers.h"
+
+namespace minga::testing {
+namespace {
+
+using ::testing::HasSubstr;
+
+// Two nodes: receptor (1) pulls from fuente (0), which holds a material
+// with one file of `size` random bytes.
+struct TwoNodes {
+  explicit TwoNodes(const std::string& root) : fed(root, {"fuente", "receptor"}) {}
+  bool AttachAtSource(uint64_t size) {
+    if (!fed.node(0).Start()) return false;
+    file = fed.node(0).dir() + "/../manual.pdf";
+    WriteRandomFile(file, size, 4);
+    return fed.node(0)
+                   .Client({"put", "--id", "manual", "--title", "Manual", "--kind", "guide",
+                            "--sector", "health"})
+                   .exit_code == 0 &&
+           fed.node(0).Client({"attach", "fuente/manual", file}).exit_code == 0;
+  }
+  // Whether the receiver holds the whole file, the same bytes.
+  bool ReceivedWhole() {
+    const std::string copy = file + ".copy";
+    return fed.node(1)
+                   .Client({"fetch", "fuente/manual", "manual.pdf", "-o", copy, "--local"})
+                   .exit_code == 0 &&
+           SameFile(file, copy);
+  }
+  FederationHarness fed;
+  std::string file;
+};
+
+TEST(PoorLinkTest, APeerLimitHoldsTheRateAndPeersShowsTheTimeLeft) {
+  TempDir tmp;
+  TwoNodes t(tmp.path());
+  t.fed.LinkWith(1, 0, "max_file_kib_per_second: 512");
+  ASSERT_TRUE(t.fed.Setup());
+  constexpr uint64_t kSize = 8 * kMiB;
+  ASSERT_TRUE(t.AttachAtSource(kSize)) << t.fed.node(0).log();
+  const absl::Time start = absl::Now();
+  ASSERT_TRUE(t.fed.node(1).Start());
+  // While it runs, peers says what is left, how fast, and for how long.
+  std::string shown;
+  const absl::Time deadline = absl::Now() + absl::Seconds(120);
+  while (absl::Now() < deadline) {
+    const std::string json = t.fed.node(1).Client({"--json", "peers"}).out;
+    if (JsonNumber(json, "file_seconds_left") > 0 && JsonNumber(json, "bytes_queued") > 0) {
+      shown = t.fed.node(1).Client({"peers"}).out;
+      break;
+    }
+    if (json.find("\"chunks_fetched\"") != std::string::npos &&
+        json.find("\"chunks_queued\"") == std::string::npos) {
+      break;  // done before a rate was known
+    }
+    absl::SleepFor(absl::Milliseconds(100));
+  }
+  EXPECT_THAT(shown, HasSubstr(" to go, ")) << shown;
+  EXPECT_THAT(shown, HasSubstr(", about ")) << shown;
+  EXPECT_THAT(shown, HasSubstr("limit 512.0 KiB/s")) << shown;
+  ASSERT_TRUE(WaitComplete(t.fed.node(1), "fuente/manual", absl::Seconds(120)));
+  // A second's worth passes at once, and each of the 4 calls in flight
+  // may store one chunk (at most 1 MiB) before it waits for it; the rest
+  // goes at the limit. A floor on the time, which no busy machine breaks.
+  const double seconds = absl::ToDoubleSeconds(absl::Now() - start);
+  EXPECT_GE(seconds, (kSize - 512 * 1024 - 4 * kMiB) / (512.0 * 1024)) << "faster than its limit";
+  printf("8 MiB under a 512 KiB/s limit: %.1f s\n", seconds);
+  EXPECT_TRUE(t.ReceivedWhole());
+}
+
+// Cuts the link mid-transfer for five seconds (after some bytes came,
+// before all did), mends it, and waits until the file is complete.
+void CutMidTransferAndComplete(TwoNodes& t, uint64_t size, const std::function<bool(bool)>& cut) {
+  const absl::Time deadline = absl::Now() + absl::Seconds(300);
+  uint64_t before_cut = 0;
+  while (absl::Now() < deadline) {
+    before_cut = JsonNumber(t.fed.node(1).Client({"--json", "peers"}).out, "bytes_fetched");
+    if (before_cut > 0) break;
+    absl::SleepFor(absl::Milliseconds(100));
+  }
+  ASSERT_GT(before_cut, 0u) << t.fed.node(1).log();
+  ASSERT_LT(before_cut, size) << "the transfer ended before the cut";
+  ASSERT_TRUE(cut(true));
+  absl::SleepFor(absl::Seconds(5));  // the outage itself, not a wait for an event
+  ASSERT_TRUE(cut(false));
+  ASSERT_TRUE(WaitComplete(t.fed.node(1), "fuente/manual", absl::Seconds(600)))
+      << t.fed.node(1).Client({"peers"}).out << t.fed.node(1).log();
+  EXPECT_TRUE(t.ReceivedWhole());
+}
+
+// Through a proxy that delays each byte 100 ms each way and paces the link
+// to 1 MiB/s, cut for five seconds mid-transfer: the file completes.
+TEST(PoorLinkTest, AFileCrossesASlowDistantLinkAndResumesAfterACut) {
+  TempDir tmp;
+  TwoNodes t(tmp.path());
+  const int proxy_port = FreePort();
+  t.fed.LinkWith(1, 0, absl::StrCat("address: \"127.0.0.1:", proxy_port, "\""));
+  ASSERT_TRUE(t.fed.Setup());
+  constexpr uint64_t kSize = 6 * kMiB;
+  ASSERT_TRUE(t.AttachAtSource(kSize)) << t.fed.node(0).log();
+  ShapingProxy link(absl::Milliseconds(100), kMiB);
+  ASSERT_OK(link.Start(proxy_port, t.fed.port(0)));
+  const absl::Time start = absl::Now();
+  ASSERT_TRUE(t.fed.node(1).Start());
+  CutMidTransferAndComplete(t, kSize, [&](bool cut) {
+    link.Cut(cut);
+    return true;
+  });
+  const double seconds = absl::ToDoubleSeconds(absl::Now() - start);
+  printf("6 MiB over 1 MiB/s and 200 ms, cut for 5 s: %.1f s\n", seconds);
+  EXPECT_GE(seconds, 6.0 + 5.0) << "faster than the link";
+  EXPECT_EQ(t.fed.node(1).Stop(), 0);
+}
+
+// Shapes the traffic to and from one loopback address with netem, and
+// takes it away again when destroyed. The rest of the loopback traffic
+// passes untouched (a band of its own).
+class ShapedAddress {
+ public:
+  explicit ShapedAddress(const std::string& host) {
+    Tc("qdisc del dev lo root");  // a leftover of a killed run
+    ok_ = Tc("qdisc add dev lo root handle 1: prio bands 4 priomap 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 "
+             "0") &&
+          Tc(absl::StrCat("qdisc add dev lo parent 1:4 handle 40: netem ", kPoor)) &&
+          Tc(absl::StrCat("filter add dev lo parent 1: protocol ip prio 1 u32 match ip dst ", host,
+                          "/32 flowid 1:4")) &&
+          Tc(absl::StrCat("filter add dev lo parent 1: protocol ip prio 2 u32 match ip src ", host,
+                          "/32 flowid 1:4"));
+  }
+  ~ShapedAddress() { Tc("qdisc del dev lo root"); }
+  bool ok() const { return ok_; }
+  // Every packet lost (a cut link), or back to the poor link.
+  bool Cut(bool cut) {
+    return Tc(absl::StrCat("qdisc change dev lo parent 1:4 handle 40: netem ",
+                           cut ? "loss 100%" : kPoor));
+  }
+
+ private:
+  // 50 ms each way and 2% loss each way; 1 MiB/s each way.
+  static constexpr char kPoor[] = "delay 100ms loss 2% rate 8mbit limit 10000";
+  static bool Tc(const std::string& args) {
+    std::vector<std::string> argv = {"/usr/sbin/tc"};
+    for (absl::string_view a : absl::StrSplit(args, ' ', absl::SkipEmpty())) {
+      argv.emplace_back(a);
+    }
+    return Run(argv).exit_code == 0;
+  }
+  bool ok_ = false;
+};
+
+TEST(PoorLinkTest, AFileCrossesAPoorLinkAndResumesAfterACut) {
+  if (::geteuid() != 0) GTEST_SKIP() << "shaping loopback traffic needs root";
+  if (::access("/usr/sbin/tc", X_OK) != 0) GTEST_SKIP() << "no tc (iproute2)";
+  TempDir tmp;
+  TwoNodes t(tmp.path());
+  constexpr char kHost[] = "127.0.0.77";
+  t.fed.SetHost(0, kHost);
+  t.fed.Link(1, 0);
+  ASSERT_TRUE(t.fed.Setup());
+  constexpr uint64_t kSize = 6 * kMiB;
+  ASSERT_TRUE(t.AttachAtSource(kSize)) << t.fed.node(0).log();
+  ShapedAddress link(kHost);
+  if (!link.ok()) GTEST_SKIP() << "this machine does not allow netem on lo";
+  const absl::Time start = absl::Now();
+  ASSERT_TRUE(t.fed.node(1).Start());
+  CutMidTransferAndComplete(t, kSize, [&](bool cut) { return link.Cut(cut); });
+  const double seconds = absl::ToDoubleSeconds(absl::Now() - start);
+  printf("6 MiB over 1 MiB/s, 200 ms, 2%% loss, cut for 5 s: %.1f s\n", seconds);
+  EXPECT_GE(seconds, 6.0 + 5.0) << "faster than the link";
+  EXPECT_EQ(t.fed.node(1).Stop(), 0);
+  EXPECT_EQ(t.fed.node(0).Stop(), 0);
+}
+
+}  // namespace
+}  // namespace minga::testing
