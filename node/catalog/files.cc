@@ -21,6 +21,10 @@
 namespace minga {
 absl::Status CatalogFiles::StoreChunk(absl::string_view sha, absl::string_view data,
                                       bool only_if_wanted) {
+  if (sha.size() == 32 && DigestToBytes(Sha256(data)) != sha) {
+    return absl::DataLossError(
+        absl::StrCat("chunk ", ShortHex(sha), ": content does not match its hash"));
+  }
   return StoreChunkImpl(sha, data, only_if_wanted, /*upload=*/false);
 }
 
@@ -33,10 +37,11 @@ absl::Status CatalogFiles::StoreChunkImpl(absl::string_view sha, absl::string_vi
   if (sha.size() != 32 || data.size() > kChunkSize) {
     return absl::InvalidArgumentError("chunk: a 32-byte hash and at most 1 MiB are expected");
   }
-  if (DigestToBytes(Sha256(data)) != sha) {
-    return absl::DataLossError(
-        absl::StrCat("chunk ", ShortHex(sha), ": content does not match its hash"));
-  }
+  // The bytes first, and outside the write lock (they are most of the
+  // work, and several transfers write at once): a crash before the commit
+  // leaves an orphan file (swept at open), never a recorded chunk without
+  // its bytes. The same bytes written twice are the same file.
+  RETURN_IF_ERROR(chunks_->Put(sha, data));
   absl::MutexLock lock(&w_.mu);
   Pending pending = w_.Begin();
   Txn& txn = pending.txn;
@@ -51,11 +56,10 @@ absl::Status CatalogFiles::StoreChunkImpl(absl::string_view sha, absl::string_vi
     listing.emplace_back(it->key().substr(prefix.size()));
   }
   RETURN_IF_ERROR(it->status());
-  if (only_if_wanted && listing.empty()) return absl::OkStatus();
+  // Nobody wants it any more (a retraction came first): its file goes,
+  // under the lock, so no other writer records it meanwhile.
+  if (only_if_wanted && listing.empty()) return chunks_->Delete(sha);
   RETURN_IF_ERROR(w_.SetWanted(&pending, listing, sha, /*wanted=*/false));
-  // The bytes first: a crash before the commit leaves an orphan file (swept
-  // at open), never a recorded chunk without its bytes.
-  RETURN_IF_ERROR(chunks_->Put(sha, data));
   txn.Put(Cf::kChunkRefs, PresentKey(sha), EncodeU64(data.size()));
   if (upload) txn.Put(Cf::kChunkRefs, UploadKey(sha), "");
   return w_.Commit(&pending, /*sync=*/false);

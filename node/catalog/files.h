@@ -58,6 +58,8 @@ class CatalogFiles {
   absl::Status StoreChunk(absl::string_view sha, absl::string_view data, bool only_if_wanted);
   // StoreChunk for an upload: the chunk is also marked as an upload's until
   // DropUnlisted, so one a crash cuts short leaves nothing at the next open.
+  // `sha` must be the hash of `data` as the caller computed it (the
+  // upload's chunker): it is not computed again.
   absl::Status StoreUploadedChunk(absl::string_view sha, absl::string_view data);
   // The chunk's bytes, checked against its hash: damaged bytes are
   // forgotten (wanted again by the materials that list them) and answered

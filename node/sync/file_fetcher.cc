@@ -6,7 +6,6 @@
 #include "absl/strings/str_cat.h"
 #include "node/core/audience.h"
 #include "node/core/chunker.h"
-#include "node/core/crypto.h"
 #include "node/core/log.h"
 #include "node/core/threads.h"
 #include "node/sync/backoff.h"
@@ -163,7 +162,11 @@ void FileFetcher::FetchGroup(const Task& task, size_t* stored) {
                 "' is ", chunk.data().size(), " bytes but its file listing implies ", want->second);
             return true;
           }
-          if (DigestToBytes(Sha256(chunk.data())) != chunk.sha256()) {
+          // StoreChunk checks the hash, once: it is most of the CPU a
+          // transfer costs the receiver.
+          const absl::Status saved =
+              catalog_->files().StoreChunk(chunk.sha256(), chunk.data(), true);
+          if (saved.code() == absl::StatusCode::kDataLoss) {
             // Discarded; another peer is asked for it.
             absl::MutexLock lock(&mu_);
             PeerStats& s = stats_[peer->org];
@@ -173,8 +176,6 @@ void FileFetcher::FetchGroup(const Task& task, size_t* stored) {
                              " failed its hash check");
             return true;
           }
-          const absl::Status saved =
-              catalog_->files().StoreChunk(chunk.sha256(), chunk.data(), true);
           if (!saved.ok()) {
             LogError("files", absl::StrCat("storing a chunk: ", saved.message()));
             return false;
