@@ -36,6 +36,7 @@
 #include "absl/time/clock.h"
 #include "bench/corpus.h"
 #include "bench/disk_usage.h"
+#include "bench/measure.h"
 #include "bench/tcp_proxy.h"
 #include "client/formats/records.h"
 #include "grpcpp/grpcpp.h"
@@ -47,7 +48,6 @@ namespace minga::bench {
 namespace {
 
 namespace fs = std::filesystem;
-using Steady = std::chrono::steady_clock;
 using testing::FreePort;
 using testing::Process;
 using testing::Run;
@@ -95,53 +95,6 @@ What it runs, for each system on the same documents:
 The RocksDB fill rate of `db_bench` (Debian rocksdb-tools) for the same
 value size is printed beside Minga's load when db_bench is installed.
 )";
-
-double Seconds(Steady::time_point since) {
-  return std::chrono::duration<double>(Steady::now() - since).count();
-}
-
-double Median(std::vector<double> v) {
-  if (v.empty()) return 0;
-  std::sort(v.begin(), v.end());
-  return v[v.size() / 2];
-}
-
-double Percentile(std::vector<double> v, double p) {
-  if (v.empty()) return 0;
-  std::sort(v.begin(), v.end());
-  return v[std::min(v.size() - 1, static_cast<size_t>(p * v.size()))];
-}
-
-// From /proc: CPU seconds (user + system) and peak resident MiB.
-double CpuSeconds(pid_t pid) {
-  std::ifstream in(absl::StrCat("/proc/", pid, "/stat"));
-  std::string stat((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  const size_t close = stat.rfind(')');
-  if (close == std::string::npos) return 0;
-  std::vector<std::string> f = absl::StrSplit(stat.substr(close + 2), ' ');
-  if (f.size() < 13) return 0;
-  return (std::stod(f[11]) + std::stod(f[12])) / sysconf(_SC_CLK_TCK);
-}
-
-double PeakMib(pid_t pid) {
-  std::ifstream in(absl::StrCat("/proc/", pid, "/status"));
-  std::string line;
-  while (std::getline(in, line)) {
-    if (line.rfind("VmHWM:", 0) == 0) return std::stod(line.substr(6)) / 1024;
-  }
-  return 0;
-}
-
-// Waits for `done`, checking every `every`; false after `timeout` (a hang).
-template <typename F>
-bool WaitFor(F done, absl::Duration timeout, absl::Duration every = absl::Milliseconds(5)) {
-  const absl::Time deadline = absl::Now() + timeout;
-  while (!done()) {
-    if (absl::Now() > deadline) return false;
-    absl::SleepFor(every);
-  }
-  return true;
-}
 
 // One minga-node process with its own directory, config and admin stubs.
 class Node {

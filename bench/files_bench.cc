@@ -1,0 +1,461 @@
+// minga-files-bench: files between two Minga nodes beside rsync, in one run.
+// Generates a corpus of videos and documents (random bytes, which nothing
+// compresses), then for Minga: attaches it at node A, starts node B as A's
+// partner over mutual TLS and times until B holds every file; then a video
+// replaced and a 1 MiB region overwritten inside another, each until B
+// holds the new content. For rsync: the same corpus from an rsync daemon on
+// loopback, and the same two edits. Bytes on the wire are counted by the
+// same TCP proxy for both. Prints a table with the ratios and one JSON
+// object.
+// One program, run top to bottom: its length is its scenarios.
+#include <unistd.h>
+
+#include <chrono>
+#include <csignal>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <map>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "absl/strings/escaping.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "bench/measure.h"
+#include "bench/tcp_proxy.h"
+#include "node/core/chunker.h"
+#include "tests/util/federation_harness.h"
+#include "tests/util/process.h"
+
+namespace minga::bench {
+namespace {
+
+namespace fs = std::filesystem;
+using testing::FederationHarness;
+using testing::FreePort;
+using testing::NodeHarness;
+using testing::Process;
+using testing::Run;
+
+constexpr uint64_t kMiB = 1 << 20;
+
+constexpr char kUsage[] =
+    R"(minga-files-bench: files between two Minga nodes beside rsync
+
+Usage: minga-files-bench [--videos N] [--video-mib M] [--documents N]
+                         [--runs R] [--dir DIR] [--no-rsync]
+                         [--format table|json|both] [--keep]
+
+  --videos N      videos in the corpus (default 25)
+  --video-mib M   size of each video in MiB (default 30)
+  --documents N   documents of 0.2 to 2 MiB (default 60)
+  --runs R        runs of each system; the table shows medians (default 3)
+  --dir DIR       where the corpus, nodes and copies go (default
+                  ./minga-files-bench; a real disk: on tmpfs fsync is free)
+  --no-rsync      Minga only (rsync needs Debian's rsync)
+  --keep          keep DIR afterwards
+
+What it runs, for each system on the same files (random bytes):
+  ingest    Minga: `minga attach` of the corpus at node A (materials of at
+            most 64 files)
+  sync      B, A's partner over mutual TLS, until it holds every file
+            (rsync: a pull from an rsync daemon on loopback, then `sync`)
+  replace   one video replaced by new content, until B holds it
+  overwrite 1 MiB overwritten inside another video, until B holds it
+  Bytes on the wire are counted by a TCP proxy between B and A; peak
+  resident memory of both nodes is read from /proc.
+)";
+
+struct Flags {
+  int videos = 25;
+  int video_mib = 30;
+  int documents = 60;
+  int runs = 3;
+  std::string dir = "minga-files-bench";
+  bool rsync = true;
+  std::string format = "both";
+  bool keep = false;
+};
+
+// One scenario's figures in one run.
+struct Step {
+  double seconds = 0;
+  uint64_t wire_bytes = 0;
+};
+
+struct RunResult {
+  Step ingest, sync, replace, overwrite;
+  double peak_mib_a = 0, peak_mib_b = 0;
+};
+
+void WriteRandom(const fs::path& path, uint64_t size, uint64_t seed) {
+  std::mt19937_64 rng(seed);
+  std::string buf(kMiB, '\0');
+  std::ofstream out(path, std::ios::binary);
+  for (uint64_t done = 0; done < size; done += kMiB) {
+    for (size_t i = 0; i + 8 <= buf.size(); i += 8) {
+      const uint64_t v = rng();
+      std::memcpy(&buf[i], &v, 8);
+    }
+    out.write(buf.data(), static_cast<std::streamsize>(std::min<uint64_t>(kMiB, size - done)));
+  }
+}
+
+// The corpus, fresh and the same for every run: videos, then documents.
+std::vector<fs::path> MakeCorpus(const Flags& f, const fs::path& dir) {
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  std::vector<fs::path> files;
+  std::mt19937_64 sizes(7);
+  for (int i = 0; i < f.videos; ++i) {
+    files.push_back(dir / absl::StrFormat("video-%03d.mp4", i));
+    WriteRandom(files.back(), uint64_t(f.video_mib) * kMiB, 1000 + i);
+  }
+  for (int i = 0; i < f.documents; ++i) {
+    files.push_back(dir / absl::StrFormat("document-%03d.pdf", i));
+    WriteRandom(files.back(), 200 * 1024 + sizes() % (1800 * 1024), 2000 + i);
+  }
+  return files;
+}
+
+uint64_t CorpusBytes(const std::vector<fs::path>& files) {
+  uint64_t total = 0;
+  for (const fs::path& p : files) total += fs::file_size(p);
+  return total;
+}
+
+// The two edits, the same for every system: video 0 replaced by new
+// content, and 1 MiB overwritten inside video 1 (or the first files, when
+// there are fewer videos).
+// An edit also moves the file's time an hour on, so rsync, which compares
+// size and time (in seconds), sees the change however fast it came.
+void Touch(const fs::path& path) {
+  fs::last_write_time(path, fs::last_write_time(path) + std::chrono::hours(1));
+}
+void ReplaceFile(const fs::path& path) {
+  WriteRandom(path, fs::file_size(path), 99);
+  Touch(path);
+}
+void OverwriteInside(const fs::path& path) {
+  const uint64_t size = fs::file_size(path);
+  const uint64_t at = size > 2 * kMiB ? size / 2 + 12345 : 0;
+  std::string region(std::min<uint64_t>(kMiB, size - at), '\0');
+  std::mt19937_64 rng(98);
+  for (char& c : region) c = static_cast<char>(rng());
+  std::fstream out(path, std::ios::binary | std::ios::in | std::ios::out);
+  out.seekp(static_cast<std::streamoff>(at));
+  out.write(region.data(), static_cast<std::streamsize>(region.size()));
+  out.close();
+  Touch(path);
+}
+
+std::string ReadAll(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+}
+
+// Minga: A holds the corpus in materials of at most 64 files; B pulls from
+// A through the proxy.
+RunResult RunMinga(const Flags& f, const fs::path& root, const std::vector<fs::path>& files) {
+  RunResult r;
+  fs::remove_all(root);
+  fs::create_directories(root);
+  FederationHarness fed(root.string(), {"fuente", "destino"});
+  const int proxy_port = FreePort();
+  fed.LinkWith(1, 0, absl::StrCat("address: \"127.0.0.1:", proxy_port, "\""));
+  if (!fed.Setup() || !fed.node(0).Start()) {
+    std::fprintf(stderr, "minga-files-bench: node A did not start\n");
+    std::exit(1);
+  }
+  CountingProxy proxy;
+  if (absl::Status s = proxy.Start(proxy_port, fed.port(0)); !s.ok()) {
+    std::fprintf(stderr, "minga-files-bench: %s\n", std::string(s.message()).c_str());
+    std::exit(1);
+  }
+  NodeHarness& a = fed.node(0);
+  NodeHarness& b = fed.node(1);
+  auto must = [](const testing::RunResult& run, const char* what) {
+    if (run.exit_code == 0) return;
+    std::fprintf(stderr, "minga-files-bench: %s failed: %s\n", what, run.err.c_str());
+    std::exit(1);
+  };
+  // Which material holds each file.
+  std::map<std::string, std::string> material_of;
+  std::vector<std::string> materials;
+  auto start = Steady::now();
+  for (size_t i = 0; i < files.size(); i += 64) {
+    const std::string id = absl::StrCat("files-", i / 64);
+    must(a.Client({"put", "--id", id, "--title", "Videos y documentos", "--kind", "training",
+                   "--sector", "health"}),
+         "put");
+    std::vector<std::string> args = {"attach", "fuente/" + id};
+    for (size_t j = i; j < std::min(files.size(), i + 64); ++j) {
+      args.push_back(files[j].string());
+      material_of[files[j].filename().string()] = "fuente/" + id;
+    }
+    must(a.Client(args, "", absl::Minutes(30)), "attach");
+    materials.push_back("fuente/" + id);
+  }
+  r.ingest.seconds = Seconds(start);
+  // B holds everything when it stores as many chunks as A and every file
+  // of every material is complete.
+  auto chunks = [](NodeHarness& n) {
+    return testing::JsonNumber(n.Client({"--json", "status"}).out, "chunks_stored");
+  };
+  // (JSON leaves out "complete":false: every file must say true.)
+  auto complete = [&](const std::string& id, const std::string& sha) {
+    const std::string json = b.Client({"--json", "files", id}).out;
+    size_t files_listed = 0, files_complete = 0;
+    for (size_t at = 0; (at = json.find("\"media_type\":", at)) != std::string::npos; ++at) {
+      ++files_listed;
+    }
+    for (size_t at = 0; (at = json.find("\"complete\":true", at)) != std::string::npos; ++at) {
+      ++files_complete;
+    }
+    return files_listed > 0 && files_complete == files_listed &&
+           (sha.empty() || json.find(sha) != std::string::npos);
+  };
+  // One client call a poll while chunks still come: the polls cost the
+  // machine what they cost the nodes.
+  const uint64_t a_chunks = chunks(a);
+  auto all_complete = [&]() {
+    if (chunks(b) != a_chunks) return false;
+    for (const std::string& id : materials) {
+      if (!complete(id, "")) return false;
+    }
+    return true;
+  };
+  proxy.Reset();
+  start = Steady::now();
+  if (!b.Start() || !WaitFor(all_complete, absl::Hours(1), absl::Milliseconds(100))) {
+    std::fprintf(stderr, "minga-files-bench: B never completed\n%s\n", b.log().c_str());
+    std::exit(1);
+  }
+  r.sync = {Seconds(start), proxy.bytes()};
+  auto edit = [&](const fs::path& path, const std::function<void(const fs::path&)>& change) {
+    change(path);
+    const std::string sha = absl::Base64Escape(ChunkBytes(ReadAll(path)).sha256());
+    const std::string& id = material_of[path.filename().string()];
+    proxy.Reset();
+    const auto t = Steady::now();
+    must(a.Client({"attach", id, path.string()}, "", absl::Minutes(30)), "attach");
+    const uint64_t target = chunks(a);
+    if (!WaitFor([&] { return chunks(b) == target && complete(id, sha); }, absl::Hours(1),
+                 absl::Milliseconds(20))) {
+      std::fprintf(stderr, "minga-files-bench: B never took the edit\n");
+      std::exit(1);
+    }
+    return Step{Seconds(t), proxy.bytes()};
+  };
+  r.replace = edit(files[0], ReplaceFile);
+  r.overwrite = edit(files[std::min<size_t>(1, files.size() - 1)], OverwriteInside);
+  r.peak_mib_a = PeakMib(a.pid());
+  r.peak_mib_b = PeakMib(b.pid());
+  b.Stop();
+  a.Stop();
+  proxy.Stop();
+  return r;
+}
+
+// rsync: a daemon serving the corpus, pulled into a copy through the proxy.
+RunResult RunRsync(const fs::path& root, const fs::path& corpus,
+                   const std::vector<fs::path>& files) {
+  RunResult r;
+  fs::remove_all(root);
+  fs::create_directories(root / "copy");
+  const int port = FreePort(), proxy_port = FreePort();
+  std::ofstream(root / "rsyncd.conf")
+      << "use chroot = no\n[corpus]\npath = " << corpus.string() << "\nread only = yes\n";
+  Process daemon;
+  if (!daemon.Start({"/usr/bin/rsync", "--daemon", "--no-detach", "--address=127.0.0.1",
+                     absl::StrCat("--port=", port), "--config=" + (root / "rsyncd.conf").string()},
+                    (root / "rsyncd.log").string())) {
+    std::fprintf(stderr, "minga-files-bench: rsync --daemon did not start (--no-rsync?)\n");
+    std::exit(1);
+  }
+  CountingProxy proxy;
+  if (!proxy.Start(proxy_port, port).ok()) std::exit(1);
+  auto pull = [&]() {
+    proxy.Reset();
+    const auto t = Steady::now();
+    testing::RunResult run;
+    // The daemon may take a moment to listen: a refused first try is
+    // tried again.
+    for (int attempt = 0; attempt < 50; ++attempt) {
+      run = Run({"/usr/bin/rsync", "-a", absl::StrCat("rsync://127.0.0.1:", proxy_port, "/corpus/"),
+                 (root / "copy").string() + "/"},
+                "", absl::Minutes(30));
+      if (run.exit_code != 5 && run.exit_code != 10) break;  // 5, 10: not listening yet
+      absl::SleepFor(absl::Milliseconds(100));
+    }
+    if (run.exit_code != 0) {
+      std::fprintf(stderr, "minga-files-bench: rsync failed: %s\n", run.err.c_str());
+      std::exit(1);
+    }
+    ::sync();
+    return Step{Seconds(t), proxy.bytes()};
+  };
+  r.sync = pull();
+  ReplaceFile(files[0]);
+  r.replace = pull();
+  OverwriteInside(files[std::min<size_t>(1, files.size() - 1)]);
+  r.overwrite = pull();
+  daemon.Signal(SIGTERM);
+  proxy.Stop();
+  return r;
+}
+
+Step MedianStep(const std::vector<RunResult>& runs, Step RunResult::*step) {
+  std::vector<double> seconds, bytes;
+  for (const RunResult& r : runs) {
+    seconds.push_back((r.*step).seconds);
+    bytes.push_back(static_cast<double>((r.*step).wire_bytes));
+  }
+  return {Median(seconds), static_cast<uint64_t>(Median(bytes))};
+}
+
+int Main(int argc, char** argv) {
+  Flags f;
+  for (int i = 1; i < argc; ++i) {
+    const std::string flag = argv[i];
+    auto value = [&]() -> std::string {
+      if (i + 1 >= argc) {
+        std::fprintf(stderr, "minga-files-bench: %s needs a value\n", flag.c_str());
+        std::exit(2);
+      }
+      return argv[++i];
+    };
+    auto number = [&](int lo, int hi) {
+      const std::string v = value();
+      int n = 0;
+      if (!absl::SimpleAtoi(v, &n) || n < lo || n > hi) {
+        std::fprintf(stderr, "minga-files-bench: %s: '%s' is not %d to %d\n", flag.c_str(),
+                     v.c_str(), lo, hi);
+        std::exit(2);
+      }
+      return n;
+    };
+    if (flag == "--help" || flag == "-h") {
+      std::fputs(kUsage, stdout);
+      return 0;
+    } else if (flag == "--videos") {
+      f.videos = number(1, 1000);
+    } else if (flag == "--video-mib") {
+      f.video_mib = number(3, 16384);
+    } else if (flag == "--documents") {
+      f.documents = number(0, 10000);
+    } else if (flag == "--runs") {
+      f.runs = number(1, 100);
+    } else if (flag == "--dir") {
+      f.dir = value();
+    } else if (flag == "--no-rsync") {
+      f.rsync = false;
+    } else if (flag == "--format") {
+      f.format = value();
+      if (f.format != "table" && f.format != "json" && f.format != "both") {
+        std::fprintf(stderr, "minga-files-bench: --format: '%s' is not table, json or both\n",
+                     f.format.c_str());
+        return 2;
+      }
+    } else if (flag == "--keep") {
+      f.keep = true;
+    } else {
+      std::fprintf(stderr, "minga-files-bench: unknown flag '%s' (see --help)\n", flag.c_str());
+      return 2;
+    }
+  }
+  const fs::path root = fs::absolute(f.dir);
+  std::vector<RunResult> minga, rsync;
+  uint64_t corpus_bytes = 0;
+  size_t corpus_files = 0;
+  for (int run = 0; run < f.runs; ++run) {
+    std::vector<fs::path> files = MakeCorpus(f, root / "corpus");
+    corpus_bytes = CorpusBytes(files);
+    corpus_files = files.size();
+    std::fprintf(stderr, "run %d: minga\n", run + 1);
+    minga.push_back(RunMinga(f, root / "minga", files));
+    if (f.rsync) {
+      files = MakeCorpus(f, root / "corpus");
+      std::fprintf(stderr, "run %d: rsync\n", run + 1);
+      rsync.push_back(RunRsync(root / "rsync", root / "corpus", files));
+    }
+  }
+  if (!f.keep) fs::remove_all(root);
+
+  const double mib = static_cast<double>(corpus_bytes) / kMiB;
+  auto rate = [&](const Step& s) { return s.seconds > 0 ? mib / s.seconds : 0; };
+  struct Row {
+    const char* name;
+    Step RunResult::*step;
+  };
+  const Row rows[] = {{"ingest", &RunResult::ingest},
+                      {"sync", &RunResult::sync},
+                      {"replace", &RunResult::replace},
+                      {"overwrite", &RunResult::overwrite}};
+  std::vector<double> peak_a, peak_b;
+  for (const RunResult& r : minga) {
+    peak_a.push_back(r.peak_mib_a);
+    peak_b.push_back(r.peak_mib_b);
+  }
+  if (f.format != "json") {
+    std::printf("corpus: %zu files, %.0f MiB; medians of %d runs\n\n", corpus_files, mib, f.runs);
+    std::printf("%-10s %12s %14s %12s %14s %10s\n", "", "minga s", "minga wire", "rsync s",
+                "rsync wire", "time ratio");
+    for (const Row& row : rows) {
+      const Step m = MedianStep(minga, row.step);
+      const Step s = rsync.empty() ? Step{} : MedianStep(rsync, row.step);
+      std::printf(
+          "%-10s %12.2f %11.1f MiB %12s %14s %10s\n", row.name, m.seconds,
+          static_cast<double>(m.wire_bytes) / kMiB,
+          s.seconds > 0 ? absl::StrFormat("%.2f", s.seconds).c_str() : "-",
+          s.seconds > 0
+              ? absl::StrFormat("%.1f MiB", static_cast<double>(s.wire_bytes) / kMiB).c_str()
+              : "-",
+          s.seconds > 0 && m.seconds > 0 ? absl::StrFormat("%.2f", s.seconds / m.seconds).c_str()
+                                         : "-");
+    }
+    const Step m = MedianStep(minga, &RunResult::sync);
+    std::printf("\nsync rate: minga %.0f MiB/s", rate(m));
+    if (!rsync.empty()) {
+      const Step s = MedianStep(rsync, &RunResult::sync);
+      std::printf(", rsync %.0f MiB/s (minga/rsync %.2f, target >= 0.80)", rate(s),
+                  rate(s) > 0 ? rate(m) / rate(s) : 0);
+    }
+    std::printf("\ningest rate: minga %.0f MiB/s (target >= 300)\n",
+                rate(MedianStep(minga, &RunResult::ingest)));
+    std::printf("peak memory: A %.0f MiB, B %.0f MiB (target < 200)\n", Median(peak_a),
+                Median(peak_b));
+    std::printf("time ratio: rsync's time / minga's (above 1: minga faster)\n");
+  }
+  if (f.format != "table") {
+    std::string json = absl::StrFormat(
+        "{\"files\":%zu,\"corpus_bytes\":%llu,\"runs\":%d,\"peak_mib_a\":%.1f,\"peak_mib_b\":%.1f",
+        corpus_files, static_cast<unsigned long long>(corpus_bytes), f.runs, Median(peak_a),
+        Median(peak_b));
+    for (const auto& [name, runs] :
+         std::vector<std::pair<const char*, const std::vector<RunResult>*>>{{"minga", &minga},
+                                                                            {"rsync", &rsync}}) {
+      if (runs->empty()) continue;
+      absl::StrAppend(&json, ",\"", name, "\":{");
+      for (const Row& row : rows) {
+        const Step s = MedianStep(*runs, row.step);
+        absl::StrAppendFormat(&json, "%s\"%s\":{\"seconds\":%.3f,\"wire_bytes\":%llu}",
+                              row.step == &RunResult::ingest ? "" : ",", row.name, s.seconds,
+                              static_cast<unsigned long long>(s.wire_bytes));
+      }
+      absl::StrAppend(&json, "}");
+    }
+    std::printf("%s}\n", json.c_str());
+  }
+  return 0;
+}
+
+}  // namespace
+}  // namespace minga::bench
+
+int main(int argc, char** argv) { return minga::bench::Main(argc, argv); }
