@@ -11,17 +11,10 @@
 #include <cstring>
 
 #include "absl/strings/str_cat.h"
+#include "tests/util/process.h"
 
 namespace minga::bench {
 namespace {
-
-sockaddr_in Loopback(int port) {
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(static_cast<uint16_t>(port));
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  return addr;
-}
 
 void NoDelay(int fd) {
   int one = 1;
@@ -50,7 +43,7 @@ absl::Status CountingProxy::Start(int listen_port, int target_port) {
   listen_fd_ = socket(AF_INET, SOCK_STREAM, 0);
   int one = 1;
   setsockopt(listen_fd_, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-  sockaddr_in addr = Loopback(listen_port);
+  sockaddr_in addr = testing::LoopbackAddress(listen_port);
   if (bind(listen_fd_, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0 ||
       listen(listen_fd_, 64) != 0) {
     return absl::UnavailableError(
@@ -89,7 +82,7 @@ void CountingProxy::Accept() {
     const int client = accept(listen_fd_, nullptr, nullptr);
     if (client < 0) continue;
     const int server = socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in addr = Loopback(target_port_);
+    sockaddr_in addr = testing::LoopbackAddress(target_port_);
     if (connect(server, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0) {
       close(client);
       close(server);

@@ -3,6 +3,7 @@
 #ifndef MINGA_TESTS_UTIL_PROCESS_H_
 #define MINGA_TESTS_UTIL_PROCESS_H_
 
+#include <netinet/in.h>
 #include <sys/types.h>
 
 #include <string>
@@ -61,6 +62,8 @@ class TempDir {
 
 // A TCP port on 127.0.0.1 that was free a moment ago.
 int FreePort();
+// The address 127.0.0.1:`port`.
+sockaddr_in LoopbackAddress(int port);
 
 std::string ReadFileOrEmpty(const std::string& path);
 // A number field of /proc/PID/status ("Threads", "VmRSS" in KiB, "VmHWM");
