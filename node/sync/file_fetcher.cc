@@ -6,6 +6,7 @@
 #include "absl/strings/str_cat.h"
 #include "node/core/audience.h"
 #include "node/core/chunker.h"
+#include "node/core/limits.h"
 #include "node/core/log.h"
 #include "node/core/threads.h"
 #include "node/sync/backoff.h"
@@ -235,6 +236,15 @@ bool FileFetcher::CountChunk(const std::string& peer, const Task& task, uint64_t
   return true;
 }
 
+size_t FileFetcher::ChunksPerCall(const std::string& peer) const {
+  auto limit = limiters_.find(peer);
+  if (limit == limiters_.end()) return options_.chunks_per_call;
+  // Chunks of up to 1 MiB at the limit, within half the call's deadline.
+  const double fit = static_cast<double>(limit->second->bytes_per_second()) *
+                     absl::ToDoubleSeconds(options_.call_timeout) / 2 / kChunkSize;
+  return std::clamp<size_t>(static_cast<size_t>(fit), 1, options_.chunks_per_call);
+}
+
 FileFetcher::RoundResult FileFetcher::Round(const std::string& only,
                                             const std::vector<std::string>& only_chunks,
                                             absl::Time deadline,
@@ -299,8 +309,9 @@ FileFetcher::RoundResult FileFetcher::Round(const std::string& only,
       auto retry = material_retry_.find(id);
       if (retry != material_retry_.end() && now < retry->second.first) continue;
     }
-    for (size_t i = 0; i < shas.size(); i += options_.chunks_per_call) {
-      const size_t end = std::min(shas.size(), i + options_.chunks_per_call);
+    const size_t per_call = ChunksPerCall(from);
+    for (size_t i = 0; i < shas.size(); i += per_call) {
+      const size_t end = std::min(shas.size(), i + per_call);
       Task task{id,
                 from,
                 (*entry)->header.audience(),

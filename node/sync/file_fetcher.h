@@ -126,6 +126,9 @@ class FileFetcher {
   // `deadline` or when `cancelled` (may be null) says so.
   RoundResult Round(const std::string& only, const std::vector<std::string>& only_chunks,
                     absl::Time deadline, const std::function<bool()>& cancelled);
+  // How many chunks one call asks of `peer`: fewer under a transfer limit,
+  // so a call ends within its deadline.
+  size_t ChunksPerCall(const std::string& peer) const;
   void FetchGroup(const Task& task, size_t* stored);
   // Counts a chunk of `bytes` stored from `peer` for a material that came
   // from `from`, and waits as long as the peer's limit asks (in short
