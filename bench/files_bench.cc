@@ -22,6 +22,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/status/statusor.h"
 #include "absl/strings/escaping.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
@@ -29,6 +30,7 @@
 #include "bench/measure.h"
 #include "bench/tcp_proxy.h"
 #include "node/core/chunker.h"
+#include "node/core/status_macros.h"
 #include "tests/util/federation_harness.h"
 #include "tests/util/process.h"
 
@@ -161,28 +163,25 @@ std::string ReadAll(const fs::path& path) {
 
 // Minga: A holds the corpus in materials of at most 64 files; B pulls from
 // A through the proxy.
-RunResult RunMinga(const Flags& f, const fs::path& root, const std::vector<fs::path>& files) {
+absl::StatusOr<RunResult> RunMinga(const Flags& f, const fs::path& root,
+                                   const std::vector<fs::path>& files) {
   RunResult r;
   fs::remove_all(root);
   fs::create_directories(root);
+  // On any error the harness's destructors stop both nodes.
   FederationHarness fed(root.string(), {"fuente", "destino"});
   const int proxy_port = FreePort();
   fed.LinkWith(1, 0, absl::StrCat("address: \"127.0.0.1:", proxy_port, "\""));
   if (!fed.Setup() || !fed.node(0).Start()) {
-    std::fprintf(stderr, "minga-files-bench: node A did not start\n");
-    std::exit(1);
+    return absl::UnavailableError(absl::StrCat("node A did not start\n", fed.node(0).log()));
   }
   CountingProxy proxy;
-  if (absl::Status s = proxy.Start(proxy_port, fed.port(0)); !s.ok()) {
-    std::fprintf(stderr, "minga-files-bench: %s\n", std::string(s.message()).c_str());
-    std::exit(1);
-  }
+  RETURN_IF_ERROR(proxy.Start(proxy_port, fed.port(0)));
   NodeHarness& a = fed.node(0);
   NodeHarness& b = fed.node(1);
   auto must = [](const testing::RunResult& run, const char* what) {
-    if (run.exit_code == 0) return;
-    std::fprintf(stderr, "minga-files-bench: %s failed: %s\n", what, run.err.c_str());
-    std::exit(1);
+    return run.exit_code == 0 ? absl::OkStatus()
+                              : absl::UnavailableError(absl::StrCat(what, " failed: ", run.err));
   };
   // Which material holds each file.
   std::map<std::string, std::string> material_of;
@@ -190,15 +189,15 @@ RunResult RunMinga(const Flags& f, const fs::path& root, const std::vector<fs::p
   auto start = Steady::now();
   for (size_t i = 0; i < files.size(); i += 64) {
     const std::string id = absl::StrCat("files-", i / 64);
-    must(a.Client({"put", "--id", id, "--title", "Videos y documentos", "--kind", "training",
-                   "--sector", "health"}),
-         "put");
+    RETURN_IF_ERROR(must(a.Client({"put", "--id", id, "--title", "Videos y documentos", "--kind",
+                                   "training", "--sector", "health"}),
+                         "put"));
     std::vector<std::string> args = {"attach", "fuente/" + id};
     for (size_t j = i; j < std::min(files.size(), i + 64); ++j) {
       args.push_back(files[j].string());
       material_of[files[j].filename().string()] = "fuente/" + id;
     }
-    must(a.Client(args, "", absl::Minutes(30)), "attach");
+    RETURN_IF_ERROR(must(a.Client(args, "", absl::Minutes(30)), "attach"));
     materials.push_back("fuente/" + id);
   }
   r.ingest.seconds = Seconds(start);
@@ -233,27 +232,27 @@ RunResult RunMinga(const Flags& f, const fs::path& root, const std::vector<fs::p
   proxy.Reset();
   start = Steady::now();
   if (!b.Start() || !WaitFor(all_complete, absl::Hours(1), absl::Milliseconds(100))) {
-    std::fprintf(stderr, "minga-files-bench: B never completed\n%s\n", b.log().c_str());
-    std::exit(1);
+    return absl::DeadlineExceededError(absl::StrCat("B never completed\n", b.log()));
   }
   r.sync = {Seconds(start), proxy.bytes()};
-  auto edit = [&](const fs::path& path, const std::function<void(const fs::path&)>& change) {
+  auto edit = [&](const fs::path& path,
+                  const std::function<void(const fs::path&)>& change) -> absl::StatusOr<Step> {
     change(path);
     const std::string sha = absl::Base64Escape(ChunkBytes(ReadAll(path)).sha256());
     const std::string& id = material_of[path.filename().string()];
     proxy.Reset();
     const auto t = Steady::now();
-    must(a.Client({"attach", id, path.string()}, "", absl::Minutes(30)), "attach");
+    RETURN_IF_ERROR(must(a.Client({"attach", id, path.string()}, "", absl::Minutes(30)), "attach"));
     const uint64_t target = chunks(a);
     if (!WaitFor([&] { return chunks(b) == target && complete(id, sha); }, absl::Hours(1),
                  absl::Milliseconds(20))) {
-      std::fprintf(stderr, "minga-files-bench: B never took the edit\n");
-      std::exit(1);
+      return absl::DeadlineExceededError("B never took the edit");
     }
     return Step{Seconds(t), proxy.bytes()};
   };
-  r.replace = edit(files[0], ReplaceFile);
-  r.overwrite = edit(files[std::min<size_t>(1, files.size() - 1)], OverwriteInside);
+  ASSIGN_OR_RETURN(r.replace, edit(files[0], ReplaceFile));
+  ASSIGN_OR_RETURN(r.overwrite,
+                   edit(files[std::min<size_t>(1, files.size() - 1)], OverwriteInside));
   r.peak_mib_a = PeakMib(a.pid());
   r.peak_mib_b = PeakMib(b.pid());
   b.Stop();
@@ -263,48 +262,46 @@ RunResult RunMinga(const Flags& f, const fs::path& root, const std::vector<fs::p
 }
 
 // rsync: a daemon serving the corpus, pulled into a copy through the proxy.
-RunResult RunRsync(const fs::path& root, const fs::path& corpus,
-                   const std::vector<fs::path>& files) {
+absl::StatusOr<RunResult> RunRsync(const fs::path& root, const fs::path& corpus,
+                                   const std::vector<fs::path>& files) {
   RunResult r;
   fs::remove_all(root);
   fs::create_directories(root / "copy");
   const int port = FreePort(), proxy_port = FreePort();
   std::ofstream(root / "rsyncd.conf")
       << "use chroot = no\n[corpus]\npath = " << corpus.string() << "\nread only = yes\n";
-  Process daemon;
+  Process daemon;  // killed by its destructor on any error
   if (!daemon.Start({"/usr/bin/rsync", "--daemon", "--no-detach", "--address=127.0.0.1",
                      absl::StrCat("--port=", port), "--config=" + (root / "rsyncd.conf").string()},
                     (root / "rsyncd.log").string())) {
-    std::fprintf(stderr, "minga-files-bench: rsync --daemon did not start (--no-rsync?)\n");
-    std::exit(1);
+    return absl::UnavailableError("rsync --daemon did not start (--no-rsync?)");
   }
   CountingProxy proxy;
-  if (!proxy.Start(proxy_port, port).ok()) std::exit(1);
-  auto pull = [&]() {
+  RETURN_IF_ERROR(proxy.Start(proxy_port, port));
+  const std::string url = absl::StrCat("rsync://127.0.0.1:", proxy_port, "/");
+  // Untimed: until the daemon lists its module, it is not listening yet.
+  if (!WaitFor(
+          [&] {
+            return Run({"/usr/bin/rsync", url}).exit_code == 0;
+          },
+          absl::Seconds(30), absl::Milliseconds(50))) {
+    return absl::UnavailableError("the rsync daemon never answered");
+  }
+  auto pull = [&]() -> absl::StatusOr<Step> {
     proxy.Reset();
     const auto t = Steady::now();
-    testing::RunResult run;
-    // The daemon may take a moment to listen: a refused first try is
-    // tried again.
-    for (int attempt = 0; attempt < 50; ++attempt) {
-      run = Run({"/usr/bin/rsync", "-a", absl::StrCat("rsync://127.0.0.1:", proxy_port, "/corpus/"),
-                 (root / "copy").string() + "/"},
-                "", absl::Minutes(30));
-      if (run.exit_code != 5 && run.exit_code != 10) break;  // 5, 10: not listening yet
-      absl::SleepFor(absl::Milliseconds(100));
-    }
-    if (run.exit_code != 0) {
-      std::fprintf(stderr, "minga-files-bench: rsync failed: %s\n", run.err.c_str());
-      std::exit(1);
-    }
+    const testing::RunResult run =
+        Run({"/usr/bin/rsync", "-a", url + "corpus/", (root / "copy").string() + "/"}, "",
+            absl::Minutes(30));
+    if (run.exit_code != 0) return absl::UnavailableError("rsync failed: " + run.err);
     ::sync();
     return Step{Seconds(t), proxy.bytes()};
   };
-  r.sync = pull();
+  ASSIGN_OR_RETURN(r.sync, pull());
   ReplaceFile(files[0]);
-  r.replace = pull();
+  ASSIGN_OR_RETURN(r.replace, pull());
   OverwriteInside(files[std::min<size_t>(1, files.size() - 1)]);
-  r.overwrite = pull();
+  ASSIGN_OR_RETURN(r.overwrite, pull());
   daemon.Signal(SIGTERM);
   proxy.Stop();
   return r;
@@ -378,11 +375,23 @@ int Main(int argc, char** argv) {
     corpus_bytes = CorpusBytes(files);
     corpus_files = files.size();
     std::fprintf(stderr, "run %d: minga\n", run + 1);
-    minga.push_back(RunMinga(f, root / "minga", files));
+    absl::StatusOr<RunResult> m = RunMinga(f, root / "minga", files);
+    if (!m.ok()) {
+      std::fprintf(stderr, "minga-files-bench: minga: %s\n",
+                   std::string(m.status().message()).c_str());
+      return 1;
+    }
+    minga.push_back(*m);
     if (f.rsync) {
       files = MakeCorpus(f, root / "corpus");
       std::fprintf(stderr, "run %d: rsync\n", run + 1);
-      rsync.push_back(RunRsync(root / "rsync", root / "corpus", files));
+      absl::StatusOr<RunResult> r = RunRsync(root / "rsync", root / "corpus", files);
+      if (!r.ok()) {
+        std::fprintf(stderr, "minga-files-bench: rsync: %s\n",
+                     std::string(r.status().message()).c_str());
+        return 1;
+      }
+      rsync.push_back(*r);
     }
   }
   if (!f.keep) fs::remove_all(root);
