@@ -206,18 +206,9 @@ absl::StatusOr<RunResult> RunMinga(const Flags& f, const fs::path& root,
   auto chunks = [](NodeHarness& n) {
     return testing::JsonNumber(n.Client({"--json", "status"}).out, "chunks_stored");
   };
-  // (JSON leaves out "complete":false: every file must say true.)
   auto complete = [&](const std::string& id, const std::string& sha) {
     const std::string json = b.Client({"--json", "files", id}).out;
-    size_t files_listed = 0, files_complete = 0;
-    for (size_t at = 0; (at = json.find("\"media_type\":", at)) != std::string::npos; ++at) {
-      ++files_listed;
-    }
-    for (size_t at = 0; (at = json.find("\"complete\":true", at)) != std::string::npos; ++at) {
-      ++files_complete;
-    }
-    return files_listed > 0 && files_complete == files_listed &&
-           (sha.empty() || json.find(sha) != std::string::npos);
+    return testing::AllFilesComplete(json) && (sha.empty() || json.find(sha) != std::string::npos);
   };
   // One client call a poll while chunks still come: the polls cost the
   // machine what they cost the nodes.

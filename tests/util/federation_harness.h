@@ -39,6 +39,20 @@ inline uint64_t JsonNumber(const std::string& json, const std::string& key) {
   return v.empty() ? 0 : std::stoull(v);
 }
 
+// Whether `files_json`, the output of `minga --json files ID`, lists a file
+// and every file it lists is complete. JSON leaves out "complete":false, so
+// the files are counted rather than a "false" looked for.
+inline bool AllFilesComplete(const std::string& files_json) {
+  size_t listed = 0, complete = 0;
+  for (size_t at = 0; (at = files_json.find("\"media_type\":", at)) != std::string::npos; ++at) {
+    ++listed;
+  }
+  for (size_t at = 0; (at = files_json.find("\"complete\":true", at)) != std::string::npos; ++at) {
+    ++complete;
+  }
+  return listed > 0 && complete == listed;
+}
+
 class FederationHarness {
  public:
   FederationHarness(const std::string& root, std::vector<std::string> orgs)

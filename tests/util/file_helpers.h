@@ -55,9 +55,7 @@ inline uint64_t ChunksStored(NodeHarness& n) {
 inline bool WaitComplete(NodeHarness& n, const std::string& id, absl::Duration timeout) {
   const absl::Time deadline = absl::Now() + timeout;
   while (absl::Now() < deadline) {
-    if (n.Client({"--json", "files", id}).out.find("\"complete\":true") != std::string::npos) {
-      return true;
-    }
+    if (AllFilesComplete(n.Client({"--json", "files", id}).out)) return true;
     absl::SleepFor(absl::Milliseconds(100));
   }
   return false;
