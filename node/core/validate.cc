@@ -23,8 +23,6 @@ absl::Status Invalid(absl::string_view field, absl::string_view reason) {
   return absl::InvalidArgumentError(absl::StrCat(field, ": ", reason));
 }
 
-std::string Trimmed(absl::string_view s) { return std::string(absl::StripAsciiWhitespace(s)); }
-
 // Checks UTF-8, length in characters, and control characters.
 absl::Status CheckText(absl::string_view field, absl::string_view value, size_t max_chars,
                        bool required, absl::string_view allowed_controls = "") {
@@ -136,105 +134,7 @@ absl::Status CheckUrl(absl::string_view field, absl::string_view url) {
   return absl::OkStatus();
 }
 
-template <typename Fn>
-void MapStrings(RepeatedPtrField<std::string>* values, Fn fn) {
-  RepeatedPtrField<std::string> out;
-  std::set<std::string> seen;
-  for (const std::string& v : *values) {
-    std::string n = fn(Trimmed(v));
-    if (n.empty() || !seen.insert(n).second) continue;
-    *out.Add() = std::move(n);
-  }
-  values->Swap(&out);
-}
-
-std::string NormalizeTopic(absl::string_view t) {
-  std::string out;
-  for (char c : FoldText(t)) {
-    if (c == ' ' || c == '_' || c == '-') {
-      if (!out.empty() && out.back() != '-') out.push_back('-');
-    } else {
-      out.push_back(c);
-    }
-  }
-  while (!out.empty() && out.back() == '-') out.pop_back();
-  return out;
-}
-
 }  // namespace
-
-std::string NormalizeLanguage(absl::string_view tag) {
-  std::string out;
-  size_t start = 0;
-  bool first = true;
-  while (start <= tag.size()) {
-    size_t end = tag.find_first_of("-_", start);
-    if (end == absl::string_view::npos) end = tag.size();
-    std::string sub(tag.substr(start, end - start));
-    if (first) {
-      absl::AsciiStrToLower(&sub);
-    } else if (sub.size() == 2) {
-      absl::AsciiStrToUpper(&sub);  // region: pt-BR
-    } else if (sub.size() == 4) {
-      absl::AsciiStrToLower(&sub);  // script: sr-Latn
-      if (!sub.empty()) sub[0] = absl::ascii_toupper(sub[0]);
-    }
-    if (!first) out.push_back('-');
-    out += sub;
-    first = false;
-    if (end == tag.size()) break;
-    start = end + 1;
-  }
-  return out;
-}
-
-std::string NormalizeCountry(absl::string_view c) {
-  std::string lower = absl::AsciiStrToLower(c);
-  if (lower == "global") return "global";
-  if (lower == "lac") return "LAC";
-  return absl::AsciiStrToUpper(c);
-}
-
-void NormalizeMaterial(v1::Material* m) {
-  m->set_id(absl::AsciiStrToLower(Trimmed(m->id())));
-  m->set_title(Trimmed(m->title()));
-  m->set_title_language(NormalizeLanguage(Trimmed(m->title_language())));
-  m->set_summary(Trimmed(m->summary()));
-  m->set_kind(absl::AsciiStrToLower(Trimmed(m->kind())));
-  m->set_license(Trimmed(m->license()));
-  m->set_url(Trimmed(m->url()));
-  m->set_source(Trimmed(m->source()));
-
-  // Map keys cannot be changed in place: rebuild the map.
-  google::protobuf::Map<std::string, std::string> titles;
-  for (const auto& [lang, title] : m->other_language_titles()) {
-    const std::string t = Trimmed(title);
-    if (!t.empty()) titles[NormalizeLanguage(Trimmed(lang))] = t;
-  }
-  m->mutable_other_language_titles()->swap(titles);
-
-  MapStrings(m->mutable_languages(), [](std::string v) { return NormalizeLanguage(v); });
-  if (m->languages().empty()) {
-    if (!m->title_language().empty()) m->add_languages(m->title_language());
-    std::set<std::string> keys;
-    for (const auto& [lang, unused] : m->other_language_titles()) {
-      keys.insert(lang);
-    }
-    for (const std::string& lang : keys) {
-      if (lang != m->title_language()) m->add_languages(lang);
-    }
-  }
-  auto to_vocab = [](std::string v) {
-    std::string lower = absl::AsciiStrToLower(v);
-    std::replace(lower.begin(), lower.end(), ' ', '_');
-    return lower;
-  };
-  MapStrings(m->mutable_sectors(), to_vocab);
-  MapStrings(m->mutable_populations(), to_vocab);
-  MapStrings(m->mutable_countries(), [](std::string v) { return NormalizeCountry(v); });
-  MapStrings(m->mutable_topics(), [](std::string v) { return NormalizeTopic(v); });
-  MapStrings(m->mutable_publisher(), [](std::string v) { return v; });
-}
 
 absl::Status ValidateFileInfo(const v1::FileInfo& f, absl::string_view field) {
   const std::string name_field = absl::StrCat(field, ".name");
@@ -303,17 +203,23 @@ absl::Status ValidateFileInfo(const v1::FileInfo& f, absl::string_view field) {
   return absl::OkStatus();
 }
 
-absl::Status ValidateMaterial(const v1::Material& m, Strictness strictness) {
+namespace {
+
+absl::Status CheckLanguageTag(const std::string& field, const std::string& tag) {
+  if (IsLanguageTag(tag)) return absl::OkStatus();
+  return Invalid(field, absl::StrCat("'", tag, "' is not a BCP-47 language tag like es or pt-BR"));
+}
+
+// Id, titles, summary and languages: what a reader sees first.
+absl::Status CheckDescription(const v1::Material& m) {
   if (m.id().find('/') != std::string::npos) {
     RETURN_IF_ERROR(ParseMaterialId(m.id(), "id").status());
   } else if (!m.id().empty() && !IsValidLocalId(m.id())) {
     return LocalIdError("id", m.id());
   }
   RETURN_IF_ERROR(CheckText("title", m.title(), kMaxTitleChars, true));
-  if (!m.title_language().empty() && !IsLanguageTag(m.title_language())) {
-    return Invalid(
-        "title_language",
-        absl::StrCat("'", m.title_language(), "' is not a BCP-47 language tag like es or pt-BR"));
+  if (!m.title_language().empty()) {
+    RETURN_IF_ERROR(CheckLanguageTag("title_language", m.title_language()));
   }
   if (m.other_language_titles_size() > static_cast<int>(kMaxOtherTitles)) {
     return Invalid("other_language_titles",
@@ -330,12 +236,14 @@ absl::Status ValidateMaterial(const v1::Material& m, Strictness strictness) {
   RETURN_IF_ERROR(CheckText("summary", m.summary(), kMaxSummaryChars, false, "\n\t\r"));
   RETURN_IF_ERROR(CheckListSize("languages", m.languages_size(), kMaxListItems));
   for (int i = 0; i < m.languages_size(); ++i) {
-    if (!IsLanguageTag(m.languages(i))) {
-      return Invalid(
-          Item("languages", i),
-          absl::StrCat("'", m.languages(i), "' is not a BCP-47 language tag like es or pt-BR"));
-    }
+    RETURN_IF_ERROR(CheckLanguageTag(Item("languages", i), m.languages(i)));
   }
+  return absl::OkStatus();
+}
+
+// Kind, sectors, populations, countries and topics: the controlled
+// vocabularies, where a peer's newer value is let through as a plain token.
+absl::Status CheckClassification(const v1::Material& m, Strictness strictness) {
   if (m.kind().empty()) {
     return Invalid("kind", absl::StrCat("required; one of ", JoinVocabulary(Kinds())));
   }
@@ -367,6 +275,11 @@ absl::Status ValidateMaterial(const v1::Material& m, Strictness strictness) {
                                                      "'-', at most 64 bytes"));
     }
   }
+  return absl::OkStatus();
+}
+
+// Publisher, year, license, url and source.
+absl::Status CheckProvenance(const v1::Material& m) {
   RETURN_IF_ERROR(CheckListSize("publisher", m.publisher_size(), kMaxListItems));
   for (int i = 0; i < m.publisher_size(); ++i) {
     RETURN_IF_ERROR(CheckText(Item("publisher", i), m.publisher(i), kMaxShortTextChars, true));
@@ -378,7 +291,10 @@ absl::Status ValidateMaterial(const v1::Material& m, Strictness strictness) {
   }
   RETURN_IF_ERROR(CheckText("license", m.license(), kMaxShortTextChars, false));
   RETURN_IF_ERROR(CheckUrl("url", m.url()));
-  RETURN_IF_ERROR(CheckText("source", m.source(), kMaxSourceChars, false));
+  return CheckText("source", m.source(), kMaxSourceChars, false);
+}
+
+absl::Status CheckFiles(const v1::Material& m) {
   RETURN_IF_ERROR(CheckListSize("files", m.files_size(), kMaxFilesPerMaterial));
   std::set<absl::string_view> names;
   size_t chunks = 0;
@@ -396,6 +312,17 @@ absl::Status ValidateMaterial(const v1::Material& m, Strictness strictness) {
         "files", absl::StrCat("list ", chunks, " chunks in all, at most ", kMaxChunksPerMaterial));
   }
   return absl::OkStatus();
+}
+
+}  // namespace
+
+// Fields are checked in the order the Material message lists them, so the
+// first error a user sees is the first wrong field of the record.
+absl::Status ValidateMaterial(const v1::Material& m, Strictness strictness) {
+  RETURN_IF_ERROR(CheckDescription(m));
+  RETURN_IF_ERROR(CheckClassification(m, strictness));
+  RETURN_IF_ERROR(CheckProvenance(m));
+  return CheckFiles(m);
 }
 
 }  // namespace minga
