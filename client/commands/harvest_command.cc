@@ -189,59 +189,87 @@ absl::Status ApplyPage(Session& s, const std::string& org, const std::string& ur
   return absl::OkStatus();
 }
 
+// What one `minga harvest` run reads: its flags and, with --state, where
+// the last run stopped.
+struct HarvestPlan {
+  std::string url;
+  BaseUrl base;
+  Mapping mapping;
+  std::string set;
+  std::string from;
+  std::string state_path;
+  bool dry_run = false;
+};
+
+absl::StatusOr<HarvestPlan> PlanHarvest(const Args& args) {
+  HarvestPlan plan;
+  plan.url = args.positional()[0];
+  ASSIGN_OR_RETURN(plan.base, SplitUrl(plan.url));
+  plan.mapping = harvest::DefaultMapping();
+  if (auto file = args.Get("mapping")) {
+    ASSIGN_OR_RETURN(std::string text, ReadFileToString(*file, 1 << 20));
+    absl::StatusOr<Mapping> parsed = harvest::ParseMapping(text, plan.mapping);
+    if (!parsed.ok()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("--mapping ", *file, ": ", parsed.status().message()));
+    }
+    plan.mapping = *std::move(parsed);
+  }
+  plan.set = args.GetOr("set", "");
+  plan.from = args.GetOr("from", "");
+  plan.state_path = args.GetOr("state", "");
+  plan.dry_run = args.Has("dry-run");
+  if (plan.state_path.empty()) return plan;
+  ASSIGN_OR_RETURN(std::optional<HarvestState> state, ReadState(plan.state_path));
+  if (state.has_value()) {
+    if (state->url != plan.url || state->set != plan.set) {
+      return absl::InvalidArgumentError(absl::StrCat("--state: '", plan.state_path, "' is for ",
+                                                     state->url, " set '", state->set,
+                                                     "', not this harvest"));
+    }
+    if (plan.from.empty()) plan.from = state->from;
+  }
+  return plan;
+}
+
+absl::StatusOr<std::string> NodeOrg(Session& s) {
+  v1::StatusResponse status;
+  grpc::Status st = s.Admin()->Status(s.Context().get(), v1::StatusRequest(), &status);
+  if (!st.ok()) return FromGrpcStatus(st);
+  return status.org_id();
+}
+
+httplib::Params FirstListRecords(const HarvestPlan& plan, const std::string& until) {
+  httplib::Params params = {{"verb", "ListRecords"}, {"metadataPrefix", "oai_dc"}};
+  if (!plan.from.empty()) params.emplace("from", plan.from);
+  if (!until.empty()) params.emplace("until", until);
+  if (!plan.set.empty()) params.emplace("set", plan.set);
+  return params;
+}
+
 int Harvest(Session& s, const Args& args) {
   if (args.positional().size() != 1) return ReportUsage("harvest takes one URL");
-  const std::string url = args.positional()[0];
-  absl::StatusOr<BaseUrl> base = SplitUrl(url);
-  if (!base.ok()) return Report(base.status());
-  Mapping mapping = harvest::DefaultMapping();
-  if (auto file = args.Get("mapping")) {
-    absl::StatusOr<std::string> text = ReadFileToString(*file, 1 << 20);
-    if (!text.ok()) return Report(text.status());
-    absl::StatusOr<Mapping> parsed = harvest::ParseMapping(*text, mapping);
-    if (!parsed.ok()) {
-      return Report(absl::InvalidArgumentError(
-          absl::StrCat("--mapping ", *file, ": ", parsed.status().message())));
-    }
-    mapping = *std::move(parsed);
-  }
-  const std::string set = args.GetOr("set", "");
-  std::string from = args.GetOr("from", "");
-  const std::string state_path = args.GetOr("state", "");
-  if (!state_path.empty()) {
-    absl::StatusOr<std::optional<HarvestState>> state = ReadState(state_path);
-    if (!state.ok()) return Report(state.status());
-    if (state->has_value()) {
-      if ((*state)->url != url || (*state)->set != set) {
-        return Report(absl::InvalidArgumentError(
-            absl::StrCat("--state: '", state_path, "' is for ", (*state)->url, " set '",
-                         (*state)->set, "', not this harvest")));
-      }
-      if (from.empty()) from = (*state)->from;
-    }
-  }
-  const bool dry_run = args.Has("dry-run");
+  absl::StatusOr<HarvestPlan> plan = PlanHarvest(args);
+  if (!plan.ok()) return Report(plan.status());
+  const std::string& url = plan->url;
+  // A dry run reads the repository only, so it needs no node.
   std::string org;
-  if (!dry_run) {
-    v1::StatusResponse status;
-    grpc::Status st = s.Admin()->Status(s.Context().get(), v1::StatusRequest(), &status);
-    if (!st.ok()) return Report(FromGrpcStatus(st));
-    org = status.org_id();
+  if (!plan->dry_run) {
+    absl::StatusOr<std::string> node_org = NodeOrg(s);
+    if (!node_org.ok()) return Report(node_org.status());
+    org = *std::move(node_org);
   }
 
-  httplib::Client http(base->origin);
+  httplib::Client http(plan->base.origin);
   http.set_connection_timeout(10);
   http.set_read_timeout(120);
   http.set_follow_location(true);
-  httplib::Params params = {{"verb", "ListRecords"}, {"metadataPrefix", "oai_dc"}};
-  if (!from.empty()) params.emplace("from", from);
-  if (auto until = args.Get("until")) params.emplace("until", *until);
-  if (!set.empty()) params.emplace("set", set);
+  httplib::Params params = FirstListRecords(*plan, args.GetOr("until", ""));
   Tally tally;
   std::string first_response_date;
   size_t pages = 0;
   while (true) {
-    absl::StatusOr<OaiPage> page = Fetch(http, *base, params);
+    absl::StatusOr<OaiPage> page = Fetch(http, plan->base, params);
     if (!page.ok()) return RepositoryFailure(page.status());
     if (first_response_date.empty()) first_response_date = page->response_date;
     if (!page->error_code.empty()) {
@@ -250,7 +278,7 @@ int Harvest(Session& s, const Args& args) {
           url, ": the repository answered ", page->error_code, ": ", page->error_message)));
     }
     ++pages;
-    if (absl::Status applied = ApplyPage(s, org, url, *page, mapping, dry_run, &tally);
+    if (absl::Status applied = ApplyPage(s, org, url, *page, plan->mapping, plan->dry_run, &tally);
         !applied.ok()) {
       std::fprintf(stderr, "stored %zu and retracted %zu before the node refused the rest\n",
                    tally.stored, tally.retracted);
@@ -259,14 +287,15 @@ int Harvest(Session& s, const Args& args) {
     if (page->resumption_token.empty()) break;
     params = {{"verb", "ListRecords"}, {"resumptionToken", page->resumption_token}};
   }
-  if (!state_path.empty() && !dry_run && !first_response_date.empty()) {
-    if (absl::Status w = WriteState(state_path, {url, set, first_response_date}); !w.ok()) {
+  if (!plan->state_path.empty() && !plan->dry_run && !first_response_date.empty()) {
+    if (absl::Status w = WriteState(plan->state_path, {url, plan->set, first_response_date});
+        !w.ok()) {
       return Report(w);
     }
   }
   std::fprintf(s.json ? stderr : stdout,
                "%s %zu records from %s in %zu responses: %zu stored, %zu retracted, %zu skipped\n",
-               dry_run ? "would harvest" : "harvested",
+               plan->dry_run ? "would harvest" : "harvested",
                tally.stored + tally.retracted + tally.skipped, url.c_str(), pages, tally.stored,
                tally.retracted, tally.skipped);
   return tally.skipped > 0 ? kExitInvalid : kExitOk;

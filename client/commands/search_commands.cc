@@ -13,9 +13,10 @@
 namespace minga::cli {
 namespace {
 
-int Search(Session& s, const Args& args) {
+absl::StatusOr<v1::SearchRequest> SearchRequestOf(const Args& args) {
   v1::SearchRequest request;
   request.set_query(absl::StrJoin(args.positional(), " "));
+  if (!IsValidUtf8(request.query())) return absl::InvalidArgumentError("query: not valid UTF-8");
   auto list = [&](const char* flag, google::protobuf::RepeatedPtrField<std::string>* field) {
     for (const std::string& v : args.GetAll(flag)) *field->Add() = v;
   };
@@ -29,7 +30,7 @@ int Search(Session& s, const Args& args) {
   absl::StatusOr<int64_t> year_to = args.GetInt("year-to", 0, 0, 9999);
   absl::StatusOr<int64_t> page_size = args.GetInt("page-size", 20, 1, 100);
   for (const auto* v : {&year_from, &year_to, &page_size}) {
-    if (!v->ok()) return Report(v->status());
+    if (!v->ok()) return v->status();
   }
   request.set_year_min(*year_from);
   request.set_year_max(*year_to);
@@ -41,42 +42,40 @@ int Search(Session& s, const Args& args) {
   } else if (sort == "date") {
     request.set_sort(v1::SearchRequest::DATE);
   } else if (!sort.empty()) {
-    return Report(
-        absl::InvalidArgumentError(absl::StrCat("--sort: '", sort, "' is not relevance or date")));
+    return absl::InvalidArgumentError(
+        absl::StrCat("--sort: '", sort, "' is not relevance or date"));
   }
-  if (!IsValidUtf8(request.query())) {
-    return Report(absl::InvalidArgumentError("query: not valid UTF-8"));
+  return request;
+}
+
+// A hit's snippet with the matched words in bold on a terminal (between
+// *stars* otherwise).
+std::string MarkedSnippet(const v1::SearchHit& hit, bool tty) {
+  std::string marked;
+  size_t at = 0;
+  for (const v1::Highlight& h : hit.highlights()) {
+    if (h.begin() < at || h.end() > hit.snippet().size()) continue;
+    absl::StrAppend(&marked, hit.snippet().substr(at, h.begin() - at), tty ? "\033[1m" : "*",
+                    hit.snippet().substr(h.begin(), h.end() - h.begin()), tty ? "\033[0m" : "*");
+    at = h.end();
   }
-  v1::SearchResponse response;
-  grpc::Status st = s.Catalog()->Search(s.Context().get(), request, &response);
-  if (!st.ok()) return Report(FromGrpcStatus(st));
-  if (s.json) {
-    std::printf("%s\n", ToJson(response).c_str());
-    return kExitOk;
-  }
+  marked += hit.snippet().substr(at);
+  return marked;
+}
+
+void PrintSearchResponse(const v1::SearchResponse& response) {
   if (!response.note().empty()) std::printf("%s\n", response.note().c_str());
   if (!response.suggestion().empty()) {
     std::printf("did you mean: %s\n", response.suggestion().c_str());
   }
-  // Each hit: id, year and title, then its snippet with the matched words
-  // in bold on a terminal (between *stars* otherwise).
+  // Each hit: id, year and title, then its marked snippet.
   const bool tty = isatty(STDOUT_FILENO);
   for (const v1::SearchHit& hit : response.hits()) {
     const v1::MaterialView& v = hit.material();
     std::printf("%s  %s  %s\n", v.id().c_str(),
                 v.material().year() ? absl::StrCat(v.material().year()).c_str() : "-",
                 v.material().title().c_str());
-    if (hit.snippet().empty()) continue;
-    std::string marked;
-    size_t at = 0;
-    for (const v1::Highlight& h : hit.highlights()) {
-      if (h.begin() < at || h.end() > hit.snippet().size()) continue;
-      absl::StrAppend(&marked, hit.snippet().substr(at, h.begin() - at), tty ? "\033[1m" : "*",
-                      hit.snippet().substr(h.begin(), h.end() - h.begin()), tty ? "\033[0m" : "*");
-      at = h.end();
-    }
-    marked += hit.snippet().substr(at);
-    std::printf("    %s\n", marked.c_str());
+    if (!hit.snippet().empty()) std::printf("    %s\n", MarkedSnippet(hit, tty).c_str());
   }
   std::printf("%llu matching material%s\n", static_cast<unsigned long long>(response.total()),
               response.total() == 1 ? "" : "s");
@@ -92,6 +91,19 @@ int Search(Session& s, const Args& args) {
   if (response.index_lag() > 0) {
     std::printf("(the search index is %llu changes behind the store; they show shortly)\n",
                 static_cast<unsigned long long>(response.index_lag()));
+  }
+}
+
+int Search(Session& s, const Args& args) {
+  absl::StatusOr<v1::SearchRequest> request = SearchRequestOf(args);
+  if (!request.ok()) return Report(request.status());
+  v1::SearchResponse response;
+  grpc::Status st = s.Catalog()->Search(s.Context().get(), *request, &response);
+  if (!st.ok()) return Report(FromGrpcStatus(st));
+  if (s.json) {
+    std::printf("%s\n", ToJson(response).c_str());
+  } else {
+    PrintSearchResponse(response);
   }
   return kExitOk;
 }

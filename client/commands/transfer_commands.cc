@@ -3,6 +3,7 @@
 #include <deque>
 #include <fstream>
 #include <future>
+#include <optional>
 #include <set>
 #include <utility>
 
@@ -24,143 +25,201 @@ constexpr size_t kImportBatch = 500;
 constexpr size_t kImportWindow = 3;
 constexpr size_t kMaxImportBytes = size_t{256} << 20;
 
+// What `minga import` was asked for, beside the file itself.
+struct ImportOptions {
+  std::optional<FileFormat> format;  // unset: detected from the name and text
+  std::optional<v1::Audience> default_audience;
+  // --shard K/N keeps every Nth record from the Kth: one file spread over
+  // several nodes (the demo gives each organisation a third of the samples).
+  int shard = 1;
+  int shards = 1;
+};
+
+absl::StatusOr<ImportOptions> ParseImportOptions(const Args& args) {
+  ImportOptions options;
+  if (auto f = args.Get("format")) {
+    absl::StatusOr<FileFormat> parsed = ParseFormatName(*f);
+    if (!parsed.ok()) return parsed.status();
+    options.format = *parsed;
+  }
+  if (auto a = args.Get("audience")) {
+    absl::StatusOr<v1::Audience> parsed = ParseAudience(*a);
+    if (!parsed.ok()) {
+      return absl::InvalidArgumentError(absl::StrCat("--audience: ", parsed.status().message()));
+    }
+    options.default_audience = *parsed;
+  }
+  if (auto sh = args.Get("shard")) {
+    const std::vector<std::string> parts = absl::StrSplit(*sh, '/');
+    if (parts.size() != 2 || !absl::SimpleAtoi(parts[0], &options.shard) ||
+        !absl::SimpleAtoi(parts[1], &options.shards) || options.shards < 1 || options.shard < 1 ||
+        options.shard > options.shards) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("--shard: '", *sh, "' is not K/N with 1 <= K <= N"));
+    }
+  }
+  return options;
+}
+
+void KeepShard(const ImportOptions& options, ParsedFile& file) {
+  if (options.shards == 1) return;
+  std::vector<ParsedRecord> kept;
+  for (size_t i = 0; i < file.records.size(); ++i) {
+    if (static_cast<int>(i % options.shards) == options.shard - 1) {
+      kept.push_back(std::move(file.records[i]));
+    }
+  }
+  file.records = std::move(kept);
+}
+
+// Sends the good records in batches, up to kImportWindow in flight, so the
+// node validates and signs one while it writes another and this side reads
+// the next. A batch that names an id still in flight waits for it, so a file
+// that lists a material twice keeps its later row, as when sent one batch at
+// a time. Not thread-safe: one import drives it.
+class ImportWindow {
+ public:
+  ImportWindow(Session& s, const std::string& path, const std::vector<const ImportRecord*>& good,
+               const std::optional<v1::Audience>& default_audience)
+      : s_(s),
+        path_(path),
+        good_(good),
+        default_audience_(default_audience),
+        progress_("importing", good.size(), false) {}
+
+  // Sends every record; returns the first failure of a whole call (the node
+  // refused the rest), or OK. Refusals of single records are counted.
+  grpc::Status Run() {
+    for (size_t start = 0; start < good_.size() && failure_.ok(); start += kImportBatch) {
+      InFlight batch;
+      batch.start = start;
+      v1::PutManyRequest request = BatchRequest(start, batch.ids);
+      while (!window_.empty() && (window_.size() >= kImportWindow || Overlaps(batch.ids))) {
+        FinishOldest();
+      }
+      if (!failure_.ok()) break;
+      batch.result = std::async(std::launch::async, [this, request = std::move(request)] {
+        v1::PutManyResponse response;
+        grpc::Status st = s_.Catalog()->PutMany(s_.Context().get(), request, &response);
+        return std::make_pair(st, std::move(response));
+      });
+      window_.push_back(std::move(batch));
+    }
+    while (!window_.empty()) FinishOldest();
+    progress_.Finish();
+    return failure_;
+  }
+
+  void Refuse(absl::string_view message) {
+    ++refused_;
+    std::fprintf(stderr, "%s: %s\n", path_.c_str(), std::string(message).c_str());
+  }
+  size_t stored() const { return stored_; }
+  size_t refused() const { return refused_; }
+
+ private:
+  struct InFlight {
+    size_t start = 0;
+    std::set<std::string> ids;  // local parts of the ids it names
+    std::future<std::pair<grpc::Status, v1::PutManyResponse>> result;
+  };
+
+  v1::PutManyRequest BatchRequest(size_t start, std::set<std::string>& ids) const {
+    v1::PutManyRequest request;
+    const size_t end = std::min(good_.size(), start + kImportBatch);
+    for (size_t i = start; i < end; ++i) {
+      const ImportRecord& record = *good_[i];
+      v1::PutRequest* item = request.add_items();
+      *item->mutable_material() = record.material;
+      const std::string& id = record.material.id();
+      if (!id.empty()) ids.insert(id.substr(id.rfind('/') + 1));
+      if (record.has_audience) {
+        *item->mutable_audience() = record.audience;
+      } else if (default_audience_.has_value()) {
+        *item->mutable_audience() = *default_audience_;
+      }
+    }
+    return request;
+  }
+
+  bool Overlaps(const std::set<std::string>& ids) const {
+    for (const InFlight& f : window_) {
+      for (const std::string& id : ids) {
+        if (f.ids.count(id)) return true;
+      }
+    }
+    return false;
+  }
+
+  void FinishOldest() {
+    InFlight done = std::move(window_.front());
+    window_.pop_front();
+    auto [st, response] = done.result.get();
+    if (!st.ok()) {
+      if (failure_.ok()) failure_ = st;
+      return;
+    }
+    for (const v1::PutResult& r : response.results()) {
+      const ImportRecord& record = *good_[done.start + r.index()];
+      if (r.code() == 0) {
+        ++stored_;
+        if (s_.json) {
+          std::printf("{\"line\":%d,\"id\":\"%s\",\"version\":%llu}\n", record.line, r.id().c_str(),
+                      static_cast<unsigned long long>(r.version()));
+        }
+      } else {
+        Refuse(absl::StrCat("line ", record.line, ": ", r.error()));
+      }
+    }
+    progress_.Update(done.start + static_cast<size_t>(response.results_size()));
+  }
+
+  Session& s_;
+  const std::string& path_;
+  const std::vector<const ImportRecord*>& good_;
+  const std::optional<v1::Audience>& default_audience_;
+  Progress progress_;
+  std::deque<InFlight> window_;
+  grpc::Status failure_;
+  size_t stored_ = 0;
+  size_t refused_ = 0;
+};
+
 int Import(Session& s, const Args& args) {
   if (args.positional().size() != 1) {
     return ReportUsage("import takes one FILE");
   }
   const std::string path = args.positional()[0];
+  absl::StatusOr<ImportOptions> options = ParseImportOptions(args);
+  if (!options.ok()) return Report(options.status());
   absl::StatusOr<std::string> read = ReadFileToString(path, kMaxImportBytes);
   if (absl::IsInvalidArgument(read.status())) {
     return Report(absl::InvalidArgumentError(absl::StrCat(read.status().message(), "; split it")));
   }
   if (!read.ok()) return Report(read.status());
   const std::string text = *std::move(read);
-  FileFormat format = DetectFormat(path, text);
-  if (auto f = args.Get("format")) {
-    absl::StatusOr<FileFormat> parsed = ParseFormatName(*f);
-    if (!parsed.ok()) return Report(parsed.status());
-    format = *parsed;
-  }
-  std::optional<v1::Audience> default_audience;
-  if (auto a = args.Get("audience")) {
-    absl::StatusOr<v1::Audience> parsed = ParseAudience(*a);
-    if (!parsed.ok())
-      return Report(
-          absl::InvalidArgumentError(absl::StrCat("--audience: ", parsed.status().message())));
-    default_audience = *parsed;
-  }
+  ParsedFile file = ParseImportFile(text, options->format.value_or(DetectFormat(path, text)));
+  KeepShard(*options, file);
 
-  // --shard K/N keeps every Nth record from the Kth: one file spread over
-  // several nodes (the demo gives each organisation a third of the samples).
-  int shard = 1, shards = 1;
-  if (auto sh = args.Get("shard")) {
-    const std::vector<std::string> parts = absl::StrSplit(*sh, '/');
-    if (parts.size() != 2 || !absl::SimpleAtoi(parts[0], &shard) ||
-        !absl::SimpleAtoi(parts[1], &shards) || shards < 1 || shard < 1 || shard > shards) {
-      return Report(absl::InvalidArgumentError(
-          absl::StrCat("--shard: '", *sh, "' is not K/N with 1 <= K <= N")));
-    }
-  }
-  ParsedFile file = ParseImportFile(text, format);
-  if (shards > 1) {
-    std::vector<ParsedRecord> kept;
-    for (size_t i = 0; i < file.records.size(); ++i) {
-      if (static_cast<int>(i % shards) == shard - 1) kept.push_back(std::move(file.records[i]));
-    }
-    file.records = std::move(kept);
-  }
-  size_t refused = 0, stored = 0;
-  auto refuse = [&](absl::string_view message) {
-    ++refused;
-    std::fprintf(stderr, "%s: %s\n", path.c_str(), std::string(message).c_str());
-  };
   std::vector<const ImportRecord*> good;
   for (const ParsedRecord& r : file.records) {
-    if (r.record.ok()) {
-      good.push_back(&*r.record);
-    } else {
-      refuse(r.record.status().message());
-    }
+    if (r.record.ok()) good.push_back(&*r.record);
   }
-  // Up to kImportWindow batches in flight, so the node validates and signs
-  // one while it writes another and this side reads the next. A batch that
-  // names an id still in flight waits for it, so a file that lists a
-  // material twice keeps its later row, as when sent one batch at a time.
-  struct InFlight {
-    size_t start = 0;
-    std::set<std::string> ids;  // local parts of the ids it names
-    std::future<std::pair<grpc::Status, v1::PutManyResponse>> result;
-  };
-  auto local_part = [](const std::string& id) { return id.substr(id.rfind('/') + 1); };
-  std::deque<InFlight> window;
-  grpc::Status failure;
-  Progress progress("importing", good.size(), false);
-  auto finish_oldest = [&] {
-    InFlight done = std::move(window.front());
-    window.pop_front();
-    auto [st, response] = done.result.get();
-    if (!st.ok()) {
-      if (failure.ok()) failure = st;
-      return;
-    }
-    for (const v1::PutResult& r : response.results()) {
-      const ImportRecord& record = *good[done.start + r.index()];
-      if (r.code() == 0) {
-        ++stored;
-        if (s.json) {
-          std::printf("{\"line\":%d,\"id\":\"%s\",\"version\":%llu}\n", record.line, r.id().c_str(),
-                      static_cast<unsigned long long>(r.version()));
-        }
-      } else {
-        refuse(absl::StrCat("line ", record.line, ": ", r.error()));
-      }
-    }
-    progress.Update(done.start + static_cast<size_t>(response.results_size()));
-  };
-  for (size_t start = 0; start < good.size() && failure.ok(); start += kImportBatch) {
-    InFlight batch;
-    batch.start = start;
-    v1::PutManyRequest request;
-    const size_t end = std::min(good.size(), start + kImportBatch);
-    for (size_t i = start; i < end; ++i) {
-      v1::PutRequest* item = request.add_items();
-      *item->mutable_material() = good[i]->material;
-      if (!good[i]->material.id().empty()) batch.ids.insert(local_part(good[i]->material.id()));
-      if (good[i]->has_audience) {
-        *item->mutable_audience() = good[i]->audience;
-      } else if (default_audience.has_value()) {
-        *item->mutable_audience() = *default_audience;
-      }
-    }
-    auto overlaps = [&] {
-      for (const InFlight& f : window) {
-        for (const std::string& id : batch.ids) {
-          if (f.ids.count(id)) return true;
-        }
-      }
-      return false;
-    };
-    while (!window.empty() && (window.size() >= kImportWindow || overlaps())) finish_oldest();
-    if (!failure.ok()) break;
-    batch.result = std::async(std::launch::async, [&s, request = std::move(request)] {
-      v1::PutManyResponse response;
-      grpc::Status st = s.Catalog()->PutMany(s.Context().get(), request, &response);
-      return std::make_pair(st, std::move(response));
-    });
-    window.push_back(std::move(batch));
+  ImportWindow window(s, path, good, options->default_audience);
+  for (const ParsedRecord& r : file.records) {
+    if (!r.record.ok()) window.Refuse(r.record.status().message());
   }
-  while (!window.empty()) finish_oldest();
+  const grpc::Status failure = window.Run();
   if (!failure.ok()) {
-    progress.Finish();
     std::fprintf(stderr, "%s: stored %zu records before the node refused the rest\n", path.c_str(),
-                 stored);
+                 window.stored());
     return Report(FromGrpcStatus(failure));
   }
-  progress.Finish();
   if (!file.fatal.ok()) {
     std::fprintf(stderr, "%s: %s; the records before it were imported\n", path.c_str(),
                  std::string(file.fatal.message()).c_str());
   }
+  const size_t stored = window.stored(), refused = window.refused();
   std::fprintf(s.json ? stderr : stdout, "imported %zu of %zu records from %s%s\n", stored,
                stored + refused, path.c_str(),
                refused ? absl::StrCat(" (", refused, " refused)").c_str() : "");

@@ -18,6 +18,7 @@
 #include "client/formats/csv.h"
 #include "client/formats/json.h"
 #include "client/formats/material_fields.h"
+#include "node/core/status_macros.h"
 #include "node/core/text.h"
 
 namespace minga {
@@ -53,6 +54,76 @@ absl::Status FieldError(int line, absl::string_view field, absl::string_view rea
   return absl::InvalidArgumentError(absl::StrCat("line ", line, ": ", field, ": ", reason));
 }
 
+// One field of a JSON material into the record, by the field's kind; null
+// leaves a field unset.
+absl::Status SetJsonField(const MaterialField& f, const std::string& name, const json::Value& value,
+                          ImportRecord& r) {
+  using T = json::Value::Type;
+  switch (f.kind) {
+    case FieldKind::kString:
+      if (value.type == T::kNull) break;
+      if (value.type != T::kString) {
+        return FieldError(value.line, name,
+                          absl::StrCat("expected a string, got ", value.TypeName()));
+      }
+      SetFieldText(f, value.string, &r.material);
+      break;
+    case FieldKind::kList: {
+      if (value.type == T::kNull) break;
+      auto list = MutableFieldList(f, &r.material);
+      if (value.type == T::kString) {  // "publisher": "UNFPA" is one entry
+        list.Add(value.string);
+        break;
+      }
+      if (value.type != T::kArray) {
+        return FieldError(value.line, name,
+                          absl::StrCat("expected an array of strings, got ", value.TypeName()));
+      }
+      for (size_t i = 0; i < value.array.size(); ++i) {
+        if (value.array[i].type != T::kString) {
+          return FieldError(value.array[i].line, absl::StrCat(name, "[", i, "]"),
+                            absl::StrCat("expected a string, got ", value.array[i].TypeName()));
+        }
+        list.Add(value.array[i].string);
+      }
+      break;
+    }
+    case FieldKind::kYear:
+      if (value.type == T::kNull) break;
+      if (value.type != T::kNumber || value.number != std::floor(value.number) ||
+          value.number < 0 || value.number > 1e6) {
+        return FieldError(value.line, name, "expected a whole number or null");
+      }
+      r.material.set_year(static_cast<uint32_t>(value.number));
+      break;
+    case FieldKind::kTitles:
+      if (value.type == T::kNull) break;
+      if (value.type != T::kObject) {
+        return FieldError(
+            value.line, name,
+            absl::StrCat("expected an object of language: title, got ", value.TypeName()));
+      }
+      for (const auto& [lang, title] : value.object) {
+        if (title.type != T::kString) {
+          return FieldError(title.line, absl::StrCat(name, ".", lang), "expected a string");
+        }
+        (*r.material.mutable_other_language_titles())[lang] = title.string;
+      }
+      break;
+    case FieldKind::kAudience: {
+      if (value.type != T::kString) {
+        return FieldError(value.line, name, "expected \"public\", \"private\" or \"members:a,b\"");
+      }
+      auto audience = ParseAudience(value.string);
+      if (!audience.ok()) return FieldError(value.line, name, audience.status().message());
+      r.has_audience = true;
+      r.audience = *audience;
+      break;
+    }
+  }
+  return absl::OkStatus();
+}
+
 absl::StatusOr<ImportRecord> FromJson(const json::Value& v) {
   ImportRecord r;
   r.line = v.line;
@@ -66,70 +137,7 @@ absl::StatusOr<ImportRecord> FromJson(const json::Value& v) {
       return absl::InvalidArgumentError(
           absl::StrCat("line ", value.line, ": ", UnknownField(name)));
     }
-    using T = json::Value::Type;
-    switch (f->kind) {
-      case FieldKind::kString:
-        if (value.type == T::kNull) break;
-        if (value.type != T::kString) {
-          return FieldError(value.line, name,
-                            absl::StrCat("expected a string, got ", value.TypeName()));
-        }
-        SetFieldText(*f, value.string, &r.material);
-        break;
-      case FieldKind::kList: {
-        if (value.type == T::kNull) break;
-        auto list = MutableFieldList(*f, &r.material);
-        if (value.type == T::kString) {  // "publisher": "UNFPA" is one entry
-          list.Add(value.string);
-          break;
-        }
-        if (value.type != T::kArray) {
-          return FieldError(value.line, name,
-                            absl::StrCat("expected an array of strings, got ", value.TypeName()));
-        }
-        for (size_t i = 0; i < value.array.size(); ++i) {
-          if (value.array[i].type != T::kString) {
-            return FieldError(value.array[i].line, absl::StrCat(name, "[", i, "]"),
-                              absl::StrCat("expected a string, got ", value.array[i].TypeName()));
-          }
-          list.Add(value.array[i].string);
-        }
-        break;
-      }
-      case FieldKind::kYear:
-        if (value.type == T::kNull) break;
-        if (value.type != T::kNumber || value.number != std::floor(value.number) ||
-            value.number < 0 || value.number > 1e6) {
-          return FieldError(value.line, name, "expected a whole number or null");
-        }
-        r.material.set_year(static_cast<uint32_t>(value.number));
-        break;
-      case FieldKind::kTitles:
-        if (value.type == T::kNull) break;
-        if (value.type != T::kObject) {
-          return FieldError(
-              value.line, name,
-              absl::StrCat("expected an object of language: title, got ", value.TypeName()));
-        }
-        for (const auto& [lang, title] : value.object) {
-          if (title.type != T::kString) {
-            return FieldError(title.line, absl::StrCat(name, ".", lang), "expected a string");
-          }
-          (*r.material.mutable_other_language_titles())[lang] = title.string;
-        }
-        break;
-      case FieldKind::kAudience: {
-        if (value.type != T::kString) {
-          return FieldError(value.line, name,
-                            "expected \"public\", \"private\" or \"members:a,b\"");
-        }
-        auto audience = ParseAudience(value.string);
-        if (!audience.ok()) return FieldError(value.line, name, audience.status().message());
-        r.has_audience = true;
-        r.audience = *audience;
-        break;
-      }
-    }
+    RETURN_IF_ERROR(SetJsonField(*f, name, value, r));
   }
   return r;
 }
@@ -150,6 +158,83 @@ struct CsvColumn {
   std::string name;
 };
 
+absl::StatusOr<std::vector<CsvColumn>> CsvColumns(const csv::Record& header) {
+  std::vector<CsvColumn> columns;
+  for (const std::string& raw : header.fields) {
+    const std::string name(absl::StripAsciiWhitespace(raw));
+    CsvColumn col;
+    col.name = name;
+    if (absl::StartsWith(name, "title.") && name.size() > 6) {
+      col.title_language = name.substr(6);
+    } else if ((col.field = FindMaterialField(name)) == nullptr ||
+               col.field->kind == FieldKind::kTitles) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("line ", header.line, ": header: ", UnknownField(name)));
+    }
+    columns.push_back(col);
+  }
+  return columns;
+}
+
+// One non-empty cell into the record, by its column's kind.
+absl::Status SetCsvCell(const CsvColumn& col, const std::string& cell, int line, char delimiter,
+                        ImportRecord& r) {
+  if (col.field == nullptr) {
+    (*r.material.mutable_other_language_titles())[col.title_language] = cell;
+    return absl::OkStatus();
+  }
+  switch (col.field->kind) {
+    case FieldKind::kString:
+      SetFieldText(*col.field, cell, &r.material);
+      break;
+    case FieldKind::kList:
+      for (std::string& v : SplitList(cell, delimiter)) {
+        MutableFieldList(*col.field, &r.material).Add(v);
+      }
+      break;
+    case FieldKind::kYear: {
+      uint32_t year = 0;
+      if (!absl::SimpleAtoi(cell, &year)) {
+        return FieldError(line, col.name, absl::StrCat("'", cell, "' is not a year"));
+      }
+      r.material.set_year(year);
+      break;
+    }
+    case FieldKind::kAudience: {
+      auto audience = ParseAudience(cell);
+      if (!audience.ok()) return FieldError(line, col.name, audience.status().message());
+      r.has_audience = true;
+      r.audience = *audience;
+      break;
+    }
+    case FieldKind::kTitles:
+      break;
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<ImportRecord> CsvRecord(const std::vector<CsvColumn>& columns,
+                                       const csv::Record& rec, char delimiter) {
+  if (rec.fields.size() != columns.size()) {
+    return absl::InvalidArgumentError(absl::StrCat("line ", rec.line, ": has ", rec.fields.size(),
+                                                   " fields, the header has ", columns.size()));
+  }
+  ImportRecord r;
+  r.line = rec.line;
+  for (size_t i = 0; i < columns.size(); ++i) {
+    const std::string cell(absl::StripAsciiWhitespace(rec.fields[i]));
+    size_t bad = 0;
+    if (!IsValidUtf8(cell, &bad)) {
+      return FieldError(rec.line, columns[i].name,
+                        "not valid UTF-8 (was the file saved as Latin-1? convert it "
+                        "with: iconv -f latin1 -t utf-8)");
+    }
+    if (cell.empty()) continue;
+    RETURN_IF_ERROR(SetCsvCell(columns[i], cell, rec.line, delimiter, r));
+  }
+  return r;
+}
+
 ParsedFile ParseCsv(absl::string_view text) {
   ParsedFile file;
   csv::Reader reader(text);
@@ -159,20 +244,10 @@ ParsedFile ParseCsv(absl::string_view text) {
         header.ok() ? absl::InvalidArgumentError("line 1: the file is empty") : header.status();
     return file;
   }
-  std::vector<CsvColumn> columns;
-  for (const std::string& raw : (*header)->fields) {
-    const std::string name(absl::StripAsciiWhitespace(raw));
-    CsvColumn col;
-    col.name = name;
-    if (absl::StartsWith(name, "title.") && name.size() > 6) {
-      col.title_language = name.substr(6);
-    } else if ((col.field = FindMaterialField(name)) == nullptr ||
-               col.field->kind == FieldKind::kTitles) {
-      file.fatal = absl::InvalidArgumentError(
-          absl::StrCat("line ", (*header)->line, ": header: ", UnknownField(name)));
-      return file;
-    }
-    columns.push_back(col);
+  absl::StatusOr<std::vector<CsvColumn>> columns = CsvColumns(**header);
+  if (!columns.ok()) {
+    file.fatal = columns.status();
+    return file;
   }
   while (true) {
     auto row = reader.Next();
@@ -181,62 +256,9 @@ ParsedFile ParseCsv(absl::string_view text) {
       return file;
     }
     if (!row->has_value()) return file;
-    const csv::Record& rec = **row;
     ParsedRecord parsed;
-    parsed.line = rec.line;
-    auto build = [&]() -> absl::StatusOr<ImportRecord> {
-      if (rec.fields.size() != columns.size()) {
-        return absl::InvalidArgumentError(absl::StrCat("line ", rec.line, ": has ",
-                                                       rec.fields.size(),
-                                                       " fields, the header has ", columns.size()));
-      }
-      ImportRecord r;
-      r.line = rec.line;
-      for (size_t i = 0; i < columns.size(); ++i) {
-        const CsvColumn& col = columns[i];
-        const std::string cell(absl::StripAsciiWhitespace(rec.fields[i]));
-        size_t bad = 0;
-        if (!IsValidUtf8(cell, &bad)) {
-          return FieldError(rec.line, col.name,
-                            "not valid UTF-8 (was the file saved as Latin-1? convert it "
-                            "with: iconv -f latin1 -t utf-8)");
-        }
-        if (cell.empty()) continue;
-        if (col.field == nullptr) {
-          (*r.material.mutable_other_language_titles())[col.title_language] = cell;
-          continue;
-        }
-        switch (col.field->kind) {
-          case FieldKind::kString:
-            SetFieldText(*col.field, cell, &r.material);
-            break;
-          case FieldKind::kList:
-            for (std::string& v : SplitList(cell, reader.delimiter())) {
-              MutableFieldList(*col.field, &r.material).Add(v);
-            }
-            break;
-          case FieldKind::kYear: {
-            uint32_t year = 0;
-            if (!absl::SimpleAtoi(cell, &year)) {
-              return FieldError(rec.line, col.name, absl::StrCat("'", cell, "' is not a year"));
-            }
-            r.material.set_year(year);
-            break;
-          }
-          case FieldKind::kAudience: {
-            auto audience = ParseAudience(cell);
-            if (!audience.ok()) return FieldError(rec.line, col.name, audience.status().message());
-            r.has_audience = true;
-            r.audience = *audience;
-            break;
-          }
-          case FieldKind::kTitles:
-            break;
-        }
-      }
-      return r;
-    };
-    parsed.record = build();
+    parsed.line = (*row)->line;
+    parsed.record = CsvRecord(*columns, **row, reader.delimiter());
     file.records.push_back(std::move(parsed));
   }
 }
