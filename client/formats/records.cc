@@ -1,5 +1,5 @@
 // Reading import files (JSON, JSON Lines, CSV) and writing export lines.
-// Slightly over 400 lines: the readers and writers share the field table
+// Over 400 lines because the readers and writers share the field table
 // and the list and audience syntax, and are tested as one.
 #include "client/formats/records.h"
 

@@ -1,3 +1,6 @@
+// The OAI-PMH provider: arguments, resumption tokens, sets, and the six
+// verbs written by one Response. Over 400 lines because the verbs share the
+// response's envelope and errors, and each is short.
 #include "node/oai/provider.h"
 
 #include <algorithm>

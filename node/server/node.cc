@@ -1,3 +1,7 @@
+// A node's start and shutdown: stores, services and servers, each step
+// filling Node::Parts, and the shutdown in reverse. Over 400 lines because
+// every step reads its part of the config; apart, they would need Parts in
+// a header of internals.
 #include "node/server/node.h"
 
 #include <grpc/support/log.h>
@@ -312,35 +316,35 @@ absl::Status Node::MakeServices(const v1::NodeConfig& config, Parts* parts) {
   return absl::OkStatus();
 }
 
-absl::Status Node::StartServers(const v1::NodeConfig& config, Parts* parts) {
-  if (!config.http().listen().empty()) {
-    HttpListenerOptions http;
-    http.listen = config.http().listen();
-    if (!IsLoopbackAddress(http.listen)) {
-      http.cert_file = config.tls().cert_file();
-      http.key_file = config.tls().key_file();
-    }
-    MetricsSources sources{parts->catalog.get(), parts->search.get(), parts->sync.get(),
-                           parts->federation_service.get()};
-    http.metrics = [sources] { return RenderMetrics(sources); };
-    if (config.http().has_oai()) {
-      const v1::OaiOptions& o = config.http().oai();
-      parts->oai = std::make_unique<oai::OaiProvider>(
-          parts->catalog.get(),
-          oai::OaiSettings{o.repository_name(), o.admin_email(), o.repository_identifier()},
-          SystemClock());
-      http.oai = [provider = parts->oai.get()](const oai::OaiArgs& args,
-                                               const std::string& base_url) {
-        return provider->Handle(args, base_url);
-      };
-      http.oai_base_url = o.base_url();
-      http.oai_schema = std::string(oai::MingaSchema());
-    }
-    ASSIGN_OR_RETURN(parts->http, HttpListener::Start(std::move(http)));
+absl::Status Node::StartHttp(const v1::NodeConfig& config, Parts* parts) {
+  if (config.http().listen().empty()) return absl::OkStatus();
+  HttpListenerOptions http;
+  http.listen = config.http().listen();
+  if (!IsLoopbackAddress(http.listen)) {
+    http.cert_file = config.tls().cert_file();
+    http.key_file = config.tls().key_file();
   }
-  grpc::EnableDefaultHealthCheckService(true);
-  grpc::reflection::InitProtoReflectionServerBuilderPlugin();
+  MetricsSources sources{parts->catalog.get(), parts->search.get(), parts->sync.get(),
+                         parts->federation_service.get()};
+  http.metrics = [sources] { return RenderMetrics(sources); };
+  if (config.http().has_oai()) {
+    const v1::OaiOptions& o = config.http().oai();
+    parts->oai = std::make_unique<oai::OaiProvider>(
+        parts->catalog.get(),
+        oai::OaiSettings{o.repository_name(), o.admin_email(), o.repository_identifier()},
+        SystemClock());
+    http.oai = [provider = parts->oai.get()](const oai::OaiArgs& args,
+                                             const std::string& base_url) {
+      return provider->Handle(args, base_url);
+    };
+    http.oai_base_url = o.base_url();
+    http.oai_schema = std::string(oai::MingaSchema());
+  }
+  ASSIGN_OR_RETURN(parts->http, HttpListener::Start(std::move(http)));
+  return absl::OkStatus();
+}
 
+absl::Status Node::StartAdminServers(const v1::NodeConfig& config, Parts* parts) {
   // Admin endpoint. A socket left by a killed node is removed; the store's
   // lock (OpenStores) guarantees no live node of this data directory owns it.
   const std::string& socket = config.admin_socket();
@@ -380,6 +384,14 @@ absl::Status Node::StartServers(const v1::NodeConfig& config, Parts* parts) {
                                                  config.admin_listen(), "' (is the port in use?)"));
     }
   }
+  return absl::OkStatus();
+}
+
+absl::Status Node::StartServers(const v1::NodeConfig& config, Parts* parts) {
+  RETURN_IF_ERROR(StartHttp(config, parts));
+  grpc::EnableDefaultHealthCheckService(true);
+  grpc::reflection::InitProtoReflectionServerBuilderPlugin();
+  RETURN_IF_ERROR(StartAdminServers(config, parts));
   if (!config.listen().empty()) {
     ASSIGN_OR_RETURN(std::shared_ptr<grpc::ServerCredentials> server_credentials,
                      FederationServerCredentials(config));

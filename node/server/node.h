@@ -40,6 +40,10 @@ class Node {
   static absl::Status OpenStores(const v1::NodeConfig& config, Parts* parts);
   static absl::Status MakeServices(const v1::NodeConfig& config, Parts* parts);
   static absl::Status StartServers(const v1::NodeConfig& config, Parts* parts);
+  // Parts of StartServers: the HTTP listener (metrics, OAI-PMH) and the
+  // two admin endpoints (local socket, remote mutual TLS).
+  static absl::Status StartHttp(const v1::NodeConfig& config, Parts* parts);
+  static absl::Status StartAdminServers(const v1::NodeConfig& config, Parts* parts);
   std::unique_ptr<Parts> parts_;
   absl::Notification done_;
 };

@@ -1,3 +1,6 @@
+// CatalogService: the catalog's gRPC methods. About 400 lines because the
+// Attach and Fetch reactors are nested classes of the service, as in
+// federation_service.cc.
 #include "node/service/catalog_service.h"
 
 #include <algorithm>

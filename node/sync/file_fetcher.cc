@@ -1,3 +1,6 @@
+// FileFetcher: rounds that plan chunk calls, the calls, per-peer counts
+// and limits, and retries. Over 400 lines because all of these share the
+// per-peer state under one lock.
 #include "node/sync/file_fetcher.h"
 
 #include <algorithm>
@@ -245,46 +248,35 @@ size_t FileFetcher::ChunksPerCall(const std::string& peer) const {
   return std::clamp<size_t>(static_cast<size_t>(fit), 1, options_.chunks_per_call);
 }
 
-FileFetcher::RoundResult FileFetcher::Round(const std::string& only,
-                                            const std::vector<std::string>& only_chunks,
-                                            absl::Time deadline,
-                                            const std::function<bool()>& cancelled) {
-  RoundResult result;
-  absl::StatusOr<std::map<std::string, std::vector<std::string>>> wanted;
+absl::StatusOr<FileFetcher::Wanted> FileFetcher::WantedChunks(
+    const std::string& only, const std::vector<std::string>& only_chunks, bool* more) {
   if (only.empty()) {
     std::string from, next;
     {
       absl::MutexLock lock(&mu_);
       from = scan_from_;
     }
-    wanted = catalog_->files().WantedChunks(4096, from, &next);
-    result.more = !next.empty();
+    absl::StatusOr<Wanted> wanted = catalog_->files().WantedChunks(4096, from, &next);
+    *more = !next.empty();
     if (next.empty()) PruneRetries();
     absl::MutexLock lock(&mu_);
     scan_from_ = next;  // the next round continues there, or starts over
-  } else if (!only_chunks.empty()) {
-    absl::StatusOr<std::vector<std::string>> missing = catalog_->files().MissingChunks(only_chunks);
-    if (missing.ok()) {
-      wanted = std::map<std::string, std::vector<std::string>>{{only, *missing}};
-    } else {
-      wanted = missing.status();
-    }
-  } else {
-    absl::StatusOr<std::vector<std::string>> shas = catalog_->files().WantedChunksOf(only);
-    if (shas.ok()) {
-      wanted = std::map<std::string, std::vector<std::string>>{{only, *shas}};
-    } else {
-      wanted = shas.status();
-    }
+    return wanted;
   }
-  if (!wanted.ok()) {
-    LogError("files", absl::StrCat("file fetcher: ", wanted.status().message()));
-    return result;
-  }
+  absl::StatusOr<std::vector<std::string>> shas =
+      only_chunks.empty() ? catalog_->files().WantedChunksOf(only)
+                          : catalog_->files().MissingChunks(only_chunks);
+  if (!shas.ok()) return shas.status();
+  return Wanted{{only, *std::move(shas)}};
+}
+
+std::vector<FileFetcher::Task> FileFetcher::PlanTasks(const Wanted& wanted, const std::string& only,
+                                                      absl::Time deadline,
+                                                      const std::function<bool()>& cancelled) {
   std::vector<Task> tasks;
   std::map<std::string, uint64_t> queued, queued_bytes;
   const absl::Time now = Now();
-  for (auto& [id, shas] : *wanted) {
+  for (const auto& [id, shas] : wanted) {
     if (shas.empty()) continue;
     absl::StatusOr<std::optional<Entry>> entry = catalog_->GetEntry(id);
     if (!entry.ok() || !entry->has_value()) continue;
@@ -324,15 +316,29 @@ FileFetcher::RoundResult FileFetcher::Round(const std::string& only,
         if (auto l = lengths.find(sha); l != lengths.end()) task.lengths.insert(*l);
       }
       tasks.push_back(std::move(task));
-      result.eligible += end - i;
     }
   }
-  if (only.empty()) {
+  if (only.empty()) {  // a full scan's counts replace the last ones
     absl::MutexLock lock(&mu_);
     for (auto& [org, s] : stats_) s.queued = s.queued_bytes = 0;
     for (const auto& [org, n] : queued) stats_[org].queued = n;
     for (const auto& [org, n] : queued_bytes) stats_[org].queued_bytes = n;
   }
+  return tasks;
+}
+
+FileFetcher::RoundResult FileFetcher::Round(const std::string& only,
+                                            const std::vector<std::string>& only_chunks,
+                                            absl::Time deadline,
+                                            const std::function<bool()>& cancelled) {
+  RoundResult result;
+  absl::StatusOr<Wanted> wanted = WantedChunks(only, only_chunks, &result.more);
+  if (!wanted.ok()) {
+    LogError("files", absl::StrCat("file fetcher: ", wanted.status().message()));
+    return result;
+  }
+  const absl::Time now = Now();
+  const std::vector<Task> tasks = PlanTasks(*wanted, only, deadline, cancelled);
   std::vector<size_t> stored(tasks.size(), 0);
   pool_.ParallelFor(tasks.size(), [&](size_t i) { FetchGroup(tasks[i], &stored[i]); });
   // A material none of whose asked chunks came is asked again later, less
@@ -341,6 +347,7 @@ FileFetcher::RoundResult FileFetcher::Round(const std::string& only,
   for (size_t i = 0; i < tasks.size(); ++i) {
     by_material[tasks[i].id] += stored[i];
     result.stored += stored[i];
+    result.eligible += tasks[i].shas.size();
   }
   absl::MutexLock lock(&mu_);
   for (const auto& [id, n] : by_material) {

@@ -126,6 +126,17 @@ class FileFetcher {
   // `deadline` or when `cancelled` (may be null) says so.
   RoundResult Round(const std::string& only, const std::vector<std::string>& only_chunks,
                     absl::Time deadline, const std::function<bool()>& cancelled);
+  // Chunk hashes wanted, by material id: the next slice of the scan (and
+  // `more` says whether it goes on), or those of `only`.
+  using Wanted = std::map<std::string, std::vector<std::string>>;
+  absl::StatusOr<Wanted> WantedChunks(const std::string& only,
+                                      const std::vector<std::string>& only_chunks, bool* more);
+  // One task per call: a material's wanted chunks in groups its peer's
+  // limit allows, skipping materials fetched on demand (unless `only`)
+  // and those whose retry is not due. A full scan also updates the queued
+  // counts the peers' status shows.
+  std::vector<Task> PlanTasks(const Wanted& wanted, const std::string& only, absl::Time deadline,
+                              const std::function<bool()>& cancelled);
   // How many chunks one call asks of `peer`: fewer under a transfer limit,
   // so a call ends within its deadline.
   size_t ChunksPerCall(const std::string& peer) const;
