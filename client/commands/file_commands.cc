@@ -181,6 +181,18 @@ int Attach(Session& s, const Args& args) {
   return failed.ok() ? kExitOk : Report(failed);
 }
 
+// "complete", or "12/80 chunks, 2.9 MiB to go, about 6s" while it comes.
+std::string FileHere(const v1::FileState& f) {
+  if (f.complete()) return "complete";
+  std::string here =
+      absl::StrCat(f.chunks_present(), "/", f.file().chunk_sha256_size(), " chunks, ",
+                   FormatBytes(f.file().size() - f.bytes_present()), " to go");
+  if (f.seconds_left() > 0) {
+    absl::StrAppend(&here, ", about ", absl::FormatDuration(absl::Seconds(f.seconds_left())));
+  }
+  return here;
+}
+
 int Files(Session& s, const Args& args) {
   if (args.positional().size() != 1) return ReportUsage("files takes one ID");
   v1::ListFilesRequest request;
@@ -194,10 +206,7 @@ int Files(Session& s, const Args& args) {
   }
   Table table({"NAME", "TYPE", "SIZE", "HERE", "SHA-256"});
   for (const v1::FileState& f : response.files()) {
-    table.Add({f.file().name(), f.file().media_type(), FormatBytes(f.file().size()),
-               f.complete()
-                   ? "complete"
-                   : absl::StrCat(f.chunks_present(), "/", f.file().chunk_sha256_size(), " chunks"),
+    table.Add({f.file().name(), f.file().media_type(), FormatBytes(f.file().size()), FileHere(f),
                absl::BytesToHexString(f.file().sha256()).substr(0, 16)});
   }
   if (table.empty()) {
@@ -206,6 +215,10 @@ int Files(Session& s, const Args& args) {
     std::fputs(table.Render().c_str(), stdout);
   }
   if (!response.policy().empty()) std::printf("file policy here: %s\n", response.policy().c_str());
+  if (response.from_peer_bytes_per_second() > 0) {
+    std::printf("chunks come from %s at %s/s\n", response.from_peer().c_str(),
+                FormatBytes(response.from_peer_bytes_per_second()).c_str());
+  }
   return kExitOk;
 }
 

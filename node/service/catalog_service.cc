@@ -135,16 +135,27 @@ grpc::ServerUnaryReactor* CatalogService::ListFiles(grpc::CallbackServerContext*
         absl::StatusOr<std::vector<FileProgress>> files = deps_.catalog->files().ListFiles(r.id());
         if (!files.ok()) return files.status();
         v1::ListFilesResponse response;
+        absl::StatusOr<std::optional<Entry>> entry = deps_.catalog->GetEntry(r.id());
+        const FileFetcher* fetcher = deps_.sync->files();
+        if (entry.ok() && entry->has_value() && fetcher != nullptr) {
+          response.set_policy(fetcher->PolicyOf(**entry));
+          const std::string& from = (*entry)->stored.provenance().from_peer();
+          response.set_from_peer(from);
+          if (!from.empty()) {
+            response.set_from_peer_bytes_per_second(fetcher->BytesPerSecondFrom(from));
+          }
+        }
+        const uint64_t rate = response.from_peer_bytes_per_second();
         for (FileProgress& f : *files) {
           v1::FileState* state = response.add_files();
+          // Optimistic: as if this file had the whole rate.
+          if (!f.complete && rate > 0) {
+            state->set_seconds_left((f.file.size() - f.bytes_present) / rate + 1);
+          }
           *state->mutable_file() = std::move(f.file);
           state->set_chunks_present(f.chunks_present);
           state->set_bytes_present(f.bytes_present);
           state->set_complete(f.complete);
-        }
-        absl::StatusOr<std::optional<Entry>> entry = deps_.catalog->GetEntry(r.id());
-        if (entry.ok() && entry->has_value() && deps_.sync->files() != nullptr) {
-          response.set_policy(deps_.sync->files()->PolicyOf(**entry));
         }
         return response;
       });

@@ -73,6 +73,23 @@ std::string FileFetcher::PolicyOf(const Entry& entry) const {
   }
 }
 
+double FileFetcher::RateOf(const PeerStats& s) const {
+  // A rate only while chunks come: the last full window's, or the current
+  // one's once it is a second long.
+  const absl::Time now = Now();
+  double rate = s.rate;
+  if (rate == 0 && s.window_bytes > 0 && now - s.window_start >= absl::Seconds(1)) {
+    rate = static_cast<double>(s.window_bytes) / absl::ToDoubleSeconds(now - s.window_start);
+  }
+  return now - s.last_chunk > absl::Seconds(15) ? 0 : rate;
+}
+
+uint64_t FileFetcher::BytesPerSecondFrom(const std::string& peer) const {
+  absl::MutexLock lock(&mu_);
+  auto it = stats_.find(peer);
+  return it == stats_.end() ? 0 : static_cast<uint64_t>(RateOf(it->second));
+}
+
 void FileFetcher::AddStats(v1::PeerStatus* status) const {
   absl::MutexLock lock(&mu_);
   auto it = stats_.find(status->org_id());
@@ -92,13 +109,7 @@ void FileFetcher::AddStats(v1::PeerStatus* status) const {
   status->set_chunks_queued(s.queued);
   status->set_bytes_queued(s.queued_bytes);
   status->set_last_transfer_error(s.last_error);
-  // A rate only while chunks come; the time left from it.
-  const absl::Time now = Now();
-  double rate = s.rate;
-  if (rate == 0 && s.window_bytes > 0 && now - s.window_start >= absl::Seconds(1)) {
-    rate = static_cast<double>(s.window_bytes) / absl::ToDoubleSeconds(now - s.window_start);
-  }
-  if (now - s.last_chunk > absl::Seconds(15)) rate = 0;
+  const double rate = RateOf(s);
   status->set_file_bytes_per_second(static_cast<uint64_t>(rate));
   if (rate > 0 && s.queued_bytes > 0) {
     status->set_file_seconds_left(

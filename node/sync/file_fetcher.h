@@ -80,6 +80,9 @@ class FileFetcher {
                         absl::Duration timeout, const std::function<bool()>& cancelled);
   // Adds this peer's transfer counters to `status`.
   void AddStats(v1::PeerStatus* status) const;
+  // The rate chunks come from `peer` now, in bytes a second; 0 when none
+  // came in the last 15 s.
+  uint64_t BytesPerSecondFrom(const std::string& peer) const ABSL_LOCKS_EXCLUDED(mu_);
   // One round of the background loop, on the calling thread (tests drive
   // the fetcher without Start). Returns the chunks stored.
   size_t RoundForTest() { return Round("", {}, absl::InfiniteFuture(), nullptr).stored; }
@@ -148,6 +151,7 @@ class FileFetcher {
       ABSL_LOCKS_EXCLUDED(mu_);
   // Forgets retry times of materials that want nothing any more.
   void PruneRetries();
+  double RateOf(const PeerStats& s) const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   bool Stopping() const;
   const FetchPeer* FindPeer(const std::string& org) const;
   absl::Time Now() const { return absl::FromUnixMicros(clock_->NowMicros()); }

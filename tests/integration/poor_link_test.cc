@@ -60,14 +60,19 @@ TEST(PoorLinkTest, APeerLimitHoldsTheRateAndPeersShowsTheTimeLeft) {
   ASSERT_TRUE(t.AttachAtSource(kSize)) << t.fed.node(0).log();
   const absl::Time start = absl::Now();
   ASSERT_TRUE(t.fed.node(1).Start());
-  // While it runs, peers says what is left, how fast, and for how long.
-  std::string shown;
+  // While it runs, peers and files say what is left, how fast, and for
+  // how long.
+  std::string shown, files_shown;
   const absl::Time deadline = absl::Now() + absl::Seconds(120);
-  while (absl::Now() < deadline) {
+  while (absl::Now() < deadline && (shown.empty() || files_shown.empty())) {
     const std::string json = t.fed.node(1).Client({"--json", "peers"}).out;
-    if (JsonNumber(json, "file_seconds_left") > 0 && JsonNumber(json, "bytes_queued") > 0) {
+    if (shown.empty() && JsonNumber(json, "file_seconds_left") > 0 &&
+        JsonNumber(json, "bytes_queued") > 0) {
       shown = t.fed.node(1).Client({"peers"}).out;
-      break;
+    }
+    const std::string files_json = t.fed.node(1).Client({"--json", "files", "fuente/manual"}).out;
+    if (files_shown.empty() && JsonNumber(files_json, "seconds_left") > 0) {
+      files_shown = t.fed.node(1).Client({"files", "fuente/manual"}).out;
     }
     if (json.find("\"chunks_fetched\"") != std::string::npos &&
         json.find("\"chunks_queued\"") == std::string::npos) {
@@ -78,6 +83,8 @@ TEST(PoorLinkTest, APeerLimitHoldsTheRateAndPeersShowsTheTimeLeft) {
   EXPECT_THAT(shown, HasSubstr(" to go, ")) << shown;
   EXPECT_THAT(shown, HasSubstr(", about ")) << shown;
   EXPECT_THAT(shown, HasSubstr("limit 512.0 KiB/s")) << shown;
+  EXPECT_THAT(files_shown, HasSubstr(" to go, about ")) << files_shown;
+  EXPECT_THAT(files_shown, HasSubstr("chunks come from fuente at ")) << files_shown;
   ASSERT_TRUE(WaitComplete(t.fed.node(1), "fuente/manual", absl::Seconds(120)));
   // A second's worth passes at once, and each of the 4 calls in flight
   // may store one chunk (at most 1 MiB) before it waits for it; the rest
