@@ -1,5 +1,6 @@
 #include "node/catalog/tally.h"
 
+#include <algorithm>
 #include <functional>
 
 #include "absl/strings/escaping.h"
@@ -54,9 +55,13 @@ void CountEntry(absl::string_view id, const Entry& entry, int sign, absl::string
 }
 
 absl::Status CountFiles(Txn* txn, absl::string_view id, const Entry& entry, int sign,
-                        v1::storage::Tally* tally) {
+                        v1::storage::Tally* tally, absl::string_view only_listing) {
   if (!entry.has_body()) return absl::OkStatus();
   for (const v1::FileInfo& f : entry.material->files()) {
+    if (!only_listing.empty() && std::find(f.chunk_sha256().begin(), f.chunk_sha256().end(),
+                                           only_listing) == f.chunk_sha256().end()) {
+      continue;
+    }
     bool complete = true;
     for (const std::string& sha : f.chunk_sha256()) {
       ASSIGN_OR_RETURN(std::optional<std::string> wanted,

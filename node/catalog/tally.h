@@ -35,9 +35,11 @@ void CountEntry(absl::string_view id, const Entry& entry, int sign, absl::string
 // Adds or removes the files of `entry` (held with its body) as complete or
 // missing, judged by the chunks `id` wants in `txn` as it stands now. Call
 // with -1 before a change to the entry's files or wanted chunks and +1
-// after it.
+// after it. With `only_listing` set, only the files that list that chunk
+// are counted: the others are unchanged by a change to it alone, and a
+// material of thousands of chunks is not scanned for each of them.
 absl::Status CountFiles(Txn* txn, absl::string_view id, const Entry& entry, int sign,
-                        v1::storage::Tally* tally);
+                        v1::storage::Tally* tally, absl::string_view only_listing = {});
 
 // Before `txn` commits: adjusts the chunk counts (stored, bytes, wanted) by
 // what it changes of the "c" and "w" records, against the committed store.

@@ -135,13 +135,13 @@ absl::Status CatalogWriter::SetWanted(Pending* pending, const std::vector<std::s
   for (const std::string& id : ids) {
     ASSIGN_OR_RETURN(std::optional<Entry> e, LoadEntry(&pending->txn, id));
     const bool has_body = e.has_value() && e->has_body();
-    if (has_body) RETURN_IF_ERROR(CountFiles(&pending->txn, id, *e, -1, &pending->tally));
+    if (has_body) RETURN_IF_ERROR(CountFiles(&pending->txn, id, *e, -1, &pending->tally, sha));
     if (!wanted) {
       pending->txn.Delete(Cf::kChunkRefs, WantKey(id, sha));
     } else if (has_body) {
       pending->txn.Put(Cf::kChunkRefs, WantKey(id, sha), "");
     }
-    if (has_body) RETURN_IF_ERROR(CountFiles(&pending->txn, id, *e, +1, &pending->tally));
+    if (has_body) RETURN_IF_ERROR(CountFiles(&pending->txn, id, *e, +1, &pending->tally, sha));
   }
   return absl::OkStatus();
 }
