@@ -8,6 +8,7 @@
 // same TCP proxy for both. Prints a table with the ratios and one JSON
 // object.
 // One program, run top to bottom: its length is its scenarios.
+#include <grpcpp/grpcpp.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -18,6 +19,7 @@
 #include <fstream>
 #include <functional>
 #include <map>
+#include <optional>
 #include <random>
 #include <string>
 #include <vector>
@@ -29,6 +31,8 @@
 #include "absl/strings/str_format.h"
 #include "bench/measure.h"
 #include "bench/tcp_proxy.h"
+#include "minga/v1/admin.grpc.pb.h"
+#include "minga/v1/catalog.grpc.pb.h"
 #include "node/core/chunker.h"
 #include "node/core/status_macros.h"
 #include "tests/util/federation_harness.h"
@@ -161,6 +165,46 @@ std::string ReadAll(const fs::path& path) {
   return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
 }
 
+// Asks a node how far it is through its admin socket, on one channel: a
+// `minga` process per poll would cost the machine more than the node's
+// answer (loading the client's libraries), and slow the nodes it times.
+class Probe {
+ public:
+  explicit Probe(const std::string& socket) {
+    auto channel = grpc::CreateChannel("unix:" + socket, grpc::InsecureChannelCredentials());
+    admin_ = v1::Admin::NewStub(channel);
+    catalog_ = v1::Catalog::NewStub(channel);
+  }
+  // Chunks the node stores, or nullopt when it does not answer.
+  std::optional<uint64_t> ChunksStored() {
+    grpc::ClientContext context;
+    context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+    v1::StatusResponse response;
+    if (!admin_->Status(&context, v1::StatusRequest(), &response).ok()) return std::nullopt;
+    return response.chunks_stored();
+  }
+  // Every file of material `id` is complete, and one has SHA-256 `sha`
+  // (raw bytes; empty: any).
+  bool FilesComplete(const std::string& id, const std::string& sha) {
+    grpc::ClientContext context;
+    context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+    v1::ListFilesRequest request;
+    request.set_id(id);
+    v1::ListFilesResponse response;
+    if (!catalog_->ListFiles(&context, request, &response).ok()) return false;
+    bool has_sha = sha.empty();
+    for (const v1::FileState& f : response.files()) {
+      if (!f.complete()) return false;
+      has_sha = has_sha || f.file().sha256() == sha;
+    }
+    return response.files_size() > 0 && has_sha;
+  }
+
+ private:
+  std::unique_ptr<v1::Admin::Stub> admin_;
+  std::unique_ptr<v1::Catalog::Stub> catalog_;
+};
+
 // Minga: A holds the corpus in materials of at most 64 files; B pulls from
 // A through the proxy.
 absl::StatusOr<RunResult> RunMinga(const Flags& f, const fs::path& root,
@@ -203,40 +247,35 @@ absl::StatusOr<RunResult> RunMinga(const Flags& f, const fs::path& root,
   r.ingest.seconds = Seconds(start);
   // B holds everything when it stores as many chunks as A and every file
   // of every material is complete.
-  auto chunks = [](NodeHarness& n) {
-    return testing::JsonNumber(n.Client({"--json", "status"}).out, "chunks_stored");
-  };
-  auto complete = [&](const std::string& id, const std::string& sha) {
-    const std::string json = b.Client({"--json", "files", id}).out;
-    return testing::AllFilesComplete(json) && (sha.empty() || json.find(sha) != std::string::npos);
-  };
-  // One client call a poll while chunks still come: the polls cost the
-  // machine what they cost the nodes.
-  const uint64_t a_chunks = chunks(a);
-  auto all_complete = [&]() {
-    if (chunks(b) != a_chunks) return false;
+  Probe probe_a(a.socket()), probe_b(b.socket());
+  auto all_complete = [&](uint64_t a_chunks) {
+    if (probe_b.ChunksStored() != a_chunks) return false;
     for (const std::string& id : materials) {
-      if (!complete(id, "")) return false;
+      if (!probe_b.FilesComplete(id, "")) return false;
     }
     return true;
   };
+  const std::optional<uint64_t> a_chunks = probe_a.ChunksStored();
+  if (!a_chunks.has_value()) return absl::UnavailableError("node A does not answer");
   proxy.Reset();
   start = Steady::now();
-  if (!b.Start() || !WaitFor(all_complete, absl::Hours(1), absl::Milliseconds(100))) {
+  if (!b.Start() ||
+      !WaitFor([&] { return all_complete(*a_chunks); }, absl::Hours(1), absl::Milliseconds(50))) {
     return absl::DeadlineExceededError(absl::StrCat("B never completed\n", b.log()));
   }
   r.sync = {Seconds(start), proxy.bytes()};
   auto edit = [&](const fs::path& path,
                   const std::function<void(const fs::path&)>& change) -> absl::StatusOr<Step> {
     change(path);
-    const std::string sha = absl::Base64Escape(ChunkBytes(ReadAll(path)).sha256());
+    const std::string sha = ChunkBytes(ReadAll(path)).sha256();
     const std::string& id = material_of[path.filename().string()];
     proxy.Reset();
     const auto t = Steady::now();
     RETURN_IF_ERROR(must(a.Client({"attach", id, path.string()}, "", absl::Minutes(30)), "attach"));
-    const uint64_t target = chunks(a);
-    if (!WaitFor([&] { return chunks(b) == target && complete(id, sha); }, absl::Hours(1),
-                 absl::Milliseconds(20))) {
+    const std::optional<uint64_t> target = probe_a.ChunksStored();
+    if (!target.has_value() ||
+        !WaitFor([&] { return probe_b.ChunksStored() == target && probe_b.FilesComplete(id, sha); },
+                 absl::Hours(1), absl::Milliseconds(20))) {
       return absl::DeadlineExceededError("B never took the edit");
     }
     return Step{Seconds(t), proxy.bytes()};
