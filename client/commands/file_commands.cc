@@ -3,11 +3,14 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <functional>
+#include <future>
 #include <vector>
 
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/synchronization/mutex.h"
 #include "client/cli/output.h"
 #include "client/commands/session.h"
 #include "node/core/crypto.h"
@@ -47,21 +50,24 @@ std::string GuessMediaType(const std::string& path) {
   return "application/octet-stream";
 }
 
-// Streams the file's bytes, a chunk per message, hashing them on the way.
-// False when the node ended the call (its status says why).
+// Streams the file's bytes, a chunk per message, hashing them on the way
+// and counting them in `*sent`. False when the node ended the call (its
+// status says why). One message is reused, so its 1 MiB buffer is
+// allocated once per file, not once per chunk.
 bool SendData(std::ifstream* in, grpc::ClientWriter<v1::AttachRequest>* writer, Sha256Hasher* hash,
-              Progress* progress, uint64_t* sent) {
-  std::string buffer(kChunkSize, '\0');
+              const std::function<void(uint64_t)>& on_sent, uint64_t* sent) {
+  v1::AttachRequest data;
+  std::string* buffer = data.mutable_data();
   while (*in) {
-    in->read(buffer.data(), buffer.size());
+    buffer->resize(kChunkSize);
+    in->read(buffer->data(), static_cast<std::streamsize>(buffer->size()));
     const std::streamsize n = in->gcount();
     if (n <= 0) break;
-    v1::AttachRequest data;
-    data.set_data(buffer.data(), n);
-    hash->Update(data.data());
+    buffer->resize(static_cast<size_t>(n));
+    hash->Update(*buffer);
     if (!writer->Write(data)) return false;
     *sent += n;
-    progress->Update(*sent);
+    on_sent(n);
   }
   return true;
 }
@@ -102,13 +108,46 @@ absl::StatusOr<std::vector<std::string>> ExpandPaths(const std::vector<std::stri
   return paths;
 }
 
-// Uploads one file and returns the line that reports it; `progress`
-// counts the bytes of the whole attach, of which `*sent` were sent before
-// this file.
+// Uploads run kAttachWindow at a time, so one file's reading, hashing and
+// storing overlap another's. Each sends its Finish only once the files
+// before it are attached, so the material lists them in the order given,
+// and a failure leaves the files before it attached and none after.
+constexpr size_t kAttachWindow = 3;
+
+// Whose turn it is to finish, in the order of the files. Thread-safe.
+class AttachTurns {
+ public:
+  // Waits until every file before the `i`th is done; false if one failed.
+  bool Wait(size_t i) ABSL_LOCKS_EXCLUDED(mu_) {
+    absl::MutexLock lock(&mu_);
+    auto ready = [this, i]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return failed_ || turn_ == i; };
+    mu_.Await(absl::Condition(&ready));
+    return !failed_;
+  }
+  // The file whose turn it was is done.
+  void Done(bool ok) ABSL_LOCKS_EXCLUDED(mu_) {
+    absl::MutexLock lock(&mu_);
+    failed_ = failed_ || !ok;
+    ++turn_;
+  }
+
+ private:
+  absl::Mutex mu_;
+  size_t turn_ ABSL_GUARDED_BY(mu_) = 0;
+  bool failed_ ABSL_GUARDED_BY(mu_) = false;
+};
+
+// Uploads the `index`th file and returns the line that reports it.
+// `on_sent` counts bytes for the whole attach's bar (from several threads).
 absl::StatusOr<std::string> AttachOne(Session& s, const std::string& id, const std::string& path,
-                                      const Args& args, Progress* progress, uint64_t* sent) {
+                                      const Args& args, size_t index, AttachTurns* turns,
+                                      const std::function<void(uint64_t)>& on_sent) {
   std::ifstream in(path, std::ios::binary);
-  if (!in) return absl::NotFoundError(absl::StrCat(path, ": cannot open"));
+  if (!in) {
+    turns->Wait(index);
+    turns->Done(false);
+    return absl::NotFoundError(absl::StrCat(path, ": cannot open"));
+  }
   auto context = s.Context(absl::Hours(12));
   v1::AttachResponse response;
   std::unique_ptr<grpc::ClientWriter<v1::AttachRequest>> writer =
@@ -123,16 +162,22 @@ absl::StatusOr<std::string> AttachOne(Session& s, const std::string& id, const s
   if (!size_error) start.mutable_start()->set_size(size);
   bool ok = writer->Write(start);
   Sha256Hasher hash;
-  const uint64_t before = *sent;
-  ok = ok && SendData(&in, writer.get(), &hash, progress, sent);
-  if (ok) {
+  uint64_t sent = 0;
+  ok = ok && SendData(&in, writer.get(), &hash, on_sent, &sent);
+  // A file after one that failed is not attached: its upload is dropped.
+  const bool turn = turns->Wait(index);
+  if (ok && turn) {
     v1::AttachRequest finish;
-    finish.mutable_finish()->set_size(*sent - before);
+    finish.mutable_finish()->set_size(sent);
     finish.mutable_finish()->set_sha256(DigestToBytes(hash.Finish()));
     writer->Write(finish);
+  } else if (!turn) {
+    context->TryCancel();
   }
   writer->WritesDone();
   grpc::Status st = writer->Finish();
+  turns->Done(st.ok() && turn);
+  if (!turn) return absl::CancelledError("a file before it was not attached");
   if (!st.ok()) return FromGrpcStatus(st);
   if (s.json) return ToJson(response);
   return absl::StrFormat("attached %s to %s (%s, %u new chunks of %d; version %llu)",
@@ -164,17 +209,33 @@ int Attach(Session& s, const Args& args) {
           ? absl::StrCat("attaching ", std::filesystem::path(paths->front()).filename().string())
           : absl::StrCat("attaching ", paths->size(), " files"),
       total, true);
+  absl::Mutex progress_mu;
   uint64_t sent = 0;
-  // The lines go out once the bar is done, so they do not break it.
+  auto on_sent = [&](uint64_t n) {
+    absl::MutexLock lock(&progress_mu);
+    sent += n;
+    progress.Update(sent);
+  };
+  AttachTurns turns;
+  std::vector<std::future<absl::StatusOr<std::string>>> results;
+  for (size_t i = 0; i < paths->size(); ++i) {
+    // At most kAttachWindow in flight: wait for the oldest first.
+    if (i >= kAttachWindow) results[i - kAttachWindow].wait();
+    results.push_back(std::async(std::launch::async, [&, i] {
+      return AttachOne(s, id, (*paths)[i], args, i, &turns, on_sent);
+    }));
+  }
+  // The lines go out once the bar is done, so they do not break it; the
+  // first failure is the one reported (the files after it were dropped).
   std::vector<std::string> attached;
   absl::Status failed;
-  for (const std::string& path : *paths) {
-    absl::StatusOr<std::string> line = AttachOne(s, id, path, args, &progress, &sent);
-    if (!line.ok()) {
+  for (auto& result : results) {
+    absl::StatusOr<std::string> line = result.get();
+    if (line.ok()) {
+      attached.push_back(*std::move(line));
+    } else if (failed.ok()) {
       failed = line.status();
-      break;
     }
-    attached.push_back(*std::move(line));
   }
   progress.Finish();
   for (const std::string& line : attached) std::printf("%s\n", line.c_str());

@@ -242,9 +242,9 @@ TEST(FilesTest, AMemberOutsideTheAudienceAskingByHashIsRefused) {
   EXPECT_EQ(ChunksStored(fed.node(2)), 0u);
 }
 
-// A directory attaches in one command: its files in name order, one
-// progress bar, a line each; what cannot be attached is refused before
-// anything is sent.
+// A directory attaches in one command: its files in name order (several
+// uploads at once, listed in that order), one progress bar, a line each; what cannot be attached is
+// refused before anything is sent.
 TEST(FilesTest, ADirectoryAttachesInOneCommand) {
   TempDir tmp;
   NodeHarness node(tmp.path(), "casa-ana");
@@ -272,9 +272,15 @@ TEST(FilesTest, ADirectoryAttachesInOneCommand) {
   EXPECT_THAT(attached.out, ::testing::ContainsRegex(absl::StrCat(
                                 "attached 1-guia.pdf .*\n", "attached 2-video.mp4 .*", video_chunks,
                                 " new chunks of ", video_chunks, ".*\n", "attached 3-notas.txt ")));
+  // The files go up three at a time, but the material lists them in the
+  // order given.
   const std::string files = node.Client({"--json", "files", "casa-ana/curso"}).out;
+  size_t last = 0;
   for (const char* name : {"1-guia.pdf", "2-video.mp4", "3-notas.txt"}) {
-    EXPECT_THAT(files, ::testing::HasSubstr(name));
+    const size_t at = files.find(name);
+    ASSERT_NE(at, std::string::npos) << name << " missing from " << files;
+    EXPECT_GT(at, last) << name << " out of order in " << files;
+    last = at;
   }
 
   const std::string many = tmp.path() + "/many";
