@@ -1,11 +1,13 @@
-// minga-files-bench: files between two Minga nodes beside rsync, in one run.
+// minga-files-bench: files between two Minga nodes beside rsync and
+// Syncthing, in one run.
 // Generates a corpus of videos and documents (random bytes, which nothing
 // compresses), then for Minga: attaches it at node A, starts node B as A's
 // partner over mutual TLS and times until B holds every file; then a video
 // replaced and a 1 MiB region overwritten inside another, each until B
 // holds the new content. For rsync: the same corpus from an rsync daemon on
-// loopback, and the same two edits. Bytes on the wire are counted by the
-// same TCP proxy for both. Prints a table with the ratios and one JSON
+// loopback, and the same two edits; for Syncthing, two instances on
+// loopback (bench/syncthing_pair.h). Bytes on the wire are counted by the
+// same TCP proxy for all. Prints a table with the ratios and one JSON
 // object.
 // One program, run top to bottom: its length is its scenarios.
 #include <grpcpp/grpcpp.h>
@@ -30,6 +32,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "bench/measure.h"
+#include "bench/syncthing_pair.h"
 #include "bench/tcp_proxy.h"
 #include "minga/v1/admin.grpc.pb.h"
 #include "minga/v1/catalog.grpc.pb.h"
@@ -51,10 +54,10 @@ using testing::Run;
 constexpr uint64_t kMiB = 1 << 20;
 
 constexpr char kUsage[] =
-    R"(minga-files-bench: files between two Minga nodes beside rsync
+    R"(minga-files-bench: files between two Minga nodes beside rsync and Syncthing
 
 Usage: minga-files-bench [--videos N] [--video-mib M] [--documents N]
-                         [--runs R] [--dir DIR] [--no-rsync]
+                         [--runs R] [--dir DIR] [--no-rsync] [--no-syncthing]
                          [--format table|json|both] [--keep]
 
   --videos N      videos in the corpus (default 25)
@@ -63,18 +66,22 @@ Usage: minga-files-bench [--videos N] [--video-mib M] [--documents N]
   --runs R        runs of each system; the table shows medians (default 3)
   --dir DIR       where the corpus, nodes and copies go (default
                   ./minga-files-bench; a real disk: on tmpfs fsync is free)
-  --no-rsync      Minga only (rsync needs Debian's rsync)
+  --no-rsync      leave rsync out (it needs Debian's rsync)
+  --no-syncthing  leave Syncthing out (it needs Debian's syncthing)
   --keep          keep DIR afterwards
 
 What it runs, for each system on the same files (random bytes):
   ingest    Minga: `minga attach` of the corpus at node A (materials of at
-            most 64 files)
-  sync      B, A's partner over mutual TLS, until it holds every file
-            (rsync: a pull from an rsync daemon on loopback, then `sync`)
+            most 64 files); Syncthing: A's start and first scan
+  sync      B, A's partner, until it holds every file: Minga over mutual
+            TLS; rsync a pull from its daemon on loopback, then `sync`;
+            Syncthing (TLS) B's start until its folder needs nothing
   replace   one video replaced by new content, until B holds it
   overwrite 1 MiB overwritten inside another video, until B holds it
   Bytes on the wire are counted by a TCP proxy between B and A; peak
-  resident memory of both nodes is read from /proc.
+  resident memory of both nodes (Minga, Syncthing) is read from /proc.
+  Syncthing runs with discovery, relays, NAT traversal, usage reports and
+  upgrades off; B dials A through the proxy.
 )";
 
 struct Flags {
@@ -84,6 +91,7 @@ struct Flags {
   int runs = 3;
   std::string dir = "minga-files-bench";
   bool rsync = true;
+  bool syncthing = true;
   std::string format = "both";
   bool keep = false;
 };
@@ -346,6 +354,66 @@ Step MedianStep(const std::vector<RunResult>& runs, Step RunResult::*step) {
   return {Median(seconds), static_cast<uint64_t>(Median(bytes))};
 }
 
+// Syncthing: A shares the corpus send-only, B receives it through the
+// proxy. Its ingest is A's first scan (hashing every block) from when its
+// folder is resumed, its sync from when B's peer A is resumed until B holds
+// every file (both after the instance's start, which runs a hashing
+// benchmark); an edit is A's rescan until B holds the file's new version.
+absl::StatusOr<RunResult> RunSyncthing(const fs::path& root, const fs::path& corpus,
+                                       const std::vector<fs::path>& files) {
+  RunResult r;
+  fs::remove_all(root);
+  fs::create_directories(root);
+  SyncthingPair pair;  // stops both instances on any error
+  const int proxy_port = FreePort();
+  RETURN_IF_ERROR(pair.Setup(root, corpus, proxy_port));
+  CountingProxy proxy;
+  RETURN_IF_ERROR(proxy.Start(proxy_port, pair.a_port()));
+  const uint64_t count = files.size(), bytes = CorpusBytes(files);
+  RETURN_IF_ERROR(pair.StartA());
+  auto start = Steady::now();
+  RETURN_IF_ERROR(pair.ResumeAFolder());
+  if (!WaitFor([&] { return pair.AScanned(count, bytes); }, absl::Hours(1),
+               absl::Milliseconds(20))) {
+    return absl::DeadlineExceededError("syncthing A never finished its scan");
+  }
+  r.ingest = {Seconds(start), 0};
+  RETURN_IF_ERROR(pair.StartB());
+  proxy.Reset();
+  start = Steady::now();
+  RETURN_IF_ERROR(pair.ResumeBPeer());
+  if (!WaitFor([&] { return pair.BSynced(count, bytes); }, absl::Hours(1),
+               absl::Milliseconds(50))) {
+    return absl::DeadlineExceededError("syncthing B never completed");
+  }
+  r.sync = {Seconds(start), proxy.bytes()};
+  auto edit = [&](const fs::path& path,
+                  const std::function<void(const fs::path&)>& change) -> absl::StatusOr<Step> {
+    change(path);
+    const std::string name = path.filename().string();
+    proxy.Reset();
+    const auto t = Steady::now();
+    RETURN_IF_ERROR(pair.RescanA());
+    const std::string version = pair.AVersion(name);
+    if (version.empty() || !WaitFor([&] { return pair.BVersion(name) == version; }, absl::Hours(1),
+                                    absl::Milliseconds(20))) {
+      return absl::DeadlineExceededError("syncthing B never took the edit");
+    }
+    Step step{Seconds(t), proxy.bytes()};
+    if (ReadAll(pair.b_folder() / name) != ReadAll(path)) {
+      return absl::DataLossError(absl::StrCat("syncthing B's ", name, " differs from A's"));
+    }
+    return step;
+  };
+  ASSIGN_OR_RETURN(r.replace, edit(files[0], ReplaceFile));
+  ASSIGN_OR_RETURN(r.overwrite,
+                   edit(files[std::min<size_t>(1, files.size() - 1)], OverwriteInside));
+  r.peak_mib_a = PeakMib(pair.a_pid());
+  r.peak_mib_b = PeakMib(pair.b_pid());
+  proxy.Stop();
+  return r;
+}
+
 int Main(int argc, char** argv) {
   Flags f;
   for (int i = 1; i < argc; ++i) {
@@ -382,6 +450,8 @@ int Main(int argc, char** argv) {
       f.dir = value();
     } else if (flag == "--no-rsync") {
       f.rsync = false;
+    } else if (flag == "--no-syncthing") {
+      f.syncthing = false;
     } else if (flag == "--format") {
       f.format = value();
       if (f.format != "table" && f.format != "json" && f.format != "both") {
@@ -397,31 +467,33 @@ int Main(int argc, char** argv) {
     }
   }
   const fs::path root = fs::absolute(f.dir);
-  std::vector<RunResult> minga, rsync;
+  // Each system, and its runs.
+  struct System {
+    std::string name;
+    std::vector<RunResult> runs;
+  };
+  std::vector<System> systems = {{"minga", {}}};
+  if (f.rsync) systems.push_back({"rsync", {}});
+  if (f.syncthing) systems.push_back({"syncthing", {}});
   uint64_t corpus_bytes = 0;
   size_t corpus_files = 0;
   for (int run = 0; run < f.runs; ++run) {
-    std::vector<fs::path> files = MakeCorpus(f, root / "corpus");
-    corpus_bytes = CorpusBytes(files);
-    corpus_files = files.size();
-    std::fprintf(stderr, "run %d: minga\n", run + 1);
-    absl::StatusOr<RunResult> m = RunMinga(f, root / "minga", files);
-    if (!m.ok()) {
-      std::fprintf(stderr, "minga-files-bench: minga: %s\n",
-                   std::string(m.status().message()).c_str());
-      return 1;
-    }
-    minga.push_back(*m);
-    if (f.rsync) {
-      files = MakeCorpus(f, root / "corpus");
-      std::fprintf(stderr, "run %d: rsync\n", run + 1);
-      absl::StatusOr<RunResult> r = RunRsync(root / "rsync", root / "corpus", files);
+    for (System& system : systems) {
+      // A fresh corpus for each: the edits change it.
+      const std::vector<fs::path> files = MakeCorpus(f, root / "corpus");
+      corpus_bytes = CorpusBytes(files);
+      corpus_files = files.size();
+      std::fprintf(stderr, "run %d: %s\n", run + 1, system.name.c_str());
+      absl::StatusOr<RunResult> r = system.name == "minga" ? RunMinga(f, root / "minga", files)
+                                    : system.name == "rsync"
+                                        ? RunRsync(root / "rsync", root / "corpus", files)
+                                        : RunSyncthing(root / "syncthing", root / "corpus", files);
       if (!r.ok()) {
-        std::fprintf(stderr, "minga-files-bench: rsync: %s\n",
+        std::fprintf(stderr, "minga-files-bench: %s: %s\n", system.name.c_str(),
                      std::string(r.status().message()).c_str());
         return 1;
       }
-      rsync.push_back(*r);
+      system.runs.push_back(*r);
     }
   }
   if (!f.keep) fs::remove_all(root);
@@ -436,58 +508,78 @@ int Main(int argc, char** argv) {
                       {"sync", &RunResult::sync},
                       {"replace", &RunResult::replace},
                       {"overwrite", &RunResult::overwrite}};
-  std::vector<double> peak_a, peak_b;
-  for (const RunResult& r : minga) {
-    peak_a.push_back(r.peak_mib_a);
-    peak_b.push_back(r.peak_mib_b);
-  }
+  auto peaks = [](const System& s) {
+    std::vector<double> a, b;
+    for (const RunResult& r : s.runs) {
+      a.push_back(r.peak_mib_a);
+      b.push_back(r.peak_mib_b);
+    }
+    return std::make_pair(Median(a), Median(b));
+  };
+  const System& minga = systems.front();
   if (f.format != "json") {
     std::printf("corpus: %zu files, %.0f MiB; medians of %d runs\n\n", corpus_files, mib, f.runs);
-    std::printf("%-10s %12s %14s %12s %14s %10s\n", "", "minga s", "minga wire", "rsync s",
-                "rsync wire", "time ratio");
-    for (const Row& row : rows) {
-      const Step m = MedianStep(minga, row.step);
-      const Step s = rsync.empty() ? Step{} : MedianStep(rsync, row.step);
-      std::printf(
-          "%-10s %12.2f %11.1f MiB %12s %14s %10s\n", row.name, m.seconds,
-          static_cast<double>(m.wire_bytes) / kMiB,
-          s.seconds > 0 ? absl::StrFormat("%.2f", s.seconds).c_str() : "-",
-          s.seconds > 0
-              ? absl::StrFormat("%.1f MiB", static_cast<double>(s.wire_bytes) / kMiB).c_str()
-              : "-",
-          s.seconds > 0 && m.seconds > 0 ? absl::StrFormat("%.2f", s.seconds / m.seconds).c_str()
-                                         : "-");
+    std::printf("%-10s", "");
+    for (const System& s : systems) {
+      std::printf(" %12s %14s", (s.name + " s").c_str(), (s.name + " wire").c_str());
     }
-    const Step m = MedianStep(minga, &RunResult::sync);
+    for (size_t i = 1; i < systems.size(); ++i) {
+      std::printf(" %16s", (systems[i].name + "/minga").c_str());
+    }
+    std::printf("\n");
+    for (const Row& row : rows) {
+      std::printf("%-10s", row.name);
+      const Step m = MedianStep(minga.runs, row.step);
+      for (const System& s : systems) {
+        const Step step = MedianStep(s.runs, row.step);
+        // rsync has no separate ingest: it reads the files as it sends.
+        if (step.seconds <= 0) {
+          std::printf(" %12s %14s", "-", "-");
+          continue;
+        }
+        std::printf(" %12.2f %10.1f MiB", step.seconds,
+                    static_cast<double>(step.wire_bytes) / kMiB);
+      }
+      for (size_t i = 1; i < systems.size(); ++i) {
+        const Step s = MedianStep(systems[i].runs, row.step);
+        std::printf(" %16s", s.seconds > 0 && m.seconds > 0
+                                 ? absl::StrFormat("%.2f", s.seconds / m.seconds).c_str()
+                                 : "-");
+      }
+      std::printf("\n");
+    }
+    const Step m = MedianStep(minga.runs, &RunResult::sync);
     std::printf("\nsync rate: minga %.0f MiB/s", rate(m));
-    if (!rsync.empty()) {
-      const Step s = MedianStep(rsync, &RunResult::sync);
-      std::printf(", rsync %.0f MiB/s (minga/rsync %.2f, target >= 0.80)", rate(s),
-                  rate(s) > 0 ? rate(m) / rate(s) : 0);
+    for (size_t i = 1; i < systems.size(); ++i) {
+      const Step s = MedianStep(systems[i].runs, &RunResult::sync);
+      std::printf(", %s %.0f MiB/s (minga/%s %.2f, target %s)", systems[i].name.c_str(), rate(s),
+                  systems[i].name.c_str(), rate(s) > 0 ? rate(m) / rate(s) : 0,
+                  systems[i].name == "rsync" ? ">= 0.80" : "> 1");
     }
     std::printf("\ningest rate: minga %.0f MiB/s (target >= 300)\n",
-                rate(MedianStep(minga, &RunResult::ingest)));
-    std::printf("peak memory: A %.0f MiB, B %.0f MiB (target < 200)\n", Median(peak_a),
-                Median(peak_b));
-    std::printf("time ratio: rsync's time / minga's (above 1: minga faster)\n");
+                rate(MedianStep(minga.runs, &RunResult::ingest)));
+    for (const System& s : systems) {
+      if (s.name == "rsync") continue;  // not measured: a short-lived client and daemon
+      const auto [a, b] = peaks(s);
+      std::printf("peak memory, %s: A %.0f MiB, B %.0f MiB%s\n", s.name.c_str(), a, b,
+                  s.name == "minga" ? " (target < 200)" : "");
+    }
+    std::printf("time ratios: the other's time / minga's (above 1: minga faster)\n");
   }
   if (f.format != "table") {
+    const auto [peak_a, peak_b] = peaks(minga);
     std::string json = absl::StrFormat(
         "{\"files\":%zu,\"corpus_bytes\":%llu,\"runs\":%d,\"peak_mib_a\":%.1f,\"peak_mib_b\":%.1f",
-        corpus_files, static_cast<unsigned long long>(corpus_bytes), f.runs, Median(peak_a),
-        Median(peak_b));
-    for (const auto& [name, runs] :
-         std::vector<std::pair<const char*, const std::vector<RunResult>*>>{{"minga", &minga},
-                                                                            {"rsync", &rsync}}) {
-      if (runs->empty()) continue;
-      absl::StrAppend(&json, ",\"", name, "\":{");
+        corpus_files, static_cast<unsigned long long>(corpus_bytes), f.runs, peak_a, peak_b);
+    for (const System& s : systems) {
+      absl::StrAppend(&json, ",\"", s.name, "\":{");
       for (const Row& row : rows) {
-        const Step s = MedianStep(*runs, row.step);
-        absl::StrAppendFormat(&json, "%s\"%s\":{\"seconds\":%.3f,\"wire_bytes\":%llu}",
-                              row.step == &RunResult::ingest ? "" : ",", row.name, s.seconds,
-                              static_cast<unsigned long long>(s.wire_bytes));
+        const Step step = MedianStep(s.runs, row.step);
+        absl::StrAppendFormat(&json, "\"%s\":{\"seconds\":%.3f,\"wire_bytes\":%llu},", row.name,
+                              step.seconds, static_cast<unsigned long long>(step.wire_bytes));
       }
-      absl::StrAppend(&json, "}");
+      const auto [a, b] = peaks(s);
+      absl::StrAppendFormat(&json, "\"peak_mib_a\":%.1f,\"peak_mib_b\":%.1f}", a, b);
     }
     std::printf("%s}\n", json.c_str());
   }
