@@ -173,6 +173,20 @@ std::string ReadAll(const fs::path& path) {
   return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
 }
 
+// How one system takes an edit: makes `change` to `path`, then times until
+// B holds the new content.
+using EditFn = std::function<absl::StatusOr<Step>(
+    const fs::path& path, const std::function<void(const fs::path&)>& change)>;
+
+// The two edits every system takes, in order: a video replaced, then 1 MiB
+// overwritten inside another.
+absl::Status TimeEdits(const std::vector<fs::path>& files, const EditFn& edit, RunResult& r) {
+  ASSIGN_OR_RETURN(r.replace, edit(files[0], ReplaceFile));
+  ASSIGN_OR_RETURN(r.overwrite,
+                   edit(files[std::min<size_t>(1, files.size() - 1)], OverwriteInside));
+  return absl::OkStatus();
+}
+
 // Asks a node how far it is through its admin socket, on one channel: a
 // `minga` process per poll would cost the machine more than the node's
 // answer (loading the client's libraries), and slow the nodes it times.
@@ -288,9 +302,7 @@ absl::StatusOr<RunResult> RunMinga(const Flags& f, const fs::path& root,
     }
     return Step{Seconds(t), proxy.bytes()};
   };
-  ASSIGN_OR_RETURN(r.replace, edit(files[0], ReplaceFile));
-  ASSIGN_OR_RETURN(r.overwrite,
-                   edit(files[std::min<size_t>(1, files.size() - 1)], OverwriteInside));
+  RETURN_IF_ERROR(TimeEdits(files, edit, r));
   r.peak_mib_a = PeakMib(a.pid());
   r.peak_mib_b = PeakMib(b.pid());
   b.Stop();
@@ -336,10 +348,13 @@ absl::StatusOr<RunResult> RunRsync(const fs::path& root, const fs::path& corpus,
     return Step{Seconds(t), proxy.bytes()};
   };
   ASSIGN_OR_RETURN(r.sync, pull());
-  ReplaceFile(files[0]);
-  ASSIGN_OR_RETURN(r.replace, pull());
-  OverwriteInside(files[std::min<size_t>(1, files.size() - 1)]);
-  ASSIGN_OR_RETURN(r.overwrite, pull());
+  RETURN_IF_ERROR(TimeEdits(
+      files,
+      [&](const fs::path& path, const std::function<void(const fs::path&)>& change) {
+        change(path);
+        return pull();
+      },
+      r));
   daemon.Signal(SIGTERM);
   proxy.Stop();
   return r;
@@ -405,9 +420,7 @@ absl::StatusOr<RunResult> RunSyncthing(const fs::path& root, const fs::path& cor
     }
     return step;
   };
-  ASSIGN_OR_RETURN(r.replace, edit(files[0], ReplaceFile));
-  ASSIGN_OR_RETURN(r.overwrite,
-                   edit(files[std::min<size_t>(1, files.size() - 1)], OverwriteInside));
+  RETURN_IF_ERROR(TimeEdits(files, edit, r));
   r.peak_mib_a = PeakMib(pair.a_pid());
   r.peak_mib_b = PeakMib(pair.b_pid());
   proxy.Stop();
