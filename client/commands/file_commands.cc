@@ -245,9 +245,9 @@ int Attach(Session& s, const Args& args) {
 // "complete", or "12/80 chunks, 2.9 MiB to go, about 6s" while it comes.
 std::string FileHere(const v1::FileState& f) {
   if (f.complete()) return "complete";
-  std::string here =
-      absl::StrCat(f.chunks_present(), "/", f.file().chunk_sha256_size(), " chunks, ",
-                   FormatBytes(f.file().size() - f.bytes_present()), " to go");
+  std::string here = absl::StrCat(
+      f.chunks_present(), "/", f.file().chunk_sha256_size(), " chunks, ",
+      FormatBytes(f.file().size() - std::min(f.file().size(), f.bytes_present())), " to go");
   if (f.seconds_left() > 0) {
     absl::StrAppend(&here, ", about ", absl::FormatDuration(absl::Seconds(f.seconds_left())));
   }

@@ -149,7 +149,7 @@ grpc::ServerUnaryReactor* CatalogService::ListFiles(grpc::CallbackServerContext*
         for (FileProgress& f : *files) {
           v1::FileState* state = response.add_files();
           // Optimistic: as if this file had the whole rate.
-          if (!f.complete && rate > 0) {
+          if (!f.complete && rate > 0 && f.file.size() > f.bytes_present) {
             state->set_seconds_left((f.file.size() - f.bytes_present) / rate + 1);
           }
           *state->mutable_file() = std::move(f.file);
