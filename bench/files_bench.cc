@@ -73,11 +73,13 @@ Usage: minga-files-bench [--videos N] [--video-mib M] [--documents N]
 What it runs, for each system on the same files (random bytes):
   ingest    Minga: `minga attach` of the corpus at node A (materials of at
             most 64 files); Syncthing: A's start and first scan
-  sync      B, A's partner, until it holds every file: Minga over mutual
-            TLS; rsync a pull from its daemon on loopback, then `sync`;
-            Syncthing (TLS) B's start until its folder needs nothing
-  replace   one video replaced by new content, until B holds it
-  overwrite 1 MiB overwritten inside another video, until B holds it
+  sync      B, A's partner, until it holds every file, then `sync` (each
+            system's copy is durable): Minga over mutual TLS from B's
+            start; rsync a pull from its daemon on loopback; Syncthing
+            (TLS) from resuming B's peer until its folder needs nothing
+  replace   one video replaced by new content, until B holds it (and
+            `sync`)
+  overwrite 1 MiB overwritten inside another video, likewise
   Bytes on the wire are counted by a TCP proxy between B and A; peak
   resident memory of both nodes (Minga, Syncthing) is read from /proc.
   Syncthing runs with discovery, relays, NAT traversal, usage reports and
@@ -285,6 +287,7 @@ absl::StatusOr<RunResult> RunMinga(const Flags& f, const fs::path& root,
       !WaitFor([&] { return all_complete(*a_chunks); }, absl::Hours(1), absl::Milliseconds(50))) {
     return absl::DeadlineExceededError(absl::StrCat("B never completed\n", b.log()));
   }
+  ::sync();  // durable, as rsync's side is: B syncs no chunk as it stores it
   r.sync = {Seconds(start), proxy.bytes()};
   auto edit = [&](const fs::path& path,
                   const std::function<void(const fs::path&)>& change) -> absl::StatusOr<Step> {
@@ -300,6 +303,7 @@ absl::StatusOr<RunResult> RunMinga(const Flags& f, const fs::path& root,
                  absl::Hours(1), absl::Milliseconds(20))) {
       return absl::DeadlineExceededError("B never took the edit");
     }
+    ::sync();  // durable, as rsync's side is
     return Step{Seconds(t), proxy.bytes()};
   };
   RETURN_IF_ERROR(TimeEdits(files, edit, r));
@@ -401,6 +405,7 @@ absl::StatusOr<RunResult> RunSyncthing(const fs::path& root, const fs::path& cor
                absl::Milliseconds(50))) {
     return absl::DeadlineExceededError("syncthing B never completed");
   }
+  ::sync();  // durable, as rsync's side is
   r.sync = {Seconds(start), proxy.bytes()};
   auto edit = [&](const fs::path& path,
                   const std::function<void(const fs::path&)>& change) -> absl::StatusOr<Step> {
@@ -414,6 +419,7 @@ absl::StatusOr<RunResult> RunSyncthing(const fs::path& root, const fs::path& cor
                                     absl::Milliseconds(20))) {
       return absl::DeadlineExceededError("syncthing B never took the edit");
     }
+    ::sync();  // durable, as rsync's side is
     Step step{Seconds(t), proxy.bytes()};
     if (ReadAll(pair.b_folder() / name) != ReadAll(path)) {
       return absl::DataLossError(absl::StrCat("syncthing B's ", name, " differs from A's"));
