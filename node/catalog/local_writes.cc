@@ -71,6 +71,9 @@ absl::StatusOr<LocalWrites::PreparedPut> LocalWrites::PreparePut(PutItem item) c
   }));
   put.if_version = item.if_version;
   put.create_only = item.create_only;
+  // Serialised here, off the write lock; planning redoes it only when it
+  // assigns the id or keeps the held files.
+  if (!id.empty()) put.body = SerializeBody(put.material);
   return put;
 }
 
@@ -98,6 +101,7 @@ absl::StatusOr<LocalWrites::PlannedPut> LocalWrites::PlanPutLocked(
     Pending* pending, PreparedPut put, const std::set<std::string>& reserved) {
   PlannedPut plan;
   v1::Material& m = put.material;
+  bool body_stale = put.body.empty();
   if (m.id().empty()) {
     ASSIGN_OR_RETURN(*m.mutable_id(), AssignId(pending, m, put.audience, reserved));
   }
@@ -125,7 +129,10 @@ absl::StatusOr<LocalWrites::PlannedPut> LocalWrites::PlanPutLocked(
   if (put.files_from_node) {
     // AttachFile checked the chunks are stored.
   } else if (m.files().empty()) {
-    if (has_held_files) *m.mutable_files() = held->material->files();
+    if (has_held_files) {
+      *m.mutable_files() = held->material->files();
+      body_stale = true;
+    }
   } else {
     for (int i = 0; i < m.files_size(); ++i) {
       const v1::FileInfo& f = m.files(i);
@@ -142,7 +149,7 @@ absl::StatusOr<LocalWrites::PlannedPut> LocalWrites::PlanPutLocked(
     }
   }
   if (held.has_value()) w_.versions().Observe(held->header.version());
-  plan.body = SerializeBody(m);
+  plan.body = body_stale ? SerializeBody(m) : std::move(put.body);
   if (plan.body.size() > kMaxBodyBytes) {
     return absl::InvalidArgumentError(
         absl::StrCat("material: ", plan.body.size(), " bytes serialized, at most ", kMaxBodyBytes));
@@ -160,32 +167,30 @@ absl::StatusOr<LocalWrites::PlannedPut> LocalWrites::PlanPutLocked(
   return plan;
 }
 
-void LocalWrites::SignPlanned(PlannedPut* plan) const {
+void LocalWrites::SignPlanned(PlannedPut* plan, absl::string_view actor) const {
   if (plan->unchanged) return;
-  plan->revision = SignRevision(*options_.signing_key, plan->spec, std::move(plan->body));
+  v1::Revision revision = SignRevision(*options_.signing_key, plan->spec, std::move(plan->body));
+  Entry& entry = plan->stored.emplace();
+  *entry.stored.mutable_signed_() = std::move(*revision.mutable_signed_());
+  entry.stored.set_signer(options_.signing_key->public_key().Fingerprint());
+  entry.stored.set_body(std::move(*revision.mutable_body()));
+  entry.stored.mutable_provenance()->set_received_unix_micros(plan->spec.time_unix_micros);
+  entry.stored.mutable_provenance()->set_actor(std::string(actor));
+  entry.header.ParseFromString(entry.stored.signed_().header());
+  entry.material = std::move(plan->material);
 }
 
 absl::Status LocalWrites::FinishPutLocked(Pending* pending, PlannedPut* plan,
                                           absl::string_view actor) {
   if (plan->unchanged) return absl::OkStatus();
-  Entry entry;
-  *entry.stored.mutable_signed_() = std::move(*plan->revision.mutable_signed_());
-  entry.stored.set_signer(options_.signing_key->public_key().Fingerprint());
-  entry.stored.set_body(std::move(*plan->revision.mutable_body()));
-  entry.stored.mutable_provenance()->set_received_unix_micros(plan->spec.time_unix_micros);
-  entry.stored.mutable_provenance()->set_actor(std::string(actor));
-  entry.header.ParseFromString(entry.stored.signed_().header());
-  entry.material = std::move(plan->material);
-  RETURN_IF_ERROR(w_.StoreEntry(pending, plan->id, plan->held, &entry, actor, "put"));
-  plan->stored = std::move(entry);
-  return absl::OkStatus();
+  return w_.StoreEntry(pending, plan->id, plan->held, &*plan->stored, actor, "put");
 }
 
 absl::StatusOr<v1::MaterialView> LocalWrites::PutLocked(Pending* pending, PreparedPut put,
                                                         absl::string_view actor) {
   ASSIGN_OR_RETURN(PlannedPut plan, PlanPutLocked(pending, std::move(put), {}));
   if (plan.unchanged) return MakeView(plan.id, *plan.held, *options_.keyring);
-  SignPlanned(&plan);
+  SignPlanned(&plan, actor);
   RETURN_IF_ERROR(FinishPutLocked(pending, &plan, actor));
   return MakeView(plan.id, *plan.stored, *options_.keyring);
 }
@@ -242,7 +247,7 @@ absl::StatusOr<std::vector<PutOutcome>> LocalWrites::PutMany(std::vector<PutItem
       run.emplace_back(i, std::move(*plan));
     }
     ParallelForOrInline(options_.executor, run.size(),
-                        [&](size_t k) { SignPlanned(&run[k].second); });
+                        [&](size_t k) { SignPlanned(&run[k].second, actor); });
     for (auto& [index, plan] : run) {
       RETURN_IF_ERROR(FinishPutLocked(&pending, &plan, actor));
       results[index].id = plan.id;

@@ -91,6 +91,8 @@ class LocalWrites {
     // The node itself set `material.files` (attaching a file): take them as
     // they are instead of requiring a subset of the held ones.
     bool files_from_node = false;
+    // The material serialised, when its id was given (empty otherwise).
+    std::string body;
   };
   absl::StatusOr<PreparedPut> PreparePut(PutItem item) const;
   // A put in three steps, so a batch signs on every core: planned under
@@ -104,15 +106,16 @@ class LocalWrites {
     v1::Material material;
     std::string body;
     RevisionSpec spec;
-    v1::Revision revision;        // once signed
-    std::optional<Entry> stored;  // once stored
+    // Once signed: the entry to store (and stored, once finished).
+    std::optional<Entry> stored;
   };
   // `reserved`: ids planned earlier in the same transaction, not yet
   // stored, which an assigned id must not take.
   absl::StatusOr<PlannedPut> PlanPutLocked(Pending* pending, PreparedPut put,
                                            const std::set<std::string>& reserved)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(w_.mu);
-  void SignPlanned(PlannedPut* plan) const;
+  // Signs and builds the entry to store: no lock, no catalog state.
+  void SignPlanned(PlannedPut* plan, absl::string_view actor) const;
   absl::Status FinishPutLocked(Pending* pending, PlannedPut* plan, absl::string_view actor)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(w_.mu);
   // The three steps for one put.
