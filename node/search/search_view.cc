@@ -183,6 +183,15 @@ void SearchView::Run() {
         uncommitted_terms_ = 0;
         try {
           const std::string name = current()->name;
+          // Closing commits what the writer holds, without its position:
+          // those documents are indexed again, and their spelling words
+          // must be there to be taken out again.
+          try {
+            spelling_.FlushTo(writer_.get());
+          } catch (const Xapian::Error&) {
+            // The reopening below reports what is wrong with the index.
+          }
+          spelling_.Clear();
           writer_.reset();
           writer_ = std::make_unique<Xapian::WritableDatabase>(
               (fs::path(options_.dir) / name).string(),
@@ -249,8 +258,8 @@ absl::StatusOr<size_t> SearchView::IndexSome() {
   bool short_of_room = false;
   size_t read = 0;
   for (const FeedChange& c : changes) {
-    ASSIGN_OR_RETURN(auto applied, ApplyChange(catalog_, writer_.get(), c.id, c.lseq, &stemmers,
-                                               &built, &old_facets));
+    ASSIGN_OR_RETURN(auto applied, ApplyChange(catalog_, writer_.get(), &spelling_, c.id, c.lseq,
+                                               &stemmers, &built, &old_facets));
     if (applied.has_value()) {
       StatsChange change;
       change.did = applied->did;
@@ -289,6 +298,7 @@ absl::Status SearchView::CommitLocked(uint64_t position) {
   writer_->set_metadata(kMetaPosition, absl::StrCat(position));
   last_commit_ = absl::Now();
   try {
+    spelling_.FlushTo(writer_.get());
     writer_->commit();
   } catch (const Xapian::Error& e) {
     return FromXapian(e, "commit");

@@ -42,6 +42,7 @@
 #include "node/catalog/catalog.h"
 #include "node/core/metrics.h"
 #include "node/search/doc_stats.h"
+#include "node/search/spelling_batch.h"
 #include "node/store/disk_reserve.h"
 
 namespace minga::search {
@@ -149,6 +150,8 @@ class SearchView {
   // Terms the uncommitted changes touched (ApplyChange): what bounds the
   // commit's writes.
   uint64_t uncommitted_terms_ ABSL_GUARDED_BY(writer_mu_) = 0;
+  // Their spelling words, written at the commit.
+  SpellingBatch spelling_ ABSL_GUARDED_BY(writer_mu_);
   absl::Time first_uncommitted_ ABSL_GUARDED_BY(writer_mu_);
   absl::Time last_commit_ ABSL_GUARDED_BY(writer_mu_) = absl::InfinitePast();
 

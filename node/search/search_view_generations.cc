@@ -113,6 +113,7 @@ absl::Status SearchView::SwitchTo(const std::string& name) {
   }
   uncommitted_.clear();
   uncommitted_terms_ = 0;
+  spelling_.Clear();  // the old generation's
   const uint64_t position = ParsePosition(writer_->get_metadata(kMetaPosition));
   uncommitted_position_ = position;
   {
@@ -165,6 +166,7 @@ absl::Status SearchView::Reindex(const std::function<void(uint64_t, uint64_t)>& 
       return absl::OkStatus();
     });
     Stemmers stemmers;
+    SpellingBatch spelling;
     uint64_t done = 0;
     if (result.ok()) {
       progress(0, total);
@@ -172,7 +174,7 @@ absl::Status SearchView::Reindex(const std::function<void(uint64_t, uint64_t)>& 
         if (!e.has_body() || e.header.deleted()) return absl::OkStatus();
         IndexedDocument built =
             BuildDocument(id, *e.material, e.header.time_unix_micros(), &stemmers);
-        for (const std::string& w : built.spelling) db.add_spelling(w);
+        for (const std::string& w : built.spelling) spelling.Add(w);
         db.replace_document(absl::StrCat(kIdPrefix, id), built.doc);
         if (++done % 5000 == 0) progress(done, total);
         return absl::OkStatus();
@@ -190,7 +192,8 @@ absl::Status SearchView::Reindex(const std::function<void(uint64_t, uint64_t)>& 
         for (const FeedChange& c : changes) {
           // The stats are rebuilt at the switch: what was applied is not needed.
           RETURN_IF_ERROR(
-              ApplyChange(catalog_, &db, c.id, c.lseq, &stemmers, &built, &old_facets).status());
+              ApplyChange(catalog_, &db, &spelling, c.id, c.lseq, &stemmers, &built, &old_facets)
+                  .status());
           at = c.lseq;
         }
       }
@@ -203,6 +206,7 @@ absl::Status SearchView::Reindex(const std::function<void(uint64_t, uint64_t)>& 
         db.set_metadata(kMetaFormat, kFormat);
         db.set_metadata(kMetaFeed, catalog_->feed_id());
         db.set_metadata(kMetaPosition, absl::StrCat(at));
+        spelling.FlushTo(&db);
         db.commit();
         db.close();
         // Copied compactly (a bulk-built index is half free space), then

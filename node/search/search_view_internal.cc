@@ -82,6 +82,7 @@ uint64_t ParsePosition(const std::string& s) {
 
 absl::StatusOr<std::optional<AppliedChange>> ApplyChange(Catalog* catalog,
                                                          Xapian::WritableDatabase* db,
+                                                         SpellingBatch* spelling,
                                                          const std::string& id, uint64_t lseq,
                                                          Stemmers* stemmers, IndexedDocument* built,
                                                          std::vector<std::string>* old_facets) {
@@ -95,11 +96,11 @@ absl::StatusOr<std::optional<AppliedChange>> ApplyChange(Catalog* catalog,
     const Xapian::Document doc = db->get_document(applied.did);
     *old_facets = FacetTermsOf(doc);
     applied.terms_touched = doc.termlist_count();
-    for (const std::string& w : SpellingWordsOf(doc)) db->remove_spelling(w);
+    for (const std::string& w : SpellingWordsOf(doc)) spelling->Remove(w);
   }
   if (entry.has_value() && entry->has_body() && !entry->header.deleted()) {
     *built = BuildDocument(id, *entry->material, entry->header.time_unix_micros(), stemmers);
-    for (const std::string& w : built->spelling) db->add_spelling(w);
+    for (const std::string& w : built->spelling) spelling->Add(w);
     applied.terms_touched += built->doc.termlist_count();
     // The id term was looked up above: no second lookup by term.
     if (applied.did != 0) {

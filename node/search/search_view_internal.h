@@ -69,13 +69,15 @@ struct AppliedChange {
   size_t terms_touched = 0;
 };
 
-// Indexes (or drops) material `id` at feed position `lseq` in `db`.
+// Indexes (or drops) material `id` at feed position `lseq` in `db`, its
+// spelling words in `spelling` (flushed to `db` before its commit).
 // Returns what it did, or nothing when the feed position is stale (the
 // material moved on; its newer position comes later) or there was nothing
 // to drop. `built` and `old_facets` receive the new document and the facet
 // terms the old one held.
 absl::StatusOr<std::optional<AppliedChange>> ApplyChange(Catalog* catalog,
                                                          Xapian::WritableDatabase* db,
+                                                         SpellingBatch* spelling,
                                                          const std::string& id, uint64_t lseq,
                                                          Stemmers* stemmers, IndexedDocument* built,
                                                          std::vector<std::string>* old_facets);

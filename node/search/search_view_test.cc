@@ -233,6 +233,31 @@ TEST_F(SearchViewTest, DidYouMean) {
   EXPECT_GT(Run(r).total(), 0u);
 }
 
+TEST_F(SearchViewTest, SuggestionsComeOnlyFromTheMaterialsHeldNow) {
+  // The dictionary counts each word per material: it stays while one
+  // material has it, and leaves with the last, whether retracted or edited.
+  auto suggestion = [&] {
+    Sync();
+    v1::SearchRequest r;
+    r.set_query("quilqaymanta");
+    return Run(r).suggestion();
+  };
+  EXPECT_EQ(suggestion(), "");
+  const std::string a = Put(testing::MakeMaterial("Quillqaymanta: protocolo comunitario", "qa"));
+  const std::string b = Put(testing::MakeMaterial("Guía quillqaymanta para promotoras", "qb"));
+  EXPECT_EQ(suggestion(), "quillqaymanta");
+  ASSERT_OK(cat().local().Delete(a, 0, "test").status());
+  EXPECT_EQ(suggestion(), "quillqaymanta");  // b still has it
+  Put(testing::MakeMaterial("Guía para promotoras", "qb"));
+  EXPECT_EQ(suggestion(), "");
+  const std::string c = Put(testing::MakeMaterial("Quillqaymanta en la escuela", "qc"));
+  EXPECT_EQ(suggestion(), "quillqaymanta");
+  ASSERT_OK(view().Reindex([](uint64_t, uint64_t) {}));
+  EXPECT_EQ(suggestion(), "quillqaymanta");
+  ASSERT_OK(cat().local().Delete(c, 0, "test").status());
+  EXPECT_EQ(suggestion(), "");
+}
+
 TEST_F(SearchViewTest, SnippetsMarkTheWordsThatMatched) {
   v1::Material m = testing::MakeMaterial("Guía", "snippet");
   m.set_summary(

@@ -1,0 +1,38 @@
+// SpellingBatch: the spelling dictionary's changes of a group of indexed
+// documents, written to the Xapian database as one add_spelling or
+// remove_spelling per word before the group's commit. Called per document,
+// Xapian's own bookkeeping of each call was about a third of the indexing
+// time, and titles share most of their words.
+//
+// Contract: flush before every commit of the database the changes belong
+// to (the counts then commit with their documents), and Clear when that
+// database's uncommitted documents are dropped.
+// Thread safety: none; used under its owner's lock.
+#ifndef MINGA_NODE_SEARCH_SPELLING_BATCH_H_
+#define MINGA_NODE_SEARCH_SPELLING_BATCH_H_
+
+#include <xapian.h>
+
+#include <cstdint>
+#include <string>
+
+#include "absl/container/flat_hash_map.h"
+
+namespace minga::search {
+
+class SpellingBatch {
+ public:
+  void Add(const std::string& word) { ++delta_[word]; }
+  void Remove(const std::string& word) { --delta_[word]; }
+  // Writes the net change of each word, then forgets them. Throws
+  // Xapian::Error from the database.
+  void FlushTo(Xapian::WritableDatabase* db);
+  void Clear() { delta_.clear(); }
+
+ private:
+  absl::flat_hash_map<std::string, int64_t> delta_;
+};
+
+}  // namespace minga::search
+
+#endif  // MINGA_NODE_SEARCH_SPELLING_BATCH_H_
