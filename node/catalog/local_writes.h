@@ -7,8 +7,10 @@
 // if_version does not match, ALREADY_EXISTS for create_only on a held id,
 // NOT_FOUND for an id not held; anything else is the store's.
 //
-// Thread safety: all methods may be called concurrently; validation and
-// signing run outside the catalog's write lock.
+// Thread safety: all methods may be called concurrently. Validation and
+// serialisation run outside the catalog's write lock; a change is planned,
+// signed (PutMany: on every core) and stored under it, so what it planned
+// against cannot change before it is stored.
 #ifndef MINGA_NODE_CATALOG_LOCAL_WRITES_H_
 #define MINGA_NODE_CATALOG_LOCAL_WRITES_H_
 
