@@ -116,7 +116,8 @@ class LocalWrites {
   absl::StatusOr<PlannedPut> PlanPutLocked(Pending* pending, PreparedPut put,
                                            const std::set<std::string>& reserved)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(w_.mu);
-  // Signs and builds the entry to store: no lock, no catalog state.
+  // Signs and builds the entry to store. Reads no catalog state, so it
+  // needs no lock (PutMany still calls it under the write lock).
   void SignPlanned(PlannedPut* plan, absl::string_view actor) const;
   absl::Status FinishPutLocked(Pending* pending, PlannedPut* plan, absl::string_view actor)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(w_.mu);
