@@ -304,6 +304,12 @@ absl::StatusOr<v1::MaterialView> LocalWrites::AttachFile(absl::string_view id, v
                                                     parsed.origin,
                                                     "'; only its origin attaches files"));
   }
+  // The upload's bytes reach the disk before the synced write that lists
+  // them, so an acknowledged attach survives a power cut. Every chunk the
+  // file lists was written before this call (by this upload, or by another
+  // writer before it recorded the chunk present), so one sync here covers
+  // them all, and other writers need not wait for it under the lock.
+  RETURN_IF_ERROR(options_.chunks->Sync());
   absl::MutexLock lock(&w_.mu);
   Pending pending = w_.Begin();
   ASSIGN_OR_RETURN(std::optional<Entry> held, LoadEntry(&pending.txn, id));
@@ -334,9 +340,6 @@ absl::StatusOr<v1::MaterialView> LocalWrites::AttachFile(absl::string_view id, v
   put.if_version = held->header.version();
   put.files_from_node = true;
   ASSIGN_OR_RETURN(v1::MaterialView view, PutLocked(&pending, std::move(put), actor));
-  // The upload's bytes reach the disk before the synced write that lists
-  // them: an acknowledged attach survives a power cut.
-  RETURN_IF_ERROR(options_.chunks->Sync());
   RETURN_IF_ERROR(w_.Commit(&pending, /*sync=*/true));
   return view;
 }
