@@ -39,8 +39,8 @@ absl::Status CatalogFiles::StoreChunkImpl(absl::string_view sha, absl::string_vi
   }
   // The bytes first, and outside the write lock (they are most of the
   // work, and several transfers write at once): a crash before the commit
-  // leaves an orphan file (swept at open), never a recorded chunk without
-  // its bytes. The same bytes written twice are the same file.
+  // leaves orphan bytes (swept at open), never a recorded chunk without
+  // its bytes. The same bytes written twice are kept once (the later copy).
   RETURN_IF_ERROR(chunks_->Put(sha, data));
   absl::MutexLock lock(&w_.mu);
   Pending pending = w_.Begin();
@@ -67,12 +67,19 @@ absl::Status CatalogFiles::StoreChunkImpl(absl::string_view sha, absl::string_vi
 
 absl::StatusOr<std::optional<std::string>> CatalogFiles::ReadChunk(absl::string_view sha) {
   ASSIGN_OR_RETURN(std::optional<std::string> data, chunks_->Get(sha));
-  if (!data.has_value()) return data;
-  if (DigestToBytes(Sha256(*data)) == sha) return data;
+  if (data.has_value() && DigestToBytes(Sha256(*data)) == sha) return data;
+  if (!data.has_value()) {
+    // Recorded but absent: its pack was cut short where a crash had torn
+    // it (the bytes of a pulled chunk are not synced before they are
+    // recorded). Gone the same way as a damaged chunk.
+    ASSIGN_OR_RETURN(bool recorded, HasChunk(sha));
+    if (!recorded) return data;
+  }
   // Damaged on disk (or lost in a power cut after its record was synced):
   // forgotten, wanted again by whoever lists it, and fetched anew.
   LogError("catalog",
-           absl::StrCat("chunk ", ShortHex(sha), " is damaged on disk; it will be fetched again"));
+           absl::StrCat("chunk ", ShortHex(sha), " is ", data.has_value() ? "damaged" : "missing",
+                        " on disk; it will be fetched again"));
   RETURN_IF_ERROR(ForgetDamagedChunk(sha));
   return std::nullopt;
 }

@@ -61,9 +61,9 @@ class CatalogFiles {
   // `sha` must be the hash of `data` as the caller computed it (the
   // upload's chunker): it is not computed again.
   absl::Status StoreUploadedChunk(absl::string_view sha, absl::string_view data);
-  // The chunk's bytes, checked against its hash: damaged bytes are
-  // forgotten (wanted again by the materials that list them) and answered
-  // as absent.
+  // The chunk's bytes, checked against its hash: damaged bytes, and bytes
+  // recorded but not on disk, are forgotten (wanted again by the materials
+  // that list them) and answered as absent.
   absl::StatusOr<std::optional<std::string>> ReadChunk(absl::string_view sha);
   absl::StatusOr<bool> HasChunk(absl::string_view sha);
   // Those of `shas` not stored here, in order.

@@ -2,20 +2,30 @@
 // outside the key-value store. Which chunks a node holds, and which
 // materials list them, stays in the catalog's transactions (chunk_refs.h);
 // the bytes are written before the transaction that records them and
-// removed after the one that forgets them, so a crash can leave an orphan
-// file but never a recorded chunk without bytes. An orphan is removed by
-// the catalog's sweep at open.
+// removed after the one that forgets them, so a crash leaves orphan bytes
+// (removed by the catalog's sweep at open), and a recorded chunk without
+// its bytes only where they were not yet synced (found when read, and
+// fetched again, as damaged bytes are).
 //
-// On disk (FileChunkStore) each chunk is a file, <dir>/<2 hex>/<64 hex>:
-// a retracted chunk's bytes leave the node's files as soon as its
-// retraction commits (RocksDB would keep them in blob files until a
-// compaction), and chunks stream to and from disk without passing through
-// a write-ahead log.
+// On disk (OpenFileChunkStore) chunks are appended to pack files,
+// <dir>/packs/<8 digits>.pack, each record a 48-byte header (magic, flags,
+// size, SHA-256) and the chunk's bytes. Creating a file per chunk cost an
+// inode each, and ext4 without a journal scans past every inode deleted in
+// the last minutes to allocate one: up to a millisecond a chunk. A pack
+// takes a new inode every 64 MiB. Deleting a chunk marks its header and
+// punches its bytes out of the pack (fallocate; zeros written where that
+// is not supported), so a retracted chunk's bytes leave the node's files as
+// soon as its retraction commits; a pack with nothing left in it is
+// removed. At open the packs are scanned to rebuild the index in memory
+// (one header read per chunk); a record cut short by a crash ends its pack
+// there. Chunks of the older layout, a file each (<dir>/<2 hex>/<64 hex>),
+// are moved into packs at open.
 //
 // Thread safety: implementations are safe for concurrent use.
 #ifndef MINGA_NODE_STORE_CHUNK_STORE_H_
 #define MINGA_NODE_STORE_CHUNK_STORE_H_
 
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -45,11 +55,16 @@ class ChunkStore {
 };
 
 std::unique_ptr<ChunkStore> NewMemChunkStore();
-// `dir` is created if missing. UNAVAILABLE when it cannot be used. Put
-// refuses with RESOURCE_EXHAUSTED below `reserve` (borrowed, must outlive
-// the store; null: no reserve) and when the disk is full.
-absl::StatusOr<std::unique_ptr<ChunkStore>> OpenFileChunkStore(
-    const std::string& dir, const DiskReserve* reserve = nullptr);
+// A new pack is started once the one written to reaches this size.
+inline constexpr uint64_t kPackBytes = 64 << 20;
+
+// `dir` is created if missing. UNAVAILABLE when it cannot be used or read.
+// Put refuses with RESOURCE_EXHAUSTED below `reserve` (borrowed, must
+// outlive the store; null: no reserve) and when the disk is full.
+// `pack_bytes`: for tests.
+absl::StatusOr<std::unique_ptr<ChunkStore>> OpenFileChunkStore(const std::string& dir,
+                                                               const DiskReserve* reserve = nullptr,
+                                                               uint64_t pack_bytes = kPackBytes);
 
 }  // namespace minga
 
