@@ -262,6 +262,9 @@ class PackChunkStore : public ChunkStore {
   }
 
   absl::Status Sync() override {
+    // One at a time: a Sync that finds nothing left to do because another
+    // took the packs it wrote must still return only once they are synced.
+    absl::MutexLock one(&sync_mu_);
     std::vector<uint32_t> dirty;
     bool dir_dirty = false;
     {
@@ -461,6 +464,7 @@ class PackChunkStore : public ChunkStore {
   const DiskReserve* const reserve_;  // null: no reserve
   const uint64_t pack_bytes_;
 
+  absl::Mutex sync_mu_ ABSL_ACQUIRED_BEFORE(mu_);
   absl::Mutex append_mu_ ABSL_ACQUIRED_BEFORE(mu_);
   std::shared_ptr<Fd> active_ ABSL_GUARDED_BY(append_mu_);  // null: none yet
   uint32_t active_id_ ABSL_GUARDED_BY(append_mu_) = 0;
