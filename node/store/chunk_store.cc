@@ -9,10 +9,12 @@
 #include <algorithm>
 #include <atomic>
 #include <cerrno>
+#include <cstdint>
 #include <cstring>
 #include <filesystem>
 #include <map>
 #include <memory>
+#include <set>
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
@@ -22,6 +24,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/synchronization/mutex.h"
+#include "node/core/read_file.h"
 
 namespace minga {
 namespace {
@@ -211,7 +214,7 @@ class PackChunkStore : public ChunkStore {
       // never finds this one empty and removes it.
       absl::MutexLock lock(&mu_);
       ++live_[loc.pack];
-      dirty_[loc.pack] = true;
+      dirty_.insert(loc.pack);
       auto [it, inserted] = index_.try_emplace(std::string(sha), loc);
       if (!inserted) {
         replaced = it->second;
@@ -269,9 +272,7 @@ class PackChunkStore : public ChunkStore {
     bool dir_dirty = false;
     {
       absl::MutexLock lock(&mu_);
-      for (const auto& [id, d] : dirty_) {
-        if (d) dirty.push_back(id);
-      }
+      dirty.assign(dirty_.begin(), dirty_.end());
       dirty_.clear();
       std::swap(dir_dirty, dir_dirty_);
     }
@@ -292,7 +293,7 @@ class PackChunkStore : public ChunkStore {
     if (!status.ok()) {
       // Still owed: the next Sync tries again.
       absl::MutexLock lock(&mu_);
-      for (uint32_t id : dirty) dirty_[id] = true;
+      dirty_.insert(dirty.begin(), dirty.end());
       dir_dirty_ = dir_dirty_ || dir_dirty;
     }
     return status;
@@ -436,14 +437,9 @@ class PackChunkStore : public ChunkStore {
       for (const fs::directory_entry& f : fs::directory_iterator(sub.path(), ec)) {
         const std::string hex = f.path().filename().string();
         if (hex.size() != 64) continue;
-        Fd fd(::open(f.path().c_str(), O_RDONLY | O_CLOEXEC));
-        struct stat st;
-        if (fd.get() < 0 || ::fstat(fd.get(), &st) != 0) return Errno("open", f.path());
-        std::string data(static_cast<size_t>(st.st_size), '\0');
-        if (!ReadAt(fd.get(), data.data(), data.size(), 0) && errno != 0) {
-          return Errno("read", f.path());
-        }
-        if (absl::Status s = Put(absl::HexStringToBytes(hex), data); !s.ok()) return s;
+        absl::StatusOr<std::string> data = ReadFileToString(f.path(), SIZE_MAX);
+        if (!data.ok()) return data.status();
+        if (absl::Status s = Put(absl::HexStringToBytes(hex), *data); !s.ok()) return s;
         moved.push_back(f.path());
       }
     }
@@ -476,7 +472,7 @@ class PackChunkStore : public ChunkStore {
   absl::Mutex mu_;
   absl::flat_hash_map<std::string, Loc> index_ ABSL_GUARDED_BY(mu_);
   std::map<uint32_t, uint64_t> live_ ABSL_GUARDED_BY(mu_);  // records per pack
-  std::map<uint32_t, bool> dirty_ ABSL_GUARDED_BY(mu_);     // written since Sync
+  std::set<uint32_t> dirty_ ABSL_GUARDED_BY(mu_);           // written since Sync
   bool dir_dirty_ ABSL_GUARDED_BY(mu_) = false;             // a pack created since Sync
 };
 

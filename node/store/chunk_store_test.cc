@@ -4,8 +4,6 @@
 #include "node/store/chunk_store.h"
 
 #include <filesystem>
-#include <fstream>
-#include <iterator>
 #include <set>
 #include <string>
 #include <thread>
@@ -32,15 +30,11 @@ std::string Bytes(int n, size_t size) {
   return out;
 }
 
-std::string ReadAll(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  return std::string(std::istreambuf_iterator<char>(in), {});
-}
 // Every byte of every file under `dir`, concatenated.
 std::string AllBytesUnder(const fs::path& dir) {
   std::string all;
   for (const auto& e : fs::recursive_directory_iterator(dir)) {
-    if (e.is_regular_file()) all += ReadAll(e.path());
+    if (e.is_regular_file()) all += testing::ReadFileOrEmpty(e.path().string());
   }
   return all;
 }
@@ -193,8 +187,8 @@ TEST_F(ChunkStoreTest, ChunksOfTheOlderLayoutAreMovedIntoPacks) {
   const std::string hex = absl::BytesToHexString(Sha(5));
   fs::create_directories(dir_ / hex.substr(0, 2));
   fs::create_directories(dir_ / "tmp");
-  std::ofstream(dir_ / hex.substr(0, 2) / hex, std::ios::binary) << Bytes(5, 3000);
-  std::ofstream(dir_ / "tmp" / "cut-short.1", std::ios::binary) << "half";
+  testing::WriteFile((dir_ / hex.substr(0, 2) / hex).string(), Bytes(5, 3000));
+  testing::WriteFile((dir_ / "tmp" / "cut-short.1").string(), "half");
   auto store = Open();
   EXPECT_EQ(Get(*store, 5), Bytes(5, 3000));
   EXPECT_FALSE(fs::exists(dir_ / hex.substr(0, 2))) << "the older file stayed";
