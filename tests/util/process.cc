@@ -1,5 +1,6 @@
 #include "tests/util/process.h"
 
+#include <arpa/inet.h>
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <poll.h>
@@ -159,11 +160,12 @@ TempDir::~TempDir() {
   }
 }
 
-sockaddr_in LoopbackAddress(int port) {
+sockaddr_in LoopbackAddress(int port, const char* host) {
   sockaddr_in addr{};
   addr.sin_family = AF_INET;
   addr.sin_port = htons(static_cast<uint16_t>(port));
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (::inet_pton(AF_INET, host, &addr.sin_addr) != 1)
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
   return addr;
 }
 

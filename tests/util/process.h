@@ -62,8 +62,9 @@ class TempDir {
 
 // A TCP port on 127.0.0.1 that was free a moment ago.
 int FreePort();
-// The address 127.0.0.1:`port`.
-sockaddr_in LoopbackAddress(int port);
+// The address `host`:`port`; `host` is a dotted IPv4 address, one of
+// 127.0.0.0/8 in the tests.
+sockaddr_in LoopbackAddress(int port, const char* host = "127.0.0.1");
 
 std::string ReadFileOrEmpty(const std::string& path);
 // A number field of /proc/PID/status ("Threads", "VmRSS" in KiB, "VmHWM");

@@ -39,16 +39,16 @@ struct ShapingProxy::Connection {
 
 ShapingProxy::~ShapingProxy() { Stop(); }
 
-absl::Status ShapingProxy::Start(int listen_port, int target_port) {
+absl::Status ShapingProxy::Start(int listen_port, int target_port, const std::string& listen_host) {
   target_port_ = target_port;
   listen_fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
   int one = 1;
   ::setsockopt(listen_fd_, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-  sockaddr_in addr = LoopbackAddress(listen_port);
+  sockaddr_in addr = LoopbackAddress(listen_port, listen_host.c_str());
   if (::bind(listen_fd_, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0 ||
       ::listen(listen_fd_, 64) != 0) {
-    return absl::UnavailableError(absl::StrCat(
-        "shaping proxy: cannot listen on 127.0.0.1:", listen_port, ": ", strerror(errno)));
+    return absl::UnavailableError(absl::StrCat("shaping proxy: cannot listen on ", listen_host, ":",
+                                               listen_port, ": ", strerror(errno)));
   }
   acceptor_ = std::thread([this] { Accept(); });
   return absl::OkStatus();
@@ -101,6 +101,13 @@ void ShapingProxy::Accept() {
     int one = 1;
     ::setsockopt(client, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
     ::setsockopt(server, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+    // A small send buffer each way, so that when the kernel drops what the
+    // proxy sends (a lossy or cut link below it), the proxy stalls as the
+    // link's sender would, instead of pacing megabytes into a buffer that
+    // then crosses at once.
+    int buffer = 64 * 1024;
+    ::setsockopt(client, SOL_SOCKET, SO_SNDBUF, &buffer, sizeof(buffer));
+    ::setsockopt(server, SOL_SOCKET, SO_SNDBUF, &buffer, sizeof(buffer));
     auto c = std::make_shared<Connection>();
     c->client = client;
     c->server = server;
@@ -153,7 +160,7 @@ void ShapingProxy::Pump(std::shared_ptr<Connection> c, int from, int to) {
     }
   });
   absl::Time last_due = absl::InfinitePast();
-  char buffer[16 * 1024];
+  char buffer[4 * 1024];  // pieces of a few packets, as a paced link sends them
   while (true) {
     const ssize_t n = ::recv(from, buffer, sizeof(buffer), 0);
     if (n < 0 && errno == EINTR) continue;

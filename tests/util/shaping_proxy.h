@@ -1,7 +1,8 @@
 // A poor link on loopback for tests, where the kernel offers no netem: a TCP
 // proxy that delays every byte by a one-way latency, paces each direction to
 // a rate, and can be cut (every connection closed, new ones refused) and
-// mended. Packet loss it cannot imitate: TCP hides it.
+// mended. Packet loss it cannot imitate (TCP hides it): the poor-link test
+// drops packets below it with nftables.
 //
 // Thread safety: Cut may be called from any thread. Each connection uses
 // four threads (a reader and a writer each way).
@@ -12,6 +13,7 @@
 #include <cstdint>
 #include <memory>
 #include <mutex>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -28,8 +30,10 @@ class ShapingProxy {
   ShapingProxy(const ShapingProxy&) = delete;
   ShapingProxy& operator=(const ShapingProxy&) = delete;
 
-  // Listens on 127.0.0.1:`listen_port`, forwarding to 127.0.0.1:`target_port`.
-  absl::Status Start(int listen_port, int target_port);
+  // Listens on `listen_host`:`listen_port`, forwarding to
+  // 127.0.0.1:`target_port`.
+  absl::Status Start(int listen_port, int target_port,
+                     const std::string& listen_host = "127.0.0.1");
   void Stop();
   // Cut: closes every connection and refuses new ones until mended.
   void Cut(bool cut);
