@@ -133,8 +133,8 @@ absl::Status CatalogWriter::Purge(Pending* pending, const std::string& id, const
 absl::Status CatalogWriter::SetWanted(Pending* pending, const std::vector<std::string>& ids,
                                       absl::string_view sha, bool wanted) {
   for (const std::string& id : ids) {
-    ASSIGN_OR_RETURN(std::optional<Entry> e, LoadEntry(&pending->txn, id));
-    const bool has_body = e.has_value() && e->has_body();
+    ASSIGN_OR_RETURN(std::shared_ptr<const Entry> e, LoadDecoded(&pending->txn, id));
+    const bool has_body = e != nullptr && e->has_body();
     if (has_body) RETURN_IF_ERROR(CountFiles(&pending->txn, id, *e, -1, &pending->tally, sha));
     if (!wanted) {
       pending->txn.Delete(Cf::kChunkRefs, WantKey(id, sha));
@@ -144,6 +144,31 @@ absl::Status CatalogWriter::SetWanted(Pending* pending, const std::vector<std::s
     if (has_body) RETURN_IF_ERROR(CountFiles(&pending->txn, id, *e, +1, &pending->tally, sha));
   }
   return absl::OkStatus();
+}
+
+absl::StatusOr<std::shared_ptr<const Entry>> CatalogWriter::LoadDecoded(Txn* txn,
+                                                                        const std::string& id) {
+  // More than the materials a pull fetches at once, in little memory
+  // (a decoded entry takes a few times its stored bytes).
+  constexpr size_t kKept = 8, kKeptBytes = 8 << 20;
+  ASSIGN_OR_RETURN(std::optional<std::string> raw, txn->Get(Cf::kMaterials, id));
+  if (!raw.has_value()) return nullptr;
+  for (const DecodedEntry& d : decoded_) {
+    if (d.id == id && d.raw == *raw) return d.entry;
+  }
+  ASSIGN_OR_RETURN(Entry e, DecodeEntry(id, *raw));
+  auto entry = std::make_shared<const Entry>(std::move(e));
+  std::erase_if(decoded_, [&](const DecodedEntry& d) { return d.id == id; });
+  decoded_.push_front({id, *std::move(raw), entry});
+  size_t bytes = 0;
+  for (auto d = decoded_.begin(); d != decoded_.end(); ++d) {
+    bytes += d->raw.size();
+    if (d - decoded_.begin() >= static_cast<ptrdiff_t>(kKept) || bytes > kKeptBytes) {
+      decoded_.erase(d, decoded_.end());
+      break;
+    }
+  }
+  return entry;
 }
 
 absl::Status CatalogWriter::Commit(Pending* pending, bool sync) {
