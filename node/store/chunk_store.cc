@@ -25,6 +25,8 @@
 #include "absl/strings/str_format.h"
 #include "absl/synchronization/mutex.h"
 #include "node/core/read_file.h"
+#include "node/core/status_macros.h"
+#include "node/store/crc32c.h"
 
 namespace minga {
 namespace {
@@ -74,11 +76,14 @@ absl::Status Errno(absl::string_view what, const std::string& path) {
 }
 
 // A record's header, little-endian: magic, flags, size of the bytes that
-// follow, a reserved word (zero), the chunk's SHA-256.
+// follow, the CRC32C of the SHA-256 and the bytes (zero in records written
+// before it had one: no kChecksummed flag), the chunk's SHA-256.
 constexpr size_t kHeaderBytes = 48;
 constexpr uint32_t kMagic = 0x4b43474d;  // "MGCK"
 constexpr uint32_t kDeleted = 1;
+constexpr uint32_t kChecksummed = 2;
 constexpr size_t kFlagsAt = 4;
+constexpr size_t kCrcAt = 12;
 
 void PutU32(char* p, uint32_t v) {
   for (int i = 0; i < 4; ++i) p[i] = static_cast<char>((v >> (8 * i)) & 0xff);
@@ -184,8 +189,11 @@ class PackChunkStore : public ChunkStore {
     }
     char header[kHeaderBytes] = {};
     PutU32(header, kMagic);
+    PutU32(header + kFlagsAt, kChecksummed);
     PutU32(header + 8, static_cast<uint32_t>(data.size()));
     std::memcpy(header + 16, sha.data(), std::min<size_t>(sha.size(), 32));
+    const uint32_t crc = Crc32c(data, Crc32c(absl::string_view(header + 16, 32)));
+    PutU32(header + kCrcAt, crc);
     Loc loc;
     std::shared_ptr<Fd> fd;
     std::optional<Loc> replaced;
@@ -207,7 +215,7 @@ class PackChunkStore : public ChunkStore {
         }
         return s;
       }
-      loc = Loc{active_id_, active_end_, static_cast<uint32_t>(data.size())};
+      loc = Loc{active_id_, active_end_, static_cast<uint32_t>(data.size()), crc, true};
       active_end_ += kHeaderBytes + data.size();
       fd = active_;
       // Counted before the append lock goes, so the next pack's start
@@ -232,24 +240,33 @@ class PackChunkStore : public ChunkStore {
   }
 
   absl::StatusOr<std::optional<std::string>> Get(absl::string_view sha) override {
+    ASSIGN_OR_RETURN(Read read, GetChecked(sha));
+    return std::move(read.data);
+  }
+
+  absl::StatusOr<Read> GetChecked(absl::string_view sha) override {
     Loc loc;
     {
       absl::MutexLock lock(&mu_);
       auto it = index_.find(sha);
-      if (it == index_.end()) return std::nullopt;
+      if (it == index_.end()) return Read{};
       loc = it->second;
     }
     const std::string path = PackPath(loc.pack);
     Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
     // Deleted (and its pack removed) since it was looked up.
-    if (fd.get() < 0 && errno == ENOENT) return std::nullopt;
+    if (fd.get() < 0 && errno == ENOENT) return Read{};
     if (fd.get() < 0) return Errno("open", path);
     std::string data(loc.size, '\0');
     if (!ReadAt(fd.get(), data.data(), data.size(), loc.offset + kHeaderBytes)) {
       if (errno != 0) return Errno("read", path);
-      // Cut short: what is there, which its hash check finds wanting.
+      // Cut short: what is there, which the checks find wanting.
     }
-    return data;
+    // The hash in the index came from the header: checking it with the
+    // bytes also catches a record read from the wrong place.
+    const bool intact =
+        loc.checksummed && Crc32c(data, Crc32c(absl::string_view(sha).substr(0, 32))) == loc.crc;
+    return Read{std::move(data), intact};
   }
 
   absl::Status Delete(absl::string_view sha) override {
@@ -315,6 +332,8 @@ class PackChunkStore : public ChunkStore {
     uint32_t pack = 0;
     uint64_t offset = 0;  // of the record's header
     uint32_t size = 0;    // of the chunk
+    uint32_t crc = 0;     // of the hash and the chunk, where checksummed
+    bool checksummed = false;
   };
 
   std::string PackPath(uint32_t id) const {
@@ -393,8 +412,10 @@ class PackChunkStore : public ChunkStore {
       if (!ReadAt(fd.get(), header, kHeaderBytes, at)) return Errno("read", path);
       const uint32_t chunk = GetU32(header + 8);
       if (GetU32(header) != kMagic || at + kHeaderBytes + chunk > size) break;
-      if ((GetU32(header + kFlagsAt) & kDeleted) == 0) {
-        found.emplace_back(std::string(header + 16, 32), Loc{id, at, chunk});
+      const uint32_t flags = GetU32(header + kFlagsAt);
+      if ((flags & kDeleted) == 0) {
+        found.emplace_back(std::string(header + 16, 32), Loc{id, at, chunk, GetU32(header + kCrcAt),
+                                                             (flags & kChecksummed) != 0});
       }
       at += kHeaderBytes + chunk;
     }
@@ -477,6 +498,11 @@ class PackChunkStore : public ChunkStore {
 };
 
 }  // namespace
+
+absl::StatusOr<ChunkStore::Read> ChunkStore::GetChecked(absl::string_view sha) {
+  ASSIGN_OR_RETURN(std::optional<std::string> data, Get(sha));
+  return Read{std::move(data), false};
+}
 
 std::unique_ptr<ChunkStore> NewMemChunkStore() { return std::make_unique<MemChunkStore>(); }
 

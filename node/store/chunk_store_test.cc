@@ -1,6 +1,7 @@
 // The chunk store on disk: chunks packed into files, what a reopen finds,
-// deletion that removes the bytes themselves, a crash's torn record, and
-// the older layout of a file per chunk moved in.
+// deletion that removes the bytes themselves, a crash's torn record, the
+// checksum of each record, and the older layout of a file per chunk moved
+// in.
 #include "node/store/chunk_store.h"
 
 #include <filesystem>
@@ -156,6 +157,35 @@ TEST_F(ChunkStoreTest, ARecordTornByACrashEndsItsPackAndTheRestStays) {
   auto store = Open();
   EXPECT_THAT(Listed(*store), UnorderedElementsAre(Sha(1), Sha(3)));
   EXPECT_EQ(Get(*store, 3), Bytes(3, 5000));
+}
+
+// Bytes changed on disk come back unvouched for, so the reader hashes them
+// and finds the damage; untouched ones are vouched for by the checksum,
+// and a record written before checksums (flags zero) by nothing.
+TEST_F(ChunkStoreTest, TheChecksumVouchesOnlyForBytesTheDiskKept) {
+  {
+    auto store = Open();
+    for (int n = 1; n <= 3; ++n) ASSERT_TRUE(store->Put(Sha(n), Bytes(n, 5000)).ok());
+    ASSERT_TRUE(store->Sync().ok());
+  }
+  const std::string pack = Packs(dir_).front().string();
+  std::string bytes = testing::ReadFileOrEmpty(pack);
+  const size_t record = 48 + 5000;
+  bytes[record + 48 + 1234] ^= 0x20;                      // one bit of chunk 2
+  for (int i = 4; i < 8; ++i) bytes[2 * record + i] = 0;  // chunk 3: flags of an older record
+  testing::WriteFile(pack, bytes);
+  auto store = Open();
+  for (int n = 1; n <= 3; ++n) {
+    absl::StatusOr<ChunkStore::Read> read = store->GetChecked(Sha(n));
+    ASSERT_TRUE(read.ok()) << read.status();
+    ASSERT_TRUE(read->data.has_value()) << n;
+    EXPECT_EQ(read->intact, n == 1) << n;
+    EXPECT_EQ(*read->data == Bytes(n, 5000), n != 2) << n;
+  }
+  absl::StatusOr<ChunkStore::Read> absent = store->GetChecked(Sha(9));
+  ASSERT_TRUE(absent.ok());
+  EXPECT_FALSE(absent->data.has_value());
+  EXPECT_FALSE(absent->intact);
 }
 
 // Several transfers at once, across many packs started and emptied.
