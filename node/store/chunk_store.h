@@ -11,9 +11,10 @@
 // <dir>/packs/<8 digits>.pack, each record a 48-byte header (magic, flags,
 // size, CRC32C, SHA-256) and the chunk's bytes. The CRC32C lets a read
 // tell that the disk kept the bytes at a sixth of the cost of hashing
-// them again with SHA-256 (a node reads every chunk it serves). Creating a file per chunk cost an
-// inode each, and ext4 without a journal scans past every inode deleted in
-// the last minutes to allocate one: up to a millisecond a chunk. A pack
+// them again with SHA-256 (a node reads every chunk it serves). Creating a
+// file per chunk cost an inode each, and ext4 without a journal scans past
+// every inode deleted in the last minutes to allocate one: up to a
+// millisecond a chunk. A pack
 // takes a new inode every 64 MiB. Deleting a chunk marks its header and
 // punches its bytes out of the pack (fallocate; zeros written where that
 // is not supported), so a retracted chunk's bytes leave the node's files as

@@ -39,7 +39,11 @@ __attribute__((target("sse4.2"))) uint32_t Crc32cSse42(absl::string_view data, u
   for (; n > 0; ++p, --n) c32 = _mm_crc32_u8(c32, static_cast<unsigned char>(*p));
   return ~c32;
 }
-const bool kHasSse42 = __builtin_cpu_supports("sse4.2");
+// Static initialisers may run before libgcc's own, hence the init.
+const bool kHasSse42 = [] {
+  __builtin_cpu_init();
+  return __builtin_cpu_supports("sse4.2") != 0;
+}();
 #endif
 
 }  // namespace
@@ -48,6 +52,14 @@ uint32_t Crc32cPortable(absl::string_view data, uint32_t crc) {
   uint32_t c = ~crc;
   for (unsigned char b : data) c = kTable[(c ^ b) & 0xff] ^ (c >> 8);
   return ~c;
+}
+
+bool Crc32cUsesSse42() {
+#if defined(__x86_64__)
+  return kHasSse42;
+#else
+  return false;
+#endif
 }
 
 uint32_t Crc32c(absl::string_view data, uint32_t crc) {

@@ -22,6 +22,9 @@ uint32_t Crc32c(absl::string_view data, uint32_t crc = 0);
 // compare the two.
 uint32_t Crc32cPortable(absl::string_view data, uint32_t crc = 0);
 
+// Whether Crc32c uses the processor's instruction.
+bool Crc32cUsesSse42();
+
 }  // namespace minga
 
 #endif  // MINGA_NODE_STORE_CRC32C_H_
