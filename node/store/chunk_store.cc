@@ -85,6 +85,12 @@ constexpr uint32_t kChecksummed = 2;
 constexpr size_t kFlagsAt = 4;
 constexpr size_t kCrcAt = 12;
 
+// What a record's CRC32C covers: the hash the index finds it by, then the
+// bytes, so a record read from the wrong place fails too.
+uint32_t RecordCrc(absl::string_view sha, absl::string_view data) {
+  return Crc32c(data, Crc32c(sha.substr(0, 32)));
+}
+
 void PutU32(char* p, uint32_t v) {
   for (int i = 0; i < 4; ++i) p[i] = static_cast<char>((v >> (8 * i)) & 0xff);
 }
@@ -192,7 +198,7 @@ class PackChunkStore : public ChunkStore {
     PutU32(header + kFlagsAt, kChecksummed);
     PutU32(header + 8, static_cast<uint32_t>(data.size()));
     std::memcpy(header + 16, sha.data(), std::min<size_t>(sha.size(), 32));
-    const uint32_t crc = Crc32c(data, Crc32c(absl::string_view(header + 16, 32)));
+    const uint32_t crc = RecordCrc(absl::string_view(header + 16, 32), data);
     PutU32(header + kCrcAt, crc);
     Loc loc;
     std::shared_ptr<Fd> fd;
@@ -262,10 +268,7 @@ class PackChunkStore : public ChunkStore {
       if (errno != 0) return Errno("read", path);
       // Cut short: what is there, which the checks find wanting.
     }
-    // The hash in the index came from the header: checking it with the
-    // bytes also catches a record read from the wrong place.
-    const bool intact =
-        loc.checksummed && Crc32c(data, Crc32c(absl::string_view(sha).substr(0, 32))) == loc.crc;
+    const bool intact = loc.checksummed && RecordCrc(sha, data) == loc.crc;
     return Read{std::move(data), intact};
   }
 

@@ -60,8 +60,7 @@ class FederationHarness {
         orgs_(std::move(orgs)),
         extra_(orgs_.size()),
         sync_(orgs_.size()),
-        peers_(orgs_.size()),
-        hosts_(orgs_.size(), "127.0.0.1") {
+        peers_(orgs_.size()) {
     for (const std::string& org : orgs_) {
       nodes_.push_back(std::make_unique<NodeHarness>(root_, org));
       ports_.push_back(FreePort());
@@ -90,10 +89,7 @@ class FederationHarness {
 
   std::string certs() const { return root_ + "/certs"; }
   int port(int i) const { return ports_[i]; }
-  std::string address(int i) const { return absl::StrCat(hosts_[i], ":", ports_[i]); }
-  // The loopback address node `i` listens on (127.0.0.1 unless set before
-  // Setup): traffic to another one can be shaped apart.
-  void SetHost(int i, const std::string& host) { hosts_[i] = host; }
+  std::string address(int i) const { return absl::StrCat("127.0.0.1:", ports_[i]); }
 
   // Certificates, keys, the federation file and every config.
   bool Setup() {
@@ -193,7 +189,6 @@ class FederationHarness {
   std::vector<std::string> extra_;
   std::vector<std::string> sync_;
   std::vector<std::string> peers_;
-  std::vector<std::string> hosts_;
   std::vector<int> ports_;
   std::vector<std::string> keys_;
   std::vector<std::unique_ptr<NodeHarness>> nodes_;
