@@ -14,15 +14,14 @@
 // them again with SHA-256 (a node reads every chunk it serves). Creating a
 // file per chunk cost an inode each, and ext4 without a journal scans past
 // every inode deleted in the last minutes to allocate one: up to a
-// millisecond a chunk. A pack
-// takes a new inode every 64 MiB. Deleting a chunk marks its header and
-// punches its bytes out of the pack (fallocate; zeros written where that
-// is not supported), so a retracted chunk's bytes leave the node's files as
-// soon as its retraction commits; a pack with nothing left in it is
-// removed. At open the packs are scanned to rebuild the index in memory
-// (one header read per chunk); a record cut short by a crash ends its pack
-// there. Chunks of the older layout, a file each (<dir>/<2 hex>/<64 hex>),
-// are moved into packs at open.
+// millisecond a chunk. A pack takes a new inode every 64 MiB. Deleting a
+// chunk marks its header and punches its bytes out of the pack (fallocate;
+// zeros written where that is not supported), so a retracted chunk's bytes
+// leave the node's files as soon as its retraction commits; a pack with
+// nothing left in it is removed. At open the packs are scanned to rebuild
+// the index in memory (one header read per chunk); a record cut short by a
+// crash ends its pack there. Chunks of the older layout, a file each
+// (<dir>/<2 hex>/<64 hex>), are moved into packs at open.
 //
 // Thread safety: implementations are safe for concurrent use.
 #ifndef MINGA_NODE_STORE_CHUNK_STORE_H_
