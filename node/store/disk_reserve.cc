@@ -2,6 +2,8 @@
 
 #include <sys/statvfs.h>
 
+#include <string>
+
 #include "absl/strings/str_cat.h"
 
 namespace minga {
@@ -22,11 +24,16 @@ absl::Status DiskFullError(absl::string_view where, absl::string_view detail) {
 absl::Status DiskReserve::Check(uint64_t bytes, absl::string_view where) const {
   if (reserve_bytes_ == 0) return absl::OkStatus();
   const std::optional<uint64_t> free = FreeBytes();
-  if (!free.has_value() || *free >= reserve_bytes_ + bytes) return absl::OkStatus();
+  const uint64_t owes = store_owes();
+  if (!free.has_value() || *free >= reserve_bytes_ + owes + bytes) return absl::OkStatus();
   constexpr uint64_t kMiB = 1 << 20;
-  return DiskFullError(where,
-                       absl::StrCat(*free / kMiB, " MiB free, under the ", reserve_bytes_ / kMiB,
-                                    " MiB the node keeps free: store.disk_reserve_mb"));
+  std::string detail = absl::StrCat(*free / kMiB, " MiB free, under the ", reserve_bytes_ / kMiB,
+                                    " MiB the node keeps free: store.disk_reserve_mb");
+  if (owes > 0) {
+    absl::StrAppend(&detail, ", plus ", (owes + kMiB - 1) / kMiB,
+                    " MiB its store's flushes and compactions will write");
+  }
+  return DiskFullError(where, detail);
 }
 
 }  // namespace minga

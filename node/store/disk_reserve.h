@@ -6,12 +6,20 @@
 // and flushes and compactions keep the room they need. Reads go on; writes
 // are taken again as soon as space returns, with nothing to restart.
 //
-// Thread safety: Check is safe from any thread. Errors: RESOURCE_EXHAUSTED
+// The room kept is the configured reserve plus what the store has taken on
+// to write by itself (SetStoreOwes): its memtables, which a flush turns into
+// table files while their write-ahead log still holds the same bytes, and
+// the compactions RocksDB has pending. A fixed reserve alone was not enough:
+// a flush of 40 MiB of memtable could meet a disk the reserve had left only
+// 48 MiB on, while another writer took the rest.
+//
+// Thread safety: every method is safe from any thread. Errors: RESOURCE_EXHAUSTED
 // saying the disk is full; a free space that cannot be read (statvfs
 // failing) is not treated as full: the write goes on and meets the disk.
 #ifndef MINGA_NODE_STORE_DISK_RESERVE_H_
 #define MINGA_NODE_STORE_DISK_RESERVE_H_
 
+#include <atomic>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -35,9 +43,15 @@ class DiskReserve {
   DiskReserve(std::string dir, uint64_t reserve_bytes)
       : dir_(std::move(dir)), reserve_bytes_(reserve_bytes) {}
 
-  // OK when writing `bytes` more still leaves the reserve free; otherwise
-  // DiskFullError(where, ...).
+  // OK when writing `bytes` more still leaves the reserve and what the
+  // store owes free; otherwise DiskFullError(where, ...).
   absl::Status Check(uint64_t bytes, absl::string_view where = "") const;
+
+  // The bytes the store will write without another Check (see above); the
+  // store sets it after each write and each flush or compaction. One store
+  // per reserve.
+  void SetStoreOwes(uint64_t bytes) { store_owes_.store(bytes, std::memory_order_relaxed); }
+  uint64_t store_owes() const { return store_owes_.load(std::memory_order_relaxed); }
 
   // Bytes free to this process on the disk of `dir`; nullopt when unknown.
   std::optional<uint64_t> FreeBytes() const;
@@ -47,6 +61,7 @@ class DiskReserve {
  private:
   const std::string dir_;
   const uint64_t reserve_bytes_;
+  std::atomic<uint64_t> store_owes_{0};
 };
 
 }  // namespace minga

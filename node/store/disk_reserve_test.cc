@@ -4,8 +4,11 @@
 #include "node/store/disk_reserve.h"
 
 #include <limits>
+#include <memory>
 #include <string>
 
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "node/store/chunk_store.h"
@@ -41,6 +44,46 @@ TEST_F(DiskReserveTest, RefusesOnlyBelowTheReserveAndSaysWhy) {
               StatusIs(absl::StatusCode::kResourceExhausted, HasSubstr("store.disk_reserve_mb")));
   // A free space that cannot be read does not stop writes.
   EXPECT_THAT(DiskReserve(dir_ + "/absent", kMoreThanAnyDisk).Check(0), IsOk());
+}
+
+TEST_F(DiskReserveTest, KeepsFreeWhatTheStoreOwesToo) {
+  DiskReserve reserve(dir_, 1);
+  ASSERT_THAT(reserve.Check(0), IsOk());
+  reserve.SetStoreOwes(kMoreThanAnyDisk);
+  EXPECT_THAT(reserve.Check(0, "chunks: "),
+              StatusIs(absl::StatusCode::kResourceExhausted,
+                       HasSubstr("MiB its store's flushes and compactions will write")));
+  reserve.SetStoreOwes(0);
+  EXPECT_THAT(reserve.Check(0), IsOk());
+}
+
+// A write leaves its bytes in a memtable that a flush writes out again; the
+// store tells the reserve, and the flush pays it off.
+TEST_F(DiskReserveTest, TheStoreCountsWhatItsFlushesWillWrite) {
+  DiskReserve reserve(dir_, 1);
+  RocksKvOptions options;
+  options.path = dir_ + "/store";
+  options.reserve = &reserve;
+  absl::StatusOr<std::unique_ptr<KvStore>> kv = OpenRocksKv(options);
+  ASSERT_OK(kv.status());
+  constexpr uint64_t kWritten = 4 << 20;
+  const std::string value(64 << 10, 'v');
+  for (uint64_t i = 0; i * value.size() < kWritten; ++i) {
+    WriteBatch batch;
+    batch.Put(Cf::kMaterials, absl::StrCat("m", i), value);
+    ASSERT_OK((*kv)->Write(batch, WriteOptions{}));
+  }
+  // The check before the last write saw all but that one in the memtable.
+  EXPECT_GE(reserve.store_owes(), kWritten - 2 * value.size());
+  ASSERT_OK((*kv)->Flush());
+  // The count falls when the flush's event arrives, just after Flush returns.
+  const absl::Time deadline = absl::Now() + absl::Seconds(60);
+  while (reserve.store_owes() >= kWritten / 2 && absl::Now() < deadline) {
+    absl::SleepFor(absl::Milliseconds(10));
+  }
+  EXPECT_LT(reserve.store_owes(), kWritten / 2);
+  kv->reset();
+  EXPECT_EQ(reserve.store_owes(), 0u);  // a closed store owes nothing
 }
 
 TEST_F(DiskReserveTest, TheStoreRefusesWritesButKeepsReading) {

@@ -8,6 +8,7 @@
 #include "rocksdb/db.h"
 #include "rocksdb/env.h"
 #include "rocksdb/filter_policy.h"
+#include "rocksdb/listener.h"
 #include "rocksdb/sst_file_manager.h"
 #include "rocksdb/table.h"
 #include "rocksdb/utilities/options_util.h"
@@ -79,11 +80,42 @@ class RocksIterator : public KvIterator {
   DamageRecord* const damage_;
 };
 
+// What the store will write by itself, without another write checked
+// against the reserve: its memtables (a flush writes them out again as
+// table files while their log is still on disk) and the bytes RocksDB
+// counts as pending compaction.
+uint64_t StoreOwes(rocksdb::DB* db) {
+  uint64_t memtables = 0, compactions = 0;
+  db->GetAggregatedIntProperty(rocksdb::DB::Properties::kCurSizeAllMemTables, &memtables);
+  db->GetAggregatedIntProperty(rocksdb::DB::Properties::kEstimatePendingCompactionBytes,
+                               &compactions);
+  return memtables + compactions;
+}
+
+// Keeps the reserve's count of what the store owes current as flushes and
+// compactions pay it off (or, a flush adding a table to level 0, add to
+// the compactions pending). Called on RocksDB's background threads.
+class OwedBytesListener : public rocksdb::EventListener {
+ public:
+  explicit OwedBytesListener(DiskReserve* reserve) : reserve_(reserve) {}
+  void OnFlushCompleted(rocksdb::DB* db, const rocksdb::FlushJobInfo&) override {
+    reserve_->SetStoreOwes(StoreOwes(db));
+  }
+  void OnCompactionCompleted(rocksdb::DB* db, const rocksdb::CompactionJobInfo&) override {
+    reserve_->SetStoreOwes(StoreOwes(db));
+  }
+
+ private:
+  DiskReserve* const reserve_;
+};
+
 class RocksKv : public KvStore {
  public:
   RocksKv(std::unique_ptr<rocksdb::Env> env, std::unique_ptr<rocksdb::DB> db,
-          std::vector<rocksdb::ColumnFamilyHandle*> handles, const DiskReserve* reserve)
-      : env_(std::move(env)), db_(std::move(db)), handles_(std::move(handles)), reserve_(reserve) {}
+          std::vector<rocksdb::ColumnFamilyHandle*> handles, DiskReserve* reserve)
+      : env_(std::move(env)), db_(std::move(db)), handles_(std::move(handles)), reserve_(reserve) {
+    if (reserve_ != nullptr) reserve_->SetStoreOwes(StoreOwes(db_.get()));
+  }
 
   ~RocksKv() override {
     // A clean stop flushes the memtables, so the next start replays no
@@ -95,6 +127,7 @@ class RocksKv : public KvStore {
       db_->DestroyColumnFamilyHandle(h).PermitUncheckedError();
     }
     db_->Close().PermitUncheckedError();
+    if (reserve_ != nullptr) reserve_->SetStoreOwes(0);
   }
 
   absl::StatusOr<std::optional<std::string>> Get(Cf cf, absl::string_view key) override {
@@ -114,6 +147,7 @@ class RocksKv : public KvStore {
       if (op.type == WriteBatch::Op::Type::kPut) put_bytes += op.key.size() + op.value.size() + 1;
     }
     if (reserve_ != nullptr && put_bytes > 0) {
+      reserve_->SetStoreOwes(StoreOwes(db_.get()));
       if (absl::Status room = reserve_->Check(put_bytes, "store: "); !room.ok()) return room;
     }
     rocksdb::WriteBatch wb;
@@ -206,7 +240,7 @@ class RocksKv : public KvStore {
   std::unique_ptr<rocksdb::Env> env_;  // outlives db_ (declared first)
   std::unique_ptr<rocksdb::DB> db_;
   std::vector<rocksdb::ColumnFamilyHandle*> handles_;
-  const DiskReserve* const reserve_;  // null: no reserve
+  DiskReserve* const reserve_;  // null: no reserve
   DamageRecord damage_;
 };
 
@@ -240,6 +274,9 @@ absl::StatusOr<std::unique_ptr<KvStore>> OpenRocksKv(const RocksKvOptions& optio
     // it stops writes, polls for free space, and resumes once there is
     // room.
     db_options.sst_file_manager.reset(rocksdb::NewSstFileManager(rocksdb::Env::Default()));
+  }
+  if (options.reserve != nullptr) {
+    db_options.listeners.push_back(std::make_shared<OwedBytesListener>(options.reserve));
   }
 
   rocksdb::BlockBasedTableOptions table;

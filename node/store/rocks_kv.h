@@ -34,9 +34,10 @@ struct RocksKvOptions {
   // without a disk). Default false.
   bool in_memory = false;
   // Below this reserve of free space writes are refused before RocksDB
-  // sees them (disk_reserve.h). Borrowed; must outlive the store. Null:
-  // no reserve.
-  const DiskReserve* reserve = nullptr;
+  // sees them (disk_reserve.h); the store keeps the reserve told of what
+  // its flushes and compactions will write. Borrowed; must outlive the
+  // store. Null: no reserve.
+  DiskReserve* reserve = nullptr;
   // Tests only: the RocksDB Env to open with (a file system that simulates
   // power cuts). Borrowed; must outlive the store. Null: the real one.
   rocksdb::Env* env = nullptr;
