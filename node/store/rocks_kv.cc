@@ -274,6 +274,14 @@ absl::StatusOr<std::unique_ptr<KvStore>> OpenRocksKv(const RocksKvOptions& optio
     // it stops writes, polls for free space, and resumes once there is
     // room.
     db_options.sst_file_manager.reset(rocksdb::NewSstFileManager(rocksdb::Env::Default()));
+    // Compactions (the LOW pool) run at the lowest CPU priority, like the
+    // search index and the purger: they can wait, while serving a pull or
+    // a client cannot. Flushes (the HIGH pool) keep theirs, since writes
+    // stall behind them; if compactions fall far behind, RocksDB slows the
+    // writes too, which leaves them the cores, and the disk reserve keeps
+    // free what they will write. Applies to the process's default
+    // environment, so every store opened shares it.
+    rocksdb::Env::Default()->LowerThreadPoolCPUPriority(rocksdb::Env::LOW);
   }
   if (options.reserve != nullptr) {
     db_options.listeners.push_back(std::make_shared<OwedBytesListener>(options.reserve));
