@@ -24,6 +24,7 @@
 #include "node/service/catalog_service.h"
 #include "node/service/federation_service.h"
 #include "node/store/keys.h"
+#include "tests/util/process.h"
 #include "tests/util/status_matchers.h"
 #include "tests/util/test_federation.h"
 #include "tests/util/test_materials.h"
@@ -48,8 +49,7 @@ class ServiceTest : public ::testing::Test {
     sync_ = std::make_unique<SyncEngine>(&fed_.catalog(0), &fed_.clock());
     sync_->Start();
     search::SearchViewOptions so;
-    so.dir = ::testing::TempDir() + "/service-search-" + std::to_string(::getpid());
-    std::filesystem::remove_all(so.dir);
+    so.dir = search_dir_.path();
     so.catalog = &fed_.catalog(0);
     so.sync = false;
     auto view = search::SearchView::Open(so);
@@ -129,6 +129,7 @@ class ServiceTest : public ::testing::Test {
   }
 
   testing::TestFederation fed_{std::vector<std::string>{"alpha", "beta", "gamma"}};
+  testing::TempDir search_dir_;  // removed after the view that writes in it
   std::unique_ptr<SyncEngine> sync_;
   std::unique_ptr<search::SearchView> search_;
   std::unique_ptr<TaskQueue> workers_;
@@ -324,9 +325,8 @@ TEST_F(ServiceTest, ACallerClaimingToBeThisNodeIsRefused) {
 // Security review #9: a mistyped admin_socket that names a file does not
 // delete it, and a directory others may write to is refused.
 TEST(NodeStartTest, TheAdminSocketReplacesOnlyASocketInAPrivateDirectory) {
-  const std::string root = ::testing::TempDir() + "/node-start-socket";
-  std::filesystem::remove_all(root);
-  std::filesystem::create_directories(root);
+  testing::TempDir tmp;
+  const std::string root = tmp.path();
   const std::string file = root + "/notes.txt";
   { std::ofstream(file) << "keep me\n"; }
   v1::NodeConfig config;
