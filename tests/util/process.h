@@ -60,7 +60,8 @@ class TempDir {
   std::string path_;
 };
 
-// A TCP port on 127.0.0.1 that was free a moment ago.
+// A TCP port on 127.0.0.1 that was free a moment ago, below the kernel's
+// ephemeral range so no outgoing connection takes it meanwhile.
 int FreePort();
 // The address `host`:`port`; `host` is a dotted IPv4 address, one of
 // 127.0.0.0/8 in the tests.
