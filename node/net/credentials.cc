@@ -102,8 +102,10 @@ absl::StatusOr<std::shared_ptr<grpc::ChannelCredentials>> FederationChannelCrede
 
 std::shared_ptr<grpc::Channel> FederationChannel(
     const std::string& address, const std::string& peer_org,
-    const std::shared_ptr<grpc::ChannelCredentials>& credentials) {
+    const std::shared_ptr<grpc::ChannelCredentials>& credentials, int lane) {
   grpc::ChannelArguments args;
+  // gRPC shares a connection between channels whose arguments are equal.
+  if (lane != 0) args.SetInt("minga.lane", lane);
   args.SetSslTargetNameOverride(peer_org);
   args.SetMaxReceiveMessageSize(kMaxMessageBytes);
   args.SetMaxSendMessageSize(kMaxMessageBytes);

@@ -29,10 +29,12 @@ absl::StatusOr<std::shared_ptr<grpc::ChannelCredentials>> FederationChannelCrede
     const v1::NodeConfig& config);
 
 // A channel to `address` that accepts only a certificate naming `peer_org`
-// (the TLS host name check runs against the org id).
+// (the TLS host name check runs against the org id). Channels with
+// different `lane`s to the same peer use different connections; the same
+// lane shares one.
 std::shared_ptr<grpc::Channel> FederationChannel(
     const std::string& address, const std::string& peer_org,
-    const std::shared_ptr<grpc::ChannelCredentials>& credentials);
+    const std::shared_ptr<grpc::ChannelCredentials>& credentials, int lane = 0);
 
 // The remote admin endpoint: TLS with this node's certificate (no client
 // certificate), and every call must carry "authorization: Bearer <token>"

@@ -1,5 +1,6 @@
 #include "node/net/grpc_peer_link.h"
 
+#include <atomic>
 #include <set>
 
 #include "absl/synchronization/mutex.h"
@@ -56,8 +57,11 @@ class GrpcPullStream : public PullStream {
 
 class GrpcPeerLink : public PeerLink {
  public:
-  GrpcPeerLink(std::shared_ptr<grpc::Channel> channel, std::string self_org)
-      : stub_(v1::Federation::NewStub(channel)), self_org_(std::move(self_org)) {}
+  GrpcPeerLink(std::shared_ptr<grpc::Channel> channel, std::string self_org,
+               const std::vector<std::shared_ptr<grpc::Channel>>& chunk_channels)
+      : stub_(v1::Federation::NewStub(channel)), self_org_(std::move(self_org)) {
+    for (const auto& c : chunk_channels) chunk_stubs_.push_back(v1::Federation::NewStub(c));
+  }
 
   absl::StatusOr<v1::HelloResponse> Hello(const v1::HelloRequest& request,
                                           absl::Duration timeout) override {
@@ -88,7 +92,13 @@ class GrpcPeerLink : public PeerLink {
         link->calls_.erase(context);
       }
     } unregister{this, &context};
-    std::unique_ptr<grpc::ClientReader<v1::ChunkData>> reader = stub_->GetChunks(&context, request);
+    v1::Federation::Stub* stub =
+        chunk_stubs_.empty()
+            ? stub_.get()
+            : chunk_stubs_[next_chunk_stub_.fetch_add(1, std::memory_order_relaxed) %
+                           chunk_stubs_.size()]
+                  .get();
+    std::unique_ptr<grpc::ClientReader<v1::ChunkData>> reader = stub->GetChunks(&context, request);
     v1::ChunkData chunk;
     while (reader->Read(&chunk)) {
       if (!on_chunk(chunk)) {
@@ -114,6 +124,8 @@ class GrpcPeerLink : public PeerLink {
 
  private:
   std::unique_ptr<v1::Federation::Stub> stub_;
+  std::vector<std::unique_ptr<v1::Federation::Stub>> chunk_stubs_;
+  std::atomic<size_t> next_chunk_stub_{0};
   const std::string self_org_;
   absl::Mutex mu_;
   std::set<grpc::ClientContext*> calls_ ABSL_GUARDED_BY(mu_);
@@ -122,9 +134,10 @@ class GrpcPeerLink : public PeerLink {
 
 }  // namespace
 
-std::unique_ptr<PeerLink> MakeGrpcPeerLink(std::shared_ptr<grpc::Channel> channel,
-                                           std::string self_org) {
-  return std::make_unique<GrpcPeerLink>(std::move(channel), std::move(self_org));
+std::unique_ptr<PeerLink> MakeGrpcPeerLink(
+    std::shared_ptr<grpc::Channel> channel, std::string self_org,
+    std::vector<std::shared_ptr<grpc::Channel>> chunk_channels) {
+  return std::make_unique<GrpcPeerLink>(std::move(channel), std::move(self_org), chunk_channels);
 }
 
 }  // namespace minga

@@ -6,6 +6,7 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "node/sync/peer_link.h"
 
@@ -13,9 +14,13 @@ namespace minga {
 
 // `self_org` is sent as "minga-org" metadata: with plaintext it is all the
 // server knows of the caller; with TLS the server checks it against the
-// certificate.
-std::unique_ptr<PeerLink> MakeGrpcPeerLink(std::shared_ptr<grpc::Channel> channel,
-                                           std::string self_org);
+// certificate. Chunk calls take turns over `chunk_channels` (channels to
+// the same peer on their own connections; empty: `channel`), so a file
+// transfer's decryption and framing spread over the cores instead of
+// queueing on one connection; hellos and pulls use `channel`.
+std::unique_ptr<PeerLink> MakeGrpcPeerLink(
+    std::shared_ptr<grpc::Channel> channel, std::string self_org,
+    std::vector<std::shared_ptr<grpc::Channel>> chunk_channels = {});
 
 }  // namespace minga
 

@@ -160,6 +160,11 @@ void ConfigureFederationServer(grpc::ServerBuilder* builder) {
   builder->SetResourceQuota(quota);
 }
 
+// Connections per peer for file chunk calls, beside the one for hellos and
+// pulls: one per chunk call in flight (FileFetcherOptions::parallel_calls).
+// Measured in docs/performance.md (files).
+constexpr int kChunkLanes = 4;
+
 // When who the members are, or their keys, change, every peer's checkpoint
 // restarts: revisions skipped for an unknown origin come again, and those
 // purged for a retired key are replaced by the valid ones.
@@ -181,7 +186,12 @@ void AddPeers(const v1::NodeConfig& config, const Keyring& keyring,
     o.pull_deadline = absl::Seconds(s.pull_deadline_seconds());
     o.compression = s.compression() == "none" ? "" : s.compression();
     auto channel = FederationChannel(peer.address(), peer.org_id(), credentials);
-    sync->AddPeer(std::shared_ptr<PeerLink>(MakeGrpcPeerLink(channel, config.org_id())),
+    std::vector<std::shared_ptr<grpc::Channel>> chunk_channels;
+    for (int lane = 1; lane <= kChunkLanes; ++lane) {
+      chunk_channels.push_back(FederationChannel(peer.address(), peer.org_id(), credentials, lane));
+    }
+    sync->AddPeer(std::shared_ptr<PeerLink>(
+                      MakeGrpcPeerLink(channel, config.org_id(), std::move(chunk_channels))),
                   std::move(o), uint64_t{peer.max_file_kib_per_second()} << 10);
   }
 }
