@@ -10,8 +10,8 @@
 // to write by itself (SetStoreOwes): its memtables, which a flush turns into
 // table files while their write-ahead log still holds the same bytes, and
 // the compactions RocksDB has pending. A fixed reserve alone was not enough:
-// a flush of 40 MiB of memtable could meet a disk the reserve had left only
-// 48 MiB on, while another writer took the rest.
+// in a slow (sanitized) build a memtable's flush met a full disk the 48 MiB
+// reserve of tests/integration/disk_test.cc had been keeping.
 //
 // Thread safety: every method is safe from any thread. Errors: RESOURCE_EXHAUSTED
 // saying the disk is full; a free space that cannot be read (statvfs
