@@ -37,6 +37,7 @@
 #include "node/service/catalog_service.h"
 #include "node/service/federation_service.h"
 #include "node/store/rocks_kv.h"
+#include "node/sync/file_fetcher.h"
 #include "node/sync/protocol.h"
 #include "node/sync/sync_engine.h"
 
@@ -160,11 +161,6 @@ void ConfigureFederationServer(grpc::ServerBuilder* builder) {
   builder->SetResourceQuota(quota);
 }
 
-// Connections per peer for file chunk calls, beside the one for hellos and
-// pulls: one per chunk call in flight (FileFetcherOptions::parallel_calls).
-// Measured in docs/performance.md (files).
-constexpr int kChunkLanes = 4;
-
 // When who the members are, or their keys, change, every peer's checkpoint
 // restarts: revisions skipped for an unknown origin come again, and those
 // purged for a retired key are replaced by the valid ones.
@@ -186,8 +182,10 @@ void AddPeers(const v1::NodeConfig& config, const Keyring& keyring,
     o.pull_deadline = absl::Seconds(s.pull_deadline_seconds());
     o.compression = s.compression() == "none" ? "" : s.compression();
     auto channel = FederationChannel(peer.address(), peer.org_id(), credentials);
+    // A connection for each chunk call the fetcher keeps in flight, beside
+    // the one for hellos and pulls (docs/performance.md, files).
     std::vector<std::shared_ptr<grpc::Channel>> chunk_channels;
-    for (int lane = 1; lane <= kChunkLanes; ++lane) {
+    for (int lane = 1; lane <= FetcherOptions().parallel_calls; ++lane) {
       chunk_channels.push_back(FederationChannel(peer.address(), peer.org_id(), credentials, lane));
     }
     sync->AddPeer(std::shared_ptr<PeerLink>(
