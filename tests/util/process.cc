@@ -196,8 +196,8 @@ bool CanBind(int port) {
 int FreePort() {
   // A port below the ephemeral range: one the kernel gave out (bind to
   // port 0) could be taken as the source port of some outgoing connection
-  // before the node it was meant for binds it, which broke starts of a
-  // federation of 21 nodes while their pullers were already connecting.
+  // before the node it was meant for binds it (the likely cause of a
+  // failed start of 21 nodes while their pullers were already connecting).
   // Each process walks its own stretch from a start its pid picks, so tests
   // running side by side seldom meet; a port found busy is skipped.
   static const int low = EphemeralLow();
