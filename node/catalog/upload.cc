@@ -75,11 +75,14 @@ absl::Status Upload::Store(const Sha256Digest& digest, absl::string_view data) {
   return catalog_->files().StoreUploadedChunk(sha, data);
 }
 
-absl::Status Upload::Add(absl::string_view data) {
-  if (data.size() > kChunkSize) {
-    return absl::InvalidArgumentError("data: at most 1 MiB per message");
-  }
-  return chunker_.Add(data);
+absl::Status Upload::Add(absl::string_view data) { return Add(absl::MakeConstSpan(&data, 1)); }
+
+absl::Status Upload::Add(absl::Span<const absl::string_view> pieces) {
+  size_t size = 0;
+  for (absl::string_view piece : pieces) size += piece.size();
+  if (size > kChunkSize) return absl::InvalidArgumentError("data: at most 1 MiB per message");
+  for (absl::string_view piece : pieces) RETURN_IF_ERROR(chunker_.Add(piece));
+  return absl::OkStatus();
 }
 
 absl::StatusOr<Upload::Attached> Upload::Finish(uint64_t size, absl::string_view sha256) {

@@ -25,6 +25,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "absl/types/span.h"
 #include "node/catalog/catalog.h"
 #include "node/core/chunker.h"
 
@@ -46,8 +47,10 @@ class Upload {
   Upload(const Upload&) = delete;
   Upload& operator=(const Upload&) = delete;
 
-  // The next bytes of the file (at most 1 MiB a call).
+  // The next bytes of the file (at most 1 MiB a call), whole or in pieces
+  // that follow each other.
   absl::Status Add(absl::string_view data);
+  absl::Status Add(absl::Span<const absl::string_view> pieces);
 
   struct Attached {
     v1::MaterialView material;

@@ -40,12 +40,16 @@ bool FixedChunksNeeded(uint64_t size, uint64_t other_chunks) {
 }
 
 absl::Status Chunker::EmitChunk(size_t length) {
-  const absl::string_view chunk(chunk_.data(), length);
+  const absl::string_view chunk = pending().substr(0, length);
   const Sha256Digest digest = Sha256(chunk);
   info_.add_chunk_sha256(DigestToBytes(digest));
   if (layout_ == Layout::kContentDefined) info_.add_chunk_size(static_cast<uint32_t>(length));
   RETURN_IF_ERROR(emit_(digest, chunk));
-  chunk_.erase(0, length);
+  begin_ += length;
+  if (begin_ == buffer_.size()) {
+    buffer_.clear();
+    begin_ = 0;
+  }
   scanned_ = 0;
   gear_ = 0;
   return absl::OkStatus();
@@ -54,9 +58,10 @@ absl::Status Chunker::EmitChunk(size_t length) {
 size_t Chunker::FindCut() {
   // The bytes before the minimum are never looked at (FastCDC's cut-point
   // skipping); the scan goes on where the last one stopped.
-  const size_t end = chunk_.size();
+  const absl::string_view chunk = pending();
+  const size_t end = chunk.size();
   if (layout_ == Layout::kFixed) return end == kChunkSize ? end : 0;
-  const auto* bytes = reinterpret_cast<const unsigned char*>(chunk_.data());
+  const auto* bytes = reinterpret_cast<const unsigned char*>(chunk.data());
   size_t i = std::max<size_t>(scanned_, kCdcMinChunk);
   uint64_t gear = gear_;
   for (; i < end; ++i) {
@@ -75,9 +80,15 @@ absl::Status Chunker::Add(absl::string_view data) {
   }
   size_ += data.size();
   file_hash_.Update(data);
+  // Room for a whole chunk behind the pending bytes.
+  if (buffer_.capacity() < 2 * kChunkSize) buffer_.reserve(2 * kChunkSize);
   while (true) {
-    const size_t take = std::min<size_t>(data.size(), kChunkSize - chunk_.size());
-    chunk_.append(data.data(), take);
+    const size_t take = std::min<size_t>(data.size(), kChunkSize - pending().size());
+    if (buffer_.size() + take > buffer_.capacity()) {
+      buffer_.erase(0, begin_);
+      begin_ = 0;
+    }
+    buffer_.append(data.data(), take);
     data.remove_prefix(take);
     // What follows a cut starts the next chunk, and may hold its cut too.
     const size_t cut = FindCut();
@@ -90,7 +101,7 @@ absl::Status Chunker::Add(absl::string_view data) {
 }
 
 absl::StatusOr<v1::FileInfo> Chunker::Finish() {
-  if (!chunk_.empty()) RETURN_IF_ERROR(EmitChunk(chunk_.size()));
+  if (!pending().empty()) RETURN_IF_ERROR(EmitChunk(pending().size()));
   info_.set_size(size_);
   info_.set_sha256(DigestToBytes(file_hash_.Finish()));
   return info_;

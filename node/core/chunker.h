@@ -1,6 +1,7 @@
 // Splitting a file into content-addressed chunks while it streams in,
 // hashing each chunk and the whole file, and finding where each chunk of a
-// signed file lies. Memory: one chunk.
+// signed file lies. Memory: two chunks (the pending bytes and room behind
+// them).
 //
 // Chunk boundaries are content-defined (FastCDC: a gear hash over the
 // bytes, cut where its top bits are zero, at least kCdcMinChunk and at most
@@ -63,16 +64,22 @@ class Chunker {
   uint64_t size() const { return size_; }
 
  private:
-  // Where the chunk in chunk_ ends (a length), or 0 when its end has not
+  // Where the pending chunk ends (a length), or 0 when its end has not
   // arrived yet.
   size_t FindCut();
   absl::Status EmitChunk(size_t length);
 
+  absl::string_view pending() const { return absl::string_view(buffer_).substr(begin_); }
+
   Emit emit_;
   const Layout layout_;
-  std::string chunk_;   // bytes not yet emitted
-  size_t scanned_ = 0;  // of chunk_, looked at for a cut
-  uint64_t gear_ = 0;   // the rolling hash at chunk_[scanned_ - 1]
+  // The bytes not yet emitted are buffer_[begin_, end): an emitted chunk
+  // only moves begin_, and what follows it moves to the front only when
+  // the next bytes would not fit (once per MiB or so, not once a chunk).
+  std::string buffer_;
+  size_t begin_ = 0;
+  size_t scanned_ = 0;  // of the pending bytes, looked at for a cut
+  uint64_t gear_ = 0;   // the rolling hash at pending()[scanned_ - 1]
   uint64_t size_ = 0;
   Sha256Hasher file_hash_;
   v1::FileInfo info_;

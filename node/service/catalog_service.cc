@@ -14,6 +14,7 @@
 #include "node/net/grpc_status.h"
 #include "node/service/raw_unary.h"
 #include "node/service/reactor_lock.h"
+#include "node/service/wire_check.h"
 
 namespace minga {
 namespace {
@@ -197,6 +198,11 @@ class CatalogService::AttachReactor : public grpc::ServerReadReactor<grpc::ByteB
  private:
   // One message of the stream.
   absl::Status Take() {
+    // Data, most of the stream, goes to the upload from gRPC's slices.
+    if (upload_ != nullptr && !finish_.has_value()) {
+      std::optional<BytesField> data = SoleBytesField(in_, v1::AttachRequest::kDataFieldNumber);
+      if (data.has_value()) return upload_->Add(data->pieces);
+    }
     absl::StatusOr<v1::AttachRequest> m = ParseRequest<v1::AttachRequest>(in_);
     if (!m.ok()) return m.status();
     if (upload_ == nullptr) {

@@ -70,4 +70,43 @@ std::string Flatten(const grpc::ByteBuffer& buffer) {
   return out;
 }
 
+std::optional<BytesField> SoleBytesField(const grpc::ByteBuffer& buffer, int field_number) {
+  BytesField out;
+  if (!buffer.Dump(&out.slices).ok()) return std::nullopt;
+  // The tag and the length's varint: at most 1 + 10 bytes, maybe split
+  // over slices.
+  const uint64_t want_tag =
+      (static_cast<uint64_t>(field_number) << 3) | WireFormatLite::WIRETYPE_LENGTH_DELIMITED;
+  uint64_t header[2] = {0, 0};
+  int which = 0;
+  int shift = 0;
+  size_t slice = 0;
+  size_t at = 0;
+  size_t header_bytes = 0;
+  while (which < 2) {
+    while (slice < out.slices.size() && at == out.slices[slice].size()) {
+      ++slice;
+      at = 0;
+    }
+    if (slice == out.slices.size() || shift > 63) return std::nullopt;
+    const uint8_t b = out.slices[slice].begin()[at++];
+    ++header_bytes;
+    header[which] |= static_cast<uint64_t>(b & 0x7f) << shift;
+    shift += 7;
+    if ((b & 0x80) == 0) {
+      ++which;
+      shift = 0;
+    }
+  }
+  if (header[0] != want_tag || header_bytes + header[1] != buffer.Length()) return std::nullopt;
+  for (; slice < out.slices.size(); ++slice, at = 0) {
+    const grpc::Slice& s = out.slices[slice];
+    if (at < s.size()) {
+      out.pieces.emplace_back(reinterpret_cast<const char*>(s.begin()) + at, s.size() - at);
+    }
+  }
+  out.size = header[1];
+  return out;
+}
+
 }  // namespace minga

@@ -10,7 +10,9 @@
 
 #include <grpcpp/support/byte_buffer.h>
 
+#include <optional>
 #include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
@@ -27,6 +29,19 @@ absl::Status CheckStrings(const google::protobuf::Descriptor* descriptor, absl::
 
 // The bytes of a gRPC message.
 std::string Flatten(const grpc::ByteBuffer& buffer);
+
+// The value of a message's one `bytes` field, left where gRPC received it:
+// the pieces of its slices, which the struct keeps alive, so a large upload
+// is neither flattened nor copied into a parsed message. Set only when the
+// message is exactly that field, once (tag, length, value, nothing else),
+// which parses to the same message; any other message is nullopt and is
+// parsed whole.
+struct BytesField {
+  std::vector<grpc::Slice> slices;
+  std::vector<absl::string_view> pieces;
+  size_t size = 0;
+};
+std::optional<BytesField> SoleBytesField(const grpc::ByteBuffer& buffer, int field_number);
 
 // A request parsed after CheckStrings. INVALID_ARGUMENT for bad strings or
 // a message that does not parse.
