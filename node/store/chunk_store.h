@@ -23,6 +23,14 @@
 // crash ends its pack there. Chunks of the older layout, a file each
 // (<dir>/<2 hex>/<64 hex>), are moved into packs at open.
 //
+// Appends start their write-back at once, and the pages of a pack more
+// than 8 MiB behind its end leave the page cache once written back
+// (drop-behind): a node taking in gigabytes of files reuses a few
+// megabytes of cache rather than evicting everything else cached, and on
+// virtual machines whose host reclaims free guest memory it does not pay
+// the first touch of fresh pages for every chunk (docs/performance.md).
+// A chunk read later comes from the disk.
+//
 // Thread safety: implementations are safe for concurrent use.
 #ifndef MINGA_NODE_STORE_CHUNK_STORE_H_
 #define MINGA_NODE_STORE_CHUNK_STORE_H_

@@ -1,8 +1,14 @@
 // The chunk store on disk: chunks packed into files, what a reopen finds,
-// deletion that removes the bytes themselves, a crash's torn record, the
-// checksum of each record, and the older layout of a file per chunk moved
-// in.
+// written bytes leaving the page cache, deletion that removes the bytes
+// themselves, a crash's torn record, the checksum of each record, and the
+// older layout of a file per chunk moved in.
 #include "node/store/chunk_store.h"
+
+#include <fcntl.h>
+#include <linux/magic.h>
+#include <sys/mman.h>
+#include <sys/statfs.h>
+#include <unistd.h>
 
 #include <filesystem>
 #include <set>
@@ -82,6 +88,40 @@ TEST_F(ChunkStoreTest, ChunksComeBackAfterAReopenFromFewFiles) {
   EXPECT_EQ(Listed(*store).size(), 50u);
   // Fifty chunks, one file: no inode per chunk.
   EXPECT_EQ(Packs(dir_).size(), 1u);
+}
+
+// How many of the pages of `path` in [offset, offset + length) are in the
+// page cache.
+size_t CachedPages(const fs::path& path, size_t offset, size_t length) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return 0;
+  void* map = ::mmap(nullptr, offset + length, PROT_READ, MAP_SHARED, fd, 0);
+  ::close(fd);
+  if (map == MAP_FAILED) return 0;
+  const size_t page = static_cast<size_t>(::sysconf(_SC_PAGESIZE));
+  std::vector<unsigned char> in((offset + length + page - 1) / page);
+  size_t cached = 0;
+  if (::mincore(map, offset + length, in.data()) == 0) {
+    for (size_t i = offset / page; i < in.size(); ++i) cached += in[i] & 1;
+  }
+  ::munmap(map, offset + length);
+  return cached;
+}
+
+TEST_F(ChunkStoreTest, WrittenBytesLeaveThePageCacheOnceOnDisk) {
+  struct statfs fs_info;
+  ASSERT_EQ(::statfs(tmp_.path().c_str(), &fs_info), 0);
+  if (fs_info.f_type == TMPFS_MAGIC) GTEST_SKIP() << "tmpfs has no disk to drop pages for";
+  auto store = Open();
+  constexpr int kChunks = 24;  // of 1 MiB: three times what stays cached
+  for (int n = 0; n < kChunks; ++n) ASSERT_TRUE(store->Put(Sha(n), Bytes(n, 1 << 20)).ok());
+  const std::vector<fs::path> packs = Packs(dir_);
+  ASSERT_EQ(packs.size(), 1u);
+  // The first 8 MiB were written back and dropped; the last chunk was not.
+  EXPECT_EQ(CachedPages(packs[0], 0, 8 << 20), 0u);
+  EXPECT_GT(CachedPages(packs[0], (kChunks - 1) << 20, 1 << 20), 0u);
+  // Dropped pages are read back from the disk.
+  for (int n = 0; n < kChunks; ++n) EXPECT_EQ(Get(*store, n), Bytes(n, 1 << 20)) << n;
 }
 
 TEST_F(ChunkStoreTest, ADeletedChunksBytesLeaveTheFilesAtOnce) {
