@@ -71,41 +71,42 @@ std::string Flatten(const grpc::ByteBuffer& buffer) {
 }
 
 std::optional<BytesField> SoleBytesField(const grpc::ByteBuffer& buffer, int field_number) {
+  // Only the forms protobuf's parser takes: the tag in its one byte, the
+  // length in at most five and below 2^31.
+  if (field_number < 1 || field_number > 15) return std::nullopt;
+  const uint32_t want_tag =
+      (static_cast<uint32_t>(field_number) << 3) | WireFormatLite::WIRETYPE_LENGTH_DELIMITED;
   BytesField out;
   if (!buffer.Dump(&out.slices).ok()) return std::nullopt;
-  // The tag and the length's varint: at most 1 + 10 bytes, maybe split
-  // over slices.
-  const uint64_t want_tag =
-      (static_cast<uint64_t>(field_number) << 3) | WireFormatLite::WIRETYPE_LENGTH_DELIMITED;
-  uint64_t header[2] = {0, 0};
-  int which = 0;
-  int shift = 0;
   size_t slice = 0;
   size_t at = 0;
-  size_t header_bytes = 0;
-  while (which < 2) {
+  // The next byte of the header, which may be split over slices.
+  auto next = [&]() -> std::optional<uint8_t> {
     while (slice < out.slices.size() && at == out.slices[slice].size()) {
       ++slice;
       at = 0;
     }
-    if (slice == out.slices.size() || shift > 63) return std::nullopt;
-    const uint8_t b = out.slices[slice].begin()[at++];
+    if (slice == out.slices.size()) return std::nullopt;
+    return out.slices[slice].begin()[at++];
+  };
+  if (next() != want_tag) return std::nullopt;
+  uint64_t length = 0;
+  size_t header_bytes = 1;
+  for (int shift = 0;; shift += 7) {
+    const std::optional<uint8_t> b = next();
+    if (!b.has_value() || shift > 28) return std::nullopt;
     ++header_bytes;
-    header[which] |= static_cast<uint64_t>(b & 0x7f) << shift;
-    shift += 7;
-    if ((b & 0x80) == 0) {
-      ++which;
-      shift = 0;
-    }
+    length |= static_cast<uint64_t>(*b & 0x7f) << shift;
+    if ((*b & 0x80) == 0) break;
   }
-  if (header[0] != want_tag || header_bytes + header[1] != buffer.Length()) return std::nullopt;
+  if (length > INT32_MAX || header_bytes + length != buffer.Length()) return std::nullopt;
   for (; slice < out.slices.size(); ++slice, at = 0) {
     const grpc::Slice& s = out.slices[slice];
     if (at < s.size()) {
       out.pieces.emplace_back(reinterpret_cast<const char*>(s.begin()) + at, s.size() - at);
     }
   }
-  out.size = header[1];
+  out.size = length;
   return out;
 }
 

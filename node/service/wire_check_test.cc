@@ -67,12 +67,14 @@ TEST(SoleBytesFieldTest, LeavesEveryOtherMessageToTheParser) {
       "",
       start.SerializeAsString(),
       finish.SerializeAsString(),
-      d + d,                           // the field twice: the parser keeps the last
-      d + finish.SerializeAsString(),  // another part after it
-      d + std::string("\x28\x01", 2),  // an unknown field after it
-      d.substr(0, d.size() - 1),       // cut short
-      std::string("\x12\x80", 2),      // a length that never ends
-      std::string("\x10\x03", 2),      // field 2 as a varint
+      d + d,                                           // the field twice: the parser keeps the last
+      d + finish.SerializeAsString(),                  // another part after it
+      d + std::string("\x28\x01", 2),                  // an unknown field after it
+      d.substr(0, d.size() - 1),                       // cut short
+      std::string("\x12\x80", 2),                      // a length that never ends
+      std::string("\x10\x03", 2),                      // field 2 as a varint
+      std::string("\x92\x00\x01x", 4),                 // the tag in two bytes: left to the parser
+      std::string("\x12\x81\x80\x80\x80\x80\x00", 7),  // a length past five bytes
   };
   for (const std::string& wire : others) {
     EXPECT_FALSE(SoleBytesField(Sliced(wire, {}), kData).has_value())
