@@ -42,26 +42,55 @@ absl::Status CatalogFiles::StoreChunkImpl(absl::string_view sha, absl::string_vi
   // leaves orphan bytes (swept at open), never a recorded chunk without
   // its bytes. The same bytes written twice are kept once (the later copy).
   RETURN_IF_ERROR(chunks_->Put(sha, data));
+  Mark mark{.sha = sha, .size = data.size(), .only_if_wanted = only_if_wanted, .upload = upload};
+  absl::MutexLock lock(&queue_mu_);
+  queue_.push_back(&mark);
+  while (!mark.done && queue_.front() != &mark) queue_cv_.Wait(&queue_mu_);
+  if (mark.done) return mark.status;
+  // At the front: record this mark and those queued behind it, a bounded
+  // group so the write lock is not held for long.
+  constexpr size_t kMaxGroup = 64;
+  const std::vector<Mark*> group(queue_.begin(),
+                                 queue_.begin() + std::min(queue_.size(), kMaxGroup));
+  queue_mu_.Unlock();
+  const absl::Status status = RecordChunks(group);
+  queue_mu_.Lock();
+  for (Mark* m : group) {
+    queue_.pop_front();
+    m->status = status;
+    m->done = true;
+  }
+  queue_cv_.SignalAll();
+  return status;
+}
+
+absl::Status CatalogFiles::RecordChunks(const std::vector<Mark*>& marks) {
   absl::MutexLock lock(&w_.mu);
   Pending pending = w_.Begin();
   Txn& txn = pending.txn;
-  ASSIGN_OR_RETURN(std::optional<std::string> present, txn.Get(Cf::kChunkRefs, PresentKey(sha)));
-  if (present.has_value()) return absl::OkStatus();
-  // Whoever lists the chunk stops wanting it, in the same write; their
-  // files may be complete now.
-  std::vector<std::string> listing;
-  auto it = kv_->NewIterator(Cf::kChunkRefs);
-  const std::string prefix = ChunkRefPrefix(sha);
-  for (it->Seek(prefix); it->Valid() && absl::StartsWith(it->key(), prefix); it->Next()) {
-    listing.emplace_back(it->key().substr(prefix.size()));
+  for (const Mark* mark : marks) {
+    const absl::string_view sha = mark->sha;
+    ASSIGN_OR_RETURN(std::optional<std::string> present, txn.Get(Cf::kChunkRefs, PresentKey(sha)));
+    if (present.has_value()) continue;
+    // Whoever lists the chunk stops wanting it, in the same write; their
+    // files may be complete now.
+    std::vector<std::string> listing;
+    auto it = kv_->NewIterator(Cf::kChunkRefs);
+    const std::string prefix = ChunkRefPrefix(sha);
+    for (it->Seek(prefix); it->Valid() && absl::StartsWith(it->key(), prefix); it->Next()) {
+      listing.emplace_back(it->key().substr(prefix.size()));
+    }
+    RETURN_IF_ERROR(it->status());
+    // Nobody wants it any more (a retraction came first): its file goes,
+    // under the lock, so no other writer records it meanwhile.
+    if (mark->only_if_wanted && listing.empty()) {
+      RETURN_IF_ERROR(chunks_->Delete(sha));
+      continue;
+    }
+    RETURN_IF_ERROR(w_.SetWanted(&pending, listing, sha, /*wanted=*/false));
+    txn.Put(Cf::kChunkRefs, PresentKey(sha), EncodeU64(mark->size));
+    if (mark->upload) txn.Put(Cf::kChunkRefs, UploadKey(sha), "");
   }
-  RETURN_IF_ERROR(it->status());
-  // Nobody wants it any more (a retraction came first): its file goes,
-  // under the lock, so no other writer records it meanwhile.
-  if (only_if_wanted && listing.empty()) return chunks_->Delete(sha);
-  RETURN_IF_ERROR(w_.SetWanted(&pending, listing, sha, /*wanted=*/false));
-  txn.Put(Cf::kChunkRefs, PresentKey(sha), EncodeU64(data.size()));
-  if (upload) txn.Put(Cf::kChunkRefs, UploadKey(sha), "");
   return w_.Commit(&pending, /*sync=*/false);
 }
 

@@ -14,6 +14,7 @@
 #define MINGA_NODE_CATALOG_FILES_H_
 
 #include <cstdint>
+#include <deque>
 #include <map>
 #include <optional>
 #include <string>
@@ -21,6 +22,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "absl/synchronization/mutex.h"
 #include "minga/v1/material.pb.h"
 #include "node/catalog/interlock.h"
 #include "node/catalog/writer.h"
@@ -54,7 +56,8 @@ class CatalogFiles {
 
   // Stores a chunk after checking its hash. With `only_if_wanted` the chunk
   // is dropped unless a held material lists it (it arrived after a
-  // retraction). Already stored: nothing to do.
+  // retraction). Already stored: nothing to do. Returns once the chunk is
+  // recorded; chunks stored by several threads at once share one commit.
   absl::Status StoreChunk(absl::string_view sha, absl::string_view data, bool only_if_wanted);
   // StoreChunk for an upload: the chunk is also marked as an upload's until
   // DropUnlisted, so one a crash cuts short leaves nothing at the next open.
@@ -94,19 +97,44 @@ class CatalogFiles {
   // concurrent retraction or Gc does not delete them.
   void PinChunk(const std::string& sha) { w_.Pin(sha); }
   void UnpinChunk(const std::string& sha) { w_.Unpin(sha); }
+  // Chunks whose bytes are stored and whose records wait for a commit.
+  size_t ChunksWaiting() ABSL_LOCKS_EXCLUDED(queue_mu_) {
+    absl::MutexLock lock(&queue_mu_);
+    return queue_.size();
+  }
   // Deletes those of `shas` that no material lists and nobody pins, and
   // their upload marks (an upload ending, attached or not, calls it).
   absl::Status DropUnlisted(const std::vector<std::string>& shas);
 
  private:
+  // A chunk whose bytes are stored, waiting for its record.
+  struct Mark {
+    absl::string_view sha;
+    uint64_t size;
+    bool only_if_wanted;
+    bool upload;
+    absl::Status status = absl::OkStatus();
+    bool done = false;
+  };
+
   absl::Status StoreChunkImpl(absl::string_view sha, absl::string_view data, bool only_if_wanted,
                               bool upload);
+  // Records `marks` in one transaction, under the write lock.
+  absl::Status RecordChunks(const std::vector<Mark*>& marks);
   absl::Status ForgetDamagedChunk(absl::string_view sha);
 
   CatalogWriter& w_;
   Interlock& interlock_;
   KvStore* const kv_;
   ChunkStore* const chunks_;
+
+  // Group commit, as LevelDB's writer queue: the mark at the front records
+  // itself and every mark queued behind it, then wakes them. The write
+  // lock is taken once per group instead of once per chunk, so fetching
+  // threads queue on it less. Never held while taking `w_.mu`.
+  absl::Mutex queue_mu_;
+  absl::CondVar queue_cv_;
+  std::deque<Mark*> queue_ ABSL_GUARDED_BY(queue_mu_);
 };
 
 }  // namespace minga

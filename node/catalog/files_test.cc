@@ -1,6 +1,8 @@
 // Chunk references, purging on retraction, garbage collection, access.
+#include <algorithm>
 #include <cstring>
 #include <random>
+#include <thread>
 
 #include "absl/strings/match.h"
 #include "gmock/gmock.h"
@@ -203,6 +205,80 @@ TEST_F(FilesTest, PeersWantChunksUntilTheyArriveAndAccessFollowsTheAudience) {
   ASSERT_OK(cat().local().Put(narrow, "t").status());
   ASSERT_OK(fed_.PullAll(1, 0));
   EXPECT_EQ(StoredChunks(1), 0u);
+}
+
+// Fetching threads store chunks at once: chunks that wait behind a commit
+// share the next one (the same chunk twice among them too), each chunk is
+// recorded once, every file ends complete, and the tally matches a recount.
+TEST_F(FilesTest, ChunksStoredByManyThreadsAtOnceShareCommits) {
+  std::vector<std::string> ids;
+  std::map<std::string, std::string> chunks;  // sha -> bytes
+  for (int i = 0; i < 4; ++i) {
+    ids.push_back(Put(absl::StrCat("m", i)));
+    // The last material lists the first one's file again.
+    const std::string data = Data(3 * kChunkSize, static_cast<char>(i == 3 ? 20 : 20 + i));
+    ASSERT_OK_AND_ASSIGN(auto view, Attach(ids.back(), "guia.pdf", data));
+    const std::vector<std::string> bytes = ChunksOf(data);
+    for (size_t c = 0; c < bytes.size(); ++c) {
+      chunks[view.material().files(0).chunk_sha256(static_cast<int>(c))] = bytes[c];
+    }
+  }
+  ASSERT_OK(fed_.PullAll(1, 0));
+  ASSERT_EQ(cat(1).Counts().files_missing(), 4u);
+  std::vector<std::string> shas;
+  for (const auto& [sha, bytes] : chunks) shas.push_back(sha);
+  ASSERT_GE(shas.size(), 12u);
+  CatalogFiles& files = cat(1).files();
+  FaultKv& kv = *fed_.node(1).fault;
+
+  // Four chunks (one of them twice) wait while the store's writes are held.
+  const std::vector<std::string> first = {shas[0], shas[1], shas[2], shas[2]};
+  kv.HoldWrites(true);
+  const int writes_before = kv.writes();
+  std::vector<std::thread> threads;
+  std::vector<absl::Status> results(4);
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back(
+        [&, t] { results[t] = files.StoreChunk(first[t], chunks[first[t]], true); });
+  }
+  for (absl::Time deadline = absl::Now() + absl::Seconds(60);
+       files.ChunksWaiting() < 4 && absl::Now() < deadline;) {
+    absl::SleepFor(absl::Milliseconds(1));
+  }
+  ASSERT_EQ(files.ChunksWaiting(), 4u);
+  kv.HoldWrites(false);
+  for (std::thread& t : threads) t.join();
+  threads.clear();
+  for (const absl::Status& r : results) EXPECT_OK(r);
+  // One commit for the chunk that was writing, one for those behind it.
+  EXPECT_LE(kv.writes() - writes_before, 2);
+
+  // The rest, a quarter per thread.
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&, t] {
+      std::vector<std::string> order;
+      for (size_t i = 3; i < shas.size(); ++i) {
+        if (i % 4 == static_cast<size_t>(t)) order.push_back(shas[i]);
+      }
+      std::shuffle(order.begin(), order.end(), std::mt19937(static_cast<uint32_t>(t)));
+      for (const std::string& sha : order)
+        results[t].Update(files.StoreChunk(sha, chunks[sha], true));
+    });
+  }
+  for (std::thread& t : threads) t.join();
+  for (const absl::Status& r : results) EXPECT_OK(r);
+  EXPECT_EQ(StoredChunks(1), chunks.size());
+  for (const std::string& id : ids) {
+    ASSERT_OK_AND_ASSIGN(auto wanted, files.WantedChunksOf(id));
+    EXPECT_TRUE(wanted.empty()) << id;
+    ASSERT_OK_AND_ASSIGN(auto listed, files.ListFiles(id));
+    EXPECT_TRUE(listed[0].complete) << id;
+  }
+  EXPECT_EQ(cat(1).Counts().files_complete(), 4u);
+  EXPECT_EQ(cat(1).Counts().files_missing(), 0u);
+  EXPECT_EQ(cat(1).Counts().chunks_missing(), 0u);
+  EXPECT_EQ(cat(1).Counts().chunks_stored(), chunks.size());
+  TestFederation::ExpectTallyMatchesStore(cat(1));
 }
 
 // gamma lists, in a public material of its own, the hashes of alpha's

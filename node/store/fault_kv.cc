@@ -3,6 +3,11 @@
 namespace minga {
 
 absl::Status FaultKv::Write(const WriteBatch& batch, const WriteOptions& options) {
+  {
+    absl::MutexLock lock(&hold_mu_);
+    hold_mu_.Await(absl::Condition(
+        +[](bool* held) { return !*held; }, &held_));
+  }
   writes_.fetch_add(1);
   if (options.sync) synced_writes_.fetch_add(1);
   if (countdown_.load() > 0 && countdown_.fetch_sub(1) == 1) {

@@ -6,6 +6,7 @@
 #include <atomic>
 
 #include "absl/strings/string_view.h"
+#include "absl/synchronization/mutex.h"
 #include "node/store/kv.h"
 
 namespace minga {
@@ -17,6 +18,12 @@ class FaultKv : public KvStore {
   // The n-th Write from now (1 = the next one) fails with UNAVAILABLE and
   // applies nothing. 0 disarms.
   void FailWriteAfter(int n) { countdown_.store(n); }
+  // While held, writes wait for the release (to line writers up behind
+  // one that is writing).
+  void HoldWrites(bool hold) {
+    absl::MutexLock lock(&hold_mu_);
+    held_ = hold;
+  }
   int writes() const { return writes_.load(); }
   // Writes that asked to be synced (an fsync on a real store).
   int synced_writes() const { return synced_writes_.load(); }
@@ -45,6 +52,8 @@ class FaultKv : public KvStore {
   std::atomic<int> writes_{0};
   std::atomic<int> synced_writes_{0};
   std::atomic<int> material_reads_{0};
+  absl::Mutex hold_mu_;
+  bool held_ ABSL_GUARDED_BY(hold_mu_) = false;
 };
 
 }  // namespace minga

@@ -6,9 +6,10 @@
 // (FetchNow); NONE never. Chunks come in groups of up to 16 per call,
 // several calls at once, from the peer the material came from first and
 // then from the others; every chunk's SHA-256 is checked, and one that
-// fails is discarded and asked of another peer. Each stored chunk is its
-// own write, so a transfer cut at any point, even by kill -9, resumes
-// where it stopped.
+// fails is discarded and asked of another peer. Each chunk is recorded
+// before the next of its call is read (chunks of calls running together
+// share a commit), so a transfer cut at any point, even by kill -9,
+// resumes where it stopped.
 //
 // Thread safety: all public methods may be called from any thread.
 #ifndef MINGA_NODE_SYNC_FILE_FETCHER_H_
