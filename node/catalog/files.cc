@@ -82,9 +82,11 @@ absl::Status CatalogFiles::RecordChunks(const std::vector<Mark*>& marks) {
     }
     RETURN_IF_ERROR(it->status());
     // Nobody wants it any more (a retraction came first): its file goes,
-    // under the lock, so no other writer records it meanwhile.
+    // under the lock, so no other writer records it meanwhile. Unless an
+    // upload holds the same chunk: its bytes are the upload's too, and its
+    // record is on its way.
     if (mark->only_if_wanted && listing.empty()) {
-      RETURN_IF_ERROR(chunks_->Delete(sha));
+      if (!w_.Pinned(std::string(sha))) RETURN_IF_ERROR(chunks_->Delete(sha));
       continue;
     }
     RETURN_IF_ERROR(w_.SetWanted(&pending, listing, sha, /*wanted=*/false));

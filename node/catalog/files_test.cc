@@ -165,6 +165,24 @@ TEST_F(FilesTest, AnUploadTheNodeStoppedInTheMiddleLeavesNothingAtTheNextOpen) {
   EXPECT_FALSE(it->Valid() && absl::StartsWith(it->key(), kUploadPrefix));
 }
 
+// A peer's chunk that no held material lists is dropped, but not the bytes
+// of an upload that holds the same chunk and has yet to record it.
+TEST_F(FilesTest, AnUnwantedChunkLeavesTheBytesOfAnUploadHoldingIt) {
+  const std::string data = Data(400, 40);
+  const std::string sha = DigestToBytes(Sha256(data));
+  cat().files().PinChunk(sha);
+  ASSERT_OK(cat().files().StoreChunk(sha, data, /*only_if_wanted=*/true));
+  ASSERT_OK_AND_ASSIGN(std::optional<std::string> kept, fed_.node(0).chunks->Get(sha));
+  EXPECT_TRUE(kept.has_value());
+  ASSERT_OK_AND_ASSIGN(bool recorded, cat().files().HasChunk(sha));
+  EXPECT_FALSE(recorded);
+  cat().files().UnpinChunk(sha);
+  // Unpinned, the same chunk from a peer goes.
+  ASSERT_OK(cat().files().StoreChunk(sha, data, /*only_if_wanted=*/true));
+  ASSERT_OK_AND_ASSIGN(kept, fed_.node(0).chunks->Get(sha));
+  EXPECT_FALSE(kept.has_value());
+}
+
 TEST_F(FilesTest, WrongContentIsRefusedAndUnwantedChunksDropped) {
   const std::string data = Data(300, 9);
   EXPECT_THAT(cat().files().StoreChunk(DigestToBytes(Sha256("other")), data, false),
@@ -245,10 +263,11 @@ TEST_F(FilesTest, ChunksStoredByManyThreadsAtOnceShareCommits) {
        files.ChunksWaiting() < 4 && absl::Now() < deadline;) {
     absl::SleepFor(absl::Milliseconds(1));
   }
-  ASSERT_EQ(files.ChunksWaiting(), 4u);
+  const size_t waiting = files.ChunksWaiting();
   kv.HoldWrites(false);
   for (std::thread& t : threads) t.join();
   threads.clear();
+  ASSERT_EQ(waiting, 4u);
   for (const absl::Status& r : results) EXPECT_OK(r);
   // One commit for the chunk that was writing, one for those behind it.
   EXPECT_LE(kv.writes() - writes_before, 2);

@@ -241,7 +241,7 @@ class PackChunkStore : public ChunkStore {
     // RocksDB's bytes_per_sync.
     ::sync_file_range(fd->get(), static_cast<off_t>(loc.offset),
                       static_cast<off_t>(kHeaderBytes + data.size()), SYNC_FILE_RANGE_WRITE);
-    DropBehind(*fd, loc.pack, loc.offset);
+    DropBehind(*fd, loc.pack, loc.offset + kHeaderBytes + data.size());
     if (replaced.has_value()) return Forget(*replaced);
     return absl::OkStatus();
   }
