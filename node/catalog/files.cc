@@ -19,6 +19,21 @@
 #include "node/store/keys.h"
 
 namespace minga {
+namespace {
+
+// The rest of each key of the chunk references that starts with `prefix`.
+absl::StatusOr<std::vector<std::string>> KeysUnder(KvStore* kv, absl::string_view prefix) {
+  std::vector<std::string> out;
+  auto it = kv->NewIterator(Cf::kChunkRefs);
+  for (it->Seek(prefix); it->Valid() && absl::StartsWith(it->key(), prefix); it->Next()) {
+    out.emplace_back(it->key().substr(prefix.size()));
+  }
+  RETURN_IF_ERROR(it->status());
+  return out;
+}
+
+}  // namespace
+
 absl::Status CatalogFiles::StoreChunk(absl::string_view sha, absl::string_view data,
                                       bool only_if_wanted) {
   if (sha.size() == 32 && DigestToBytes(Sha256(data)) != sha) {
@@ -74,13 +89,7 @@ absl::Status CatalogFiles::RecordChunks(const std::vector<Mark*>& marks) {
     if (present.has_value()) continue;
     // Whoever lists the chunk stops wanting it, in the same write; their
     // files may be complete now.
-    std::vector<std::string> listing;
-    auto it = kv_->NewIterator(Cf::kChunkRefs);
-    const std::string prefix = ChunkRefPrefix(sha);
-    for (it->Seek(prefix); it->Valid() && absl::StartsWith(it->key(), prefix); it->Next()) {
-      listing.emplace_back(it->key().substr(prefix.size()));
-    }
-    RETURN_IF_ERROR(it->status());
+    ASSIGN_OR_RETURN(std::vector<std::string> listing, KeysUnder(kv_, ChunkRefPrefix(sha)));
     // Nobody wants it any more (a retraction came first): its file goes,
     // under the lock, so no other writer records it meanwhile. Unless an
     // upload holds the same chunk: its bytes are the upload's too, and its
@@ -125,13 +134,7 @@ absl::Status CatalogFiles::ForgetDamagedChunk(absl::string_view sha) {
   absl::MutexLock lock(&w_.mu);
   Pending pending = w_.Begin();
   pending.txn.Delete(Cf::kChunkRefs, PresentKey(sha));
-  std::vector<std::string> listing;
-  const std::string prefix = ChunkRefPrefix(sha);
-  auto it = kv_->NewIterator(Cf::kChunkRefs);
-  for (it->Seek(prefix); it->Valid() && absl::StartsWith(it->key(), prefix); it->Next()) {
-    listing.emplace_back(it->key().substr(prefix.size()));
-  }
-  RETURN_IF_ERROR(it->status());
+  ASSIGN_OR_RETURN(std::vector<std::string> listing, KeysUnder(kv_, ChunkRefPrefix(sha)));
   RETURN_IF_ERROR(w_.SetWanted(&pending, listing, sha, /*wanted=*/true));
   RETURN_IF_ERROR(w_.Commit(&pending, /*sync=*/false));
   return chunks_->Delete(sha);
@@ -176,14 +179,7 @@ absl::StatusOr<std::map<std::string, std::vector<std::string>>> CatalogFiles::Wa
 }
 
 absl::StatusOr<std::vector<std::string>> CatalogFiles::WantedChunksOf(absl::string_view id) {
-  std::vector<std::string> out;
-  const std::string prefix = WantPrefix(id);
-  auto it = kv_->NewIterator(Cf::kChunkRefs);
-  for (it->Seek(prefix); it->Valid() && absl::StartsWith(it->key(), prefix); it->Next()) {
-    out.emplace_back(it->key().substr(prefix.size()));
-  }
-  RETURN_IF_ERROR(it->status());
-  return out;
+  return KeysUnder(kv_, WantPrefix(id));
 }
 
 absl::StatusOr<std::vector<FileProgress>> CatalogFiles::ListFiles(absl::string_view id) {
