@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "node/search/common_words.h"
 #include "node/search/document.h"
 
 namespace minga::search {
@@ -10,7 +11,7 @@ namespace {
 
 template <typename T>
 void Put(std::vector<T>* v, Xapian::docid did, T value) {
-  if (v->size() <= did) v->resize(std::max<size_t>(did + 1, v->size() * 3 / 2), 0);
+  if (v->size() <= did) v->resize(std::max<size_t>(did + 1, v->size() * 3 / 2), T{});
   (*v)[did] = value;
 }
 
@@ -26,8 +27,14 @@ void DocStats::Rebuild(const Xapian::Database& db) {
     all.add(*it);
   }
   for (auto v = db.valuestream_begin(kDateSlot); v != db.valuestream_end(kDateSlot); ++v) {
-    Put(&dates, v.get_docid(), DateOrderOfKey(*v));
+    Put(&dates, v.get_docid(), DecodeDateOrder(*v));
   }
+  std::vector<Vintage> vintages;
+  for (auto v = db.valuestream_begin(kCommonSlot); v != db.valuestream_end(kCommonSlot); ++v) {
+    Put(&vintages, v.get_docid(), DecodeVintage(*v));
+  }
+  std::shared_ptr<const CommonWords> common = CommonWords::Load(db).Snapshot();
+  const Xapian::rev revision = db.get_revision();
   for (const FacetName& f : kFacets) {
     const std::string prefix(f.prefix);
     for (auto t = db.allterms_begin(prefix); t != db.allterms_end(prefix); ++t) {
@@ -43,14 +50,24 @@ void DocStats::Rebuild(const Xapian::Database& db) {
   dates_ = std::move(dates);
   facets_ = std::move(facets);
   all_ = std::move(all);
+  vintages_ = std::move(vintages);
+  common_ = std::move(common);
+  revision_ = revision;
 }
 
-void DocStats::Set(Xapian::docid did, uint32_t length, uint64_t date,
+void DocStats::Committing(Xapian::rev revision, std::shared_ptr<const CommonWords> common) {
+  absl::MutexLock lock(&mu_);
+  revision_ = revision;
+  if (common != nullptr) common_ = std::move(common);
+}
+
+void DocStats::Set(Xapian::docid did, uint32_t length, uint64_t date, Vintage vintage,
                    const std::vector<std::string>& old_facets,
                    const std::vector<std::string>& facets) {
   absl::MutexLock lock(&mu_);
   Put(&lengths_, did, length);
   Put(&dates_, did, date);
+  Put(&vintages_, did, vintage);
   for (const std::string& t : old_facets) {
     auto it = facets_.find(t);
     if (it == facets_.end()) continue;
@@ -65,6 +82,7 @@ void DocStats::Remove(Xapian::docid did, const std::vector<std::string>& old_fac
   absl::MutexLock lock(&mu_);
   if (did < lengths_.size()) lengths_[did] = 0;
   if (did < dates_.size()) dates_[did] = 0;
+  if (did < vintages_.size()) vintages_[did] = {};
   for (const std::string& t : old_facets) {
     auto it = facets_.find(t);
     if (it == facets_.end()) continue;
@@ -80,6 +98,9 @@ void DocStats::Clear() {
   dates_.clear();
   facets_.clear();
   all_ = Roaring();
+  vintages_.clear();
+  common_ = std::make_shared<const CommonWords>();
+  revision_ = 0;
 }
 
 uint64_t DocStats::size() const {

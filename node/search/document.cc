@@ -10,6 +10,7 @@
 #include "absl/strings/str_split.h"
 #include "node/core/ids.h"
 #include "node/core/validate.h"
+#include "node/search/common_words.h"
 
 namespace minga::search {
 namespace {
@@ -23,7 +24,8 @@ constexpr Xapian::termcount kPublisherWeight = 1;
 
 class Builder {
  public:
-  Builder(IndexedDocument* out, Stemmers* stemmers) : out_(out), stemmers_(stemmers) {}
+  Builder(IndexedDocument* out, Stemmers* stemmers, CommonWords* common)
+      : out_(out), stemmers_(stemmers), common_(common) {}
 
   // Indexes `text` in each of `languages`; the first gives the word
   // sequence phrases are matched in.
@@ -32,13 +34,17 @@ class Builder {
     const std::vector<std::string> words = SplitWords(text);
     bool first = true;
     for (const std::string& language : languages) {
+      std::string previous;  // the last common stem of the sequence, or ""
       for (const std::string& w : words) {
         if (IsStopWord(w)) continue;
-        const std::string stem = stemmers_->Stem(w, language);
+        std::string stem = stemmers_->Stem(w, language);
         out_->doc.add_term(absl::StrCat(kStemPrefix, stem), weight);
         out_->length += weight;
-        if (first) AppendHash(WordHash(stem));
-        if (spelling && first && w.size() >= 3) spelling_.insert(w);
+        if (first) {
+          AppendHash(WordHash(stem));
+          if (spelling && w.size() >= 3) spelling_.insert(w);
+          Pair(&previous, std::move(stem));
+        }
       }
       if (first) AppendHash(kFieldBreak);  // a phrase never spans two fields
       first = false;
@@ -58,6 +64,27 @@ class Builder {
   std::set<std::string>& spelling() { return spelling_; }
 
  private:
+  // The pair term of the sequence's previous stem and `stem` when both are
+  // common, as the sequence orders them (stop words left out).
+  void Pair(std::string* previous, std::string stem) {
+    if (common_ == nullptr) return;
+    if (common_->RankOf(stem) == CommonWords::kNotCommon) {
+      common_->Consider(stem);
+      previous->clear();
+      return;
+    }
+    if (!previous->empty()) {
+      const uint32_t rank = common_->PairRankOf(*previous, stem);
+      if (rank == CommonWords::kNotCommon) {
+        out_->doc.add_boolean_term(CommonWords::BucketTerm(*previous, stem));
+        common_->CountPair(*previous, stem);
+      } else {
+        out_->doc.add_boolean_term(CommonWords::TrackedTerm(rank));
+      }
+    }
+    *previous = std::move(stem);
+  }
+
   void AppendHash(uint32_t h) {
     sequence_.push_back(static_cast<char>(h >> 16));
     sequence_.push_back(static_cast<char>(h >> 8));
@@ -66,6 +93,7 @@ class Builder {
 
   IndexedDocument* const out_;
   Stemmers* const stemmers_;
+  CommonWords* const common_;
   std::string sequence_;
   std::set<std::string> spelling_;
 };
@@ -92,18 +120,6 @@ std::string FacetTerm(absl::string_view facet, absl::string_view value) {
   return "";
 }
 
-std::string DateKey(uint32_t year, int64_t time_unix_micros, absl::string_view id) {
-  // Descending year and time as ascending bytes: store their complements.
-  std::string key(12, '\0');
-  const uint32_t y = std::numeric_limits<uint32_t>::max() - year;
-  const uint64_t t = static_cast<uint64_t>(std::numeric_limits<int64_t>::max()) -
-                     static_cast<uint64_t>(std::max<int64_t>(0, time_unix_micros));
-  for (int i = 0; i < 4; ++i) key[i] = static_cast<char>(y >> (24 - 8 * i));
-  for (int i = 0; i < 8; ++i) key[4 + i] = static_cast<char>(t >> (56 - 8 * i));
-  key.append(id.data(), id.size());
-  return key;
-}
-
 uint64_t DateOrder(uint32_t year, int64_t time_unix_micros) {
   // 2^52 microseconds is 142 years from the epoch: enough for revisions.
   const uint64_t t =
@@ -111,22 +127,42 @@ uint64_t DateOrder(uint32_t year, int64_t time_unix_micros) {
   return (uint64_t{std::min<uint32_t>(year, 4095)} << 52) | t;
 }
 
-uint64_t DateOrderOfKey(absl::string_view key) {
-  // DateKey stores complements; undo them.
-  if (key.size() < 12) return 0;
-  uint32_t y = 0;
-  uint64_t t = 0;
-  for (int i = 0; i < 4; ++i) y = (y << 8) | static_cast<uint8_t>(key[i]);
-  for (int i = 0; i < 8; ++i) t = (t << 8) | static_cast<uint8_t>(key[4 + i]);
-  return DateOrder(
-      std::numeric_limits<uint32_t>::max() - y,
-      static_cast<int64_t>(static_cast<uint64_t>(std::numeric_limits<int64_t>::max()) - t));
+std::string EncodeDateOrder(uint64_t order) {
+  std::string value(8, '\0');
+  for (int i = 0; i < 8; ++i) value[i] = static_cast<char>(order >> (56 - 8 * i));
+  return value;
+}
+
+uint64_t DecodeDateOrder(absl::string_view value) {
+  if (value.size() != 8) return 0;
+  uint64_t order = 0;
+  for (char c : value) order = (order << 8) | static_cast<uint8_t>(c);
+  return order;
+}
+
+std::string EncodeVintage(Vintage v) {
+  return std::string{static_cast<char>(v.words >> 8), static_cast<char>(v.words & 0xFF),
+                     static_cast<char>(v.pairs >> 8), static_cast<char>(v.pairs & 0xFF)};
+}
+
+Vintage DecodeVintage(absl::string_view value) {
+  if (value.size() != 4) return {};
+  auto u16 = [&](size_t i) {
+    return static_cast<uint16_t>((static_cast<uint8_t>(value[i]) << 8) |
+                                 static_cast<uint8_t>(value[i + 1]));
+  };
+  return {u16(0), u16(2)};
 }
 
 IndexedDocument BuildDocument(absl::string_view id, const v1::Material& m, int64_t time_unix_micros,
-                              Stemmers* stemmers) {
+                              Stemmers* stemmers, CommonWords* common) {
   IndexedDocument out;
-  Builder b(&out, stemmers);
+  // The lists before this document tells of its own stems and pairs.
+  if (common != nullptr) {
+    out.vintage = common->vintage();
+    common->Built();
+  }
+  Builder b(&out, stemmers, common);
   // The summary is in the material's languages (the title's when none
   // are listed); the first gives its positions.
   std::vector<std::string> languages;
@@ -143,7 +179,10 @@ IndexedDocument BuildDocument(absl::string_view id, const v1::Material& m, int64
     // Topics are kebab-case English tags: "first-line-support".
     b.Text(topic, One("en"), kTopicsWeight, true);
   }
-  b.Text(absl::StrJoin(m.publisher(), " ; "), One(""), kPublisherWeight, false);
+  // Publishers are named in the material's own language more often than
+  // not, and stemmed in it their words meet the summary's (a phrase of them
+  // is then decided by pair terms, not read word by word).
+  b.Text(absl::StrJoin(m.publisher(), " ; "), One(m.title_language()), kPublisherWeight, false);
 
   for (const std::string& s : m.sectors()) b.Facet("sector", s);
   b.Facet("kind", m.kind());
@@ -159,9 +198,10 @@ IndexedDocument BuildDocument(absl::string_view id, const v1::Material& m, int64
 
   out.doc.add_boolean_term(absl::StrCat(kIdPrefix, id));
   out.doc.add_value(kIdSlot, std::string(id));
-  out.doc.add_value(kDateSlot, DateKey(m.year(), time_unix_micros, id));
-  out.doc.add_value(kSequenceSlot, std::move(b.sequence()));
   out.date = DateOrder(m.year(), time_unix_micros);
+  out.doc.add_value(kDateSlot, EncodeDateOrder(out.date));
+  out.doc.add_value(kSequenceSlot, std::move(b.sequence()));
+  out.doc.add_value(kCommonSlot, EncodeVintage(out.vintage));
   out.spelling.assign(b.spelling().begin(), b.spelling().end());
   out.doc.set_data(absl::StrJoin(out.spelling, "\n"));
   return out;

@@ -7,12 +7,15 @@
 //   XS<sector> XK<kind> XP<population> XL<language> XC<country>
 //   XO<origin> XY<year>  facet values, boolean (wdf 0)
 //   Q<material id>       the material, unique
-// Values: kIdSlot the material id, kDateSlot the key of the date order,
+//   P<two bytes>         two common stems that follow each other in the
+//                        word sequence, boolean (common_words.h)
+// Values: kIdSlot the material id, kDateSlot the date order (EncodeDateOrder),
 // kSequenceSlot the text's word sequence for phrases: each word's stem as a
 // 3-byte hash (WordHash), stop words left out, kFieldBreak between fields.
 // Phrases are checked there rather than in Xapian's positional table,
 // which costs some 16 bytes a word on disk (the whole sequence costs 3)
-// and a lookup per document.
+// and a lookup per document. kCommonSlot: the Vintage of the common words
+// its pair terms were built with (EncodeVintage).
 // Data: the title and topic words, for the spelling dictionary (removed
 // with the document).
 //
@@ -28,12 +31,18 @@
 #include "absl/strings/string_view.h"
 #include "minga/v1/material.pb.h"
 #include "node/search/analyzer.h"
+#include "node/search/common_words.h"
 
 namespace minga::search {
 
 inline constexpr Xapian::valueno kIdSlot = 0;
 inline constexpr Xapian::valueno kDateSlot = 1;
 inline constexpr Xapian::valueno kSequenceSlot = 2;
+inline constexpr Xapian::valueno kCommonSlot = 3;
+
+// The value of kCommonSlot, and back (the lists empty for a malformed one).
+std::string EncodeVintage(Vintage v);
+Vintage DecodeVintage(absl::string_view value);
 
 // A stem's 24-bit hash in the word sequence (FNV-1a; stable across runs
 // and machines, so an index can be read by another build).
@@ -56,13 +65,13 @@ inline constexpr FacetName kFacets[] = {
 // "sector", "health" -> "XShealth". `value` must already be normalised.
 std::string FacetTerm(absl::string_view facet, absl::string_view value);
 
-// The date order's key: newer publication year first, then newer revision,
-// then material id, as bytes that sort ascending.
-std::string DateKey(uint32_t year, int64_t time_unix_micros, absl::string_view id);
-// The same order as a number, larger for newer (without the id).
+// The date order as a number, larger for newer: publication year, then
+// the revision's time.
 uint64_t DateOrder(uint32_t year, int64_t time_unix_micros);
-// DateOrder of a DateKey.
-uint64_t DateOrderOfKey(absl::string_view key);
+// The value of kDateSlot (8 bytes, big-endian), and back (0 for a
+// malformed one).
+std::string EncodeDateOrder(uint64_t order);
+uint64_t DecodeDateOrder(absl::string_view value);
 
 struct IndexedDocument {
   Xapian::Document doc;
@@ -74,11 +83,16 @@ struct IndexedDocument {
   uint64_t date = 0;
   // Title and topic words, for "did you mean".
   std::vector<std::string> spelling;
+  // The common words' lists its pair terms were built with.
+  Vintage vintage;
 };
 
-// `time_unix_micros` is the header time of the revision.
+// `time_unix_micros` is the header time of the revision. With `common`,
+// the document holds pair terms of its common words, and tells `common` of
+// its stems not common yet and its pairs without a term of their own
+// (CommonWords::Consider, CountPair); without, it holds no pair terms.
 IndexedDocument BuildDocument(absl::string_view id, const v1::Material& material,
-                              int64_t time_unix_micros, Stemmers* stemmers);
+                              int64_t time_unix_micros, Stemmers* stemmers, CommonWords* common);
 
 // The spelling words a document stored in its data.
 std::vector<std::string> SpellingWordsOf(const Xapian::Document& doc);

@@ -2,9 +2,12 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
+#include <optional>
 #include <queue>
 
 #include "absl/strings/string_view.h"
+#include "node/search/common_words.h"
 #include "node/search/document.h"
 
 namespace minga::search {
@@ -14,10 +17,11 @@ namespace {
 class WordCursor {
  public:
   WordCursor(const Xapian::Database& db, const std::vector<std::string>& terms) {
-    for (const std::string& t : terms) {
+    for (size_t i = 0; i < terms.size(); ++i) {
+      const std::string& t = terms[i];
       Xapian::PostingIterator it = db.postlist_begin(t);
       if (it == db.postlist_end(t)) continue;
-      lists_.push_back({t, it, db.postlist_end(t)});
+      lists_.push_back({i, it, db.postlist_end(t)});
       estimate_ += db.get_termfreq(t);
     }
     Settle();
@@ -35,6 +39,14 @@ class WordCursor {
     }
     return w;
   }
+  // Which of the terms (bit i: terms[i], the first 64) are at did().
+  uint64_t TermsAt() const {
+    uint64_t mask = 0;
+    for (const List& l : lists_) {
+      if (l.index < 64 && l.it != l.end && *l.it == did_) mask |= uint64_t{1} << l.index;
+    }
+    return mask;
+  }
   void Next() {
     for (List& l : lists_) {
       if (l.it != l.end && *l.it == did_) ++l.it;
@@ -51,7 +63,7 @@ class WordCursor {
 
  private:
   struct List {
-    std::string term;
+    size_t index;  // in the terms given
     Xapian::PostingIterator it;
     Xapian::PostingIterator end;
   };
@@ -86,6 +98,154 @@ bool PhraseHolds(absl::string_view sequence, const std::vector<const QueryWord*>
   }
   return false;
 }
+
+// Two words of a phrase that must follow each other, and what the pair
+// terms of their terms (each stem of one with each of the other) say.
+class PhrasePair {
+ public:
+  enum class Says { kThere, kNotThere, kUnknown };
+
+  PhrasePair(const Xapian::Database& db, const MatchSpec& spec, size_t a, size_t b)
+      : first_(a), second_(b) {
+    const QueryWord& x = spec.words[a];
+    const QueryWord& y = spec.words[b];
+    with_.assign(x.terms.size(), 0);
+    if (spec.common == nullptr || x.terms.size() > 64 || y.terms.size() > 64) {
+      unknowable_ = true;
+      return;
+    }
+    const CommonWords& common = *spec.common;
+    auto stem = [](const std::string& term) {
+      return absl::string_view(term).substr(kStemPrefix.size());
+    };
+    for (size_t i = 0; i < x.terms.size(); ++i) {
+      const uint32_t ri = common.RankOf(stem(x.terms[i]));
+      if (ri == CommonWords::kNotCommon) continue;
+      for (size_t j = 0; j < y.terms.size(); ++j) {
+        const uint32_t rj = common.RankOf(stem(y.terms[j]));
+        if (rj == CommonWords::kNotCommon) continue;
+        with_[i] |= uint64_t{1} << j;
+        Combo c;
+        c.i = i;
+        c.j = j;
+        c.tracked = common.PairRankOf(stem(x.terms[i]), stem(y.terms[j]));
+        c.words_needed = std::max(ri, rj) + 1;
+        if (c.tracked != CommonWords::kNotCommon) {
+          c.own.emplace(db, std::vector<std::string>{CommonWords::TrackedTerm(c.tracked)});
+        }
+        c.bucket.emplace(db, std::vector<std::string>{
+                                 CommonWords::BucketTerm(stem(x.terms[i]), stem(y.terms[j]))});
+        combos_.push_back(std::move(c));
+      }
+    }
+  }
+
+  // Whether document `did` holds the two words in a row, as far as its
+  // pair terms say. `vintage`: what it was built with (null: unknown).
+  Says At(Xapian::docid did, const Vintage* vintage, const std::vector<WordCursor>& cursors) {
+    for (Combo& c : combos_) {
+      if (c.own.has_value() && At(&*c.own, did)) return Says::kThere;
+    }
+    if (vintage == nullptr || unknowable_) return Says::kUnknown;
+    const uint64_t xs = cursors[first_].TermsAt();
+    const uint64_t ys = cursors[second_].TermsAt();
+    // Two stems it holds of which one is not common: no term can say.
+    for (size_t i = 0; i < with_.size(); ++i) {
+      if ((xs >> i & 1) && (ys & ~with_[i]) != 0) return Says::kUnknown;
+    }
+    for (Combo& c : combos_) {
+      if (!(xs >> c.i & 1) || !(ys >> c.j & 1)) continue;
+      // Tracked when it was built: its own term, not there, says no.
+      if (c.tracked != CommonWords::kNotCommon && vintage->pairs > c.tracked) continue;
+      // Both stems common when it was built: no bucket term says no.
+      if (vintage->words >= c.words_needed && !At(&*c.bucket, did)) continue;
+      return Says::kUnknown;
+    }
+    return Says::kNotThere;
+  }
+
+ private:
+  struct Combo {
+    size_t i = 0;  // term indexes in the two words
+    size_t j = 0;
+    uint32_t tracked = CommonWords::kNotCommon;  // the pair's place
+    uint32_t words_needed = 0;                   // the words' list length that gives it a term
+    std::optional<WordCursor> own;
+    std::optional<WordCursor> bucket;
+  };
+
+  static bool At(WordCursor* c, Xapian::docid did) {
+    c->SkipTo(did);
+    return !c->at_end() && c->did() == did;
+  }
+
+  size_t first_;
+  size_t second_;
+  std::vector<Combo> combos_;
+  // with_[i]: the terms j of the second word that term i of the first has
+  // a combination with (both common).
+  std::vector<uint64_t> with_;
+  bool unknowable_ = false;
+};
+
+// The query's phrases, judged in each candidate: by pair terms where they
+// say, else in its word sequence (read in document order, as a value
+// stream).
+class Phrases {
+ public:
+  Phrases(const Xapian::Database& db, const MatchSpec& spec)
+      : spec_(spec),
+        sequence_(db.valuestream_begin(kSequenceSlot)),
+        sequence_end_(db.valuestream_end(kSequenceSlot)) {
+    for (const std::vector<size_t>& p : spec.phrases) {
+      words_.emplace_back();
+      pairs_.emplace_back();
+      for (size_t k = 0; k < p.size(); ++k) {
+        words_.back().push_back(&spec.words[p[k]]);
+        if (k > 0) pairs_.back().emplace_back(db, spec, p[k - 1], p[k]);
+      }
+    }
+    check_.resize(words_.size());
+  }
+
+  // Whether `did`, which holds every word (the cursors are at it), holds
+  // every phrase.
+  bool Hold(Xapian::docid did, const std::vector<WordCursor>& cursors) {
+    if (words_.empty()) return true;
+    Vintage vintage;
+    const bool known = spec_.vintages != nullptr;
+    if (known && did < spec_.vintages->size()) vintage = (*spec_.vintages)[did];
+    bool any_check = false;
+    for (size_t p = 0; p < words_.size(); ++p) {
+      // A phrase holds when each two words in a row do; a tracked pair's
+      // term settles two words alone.
+      bool all_there = true;
+      for (PhrasePair& pair : pairs_[p]) {
+        const PhrasePair::Says says = pair.At(did, known ? &vintage : nullptr, cursors);
+        if (says == PhrasePair::Says::kNotThere) return false;
+        all_there = all_there && says == PhrasePair::Says::kThere;
+      }
+      check_[p] = !(all_there && pairs_[p].size() == 1);
+      any_check = any_check || check_[p];
+    }
+    if (!any_check) return true;
+    if (sequence_ != sequence_end_ && sequence_.get_docid() < did) sequence_.skip_to(did);
+    const bool has = sequence_ != sequence_end_ && sequence_.get_docid() == did;
+    const std::string sequence = has ? *sequence_ : std::string();
+    for (size_t p = 0; p < words_.size(); ++p) {
+      if (check_[p] && !PhraseHolds(sequence, words_[p])) return false;
+    }
+    return true;
+  }
+
+ private:
+  const MatchSpec& spec_;
+  std::vector<std::vector<const QueryWord*>> words_;
+  std::vector<std::vector<PhrasePair>> pairs_;
+  std::vector<bool> check_;  // by phrase, for the document at hand
+  Xapian::ValueIterator sequence_;
+  const Xapian::ValueIterator sequence_end_;
+};
 
 // A bounded heap of the best results after the cursor.
 class Page {
@@ -138,14 +298,7 @@ MatchResult Match(const Xapian::Database& db, const MatchSpec& spec) {
   std::sort(order.begin(), order.end(),
             [&](size_t a, size_t b) { return cursors[a].estimate() < cursors[b].estimate(); });
   Page page(spec);
-  std::vector<std::vector<const QueryWord*>> phrases;
-  for (const std::vector<size_t>& p : spec.phrases) {
-    phrases.emplace_back();
-    for (size_t w : p) phrases.back().push_back(&spec.words[w]);
-  }
-  // Word sequences are read in document order, as a value stream.
-  Xapian::ValueIterator sequence = db.valuestream_begin(kSequenceSlot);
-  const Xapian::ValueIterator sequence_end = db.valuestream_end(kSequenceSlot);
+  Phrases phrases(db, spec);
   std::vector<uint32_t> batch;
   batch.reserve(4096);
   const std::vector<uint32_t>& lengths = *spec.lengths;
@@ -166,13 +319,7 @@ MatchResult Match(const Xapian::Database& db, const MatchSpec& spec) {
       }
     }
     if (!all) continue;
-    bool ok = spec.allowed->contains(candidate);
-    if (ok && !phrases.empty()) {
-      if (sequence != sequence_end && sequence.get_docid() < candidate) sequence.skip_to(candidate);
-      const bool has = sequence != sequence_end && sequence.get_docid() == candidate;
-      const std::string words = has ? *sequence : std::string();
-      for (size_t p = 0; ok && p < phrases.size(); ++p) ok = PhraseHolds(words, phrases[p]);
-    }
+    const bool ok = spec.allowed->contains(candidate) && phrases.Hold(candidate, cursors);
     if (ok) {
       batch.push_back(candidate);
       if (batch.size() == batch.capacity()) {

@@ -5,8 +5,11 @@
 // A query is a conjunction of words; a word matches through any of its
 // terms (the stems of the word in several languages, or a prefix's
 // expansions), and its wdf in a document is their sum. Phrases also require
-// their words at consecutive positions. Scores use the statistics the
-// caller gives (frozen in a cursor, so later pages rank as page one did).
+// their words at consecutive positions: two common words that follow each
+// other are a pair term (common_words.h), so a document built with both
+// words common is decided by that term's postings; any other is checked in
+// its word sequence. Scores use the statistics the caller gives (frozen in
+// a cursor, so later pages rank as page one did).
 //
 // Thread safety: the database is the caller's, used by one thread at a time.
 #ifndef MINGA_NODE_SEARCH_MATCHER_H_
@@ -17,6 +20,7 @@
 #include <string>
 #include <vector>
 
+#include "node/search/common_words.h"
 #include "roaring/roaring.hh"
 
 namespace minga::search {
@@ -52,6 +56,12 @@ struct MatchSpec {
   double k1 = 1.2;
   double b = 0.75;
   const std::vector<uint32_t>* lengths = nullptr;  // by docid
+  // The common words (null: none), and the Vintage each document was built
+  // with (by docid; null when they cannot be trusted, see DocStats: a
+  // phrase is then decided by a tracked pair's term when there is one, and
+  // otherwise checked in the word sequence).
+  const CommonWords* common = nullptr;
+  const std::vector<Vintage>* vintages = nullptr;
   // Score and keep the best `page` results that rank after `after` (when
   // set); without `rank`, only find the matching set.
   bool rank = true;

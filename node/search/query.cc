@@ -315,6 +315,14 @@ void AddWords(const Xapian::Database& db, const CheckedRequest& c,
   spec->phrases = c.query.phrases;
 }
 
+// What phrases need of the common words: the lists, and the documents'
+// vintages unless the reader is older than the stats.
+void SetCommonWords(const DocStats::View& stats, const Xapian::Database& db, MatchSpec* spec) {
+  if (spec->phrases.empty()) return;
+  spec->common = &stats.common;
+  spec->vintages = db.get_revision() >= stats.revision ? &stats.vintages : nullptr;
+}
+
 // Filters, years and the dead, as one bitmap of what may match.
 Roaring Allowed(const SearchInputs& in, const DocStats::View& stats,
                 const std::vector<FilterGroup>& filters, const v1::SearchRequest& request) {
@@ -489,6 +497,7 @@ absl::StatusOr<v1::SearchResponse> RunSearch(const SearchInputs& in,
     const Roaring allowed = Allowed(in, stats, c.filters, request);
     spec.allowed = &allowed;
     spec.lengths = &stats.lengths;
+    SetCommonWords(stats, db, &spec);
     if (c.by_date) {
       spec.rank = false;  // the matcher finds the set; the date order picks the page
       result = Match(db, spec);

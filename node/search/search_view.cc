@@ -17,6 +17,9 @@ namespace minga::search {
 
 namespace fs = std::filesystem;
 
+// Documents applied between two looks for stems turned common.
+constexpr size_t kPromoteEvery = 1000;
+
 SearchView::SearchView(SearchViewOptions options)
     : options_(std::move(options)), catalog_(options_.catalog) {}
 
@@ -142,6 +145,13 @@ bool SearchView::WaitForPosition(uint64_t lseq, absl::Duration timeout) {
   return state_mu_.AwaitWithTimeout(absl::Condition(&reached), timeout);
 }
 
+void SearchView::LoadCommitted(Generation* gen) {
+  gen->stats.Rebuild(*writer_);
+  common_ = CommonWords::Load(*writer_);
+  common_published_ = common_.vintage();
+  since_promote_ = 0;
+}
+
 void SearchView::Run() {
   absl::Duration backoff = absl::Seconds(1);
   while (true) {
@@ -197,7 +207,7 @@ void SearchView::Run() {
               (fs::path(options_.dir) / name).string(),
               Xapian::DB_OPEN | (options_.sync ? 0 : Xapian::DB_NO_SYNC));
           uncommitted_position_ = ParsePosition(writer_->get_metadata(kMetaPosition));
-          current()->stats.Rebuild(*writer_);
+          LoadCommitted(current().get());
         } catch (const Xapian::Error& e) {
           LogError("search", absl::StrCat("search index: reopening: ", e.get_description()));
         }
@@ -259,7 +269,7 @@ absl::StatusOr<size_t> SearchView::IndexSome() {
   size_t read = 0;
   for (const FeedChange& c : changes) {
     ASSIGN_OR_RETURN(auto applied, ApplyChange(catalog_, writer_.get(), &spelling_, c.id, c.lseq,
-                                               &stemmers, &built, &old_facets));
+                                               &stemmers, &common_, &built, &old_facets));
     if (applied.has_value()) {
       StatsChange change;
       change.did = applied->did;
@@ -268,7 +278,14 @@ absl::StatusOr<size_t> SearchView::IndexSome() {
       if (!change.removed) {
         change.length = built.length;
         change.date = built.date;
+        change.vintage = built.vintage;
         change.facets = built.facet_terms;
+        // Often enough that a stem turning common gives the next documents
+        // its pairs; each Promote looks up every stem considered since.
+        if (++since_promote_ >= kPromoteEvery) {
+          common_.Promote(writer_.get(), options_.common_min_documents);
+          since_promote_ = 0;
+        }
       }
       uncommitted_.push_back(std::move(change));
       uncommitted_terms_ += applied->terms_touched;
@@ -299,16 +316,27 @@ absl::Status SearchView::CommitLocked(uint64_t position) {
   last_commit_ = absl::Now();
   try {
     spelling_.FlushTo(writer_.get());
+    common_.Promote(writer_.get(), options_.common_min_documents);
+    since_promote_ = 0;
     writer_->commit();
   } catch (const Xapian::Error& e) {
     return FromXapian(e, "commit");
   }
   std::shared_ptr<Generation> gen = current();
+  std::shared_ptr<const CommonWords> common;
+  const Vintage now = common_.vintage();
+  if (now.words != common_published_.words || now.pairs != common_published_.pairs) {
+    common = common_.Snapshot();
+    common_published_ = now;
+  }
+  // The revision first: a search on an older reader then stops trusting
+  // the versions before any of them changes (doc_stats.h).
+  gen->stats.Committing(writer_->get_revision(), std::move(common));
   for (const StatsChange& c : uncommitted_) {
     if (c.removed) {
       gen->stats.Remove(c.did, c.old_facets);
     } else {
-      gen->stats.Set(c.did, c.length, c.date, c.old_facets, c.facets);
+      gen->stats.Set(c.did, c.length, c.date, c.vintage, c.old_facets, c.facets);
     }
   }
   uncommitted_.clear();

@@ -41,6 +41,7 @@
 #include "minga/v1/catalog.pb.h"
 #include "node/catalog/catalog.h"
 #include "node/core/metrics.h"
+#include "node/search/common_words.h"
 #include "node/search/doc_stats.h"
 #include "node/search/spelling_batch.h"
 #include "node/store/disk_reserve.h"
@@ -63,6 +64,9 @@ struct SearchViewOptions {
   // `last_error` says why) and reindex and compact are refused. Borrowed;
   // null: no reserve.
   const DiskReserve* reserve = nullptr;
+  // A stem is common (common_words.h) once in at least this many documents
+  // (and a share of them); tests lower it.
+  uint32_t common_min_documents = CommonWords::kDefaultMinDocuments;
 };
 
 // What Search refuses: INVALID_ARGUMENT naming the field (query length,
@@ -123,6 +127,9 @@ class SearchView {
   absl::StatusOr<size_t> IndexSome() ABSL_EXCLUSIVE_LOCKS_REQUIRED(writer_mu_);
   absl::Status CommitLocked(uint64_t position) ABSL_EXCLUSIVE_LOCKS_REQUIRED(writer_mu_);
   absl::Status SwitchTo(const std::string& name) ABSL_EXCLUSIVE_LOCKS_REQUIRED(writer_mu_);
+  // After the writer (re)opens: the stats and common words of what it
+  // committed. Throws Xapian::Error.
+  void LoadCommitted(Generation* gen) ABSL_EXCLUSIVE_LOCKS_REQUIRED(writer_mu_);
   // Runs `build`, which makes a new generation aside and switches to it
   // (Reindex, Compact), one at a time (else FAILED_PRECONDITION `busy`)
   // and only with room on the disk for `copies` of the current index. A Xapian error becomes a
@@ -152,6 +159,12 @@ class SearchView {
   uint64_t uncommitted_terms_ ABSL_GUARDED_BY(writer_mu_) = 0;
   // Their spelling words, written at the commit.
   SpellingBatch spelling_ ABSL_GUARDED_BY(writer_mu_);
+  // The common words the writer builds documents with, the lists' lengths
+  // readers were last given, and the documents applied since the last
+  // Promote.
+  CommonWords common_ ABSL_GUARDED_BY(writer_mu_);
+  Vintage common_published_ ABSL_GUARDED_BY(writer_mu_);
+  size_t since_promote_ ABSL_GUARDED_BY(writer_mu_) = 0;
   absl::Time first_uncommitted_ ABSL_GUARDED_BY(writer_mu_);
   absl::Time last_commit_ ABSL_GUARDED_BY(writer_mu_) = absl::InfinitePast();
 

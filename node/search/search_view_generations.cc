@@ -70,7 +70,7 @@ absl::Status SearchView::OpenCurrent() {
   auto gen = std::make_shared<Generation>();
   gen->name = name;
   gen->path = dir / name;
-  gen->stats.Rebuild(*writer_);
+  LoadCommitted(gen.get());
   {
     absl::MutexLock lock(&gen_mu_);
     current_ = std::move(gen);
@@ -104,7 +104,7 @@ absl::Status SearchView::SwitchTo(const std::string& name) {
   auto gen = std::make_shared<Generation>();
   gen->name = name;
   gen->path = dir / name;
-  gen->stats.Rebuild(*writer_);
+  LoadCommitted(gen.get());
   std::shared_ptr<Generation> old;
   {
     absl::MutexLock lock(&gen_mu_);
@@ -167,16 +167,21 @@ absl::Status SearchView::Reindex(const std::function<void(uint64_t, uint64_t)>& 
     });
     Stemmers stemmers;
     SpellingBatch spelling;
+    // Seeded with the words common in the index it replaces, so that its
+    // first documents hold their pairs too.
+    CommonWords common =
+        current()->stats.Read([](const DocStats::View& v) { return CommonWords(v.common); });
     uint64_t done = 0;
     if (result.ok()) {
       progress(0, total);
       result = catalog_->ScanEntries([&](absl::string_view id, const Entry& e) {
         if (!e.has_body() || e.header.deleted()) return absl::OkStatus();
         IndexedDocument built =
-            BuildDocument(id, *e.material, e.header.time_unix_micros(), &stemmers);
+            BuildDocument(id, *e.material, e.header.time_unix_micros(), &stemmers, &common);
         for (const std::string& w : built.spelling) spelling.Add(w);
         db.replace_document(absl::StrCat(kIdPrefix, id), built.doc);
-        if (++done % 5000 == 0) progress(done, total);
+        if (++done % 1000 == 0) common.Promote(&db, options_.common_min_documents);
+        if (done % 5000 == 0) progress(done, total);
         return absl::OkStatus();
       });
     }
@@ -191,9 +196,9 @@ absl::Status SearchView::Reindex(const std::function<void(uint64_t, uint64_t)>& 
         if (changes.empty()) return absl::OkStatus();
         for (const FeedChange& c : changes) {
           // The stats are rebuilt at the switch: what was applied is not needed.
-          RETURN_IF_ERROR(
-              ApplyChange(catalog_, &db, &spelling, c.id, c.lseq, &stemmers, &built, &old_facets)
-                  .status());
+          RETURN_IF_ERROR(ApplyChange(catalog_, &db, &spelling, c.id, c.lseq, &stemmers, &common,
+                                      &built, &old_facets)
+                              .status());
           at = c.lseq;
         }
       }
@@ -207,6 +212,8 @@ absl::Status SearchView::Reindex(const std::function<void(uint64_t, uint64_t)>& 
         db.set_metadata(kMetaFeed, catalog_->feed_id());
         db.set_metadata(kMetaPosition, absl::StrCat(at));
         spelling.FlushTo(&db);
+        common.Promote(&db, options_.common_min_documents);
+        common.WriteTo(&db);
         db.commit();
         db.close();
         // Copied compactly (a bulk-built index is half free space), then

@@ -80,12 +80,10 @@ uint64_t ParsePosition(const std::string& s) {
   return absl::SimpleAtoi(s, &v) ? v : 0;
 }
 
-absl::StatusOr<std::optional<AppliedChange>> ApplyChange(Catalog* catalog,
-                                                         Xapian::WritableDatabase* db,
-                                                         SpellingBatch* spelling,
-                                                         const std::string& id, uint64_t lseq,
-                                                         Stemmers* stemmers, IndexedDocument* built,
-                                                         std::vector<std::string>* old_facets) {
+absl::StatusOr<std::optional<AppliedChange>> ApplyChange(
+    Catalog* catalog, Xapian::WritableDatabase* db, SpellingBatch* spelling, const std::string& id,
+    uint64_t lseq, Stemmers* stemmers, CommonWords* common, IndexedDocument* built,
+    std::vector<std::string>* old_facets) {
   ASSIGN_OR_RETURN(std::optional<Entry> entry, catalog->GetEntry(id));
   if (entry.has_value() && entry->stored.lseq() != lseq) return std::nullopt;
   const std::string unique = absl::StrCat(kIdPrefix, id);
@@ -99,7 +97,8 @@ absl::StatusOr<std::optional<AppliedChange>> ApplyChange(Catalog* catalog,
     for (const std::string& w : SpellingWordsOf(doc)) spelling->Remove(w);
   }
   if (entry.has_value() && entry->has_body() && !entry->header.deleted()) {
-    *built = BuildDocument(id, *entry->material, entry->header.time_unix_micros(), stemmers);
+    *built =
+        BuildDocument(id, *entry->material, entry->header.time_unix_micros(), stemmers, common);
     for (const std::string& w : built->spelling) spelling->Add(w);
     applied.terms_touched += built->doc.termlist_count();
     // The id term was looked up above: no second lookup by term.

@@ -23,6 +23,7 @@
 #include "absl/strings/string_view.h"
 #include "absl/synchronization/mutex.h"
 #include "node/catalog/catalog.h"
+#include "node/search/common_words.h"
 #include "node/search/doc_stats.h"
 #include "node/search/document.h"
 #include "node/search/search_view.h"
@@ -35,7 +36,7 @@ inline constexpr char kMetaFeed[] = "minga.feed_id";
 inline constexpr char kMetaFormat[] = "minga.format";
 // Changes when what a document holds changes (analysis, terms, values): an
 // index of another format is rebuilt.
-inline constexpr char kFormat[] = "2";
+inline constexpr char kFormat[] = "3";
 // The file naming the index directory in use, and those directories' prefix.
 inline constexpr char kCurrentFile[] = "CURRENT";
 inline constexpr char kGenerationPrefix[] = "index-";
@@ -70,17 +71,16 @@ struct AppliedChange {
 };
 
 // Indexes (or drops) material `id` at feed position `lseq` in `db`, its
-// spelling words in `spelling` (flushed to `db` before its commit).
+// spelling words in `spelling` (flushed to `db` before its commit), with
+// the pair terms of `common` (whose Promote the caller runs).
 // Returns what it did, or nothing when the feed position is stale (the
 // material moved on; its newer position comes later) or there was nothing
 // to drop. `built` and `old_facets` receive the new document and the facet
 // terms the old one held.
-absl::StatusOr<std::optional<AppliedChange>> ApplyChange(Catalog* catalog,
-                                                         Xapian::WritableDatabase* db,
-                                                         SpellingBatch* spelling,
-                                                         const std::string& id, uint64_t lseq,
-                                                         Stemmers* stemmers, IndexedDocument* built,
-                                                         std::vector<std::string>* old_facets);
+absl::StatusOr<std::optional<AppliedChange>> ApplyChange(
+    Catalog* catalog, Xapian::WritableDatabase* db, SpellingBatch* spelling, const std::string& id,
+    uint64_t lseq, Stemmers* stemmers, CommonWords* common, IndexedDocument* built,
+    std::vector<std::string>* old_facets);
 
 // One index directory and what searches need of it.
 struct SearchView::Generation {
@@ -97,6 +97,7 @@ struct SearchView::StatsChange {
   bool removed = false;
   uint32_t length = 0;
   uint64_t date = 0;
+  Vintage vintage;
   std::vector<std::string> old_facets;
   std::vector<std::string> facets;
 };

@@ -8,6 +8,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <limits>
 #include <map>
 #include <set>
 #include <sstream>
@@ -18,6 +19,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "node/catalog/catalog.h"
+#include "node/search/analyzer.h"
 #include "tests/util/status_matchers.h"
 #include "tests/util/test_federation.h"
 #include "tests/util/test_materials.h"
@@ -84,6 +86,9 @@ class SearchViewTest : public ::testing::Test {
     o.dir = dirs_[i];
     o.catalog = &fed_.catalog(i);
     o.sync = false;
+    // Low enough that the samples' frequent words turn common: phrases here
+    // go through pair terms as well as word sequences.
+    o.common_min_documents = 3;
     auto view = SearchView::Open(o);
     ASSERT_TRUE(view.ok()) << view.status();
     views_[i] = std::move(*view);
@@ -212,6 +217,85 @@ TEST_F(SearchViewTest, PhrasesMatchWordsInOrderOnly) {
   const auto exact = Ids("\"ruta crítica\"");
   EXPECT_THAT(exact, Contains(a));
   EXPECT_THAT(exact, Not(Contains(b)));
+}
+
+// The samples' most frequent runs of two and three words (stop words left
+// out), as quoted phrases.
+std::vector<std::string> FrequentPhrases(const std::vector<v1::Material>& samples) {
+  std::map<std::string, int> counts;
+  for (const v1::Material& m : samples) {
+    std::vector<std::string> words;
+    for (const std::string& w : SplitWords(m.title() + " . " + m.summary())) {
+      if (!IsStopWord(w)) words.push_back(w);
+    }
+    for (size_t i = 0; i + 1 < words.size(); ++i) {
+      ++counts[absl::StrCat("\"", words[i], " ", words[i + 1], "\"")];
+      if (i + 2 < words.size()) {
+        ++counts[absl::StrCat("\"", words[i], " ", words[i + 1], " ", words[i + 2], "\"")];
+      }
+    }
+  }
+  std::vector<std::pair<int, std::string>> by_count;
+  for (const auto& [p, n] : counts) by_count.emplace_back(n, p);
+  std::sort(by_count.rbegin(), by_count.rend());
+  std::vector<std::string> out;
+  for (size_t i = 0; i < by_count.size() && i < 40; ++i) out.push_back(by_count[i].second);
+  return out;
+}
+
+TEST_F(SearchViewTest, PhrasesOfCommonWordsMatchAsWordByWordAcrossRebuilds) {
+  // The reference: a view of the same store whose words never turn common,
+  // so every phrase is checked in the word sequences.
+  const std::string plain_dir = TempDir("plain-phrases");
+  SearchViewOptions o;
+  o.dir = plain_dir;
+  o.catalog = &cat();
+  o.sync = false;
+  o.common_min_documents = std::numeric_limits<uint32_t>::max();
+  ASSERT_OK_AND_ASSIGN(std::unique_ptr<SearchView> plain, SearchView::Open(o));
+  plain->Start();
+  // Materials arrive in several commits, so the words turn common and the
+  // pairs are tracked at different times: the index holds every vintage.
+  for (int round = 0; round < 3; ++round) {
+    for (int i = 0; i < 5; ++i) {
+      v1::Material m = samples_[(round * 7 + i * 3) % samples_.size()];
+      m.set_id(absl::StrCat("again-", round, "-", i));
+      Put(m);
+    }
+    Sync();
+  }
+  ASSERT_TRUE(plain->WaitForPosition(cat().head_lseq(), absl::Seconds(60)));
+  const std::vector<std::string> phrases = FrequentPhrases(samples_);
+  ASSERT_GE(phrases.size(), 30u);
+  auto expected = [&](const std::string& q) {
+    v1::SearchRequest r;
+    r.set_query(q);
+    r.set_page_size(100);
+    auto res = plain->Search(r);
+    EXPECT_TRUE(res.ok()) << res.status();
+    std::set<std::string> ids;
+    for (const auto& h : res->hits()) ids.insert(h.material().id());
+    return ids;
+  };
+  auto found = [&](const std::string& q) {
+    const auto ids = Ids(q);
+    return std::set<std::string>(ids.begin(), ids.end());
+  };
+  size_t matched = 0;
+  for (const std::string& q : phrases) {
+    EXPECT_EQ(found(q), expected(q)) << q;
+    matched += expected(q).size();
+  }
+  EXPECT_GT(matched, 60u);
+  ASSERT_OK(view().Reindex([](uint64_t, uint64_t) {}));
+  for (const std::string& q : phrases) EXPECT_EQ(found(q), expected(q)) << q << " after reindex";
+  OpenView(0);
+  Sync();
+  for (const std::string& q : phrases) EXPECT_EQ(found(q), expected(q)) << q << " after reopening";
+  ASSERT_OK(view().Compact());
+  for (const std::string& q : phrases) EXPECT_EQ(found(q), expected(q)) << q << " after compacting";
+  plain.reset();
+  fs::remove_all(plain_dir);
 }
 
 TEST_F(SearchViewTest, PrefixesMatchTheWordsTheyBegin) {

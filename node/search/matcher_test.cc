@@ -1,0 +1,253 @@
+// Phrases through pair terms: whatever the common words were when each
+// document was built, a phrase matches exactly the documents whose word
+// sequence holds it (the answer word-by-word checking gives, and that of a
+// plain reading of the texts).
+#include "node/search/matcher.h"
+
+#include <filesystem>
+#include <map>
+#include <random>
+#include <set>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "node/search/analyzer.h"
+#include "node/search/common_words.h"
+#include "node/search/document.h"
+
+namespace minga::search {
+namespace {
+
+namespace fs = std::filesystem;
+
+// Few words, so that pairs repeat, of unequal frequencies, so that they
+// turn common at different times (or never).
+const std::vector<std::string> kWords = {"violencia", "contra", "mujeres", "ruta",     "atencion",
+                                         "salud",     "guia",   "de",      "protocolo"};
+const std::vector<int> kWeights = {30, 20, 12, 8, 5, 3, 2, 10, 1};
+
+std::string Sentence(std::mt19937* rng, int words) {
+  std::discrete_distribution<size_t> pick(kWeights.begin(), kWeights.end());
+  std::vector<std::string> out;
+  for (int i = 0; i < words; ++i) out.push_back(kWords[pick(*rng)]);
+  return absl::StrJoin(out, " ");
+}
+
+class PhrasePairsTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = ::testing::TempDir() + "/matcher-" + std::to_string(::getpid());
+    fs::remove_all(dir_);
+    db_ = std::make_unique<Xapian::WritableDatabase>(dir_, Xapian::DB_CREATE_OR_OVERWRITE);
+  }
+  void TearDown() override {
+    db_.reset();
+    fs::remove_all(dir_);
+  }
+
+  // Indexes material `n` (again, when it exists) with the list as it is.
+  // The publisher is indexed unstemmed: its words are terms of their own,
+  // rarely common, beside the stems of the same words.
+  void Index(int n, const std::string& title, const std::string& summary,
+             const std::string& publisher = "", const std::string& language = "es") {
+    v1::Material m;
+    m.set_title(title);
+    m.set_title_language(language);
+    m.set_summary(summary);
+    m.add_languages(language);
+    if (!publisher.empty()) m.add_publisher(publisher);
+    const std::string id = absl::StrCat("o:m", n);
+    IndexedDocument built = BuildDocument(id, m, 1, &stemmers_, &common_);
+    const Xapian::docid did = db_->replace_document(absl::StrCat(kIdPrefix, id), built.doc);
+    if (vintages_.size() <= did) vintages_.resize(did + 1);
+    if (lengths_.size() <= did) lengths_.resize(did + 1);
+    vintages_[did] = built.vintage;
+    lengths_[did] = built.length;
+    texts_[did] = {title, summary, publisher};
+    all_.add(did);
+  }
+
+  // The documents whose title or summary (in Spanish) or publisher (as
+  // written) holds the words one after the other, stop words left out:
+  // read from the texts themselves.
+  std::set<Xapian::docid> Expected(const std::vector<std::string>& phrase) {
+    std::set<Xapian::docid> out;
+    for (const auto& [did, fields] : texts_) {
+      for (const auto& [field, language] :
+           {std::pair{fields.title, "es"}, {fields.summary, "es"}, {fields.publisher, ""}}) {
+        std::vector<std::string> want;
+        for (const std::string& w : phrase) want.push_back(stemmers_.Stem(w, language));
+        std::vector<std::string> seq;
+        for (const std::string& w : SplitWords(field)) {
+          if (!IsStopWord(w)) seq.push_back(stemmers_.Stem(w, language));
+        }
+        for (size_t s = 0; s + want.size() <= seq.size(); ++s) {
+          if (std::equal(want.begin(), want.end(), seq.begin() + s)) out.insert(did);
+        }
+      }
+    }
+    return out;
+  }
+
+  // The phrase matched with the pair terms trusted (or not at all).
+  std::set<Xapian::docid> Matched(const std::vector<std::string>& phrase, bool pairs) {
+    db_->commit();
+    MatchSpec spec;
+    spec.allowed = &all_;
+    spec.lengths = &lengths_;
+    spec.rank = false;
+    std::vector<size_t> words;
+    for (const std::string& w : phrase) {
+      QueryWord q;
+      // As a query word: as written, and its stems in several languages.
+      std::set<std::string> terms{absl::StrCat(kStemPrefix, w)};
+      for (const char* l : {"es", "pt", "en"}) {
+        terms.insert(absl::StrCat(kStemPrefix, stemmers_.Stem(w, l)));
+      }
+      q.terms.assign(terms.begin(), terms.end());
+      for (const std::string& t : q.terms) {
+        q.hashes.push_back(WordHash(absl::string_view(t).substr(kStemPrefix.size())));
+      }
+      words.push_back(spec.words.size());
+      spec.words.push_back(std::move(q));
+    }
+    spec.phrases = {words};
+    if (pairs) {
+      spec.common = &common_;
+      spec.vintages = &vintages_;
+    }
+    const MatchResult r = Match(*db_, spec);
+    return std::set<Xapian::docid>(r.matched.begin(), r.matched.end());
+  }
+
+  std::string dir_;
+  std::unique_ptr<Xapian::WritableDatabase> db_;
+  Stemmers stemmers_;
+  CommonWords common_;
+  std::vector<Vintage> vintages_;
+  std::vector<uint32_t> lengths_;
+  struct Texts {
+    std::string title, summary, publisher;
+  };
+  std::map<Xapian::docid, Texts> texts_;
+  Roaring all_;
+};
+
+TEST_F(PhrasePairsTest, PairTermsGiveTheSameMatchesAsTheWordSequences) {
+  std::mt19937 rng(7);
+  // Built in rounds: words turn common between them, and some documents
+  // are rebuilt with the longer list, so the index holds every vintage.
+  int next = 0;
+  for (int round = 0; round < 6; ++round) {
+    for (int i = 0; i < 40; ++i) {
+      Index(next++, Sentence(&rng, 4), Sentence(&rng, 12), i % 4 == 0 ? Sentence(&rng, 3) : "");
+    }
+    for (int i = 0; i < 10; ++i) {
+      Index(static_cast<int>(rng() % next), Sentence(&rng, 4), Sentence(&rng, 12));
+    }
+    // A falling share of the documents: more words turn common each round.
+    common_.Promote(db_.get(), static_cast<uint32_t>(next * (0.9 - 0.12 * round)));
+  }
+  // Words turned common at several times, and some never did; some of
+  // their pairs are tracked, some are not.
+  const Vintage now = common_.vintage();
+  ASSERT_GE(now.words, 3u);
+  ASSERT_LT(now.words, kWords.size() - 1);
+  ASSERT_GE(now.pairs, 1u);
+  std::set<std::pair<uint16_t, uint16_t>> vintages;
+  for (size_t d = 1; d < vintages_.size(); ++d) {
+    vintages.insert({vintages_[d].words, vintages_[d].pairs});
+  }
+  ASSERT_GE(vintages.size(), 3u);
+  size_t tracked = 0, buckets = 0;
+  for (auto t = db_->allterms_begin(std::string(kPairPrefix));
+       t != db_->allterms_end(std::string(kPairPrefix)); ++t) {
+    const uint32_t code = static_cast<uint8_t>((*t)[1]) << 8 | static_cast<uint8_t>((*t)[2]);
+    ++(code < CommonWords::kMaxPairs ? tracked : buckets);
+  }
+  EXPECT_GT(tracked, 0u);
+  EXPECT_GT(buckets, 0u);
+
+  size_t checked = 0;
+  for (const std::string& a : kWords) {
+    for (const std::string& b : kWords) {
+      if (IsStopWord(a) || IsStopWord(b)) continue;
+      const std::vector<std::string> phrase = {a, b};
+      const std::set<Xapian::docid> expected = Expected(phrase);
+      EXPECT_EQ(Matched(phrase, true), expected) << a << " " << b;
+      EXPECT_EQ(Matched(phrase, false), expected) << a << " " << b;
+      for (const char* c : {"salud", "contra"}) {
+        const std::vector<std::string> three = {a, b, c};
+        EXPECT_EQ(Matched(three, true), Expected(three)) << a << " " << b << " " << c;
+      }
+      checked += expected.size();
+    }
+  }
+  EXPECT_GT(checked, 100u);
+}
+
+TEST_F(PhrasePairsTest, WordsAndPairsTurnCommonOnlyInEnoughDocuments) {
+  auto stem = [&](const char* w) { return stemmers_.Stem(w, "es"); };
+  for (int i = 0; i < 20; ++i) Index(i, "ruta de atencion", i < 5 ? "protocolo" : "guia");
+  EXPECT_FALSE(common_.Promote(db_.get(), 21));
+  EXPECT_EQ(common_.vintage().words, 0u);
+  // Now in 25 documents; "guia" in 20, "protocolo" in 5.
+  for (int i = 20; i < 25; ++i) Index(i, "ruta de atencion", "guia");
+  EXPECT_TRUE(common_.Promote(db_.get(), 21));
+  EXPECT_EQ(common_.vintage().words, 2u);
+  EXPECT_NE(common_.RankOf(stem("ruta")), CommonWords::kNotCommon);
+  EXPECT_NE(common_.RankOf(stem("atencion")), CommonWords::kNotCommon);
+  EXPECT_EQ(common_.RankOf(stem("guia")), CommonWords::kNotCommon);
+  EXPECT_EQ(common_.RankOf(stem("protocolo")), CommonWords::kNotCommon);
+  // Their pair has a bucket term until it is frequent enough to be tracked.
+  Index(25, "ruta atencion", "");
+  const std::string bucket = CommonWords::BucketTerm(stem("ruta"), stem("atencion"));
+  EXPECT_EQ(db_->get_termfreq(bucket), 1u);
+  EXPECT_EQ(common_.PairRankOf(stem("ruta"), stem("atencion")), CommonWords::kNotCommon);
+  for (int i = 26; i < 26 + static_cast<int>(CommonWords::kPairMinCount); ++i) {
+    Index(i, "ruta de atencion", "");
+  }
+  EXPECT_TRUE(common_.Promote(db_.get(), 21));
+  const uint32_t rank = common_.PairRankOf(stem("ruta"), stem("atencion"));
+  ASSERT_NE(rank, CommonWords::kNotCommon);
+  Index(40, "ruta atencion", "");
+  EXPECT_EQ(db_->get_termfreq(CommonWords::TrackedTerm(rank)), 1u);
+  EXPECT_EQ(vintages_.back().pairs, common_.vintage().pairs);
+  EXPECT_EQ(vintages_.back().words, common_.vintage().words);
+  // The lists travel in the metadata, in rank order.
+  db_->commit();
+  const CommonWords loaded = CommonWords::Load(*db_);
+  EXPECT_EQ(loaded.vintage().words, common_.vintage().words);
+  EXPECT_EQ(loaded.vintage().pairs, common_.vintage().pairs);
+  EXPECT_EQ(loaded.RankOf(stem("ruta")), common_.RankOf(stem("ruta")));
+  EXPECT_EQ(loaded.PairRankOf(stem("ruta"), stem("atencion")), rank);
+}
+
+TEST_F(PhrasePairsTest, APairSharingAnotherPairsBucketIsCheckedWordByWord) {
+  // Two pairs of made-up words (left unstemmed) with one bucket term.
+  std::map<std::string, std::pair<std::string, std::string>> seen;
+  std::pair<std::string, std::string> ab, cd;
+  for (int i = 0; ab.first.empty(); ++i) {
+    const std::string x = absl::StrCat("w", i / 64), y = absl::StrCat("v", i % 64);
+    auto [it, fresh] = seen.try_emplace(CommonWords::BucketTerm(x, y), x, y);
+    if (!fresh && it->second.first != x && it->second.second != y) {
+      ab = {x, y};
+      cd = it->second;
+    }
+  }
+  const std::string all = absl::StrJoin({ab.first, ab.second, cd.first, cd.second}, " ");
+  for (int i = 0; i < 4; ++i) Index(i, all, "", "", "");
+  ASSERT_TRUE(common_.Promote(db_.get(), 4));
+  // c and d in a row; a and b apart. Its bucket term is the one "a b" has.
+  Index(10, absl::StrCat(ab.first, " zz ", ab.second, " ", cd.first, " ", cd.second), "", "", "");
+  ASSERT_EQ(common_.PairRankOf(ab.first, ab.second), CommonWords::kNotCommon);
+  const Xapian::docid did = *db_->postlist_begin("Qo:m10");
+  const std::vector<std::string> phrase = {ab.first, ab.second};
+  EXPECT_EQ(Matched(phrase, true).count(did), 0u);
+  EXPECT_EQ(Matched({cd.first, cd.second}, true).count(did), 1u);
+}
+
+}  // namespace
+}  // namespace minga::search
