@@ -330,7 +330,7 @@ absl::Status SearchView::CommitLocked(uint64_t position) {
     common_published_ = now;
   }
   // The revision first: a search on an older reader then stops trusting
-  // the versions before any of them changes (doc_stats.h).
+  // the vintages before any of them changes (doc_stats.h).
   gen->stats.Committing(writer_->get_revision(), std::move(common));
   for (const StatsChange& c : uncommitted_) {
     if (c.removed) {
