@@ -61,23 +61,8 @@ uint32_t CommonWords::PairRankOf(absl::string_view first, absl::string_view seco
 std::string CommonWords::TrackedTerm(uint32_t rank) { return TwoBytes(rank); }
 
 std::string CommonWords::BucketTerm(absl::string_view first, absl::string_view second) {
-  // FNV-1a, the same on every machine.
-  uint32_t h = 2166136261u;
-  auto mix = [&h](absl::string_view s) {
-    for (char c : s) {
-      h ^= static_cast<uint8_t>(c);
-      h *= 16777619u;
-    }
-  };
-  mix(first);
-  mix(absl::string_view("\0", 1));
-  mix(second);
+  const uint32_t h = Fnv1a(second, Fnv1a(absl::string_view("\0", 1), Fnv1a(first)));
   return TwoBytes(kMaxPairs + (h ^ (h >> 16)) % (65536 - kMaxPairs));
-}
-
-std::string CommonWords::PairTerm(absl::string_view first, absl::string_view second) const {
-  const uint32_t rank = PairRankOf(first, second);
-  return rank == kNotCommon ? BucketTerm(first, second) : TrackedTerm(rank);
 }
 
 void CommonWords::CountPair(absl::string_view first, absl::string_view second) {

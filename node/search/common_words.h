@@ -86,8 +86,6 @@ class CommonWords {
   // The term of a tracked pair, by its place; and the bucket term of any.
   static std::string TrackedTerm(uint32_t rank);
   static std::string BucketTerm(absl::string_view first, absl::string_view second);
-  // The term a document built now holds for two common stems in a row.
-  std::string PairTerm(absl::string_view first, absl::string_view second) const;
 
   // Indexer side. A stem, not common yet, that a document just built holds.
   void Consider(absl::string_view stem) {

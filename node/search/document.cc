@@ -103,12 +103,16 @@ std::vector<std::string> One(absl::string_view language) { return {std::string(l
 
 }  // namespace
 
-uint32_t WordHash(absl::string_view stem) {
-  uint32_t h = 2166136261u;
-  for (char c : stem) {
+uint32_t Fnv1a(absl::string_view bytes, uint32_t h) {
+  for (char c : bytes) {
     h ^= static_cast<uint8_t>(c);
     h *= 16777619u;
   }
+  return h;
+}
+
+uint32_t WordHash(absl::string_view stem) {
+  uint32_t h = Fnv1a(stem);
   h = (h ^ (h >> 24)) & 0xFFFFFF;
   return h == kFieldBreak ? 1 : h;
 }

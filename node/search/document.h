@@ -44,8 +44,11 @@ inline constexpr Xapian::valueno kCommonSlot = 3;
 std::string EncodeVintage(Vintage v);
 Vintage DecodeVintage(absl::string_view value);
 
-// A stem's 24-bit hash in the word sequence (FNV-1a; stable across runs
-// and machines, so an index can be read by another build).
+// 32-bit FNV-1a of `bytes`, continuing from `h` (the offset basis to
+// start); stable across runs and machines, so an index can be read by
+// another build.
+uint32_t Fnv1a(absl::string_view bytes, uint32_t h = 2166136261u);
+// A stem's 24-bit hash in the word sequence (folded Fnv1a).
 uint32_t WordHash(absl::string_view stem);
 inline constexpr uint32_t kFieldBreak = 0;
 
