@@ -40,7 +40,7 @@ using Steady = std::chrono::steady_clock;
 constexpr char kUsage[] = R"(minga-search-bench: the search index against its targets
 
 Usage: minga-search-bench [--materials N] [--runs R] [--dir DIR] [--seed S]
-                          [--format table|json|both] [--keep]
+                          [--format table|json|both] [--keep] [--reuse-index]
 
   --materials N  materials in the catalog (default 100000)
   --runs R       timed runs of each of the 16 queries (default 25)
@@ -49,6 +49,8 @@ Usage: minga-search-bench [--materials N] [--runs R] [--dir DIR] [--seed S]
   --seed S       corpus seed (default 1)
   --keep         keep DIR afterwards (a later run with the same --materials
                  reuses the catalog)
+  --reuse-index  with a kept DIR: search the index a kept run left, skipping
+                 the indexing and reindex steps (for tuning queries)
 
 Results:
   load_materials_per_s       catalog load (PutMany of 500, fsynced), for context
@@ -150,6 +152,7 @@ int main(int argc, char** argv) {
   std::string dir = "minga-search-bench";
   std::string format = "both";
   bool keep = false;
+  bool reuse_index = false;
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
     auto value = [&]() -> std::string { return i + 1 < argc ? argv[++i] : ""; };
@@ -181,6 +184,8 @@ int main(int argc, char** argv) {
       }
     } else if (a == "--keep") {
       keep = true;
+    } else if (a == "--reuse-index") {
+      reuse_index = true;
     } else {
       std::fprintf(stderr, "minga-search-bench: unknown argument '%s'; see --help\n", a.c_str());
       return 2;
@@ -248,9 +253,15 @@ int main(int argc, char** argv) {
           {"load_materials_per_s", (materials - held) / Seconds(start), "materials/s"});
     }
   }
-  // The index, from scratch, following the catalog.
+  // The index, from scratch, following the catalog (unless reused).
   const fs::path index_dir = root / "search";
-  fs::remove_all(index_dir);
+  if (reuse_index && !fs::exists(index_dir)) {
+    std::fprintf(stderr,
+                 "minga-search-bench: --reuse-index: no index in %s; run with --keep first\n",
+                 index_dir.c_str());
+    return 2;
+  }
+  if (!reuse_index) fs::remove_all(index_dir);
   search::SearchViewOptions so;
   so.dir = index_dir.string();
   so.catalog = catalog->get();
@@ -264,9 +275,11 @@ int main(int argc, char** argv) {
     (*view)->Start();
     (*view)->WaitForPosition((*catalog)->head_lseq(), absl::Hours(2));
     const double rate = materials / Seconds(start);
-    results.push_back({"index_materials_per_s", rate, "materials/s", ">= 20000", rate >= 20000});
+    if (!reuse_index) {
+      results.push_back({"index_materials_per_s", rate, "materials/s", ">= 20000", rate >= 20000});
+    }
   }
-  {
+  if (!reuse_index) {
     const auto start = Steady::now();
     if (!(*view)->Reindex([](uint64_t, uint64_t) {}).ok()) return 1;
     results.push_back({"reindex_materials_per_s", materials / Seconds(start), "materials/s"});
