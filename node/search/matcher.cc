@@ -12,8 +12,60 @@
 namespace minga::search {
 namespace {
 
+// A sorted stream of docids the conjunction walks: a word's postings, or
+// the documents the filters allow.
+class DocCursor {
+ public:
+  virtual ~DocCursor() = default;
+  bool at_end() const { return did_ == 0; }
+  Xapian::docid did() const { return did_; }
+  // How many documents it may yield (for choosing who leads).
+  virtual uint64_t estimate() const = 0;
+  virtual void Next() = 0;
+  // To the first docid at or after `target`.
+  virtual void SkipTo(Xapian::docid target) = 0;
+
+ protected:
+  Xapian::docid did_ = 0;  // 0: at the end
+};
+
+// The documents the filters allow. As a follower it is asked mostly
+// about documents it holds (every one, without filters): a membership test
+// answers those, and the iterator moves only to find the next one.
+class AllowedCursor final : public DocCursor {
+ public:
+  explicit AllowedCursor(const Roaring& allowed) : allowed_(allowed), size_(allowed.cardinality()) {
+    roaring_init_iterator(&allowed.roaring, &it_);
+    did_ = it_.has_value ? it_.current_value : 0;
+  }
+  uint64_t estimate() const override { return size_; }
+  void Next() override {
+    if (!moved_) roaring_move_uint32_iterator_equalorlarger(&it_, did_);
+    moved_ = true;
+    roaring_advance_uint32_iterator(&it_);
+    did_ = it_.has_value ? it_.current_value : 0;
+  }
+  void SkipTo(Xapian::docid target) override {
+    if (did_ >= target || at_end()) return;
+    if (allowed_.contains(target)) {
+      did_ = target;
+      moved_ = false;
+      return;
+    }
+    roaring_move_uint32_iterator_equalorlarger(&it_, target);
+    moved_ = true;
+    did_ = it_.has_value ? it_.current_value : 0;
+  }
+
+ private:
+  const Roaring& allowed_;
+  roaring_uint32_iterator_t it_;
+  bool moved_ = true;  // false: did_ is right, the iterator behind it
+  uint64_t size_;
+};
+
 // The postings of one word: the union of its terms' lists.
-class WordCursor {
+class WordCursor final : public DocCursor {
  public:
   WordCursor(const Xapian::Database& db, const std::vector<std::string>& terms) {
     for (size_t i = 0; i < terms.size(); ++i) {
@@ -26,9 +78,7 @@ class WordCursor {
     Settle();
   }
 
-  bool at_end() const { return did_ == 0; }
-  Xapian::docid did() const { return did_; }
-  Xapian::doccount estimate() const { return estimate_; }
+  uint64_t estimate() const override { return estimate_; }
 
   // The summed wdf of the terms at did().
   Xapian::termcount wdf() const {
@@ -46,13 +96,13 @@ class WordCursor {
     }
     return mask;
   }
-  void Next() {
+  void Next() override {
     for (List& l : lists_) {
       if (l.it != l.end && *l.it == did_) ++l.it;
     }
     Settle();
   }
-  void SkipTo(Xapian::docid target) {
+  void SkipTo(Xapian::docid target) override {
     if (did_ >= target) return;
     for (List& l : lists_) {
       if (l.it != l.end && *l.it < target) l.it.skip_to(target);
@@ -74,8 +124,7 @@ class WordCursor {
   }
 
   std::vector<List> lists_;
-  Xapian::docid did_ = 0;
-  Xapian::doccount estimate_ = 0;
+  uint64_t estimate_ = 0;
 };
 
 // Whether `sequence` (3-byte word hashes) holds the phrase's words one
@@ -291,26 +340,31 @@ MatchResult Match(const Xapian::Database& db, const MatchSpec& spec) {
   std::vector<WordCursor> cursors;
   cursors.reserve(spec.words.size());
   for (const QueryWord& w : spec.words) cursors.emplace_back(db, w.terms);
-  // The rarest word leads; the others skip to it.
-  std::vector<size_t> order(cursors.size());
-  for (size_t i = 0; i < order.size(); ++i) order[i] = i;
-  std::sort(order.begin(), order.end(),
-            [&](size_t a, size_t b) { return cursors[a].estimate() < cursors[b].estimate(); });
+  // The allowed documents are one more cursor of the conjunction. The
+  // rarest cursor leads; the others skip to it, and it to any that
+  // overshoots.
+  AllowedCursor allowed(*spec.allowed);
+  std::vector<DocCursor*> order;
+  for (WordCursor& c : cursors) order.push_back(&c);
+  order.push_back(&allowed);
+  std::stable_sort(order.begin(), order.end(), [](const DocCursor* a, const DocCursor* b) {
+    return a->estimate() < b->estimate();
+  });
   Page page(spec);
   Phrases phrases(db, spec);
   std::vector<uint32_t> batch;
   batch.reserve(4096);
   const std::vector<uint32_t>& lengths = *spec.lengths;
-  WordCursor& lead = cursors[order[0]];
+  DocCursor& lead = *order[0];
   bool exhausted = false;
   while (!lead.at_end() && !exhausted) {
     const Xapian::docid candidate = lead.did();
     bool all = true;
     for (size_t k = 1; k < order.size() && all; ++k) {
-      WordCursor& c = cursors[order[k]];
+      DocCursor& c = *order[k];
       c.SkipTo(candidate);
       if (c.at_end()) {
-        exhausted = true;  // no later document has every word
+        exhausted = true;  // no later document is in every cursor
         all = false;
       } else if (c.did() != candidate) {
         lead.SkipTo(c.did());
@@ -318,7 +372,7 @@ MatchResult Match(const Xapian::Database& db, const MatchSpec& spec) {
       }
     }
     if (!all) continue;
-    const bool ok = spec.allowed->contains(candidate) && phrases.Hold(candidate, cursors);
+    const bool ok = phrases.Hold(candidate, cursors);
     if (ok) {
       batch.push_back(candidate);
       if (batch.size() == batch.capacity()) {

@@ -91,15 +91,16 @@ class PhrasePairsTest : public ::testing::Test {
     return out;
   }
 
-  // The phrase matched with the pair terms trusted (or not at all).
-  std::set<Xapian::docid> Matched(const std::vector<std::string>& phrase, bool pairs) {
+  // A query of these words, one phrase when `phrase`, with the pair terms
+  // trusted when `pairs`; each word weighs a little more than the last, so
+  // that scores differ. Matches every document until `allowed` is set.
+  MatchSpec Query(const std::vector<std::string>& words, bool phrase, bool pairs) {
     db_->commit();
     MatchSpec spec;
     spec.allowed = &all_;
     spec.lengths = &lengths_;
-    spec.rank = false;
-    std::vector<size_t> words;
-    for (const std::string& w : phrase) {
+    std::vector<size_t> indexes;
+    for (const std::string& w : words) {
       QueryWord q;
       // As a query word: as written, and its stems in several languages.
       std::set<std::string> terms{absl::StrCat(kStemPrefix, w)};
@@ -110,14 +111,22 @@ class PhrasePairsTest : public ::testing::Test {
       for (const std::string& t : q.terms) {
         q.hashes.push_back(WordHash(absl::string_view(t).substr(kStemPrefix.size())));
       }
-      words.push_back(spec.words.size());
+      q.weight = 1.0 + 0.25 * static_cast<double>(indexes.size());
+      indexes.push_back(spec.words.size());
       spec.words.push_back(std::move(q));
     }
-    spec.phrases = {words};
+    if (phrase) spec.phrases = {indexes};
     if (pairs) {
       spec.common = &common_;
       spec.vintages = &vintages_;
     }
+    return spec;
+  }
+
+  // The phrase matched with the pair terms trusted (or not at all).
+  std::set<Xapian::docid> Matched(const std::vector<std::string>& phrase, bool pairs) {
+    MatchSpec spec = Query(phrase, true, pairs);
+    spec.rank = false;
     const MatchResult r = Match(*db_, spec);
     return std::set<Xapian::docid>(r.matched.begin(), r.matched.end());
   }
@@ -247,6 +256,60 @@ TEST_F(PhrasePairsTest, APairSharingAnotherPairsBucketIsCheckedWordByWord) {
   const std::vector<std::string> phrase = {ab.first, ab.second};
   EXPECT_EQ(Matched(phrase, true).count(did), 0u);
   EXPECT_EQ(Matched({cd.first, cd.second}, true).count(did), 1u);
+}
+
+// The allowed documents join the words' conjunction, and lead it when they
+// are fewer than the rarest word's: whatever they are, a search finds the
+// unfiltered matches that are allowed, ranked as they were.
+TEST_F(PhrasePairsTest, AllowedDocumentsNarrowTheMatchesAndKeepTheirRanks) {
+  std::mt19937 rng(11);
+  for (int i = 0; i < 400; ++i) Index(i, Sentence(&rng, 4), Sentence(&rng, 12));
+  common_.Promote(db_.get(), 100);
+  const Xapian::docid last = db_->get_lastdocid();
+  Roaring sparse, dense, run;
+  for (Xapian::docid d = 1; d <= last; ++d) {
+    if (rng() % 50 == 0) sparse.add(d);
+    if (rng() % 10 < 7) dense.add(d);
+  }
+  run.addRange(last / 3, last / 2);
+  run.runOptimize();
+  const std::vector<std::pair<std::string, Roaring>> sets = {
+      {"none", Roaring()},
+      {"the first", Roaring::bitmapOf(1, 1)},
+      {"the last", Roaring::bitmapOf(1, last)},
+      {"sparse", sparse},
+      {"dense", dense},
+      {"a run", run},
+      {"all", all_}};
+  const std::vector<std::pair<std::vector<std::string>, bool>> queries = {
+      {{"violencia"}, false},
+      {{"ruta", "salud"}, false},
+      {{"violencia", "contra"}, true},
+      {{"atencion", "protocolo", "guia"}, false},
+      {{"mujeres", "ruta"}, true}};
+  for (const auto& [words, phrase] : queries) {
+    MatchSpec unfiltered = Query(words, phrase, true);
+    unfiltered.page = last;
+    const MatchResult everything = Match(*db_, unfiltered);
+    ASSERT_GT(everything.matched.cardinality(), 0u) << absl::StrJoin(words, " ");
+    for (const auto& [name, allowed] : sets) {
+      SCOPED_TRACE(absl::StrCat(absl::StrJoin(words, " "), ", allowed: ", name));
+      MatchSpec spec = Query(words, phrase, true);
+      spec.allowed = &allowed;
+      spec.page = 10;
+      const MatchResult r = Match(*db_, spec);
+      const Roaring want = everything.matched & allowed;
+      EXPECT_EQ(r.matched, want);
+      EXPECT_EQ(r.after_count, want.cardinality());
+      std::vector<std::pair<Xapian::docid, double>> page, want_page;
+      for (const Ranked& x : r.page) page.emplace_back(x.did, x.score);
+      for (const Ranked& x : everything.page) {
+        if (allowed.contains(x.did) && want_page.size() < 10)
+          want_page.emplace_back(x.did, x.score);
+      }
+      EXPECT_EQ(page, want_page);
+    }
+  }
 }
 
 }  // namespace
