@@ -45,12 +45,15 @@ void DocStats::Rebuild(const Xapian::Database& db) {
       bitmap.runOptimize();
     }
   }
+  FacetProfiles profiles;
+  profiles.Build(facets);
   absl::MutexLock lock(&mu_);
   lengths_ = std::move(lengths);
   dates_ = std::move(dates);
   facets_ = std::move(facets);
   all_ = std::move(all);
   vintages_ = std::move(vintages);
+  profiles_ = std::move(profiles);
   common_ = std::move(common);
   revision_ = revision;
 }
@@ -75,6 +78,7 @@ void DocStats::Set(Xapian::docid did, uint32_t length, uint64_t date, Vintage vi
     if (it->second.isEmpty()) facets_.erase(it);
   }
   for (const std::string& t : facets) facets_[t].add(did);
+  profiles_.Set(did, facets);
   all_.add(did);
 }
 
@@ -89,6 +93,7 @@ void DocStats::Remove(Xapian::docid did, const std::vector<std::string>& old_fac
     it->second.remove(did);
     if (it->second.isEmpty()) facets_.erase(it);
   }
+  profiles_.Remove(did);
   all_.remove(did);
 }
 
@@ -99,6 +104,7 @@ void DocStats::Clear() {
   facets_.clear();
   all_ = Roaring();
   vintages_.clear();
+  profiles_.Clear();
   common_ = std::make_shared<const CommonWords>();
   revision_ = 0;
 }

@@ -1,7 +1,8 @@
 // DocStats: what ranking, facet counts, filters and phrases need of every
 // indexed document, in memory: its length, its date key, the length of the
 // common words' list it was built with, a bitmap of documents per facet
-// value (Roaring), and that list. Derived from the index: built when it
+// value (Roaring, for filters), its facet profile (for counts), and that
+// list. Derived from the index: built when it
 // opens, then kept by the indexer, which applies each change it commits.
 //
 // `revision` is the index revision the stats describe: a reader of an
@@ -9,7 +10,7 @@
 // describes (a newer one is harmless: vintages only grow), so it must not
 // trust them.
 //
-// Memory: 16 bytes a document plus the bitmaps (a few MiB at a million
+// Memory: 20 bytes a document plus the bitmaps and the distinct profiles (a few MiB at a million
 // documents: facet values are few and their bitmaps compress).
 //
 // Thread safety: Read takes a shared lock, the changes an exclusive one.
@@ -26,6 +27,7 @@
 #include "absl/base/thread_annotations.h"
 #include "absl/synchronization/mutex.h"
 #include "node/search/common_words.h"
+#include "node/search/facet_profiles.h"
 #include "roaring/roaring.hh"
 
 namespace minga::search {
@@ -38,6 +40,7 @@ class DocStats {
     const std::map<std::string, Roaring, std::less<>>& facets;  // by facet term
     const Roaring& all;                                         // every indexed document
     const std::vector<Vintage>& vintages;                       // by docid
+    const FacetProfiles& profiles;
     const CommonWords& common;
     Xapian::rev revision;
   };
@@ -63,7 +66,7 @@ class DocStats {
   template <typename Fn>
   auto Read(Fn fn) const ABSL_LOCKS_EXCLUDED(mu_) {
     absl::ReaderMutexLock lock(&mu_);
-    return fn(View{lengths_, dates_, facets_, all_, vintages_, *common_, revision_});
+    return fn(View{lengths_, dates_, facets_, all_, vintages_, profiles_, *common_, revision_});
   }
 
   uint64_t size() const ABSL_LOCKS_EXCLUDED(mu_);
@@ -75,6 +78,7 @@ class DocStats {
   std::map<std::string, Roaring, std::less<>> facets_ ABSL_GUARDED_BY(mu_);
   Roaring all_ ABSL_GUARDED_BY(mu_);
   std::vector<Vintage> vintages_ ABSL_GUARDED_BY(mu_);
+  FacetProfiles profiles_ ABSL_GUARDED_BY(mu_);
   std::shared_ptr<const CommonWords> common_ ABSL_GUARDED_BY(mu_) =
       std::make_shared<const CommonWords>();
   Xapian::rev revision_ ABSL_GUARDED_BY(mu_) = 0;

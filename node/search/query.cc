@@ -360,24 +360,25 @@ Roaring Allowed(const SearchInputs& in, const DocStats::View& stats,
 // Facet counts over the whole matching set, most frequent first.
 void CountFacets(const DocStats::View& stats, const Roaring& matched,
                  v1::SearchResponse* response) {
-  for (const FacetName& f : kFacets) {
-    std::vector<std::pair<uint64_t, std::string>> counts;
-    const std::string prefix(f.prefix);
-    for (auto it = stats.facets.lower_bound(prefix);
-         it != stats.facets.end() && absl::StartsWith(it->first, prefix); ++it) {
-      const uint64_t n = matched.and_cardinality(it->second);
-      if (n > 0) counts.emplace_back(n, it->first.substr(prefix.size()));
+  std::vector<std::vector<std::pair<uint64_t, std::string>>> counts(std::size(kFacets));
+  for (auto& [term, n] : stats.profiles.Count(matched)) {
+    for (size_t f = 0; f < std::size(kFacets); ++f) {
+      if (!absl::StartsWith(term, kFacets[f].prefix)) continue;
+      counts[f].emplace_back(n, term.substr(kFacets[f].prefix.size()));
+      break;
     }
-    if (counts.empty()) continue;
-    std::sort(counts.begin(), counts.end(), [](const auto& a, const auto& b) {
+  }
+  for (size_t f = 0; f < std::size(kFacets); ++f) {
+    if (counts[f].empty()) continue;
+    std::sort(counts[f].begin(), counts[f].end(), [](const auto& a, const auto& b) {
       return a.first != b.first ? a.first > b.first : a.second < b.second;
     });
     v1::Facet* facet = response->add_facets();
-    facet->set_name(std::string(f.name));
-    for (size_t i = 0; i < counts.size() && i < kMaxFacetValues; ++i) {
+    facet->set_name(std::string(kFacets[f].name));
+    for (size_t i = 0; i < counts[f].size() && i < kMaxFacetValues; ++i) {
       v1::FacetCount* count = facet->add_counts();
-      count->set_value(counts[i].second);
-      count->set_count(counts[i].first);
+      count->set_value(counts[f][i].second);
+      count->set_count(counts[f][i].first);
     }
   }
 }
