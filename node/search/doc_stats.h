@@ -2,16 +2,17 @@
 // indexed document, in memory: its length, its date key, the length of the
 // common words' list it was built with, a bitmap of documents per facet
 // value (Roaring, for filters), its facet profile (for counts), and that
-// list. Derived from the index: built when it
-// opens, then kept by the indexer, which applies each change it commits.
+// list. Derived from the index: built when it opens, then kept by the
+// indexer, which applies each change it commits.
 //
 // `revision` is the index revision the stats describe: a reader of an
 // older revision may see an older build of a document than `vintages`
 // describes (a newer one is harmless: vintages only grow), so it must not
 // trust them.
 //
-// Memory: 20 bytes a document plus the bitmaps and the distinct profiles (a few MiB at a million
-// documents: facet values are few and their bitmaps compress).
+// Memory: 20 bytes a document plus the bitmaps and the distinct profiles
+// (a few MiB at a million documents: facet values are few, their bitmaps
+// compress, and the benchmark's million share 1,431 profiles).
 //
 // Thread safety: Read takes a shared lock, the changes an exclusive one.
 #ifndef MINGA_NODE_SEARCH_DOC_STATS_H_

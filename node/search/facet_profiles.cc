@@ -1,6 +1,7 @@
 #include "node/search/facet_profiles.h"
 
 #include <algorithm>
+#include <type_traits>
 
 namespace minga::search {
 namespace {
@@ -10,7 +11,7 @@ template <typename Fn>
 void ForEach(const Roaring& docs, Fn&& fn) {
   docs.iterate(
       [](uint32_t did, void* f) {
-        (*static_cast<Fn*>(f))(did);
+        (*static_cast<std::remove_reference_t<Fn>*>(f))(did);
         return true;
       },
       &fn);
