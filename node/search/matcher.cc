@@ -36,14 +36,14 @@ class AllowedCursor final : public DocCursor {
  public:
   explicit AllowedCursor(const Roaring& allowed) : allowed_(allowed), size_(allowed.cardinality()) {
     roaring_init_iterator(&allowed.roaring, &it_);
-    did_ = it_.has_value ? it_.current_value : 0;
+    Settle();
   }
   uint64_t estimate() const override { return size_; }
   void Next() override {
     if (!moved_) roaring_move_uint32_iterator_equalorlarger(&it_, did_);
     moved_ = true;
     roaring_advance_uint32_iterator(&it_);
-    did_ = it_.has_value ? it_.current_value : 0;
+    Settle();
   }
   void SkipTo(Xapian::docid target) override {
     if (did_ >= target || at_end()) return;
@@ -54,10 +54,13 @@ class AllowedCursor final : public DocCursor {
     }
     roaring_move_uint32_iterator_equalorlarger(&it_, target);
     moved_ = true;
-    did_ = it_.has_value ? it_.current_value : 0;
+    Settle();
   }
 
  private:
+  // did_ from where the iterator is.
+  void Settle() { did_ = it_.has_value ? it_.current_value : 0; }
+
   const Roaring& allowed_;
   roaring_uint32_iterator_t it_;
   bool moved_ = true;  // false: did_ is right, the iterator behind it
