@@ -56,8 +56,12 @@ struct SearchViewOptions {
   // A commit holds at most this many changes...
   size_t commit_changes = 5000;
   // ...and a change waits at most this long for its commit while more keep
-  // coming (a lone change after a quiet moment is committed at once).
-  absl::Duration commit_interval = absl::Milliseconds(250);
+  // coming (a lone change after a quiet moment is committed at once). Each
+  // commit fsyncs every Xapian table, and those syncs delay the store's own
+  // on the same disk: along a line of following nodes, commits every 250 ms
+  // set the tail of a change's propagation (docs/performance.md). One
+  // second is also the usual refresh of search engines that index streams.
+  absl::Duration commit_interval = absl::Seconds(1);
   // Commits reach the disk before they count (off only in tests).
   bool sync = true;
   // Below this reserve of free space the view pauses (its lag grows and
