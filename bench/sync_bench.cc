@@ -688,9 +688,13 @@ int Main(int argc, char** argv) {
     if (!minga.count(row.name)) continue;
     Line l{row.name,     row.unit,     row.target,  minga[row.name],
            std::nullopt, std::nullopt, std::nullopt};
-    if (pouch.count(row.name) && pouch[row.name] > 0 && l.minga > 0) {
+    // PouchDB's figure is shown even when Minga's is zero (an idle stream
+    // that sent nothing); the ratio needs both.
+    if (pouch.count(row.name)) {
       l.pouch = pouch[row.name];
-      l.ratio = row.higher_is_better ? l.minga / *l.pouch : *l.pouch / l.minga;
+      if (*l.pouch > 0 && l.minga > 0) {
+        l.ratio = row.higher_is_better ? l.minga / *l.pouch : *l.pouch / l.minga;
+      }
     }
     const bool needs_ratio = absl::StrContains(row.target, "PouchDB");
     if (row.met && (!needs_ratio || l.ratio.has_value())) {
