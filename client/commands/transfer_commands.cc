@@ -2,10 +2,12 @@
 #include <cstdio>
 #include <deque>
 #include <fstream>
+#include <functional>
 #include <future>
 #include <optional>
 #include <set>
 #include <utility>
+#include <vector>
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
@@ -61,39 +63,64 @@ absl::StatusOr<ImportOptions> ParseImportOptions(const Args& args) {
   return options;
 }
 
-void KeepShard(const ImportOptions& options, ParsedFile& file) {
-  if (options.shards == 1) return;
-  std::vector<ParsedRecord> kept;
-  for (size_t i = 0; i < file.records.size(); ++i) {
-    if (static_cast<int>(i % options.shards) == options.shard - 1) {
-      kept.push_back(std::move(file.records[i]));
+// The records of an import, in file order: a callable returning the next
+// one, or nullopt after the last.
+using RecordSource = std::function<std::optional<ParsedRecord>()>;
+
+// Keeps every shards-th record of `source`, from the shard-th (--shard).
+RecordSource KeepShard(const ImportOptions& options, RecordSource source) {
+  if (options.shards == 1) return source;
+  return [options, source = std::move(source), index = size_t{0}]() mutable {
+    while (std::optional<ParsedRecord> r = source()) {
+      if (static_cast<int>(index++ % options.shards) == options.shard - 1) return r;
     }
-  }
-  file.records = std::move(kept);
+    return std::optional<ParsedRecord>();
+  };
+}
+
+// How many of `total` records KeepShard keeps.
+size_t ShardSize(const ImportOptions& options, size_t total) {
+  const size_t skip = static_cast<size_t>(options.shard - 1);
+  return total <= skip ? 0 : (total - skip + options.shards - 1) / options.shards;
 }
 
 // Sends the good records in batches, up to kImportWindow in flight, so the
 // node validates and signs one while it writes another and this side reads
-// the next. A batch that names an id still in flight waits for it, so a file
-// that lists a material twice keeps its later row, as when sent one batch at
-// a time. Not thread-safe: one import drives it.
+// the next from the file. A batch that names an id still in flight waits
+// for it, so a file that lists a material twice keeps its later row, as
+// when sent one batch at a time. Not thread-safe: one import drives it.
 class ImportWindow {
  public:
-  ImportWindow(Session& s, const std::string& path, const std::vector<const ImportRecord*>& good,
+  // records: how many the source will yield, for the progress bar.
+  ImportWindow(Session& s, const std::string& path, size_t records,
                const std::optional<v1::Audience>& default_audience)
       : s_(s),
         path_(path),
-        good_(good),
         default_audience_(default_audience),
-        progress_("importing", good.size(), false) {}
+        progress_("importing", records, false) {}
 
-  // Sends every record; returns the first failure of a whole call (the node
-  // refused the rest), or OK. Refusals of single records are counted.
-  grpc::Status Run() {
-    for (size_t start = 0; start < good_.size() && failure_.ok(); start += kImportBatch) {
+  // Reads and sends every record of `source`; unreadable ones are refused
+  // here. Returns the first failure of a whole call (the node refused the
+  // rest), or OK. Refusals of single records are counted.
+  grpc::Status Run(const RecordSource& source) {
+    bool more = true;
+    while (more && failure_.ok()) {
       InFlight batch;
-      batch.start = start;
-      v1::PutManyRequest request = BatchRequest(start, batch.ids);
+      v1::PutManyRequest request;
+      while (request.items_size() < static_cast<int>(kImportBatch)) {
+        std::optional<ParsedRecord> r = source();
+        if (!r.has_value()) {
+          more = false;
+          break;
+        }
+        ++read_;
+        if (!r->record.ok()) {
+          Refuse(r->record.status().message());
+          continue;
+        }
+        Add(*r->record, &request, &batch);
+      }
+      if (request.items_size() == 0) break;
       while (!window_.empty() && (window_.size() >= kImportWindow || Overlaps(batch.ids))) {
         FinishOldest();
       }
@@ -110,36 +137,32 @@ class ImportWindow {
     return failure_;
   }
 
-  void Refuse(absl::string_view message) {
-    ++refused_;
-    std::fprintf(stderr, "%s: %s\n", path_.c_str(), std::string(message).c_str());
-  }
   size_t stored() const { return stored_; }
   size_t refused() const { return refused_; }
 
  private:
   struct InFlight {
-    size_t start = 0;
+    std::vector<int> lines;     // the file line of each item
     std::set<std::string> ids;  // local parts of the ids it names
     std::future<std::pair<grpc::Status, v1::PutManyResponse>> result;
   };
 
-  v1::PutManyRequest BatchRequest(size_t start, std::set<std::string>& ids) const {
-    v1::PutManyRequest request;
-    const size_t end = std::min(good_.size(), start + kImportBatch);
-    for (size_t i = start; i < end; ++i) {
-      const ImportRecord& record = *good_[i];
-      v1::PutRequest* item = request.add_items();
-      *item->mutable_material() = record.material;
-      const std::string& id = record.material.id();
-      if (!id.empty()) ids.insert(id.substr(id.rfind('/') + 1));
-      if (record.has_audience) {
-        *item->mutable_audience() = record.audience;
-      } else if (default_audience_.has_value()) {
-        *item->mutable_audience() = *default_audience_;
-      }
+  void Refuse(absl::string_view message) {
+    ++refused_;
+    std::fprintf(stderr, "%s: %s\n", path_.c_str(), std::string(message).c_str());
+  }
+
+  void Add(ImportRecord& record, v1::PutManyRequest* request, InFlight* batch) const {
+    v1::PutRequest* item = request->add_items();
+    const std::string& id = record.material.id();
+    if (!id.empty()) batch->ids.insert(id.substr(id.rfind('/') + 1));
+    batch->lines.push_back(record.line);
+    *item->mutable_material() = std::move(record.material);
+    if (record.has_audience) {
+      *item->mutable_audience() = std::move(record.audience);
+    } else if (default_audience_.has_value()) {
+      *item->mutable_audience() = *default_audience_;
     }
-    return request;
   }
 
   bool Overlaps(const std::set<std::string>& ids) const {
@@ -160,27 +183,36 @@ class ImportWindow {
       return;
     }
     for (const v1::PutResult& r : response.results()) {
-      const ImportRecord& record = *good_[done.start + r.index()];
+      if (r.index() >= done.lines.size()) continue;  // not one of ours
+      const int line = done.lines[r.index()];
       if (r.code() == 0) {
         ++stored_;
         if (s_.json) {
-          std::printf("{\"line\":%d,\"id\":\"%s\",\"version\":%llu}\n", record.line, r.id().c_str(),
+          std::printf("{\"line\":%d,\"id\":\"%s\",\"version\":%llu}\n", line, r.id().c_str(),
                       static_cast<unsigned long long>(r.version()));
         }
       } else {
-        Refuse(absl::StrCat("line ", record.line, ": ", r.error()));
+        Refuse(absl::StrCat("line ", line, ": ", r.error()));
       }
     }
-    progress_.Update(done.start + static_cast<size_t>(response.results_size()));
+    // Every record read is done with but those of the batches in flight.
+    progress_.Update(read_ - InFlightRecords());
+  }
+
+  // Records of the batches still in flight.
+  size_t InFlightRecords() const {
+    size_t n = 0;
+    for (const InFlight& f : window_) n += f.lines.size();
+    return n;
   }
 
   Session& s_;
   const std::string& path_;
-  const std::vector<const ImportRecord*>& good_;
   const std::optional<v1::Audience>& default_audience_;
   Progress progress_;
   std::deque<InFlight> window_;
   grpc::Status failure_;
+  size_t read_ = 0;  // records taken from the source
   size_t stored_ = 0;
   size_t refused_ = 0;
 };
@@ -198,18 +230,29 @@ int Import(Session& s, const Args& args) {
   }
   if (!read.ok()) return Report(read.status());
   const std::string text = *std::move(read);
-  ParsedFile file = ParseImportFile(text, options->format.value_or(DetectFormat(path, text)));
-  KeepShard(*options, file);
+  const FileFormat format = options->format.value_or(DetectFormat(path, text));
 
-  std::vector<const ImportRecord*> good;
-  for (const ParsedRecord& r : file.records) {
-    if (r.record.ok()) good.push_back(&*r.record);
+  // JSON Lines, the bulk format, is read as it is sent. A JSON array or a
+  // CSV file is read whole first: its syntax can end the file early.
+  ParsedFile file;
+  RecordSource source;
+  size_t total = 0;
+  std::optional<JsonLinesReader> lines;
+  if (format == FileFormat::kJsonLines) {
+    lines.emplace(text);
+    total = JsonLinesReader::Count(text);
+    source = [&lines] { return lines->Next(); };
+  } else {
+    file = ParseImportFile(text, format);
+    total = file.records.size();
+    source = [&file, next = size_t{0}]() mutable {
+      return next < file.records.size()
+                 ? std::optional<ParsedRecord>(std::move(file.records[next++]))
+                 : std::nullopt;
+    };
   }
-  ImportWindow window(s, path, good, options->default_audience);
-  for (const ParsedRecord& r : file.records) {
-    if (!r.record.ok()) window.Refuse(r.record.status().message());
-  }
-  const grpc::Status failure = window.Run();
+  ImportWindow window(s, path, ShardSize(*options, total), options->default_audience);
+  const grpc::Status failure = window.Run(KeepShard(*options, std::move(source)));
   if (!failure.ok()) {
     std::fprintf(stderr, "%s: stored %zu records before the node refused the rest\n", path.c_str(),
                  window.stored());

@@ -207,6 +207,33 @@ TEST(RecordsTest, JsonLinesKeepsGoingAfterABadLine) {
   EXPECT_EQ(file.records[2].record->audience.members_size(), 2);
 }
 
+// What an import sends as it reads: the count that sizes its progress
+// bar, and each record's line, whatever the file's blank lines, byte-order
+// mark, line endings or last newline.
+TEST(RecordsTest, JsonLinesReaderCountsAndNumbersEveryRecord) {
+  const struct {
+    std::string text;
+    std::vector<int> lines;
+  } cases[] = {
+      {"", {}},
+      {"\n\n  \n", {}},
+      {"{\"title\": \"a\"}", {1}},
+      {"{\"title\": \"a\"}\n", {1}},
+      {"\xEF\xBB\xBF{\"title\": \"a\"}\r\n\r\n{\"title\": \"b\"}\r\n", {1, 3}},
+      {"\xEF\xBB\xBF\n{\"title\": \"a\"}", {2}},
+      {"\n{\"title\": \n\t\n{\"title\": \"c\"}\n{\"title\": 3}", {2, 4, 5}},
+  };
+  for (const auto& c : cases) {
+    SCOPED_TRACE(::testing::PrintToString(c.text));
+    EXPECT_EQ(JsonLinesReader::Count(c.text), c.lines.size());
+    JsonLinesReader reader(c.text);
+    std::vector<int> lines;
+    while (std::optional<ParsedRecord> r = reader.Next()) lines.push_back(r->line);
+    EXPECT_EQ(lines, c.lines);
+    EXPECT_FALSE(reader.Next().has_value());  // stays at the end
+  }
+}
+
 TEST(CsvTest, QuotesNewlinesAndSemicolons) {
   csv::Reader r("a;b;c\n\"x;1\";\"line\nbreak\";\"say \"\"hi\"\"\"\r\n4;5;6");
   EXPECT_EQ(r.delimiter(), ';');

@@ -12,6 +12,7 @@
 #ifndef MINGA_CLIENT_FORMATS_RECORDS_H_
 #define MINGA_CLIENT_FORMATS_RECORDS_H_
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -49,6 +50,24 @@ struct ParsedFile {
 };
 
 ParsedFile ParseImportFile(absl::string_view text, FileFormat format);
+
+// Reads JSON Lines one record at a time, so an import sends the first
+// records while it reads the rest and never holds them all. Yields what
+// ParseImportFile yields for the same text, in the same order. Not
+// thread-safe; `text` is borrowed and must outlive the reader.
+class JsonLinesReader {
+ public:
+  explicit JsonLinesReader(absl::string_view text) : rest_(text) {}
+  // The next non-blank line's record; nullopt after the last.
+  std::optional<ParsedRecord> Next();
+  // How many records Next will yield in all (one pass over the text).
+  static size_t Count(absl::string_view text);
+
+ private:
+  absl::string_view rest_;
+  int line_ = 0;
+  bool done_ = false;
+};
 
 // One material from a JSON document holding a single object.
 absl::StatusOr<ImportRecord> ParseMaterialJson(absl::string_view text);
