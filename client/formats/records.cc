@@ -304,58 +304,46 @@ ParsedFile ParseImportFile(absl::string_view text, FileFormat format) {
   return file;
 }
 
-namespace {
-
-// The next line of `rest` (without its '\n'), which is advanced past it.
-absl::string_view TakeLine(absl::string_view& rest) {
-  const size_t end = rest.find('\n');
-  absl::string_view line = rest.substr(0, end);
-  rest.remove_prefix(end == absl::string_view::npos ? rest.size() : end + 1);
-  return line;
-}
-
-bool Blank(absl::string_view line) { return absl::StripAsciiWhitespace(line).empty(); }
-
-}  // namespace
-
-std::optional<ParsedRecord> JsonLinesReader::Next() {
+std::optional<absl::string_view> JsonLinesReader::NextLine() {
   while (!done_) {
     // Like splitting on '\n': text without a final newline ends with a
     // line, and text ending in one ends with an empty line.
-    done_ = rest_.find('\n') == absl::string_view::npos;
-    absl::string_view raw = TakeLine(rest_);
+    const size_t end = rest_.find('\n');
+    done_ = end == absl::string_view::npos;
+    absl::string_view raw = rest_.substr(0, end);
+    rest_.remove_prefix(done_ ? rest_.size() : end + 1);
     ++line_;
     if (line_ == 1 && raw.substr(0, 3) == "\xEF\xBB\xBF") raw.remove_prefix(3);
-    if (Blank(raw)) continue;
-    ParsedRecord r;
-    r.line = line_;
-    absl::StatusOr<json::Value> v = json::Parse(raw);
-    if (!v.ok()) {
-      // Parse counts lines within the record: name the file's line instead.
-      r.record = absl::InvalidArgumentError(
-          absl::StrCat("line ", line_, ": ", absl::StripPrefix(v.status().message(), "line 1: ")));
-    } else {
-      v->line = line_;
-      r.record = FromJson(*v);
-      if (!r.record.ok()) {
-        r.record = absl::InvalidArgumentError(absl::StrCat(
-            "line ", line_, ": ", absl::StripPrefix(r.record.status().message(), "line 1: ")));
-      }
-    }
-    return r;
+    if (!absl::StripAsciiWhitespace(raw).empty()) return raw;
   }
   return std::nullopt;
 }
 
-size_t JsonLinesReader::Count(absl::string_view text) {
-  size_t n = 0;
-  bool first = true;
-  while (!text.empty()) {
-    absl::string_view raw = TakeLine(text);
-    if (first && raw.substr(0, 3) == "\xEF\xBB\xBF") raw.remove_prefix(3);
-    first = false;
-    if (!Blank(raw)) ++n;
+std::optional<ParsedRecord> JsonLinesReader::Next() {
+  std::optional<absl::string_view> raw = NextLine();
+  if (!raw.has_value()) return std::nullopt;
+  ParsedRecord r;
+  r.line = line_;
+  absl::StatusOr<json::Value> v = json::Parse(*raw);
+  if (!v.ok()) {
+    // Parse counts lines within the record: name the file's line instead.
+    r.record = absl::InvalidArgumentError(
+        absl::StrCat("line ", line_, ": ", absl::StripPrefix(v.status().message(), "line 1: ")));
+  } else {
+    v->line = line_;
+    r.record = FromJson(*v);
+    if (!r.record.ok()) {
+      r.record = absl::InvalidArgumentError(absl::StrCat(
+          "line ", line_, ": ", absl::StripPrefix(r.record.status().message(), "line 1: ")));
+    }
   }
+  return r;
+}
+
+size_t JsonLinesReader::Count(absl::string_view text) {
+  JsonLinesReader reader(text);
+  size_t n = 0;
+  while (reader.NextLine().has_value()) ++n;
   return n;
 }
 

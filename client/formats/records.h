@@ -64,6 +64,9 @@ class JsonLinesReader {
   static size_t Count(absl::string_view text);
 
  private:
+  // The next non-blank line (line_ is its number); nullopt after the last.
+  std::optional<absl::string_view> NextLine();
+
   absl::string_view rest_;
   int line_ = 0;
   bool done_ = false;
