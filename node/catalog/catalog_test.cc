@@ -1,10 +1,12 @@
 #include "node/catalog/catalog.h"
 
 #include <cstring>
+#include <thread>
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "node/core/limits.h"
+#include "node/store/fault_kv.h"
 #include "node/store/keys.h"
 #include "tests/util/status_matchers.h"
 #include "tests/util/test_federation.h"
@@ -93,6 +95,78 @@ TEST_F(CatalogTest, PutManyStoresTheGoodAndReportsTheBad) {
   EXPECT_EQ(results[2].id, "alpha/tres");
   EXPECT_OK(cat().Get("alpha/uno"));
   EXPECT_THAT(cat().Get("alpha/dos"), StatusIs(absl::StatusCode::kNotFound));
+}
+
+// A PutMany is synced after the write lock is released, so the next
+// writer need not wait for the disk; until the sync, partners and the
+// index do not see it, and the caller has no answer.
+TEST_F(CatalogTest, PutManyIsServedOnlyOnceSyncedAndFreesTheLockForItsSync) {
+  FaultKv& kv = *fed_.node(0).fault;
+  const uint64_t head = cat().head_lseq();
+  const int writes = kv.writes();
+  kv.HoldSyncs(true);
+  absl::StatusOr<std::vector<PutOutcome>> results;
+  std::thread put_many([&] {
+    std::vector<PutItem> items;
+    items.push_back(PutOf(MakeMaterial("Uno", "uno")));
+    items.push_back(PutOf(MakeMaterial("Dos", "dos")));
+    results = cat().local().PutMany(items, "import");
+  });
+  for (absl::Time deadline = absl::Now() + absl::Seconds(60);
+       kv.writes() == writes && absl::Now() < deadline;) {
+    absl::SleepFor(absl::Milliseconds(1));
+  }
+  ASSERT_EQ(kv.writes(), writes + 1);
+  // Written, seen by this node's own reads, not yet published.
+  EXPECT_OK(cat().Get("alpha/uno"));
+  EXPECT_EQ(cat().head_lseq(), head);
+  ASSERT_OK_AND_ASSIGN(std::vector<FeedChange> feed, cat().feed().ReadFeed(head, 100));
+  EXPECT_TRUE(feed.empty());
+  PullQuery query;
+  query.requester = "beta";
+  query.feed_id = cat().feed_id();
+  query.after_lseq = head;
+  ASSERT_OK_AND_ASSIGN(v1::PullBatch batch, cat().feed().ReadBatch(query));
+  EXPECT_EQ(batch.revisions_size(), 0);
+  EXPECT_EQ(batch.to_lseq(), head);
+
+  kv.HoldSyncs(false);
+  put_many.join();
+  ASSERT_OK(results.status());
+  for (const PutOutcome& r : *results) EXPECT_OK(r.status);
+  EXPECT_EQ(cat().head_lseq(), head + 2);
+  ASSERT_OK_AND_ASSIGN(batch, cat().feed().ReadBatch(query));
+  EXPECT_EQ(batch.revisions_size(), 2);
+}
+
+// A writer that commits with its own sync meanwhile covers the unsynced
+// change before it (the log is synced in order) and publishes past it; the
+// head never goes back when the first one publishes after.
+TEST_F(CatalogTest, ASyncedWriteMeanwhileCoversTheUnsyncedOneAndTheHeadNeverGoesBack) {
+  FaultKv& kv = *fed_.node(0).fault;
+  const uint64_t head = cat().head_lseq();
+  const int writes = kv.writes();
+  kv.HoldSyncs(true);
+  std::thread put_many([&] {
+    std::vector<PutItem> items;
+    items.push_back(PutOf(MakeMaterial("Uno", "uno")));
+    EXPECT_OK(cat().local().PutMany(items, "import").status());
+  });
+  for (absl::Time deadline = absl::Now() + absl::Seconds(60);
+       kv.writes() == writes && absl::Now() < deadline;) {
+    absl::SleepFor(absl::Milliseconds(1));
+  }
+  ASSERT_EQ(kv.writes(), writes + 1);
+  // The lock is free: a single Put (a synced write) goes through at once.
+  ASSERT_OK(cat().local().Put(PutOf(MakeMaterial("Tres", "tres")), "admin").status());
+  EXPECT_EQ(cat().head_lseq(), head + 2);
+  kv.HoldSyncs(false);
+  put_many.join();
+  EXPECT_EQ(cat().head_lseq(), head + 2);
+  ASSERT_OK_AND_ASSIGN(std::vector<FeedChange> feed, cat().feed().ReadFeed(head, 100));
+  ASSERT_EQ(feed.size(), 2u);
+  EXPECT_EQ(feed[0].id, "alpha/uno");
+  EXPECT_EQ(feed[1].id, "alpha/tres");
 }
 
 // The request limits take their bound and refuse one more, naming the field.

@@ -37,6 +37,9 @@ absl::StatusOr<v1::PullBatch> FeedReader::ReadBatch(const PullQuery& query) {
     if (batch.revisions_size() >= static_cast<int>(max_revisions)) break;
     const std::optional<uint64_t> lseq = DecodeU64(it->key());
     if (!lseq.has_value()) return absl::DataLossError("store: bad feed key");
+    // Past the head the change may not be on disk yet (CommitUnsynced):
+    // a partner must never hold what this node could still lose.
+    if (*lseq > head) break;
     const std::string id = ParseFeedValue(it->value()).id;
     // The stored record only: the body is decoded just when a subscription
     // must look inside it.
@@ -78,10 +81,14 @@ absl::StatusOr<v1::PullBatch> FeedReader::ReadBatch(const PullQuery& query) {
 
 absl::StatusOr<std::vector<FeedChange>> FeedReader::ReadFeed(uint64_t after_lseq, size_t max) {
   std::vector<FeedChange> out;
+  // Up to the head only, as for partners: a view records the position it
+  // reached, which must never pass what survives a crash.
+  const uint64_t head = w_.head_lseq();
   auto it = kv_->NewIterator(Cf::kFeed);
   for (it->Seek(EncodeU64(after_lseq + 1)); it->Valid() && out.size() < max; it->Next()) {
     const std::optional<uint64_t> lseq = DecodeU64(it->key());
     if (!lseq.has_value()) return absl::DataLossError("store: bad feed key");
+    if (*lseq > head) break;
     FeedEntry e = ParseFeedValue(it->value());
     out.push_back({*lseq, std::move(e.id), e.has_body});
   }

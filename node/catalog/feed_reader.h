@@ -49,13 +49,15 @@ class FeedReader {
   FeedReader(const FeedReader&) = delete;
   FeedReader& operator=(const FeedReader&) = delete;
 
-  // Up to `max` changes after `after_lseq`, in feed order.
+  // Up to `max` changes after `after_lseq`, in feed order, none past the
+  // published head.
   absl::StatusOr<std::vector<FeedChange>> ReadFeed(uint64_t after_lseq, size_t max);
 
   // The next batch of this node's feed for a puller: headers always, bodies
   // only where the requester is in the audience and the subscription
-  // matches. A checkpoint of another feed, or beyond the head, starts from
-  // the beginning. Memory is bounded by the query's limits.
+  // matches, none past the published head. A checkpoint of another feed,
+  // or beyond the head, starts from the beginning. Memory is bounded by the
+  // query's limits.
   absl::StatusOr<v1::PullBatch> ReadBatch(const PullQuery& query);
 
  private:

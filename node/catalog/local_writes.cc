@@ -222,40 +222,52 @@ absl::StatusOr<std::vector<PutOutcome>> LocalWrites::PutMany(std::vector<PutItem
       results[i].status = put.status();
     }
   });
-  absl::MutexLock lock(&w_.mu);
-  Pending pending = w_.Begin();
-  // In runs of items with distinct ids: each run is planned in order
-  // (versions, ids, what is held), signed on every core, then stored in
-  // order. An id seen again starts a new run, so it is planned against
-  // what the earlier item stored.
-  size_t start = 0;
-  while (start < n) {
-    std::vector<std::pair<size_t, PlannedPut>> run;
-    std::set<std::string> ids;
-    size_t i = start;
-    for (; i < n; ++i) {
-      if (!prepared[i].has_value()) continue;
-      const std::string& given = prepared[i]->material.id();
-      if (!given.empty() && ids.count(given)) break;
-      absl::StatusOr<PlannedPut> plan = PlanPutLocked(&pending, std::move(*prepared[i]), ids);
-      if (!plan.ok()) {
-        if (!IsItemError(plan.status())) return plan.status();  // the store failed
-        results[i].status = plan.status();
-        continue;
+  // Freed after the lock is released: the runs' entries and the
+  // transaction's copies are many small allocations, and freeing them held
+  // the next call back.
+  std::vector<std::vector<std::pair<size_t, PlannedPut>>> runs;
+  std::optional<Pending> pending_store;
+  CatalogWriter::Unsynced written;
+  {
+    absl::MutexLock lock(&w_.mu);
+    Pending& pending = pending_store.emplace(w_.Begin());
+    // In runs of items with distinct ids: each run is planned in order
+    // (versions, ids, what is held), signed on every core, then stored in
+    // order. An id seen again starts a new run, so it is planned against
+    // what the earlier item stored.
+    size_t start = 0;
+    while (start < n) {
+      std::vector<std::pair<size_t, PlannedPut>>& run = runs.emplace_back();
+      std::set<std::string> ids;
+      size_t i = start;
+      for (; i < n; ++i) {
+        if (!prepared[i].has_value()) continue;
+        const std::string& given = prepared[i]->material.id();
+        if (!given.empty() && ids.count(given)) break;
+        absl::StatusOr<PlannedPut> plan = PlanPutLocked(&pending, std::move(*prepared[i]), ids);
+        if (!plan.ok()) {
+          if (!IsItemError(plan.status())) return plan.status();  // the store failed
+          results[i].status = plan.status();
+          continue;
+        }
+        ids.insert(plan->id);
+        run.emplace_back(i, std::move(*plan));
       }
-      ids.insert(plan->id);
-      run.emplace_back(i, std::move(*plan));
+      ParallelForOrInline(options_.executor, run.size(),
+                          [&](size_t k) { SignPlanned(&run[k].second, actor); });
+      for (auto& [index, plan] : run) {
+        RETURN_IF_ERROR(FinishPutLocked(&pending, &plan, actor));
+        results[index].id = plan.id;
+        results[index].version = plan.unchanged ? plan.held->header.version() : plan.spec.version;
+      }
+      start = i;
     }
-    ParallelForOrInline(options_.executor, run.size(),
-                        [&](size_t k) { SignPlanned(&run[k].second, actor); });
-    for (auto& [index, plan] : run) {
-      RETURN_IF_ERROR(FinishPutLocked(&pending, &plan, actor));
-      results[index].id = plan.id;
-      results[index].version = plan.unchanged ? plan.held->header.version() : plan.spec.version;
-    }
-    start = i;
+    // Synced after the lock is released: the next call plans and signs
+    // while this one waits for the disk, and nothing is acknowledged or
+    // served to partners before it is there.
+    ASSIGN_OR_RETURN(written, w_.CommitUnsynced(&pending));
   }
-  RETURN_IF_ERROR(w_.Commit(&pending, /*sync=*/true));
+  RETURN_IF_ERROR(w_.Publish(std::move(written)));
   return results;
 }
 

@@ -172,19 +172,41 @@ absl::StatusOr<std::shared_ptr<const Entry>> CatalogWriter::LoadDecoded(Txn* txn
 }
 
 absl::Status CatalogWriter::Commit(Pending* pending, bool sync) {
-  if (pending->txn.empty()) return absl::OkStatus();
+  ASSIGN_OR_RETURN(const Unsynced done, WriteLocked(pending, sync));
+  AfterDurable(done);
+  return absl::OkStatus();
+}
+
+absl::StatusOr<CatalogWriter::Unsynced> CatalogWriter::CommitUnsynced(Pending* pending) {
+  // Forgotten chunks' files must go before the lock is released: another
+  // writer could store the same bytes again meanwhile, and lose them.
+  if (!pending->dropped_chunks.empty()) {
+    RETURN_IF_ERROR(Commit(pending, /*sync=*/true));
+    return Unsynced();
+  }
+  return WriteLocked(pending, /*sync=*/false);
+}
+
+absl::Status CatalogWriter::Publish(Unsynced unsynced) {
+  if (!unsynced.written) return absl::OkStatus();
+  RETURN_IF_ERROR(kv_->SyncLog());
+  AfterDurable(unsynced);
+  return absl::OkStatus();
+}
+
+absl::StatusOr<CatalogWriter::Unsynced> CatalogWriter::WriteLocked(Pending* pending, bool sync) {
+  Unsynced done;
+  if (pending->txn.empty()) return done;
   RETURN_IF_ERROR(CountChunkKeys(pending->txn, kv_, &pending->tally));
   pending->txn.Put(Cf::kMeta, kMetaLastLseq, EncodeU64(pending->last_lseq));
   pending->txn.Put(Cf::kMeta, kMetaTally, pending->tally.SerializeAsString());
   RETURN_IF_ERROR(pending->txn.Commit(WriteOptions{.sync = sync}));
+  done.written = true;
   tally_ = pending->tally;
   {
     absl::MutexLock lock(&tally_mu_);
     published_tally_ = tally_;
   }
-  // Forgotten chunks' bytes go once nothing records them; a crash first
-  // leaves orphan files, which the sweep at open removes.
-  DropChunkFiles(pending->dropped_chunks);
   if (!pending->changes.empty()) {
     absl::MutexLock lock(&listener_mu_);
     for (const auto& [token, listener] : listeners_) {
@@ -193,9 +215,17 @@ absl::Status CatalogWriter::Commit(Pending* pending, bool sync) {
   }
   if (pending->last_lseq != last_lseq_) {
     last_lseq_ = pending->last_lseq;
-    PublishHead(last_lseq_);
+    done.last_lseq = last_lseq_;
   }
-  return absl::OkStatus();
+  done.dropped_chunks = std::move(pending->dropped_chunks);
+  return done;
+}
+
+void CatalogWriter::AfterDurable(const Unsynced& done) {
+  // Forgotten chunks' bytes go once nothing records them; a crash first
+  // leaves orphan files, which the sweep at open removes.
+  DropChunkFiles(done.dropped_chunks);
+  if (done.last_lseq != 0) PublishHead(done.last_lseq);
 }
 
 void CatalogWriter::Pin(const std::string& sha) {
@@ -221,9 +251,10 @@ void CatalogWriter::RemoveListener(int token) {
 }
 
 void CatalogWriter::PublishHead(uint64_t lseq) {
+  absl::MutexLock lock(&head_mu_);
+  if (lseq < head_for_waiters_) return;
   head_lseq_.store(lseq);
   head_time_.store(options_.clock->NowMicros());
-  absl::MutexLock lock(&head_mu_);
   head_for_waiters_ = lseq;
 }
 

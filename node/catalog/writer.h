@@ -138,6 +138,29 @@ class CatalogWriter {
   // is stored and nothing published.
   absl::Status Commit(Pending* pending, bool sync) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu);
 
+  // A change written but not yet synced (CommitUnsynced), and what is left
+  // to do once it is on disk.
+  struct Unsynced {
+    bool written = false;    // false: the transaction was empty, or is done
+    uint64_t last_lseq = 0;  // the head to publish; 0 when the feed did not move
+    std::vector<std::string> dropped_chunks;
+  };
+  // Commit in two steps, so a large change's sync does not hold `mu` and
+  // the next change is planned and signed meanwhile. This step writes the
+  // transaction without waiting for the disk and tells the listeners (in
+  // feed order, as Commit does); what it wrote is seen by this node's own
+  // reads and the next change, but not by feed readers (they stop at the
+  // published head) until Publish. A change that forgets chunks is synced
+  // and finished here instead, under `mu` as Commit does: their files must
+  // go before another writer may store the same bytes again. On error
+  // nothing is stored.
+  absl::StatusOr<Unsynced> CommitUnsynced(Pending* pending) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu);
+  // The second step, called without `mu`: syncs the store's log (covering
+  // every write before it), then publishes the head. On error the change is not published by this
+  // call and must not be acknowledged; it may still reach the disk with a later sync, as an
+  // unacknowledged write may.
+  absl::Status Publish(Unsynced unsynced) ABSL_LOCKS_EXCLUDED(mu);
+
   // Uploads pin the chunks they stored until their file is attached, so a
   // concurrent retraction or gc does not delete them.
   void Pin(const std::string& sha) ABSL_LOCKS_EXCLUDED(mu);
@@ -155,11 +178,15 @@ class CatalogWriter {
   int AddListener(ChangeListener listener);
   void RemoveListener(int token);
 
+  // The published head: every change up to it is on disk. Feed readers
+  // stop there.
   uint64_t head_lseq() const { return head_lseq_.load(); }
   int64_t head_time_micros() const { return head_time_.load(); }
   // Blocks until head_lseq() > after_lseq or `timeout` passes; returns
   // whether the head moved past after_lseq.
   bool WaitForHead(uint64_t after_lseq, absl::Duration timeout);
+  // Raises the head to `lseq` (never lowers it: a change published after
+  // its own sync may follow a later one that a synced commit published).
   void PublishHead(uint64_t lseq);
 
   // Deletes chunk files, logging failures (the sweep at open retries).
@@ -193,6 +220,12 @@ class CatalogWriter {
   std::deque<DecodedEntry> decoded_ ABSL_GUARDED_BY(mu);
   absl::StatusOr<std::shared_ptr<const Entry>> LoadDecoded(Txn* txn, const std::string& id)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu);
+  // Commit's and CommitUnsynced's write: the transaction, the tally, the
+  // listeners and the writer's own feed position.
+  absl::StatusOr<Unsynced> WriteLocked(Pending* pending, bool sync)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu);
+  // What follows a write once it is on disk: chunk files go, head published.
+  void AfterDurable(const Unsynced& done);
   // A copy of tally_ for status, so it never waits behind a large commit.
   mutable absl::Mutex tally_mu_;
   v1::storage::Tally published_tally_ ABSL_GUARDED_BY(tally_mu_);

@@ -16,4 +16,14 @@ absl::Status FaultKv::Write(const WriteBatch& batch, const WriteOptions& options
   return base_->Write(batch, options);
 }
 
+absl::Status FaultKv::SyncLog() {
+  {
+    absl::MutexLock lock(&hold_mu_);
+    hold_mu_.Await(absl::Condition(
+        +[](bool* held) { return !*held; }, &syncs_held_));
+  }
+  synced_writes_.fetch_add(1);
+  return base_->SyncLog();
+}
+
 }  // namespace minga

@@ -24,8 +24,15 @@ class FaultKv : public KvStore {
     absl::MutexLock lock(&hold_mu_);
     held_ = hold;
   }
+  // While held, SyncLog waits for the release (to look at a change that is
+  // written but not yet on disk).
+  void HoldSyncs(bool hold) {
+    absl::MutexLock lock(&hold_mu_);
+    syncs_held_ = hold;
+  }
   int writes() const { return writes_.load(); }
-  // Writes that asked to be synced (an fsync on a real store).
+  // Writes that asked to be synced and SyncLog calls (each an fsync on a
+  // real store).
   int synced_writes() const { return synced_writes_.load(); }
   // Point reads of the materials family (each one a decode for callers).
   int material_reads() const { return material_reads_.load(); }
@@ -42,6 +49,7 @@ class FaultKv : public KvStore {
   }
   absl::Status CompactAll() override { return base_->CompactAll(); }
   absl::Status Flush() override { return base_->Flush(); }
+  absl::Status SyncLog() override;
   absl::Status CompactRange(Cf cf, absl::string_view begin, absl::string_view end) override {
     return base_->CompactRange(cf, begin, end);
   }
@@ -54,6 +62,7 @@ class FaultKv : public KvStore {
   std::atomic<int> material_reads_{0};
   absl::Mutex hold_mu_;
   bool held_ ABSL_GUARDED_BY(hold_mu_) = false;
+  bool syncs_held_ ABSL_GUARDED_BY(hold_mu_) = false;
 };
 
 }  // namespace minga

@@ -110,6 +110,12 @@ class KvStore {
   // store's files, so the log can go.
   virtual absl::Status Flush() = 0;
 
+  // Makes every write made before the call durable, as if each had been
+  // synced (an fsync of the write-ahead log): a writer that wrote without
+  // `sync` and must not be acknowledged before the disk has it calls this
+  // after releasing its locks. Thread-safe.
+  virtual absl::Status SyncLog() = 0;
+
   // Reads every stored block and checks its checksum: DATA_LOSS naming the
   // file when one is damaged. Slow (reads the whole store); thread-safe.
   virtual absl::Status VerifyChecksums() { return absl::OkStatus(); }

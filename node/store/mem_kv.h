@@ -25,6 +25,7 @@ class MemKv : public KvStore {
   uint64_t ApproximateDiskBytes() override { return 0; }
   absl::Status CompactAll() override { return absl::OkStatus(); }
   absl::Status Flush() override { return absl::OkStatus(); }
+  absl::Status SyncLog() override { return absl::OkStatus(); }
   absl::Status CompactRange(Cf, absl::string_view, absl::string_view) override {
     return absl::OkStatus();
   }
