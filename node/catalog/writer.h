@@ -156,9 +156,9 @@ class CatalogWriter {
   // nothing is stored.
   absl::StatusOr<Unsynced> CommitUnsynced(Pending* pending) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu);
   // The second step, called without `mu`: syncs the store's log (covering
-  // every write before it), then publishes the head. On error the change is not published by this
-  // call and must not be acknowledged; it may still reach the disk with a later sync, as an
-  // unacknowledged write may.
+  // every write before it), then publishes the head. On error the change
+  // is not published by this call and must not be acknowledged; it may
+  // still reach the disk with a later sync, as an unacknowledged write may.
   absl::Status Publish(Unsynced unsynced) ABSL_LOCKS_EXCLUDED(mu);
 
   // Uploads pin the chunks they stored until their file is attached, so a
