@@ -97,26 +97,47 @@ TEST_F(CatalogTest, PutManyStoresTheGoodAndReportsTheBad) {
   EXPECT_THAT(cat().Get("alpha/dos"), StatusIs(absl::StatusCode::kNotFound));
 }
 
-// A PutMany is synced after the write lock is released, so the next
-// writer need not wait for the disk; until the sync, partners and the
-// index do not see it, and the caller has no answer.
-TEST_F(CatalogTest, PutManyIsServedOnlyOnceSyncedAndFreesTheLockForItsSync) {
-  FaultKv& kv = *fed_.node(0).fault;
-  const uint64_t head = cat().head_lseq();
-  const int writes = kv.writes();
-  kv.HoldSyncs(true);
-  absl::StatusOr<std::vector<PutOutcome>> results;
-  std::thread put_many([&] {
-    std::vector<PutItem> items;
-    items.push_back(PutOf(MakeMaterial("Uno", "uno")));
-    items.push_back(PutOf(MakeMaterial("Dos", "dos")));
-    results = cat().local().PutMany(items, "import");
-  });
-  for (absl::Time deadline = absl::Now() + absl::Seconds(60);
-       kv.writes() == writes && absl::Now() < deadline;) {
-    absl::SleepFor(absl::Milliseconds(1));
+// A PutMany whose sync the store holds back: it has written (unsynced)
+// when Started() is true, and Finish() lets the sync through. Syncs are
+// released and the thread joined on the way out, even when an assertion
+// returns early.
+class HeldPutMany {
+ public:
+  HeldPutMany(Catalog& cat, FaultKv& kv, std::vector<std::string> titles) : kv_(kv) {
+    const int writes = kv.writes();
+    kv.HoldSyncs(true);
+    thread_ = std::thread([this, &cat, titles = std::move(titles)] {
+      std::vector<PutItem> items;
+      for (const std::string& t : titles) items.push_back(PutOf(MakeMaterial(t, t)));
+      results_ = cat.local().PutMany(items, "import");
+    });
+    for (absl::Time deadline = absl::Now() + absl::Seconds(60);
+         kv.writes() == writes && absl::Now() < deadline;) {
+      absl::SleepFor(absl::Milliseconds(1));
+    }
+    started_ = kv.writes() == writes + 1;
   }
-  ASSERT_EQ(kv.writes(), writes + 1);
+  ~HeldPutMany() { Finish(); }
+  bool Started() const { return started_; }
+  const absl::StatusOr<std::vector<PutOutcome>>& Finish() {
+    kv_.HoldSyncs(false);
+    if (thread_.joinable()) thread_.join();
+    return results_;
+  }
+
+ private:
+  FaultKv& kv_;
+  std::thread thread_;
+  bool started_ = false;
+  absl::StatusOr<std::vector<PutOutcome>> results_;
+};
+
+// A PutMany is synced after the write lock is released; until the sync,
+// partners and the index do not see it, and the caller has no answer.
+TEST_F(CatalogTest, PutManyIsServedOnlyOnceSynced) {
+  const uint64_t head = cat().head_lseq();
+  HeldPutMany put_many(cat(), *fed_.node(0).fault, {"uno", "dos"});
+  ASSERT_TRUE(put_many.Started());
   // Written, seen by this node's own reads, not yet published.
   EXPECT_OK(cat().Get("alpha/uno"));
   EXPECT_EQ(cat().head_lseq(), head);
@@ -130,8 +151,7 @@ TEST_F(CatalogTest, PutManyIsServedOnlyOnceSyncedAndFreesTheLockForItsSync) {
   EXPECT_EQ(batch.revisions_size(), 0);
   EXPECT_EQ(batch.to_lseq(), head);
 
-  kv.HoldSyncs(false);
-  put_many.join();
+  const auto& results = put_many.Finish();
   ASSERT_OK(results.status());
   for (const PutOutcome& r : *results) EXPECT_OK(r.status);
   EXPECT_EQ(cat().head_lseq(), head + 2);
@@ -139,29 +159,18 @@ TEST_F(CatalogTest, PutManyIsServedOnlyOnceSyncedAndFreesTheLockForItsSync) {
   EXPECT_EQ(batch.revisions_size(), 2);
 }
 
-// A writer that commits with its own sync meanwhile covers the unsynced
-// change before it (the log is synced in order) and publishes past it; the
-// head never goes back when the first one publishes after.
+// The write lock is free while a PutMany waits for its sync. A writer that
+// commits with its own sync meanwhile covers the unsynced change before it
+// (the log is synced in order) and publishes past it; the head never goes
+// back when the first one publishes after.
 TEST_F(CatalogTest, ASyncedWriteMeanwhileCoversTheUnsyncedOneAndTheHeadNeverGoesBack) {
-  FaultKv& kv = *fed_.node(0).fault;
   const uint64_t head = cat().head_lseq();
-  const int writes = kv.writes();
-  kv.HoldSyncs(true);
-  std::thread put_many([&] {
-    std::vector<PutItem> items;
-    items.push_back(PutOf(MakeMaterial("Uno", "uno")));
-    EXPECT_OK(cat().local().PutMany(items, "import").status());
-  });
-  for (absl::Time deadline = absl::Now() + absl::Seconds(60);
-       kv.writes() == writes && absl::Now() < deadline;) {
-    absl::SleepFor(absl::Milliseconds(1));
-  }
-  ASSERT_EQ(kv.writes(), writes + 1);
-  // The lock is free: a single Put (a synced write) goes through at once.
+  HeldPutMany put_many(cat(), *fed_.node(0).fault, {"uno"});
+  ASSERT_TRUE(put_many.Started());
+  // A single Put (a synced write) goes through at once.
   ASSERT_OK(cat().local().Put(PutOf(MakeMaterial("Tres", "tres")), "admin").status());
   EXPECT_EQ(cat().head_lseq(), head + 2);
-  kv.HoldSyncs(false);
-  put_many.join();
+  EXPECT_OK(put_many.Finish().status());
   EXPECT_EQ(cat().head_lseq(), head + 2);
   ASSERT_OK_AND_ASSIGN(std::vector<FeedChange> feed, cat().feed().ReadFeed(head, 100));
   ASSERT_EQ(feed.size(), 2u);

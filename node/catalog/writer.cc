@@ -173,7 +173,10 @@ absl::StatusOr<std::shared_ptr<const Entry>> CatalogWriter::LoadDecoded(Txn* txn
 
 absl::Status CatalogWriter::Commit(Pending* pending, bool sync) {
   ASSIGN_OR_RETURN(const Unsynced done, WriteLocked(pending, sync));
-  AfterDurable(done);
+  // Forgotten chunks' bytes go once nothing records them; a crash first
+  // leaves orphan files, which the sweep at open removes.
+  if (done.written) DropChunkFiles(pending->dropped_chunks);
+  if (done.last_lseq != 0) PublishHead(done.last_lseq);
   return absl::OkStatus();
 }
 
@@ -190,7 +193,7 @@ absl::StatusOr<CatalogWriter::Unsynced> CatalogWriter::CommitUnsynced(Pending* p
 absl::Status CatalogWriter::Publish(Unsynced unsynced) {
   if (!unsynced.written) return absl::OkStatus();
   RETURN_IF_ERROR(kv_->SyncLog());
-  AfterDurable(unsynced);
+  if (unsynced.last_lseq != 0) PublishHead(unsynced.last_lseq);
   return absl::OkStatus();
 }
 
@@ -217,15 +220,7 @@ absl::StatusOr<CatalogWriter::Unsynced> CatalogWriter::WriteLocked(Pending* pend
     last_lseq_ = pending->last_lseq;
     done.last_lseq = last_lseq_;
   }
-  done.dropped_chunks = std::move(pending->dropped_chunks);
   return done;
-}
-
-void CatalogWriter::AfterDurable(const Unsynced& done) {
-  // Forgotten chunks' bytes go once nothing records them; a crash first
-  // leaves orphan files, which the sweep at open removes.
-  DropChunkFiles(done.dropped_chunks);
-  if (done.last_lseq != 0) PublishHead(done.last_lseq);
 }
 
 void CatalogWriter::Pin(const std::string& sha) {

@@ -138,12 +138,11 @@ class CatalogWriter {
   // is stored and nothing published.
   absl::Status Commit(Pending* pending, bool sync) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu);
 
-  // A change written but not yet synced (CommitUnsynced), and what is left
-  // to do once it is on disk.
+  // A change written but not yet synced (CommitUnsynced): the head to
+  // publish once it is on disk.
   struct Unsynced {
     bool written = false;    // false: the transaction was empty, or is done
     uint64_t last_lseq = 0;  // the head to publish; 0 when the feed did not move
-    std::vector<std::string> dropped_chunks;
   };
   // Commit in two steps, so a large change's sync does not hold `mu` and
   // the next change is planned and signed meanwhile. This step writes the
@@ -224,8 +223,6 @@ class CatalogWriter {
   // listeners and the writer's own feed position.
   absl::StatusOr<Unsynced> WriteLocked(Pending* pending, bool sync)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu);
-  // What follows a write once it is on disk: chunk files go, head published.
-  void AfterDurable(const Unsynced& done);
   // A copy of tally_ for status, so it never waits behind a large commit.
   mutable absl::Mutex tally_mu_;
   v1::storage::Tally published_tally_ ABSL_GUARDED_BY(tally_mu_);
