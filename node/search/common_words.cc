@@ -74,8 +74,9 @@ bool CommonWords::Promote(Xapian::WritableDatabase* db, uint32_t min_documents) 
   const size_t words_before = stems_.size();
   const size_t pairs_before = pairs_.size();
   std::vector<std::string> words;
-  for (const std::string& stem : candidates_) {
-    if (rank_.contains(stem)) continue;
+  const uint64_t least_seen = built_ >= kLookupWindow ? built_ / kLookupSkipDivisor : 0;
+  for (const auto& [stem, seen] : candidates_) {
+    if (seen < least_seen || rank_.contains(stem)) continue;
     if (db->get_termfreq(absl::StrCat(kStemPrefix, stem)) >= threshold) words.push_back(stem);
   }
   candidates_.clear();

@@ -39,7 +39,6 @@
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
-#include "absl/container/flat_hash_set.h"
 #include "absl/strings/string_view.h"
 
 namespace minga::search {
@@ -67,6 +66,8 @@ class CommonWords {
   static constexpr uint32_t kDefaultMinDocuments = 100;
   static constexpr uint32_t kPairShareDivisor = 200;
   static constexpr uint32_t kPairMinCount = 10;
+  static constexpr uint64_t kLookupWindow = 200;
+  static constexpr uint64_t kLookupSkipDivisor = 4 * kShareDivisor;
 
   // The lists committed in `db` (empty when it has none). Throws
   // Xapian::Error from the database.
@@ -89,7 +90,7 @@ class CommonWords {
 
   // Indexer side. A stem, not common yet, that a document just built holds.
   void Consider(absl::string_view stem) {
-    if (stems_.size() < kMaxWords) candidates_.emplace(stem);
+    if (stems_.size() < kMaxWords) ++candidates_[stem];
   }
   // Two common stems in a row that have no term of their own yet.
   void CountPair(absl::string_view first, absl::string_view second);
@@ -99,7 +100,14 @@ class CommonWords {
   // uncommitted documents count) and the counted pairs that reach theirs,
   // forgets the rest until seen again, and writes the lists into db's
   // metadata when they grew (so they are committed with the documents).
-  // Returns whether they grew. Throws Xapian::Error from the database.
+  // Once kLookupWindow documents were built since the last call, a stem
+  // seen in fewer than one in kLookupSkipDivisor of them is not looked up:
+  // a stem at the threshold is in one in kShareDivisor documents, and the
+  // lookups of the many rare ones were a tenth of the indexing time. A
+  // stem so skipped joins when a later window sees it more often; until
+  // then documents only lack its pair terms, which readers know from
+  // their vintage. Returns whether the lists grew. Throws Xapian::Error
+  // from the database.
   bool Promote(Xapian::WritableDatabase* db, uint32_t min_documents);
   // Writes the lists into db's metadata. Throws Xapian::Error.
   void WriteTo(Xapian::WritableDatabase* db) const;
@@ -114,7 +122,7 @@ class CommonWords {
   absl::flat_hash_map<std::string, uint32_t> rank_;
   std::vector<std::string> pairs_;  // PairKey
   absl::flat_hash_map<std::string, uint32_t> pair_rank_;
-  absl::flat_hash_set<std::string> candidates_;
+  absl::flat_hash_map<std::string, uint32_t> candidates_;  // stem: times seen
   absl::flat_hash_map<std::string, uint32_t> pair_counts_;
   uint64_t built_ = 0;
 };

@@ -234,6 +234,26 @@ TEST_F(PhrasePairsTest, WordsAndPairsTurnCommonOnlyInEnoughDocuments) {
   EXPECT_EQ(loaded.PairRankOf(stem("ruta"), stem("atencion")), rank);
 }
 
+// After a large window of documents, a stem seen in few of them is not
+// looked up, however frequent in the index; it joins once a later window
+// sees it often enough.
+TEST_F(PhrasePairsTest, AStemRareInALargeWindowWaitsForALaterOne) {
+  auto stem = [&](const char* w) { return stemmers_.Stem(w, "es"); };
+  for (int i = 0; i < 100; ++i) Index(i, "protocolo", "");
+  EXPECT_FALSE(common_.Promote(db_.get(), 1000));
+  // 300 documents, three of them with "protocolo" (in 103 of 400 now).
+  const int window = static_cast<int>(CommonWords::kLookupWindow) + 100;
+  for (int i = 100; i < 100 + window; ++i) Index(i, "ruta", i < 103 ? "protocolo" : "guia");
+  EXPECT_TRUE(common_.Promote(db_.get(), 40));
+  EXPECT_NE(common_.RankOf(stem("ruta")), CommonWords::kNotCommon);
+  EXPECT_NE(common_.RankOf(stem("guia")), CommonWords::kNotCommon);
+  EXPECT_EQ(common_.RankOf(stem("protocolo")), CommonWords::kNotCommon);
+  // A small window looks up every stem it saw.
+  for (int i = 0; i < 3; ++i) Index(1000 + i, "protocolo", "");
+  EXPECT_TRUE(common_.Promote(db_.get(), 40));
+  EXPECT_NE(common_.RankOf(stem("protocolo")), CommonWords::kNotCommon);
+}
+
 TEST_F(PhrasePairsTest, APairSharingAnotherPairsBucketIsCheckedWordByWord) {
   // Two pairs of made-up words (left unstemmed) with one bucket term.
   std::map<std::string, std::pair<std::string, std::string>> seen;
