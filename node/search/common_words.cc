@@ -108,4 +108,24 @@ std::shared_ptr<const CommonWords> CommonWords::Snapshot() const {
   return s;
 }
 
+void CommonWords::CopyListsFrom(const CommonWords& other) {
+  stems_ = other.stems_;
+  rank_ = other.rank_;
+  pairs_ = other.pairs_;
+  pair_rank_ = other.pair_rank_;
+}
+
+void CommonWords::TakeCountsFrom(CommonWords* other) {
+  for (const auto& [stem, seen] : other->candidates_) {
+    if (stems_.size() < kMaxWords) candidates_[stem] += seen;
+  }
+  for (const auto& [key, count] : other->pair_counts_) {
+    if (pairs_.size() < kMaxPairs) pair_counts_[key] += count;
+  }
+  built_ += other->built_;
+  other->candidates_.clear();
+  other->pair_counts_.clear();
+  other->built_ = 0;
+}
+
 }  // namespace minga::search

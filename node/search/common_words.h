@@ -114,6 +114,12 @@ class CommonWords {
 
   // The lists alone, for readers.
   std::shared_ptr<const CommonWords> Snapshot() const;
+  // For a builder on another thread (BuildAhead): takes `other`'s lists,
+  // keeping this one's counts; and adds `other`'s counts (the stems
+  // considered, the pairs counted, the documents built) to this one's,
+  // leaving `other` with none.
+  void CopyListsFrom(const CommonWords& other);
+  void TakeCountsFrom(CommonWords* other);
 
  private:
   static std::string PairKey(absl::string_view first, absl::string_view second);

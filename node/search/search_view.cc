@@ -9,6 +9,7 @@
 #include "node/core/log.h"
 #include "node/core/status_macros.h"
 #include "node/core/threads.h"
+#include "node/search/build_ahead.h"
 #include "node/search/document.h"
 #include "node/search/query.h"
 #include "node/search/search_view_internal.h"
@@ -19,9 +20,14 @@ namespace fs = std::filesystem;
 
 // Documents applied between two looks for stems turned common.
 constexpr size_t kPromoteEvery = 1000;
+// Changes handed to BuildAhead at a time: enough that the hand-over costs
+// little, few enough that the writer starts soon.
+constexpr size_t kBuildAheadStretch = 64;
 
 SearchView::SearchView(SearchViewOptions options)
-    : options_(std::move(options)), catalog_(options_.catalog) {}
+    : options_(std::move(options)),
+      catalog_(options_.catalog),
+      build_ahead_(std::make_unique<BuildAhead>(catalog_)) {}
 
 SearchView::~SearchView() { Stop(); }
 
@@ -148,6 +154,7 @@ bool SearchView::WaitForPosition(uint64_t lseq, absl::Duration timeout) {
 void SearchView::LoadCommitted(Generation* gen) {
   gen->stats.Rebuild(*writer_);
   common_ = CommonWords::Load(*writer_);
+  build_ahead_->Forget();
   common_published_ = common_.vintage();
   since_promote_ = 0;
 }
@@ -248,53 +255,42 @@ absl::StatusOr<size_t> SearchView::IndexSome() {
     }
     return 0;
   }
-  Stemmers stemmers;
-  IndexedDocument built;
-  std::vector<std::string> old_facets;
   if (uncommitted_.empty()) first_uncommitted_ = absl::Now();
-  // What the pending commit may write at worst: a block of the postings
-  // and of the positions for every term it touches, and never more than a
-  // copy of the whole index (the blocks of the last revision stay until
-  // the next commit) plus what is new. Indexing stops for a commit while
-  // that still leaves the reserve free, so the index never takes the room
-  // the store's flushes and compactions count on.
   const uint64_t index_bytes = options_.reserve != nullptr ? TreeBytes(current()->path) : 0;
-  auto worst_commit = [&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(writer_mu_) {
-    constexpr uint64_t kBlocksPerTerm = 2 * 8192;
-    constexpr uint64_t kNewBytesPerTerm = 256;
-    return std::min(kBlocksPerTerm * uncommitted_terms_,
-                    index_bytes + kNewBytesPerTerm * uncommitted_terms_);
-  };
-  bool short_of_room = false;
   size_t read = 0;
-  for (const FeedChange& c : changes) {
-    ASSIGN_OR_RETURN(auto applied, ApplyChange(catalog_, writer_.get(), &spelling_, c.id, c.lseq,
-                                               &stemmers, &common_, &built, &old_facets));
-    if (applied.has_value()) {
-      StatsChange change;
-      change.did = applied->did;
-      change.removed = applied->removed;
-      change.old_facets = old_facets;
-      if (!change.removed) {
-        change.length = built.length;
-        change.date = built.date;
-        change.vintage = built.vintage;
-        change.facets = built.facet_terms;
-        // Often enough that a stem turning common gives the next documents
-        // its pairs; each Promote looks up every stem considered since.
-        if (++since_promote_ >= kPromoteEvery) {
-          common_.Promote(writer_.get(), options_.common_min_documents);
-          since_promote_ = 0;
-        }
-      }
-      uncommitted_.push_back(std::move(change));
-      uncommitted_terms_ += applied->terms_touched;
-    }
-    uncommitted_position_ = c.lseq;
+  bool short_of_room = false;
+  auto apply = [&](const absl::StatusOr<PreparedChange>& p)
+                   ABSL_EXCLUSIVE_LOCKS_REQUIRED(writer_mu_) -> absl::Status {
+    RETURN_IF_ERROR(p.status());
     ++read;
-    if (options_.reserve != nullptr && !CheckRoom("", worst_commit()).ok()) {
-      short_of_room = true;
-      break;
+    short_of_room = !IndexPrepared(*p, index_bytes);
+    return absl::OkStatus();
+  };
+  if (changes.size() < 2 * kBuildAheadStretch) {
+    // A few changes (following a partner, a lone write): built here, with
+    // no hand-over to wait for.
+    Stemmers stemmers;
+    for (const FeedChange& c : changes) {
+      RETURN_IF_ERROR(apply(PrepareChange(catalog_, c, &stemmers, &common_)));
+      if (short_of_room) break;
+    }
+  } else {
+    // A stream: the next stretch is built while this one is applied.
+    size_t next = 0;
+    auto start_next = [&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(writer_mu_) {
+      const size_t end = std::min(next + kBuildAheadStretch, changes.size());
+      build_ahead_->Start({changes.begin() + next, changes.begin() + end}, common_);
+      next = end;
+    };
+    start_next();
+    while (!short_of_room) {
+      std::vector<absl::StatusOr<PreparedChange>> stretch = build_ahead_->Finish(&common_);
+      if (stretch.empty()) break;
+      if (next < changes.size()) start_next();
+      for (const absl::StatusOr<PreparedChange>& p : stretch) {
+        RETURN_IF_ERROR(apply(p));
+        if (short_of_room) break;
+      }
     }
   }
   // A lone change is searchable at once; a stream of them, whether it
@@ -309,6 +305,44 @@ absl::StatusOr<size_t> SearchView::IndexSome() {
     RETURN_IF_ERROR(CommitLocked(uncommitted_position_));
   }
   return read;
+}
+
+bool SearchView::IndexPrepared(const PreparedChange& p, uint64_t index_bytes) {
+  std::optional<AppliedChange> applied = ApplyPrepared(writer_.get(), &spelling_, p, &old_facets_);
+  if (applied.has_value()) {
+    StatsChange change;
+    change.did = applied->did;
+    change.removed = applied->removed;
+    change.old_facets = old_facets_;
+    if (!change.removed) {
+      const IndexedDocument& built = *p.built;
+      change.length = built.length;
+      change.date = built.date;
+      change.vintage = built.vintage;
+      change.facets = built.facet_terms;
+      // Often enough that a stem turning common gives the next documents
+      // its pairs; each Promote looks up the stems seen often since.
+      if (++since_promote_ >= kPromoteEvery) {
+        common_.Promote(writer_.get(), options_.common_min_documents);
+        since_promote_ = 0;
+      }
+    }
+    uncommitted_.push_back(std::move(change));
+    uncommitted_terms_ += applied->terms_touched;
+  }
+  uncommitted_position_ = p.lseq;
+  // What the pending commit may write at worst: a block of the postings
+  // and of the positions for every term it touches, and never more than a
+  // copy of the whole index (the blocks of the last revision stay until
+  // the next commit) plus what is new. Indexing stops for a commit while
+  // that still leaves the reserve free, so the index never takes the room
+  // the store's flushes and compactions count on.
+  if (options_.reserve == nullptr) return true;
+  constexpr uint64_t kBlocksPerTerm = 2 * 8192;
+  constexpr uint64_t kNewBytesPerTerm = 256;
+  const uint64_t worst_commit = std::min(kBlocksPerTerm * uncommitted_terms_,
+                                         index_bytes + kNewBytesPerTerm * uncommitted_terms_);
+  return CheckRoom("", worst_commit).ok();
 }
 
 absl::Status SearchView::CommitLocked(uint64_t position) {

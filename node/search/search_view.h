@@ -48,6 +48,9 @@
 
 namespace minga::search {
 
+class BuildAhead;
+struct PreparedChange;
+
 struct SearchViewOptions {
   // Directory of the index; created if missing. Required.
   std::string dir;
@@ -129,6 +132,11 @@ class SearchView {
   // Indexes changes after position_ into the live writer, committing as the
   // options say. Returns how many it read (0: caught up).
   absl::StatusOr<size_t> IndexSome() ABSL_EXCLUSIVE_LOCKS_REQUIRED(writer_mu_);
+  // Applies one prepared change to the writer and the uncommitted state;
+  // false when the commit it makes due would not leave the disk reserve
+  // free (`index_bytes`: the index's size on disk). Throws Xapian::Error.
+  bool IndexPrepared(const PreparedChange& p, uint64_t index_bytes)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(writer_mu_);
   absl::Status CommitLocked(uint64_t position) ABSL_EXCLUSIVE_LOCKS_REQUIRED(writer_mu_);
   absl::Status SwitchTo(const std::string& name) ABSL_EXCLUSIVE_LOCKS_REQUIRED(writer_mu_);
   // After the writer (re)opens: the stats and common words of what it
@@ -167,6 +175,10 @@ class SearchView {
   // readers were last given, and the documents applied since the last
   // Promote.
   CommonWords common_ ABSL_GUARDED_BY(writer_mu_);
+  // Builds a stream's documents a stretch ahead of the writer; used
+  // under writer_mu_.
+  const std::unique_ptr<BuildAhead> build_ahead_;
+  std::vector<std::string> old_facets_ ABSL_GUARDED_BY(writer_mu_);  // IndexPrepared's
   Vintage common_published_ ABSL_GUARDED_BY(writer_mu_);
   size_t since_promote_ ABSL_GUARDED_BY(writer_mu_) = 0;
   absl::Time first_uncommitted_ ABSL_GUARDED_BY(writer_mu_);

@@ -189,16 +189,12 @@ absl::Status SearchView::Reindex(const std::function<void(uint64_t, uint64_t)>& 
     // last stretch with the live indexer held, then the switch.
     uint64_t at = start;
     auto catch_up = [&]() -> absl::Status {
-      IndexedDocument built;
-      std::vector<std::string> old_facets;
       while (true) {
         ASSIGN_OR_RETURN(std::vector<FeedChange> changes, catalog_->feed().ReadFeed(at, 4096));
         if (changes.empty()) return absl::OkStatus();
         for (const FeedChange& c : changes) {
           // The stats are rebuilt at the switch: what was applied is not needed.
-          RETURN_IF_ERROR(ApplyChange(catalog_, &db, &spelling, c.id, c.lseq, &stemmers, &common,
-                                      &built, &old_facets)
-                              .status());
+          RETURN_IF_ERROR(ApplyChange(catalog_, &db, &spelling, c, &stemmers, &common).status());
           at = c.lseq;
         }
       }

@@ -80,13 +80,26 @@ uint64_t ParsePosition(const std::string& s) {
   return absl::SimpleAtoi(s, &v) ? v : 0;
 }
 
-absl::StatusOr<std::optional<AppliedChange>> ApplyChange(
-    Catalog* catalog, Xapian::WritableDatabase* db, SpellingBatch* spelling, const std::string& id,
-    uint64_t lseq, Stemmers* stemmers, CommonWords* common, IndexedDocument* built,
-    std::vector<std::string>* old_facets) {
-  ASSIGN_OR_RETURN(std::optional<Entry> entry, catalog->GetEntry(id));
-  if (entry.has_value() && entry->stored.lseq() != lseq) return std::nullopt;
-  const std::string unique = absl::StrCat(kIdPrefix, id);
+absl::StatusOr<PreparedChange> PrepareChange(Catalog* catalog, const FeedChange& change,
+                                             Stemmers* stemmers, CommonWords* common) {
+  PreparedChange out;
+  out.id = change.id;
+  out.lseq = change.lseq;
+  ASSIGN_OR_RETURN(std::optional<Entry> entry, catalog->GetEntry(change.id));
+  if (entry.has_value() && entry->stored.lseq() != change.lseq) {
+    out.stale = true;
+  } else if (entry.has_value() && entry->has_body() && !entry->header.deleted()) {
+    out.built = BuildDocument(change.id, *entry->material, entry->header.time_unix_micros(),
+                              stemmers, common);
+  }
+  return out;
+}
+
+std::optional<AppliedChange> ApplyPrepared(Xapian::WritableDatabase* db, SpellingBatch* spelling,
+                                           const PreparedChange& change,
+                                           std::vector<std::string>* old_facets) {
+  if (change.stale) return std::nullopt;
+  const std::string unique = absl::StrCat(kIdPrefix, change.id);
   AppliedChange applied;
   if (auto p = db->postlist_begin(unique); p != db->postlist_end(unique)) applied.did = *p;
   old_facets->clear();
@@ -96,16 +109,15 @@ absl::StatusOr<std::optional<AppliedChange>> ApplyChange(
     applied.terms_touched = doc.termlist_count();
     for (const std::string& w : SpellingWordsOf(doc)) spelling->Remove(w);
   }
-  if (entry.has_value() && entry->has_body() && !entry->header.deleted()) {
-    *built =
-        BuildDocument(id, *entry->material, entry->header.time_unix_micros(), stemmers, common);
-    for (const std::string& w : built->spelling) spelling->Add(w);
-    applied.terms_touched += built->doc.termlist_count();
+  if (change.built.has_value()) {
+    const IndexedDocument& built = *change.built;
+    for (const std::string& w : built.spelling) spelling->Add(w);
+    applied.terms_touched += built.doc.termlist_count();
     // The id term was looked up above: no second lookup by term.
     if (applied.did != 0) {
-      db->replace_document(applied.did, built->doc);
+      db->replace_document(applied.did, built.doc);
     } else {
-      applied.did = db->add_document(built->doc);
+      applied.did = db->add_document(built.doc);
     }
     return applied;
   }
@@ -113,6 +125,16 @@ absl::StatusOr<std::optional<AppliedChange>> ApplyChange(
   db->delete_document(unique);
   applied.removed = true;
   return applied;
+}
+
+absl::StatusOr<std::optional<AppliedChange>> ApplyChange(Catalog* catalog,
+                                                         Xapian::WritableDatabase* db,
+                                                         SpellingBatch* spelling,
+                                                         const FeedChange& change,
+                                                         Stemmers* stemmers, CommonWords* common) {
+  ASSIGN_OR_RETURN(const PreparedChange prepared, PrepareChange(catalog, change, stemmers, common));
+  std::vector<std::string> old_facets;
+  return ApplyPrepared(db, spelling, prepared, &old_facets);
 }
 
 }  // namespace minga::search

@@ -70,17 +70,39 @@ struct AppliedChange {
   size_t terms_touched = 0;
 };
 
-// Indexes (or drops) material `id` at feed position `lseq` in `db`, its
-// spelling words in `spelling` (flushed to `db` before its commit), with
-// the pair terms of `common` (whose Promote the caller runs).
-// Returns what it did, or nothing when the feed position is stale (the
-// material moved on; its newer position comes later) or there was nothing
-// to drop. `built` and `old_facets` receive the new document and the facet
-// terms the old one held.
-absl::StatusOr<std::optional<AppliedChange>> ApplyChange(
-    Catalog* catalog, Xapian::WritableDatabase* db, SpellingBatch* spelling, const std::string& id,
-    uint64_t lseq, Stemmers* stemmers, CommonWords* common, IndexedDocument* built,
-    std::vector<std::string>* old_facets);
+// A feed change read from the store, its document built: the half of
+// indexing that needs no Xapian writer, so it may run ahead on another
+// thread (BuildAhead).
+struct PreparedChange {
+  std::string id;
+  uint64_t lseq = 0;
+  // The material moved on (its newer position comes later): nothing to do.
+  bool stale = false;
+  // The document to index; absent when the material has no body or is
+  // gone, so a document held for it is dropped.
+  std::optional<IndexedDocument> built;
+};
+
+// Reads material `change.id` and builds its document with the pair terms
+// of `common` (telling it of the stems and pairs seen).
+absl::StatusOr<PreparedChange> PrepareChange(Catalog* catalog, const FeedChange& change,
+                                             Stemmers* stemmers, CommonWords* common);
+
+// Indexes (or drops) a prepared change in `db`, its spelling words in
+// `spelling` (flushed to `db` before its commit). Returns what it did, or
+// nothing when the change was stale or there was nothing to drop.
+// `old_facets` receives the facet terms the old document held. Throws
+// Xapian::Error from the database.
+std::optional<AppliedChange> ApplyPrepared(Xapian::WritableDatabase* db, SpellingBatch* spelling,
+                                           const PreparedChange& change,
+                                           std::vector<std::string>* old_facets);
+
+// Both steps for one change, on the caller's thread.
+absl::StatusOr<std::optional<AppliedChange>> ApplyChange(Catalog* catalog,
+                                                         Xapian::WritableDatabase* db,
+                                                         SpellingBatch* spelling,
+                                                         const FeedChange& change,
+                                                         Stemmers* stemmers, CommonWords* common);
 
 // One index directory and what searches need of it.
 struct SearchView::Generation {

@@ -551,6 +551,49 @@ TEST_F(SearchViewTest, PartnersMaterialsAreFoundAfterSyncAndGoneAfterRetraction)
 
 // Confinement and retraction hold while the view lags: a material that
 // lost its body is neither a hit nor counted, before the index sees it.
+// A long stream of changes is built a stretch ahead of the writer
+// (BuildAhead): new materials, replacements, changes made stale by a later
+// one, retractions; the index ends as if each was applied in turn.
+TEST_F(SearchViewTest, AStreamBuiltAheadIndexesEveryChangeInOrder) {
+  auto put_many = [&](int from, int to, const std::string& title) {
+    std::vector<PutItem> puts;
+    for (int i = from; i < to; ++i) {
+      PutItem r;
+      r.material = testing::MakeMaterial(absl::StrCat(title, " ", i), absl::StrCat("ave-", i));
+      puts.push_back(std::move(r));
+    }
+    ASSERT_OK_AND_ASSIGN(auto results, cat().local().PutMany(puts, "test"));
+    for (const auto& r : results) ASSERT_OK(r.status);
+  };
+  auto total = [&](const std::string& query) {
+    v1::SearchRequest r;
+    r.set_query(query);
+    const v1::SearchResponse res = Run(r);
+    EXPECT_EQ(FacetCount(res, "origin", "red"), res.total()) << query;
+    return res.total();
+  };
+  view().HoldForTest(true);
+  put_many(0, 300, "Zorzal andino");
+  view().HoldForTest(false);
+  Sync();
+  EXPECT_EQ(total("zorzal"), 300u);
+  view().HoldForTest(true);
+  put_many(0, 50, "Tordo serrano");        // replaces the first fifty
+  put_many(0, 10, "Tordo serrano nuevo");  // and ten of them again
+  for (int i = 50; i < 80; ++i) {
+    ASSERT_OK(cat().local().Delete(absl::StrCat("red/ave-", i), 0, "test").status());
+  }
+  put_many(300, 450, "Zorzal andino");
+  view().HoldForTest(false);
+  Sync();
+  EXPECT_EQ(total("zorzal"), 370u);
+  EXPECT_EQ(total("\"zorzal andino\""), 370u);
+  EXPECT_EQ(total("tordo"), 50u);
+  EXPECT_EQ(total("\"tordo serrano nuevo\""), 10u);
+  EXPECT_EQ(total("zorzal 55"), 0u);  // retracted
+  EXPECT_EQ(total("zorzal 420"), 1u);
+}
+
 TEST_F(SearchViewTest, WhatLostItsBodyIsNeverShownWhileTheViewLags) {
   ASSERT_OK(fed_.PullAll(1, 0));
   Sync(1);

@@ -1,0 +1,91 @@
+#include "node/search/build_ahead.h"
+
+#include <utility>
+
+#include "node/core/threads.h"
+
+namespace minga::search {
+
+BuildAhead::BuildAhead(Catalog* catalog) : catalog_(catalog) {
+  thread_ = std::thread([this] {
+    NameThisThread("minga-index-bld");
+    LowerThisThreadsPriority();
+    Loop();
+  });
+}
+
+BuildAhead::~BuildAhead() {
+  {
+    absl::MutexLock lock(&mu_);
+    stopping_ = true;
+  }
+  thread_.join();
+}
+
+void BuildAhead::Loop() {
+  while (true) {
+    std::vector<FeedChange> changes;
+    {
+      absl::MutexLock lock(&mu_);
+      auto ready = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+        return stopping_ || todo_.has_value();
+      };
+      mu_.Await(absl::Condition(&ready));
+      if (stopping_) return;
+      changes = std::move(*todo_);
+      todo_.reset();
+    }
+    std::vector<absl::StatusOr<PreparedChange>> built;
+    built.reserve(changes.size());
+    for (const FeedChange& c : changes) {
+      try {
+        built.push_back(PrepareChange(catalog_, c, &stemmers_, &common_));
+      } catch (const Xapian::Error& e) {
+        built.push_back(FromXapian(e, "building a document"));
+      }
+    }
+    absl::MutexLock lock(&mu_);
+    done_ = std::move(built);
+  }
+}
+
+void BuildAhead::Start(std::vector<FeedChange> changes, const CommonWords& common) {
+  if (started_) {
+    CommonWords dropped;
+    Finish(&dropped);
+  }
+  const Vintage mine = common_.vintage();
+  const Vintage theirs = common.vintage();
+  if (!common_current_ || mine.words != theirs.words || mine.pairs != theirs.pairs) {
+    common_.CopyListsFrom(common);
+    common_current_ = true;
+  }
+  absl::MutexLock lock(&mu_);
+  todo_ = std::move(changes);
+  started_ = true;
+}
+
+std::vector<absl::StatusOr<PreparedChange>> BuildAhead::Finish(CommonWords* common) {
+  if (!started_) return {};
+  std::vector<absl::StatusOr<PreparedChange>> out;
+  {
+    absl::MutexLock lock(&mu_);
+    auto finished = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return done_.has_value(); };
+    mu_.Await(absl::Condition(&finished));
+    out = std::move(*done_);
+    done_.reset();
+  }
+  started_ = false;
+  common->TakeCountsFrom(&common_);
+  return out;
+}
+
+void BuildAhead::Forget() {
+  if (started_) {
+    CommonWords dropped;
+    Finish(&dropped);
+  }
+  common_current_ = false;
+}
+
+}  // namespace minga::search
