@@ -8,6 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "node/core/log.h"
 #include "node/core/status_macros.h"
+#include "node/search/build_ahead.h"
 #include "node/search/document.h"
 #include "node/search/search_view.h"
 #include "node/search/search_view_internal.h"
@@ -15,6 +16,50 @@
 namespace minga::search {
 
 namespace fs = std::filesystem;
+
+namespace {
+
+// Indexes every material held with a body into `db` (a reindex's build
+// aside), each stretch's documents built ahead of the writer while the
+// stretch before is written. A material changed since the scan began is
+// left to the feed's catch-up. Returns how many were indexed. Throws
+// Xapian::Error from `db`.
+absl::StatusOr<uint64_t> IndexEveryMaterial(
+    Catalog* catalog, Xapian::WritableDatabase* db, SpellingBatch* spelling, CommonWords* common,
+    uint32_t min_documents, uint64_t total,
+    const std::function<void(uint64_t, uint64_t)>& progress) {
+  constexpr size_t kStretch = 64;
+  BuildAhead ahead(catalog);
+  uint64_t done = 0;
+  auto write = [&](std::vector<absl::StatusOr<PreparedChange>> built) -> absl::Status {
+    for (const absl::StatusOr<PreparedChange>& p : built) {
+      RETURN_IF_ERROR(p.status());
+      if (p->stale || !p->built.has_value()) continue;
+      for (const std::string& w : p->built->spelling) spelling->Add(w);
+      db->replace_document(absl::StrCat(kIdPrefix, p->id), p->built->doc);
+      if (++done % 1000 == 0) common->Promote(db, min_documents);
+      if (done % 5000 == 0) progress(done, total);
+    }
+    return absl::OkStatus();
+  };
+  std::vector<FeedChange> stretch;
+  auto hand_over = [&]() -> absl::Status {
+    std::vector<absl::StatusOr<PreparedChange>> built = ahead.Finish(common);
+    ahead.Start(std::move(stretch), *common);
+    stretch.clear();
+    return write(std::move(built));
+  };
+  RETURN_IF_ERROR(catalog->ScanEntries([&](absl::string_view id, const Entry& e) {
+    if (!e.has_body() || e.header.deleted()) return absl::OkStatus();
+    stretch.push_back(FeedChange{e.stored.lseq(), std::string(id), true});
+    return stretch.size() < kStretch ? absl::OkStatus() : hand_over();
+  }));
+  RETURN_IF_ERROR(hand_over());
+  RETURN_IF_ERROR(write(ahead.Finish(common)));
+  return done;
+}
+
+}  // namespace
 
 absl::Status SearchView::OpenCurrent() {
   const fs::path dir(options_.dir);
@@ -165,7 +210,6 @@ absl::Status SearchView::Reindex(const std::function<void(uint64_t, uint64_t)>& 
       total += e.has_body() && !e.header.deleted() ? 1 : 0;
       return absl::OkStatus();
     });
-    Stemmers stemmers;
     SpellingBatch spelling;
     // Seeded with the words common in the index it replaces, so that its
     // first documents hold their pairs too.
@@ -174,17 +218,12 @@ absl::Status SearchView::Reindex(const std::function<void(uint64_t, uint64_t)>& 
     uint64_t done = 0;
     if (result.ok()) {
       progress(0, total);
-      result = catalog_->ScanEntries([&](absl::string_view id, const Entry& e) {
-        if (!e.has_body() || e.header.deleted()) return absl::OkStatus();
-        IndexedDocument built =
-            BuildDocument(id, *e.material, e.header.time_unix_micros(), &stemmers, &common);
-        for (const std::string& w : built.spelling) spelling.Add(w);
-        db.replace_document(absl::StrCat(kIdPrefix, id), built.doc);
-        if (++done % 1000 == 0) common.Promote(&db, options_.common_min_documents);
-        if (done % 5000 == 0) progress(done, total);
-        return absl::OkStatus();
-      });
+      absl::StatusOr<uint64_t> indexed = IndexEveryMaterial(
+          catalog_, &db, &spelling, &common, options_.common_min_documents, total, progress);
+      result = indexed.status();
+      if (indexed.ok()) done = *indexed;
     }
+    Stemmers stemmers;  // the catch-up's
     // What changed during the scan (and after) comes from the feed; the
     // last stretch with the live indexer held, then the switch.
     uint64_t at = start;
