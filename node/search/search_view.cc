@@ -100,6 +100,9 @@ void SearchView::Stop() {
   }
   if (thread_.joinable()) thread_.join();
   absl::MutexLock lock(&writer_mu_);
+  // A stretch the indexer left in progress reads the catalog: done before
+  // Stop returns, so the catalog may close after it.
+  build_ahead_->Forget();
   if (writer_ == nullptr) return;  // stopped already
   catalog_->RemoveListener(listener_);
   try {
