@@ -1,7 +1,7 @@
 // BuildAhead: reads the materials of a stretch of feed changes and builds
 // their documents on a thread of its own, while the index thread applies
 // the stretch before to the Xapian writer. Building is about a third of
-// indexing; with a core free (an initial pull's tail, a reindex's catch-up)
+// indexing; with a core free (an initial pull's tail, a reindex)
 // it no longer waits for the writer.
 //
 // Documents are built with a copy of the common words' lists taken at
