@@ -50,10 +50,7 @@ void BuildAhead::Loop() {
 }
 
 void BuildAhead::Start(std::vector<FeedChange> changes, const CommonWords& common) {
-  if (started_) {
-    CommonWords dropped;
-    Finish(&dropped);
-  }
+  DropUnfinished();
   const Vintage mine = common_.vintage();
   const Vintage theirs = common.vintage();
   if (!common_current_ || mine.words != theirs.words || mine.pairs != theirs.pairs) {
@@ -81,11 +78,13 @@ std::vector<absl::StatusOr<PreparedChange>> BuildAhead::Finish(CommonWords* comm
 }
 
 void BuildAhead::Forget() {
-  if (started_) {
-    CommonWords dropped;
-    Finish(&dropped);
-  }
+  DropUnfinished();
   common_current_ = false;
+}
+
+void BuildAhead::DropUnfinished() {
+  CommonWords dropped;
+  Finish(&dropped);
 }
 
 }  // namespace minga::search

@@ -54,6 +54,8 @@ class BuildAhead {
 
  private:
   void Loop();
+  // Waits for a stretch in progress, if any, and drops what it built.
+  void DropUnfinished();
 
   Catalog* const catalog_;
   absl::Mutex mu_;

@@ -311,12 +311,13 @@ absl::StatusOr<size_t> SearchView::IndexSome() {
 }
 
 bool SearchView::IndexPrepared(const PreparedChange& p, uint64_t index_bytes) {
-  std::optional<AppliedChange> applied = ApplyPrepared(writer_.get(), &spelling_, p, &old_facets_);
+  std::vector<std::string> old_facets;
+  std::optional<AppliedChange> applied = ApplyPrepared(writer_.get(), &spelling_, p, &old_facets);
   if (applied.has_value()) {
     StatsChange change;
     change.did = applied->did;
     change.removed = applied->removed;
-    change.old_facets = old_facets_;
+    change.old_facets = std::move(old_facets);
     if (!change.removed) {
       const IndexedDocument& built = *p.built;
       change.length = built.length;

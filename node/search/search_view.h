@@ -178,7 +178,6 @@ class SearchView {
   // Builds a stream's documents a stretch ahead of the writer; used
   // under writer_mu_.
   const std::unique_ptr<BuildAhead> build_ahead_;
-  std::vector<std::string> old_facets_ ABSL_GUARDED_BY(writer_mu_);  // IndexPrepared's
   Vintage common_published_ ABSL_GUARDED_BY(writer_mu_);
   size_t since_promote_ ABSL_GUARDED_BY(writer_mu_) = 0;
   absl::Time first_uncommitted_ ABSL_GUARDED_BY(writer_mu_);

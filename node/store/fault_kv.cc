@@ -2,12 +2,14 @@
 
 namespace minga {
 
+void FaultKv::WaitForRelease(bool* held) {
+  absl::MutexLock lock(&hold_mu_);
+  hold_mu_.Await(absl::Condition(
+      +[](bool* h) { return !*h; }, held));
+}
+
 absl::Status FaultKv::Write(const WriteBatch& batch, const WriteOptions& options) {
-  {
-    absl::MutexLock lock(&hold_mu_);
-    hold_mu_.Await(absl::Condition(
-        +[](bool* held) { return !*held; }, &held_));
-  }
+  WaitForRelease(&held_);
   writes_.fetch_add(1);
   if (options.sync) synced_writes_.fetch_add(1);
   if (countdown_.load() > 0 && countdown_.fetch_sub(1) == 1) {
@@ -17,11 +19,7 @@ absl::Status FaultKv::Write(const WriteBatch& batch, const WriteOptions& options
 }
 
 absl::Status FaultKv::SyncLog() {
-  {
-    absl::MutexLock lock(&hold_mu_);
-    hold_mu_.Await(absl::Condition(
-        +[](bool* held) { return !*held; }, &syncs_held_));
-  }
+  WaitForRelease(&syncs_held_);
   synced_writes_.fetch_add(1);
   return base_->SyncLog();
 }

@@ -63,6 +63,8 @@ class FaultKv : public KvStore {
   absl::Mutex hold_mu_;
   bool held_ ABSL_GUARDED_BY(hold_mu_) = false;
   bool syncs_held_ ABSL_GUARDED_BY(hold_mu_) = false;
+  // Blocks while *held (held_ or syncs_held_) is true.
+  void WaitForRelease(bool* held) ABSL_LOCKS_EXCLUDED(hold_mu_);
 };
 
 }  // namespace minga
