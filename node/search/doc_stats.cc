@@ -1,6 +1,7 @@
 #include "node/search/doc_stats.h"
 
 #include <algorithm>
+#include <cstdint>
 
 #include "node/search/common_words.h"
 #include "node/search/document.h"
@@ -56,38 +57,59 @@ void DocStats::Rebuild(const Xapian::Database& db) {
   profiles_ = std::move(profiles);
   common_ = std::move(common);
   revision_ = revision;
+  ResetBlocksLocked();
 }
 
-void DocStats::Committing(Xapian::rev revision, std::shared_ptr<const CommonWords> common) {
+void DocStats::Touching(const std::vector<Change>& changes) {
+  absl::MutexLock lock(&mu_);
+  ++commits_;
+  for (const Change& c : changes) {
+    Put(&block_stamps_, BlockOf(c.did), commits_);
+    ++touched_;
+  }
+}
+
+void DocStats::Committed(Xapian::rev revision, std::shared_ptr<const CommonWords> common,
+                         const std::vector<Change>& changes) {
   absl::MutexLock lock(&mu_);
   revision_ = revision;
+  revision_commits_ = commits_;
+  revision_touched_ = touched_;
   if (common != nullptr) common_ = std::move(common);
+  for (const Change& c : changes) {
+    if (c.removed) {
+      RemoveLocked(c);
+    } else {
+      SetLocked(c);
+    }
+  }
 }
 
-void DocStats::Set(Xapian::docid did, uint32_t length, uint64_t date, Vintage vintage,
-                   const std::vector<std::string>& old_facets,
-                   const std::vector<std::string>& facets) {
-  absl::MutexLock lock(&mu_);
-  Put(&lengths_, did, length);
-  Put(&dates_, did, date);
-  Put(&vintages_, did, vintage);
-  for (const std::string& t : old_facets) {
+void DocStats::SetLocked(const Change& c) {
+  const Xapian::docid did = c.did;
+  Put(&lengths_, did, c.length);
+  Put(&dates_, did, c.date);
+  Put(&vintages_, did, c.vintage);
+  const uint32_t block = BlockOf(did);
+  if (block_min_lengths_.size() <= block) block_min_lengths_.resize(block + 1, UINT32_MAX);
+  block_min_lengths_[block] = std::min(block_min_lengths_[block], c.length);
+  for (const std::string& t : c.old_facets) {
     auto it = facets_.find(t);
     if (it == facets_.end()) continue;
     it->second.remove(did);
     if (it->second.isEmpty()) facets_.erase(it);
   }
-  for (const std::string& t : facets) facets_[t].add(did);
-  profiles_.Set(did, facets);
+  for (const std::string& t : c.facets) facets_[t].add(did);
+  profiles_.Set(did, c.facets);
   all_.add(did);
 }
 
-void DocStats::Remove(Xapian::docid did, const std::vector<std::string>& old_facets) {
-  absl::MutexLock lock(&mu_);
+void DocStats::RemoveLocked(const Change& c) {
+  const Xapian::docid did = c.did;
   if (did < lengths_.size()) lengths_[did] = 0;
   if (did < dates_.size()) dates_[did] = 0;
   if (did < vintages_.size()) vintages_[did] = {};
-  for (const std::string& t : old_facets) {
+  for (const std::string& t : c.old_facets) {
     auto it = facets_.find(t);
     if (it == facets_.end()) continue;
     it->second.remove(did);
@@ -95,6 +117,18 @@ void DocStats::Remove(Xapian::docid did, const std::vector<std::string>& old_fac
   }
   profiles_.Remove(did);
   all_.remove(did);
+}
+
+void DocStats::ResetBlocksLocked() {
+  block_stamps_.clear();
+  block_min_lengths_.assign(lengths_.empty() ? 0 : BlockOf(lengths_.size() - 1) + 1, UINT32_MAX);
+  for (Xapian::docid d = 0; d < lengths_.size(); ++d) {
+    if (!all_.contains(d)) continue;
+    uint32_t& min = block_min_lengths_[BlockOf(d)];
+    min = std::min(min, lengths_[d]);
+  }
+  commits_ = touched_ = revision_commits_ = revision_touched_ = 0;
+  bounds_.Clear();
 }
 
 void DocStats::Clear() {
@@ -107,6 +141,7 @@ void DocStats::Clear() {
   profiles_.Clear();
   common_ = std::make_shared<const CommonWords>();
   revision_ = 0;
+  ResetBlocksLocked();
 }
 
 uint64_t DocStats::size() const {

@@ -10,9 +10,15 @@
 // describes (a newer one is harmless: vintages only grow), so it must not
 // trust them.
 //
+// For block-max scoring (score_bounds.h) it also keeps, by block of
+// documents, the smallest length and the count of commits when a change
+// last touched it, and the bounds of the terms searches used last.
+//
 // Memory: 20 bytes a document plus the bitmaps and the distinct profiles
 // (a few MiB at a million documents: facet values are few, their bitmaps
-// compress, and the benchmark's million share 1,431 profiles).
+// compress, and the benchmark's million share 1,431 profiles), half a byte
+// a document for the blocks, and up to TermBoundsCache::kCapacity bounds
+// of a sixteenth of a byte a document (4 MiB at a million).
 //
 // Thread safety: Read takes a shared lock, the changes an exclusive one.
 #ifndef MINGA_NODE_SEARCH_DOC_STATS_H_
@@ -29,12 +35,24 @@
 #include "absl/synchronization/mutex.h"
 #include "node/search/common_words.h"
 #include "node/search/facet_profiles.h"
+#include "node/search/score_bounds.h"
 #include "roaring/roaring.hh"
 
 namespace minga::search {
 
 class DocStats {
  public:
+  // A change the indexer made, for the stats once it is committed.
+  struct Change {
+    Xapian::docid did = 0;
+    bool removed = false;
+    uint32_t length = 0;
+    uint64_t date = 0;
+    Vintage vintage;
+    std::vector<std::string> old_facets;
+    std::vector<std::string> facets;
+  };
+
   struct View {
     const std::vector<uint32_t>& lengths;                       // by docid
     const std::vector<uint64_t>& dates;                         // by docid, DateOrder
@@ -44,35 +62,44 @@ class DocStats {
     const FacetProfiles& profiles;
     const CommonWords& common;
     Xapian::rev revision;
+    const std::vector<uint32_t>& block_stamps;       // by block
+    const std::vector<uint32_t>& block_min_lengths;  // by block
+    uint32_t commits;                                // counted at `revision`
+    uint64_t touched;                                // documents changed, at `revision`
+    TermBoundsCache& bounds;
   };
 
   // Reads every document's length, date, version and facet terms, and the
   // common words, from `db`.
   void Rebuild(const Xapian::Database& db) ABSL_LOCKS_EXCLUDED(mu_);
 
-  // The indexer committed `revision`, with this list of common words; call
-  // before the Set and Remove of its changes.
-  void Committing(Xapian::rev revision, std::shared_ptr<const CommonWords> common)
-      ABSL_LOCKS_EXCLUDED(mu_);
-
-  // A document (re)indexed as `did` with these facet terms, replacing
-  // `old_facets` (empty for a new one).
-  void Set(Xapian::docid did, uint32_t length, uint64_t date, Vintage vintage,
-           const std::vector<std::string>& old_facets, const std::vector<std::string>& facets)
-      ABSL_LOCKS_EXCLUDED(mu_);
-  void Remove(Xapian::docid did, const std::vector<std::string>& old_facets)
-      ABSL_LOCKS_EXCLUDED(mu_);
+  // The indexer is about to commit these changes: stamps their blocks, so
+  // that no bound read before holds for them once a reader sees them.
+  void Touching(const std::vector<Change>& changes) ABSL_LOCKS_EXCLUDED(mu_);
+  // The indexer committed `revision`, with these changes and this list of
+  // common words (null: unchanged). Applied at once, so a search sees the
+  // stats of one revision.
+  void Committed(Xapian::rev revision, std::shared_ptr<const CommonWords> common,
+                 const std::vector<Change>& changes) ABSL_LOCKS_EXCLUDED(mu_);
   void Clear() ABSL_LOCKS_EXCLUDED(mu_);
 
   template <typename Fn>
   auto Read(Fn fn) const ABSL_LOCKS_EXCLUDED(mu_) {
     absl::ReaderMutexLock lock(&mu_);
-    return fn(View{lengths_, dates_, facets_, all_, vintages_, profiles_, *common_, revision_});
+    return fn(View{lengths_, dates_, facets_, all_, vintages_, profiles_, *common_, revision_,
+                   block_stamps_, block_min_lengths_, revision_commits_, revision_touched_,
+                   bounds_});
   }
 
   uint64_t size() const ABSL_LOCKS_EXCLUDED(mu_);
 
  private:
+  // A document (re)indexed as `did` with these facet terms, replacing
+  // `old_facets` (empty for a new one); and one removed.
+  void SetLocked(const Change& c) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void RemoveLocked(const Change& c) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void ResetBlocksLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+
   mutable absl::Mutex mu_;
   std::vector<uint32_t> lengths_ ABSL_GUARDED_BY(mu_);
   std::vector<uint64_t> dates_ ABSL_GUARDED_BY(mu_);
@@ -83,6 +110,13 @@ class DocStats {
   std::shared_ptr<const CommonWords> common_ ABSL_GUARDED_BY(mu_) =
       std::make_shared<const CommonWords>();
   Xapian::rev revision_ ABSL_GUARDED_BY(mu_) = 0;
+  std::vector<uint32_t> block_stamps_ ABSL_GUARDED_BY(mu_);
+  std::vector<uint32_t> block_min_lengths_ ABSL_GUARDED_BY(mu_);
+  uint32_t commits_ ABSL_GUARDED_BY(mu_) = 0;  // Touching calls since Rebuild
+  uint64_t touched_ ABSL_GUARDED_BY(mu_) = 0;  // changes they stamped
+  uint32_t revision_commits_ ABSL_GUARDED_BY(mu_) = 0;
+  uint64_t revision_touched_ ABSL_GUARDED_BY(mu_) = 0;
+  mutable TermBoundsCache bounds_;
 };
 
 }  // namespace minga::search

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <optional>
 #include <queue>
 
@@ -65,6 +66,40 @@ class AllowedCursor final : public DocCursor {
   roaring_uint32_iterator_t it_;
   bool moved_ = true;  // false: did_ is right, the iterator behind it
   uint64_t size_;
+};
+
+// The documents any of several cursors holds.
+class UnionCursor final : public DocCursor {
+ public:
+  explicit UnionCursor(std::vector<DocCursor*> parts) : parts_(std::move(parts)) {
+    for (const DocCursor* p : parts_) estimate_ += p->estimate();
+    Settle();
+  }
+  uint64_t estimate() const override { return estimate_; }
+  void Next() override {
+    for (DocCursor* p : parts_) {
+      if (!p->at_end() && p->did() == did_) p->Next();
+    }
+    Settle();
+  }
+  void SkipTo(Xapian::docid target) override {
+    if (did_ >= target) return;
+    for (DocCursor* p : parts_) {
+      if (!p->at_end() && p->did() < target) p->SkipTo(target);
+    }
+    Settle();
+  }
+
+ private:
+  void Settle() {
+    did_ = 0;
+    for (const DocCursor* p : parts_) {
+      if (!p->at_end() && (did_ == 0 || p->did() < did_)) did_ = p->did();
+    }
+  }
+
+  std::vector<DocCursor*> parts_;
+  uint64_t estimate_ = 0;
 };
 
 // The postings of one word: the union of its terms' lists.
@@ -169,9 +204,15 @@ class PhrasePair {
     auto stem = [](const std::string& term) {
       return absl::string_view(term).substr(kStemPrefix.size());
     };
+    for (const std::string& t : y.terms) {
+      if (common.RankOf(stem(t)) == CommonWords::kNotCommon) undecided_terms_.push_back(t);
+    }
     for (size_t i = 0; i < x.terms.size(); ++i) {
       const uint32_t ri = common.RankOf(stem(x.terms[i]));
-      if (ri == CommonWords::kNotCommon) continue;
+      if (ri == CommonWords::kNotCommon) {
+        undecided_terms_.push_back(x.terms[i]);
+        continue;
+      }
       for (size_t j = 0; j < y.terms.size(); ++j) {
         const uint32_t rj = common.RankOf(stem(y.terms[j]));
         if (rj == CommonWords::kNotCommon) continue;
@@ -181,11 +222,13 @@ class PhrasePair {
         c.j = j;
         c.tracked = common.PairRankOf(stem(x.terms[i]), stem(y.terms[j]));
         c.words_needed = std::max(ri, rj) + 1;
+        words_needed_ = std::max(words_needed_, c.words_needed);
         if (c.tracked != CommonWords::kNotCommon) {
-          c.own.emplace(db, std::vector<std::string>{CommonWords::TrackedTerm(c.tracked)});
+          own_terms_.push_back(CommonWords::TrackedTerm(c.tracked));
+          c.own.emplace(db, std::vector<std::string>{own_terms_.back()});
         }
-        c.bucket.emplace(db, std::vector<std::string>{
-                                 CommonWords::BucketTerm(stem(x.terms[i]), stem(y.terms[j]))});
+        undecided_terms_.push_back(CommonWords::BucketTerm(stem(x.terms[i]), stem(y.terms[j])));
+        c.bucket.emplace(db, std::vector<std::string>{undecided_terms_.back()});
         combos_.push_back(std::move(c));
       }
     }
@@ -215,6 +258,16 @@ class PhrasePair {
     return Says::kNotThere;
   }
 
+  // For a lead by the pair terms (MatchLedByPair). A document holding one
+  // of own_terms() holds the two words in a row. At() can say kNotThere of
+  // any other unless it holds one of undecided_terms() (a bucket, or a
+  // term of either word that is not common) or was built with fewer than
+  // words_needed() common words.
+  bool unknowable() const { return unknowable_; }
+  const std::vector<std::string>& own_terms() const { return own_terms_; }
+  const std::vector<std::string>& undecided_terms() const { return undecided_terms_; }
+  uint32_t words_needed() const { return words_needed_; }
+
  private:
   struct Combo {
     size_t i = 0;  // term indexes in the two words
@@ -237,6 +290,9 @@ class PhrasePair {
   // a combination with (both common).
   std::vector<uint64_t> with_;
   bool unknowable_ = false;
+  std::vector<std::string> own_terms_;
+  std::vector<std::string> undecided_terms_;
+  uint32_t words_needed_ = 0;
 };
 
 // The query's phrases, judged in each candidate: by pair terms where they
@@ -315,6 +371,15 @@ class Page {
       std::push_heap(heap_.begin(), heap_.end(), RanksBefore);
     }
   }
+  // Whether no document scoring at most `bound` can enter the page or
+  // rank before the cursor (it is later in docid order than every one
+  // kept, so a tie ranks after them): it only counts (Pass).
+  bool Passes(double bound) const {
+    const double b = bound * (1 + 1e-9);  // room for rounding
+    if (spec_.has_after && !(b < spec_.after.score)) return false;
+    return spec_.page == 0 || (heap_.size() >= spec_.page && b <= heap_.front().score);
+  }
+  void Pass() { ++offered_; }
   std::vector<Ranked> Take() {
     std::sort(heap_.begin(), heap_.end(), RanksBefore);
     return std::move(heap_);
@@ -328,6 +393,180 @@ class Page {
   std::vector<Ranked> heap_;
 };
 
+// BM25 of the document the cursors are at.
+double Score(const MatchSpec& spec, const std::vector<WordCursor>& cursors, Xapian::docid did) {
+  const std::vector<uint32_t>& lengths = *spec.lengths;
+  const double length = did < lengths.size() ? lengths[did] : spec.avg_length;
+  const double norm = spec.k1 * (1 - spec.b + spec.b * length / spec.avg_length);
+  double score = 0;
+  for (size_t i = 0; i < cursors.size(); ++i) {
+    const double wdf = cursors[i].wdf();
+    score += spec.words[i].weight * wdf * (spec.k1 + 1) / (wdf + norm);
+  }
+  return score;
+}
+
+// An upper bound of the scores in a block of documents: each word's terms'
+// largest wdf there, with the block's shortest length. A word with a term
+// that has no bound there adds the most any wdf can (weight * (k1 + 1)).
+class BlockBound {
+ public:
+  explicit BlockBound(const MatchSpec& spec) : spec_(spec) {
+    if (spec.bounds == nullptr || !spec.rank) return;
+    for (const QueryWord& w : spec.words) {
+      terms_.emplace_back();
+      for (const std::string& t : w.terms) terms_.back().push_back(spec.bounds->term(t));
+    }
+  }
+
+  double Of(uint32_t block) const {
+    double bound = 0;
+    for (size_t w = 0; w < spec_.words.size(); ++w) {
+      const double most = spec_.words[w].weight * (spec_.k1 + 1);
+      std::optional<uint32_t> wdf = terms_.empty() ? std::nullopt : WordWdf(terms_[w], block);
+      if (!wdf.has_value()) {
+        bound += most;
+        continue;
+      }
+      const std::vector<uint32_t>& mins = *spec_.bounds->min_lengths;
+      const uint32_t min = block < mins.size() ? mins[block] : UINT32_MAX;
+      const double length = min == UINT32_MAX ? 0 : min;  // none known: the shortest
+      const double norm = spec_.k1 * (1 - spec_.b + spec_.b * length / spec_.avg_length);
+      bound += spec_.words[w].weight * *wdf * (spec_.k1 + 1) / (*wdf + norm);
+    }
+    return bound;
+  }
+
+ private:
+  // The most a word's wdf can be in the block, when every term bounds it.
+  std::optional<uint32_t> WordWdf(const std::vector<std::shared_ptr<const TermBounds>>& terms,
+                                  uint32_t block) const {
+    const std::vector<uint32_t>& stamps = *spec_.bounds->stamps;
+    const uint32_t stamp = block < stamps.size() ? stamps[block] : 0;
+    uint32_t wdf = 0;
+    for (const std::shared_ptr<const TermBounds>& t : terms) {
+      if (t == nullptr || block >= t->max_wdf.size() || stamp > t->commits ||
+          t->max_wdf[block] == kWdfUnbounded) {
+        return std::nullopt;
+      }
+      wdf += t->max_wdf[block];
+    }
+    return wdf;
+  }
+
+  const MatchSpec& spec_;
+  std::vector<std::vector<std::shared_ptr<const TermBounds>>> terms_;  // by word, by term
+};
+
+// Collects matches in batches (Roaring's addMany is much faster than add).
+class MatchedSet {
+ public:
+  explicit MatchedSet(Roaring* out) : out_(out) { batch_.reserve(4096); }
+  void Add(Xapian::docid did) {
+    batch_.push_back(did);
+    if (batch_.size() == batch_.capacity()) Flush();
+  }
+  void Flush() {
+    out_->addMany(batch_.size(), batch_.data());
+    batch_.clear();
+  }
+
+ private:
+  Roaring* out_;
+  std::vector<uint32_t> batch_;
+};
+
+// The query is one phrase of two words, with a tracked pair: whether to
+// lead by the pair terms (see the header), and with which pair.
+std::optional<PhrasePair> PairToLead(const Xapian::Database& db, const MatchSpec& spec) {
+  if (spec.common == nullptr || spec.vintages == nullptr || spec.words.size() != 2 ||
+      spec.phrases.size() != 1 || spec.phrases[0].size() != 2 ||
+      spec.phrases[0][0] == spec.phrases[0][1]) {
+    return std::nullopt;
+  }
+  PhrasePair pair(db, spec, spec.phrases[0][0], spec.phrases[0][1]);
+  if (pair.unknowable() || pair.own_terms().empty()) return std::nullopt;
+  return pair;
+}
+
+MatchResult MatchLedByPair(const Xapian::Database& db, const MatchSpec& spec,
+                           const PhrasePair& pair) {
+  MatchResult result;
+  std::vector<WordCursor> cursors;
+  cursors.reserve(spec.words.size());
+  for (const QueryWord& w : spec.words) cursors.emplace_back(db, w.terms);
+  // The candidates: what the pairs' own terms decide, and what they cannot.
+  WordCursor decided(db, pair.own_terms());
+  WordCursor undecided(db, pair.undecided_terms());
+  Roaring built_before;
+  {
+    std::vector<uint32_t> ids;
+    const std::vector<Vintage>& vintages = *spec.vintages;
+    for (Xapian::docid d = 1; d < vintages.size(); ++d) {
+      if (vintages[d].words < pair.words_needed()) ids.push_back(d);
+    }
+    built_before.addMany(ids.size(), ids.data());
+    const uint64_t first_unknown = std::max<uint64_t>(1, vintages.size());
+    const uint64_t last = db.get_lastdocid();
+    if (last >= first_unknown) built_before.addRange(first_unknown, last + 1);
+  }
+  AllowedCursor old(built_before);
+  UnionCursor candidates({&decided, &undecided, &old});
+  AllowedCursor allowed(*spec.allowed);
+  const bool candidates_lead = candidates.estimate() <= allowed.estimate();
+  DocCursor& lead = candidates_lead ? static_cast<DocCursor&>(candidates) : allowed;
+  DocCursor& other = candidates_lead ? static_cast<DocCursor&>(allowed) : candidates;
+
+  Page page(spec);
+  Phrases phrases(db, spec);
+  const BlockBound bound(spec);
+  uint32_t bound_block = UINT32_MAX;
+  double block_bound = 0;
+  MatchedSet matched(&result.matched);
+  while (!lead.at_end()) {
+    const Xapian::docid candidate = lead.did();
+    other.SkipTo(candidate);
+    if (other.at_end()) break;
+    if (other.did() != candidate) {
+      lead.SkipTo(other.did());
+      continue;
+    }
+    const bool sure = !decided.at_end() && decided.did() == candidate;
+    bool words_at = sure;
+    if (!sure) {
+      words_at = true;
+      for (WordCursor& c : cursors) {
+        c.SkipTo(candidate);
+        words_at = words_at && !c.at_end() && c.did() == candidate;
+      }
+      if (!words_at || !phrases.Hold(candidate, cursors)) {
+        lead.Next();
+        continue;
+      }
+    }
+    matched.Add(candidate);
+    if (spec.rank) {
+      const uint32_t block = BlockOf(candidate);
+      if (block != bound_block) {
+        bound_block = block;
+        block_bound = bound.Of(block);
+      }
+      if (page.Passes(block_bound)) {
+        page.Pass();
+      } else {
+        for (WordCursor& c : cursors) c.SkipTo(candidate);
+        page.Offer(Score(spec, cursors, candidate), candidate);
+        ++result.scored;
+      }
+    }
+    lead.Next();
+  }
+  matched.Flush();
+  result.page = page.Take();
+  result.after_count = page.offered();
+  return result;
+}
+
 }  // namespace
 
 double Idf(double documents, double with_term) {
@@ -339,6 +578,9 @@ MatchResult Match(const Xapian::Database& db, const MatchSpec& spec) {
   if (spec.words.empty()) {
     result.matched = *spec.allowed;
     return result;
+  }
+  if (std::optional<PhrasePair> pair = PairToLead(db, spec)) {
+    return MatchLedByPair(db, spec, *pair);
   }
   std::vector<WordCursor> cursors;
   cursors.reserve(spec.words.size());
@@ -355,9 +597,7 @@ MatchResult Match(const Xapian::Database& db, const MatchSpec& spec) {
   });
   Page page(spec);
   Phrases phrases(db, spec);
-  std::vector<uint32_t> batch;
-  batch.reserve(4096);
-  const std::vector<uint32_t>& lengths = *spec.lengths;
+  MatchedSet matched(&result.matched);
   DocCursor& lead = *order[0];
   bool exhausted = false;
   while (!lead.at_end() && !exhausted) {
@@ -375,27 +615,16 @@ MatchResult Match(const Xapian::Database& db, const MatchSpec& spec) {
       }
     }
     if (!all) continue;
-    const bool ok = phrases.Hold(candidate, cursors);
-    if (ok) {
-      batch.push_back(candidate);
-      if (batch.size() == batch.capacity()) {
-        result.matched.addMany(batch.size(), batch.data());
-        batch.clear();
+    if (phrases.Hold(candidate, cursors)) {
+      matched.Add(candidate);
+      if (spec.rank) {
+        page.Offer(Score(spec, cursors, candidate), candidate);
+        ++result.scored;
       }
-    }
-    if (ok && spec.rank) {
-      const double length = candidate < lengths.size() ? lengths[candidate] : spec.avg_length;
-      const double norm = spec.k1 * (1 - spec.b + spec.b * length / spec.avg_length);
-      double score = 0;
-      for (size_t i = 0; i < cursors.size(); ++i) {
-        const double wdf = cursors[i].wdf();
-        score += spec.words[i].weight * wdf * (spec.k1 + 1) / (wdf + norm);
-      }
-      page.Offer(score, candidate);
     }
     lead.Next();
   }
-  result.matched.addMany(batch.size(), batch.data());
+  matched.Flush();
   result.page = page.Take();
   result.after_count = page.offered();
   return result;

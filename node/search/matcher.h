@@ -11,6 +11,14 @@
 // its word sequence. Scores use the statistics the caller gives (frozen in
 // a cursor, so later pages rank as page one did).
 //
+// A phrase of two words that is the whole query, with a pair of them
+// tracked, is led by the tracked pairs' postings instead: a document there
+// matches without reading the words' postings, which are read only in the
+// blocks of documents whose score bounds (score_bounds.h) let a match
+// enter the page; the few documents the pair terms cannot decide (built
+// before the words were common, in a bucket, or holding a word's term that
+// is not common) are checked as above.
+//
 // Thread safety: the database is the caller's, used by one thread at a time.
 #ifndef MINGA_NODE_SEARCH_MATCHER_H_
 #define MINGA_NODE_SEARCH_MATCHER_H_
@@ -21,6 +29,7 @@
 #include <vector>
 
 #include "node/search/common_words.h"
+#include "node/search/score_bounds.h"
 #include "roaring/roaring.hh"
 
 namespace minga::search {
@@ -62,6 +71,9 @@ struct MatchSpec {
   // otherwise checked in the word sequence).
   const CommonWords* common = nullptr;
   const std::vector<Vintage>* vintages = nullptr;
+  // Score bounds by block of documents (null: none). The reader must be at
+  // or after the revision the stats describe (as for `vintages`).
+  const ScoreBounds* bounds = nullptr;
   // Score and keep the best `page` results that rank after `after` (when
   // set); without `rank`, only find the matching set.
   bool rank = true;
@@ -75,6 +87,8 @@ struct MatchResult {
   std::vector<Ranked> page;  // in relevance order
   // Matches that rank after the cursor (all of them without one).
   uint64_t after_count = 0;
+  // Matches scored; the others were passed over on their block's bound.
+  uint64_t scored = 0;
 };
 
 // Throws Xapian::Error from the database (the caller's to translate).

@@ -16,6 +16,7 @@
 #include "node/search/analyzer.h"
 #include "node/search/common_words.h"
 #include "node/search/document.h"
+#include "node/search/score_bounds.h"
 
 namespace minga::search {
 namespace {
@@ -329,6 +330,143 @@ TEST_F(PhrasePairsTest, AllowedDocumentsNarrowTheMatchesAndKeepTheirRanks) {
       }
       EXPECT_EQ(page, want_page);
     }
+  }
+}
+
+// A phrase of two words led by its pair's terms, with blocks passed over on
+// their score bounds, finds and ranks what word-by-word checking finds,
+// page after page, filtered or not; and so it does once documents changed
+// after the bounds were read, in the blocks whose stamps say so.
+TEST_F(PhrasePairsTest, APhraseLedByItsPairFindsAndRanksAsWordByWord) {
+  std::mt19937 rng(5);
+  int next = 0;
+  for (int round = 0; round < 5; ++round) {
+    for (int i = 0; i < 160; ++i) {
+      Index(next++, Sentence(&rng, 1 + static_cast<int>(rng() % 5)),
+            Sentence(&rng, 6 + static_cast<int>(rng() % 14)), i % 9 == 0 ? Sentence(&rng, 2) : "");
+    }
+    for (int i = 0; i < 20; ++i) {
+      Index(static_cast<int>(rng() % next), Sentence(&rng, 3), Sentence(&rng, 10));
+    }
+    common_.Promote(db_.get(), static_cast<uint32_t>(next * (0.9 - 0.15 * round)));
+  }
+  ASSERT_GE(common_.vintage().pairs, 1u);
+  db_->commit();
+
+  // What DocStats keeps: the blocks' shortest lengths and stamps.
+  std::vector<uint32_t> stamps, min_lengths;
+  auto set_length = [&](Xapian::docid did) {
+    if (min_lengths.size() <= BlockOf(did)) min_lengths.resize(BlockOf(did) + 1, UINT32_MAX);
+    min_lengths[BlockOf(did)] = std::min(min_lengths[BlockOf(did)], lengths_[did]);
+  };
+  for (Xapian::docid d : all_) set_length(d);
+  std::map<std::string, std::shared_ptr<const TermBounds>> read;
+  ScoreBounds bounds;
+  bounds.stamps = &stamps;
+  bounds.min_lengths = &min_lengths;
+  bounds.term = [&](const std::string& t) {
+    std::shared_ptr<const TermBounds>& b = read[t];
+    if (b == nullptr) b = std::make_shared<const TermBounds>(ReadTermBounds(*db_, t, 0, 0));
+    return b;
+  };
+  Roaring sparse;
+  for (Xapian::docid d : all_) {
+    if (rng() % 3 == 0) sparse.add(d);
+  }
+
+  // Every page of the phrase both ways.
+  auto compare = [&](const std::vector<std::string>& phrase, const Roaring& allowed) {
+    MatchSpec led = Query(phrase, true, true);
+    MatchSpec plain = Query(phrase, true, false);
+    led.bounds = &bounds;
+    led.allowed = plain.allowed = &allowed;
+    led.page = plain.page = 7;
+    for (int n = 0; n < 1000; ++n) {
+      const MatchResult a = Match(*db_, led);
+      const MatchResult b = Match(*db_, plain);
+      EXPECT_EQ(a.matched, b.matched);
+      EXPECT_EQ(a.after_count, b.after_count);
+      std::vector<std::pair<Xapian::docid, double>> pa, pb;
+      for (const Ranked& x : a.page) pa.emplace_back(x.did, x.score);
+      for (const Ranked& x : b.page) pb.emplace_back(x.did, x.score);
+      EXPECT_EQ(pa, pb) << "page " << n;
+      if (a.page.empty() || pa != pb || a.after_count <= a.page.size()) break;
+      led.has_after = plain.has_after = true;
+      led.after = plain.after = a.page.back();
+    }
+  };
+  auto compare_all = [&](const char* when) {
+    for (const std::string& a : kWords) {
+      for (const std::string& b : kWords) {
+        if (IsStopWord(a) || IsStopWord(b)) continue;
+        for (const Roaring* allowed : {&all_, &sparse}) {
+          SCOPED_TRACE(absl::StrCat(when, ": ", a, " ", b, allowed == &all_ ? "" : ", filtered"));
+          compare({a, b}, *allowed);
+        }
+      }
+    }
+  };
+  compare_all("as read");
+
+  // Documents rebuilt after the bounds were read, the phrase now repeated
+  // in their titles (a wdf no bound allows), their blocks stamped.
+  for (int i = 0; i < 25; ++i) {
+    const int n = static_cast<int>(rng() % next);
+    Index(n, "violencia contra violencia contra mujeres ruta", Sentence(&rng, 4));
+    const Xapian::docid did = *db_->postlist_begin(absl::StrCat(kIdPrefix, "o:m", n));
+    if (stamps.size() <= BlockOf(did)) stamps.resize(BlockOf(did) + 1, 0);
+    stamps[BlockOf(did)] = 1;
+    set_length(did);
+  }
+  compare_all("after changes");
+}
+
+// The best matches in the first block: every later block's bound is below
+// the page's worst, so only the first block's matches are scored.
+TEST_F(PhrasePairsTest, ABlockWhoseMatchesCannotEnterThePageIsNotScored) {
+  constexpr int kDocs = 40 * kBlockDocs;
+  auto build_all = [&]() {
+    for (int i = 0; i < kDocs; ++i) {
+      Index(i, i < static_cast<int>(kBlockDocs) ? "violencia contra" : "guia",
+            absl::StrCat("violencia contra ", i % 2 == 0 ? "ruta salud" : "ruta salud atencion"));
+    }
+  };
+  // The words turn common, their pair is counted, then tracked and built.
+  build_all();
+  common_.Promote(db_.get(), 100);
+  build_all();
+  common_.Promote(db_.get(), 100);
+  build_all();
+  ASSERT_NE(common_.PairRankOf(stemmers_.Stem("violencia", "es"), stemmers_.Stem("contra", "es")),
+            CommonWords::kNotCommon);
+  db_->commit();
+  std::vector<uint32_t> stamps, min_lengths(kDocs / kBlockDocs + 1, UINT32_MAX);
+  for (Xapian::docid d : all_) {
+    min_lengths[BlockOf(d)] = std::min(min_lengths[BlockOf(d)], lengths_[d]);
+  }
+  ScoreBounds bounds;
+  bounds.stamps = &stamps;
+  bounds.min_lengths = &min_lengths;
+  bounds.term = [&](const std::string& t) {
+    return std::make_shared<const TermBounds>(ReadTermBounds(*db_, t, 0, 0));
+  };
+  MatchSpec spec = Query({"violencia", "contra"}, true, true);
+  spec.bounds = &bounds;
+  spec.page = 5;
+  const MatchResult r = Match(*db_, spec);
+  EXPECT_EQ(r.matched.cardinality(), static_cast<uint64_t>(kDocs));
+  EXPECT_EQ(r.after_count, static_cast<uint64_t>(kDocs));
+  EXPECT_LE(r.scored, 2 * kBlockDocs);
+  ASSERT_EQ(r.page.size(), 5u);
+  for (const Ranked& x : r.page) EXPECT_LT(x.did, 2 * kBlockDocs);
+  // Without bounds every match is scored, and the page is the same.
+  spec.bounds = nullptr;
+  const MatchResult all = Match(*db_, spec);
+  EXPECT_EQ(all.scored, static_cast<uint64_t>(kDocs));
+  ASSERT_EQ(all.page.size(), r.page.size());
+  for (size_t i = 0; i < r.page.size(); ++i) {
+    EXPECT_EQ(all.page[i].did, r.page[i].did);
+    EXPECT_EQ(all.page[i].score, r.page[i].score);
   }
 }
 

@@ -499,6 +499,14 @@ absl::StatusOr<v1::SearchResponse> RunSearch(const SearchInputs& in,
     spec.allowed = &allowed;
     spec.lengths = &stats.lengths;
     SetCommonWords(stats, db, &spec);
+    const bool current = db.get_revision() == stats.revision;
+    ScoreBounds bounds;
+    bounds.stamps = &stats.block_stamps;
+    bounds.min_lengths = &stats.block_min_lengths;
+    bounds.term = [&](const std::string& term) {
+      return stats.bounds.Get(db, term, current, stats.commits, stats.touched);
+    };
+    spec.bounds = &bounds;
     if (c.by_date) {
       spec.rank = false;  // the matcher finds the set; the date order picks the page
       result = Match(db, spec);

@@ -198,7 +198,9 @@ void SearchView::Run() {
       }
       if (!read.ok()) {
         // Start again from the last commit: what was not committed is
-        // indexed again.
+        // indexed again. Closing the writer below commits it, so its
+        // blocks lose their score bounds first.
+        current()->stats.Touching(uncommitted_);
         uncommitted_.clear();
         uncommitted_terms_ = 0;
         try {
@@ -314,7 +316,7 @@ bool SearchView::IndexPrepared(const PreparedChange& p, uint64_t index_bytes) {
   std::vector<std::string> old_facets;
   std::optional<AppliedChange> applied = ApplyPrepared(writer_.get(), &spelling_, p, &old_facets);
   if (applied.has_value()) {
-    StatsChange change;
+    DocStats::Change change;
     change.did = applied->did;
     change.removed = applied->removed;
     change.old_facets = std::move(old_facets);
@@ -356,6 +358,7 @@ absl::Status SearchView::CommitLocked(uint64_t position) {
     spelling_.FlushTo(writer_.get());
     common_.Promote(writer_.get(), options_.common_min_documents);
     since_promote_ = 0;
+    current()->stats.Touching(uncommitted_);
     writer_->commit();
   } catch (const Xapian::Error& e) {
     return FromXapian(e, "commit");
@@ -367,16 +370,7 @@ absl::Status SearchView::CommitLocked(uint64_t position) {
     common = common_.Snapshot();
     common_published_ = now;
   }
-  // The revision first: a search on an older reader then stops trusting
-  // the vintages before any of them changes (doc_stats.h).
-  gen->stats.Committing(writer_->get_revision(), std::move(common));
-  for (const StatsChange& c : uncommitted_) {
-    if (c.removed) {
-      gen->stats.Remove(c.did, c.old_facets);
-    } else {
-      gen->stats.Set(c.did, c.length, c.date, c.vintage, c.old_facets, c.facets);
-    }
-  }
+  gen->stats.Committed(writer_->get_revision(), std::move(common), uncommitted_);
   uncommitted_.clear();
   uncommitted_terms_ = 0;
   absl::MutexLock lock(&state_mu_);

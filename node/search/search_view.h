@@ -163,8 +163,7 @@ class SearchView {
   // The live writer and what it has indexed but not committed.
   absl::Mutex writer_mu_;
   std::unique_ptr<Xapian::WritableDatabase> writer_ ABSL_GUARDED_BY(writer_mu_);
-  struct StatsChange;
-  std::vector<StatsChange> uncommitted_ ABSL_GUARDED_BY(writer_mu_);
+  std::vector<DocStats::Change> uncommitted_ ABSL_GUARDED_BY(writer_mu_);
   uint64_t uncommitted_position_ ABSL_GUARDED_BY(writer_mu_) = 0;
   // Terms the uncommitted changes touched (ApplyChange): what bounds the
   // commit's writes.

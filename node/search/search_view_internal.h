@@ -113,17 +113,6 @@ struct SearchView::Generation {
   std::vector<std::unique_ptr<Xapian::Database>> pool ABSL_GUARDED_BY(pool_mu);
 };
 
-// A change the indexer made to the writer, applied to the stats on commit.
-struct SearchView::StatsChange {
-  Xapian::docid did = 0;
-  bool removed = false;
-  uint32_t length = 0;
-  uint64_t date = 0;
-  Vintage vintage;
-  std::vector<std::string> old_facets;
-  std::vector<std::string> facets;
-};
-
 }  // namespace minga::search
 
 #endif  // MINGA_NODE_SEARCH_SEARCH_VIEW_INTERNAL_H_
