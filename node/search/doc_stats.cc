@@ -122,8 +122,8 @@ void DocStats::RemoveLocked(const Change& c) {
 void DocStats::ResetBlocksLocked() {
   block_stamps_.clear();
   block_min_lengths_.assign(lengths_.empty() ? 0 : BlockOf(lengths_.size() - 1) + 1, UINT32_MAX);
-  for (Xapian::docid d = 0; d < lengths_.size(); ++d) {
-    if (!all_.contains(d)) continue;
+  for (const uint32_t d : all_) {
+    if (d >= lengths_.size()) continue;
     uint32_t& min = block_min_lengths_[BlockOf(d)];
     min = std::min(min, lengths_[d]);
   }

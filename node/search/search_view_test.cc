@@ -298,6 +298,38 @@ TEST_F(SearchViewTest, PhrasesOfCommonWordsMatchAsWordByWordAcrossRebuilds) {
   fs::remove_all(plain_dir);
 }
 
+// A ranked search reads its words' score bounds by block once and keeps
+// them; a material edited after, in a block they describe, still ranks
+// where its new text puts it, because its block is stamped before the
+// commit that a later reader sees.
+TEST_F(SearchViewTest, AMaterialEditedAfterASearchRanksByItsNewText) {
+  std::vector<PutItem> puts;
+  for (int i = 0; i < 400; ++i) {
+    PutItem r;
+    r.material = testing::MakeMaterial(absl::StrCat("Guía número ", i), absl::StrCat("ruta-", i));
+    r.material.set_summary(
+        absl::StrCat("Una ruta de atención ante la violencia contra las mujeres, tramo ", i));
+    puts.push_back(std::move(r));
+  }
+  ASSERT_OK_AND_ASSIGN(auto results, cat().local().PutMany(puts, "test"));
+  for (const auto& r : results) ASSERT_OK(r.status);
+  Sync();
+  v1::SearchRequest r;
+  r.set_query("\"violencia contra\"");
+  r.set_page_size(3);
+  const v1::SearchResponse before = Run(r);
+  ASSERT_GE(before.total(), 400u);
+  // One of the last: its block is not the first, which a page always scores.
+  v1::Material edited = puts[390].material;
+  edited.set_id(results[390].id);
+  edited.set_title("Violencia contra violencia contra");
+  Put(edited);
+  Sync();
+  const v1::SearchResponse after = Run(r);
+  ASSERT_GE(after.hits_size(), 1);
+  EXPECT_EQ(after.hits(0).material().id(), results[390].id);
+}
+
 TEST_F(SearchViewTest, PrefixesMatchTheWordsTheyBegin) {
   const auto full = Ids("feminicidio");
   ASSERT_FALSE(full.empty());
