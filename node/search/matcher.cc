@@ -500,14 +500,16 @@ MatchResult MatchLedByPair(const Xapian::Database& db, const MatchSpec& spec,
   WordCursor undecided(db, pair.undecided_terms());
   Roaring built_before;
   {
-    std::vector<uint32_t> ids;
+    // Past the last document the vintages are padding, not documents.
     const std::vector<Vintage>& vintages = *spec.vintages;
-    for (Xapian::docid d = 1; d < vintages.size(); ++d) {
+    const uint64_t last = db.get_lastdocid();
+    const uint64_t known = std::min<uint64_t>(vintages.size(), last + 1);
+    std::vector<uint32_t> ids;
+    for (Xapian::docid d = 1; d < known; ++d) {
       if (vintages[d].words < pair.words_needed()) ids.push_back(d);
     }
     built_before.addMany(ids.size(), ids.data());
-    const uint64_t first_unknown = std::max<uint64_t>(1, vintages.size());
-    const uint64_t last = db.get_lastdocid();
+    const uint64_t first_unknown = std::max<uint64_t>(1, known);
     if (last >= first_unknown) built_before.addRange(first_unknown, last + 1);
   }
   AllowedCursor old(built_before);
