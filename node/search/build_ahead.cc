@@ -77,6 +77,13 @@ std::vector<absl::StatusOr<PreparedChange>> BuildAhead::Finish(CommonWords* comm
   return out;
 }
 
+std::vector<absl::StatusOr<PreparedChange>> BuildAhead::HandOver(std::vector<FeedChange> next,
+                                                                 CommonWords* common) {
+  std::vector<absl::StatusOr<PreparedChange>> built = Finish(common);
+  if (!next.empty()) Start(std::move(next), *common);
+  return built;
+}
+
 void BuildAhead::Forget() {
   DropUnfinished();
   common_current_ = false;

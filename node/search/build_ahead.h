@@ -10,7 +10,7 @@
 // document's pairs have terms (common_words.h). The stems and pairs the
 // builder saw are added to the writer's lists at Finish, in stretch order.
 //
-// Thread safety: Start, Finish and Forget are called by one thread (the
+// Thread safety: Start, Finish, HandOver and Forget are called by one thread (the
 // index thread, under the view's writer lock); the builder thread only
 // touches the stretch it was given. The catalog must outlive the object.
 #ifndef MINGA_NODE_SEARCH_BUILD_AHEAD_H_
@@ -48,6 +48,10 @@ class BuildAhead {
   // the stems and pairs its documents held to `common`. Empty when no
   // stretch was started.
   std::vector<absl::StatusOr<PreparedChange>> Finish(CommonWords* common);
+  // Finish, then Start `next` (unless empty): the stretch built is written
+  // while the next is built.
+  std::vector<absl::StatusOr<PreparedChange>> HandOver(std::vector<FeedChange> next,
+                                                       CommonWords* common);
   // The writer's lists were replaced (a reopening, a reindex): the next
   // Start copies them whatever their length.
   void Forget();

@@ -282,16 +282,17 @@ absl::StatusOr<size_t> SearchView::IndexSome() {
   } else {
     // A stream: the next stretch is built while this one is applied.
     size_t next = 0;
-    auto start_next = [&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(writer_mu_) {
+    auto next_stretch = [&]() {
       const size_t end = std::min(next + kBuildAheadStretch, changes.size());
-      build_ahead_->Start({changes.begin() + next, changes.begin() + end}, common_);
+      std::vector<FeedChange> stretch(changes.begin() + next, changes.begin() + end);
       next = end;
+      return stretch;
     };
-    start_next();
+    build_ahead_->Start(next_stretch(), common_);
     while (!short_of_room) {
-      std::vector<absl::StatusOr<PreparedChange>> stretch = build_ahead_->Finish(&common_);
+      std::vector<absl::StatusOr<PreparedChange>> stretch =
+          build_ahead_->HandOver(next_stretch(), &common_);
       if (stretch.empty()) break;
-      if (next < changes.size()) start_next();
       for (const absl::StatusOr<PreparedChange>& p : stretch) {
         RETURN_IF_ERROR(apply(p));
         if (short_of_room) break;

@@ -44,8 +44,7 @@ absl::StatusOr<uint64_t> IndexEveryMaterial(
   };
   std::vector<FeedChange> stretch;
   auto hand_over = [&]() -> absl::Status {
-    std::vector<absl::StatusOr<PreparedChange>> built = ahead.Finish(common);
-    ahead.Start(std::move(stretch), *common);
+    std::vector<absl::StatusOr<PreparedChange>> built = ahead.HandOver(std::move(stretch), common);
     stretch.clear();
     return write(std::move(built));
   };
