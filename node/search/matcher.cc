@@ -489,81 +489,106 @@ std::optional<PhrasePair> PairToLead(const Xapian::Database& db, const MatchSpec
   return pair;
 }
 
-MatchResult MatchLedByPair(const Xapian::Database& db, const MatchSpec& spec,
-                           const PhrasePair& pair) {
-  MatchResult result;
+// The documents among `allowed` that hold one of `terms`: the postings
+// walked when the allowed are many, else asked about each allowed one.
+Roaring AllowedHolding(const Xapian::Database& db, const std::vector<std::string>& terms,
+                       const Roaring& allowed) {
+  WordCursor held(db, terms);
+  Roaring out;
+  std::vector<uint32_t> ids;
+  if (allowed.cardinality() * 8 < held.estimate()) {
+    for (const uint32_t d : allowed) {
+      held.SkipTo(d);
+      if (held.at_end()) break;
+      if (held.did() == d) ids.push_back(d);
+    }
+    out.addMany(ids.size(), ids.data());
+    return out;
+  }
+  MatchedSet all(&out);
+  for (const std::string& t : terms) {
+    for (auto it = db.postlist_begin(t); it != db.postlist_end(t); ++it) all.Add(*it);
+  }
+  all.Flush();
+  out &= allowed;
+  return out;
+}
+
+// The documents built with fewer than `words` common words, and those the
+// vintages do not know.
+Roaring BuiltBefore(const Xapian::Database& db, const std::vector<Vintage>& vintages,
+                    uint32_t words) {
+  Roaring out;
+  // Past the last document the vintages are padding, not documents.
+  const uint64_t last = db.get_lastdocid();
+  const uint64_t known = std::min<uint64_t>(vintages.size(), last + 1);
+  std::vector<uint32_t> ids;
+  for (Xapian::docid d = 1; d < known; ++d) {
+    if (vintages[d].words < words) ids.push_back(d);
+  }
+  out.addMany(ids.size(), ids.data());
+  const uint64_t first_unknown = std::max<uint64_t>(1, known);
+  if (last >= first_unknown) out.addRange(first_unknown, last + 1);
+  return out;
+}
+
+std::vector<WordCursor> WordCursors(const Xapian::Database& db, const MatchSpec& spec) {
   std::vector<WordCursor> cursors;
   cursors.reserve(spec.words.size());
   for (const QueryWord& w : spec.words) cursors.emplace_back(db, w.terms);
-  // The candidates: what the pairs' own terms decide, and what they cannot.
-  WordCursor decided(db, pair.own_terms());
-  WordCursor undecided(db, pair.undecided_terms());
-  Roaring built_before;
-  {
-    // Past the last document the vintages are padding, not documents.
-    const std::vector<Vintage>& vintages = *spec.vintages;
-    const uint64_t last = db.get_lastdocid();
-    const uint64_t known = std::min<uint64_t>(vintages.size(), last + 1);
-    std::vector<uint32_t> ids;
-    for (Xapian::docid d = 1; d < known; ++d) {
-      if (vintages[d].words < pair.words_needed()) ids.push_back(d);
-    }
-    built_before.addMany(ids.size(), ids.data());
-    const uint64_t first_unknown = std::max<uint64_t>(1, known);
-    if (last >= first_unknown) built_before.addRange(first_unknown, last + 1);
-  }
-  AllowedCursor old(built_before);
-  UnionCursor candidates({&decided, &undecided, &old});
-  AllowedCursor allowed(*spec.allowed);
-  const bool candidates_lead = candidates.estimate() <= allowed.estimate();
-  DocCursor& lead = candidates_lead ? static_cast<DocCursor&>(candidates) : allowed;
-  DocCursor& other = candidates_lead ? static_cast<DocCursor&>(allowed) : candidates;
+  return cursors;
+}
 
+MatchResult MatchLedByPair(const Xapian::Database& db, const MatchSpec& spec,
+                           const PhrasePair& pair) {
+  MatchResult result;
+  const Roaring& allowed = *spec.allowed;
+  // What the pairs' own terms decide, as bitmaps.
+  result.matched = AllowedHolding(db, pair.own_terms(), allowed);
+  // What they cannot, checked as Match checks any document.
+  {
+    std::vector<WordCursor> cursors = WordCursors(db, spec);
+    WordCursor undecided(db, pair.undecided_terms());
+    const Roaring built_before = BuiltBefore(db, *spec.vintages, pair.words_needed());
+    AllowedCursor old(built_before);
+    UnionCursor candidates({&undecided, &old});
+    Phrases phrases(db, spec);
+    std::vector<uint32_t> found;
+    auto holds = [&](Xapian::docid d) {
+      for (WordCursor& c : cursors) {
+        c.SkipTo(d);
+        if (c.at_end() || c.did() != d) return false;
+      }
+      return phrases.Hold(d, cursors);
+    };
+    for (; !candidates.at_end(); candidates.Next()) {
+      const Xapian::docid d = candidates.did();
+      if (allowed.contains(d) && !result.matched.contains(d) && holds(d)) found.push_back(d);
+    }
+    result.matched.addMany(found.size(), found.data());
+  }
+  if (!spec.rank) return result;
+  // Ranked in docid order; the words' wdf read only in the blocks whose
+  // bound lets a match enter the page.
+  std::vector<WordCursor> cursors = WordCursors(db, spec);
   Page page(spec);
-  Phrases phrases(db, spec);
   const BlockBound bound(spec);
   uint32_t bound_block = UINT32_MAX;
   double block_bound = 0;
-  MatchedSet matched(&result.matched);
-  while (!lead.at_end()) {
-    const Xapian::docid candidate = lead.did();
-    other.SkipTo(candidate);
-    if (other.at_end()) break;
-    if (other.did() != candidate) {
-      lead.SkipTo(other.did());
+  for (const uint32_t d : result.matched) {
+    const uint32_t block = BlockOf(d);
+    if (block != bound_block) {
+      bound_block = block;
+      block_bound = bound.Of(block);
+    }
+    if (page.Passes(block_bound)) {
+      page.Pass();
       continue;
     }
-    const bool sure = !decided.at_end() && decided.did() == candidate;
-    bool words_at = sure;
-    if (!sure) {
-      words_at = true;
-      for (WordCursor& c : cursors) {
-        c.SkipTo(candidate);
-        words_at = words_at && !c.at_end() && c.did() == candidate;
-      }
-      if (!words_at || !phrases.Hold(candidate, cursors)) {
-        lead.Next();
-        continue;
-      }
-    }
-    matched.Add(candidate);
-    if (spec.rank) {
-      const uint32_t block = BlockOf(candidate);
-      if (block != bound_block) {
-        bound_block = block;
-        block_bound = bound.Of(block);
-      }
-      if (page.Passes(block_bound)) {
-        page.Pass();
-      } else {
-        for (WordCursor& c : cursors) c.SkipTo(candidate);
-        page.Offer(Score(spec, cursors, candidate), candidate);
-        ++result.scored;
-      }
-    }
-    lead.Next();
+    for (WordCursor& c : cursors) c.SkipTo(d);
+    page.Offer(Score(spec, cursors, d), d);
+    ++result.scored;
   }
-  matched.Flush();
   result.page = page.Take();
   result.after_count = page.offered();
   return result;
