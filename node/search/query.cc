@@ -506,7 +506,8 @@ absl::StatusOr<v1::SearchResponse> RunSearch(const SearchInputs& in,
     bounds.term = [&](const std::string& term) {
       return stats.bounds.Get(db, term, current, stats.commits, stats.touched);
     };
-    spec.bounds = &bounds;
+    // As the vintages: a reader older than the stats may see older builds.
+    if (db.get_revision() >= stats.revision) spec.bounds = &bounds;
     if (c.by_date) {
       spec.rank = false;  // the matcher finds the set; the date order picks the page
       result = Match(db, spec);
