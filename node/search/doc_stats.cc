@@ -60,21 +60,13 @@ void DocStats::Rebuild(const Xapian::Database& db) {
   ResetBlocksLocked();
 }
 
-void DocStats::Touching(const std::vector<Change>& changes) {
-  absl::MutexLock lock(&mu_);
-  ++commits_;
-  for (const Change& c : changes) {
-    Put(&block_stamps_, BlockOf(c.did), commits_);
-    ++touched_;
-  }
-}
-
 void DocStats::Committed(Xapian::rev revision, std::shared_ptr<const CommonWords> common,
                          const std::vector<Change>& changes) {
   absl::MutexLock lock(&mu_);
   revision_ = revision;
-  revision_commits_ = commits_;
-  revision_touched_ = touched_;
+  ++commits_;
+  for (const Change& c : changes) Put(&block_stamps_, BlockOf(c.did), commits_);
+  touched_ += changes.size();
   if (common != nullptr) common_ = std::move(common);
   for (const Change& c : changes) {
     if (c.removed) {
@@ -127,7 +119,8 @@ void DocStats::ResetBlocksLocked() {
     uint32_t& min = block_min_lengths_[BlockOf(d)];
     min = std::min(min, lengths_[d]);
   }
-  commits_ = touched_ = revision_commits_ = revision_touched_ = 0;
+  commits_ = 0;
+  touched_ = 0;
   bounds_.Clear();
 }
 

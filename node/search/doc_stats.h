@@ -73,12 +73,13 @@ class DocStats {
   // common words, from `db`.
   void Rebuild(const Xapian::Database& db) ABSL_LOCKS_EXCLUDED(mu_);
 
-  // The indexer is about to commit these changes: stamps their blocks, so
-  // that no bound read before holds for them once a reader sees them.
-  void Touching(const std::vector<Change>& changes) ABSL_LOCKS_EXCLUDED(mu_);
   // The indexer committed `revision`, with these changes and this list of
   // common words (null: unchanged). Applied at once, so a search sees the
-  // stats of one revision.
+  // stats of one revision; the changes' blocks are stamped with the new
+  // count of commits, so no bound read before holds for them. Bounds are
+  // only for a reader at `revision` exactly: one past it may see a
+  // revision Xapian flushed on its own, or a writer's closing commit, that
+  // no stamp describes.
   void Committed(Xapian::rev revision, std::shared_ptr<const CommonWords> common,
                  const std::vector<Change>& changes) ABSL_LOCKS_EXCLUDED(mu_);
   void Clear() ABSL_LOCKS_EXCLUDED(mu_);
@@ -87,8 +88,7 @@ class DocStats {
   auto Read(Fn fn) const ABSL_LOCKS_EXCLUDED(mu_) {
     absl::ReaderMutexLock lock(&mu_);
     return fn(View{lengths_, dates_, facets_, all_, vintages_, profiles_, *common_, revision_,
-                   block_stamps_, block_min_lengths_, revision_commits_, revision_touched_,
-                   bounds_});
+                   block_stamps_, block_min_lengths_, commits_, touched_, bounds_});
   }
 
   uint64_t size() const ABSL_LOCKS_EXCLUDED(mu_);
@@ -112,10 +112,8 @@ class DocStats {
   Xapian::rev revision_ ABSL_GUARDED_BY(mu_) = 0;
   std::vector<uint32_t> block_stamps_ ABSL_GUARDED_BY(mu_);
   std::vector<uint32_t> block_min_lengths_ ABSL_GUARDED_BY(mu_);
-  uint32_t commits_ ABSL_GUARDED_BY(mu_) = 0;  // Touching calls since Rebuild
+  uint32_t commits_ ABSL_GUARDED_BY(mu_) = 0;  // Committed calls since Rebuild
   uint64_t touched_ ABSL_GUARDED_BY(mu_) = 0;  // changes they stamped
-  uint32_t revision_commits_ ABSL_GUARDED_BY(mu_) = 0;
-  uint64_t revision_touched_ ABSL_GUARDED_BY(mu_) = 0;
   mutable TermBoundsCache bounds_;
 };
 

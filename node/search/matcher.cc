@@ -476,6 +476,10 @@ class MatchedSet {
   std::vector<uint32_t> batch_;
 };
 
+// Allowed documents fewer than the pair's own postings by this factor lead
+// the generic match instead.
+constexpr uint64_t kFewAllowed = 64;
+
 // The query is one phrase of two words, with a tracked pair: whether to
 // lead by the pair terms (see the header), and with which pair.
 std::optional<PhrasePair> PairToLead(const Xapian::Database& db, const MatchSpec& spec) {
@@ -486,6 +490,11 @@ std::optional<PhrasePair> PairToLead(const Xapian::Database& db, const MatchSpec
   }
   PhrasePair pair(db, spec, spec.phrases[0][0], spec.phrases[0][1]);
   if (pair.unknowable() || pair.own_terms().empty()) return std::nullopt;
+  // Few allowed documents: leading with them, as Match does, is cheaper
+  // than reading the pair's postings and scanning the vintages.
+  uint64_t own = 0;
+  for (const std::string& t : pair.own_terms()) own += db.get_termfreq(t);
+  if (spec.allowed->cardinality() * kFewAllowed < own) return std::nullopt;
   return pair;
 }
 

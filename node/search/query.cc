@@ -4,6 +4,7 @@
 #include "node/search/query.h"
 
 #include <algorithm>
+#include <cmath>
 #include <map>
 #include <set>
 
@@ -282,6 +283,15 @@ absl::StatusOr<CheckedRequest> CheckRequest(const SearchInputs& in,
     if (c.cursor.word_weights_size() != static_cast<int>(c.query.words.size())) {
       return absl::InvalidArgumentError("cursor: malformed");
     }
+    // Scores, and their bounds by block, assume these.
+    for (const double w : c.cursor.word_weights()) {
+      if (!std::isfinite(w) || w < 0) {
+        return absl::InvalidArgumentError("cursor: malformed (a word's weight)");
+      }
+    }
+    if (!std::isfinite(c.cursor.avg_length()) || c.cursor.avg_length() <= 0) {
+      return absl::InvalidArgumentError("cursor: malformed (average length)");
+    }
   }
   c.by_date = request.sort() == v1::SearchRequest::DATE ||
               (request.sort() == v1::SearchRequest::SORT_DEFAULT && c.query.words.empty());
@@ -499,15 +509,14 @@ absl::StatusOr<v1::SearchResponse> RunSearch(const SearchInputs& in,
     spec.allowed = &allowed;
     spec.lengths = &stats.lengths;
     SetCommonWords(stats, db, &spec);
-    const bool current = db.get_revision() == stats.revision;
+    // Score bounds only for a reader at the stats' revision (doc_stats.h).
     ScoreBounds bounds;
     bounds.stamps = &stats.block_stamps;
     bounds.min_lengths = &stats.block_min_lengths;
     bounds.term = [&](const std::string& term) {
-      return stats.bounds.Get(db, term, current, stats.commits, stats.touched);
+      return stats.bounds.Get(db, term, stats.commits, stats.touched);
     };
-    // As the vintages: a reader older than the stats may see older builds.
-    if (db.get_revision() >= stats.revision) spec.bounds = &bounds;
+    if (db.get_revision() == stats.revision) spec.bounds = &bounds;
     if (c.by_date) {
       spec.rank = false;  // the matcher finds the set; the date order picks the page
       result = Match(db, spec);

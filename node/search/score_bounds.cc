@@ -22,11 +22,11 @@ TermBounds ReadTermBounds(const Xapian::Database& db, const std::string& term, u
 }
 
 std::shared_ptr<const TermBounds> TermBoundsCache::Get(const Xapian::Database& db,
-                                                       const std::string& term, bool current,
-                                                       uint32_t commits, uint64_t touched) {
+                                                       const std::string& term, uint32_t commits,
+                                                       uint64_t touched) {
   std::shared_ptr<const TermBounds> kept = Find(term);
   const bool stale = kept == nullptr || (touched - kept->touched) * 16 > kept->max_wdf.size();
-  if (!stale || !current) return kept;
+  if (!stale) return kept;
   auto read = std::make_shared<const TermBounds>(ReadTermBounds(db, term, commits, touched));
   Put(term, read);
   return read;

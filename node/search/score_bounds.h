@@ -3,13 +3,14 @@
 // their postings (block-max scoring, as Lucene keeps it in its index).
 //
 // A block is kBlockDocs consecutive docids. A TermBounds holds one term's
-// largest wdf in each block, read from its posting list at one index
-// revision; DocStats stamps every block a commit changes (with the count of
-// commits, before the commit is written), so a block whose stamp is at most
-// the bounds' `commits` has not changed since they were read and they hold
-// for it in any later revision. Other blocks have no bound. Bounds are read
-// when a search first needs them and read again once a sixteenth of their
-// blocks may have changed (TermBoundsCache).
+// largest wdf in each block, read from its posting list at the revision
+// DocStats describes; DocStats stamps every block a commit changes with its
+// count of commits, so a block whose stamp is at most the bounds' `commits`
+// has not changed since they were read, and they hold for it for a reader
+// at the revision DocStats describes now (doc_stats.h says why only that
+// one). Other blocks have no bound. Bounds are read when a search first
+// needs them and read again once a sixteenth of their blocks may have
+// changed (TermBoundsCache).
 //
 // Thread safety: TermBounds is immutable once made; TermBoundsCache is
 // safe to use from any thread.
@@ -47,7 +48,8 @@ struct TermBounds {
 TermBounds ReadTermBounds(const Xapian::Database& db, const std::string& term, uint32_t commits,
                           uint64_t touched);
 
-// What the matcher needs to bound a block's scores.
+// What the matcher needs to bound a block's scores. Both vectors are
+// required.
 struct ScoreBounds {
   const std::vector<uint32_t>* stamps = nullptr;       // by block; past the end: 0
   const std::vector<uint32_t>* min_lengths = nullptr;  // by block; past the end: none known
@@ -61,12 +63,12 @@ class TermBoundsCache {
  public:
   static constexpr size_t kCapacity = 64;
 
-  // The bounds of `term` for a search of `db`: those kept, unless a
-  // sixteenth of their blocks may have changed since they were read; then,
-  // when `db` is at the revision DocStats' counts describe (`current`), read
-  // anew and kept. Null when there are none. Throws Xapian::Error.
+  // The bounds of `term` for a search of `db`, which is at the revision
+  // DocStats' counts `commits` and `touched` describe: those kept, unless a
+  // sixteenth of their blocks may have changed since they were read; then
+  // read anew and kept. Throws Xapian::Error.
   std::shared_ptr<const TermBounds> Get(const Xapian::Database& db, const std::string& term,
-                                        bool current, uint32_t commits, uint64_t touched)
+                                        uint32_t commits, uint64_t touched)
       ABSL_LOCKS_EXCLUDED(mu_);
   // The term's bounds, or null.
   std::shared_ptr<const TermBounds> Find(const std::string& term) ABSL_LOCKS_EXCLUDED(mu_);

@@ -198,9 +198,7 @@ void SearchView::Run() {
       }
       if (!read.ok()) {
         // Start again from the last commit: what was not committed is
-        // indexed again. Closing the writer below commits it, so its
-        // blocks lose their score bounds first.
-        current()->stats.Touching(uncommitted_);
+        // indexed again.
         uncommitted_.clear();
         uncommitted_terms_ = 0;
         try {
@@ -359,7 +357,6 @@ absl::Status SearchView::CommitLocked(uint64_t position) {
     spelling_.FlushTo(writer_.get());
     common_.Promote(writer_.get(), options_.common_min_documents);
     since_promote_ = 0;
-    current()->stats.Touching(uncommitted_);
     writer_->commit();
   } catch (const Xapian::Error& e) {
     return FromXapian(e, "commit");

@@ -14,10 +14,12 @@
 #include <sstream>
 
 #include "absl/strings/ascii.h"
+#include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
 #include "client/formats/records.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "minga/v1/storage.pb.h"
 #include "node/catalog/catalog.h"
 #include "node/search/analyzer.h"
 #include "tests/util/status_matchers.h"
@@ -505,6 +507,21 @@ TEST_F(SearchViewTest, BadInputIsRefusedBeforeAnyScan) {
   cursor.set_cursor("not a cursor!");
   EXPECT_THAT(view().Search(cursor),
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("cursor: malformed")));
+  // A cursor of this query whose weights were changed: scores and their
+  // bounds by block assume them finite and not negative.
+  v1::SearchRequest paged;
+  paged.set_query("violencia");
+  paged.set_page_size(2);
+  ASSERT_OK_AND_ASSIGN(v1::SearchResponse first, view().Search(paged));
+  std::string raw;
+  ASSERT_TRUE(absl::WebSafeBase64Unescape(first.next_cursor(), &raw));
+  v1::storage::SearchCursor forged;
+  ASSERT_TRUE(forged.ParseFromString(raw));
+  ASSERT_GT(forged.word_weights_size(), 0);
+  forged.set_word_weights(0, -1);
+  paged.set_cursor(absl::WebSafeBase64Escape(forged.SerializeAsString()));
+  EXPECT_THAT(view().Search(paged),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("a word's weight")));
   v1::SearchRequest huge;
   huge.set_query(std::string(10000, 'a'));
   EXPECT_THAT(view().Search(huge),
