@@ -65,10 +65,10 @@ void DocStats::Committed(Xapian::rev revision, std::shared_ptr<const CommonWords
   absl::MutexLock lock(&mu_);
   revision_ = revision;
   ++commits_;
-  for (const Change& c : changes) Put(&block_stamps_, BlockOf(c.did), commits_);
   touched_ += changes.size();
   if (common != nullptr) common_ = std::move(common);
   for (const Change& c : changes) {
+    Put(&block_stamps_, BlockOf(c.did), commits_);
     if (c.removed) {
       RemoveLocked(c);
     } else {

@@ -3,28 +3,18 @@
 // commits that last changed it.
 #include "node/search/doc_stats.h"
 
-#include <filesystem>
+#include <memory>
 #include <string>
 
 #include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
+#include "tests/util/process.h"
 
 namespace minga::search {
 namespace {
 
-namespace fs = std::filesystem;
-
 class DocStatsTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    dir_ = ::testing::TempDir() + "/doc-stats-" + std::to_string(::getpid());
-    fs::remove_all(dir_);
-    db_ = std::make_unique<Xapian::WritableDatabase>(dir_, Xapian::DB_CREATE_OR_OVERWRITE);
-  }
-  void TearDown() override {
-    db_.reset();
-    fs::remove_all(dir_);
-  }
   // A document of `length` words.
   Xapian::docid Add(uint32_t length) {
     Xapian::Document doc;
@@ -32,13 +22,14 @@ class DocStatsTest : public ::testing::Test {
     return db_->add_document(doc);
   }
 
-  std::string dir_;
-  std::unique_ptr<Xapian::WritableDatabase> db_;
+  testing::TempDir dir_;  // outlives the database, closed first
+  std::unique_ptr<Xapian::WritableDatabase> db_ = std::make_unique<Xapian::WritableDatabase>(
+      dir_.path() + "/index", Xapian::DB_CREATE_OR_OVERWRITE);
   DocStats stats_;
 };
 
 TEST_F(DocStatsTest, BlocksKeepTheirShortestLengthAndTheCommitThatLastChangedThem) {
-  // Three blocks: lengths 5..20 in the first, 9 and 30 in the second,
+  // Three blocks: lengths 5..19 in the first, 40, 9 and 30 in the second,
   // 7 alone in the third; one of the second's removed.
   for (uint32_t i = 0; i < kBlockDocs - 1; ++i) Add(5 + i);  // docids 1..15
   Add(40);                                                   // 16: the second block

@@ -618,9 +618,7 @@ MatchResult Match(const Xapian::Database& db, const MatchSpec& spec) {
   if (std::optional<PhrasePair> pair = PairToLead(db, spec)) {
     return MatchLedByPair(db, spec, *pair);
   }
-  std::vector<WordCursor> cursors;
-  cursors.reserve(spec.words.size());
-  for (const QueryWord& w : spec.words) cursors.emplace_back(db, w.terms);
+  std::vector<WordCursor> cursors = WordCursors(db, spec);
   // The allowed documents are one more cursor of the conjunction. The
   // rarest cursor leads; the others skip to it, and it to any that
   // overshoots.
