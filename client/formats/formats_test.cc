@@ -75,6 +75,108 @@ TEST(JsonTest, RejectsMalformedInputNamingTheLine) {
               StatusIs(absl::StatusCode::kInvalidArgument, Not(HasSubstr("xxxxxxxx"))));
 }
 
+// Whether two trees are the same, lines included.
+bool SameTree(const json::Value& a, const json::Value& b) {
+  if (a.type != b.type || a.line != b.line || a.boolean != b.boolean || a.number != b.number ||
+      a.string != b.string || a.array.size() != b.array.size() ||
+      a.object.size() != b.object.size()) {
+    return false;
+  }
+  for (size_t i = 0; i < a.array.size(); ++i) {
+    if (!SameTree(a.array[i], b.array[i])) return false;
+  }
+  for (size_t i = 0; i < a.object.size(); ++i) {
+    if (a.object[i].name != b.object[i].name || !SameTree(a.object[i].value, b.object[i].value)) {
+      return false;
+    }
+  }
+  return true;
+}
+
+// What the fast path gives for a line is what nlohmann's parse gives (where
+// it gives nothing, Parse is nlohmann's). Returns whether it gave a value.
+bool ExpectParsedAsNlohmannDoes(const std::string& line) {
+  std::optional<json::Value> fast = json::ParseOneLine(line);
+  if (!fast.has_value()) return false;
+  absl::StatusOr<json::Value> slow = json::ParseWithNlohmann(line);
+  EXPECT_TRUE(slow.ok()) << line << "\n" << slow.status();
+  if (slow.ok()) {
+    EXPECT_TRUE(SameTree(*fast, *slow)) << line;
+  }
+  return true;
+}
+
+TEST(JsonTest, OneLineParsesAsNlohmannParsesIt) {
+  std::vector<std::string> lines = {
+      "{}",
+      "[]",
+      "null",
+      "true",
+      "0",
+      "-0",
+      "-0.0",
+      "1e2",
+      "-2.5e-3",
+      "9223372036854775807",
+      "9223372036854775808",
+      "18446744073709551615",
+      "18446744073709551616",
+      "1e400",
+      "-9223372036854775809",
+      "\"\\u00e1\\ud83d\\ude00\\n\\t\\\"\\/\"",
+      "\"\\u0000\"",
+      "\"\\ud800\"",
+      "\"\\udc00\"",
+      "\"\\ud800\\u0041\"",
+      "\"\xC3\x28\"",
+      "\"a\x01\"",
+      "{\"a\": 1, \"a\": 2}",
+      "{\"a\": {\"b\": 1, \"b\": 1}}",
+      "{\"a\": 1, \"A\": 2}",
+      "{} x",
+      "[1,]",
+      "[1 2]",
+      "01",
+      "1.",
+      "tru",
+      "",
+      "   ",
+      "\"abc",
+      "{\"a\" 1}",
+      "[1, 2",
+      "{\"year\": 2020, \"sectors\": [\"health\", \"justice\"], \"x\": [[], {}, [null]]}"};
+  // Nesting up to the tree's limit and one past it, of arrays and objects.
+  for (int depth : {63, 64, 65, 1100}) {
+    lines.push_back(std::string(depth, '[') + std::string(depth, ']'));
+    std::string objects;
+    for (int i = 0; i < depth; ++i) objects += "{\"k\":";
+    objects += "1" + std::string(depth, '}');
+    lines.push_back(objects);
+  }
+  // Every sample as an export line; each cut short, and each with bytes
+  // changed (a fixed pseudo-random walk, so a failure repeats).
+  ParsedFile sample = ParseImportFile(Sample(), FileFormat::kJson);
+  ASSERT_EQ(sample.records.size(), 60u);
+  uint64_t state = 1;
+  const std::string alphabet =
+      "{}[]\",:\\ 0-eE.tfnu\x01\xC3\x80"
+      "a";
+  for (const ParsedRecord& r : sample.records) {
+    ASSERT_TRUE(r.record.ok());
+    const std::string line = MaterialToJson(r.record->material, r.record->audience);
+    ASSERT_EQ(line.find('\n'), std::string::npos);
+    EXPECT_TRUE(ExpectParsedAsNlohmannDoes(line)) << "the fast path refused " << line;
+    for (size_t cut = 0; cut < line.size(); cut += 41) lines.push_back(line.substr(0, cut));
+    for (int k = 0; k < 40; ++k) {
+      std::string changed = line;
+      state = state * 6364136223846793005u + 1442695040888963407u;
+      changed[(state >> 33) % changed.size()] = alphabet[(state >> 17) % alphabet.size()];
+      lines.push_back(changed);
+    }
+  }
+  for (const std::string& line : lines) ExpectParsedAsNlohmannDoes(line);
+}
+
 // Every prefix of the real sample file: never a crash; the records before
 // the cut are read, and the cut is reported.
 TEST(JsonTest, EveryTruncationOfTheSampleIsReportedAndKeepsEarlierRecords) {

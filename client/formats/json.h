@@ -3,12 +3,17 @@
 // Parsing is nlohmann/json's (RFC 8259, UTF-8 checked, no depth recursion);
 // this file builds a small tree from its SAX events and keeps the line of
 // every value, so an import error can say "line 214: year: expected a number
-// or null". Duplicate member names are an error. Pure, single-threaded.
+// or null". Duplicate member names are an error. A document of one line (a
+// JSON Lines record) is parsed by simdjson first, which costs less; on
+// anything it or the tree refuses, nlohmann's parse decides, so values and
+// errors are the same either way. Thread-safe (each thread keeps its own
+// simdjson parser).
 #ifndef MINGA_CLIENT_FORMATS_JSON_H_
 #define MINGA_CLIENT_FORMATS_JSON_H_
 
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -43,6 +48,11 @@ struct Member {
 
 // Parses one complete JSON document. Errors: "line N: <reason>".
 absl::StatusOr<Value> Parse(absl::string_view text);
+// Parse's two paths, for tests that compare them: simdjson's for one line
+// (nullopt where it defers to nlohmann's: text of more lines or over 1 MiB,
+// or anything simdjson or the tree refuses), and nlohmann's.
+std::optional<Value> ParseOneLine(absl::string_view text);
+absl::StatusOr<Value> ParseWithNlohmann(absl::string_view text);
 
 // Reads a top-level JSON array, handing each element to `element` as soon
 // as it is complete, so a file cut short still yields the records before the
