@@ -25,13 +25,16 @@ BuildAhead::~BuildAhead() {
 void BuildAhead::Loop() {
   while (true) {
     std::vector<FeedChange> changes;
+    std::vector<std::vector<absl::StatusOr<PreparedChange>>> spent;
     {
       absl::MutexLock lock(&mu_);
       auto ready = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-        return stopping_ || todo_.has_value();
+        return stopping_ || todo_.has_value() || !spent_.empty();
       };
       mu_.Await(absl::Condition(&ready));
       if (stopping_) return;
+      spent.swap(spent_);
+      if (!todo_.has_value()) continue;  // `spent` is freed here
       changes = std::move(*todo_);
       todo_.reset();
     }
@@ -44,8 +47,11 @@ void BuildAhead::Loop() {
         built.push_back(FromXapian(e, "building a document"));
       }
     }
-    absl::MutexLock lock(&mu_);
-    done_ = std::move(built);
+    {
+      absl::MutexLock lock(&mu_);
+      done_ = std::move(built);
+    }
+    // `spent` is freed here, once the writer has the stretch it waits for.
   }
 }
 
@@ -87,6 +93,12 @@ std::vector<absl::StatusOr<PreparedChange>> BuildAhead::HandOver(std::vector<Fee
 void BuildAhead::Forget() {
   DropUnfinished();
   common_current_ = false;
+}
+
+void BuildAhead::Recycle(std::vector<absl::StatusOr<PreparedChange>> spent) {
+  if (spent.empty()) return;
+  absl::MutexLock lock(&mu_);
+  spent_.push_back(std::move(spent));
 }
 
 void BuildAhead::DropUnfinished() {

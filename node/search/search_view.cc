@@ -295,6 +295,7 @@ absl::StatusOr<size_t> SearchView::IndexSome() {
         RETURN_IF_ERROR(apply(p));
         if (short_of_room) break;
       }
+      build_ahead_->Recycle(std::move(stretch));
     }
   }
   // A lone change is searchable at once; a stream of them, whether it

@@ -40,6 +40,7 @@ absl::StatusOr<uint64_t> IndexEveryMaterial(
       if (++done % 1000 == 0) common->Promote(db, min_documents);
       if (done % 5000 == 0) progress(done, total);
     }
+    ahead.Recycle(std::move(built));
     return absl::OkStatus();
   };
   std::vector<FeedChange> stretch;
