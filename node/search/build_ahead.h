@@ -12,8 +12,8 @@
 //
 // Thread safety: Start, Finish, HandOver, Forget and Recycle are called by
 // one thread (the index thread, under the view's writer lock); the builder
-// thread only touches the stretch it was given and those it frees. The catalog must outlive the
-// object.
+// thread only touches the stretch it was given and those it frees. The
+// catalog must outlive the object.
 #ifndef MINGA_NODE_SEARCH_BUILD_AHEAD_H_
 #define MINGA_NODE_SEARCH_BUILD_AHEAD_H_
 
