@@ -1,4 +1,5 @@
 #include <algorithm>
+#include <cmath>
 #include <fstream>
 #include <sstream>
 
@@ -78,8 +79,8 @@ TEST(JsonTest, RejectsMalformedInputNamingTheLine) {
 // Whether two trees are the same, lines included.
 bool SameTree(const json::Value& a, const json::Value& b) {
   if (a.type != b.type || a.line != b.line || a.boolean != b.boolean || a.number != b.number ||
-      a.string != b.string || a.array.size() != b.array.size() ||
-      a.object.size() != b.object.size()) {
+      std::signbit(a.number) != std::signbit(b.number) || a.string != b.string ||
+      a.array.size() != b.array.size() || a.object.size() != b.object.size()) {
     return false;
   }
   for (size_t i = 0; i < a.array.size(); ++i) {
@@ -144,6 +145,14 @@ TEST(JsonTest, OneLineParsesAsNlohmannParsesIt) {
       "\"abc",
       "{\"a\" 1}",
       "[1, 2",
+      std::string("{}\0x", 4),
+      "\xEF\xBB\xBF{}",
+      "{}\r",
+      "-1e-400",
+      "0e9999999999999999999",
+      "1.2345678901234567890123e5",
+      "1234567890123456789012345",
+      "\"\\udc00\\ud800\"",
       "{\"year\": 2020, \"sectors\": [\"health\", \"justice\"], \"x\": [[], {}, [null]]}"};
   // Nesting up to the tree's limit and one past it, of arrays and objects.
   for (int depth : {63, 64, 65, 1100}) {

@@ -295,10 +295,11 @@ const char* Value::TypeName() const {
 }
 
 std::optional<Value> ParseOneLine(absl::string_view text) {
-  if (text.size() > kMaxFastBytes || text.find('\n') != absl::string_view::npos) {
+  if (text.empty() || text.size() > kMaxFastBytes || text.find('\n') != absl::string_view::npos) {
     return std::nullopt;
   }
-  // One parser per thread keeps its buffers from line to line.
+  // One parser per thread keeps its buffers from line to line: about 15
+  // times the longest line it has read, so at most about 15 MiB.
   thread_local simdjson::dom::parser parser;
   simdjson::dom::element root;
   if (parser.parse(text.data(), text.size()).get(root) != simdjson::SUCCESS) return std::nullopt;
