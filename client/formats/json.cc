@@ -213,11 +213,11 @@ class TreeBuilder {
 // One line of JSON Lines, the bulk import's path: simdjson's parse costs
 // a fraction of nlohmann's character-by-character lexer (an import of
 // 100,000 materials spends a third less CPU in the client). Whatever it
-// refuses, and
-// whatever the tree refuses (a member twice, nesting too deep), returns
-// nullopt, and nlohmann's parse then gives the value or the error: both paths
-// give the same values, and errors always come from one. Text of more than
-// one line keeps nlohmann's parse, which knows each value's line.
+// refuses, and whatever the tree refuses (a member twice, nesting too
+// deep), returns nullopt, and nlohmann's parse then gives the value or the
+// error: both paths give the same values, and errors always come from one.
+// Text of more than one line keeps nlohmann's parse, which knows each
+// value's line.
 constexpr size_t kMaxFastBytes = 1 << 20;  // the parser keeps its largest buffer
 
 bool Convert(const simdjson::dom::element& e, int depth, Value* out) {
@@ -230,14 +230,9 @@ bool Convert(const simdjson::dom::element& e, int depth, Value* out) {
       out->boolean = e.get_bool().value_unsafe();
       return true;
     case simdjson::dom::element_type::INT64:
-      out->type = Value::Type::kNumber;
-      out->number = static_cast<double>(e.get_int64().value_unsafe());
-      return true;
     case simdjson::dom::element_type::UINT64:
-      out->type = Value::Type::kNumber;
-      out->number = static_cast<double>(e.get_uint64().value_unsafe());
-      return true;
     case simdjson::dom::element_type::DOUBLE:
+      // An integer converts as nlohmann's number_integer/unsigned does.
       out->type = Value::Type::kNumber;
       out->number = e.get_double().value_unsafe();
       return true;
