@@ -29,11 +29,18 @@ const std::vector<std::string> kWords = {"violencia", "contra", "mujeres", "ruta
                                          "salud",     "guia",   "de",      "protocolo"};
 const std::vector<int> kWeights = {30, 20, 12, 8, 5, 3, 2, 10, 1};
 
-std::string Sentence(std::mt19937* rng, int words) {
+std::string Sentence(std::mt19937* rng, int words, const char* separator = " ") {
   std::discrete_distribution<size_t> pick(kWeights.begin(), kWeights.end());
   std::vector<std::string> out;
   for (int i = 0; i < words; ++i) out.push_back(kWords[pick(*rng)]);
-  return absl::StrJoin(out, " ");
+  return absl::StrJoin(out, separator);
+}
+
+// A topic of one to three of the same words, as a kebab-case tag, for one
+// document in four (topic words count towards a word's frequency too).
+std::vector<std::string> Topics(std::mt19937* rng) {
+  if ((*rng)() % 4 != 0) return {};
+  return {Sentence(rng, 1 + static_cast<int>((*rng)() % 3), "-")};
 }
 
 class PhrasePairsTest : public ::testing::Test {
@@ -52,13 +59,15 @@ class PhrasePairsTest : public ::testing::Test {
   // The publisher is indexed unstemmed: its words are terms of their own,
   // rarely common, beside the stems of the same words.
   void Index(int n, const std::string& title, const std::string& summary,
-             const std::string& publisher = "", const std::string& language = "es") {
+             const std::string& publisher = "", const std::string& language = "es",
+             const std::vector<std::string>& topics = {}) {
     v1::Material m;
     m.set_title(title);
     m.set_title_language(language);
     m.set_summary(summary);
     m.add_languages(language);
     if (!publisher.empty()) m.add_publisher(publisher);
+    for (const std::string& t : topics) m.add_topics(t);
     const std::string id = absl::StrCat("o:m", n);
     IndexedDocument built = BuildDocument(id, m, 1, &stemmers_, &common_);
     const Xapian::docid did = db_->replace_document(absl::StrCat(kIdPrefix, id), built.doc);
@@ -66,18 +75,22 @@ class PhrasePairsTest : public ::testing::Test {
     if (lengths_.size() <= did) lengths_.resize(did + 1);
     vintages_[did] = built.vintage;
     lengths_[did] = built.length;
-    texts_[did] = {title, summary, publisher};
+    texts_[did] = {title, summary, publisher, topics};
     all_.add(did);
   }
 
-  // The documents whose title or summary (in Spanish) or publisher (as
-  // written) holds the words one after the other, stop words left out:
-  // read from the texts themselves.
-  std::set<Xapian::docid> Expected(const std::vector<std::string>& phrase) {
+  // The documents whose title or summary (in Spanish), publisher (as
+  // written) or a topic (in English) holds the words one after the other,
+  // stop words left out: read from the texts themselves.
+  std::set<Xapian::docid> Expected(const std::vector<std::string>& phrase, bool topics = true) {
     std::set<Xapian::docid> out;
     for (const auto& [did, fields] : texts_) {
-      for (const auto& [field, language] :
-           {std::pair{fields.title, "es"}, {fields.summary, "es"}, {fields.publisher, ""}}) {
+      std::vector<std::pair<std::string, const char*>> all = {
+          {fields.title, "es"}, {fields.summary, "es"}, {fields.publisher, ""}};
+      for (const std::string& t : fields.topics) {
+        if (topics) all.emplace_back(t, "en");
+      }
+      for (const auto& [field, language] : all) {
         std::vector<std::string> want;
         for (const std::string& w : phrase) want.push_back(stemmers_.Stem(w, language));
         std::vector<std::string> seq;
@@ -140,6 +153,7 @@ class PhrasePairsTest : public ::testing::Test {
   std::vector<uint32_t> lengths_;
   struct Texts {
     std::string title, summary, publisher;
+    std::vector<std::string> topics;
   };
   std::map<Xapian::docid, Texts> texts_;
   Roaring all_;
@@ -152,10 +166,12 @@ TEST_F(PhrasePairsTest, PairTermsGiveTheSameMatchesAsTheWordSequences) {
   int next = 0;
   for (int round = 0; round < 6; ++round) {
     for (int i = 0; i < 40; ++i) {
-      Index(next++, Sentence(&rng, 4), Sentence(&rng, 12), i % 4 == 0 ? Sentence(&rng, 3) : "");
+      Index(next++, Sentence(&rng, 4), Sentence(&rng, 12), i % 4 == 0 ? Sentence(&rng, 3) : "",
+            "es", Topics(&rng));
     }
     for (int i = 0; i < 10; ++i) {
-      Index(static_cast<int>(rng() % next), Sentence(&rng, 4), Sentence(&rng, 12));
+      Index(static_cast<int>(rng() % next), Sentence(&rng, 4), Sentence(&rng, 12), "", "es",
+            Topics(&rng));
     }
     // A falling share of the documents: more words turn common each round.
     common_.Promote(db_.get(), static_cast<uint32_t>(next * (0.9 - 0.12 * round)));
@@ -181,11 +197,13 @@ TEST_F(PhrasePairsTest, PairTermsGiveTheSameMatchesAsTheWordSequences) {
   EXPECT_GT(buckets, 0u);
 
   size_t checked = 0;
+  size_t in_topics_only = 0;
   for (const std::string& a : kWords) {
     for (const std::string& b : kWords) {
       if (IsStopWord(a) || IsStopWord(b)) continue;
       const std::vector<std::string> phrase = {a, b};
       const std::set<Xapian::docid> expected = Expected(phrase);
+      in_topics_only += expected.size() - Expected(phrase, false).size();
       EXPECT_EQ(Matched(phrase, true), expected) << a << " " << b;
       EXPECT_EQ(Matched(phrase, false), expected) << a << " " << b;
       for (const char* c : {"salud", "contra"}) {
@@ -196,6 +214,7 @@ TEST_F(PhrasePairsTest, PairTermsGiveTheSameMatchesAsTheWordSequences) {
     }
   }
   EXPECT_GT(checked, 100u);
+  EXPECT_GT(in_topics_only, 10u);
 }
 
 TEST_F(PhrasePairsTest, WordsAndPairsTurnCommonOnlyInEnoughDocuments) {

@@ -341,6 +341,24 @@ TEST_F(SearchViewTest, PrefixesMatchTheWordsTheyBegin) {
   EXPECT_THAT(Ids("femin"), IsEmpty());  // a word is a word unless it ends in *
 }
 
+TEST_F(SearchViewTest, TopicsAreFoundByWordsPrefixesAndPhrasesWithinOneTopic) {
+  v1::Material m = testing::MakeMaterial("Guía breve", "topicos");
+  m.set_summary("Un texto sin relación.");
+  m.clear_topics();
+  m.add_topics("first-line-support");
+  m.add_topics("safety-planning");
+  const std::string id = Put(m);
+  Sync();
+  EXPECT_THAT(Ids("supporting"), Contains(id));  // stemmed in English
+  EXPECT_THAT(Ids("safet*"), Contains(id));
+  EXPECT_THAT(Ids("\"line support\""), Contains(id));
+  EXPECT_THAT(Ids("\"first line support\""), Contains(id));
+  // Each topic is a field of its own, as the summary is.
+  EXPECT_THAT(Ids("\"support safety\""), Not(Contains(id)));
+  EXPECT_THAT(Ids("\"relación first\""), Not(Contains(id)));
+  EXPECT_THAT(Ids("\"support line\""), Not(Contains(id)));
+}
+
 TEST_F(SearchViewTest, DidYouMean) {
   v1::SearchRequest r;
   r.set_query("violensia sexual");
