@@ -205,11 +205,12 @@ absl::Status SearchView::Reindex(const std::function<void(uint64_t, uint64_t)>& 
     const std::string build_dir = (dir / absl::StrCat(*name, "-build")).string();
     Xapian::WritableDatabase db(build_dir, Xapian::DB_CREATE_OR_OVERWRITE | Xapian::DB_NO_SYNC);
     const uint64_t start = catalog_->head_lseq();
+    // The materials held with their body, from the tally: counting them by
+    // a scan read the whole store once more before the scan that indexes.
+    const v1::storage::Tally tally = catalog_->Counts();
     uint64_t total = 0;
-    absl::Status result = catalog_->ScanEntries([&](absl::string_view, const Entry& e) {
-      total += e.has_body() && !e.header.deleted() ? 1 : 0;
-      return absl::OkStatus();
-    });
+    for (const auto& [origin, counts] : tally.origins()) total += counts.materials();
+    absl::Status result;
     SpellingBatch spelling;
     // Seeded with the words common in the index it replaces, so that its
     // first documents hold their pairs too.
