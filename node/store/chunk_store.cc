@@ -252,25 +252,22 @@ class PackChunkStore : public ChunkStore {
   }
 
   absl::StatusOr<Read> GetChecked(absl::string_view sha) override {
-    Loc loc;
-    {
-      absl::MutexLock lock(&mu_);
-      auto it = index_.find(sha);
-      if (it == index_.end()) return Read{};
-      loc = it->second;
+    std::optional<Loc> loc = Find(sha);
+    for (int tries = 1; loc.has_value(); ++tries) {
+      ASSIGN_OR_RETURN(std::optional<Read> read, ReadRecord(sha, *loc));
+      if (read.has_value() && (read->intact || !loc->checksummed)) return *std::move(read);
+      // Its pack gone, or its bytes not those put: a Put of the same chunk
+      // may have moved it since it was looked up, and forgotten (punched
+      // out) the place read. Only where it still is there is it gone or
+      // damaged.
+      std::optional<Loc> now = Find(sha);
+      if (!now.has_value() || (now->pack == loc->pack && now->offset == loc->offset) ||
+          tries == kReadTries) {
+        return read.has_value() ? *std::move(read) : Read{};
+      }
+      loc = now;
     }
-    const std::string path = PackPath(loc.pack);
-    Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
-    // Deleted (and its pack removed) since it was looked up.
-    if (fd.get() < 0 && errno == ENOENT) return Read{};
-    if (fd.get() < 0) return Errno("open", path);
-    std::string data(loc.size, '\0');
-    if (!ReadAt(fd.get(), data.data(), data.size(), loc.offset + kHeaderBytes)) {
-      if (errno != 0) return Errno("read", path);
-      // Cut short: what is there, which the checks find wanting.
-    }
-    const bool intact = loc.checksummed && RecordCrc(sha, data) == loc.crc;
-    return Read{std::move(data), intact};
+    return Read{};
   }
 
   absl::Status Delete(absl::string_view sha) override {
@@ -339,6 +336,32 @@ class PackChunkStore : public ChunkStore {
     uint32_t crc = 0;     // of the hash and the chunk, where checksummed
     bool checksummed = false;
   };
+  // Reads of a chunk that keeps moving while it is read (each Put of it
+  // moves it) before the last one found is returned as it is.
+  static constexpr int kReadTries = 8;
+
+  std::optional<Loc> Find(absl::string_view sha) ABSL_LOCKS_EXCLUDED(mu_) {
+    absl::MutexLock lock(&mu_);
+    auto it = index_.find(sha);
+    if (it == index_.end()) return std::nullopt;
+    return it->second;
+  }
+
+  // The record of `sha` at `loc`: nullopt when its pack is gone (deleted
+  // since it was looked up); bytes cut short come back as far as they go,
+  // which the checks find wanting.
+  absl::StatusOr<std::optional<Read>> ReadRecord(absl::string_view sha, const Loc& loc) {
+    const std::string path = PackPath(loc.pack);
+    Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+    if (fd.get() < 0 && errno == ENOENT) return std::nullopt;
+    if (fd.get() < 0) return Errno("open", path);
+    std::string data(loc.size, '\0');
+    if (!ReadAt(fd.get(), data.data(), data.size(), loc.offset + kHeaderBytes)) {
+      if (errno != 0) return Errno("read", path);
+    }
+    const bool intact = loc.checksummed && RecordCrc(sha, data) == loc.crc;
+    return Read{std::move(data), intact};
+  }
 
   std::string PackPath(uint32_t id) const {
     return (packs_dir_ / absl::StrFormat("%08u.pack", id)).string();
