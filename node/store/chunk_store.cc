@@ -253,16 +253,16 @@ class PackChunkStore : public ChunkStore {
 
   absl::StatusOr<Read> GetChecked(absl::string_view sha) override {
     std::optional<Loc> loc = Find(sha);
-    for (int tries = 1; loc.has_value(); ++tries) {
+    while (loc.has_value()) {
       ASSIGN_OR_RETURN(std::optional<Read> read, ReadRecord(sha, *loc));
       if (read.has_value() && (read->intact || !loc->checksummed)) return *std::move(read);
       // Its pack gone, or its bytes not those put: a Put of the same chunk
       // may have moved it since it was looked up, and forgotten (punched
       // out) the place read. Only where it still is there is it gone or
-      // damaged.
+      // damaged; until then it is read again where it went (each move is
+      // another Put's write, so this ends when they do).
       std::optional<Loc> now = Find(sha);
-      if (!now.has_value() || (now->pack == loc->pack && now->offset == loc->offset) ||
-          tries == kReadTries) {
+      if (!now.has_value() || (now->pack == loc->pack && now->offset == loc->offset)) {
         return read.has_value() ? *std::move(read) : Read{};
       }
       loc = now;
@@ -336,10 +336,6 @@ class PackChunkStore : public ChunkStore {
     uint32_t crc = 0;     // of the hash and the chunk, where checksummed
     bool checksummed = false;
   };
-  // Reads of a chunk that keeps moving while it is read (each Put of it
-  // moves it) before the last one found is returned as it is.
-  static constexpr int kReadTries = 8;
-
   std::optional<Loc> Find(absl::string_view sha) ABSL_LOCKS_EXCLUDED(mu_) {
     absl::MutexLock lock(&mu_);
     auto it = index_.find(sha);
