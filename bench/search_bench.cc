@@ -23,6 +23,7 @@
 #include "absl/strings/str_join.h"
 #include "bench/corpus.h"
 #include "bench/disk_usage.h"
+#include "bench/xapian_ceiling.h"
 #include "node/catalog/catalog.h"
 #include "node/core/crypto.h"
 #include "node/core/parallel.h"
@@ -41,6 +42,7 @@ constexpr char kUsage[] = R"(minga-search-bench: the search index against its ta
 
 Usage: minga-search-bench [--materials N] [--runs R] [--dir DIR] [--seed S]
                           [--format table|json|both] [--keep] [--reuse-index]
+                          [--xapian-ceiling]
 
   --materials N  materials in the catalog (default 100000)
   --runs R       timed runs of each of the 16 queries (default 25)
@@ -51,6 +53,11 @@ Usage: minga-search-bench [--materials N] [--runs R] [--dir DIR] [--seed S]
                  reuses the catalog)
   --reuse-index  with a kept DIR: search the index a kept run left, skipping
                  the indexing and reindex steps (for tuning queries)
+  --xapian-ceiling
+                 also time Xapian's own writer adding the built index's
+                 documents to fresh databases, with one writer and with two
+                 (as two shards would): what any index on Xapian could reach
+                 on this machine (documents held in memory, 50 MB at a time)
 
 Results:
   load_materials_per_s       catalog load (PutMany of 500, fsynced), for context
@@ -63,6 +70,8 @@ Results:
 Each result with a target prints it and whether it was reached.
   query_cold_max_ms          the slowest first run of a query
   peak_rss_mib               the process's peak resident memory
+  xapian_1_writer_materials_per_s, xapian_2_writers_materials_per_s
+                             with --xapian-ceiling: Xapian alone, for context
 )";
 
 double Seconds(Steady::time_point since) {
@@ -153,6 +162,7 @@ int main(int argc, char** argv) {
   std::string format = "both";
   bool keep = false;
   bool reuse_index = false;
+  bool ceiling = false;
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
     auto value = [&]() -> std::string { return i + 1 < argc ? argv[++i] : ""; };
@@ -186,6 +196,8 @@ int main(int argc, char** argv) {
       keep = true;
     } else if (a == "--reuse-index") {
       reuse_index = true;
+    } else if (a == "--xapian-ceiling") {
+      ceiling = true;
     } else {
       std::fprintf(stderr, "minga-search-bench: unknown argument '%s'; see --help\n", a.c_str());
       return 2;
@@ -337,15 +349,36 @@ int main(int argc, char** argv) {
   }
   results.push_back({"query_cold_max_ms", cold_max, "ms"});
   results.push_back({"peak_rss_mib", PeakRssMib(), "MiB"});
+  if (ceiling) {
+    // The generation in use is named by CURRENT (search_view_generations.cc).
+    std::ifstream current(index_dir / "CURRENT");
+    std::string generation;
+    std::getline(current, generation);
+    for (int writers : {1, 2}) {
+      bench::CeilingOptions o;
+      o.source = (index_dir / generation).string();
+      o.scratch = (root / "xapian-ceiling").string();
+      o.writers = writers;
+      absl::StatusOr<double> rate = bench::XapianWriterRate(o);
+      if (!rate.ok()) {
+        std::fprintf(stderr, "minga-search-bench: %s\n",
+                     std::string(rate.status().message()).c_str());
+        return 1;
+      }
+      results.push_back(
+          {writers == 1 ? "xapian_1_writer_materials_per_s" : "xapian_2_writers_materials_per_s",
+           *rate, "materials/s"});
+    }
+  }
   view->reset();
   catalog->reset();
   kv->reset();
   if (!keep) fs::remove_all(root);
 
   if (format != "json") {
-    std::printf("%-26s %16s  %-12s %-18s %s\n", "result", "value", "unit", "target", "reached");
+    std::printf("%-33s %16s  %-12s %-18s %s\n", "result", "value", "unit", "target", "reached");
     for (const Result& r : results) {
-      std::printf("%-26s %16.2f  %-12s %-18s %s\n", r.name.c_str(), r.value, r.unit.c_str(),
+      std::printf("%-33s %16.2f  %-12s %-18s %s\n", r.name.c_str(), r.value, r.unit.c_str(),
                   r.target.empty() ? "-" : r.target.c_str(),
                   r.target.empty() ? "" : (r.met ? "yes" : "NO"));
     }
