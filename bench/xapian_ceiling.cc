@@ -35,6 +35,7 @@ Xapian::Document Materialise(const Xapian::Document& in) {
 absl::StatusOr<double> XapianWriterRate(const CeilingOptions& options) {
   namespace fs = std::filesystem;
   const int writers = std::max(1, options.writers);
+  const uint64_t commit_every = std::max<uint64_t>(1, options.commit_every);
   try {
     Xapian::Database source(options.source);
     std::error_code ec;
@@ -73,7 +74,7 @@ absl::StatusOr<double> XapianWriterRate(const CeilingOptions& options) {
           try {
             for (const Xapian::Document& doc : shares[w]) {
               dbs[w]->add_document(doc);
-              if (++since_commit[w] % options.commit_every == 0) dbs[w]->commit();
+              if (++since_commit[w] % commit_every == 0) dbs[w]->commit();
             }
           } catch (const Xapian::Error& e) {
             errors[w] = e.get_description();
