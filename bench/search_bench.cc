@@ -350,13 +350,9 @@ int main(int argc, char** argv) {
   results.push_back({"query_cold_max_ms", cold_max, "ms"});
   results.push_back({"peak_rss_mib", PeakRssMib(), "MiB"});
   if (ceiling) {
-    // The generation in use is named by CURRENT (search_view_generations.cc).
-    std::ifstream current(index_dir / "CURRENT");
-    std::string generation;
-    std::getline(current, generation);
     for (int writers : {1, 2}) {
       bench::CeilingOptions o;
-      o.source = (index_dir / generation).string();
+      o.source = (*view)->current_path();
       o.scratch = (root / "xapian-ceiling").string();
       o.writers = writers;
       absl::StatusOr<double> rate = bench::XapianWriterRate(o);

@@ -147,6 +147,8 @@ std::string SearchView::last_error() const {
 
 uint64_t SearchView::documents() const { return current()->stats.size(); }
 
+std::string SearchView::current_path() const { return current()->path.string(); }
+
 bool SearchView::WaitForPosition(uint64_t lseq, absl::Duration timeout) {
   absl::MutexLock lock(&state_mu_);
   auto reached = [this, lseq]()

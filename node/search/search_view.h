@@ -112,6 +112,9 @@ class SearchView {
   // The feed position the index has reached, and committed.
   uint64_t position() const { return position_.load(); }
   uint64_t documents() const;
+  // The Xapian database in use, for tools that read it directly (it moves
+  // on a reindex or compaction).
+  std::string current_path() const;
   // The indexer's last error, "" when its last commit succeeded.
   std::string last_error() const;
   // Blocks until position() >= lseq or the timeout passes.
