@@ -16,8 +16,6 @@
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
-#include "absl/synchronization/notification.h"
-#include "absl/time/time.h"
 #include "node/catalog/catalog.h"
 #include "node/config/config.h"
 #include "node/core/crypto.h"
@@ -204,30 +202,6 @@ int RotateKey(const minga::v1::NodeConfig& config) {
   return 0;
 }
 
-#ifdef __GLIBC__
-// Gives the pages glibc holds free back to the system every `every`
-// (malloc_trim), so the node's malloc arenas (main, below) do not each keep
-// what a burst freed. Every second slowed the search index at 100,000
-// materials (it frees and refills its buffers at each commit); every five
-// did not there, but see docs/performance.md for a million.
-// Threading: one thread of its own, stopped and joined by the destructor.
-class HeapTrimmer {
- public:
-  explicit HeapTrimmer(absl::Duration every)
-      : thread_([this, every] {
-          while (!stop_.WaitForNotificationWithTimeout(every)) malloc_trim(0);
-        }) {}
-  ~HeapTrimmer() {
-    stop_.Notify();
-    thread_.join();
-  }
-
- private:
-  absl::Notification stop_;
-  std::thread thread_;
-};
-#endif
-
 // Runs the node until SIGINT or SIGTERM (blocked in every thread by the
 // caller, and waited for here).
 int Run(const minga::v1::NodeConfig& config, const std::string& config_path,
@@ -237,9 +211,6 @@ int Run(const minga::v1::NodeConfig& config, const std::string& config_path,
     const std::string where = config_path.empty() ? "" : config_path + ": ";
     return Fail(where + std::string(node.status().message()), 1);
   }
-#ifdef __GLIBC__
-  HeapTrimmer trimmer(absl::Seconds(5));
-#endif
   std::thread waiter([&] {
     int sig = 0;
     sigwait(&signals, &sig);
@@ -256,12 +227,10 @@ int Run(const minga::v1::NodeConfig& config, const std::string& config_path,
 int main(int argc, char** argv) {
 #ifdef __GLIBC__
   // glibc gives busy threads arenas of their own (up to 8 per core), and
-  // each keeps what it freed. With two, the request threads, signing and
-  // the index waited on each other's arena locks; four, with the trimmer
-  // in Run, loaded 100,000 materials 6 to 24% faster and kept a node
-  // pulling a million at 182 MiB where two without it peaked at 202
-  // (minga-sync-bench). MALLOC_ARENA_MAX in the environment still wins.
-  if (std::getenv("MALLOC_ARENA_MAX") == nullptr) mallopt(M_ARENA_MAX, 4);
+  // each keeps what it freed: two arenas cut a pulling node's peak memory
+  // by about 12% (minga-sync-bench, 100,000 materials), within the noise
+  // of its speed. MALLOC_ARENA_MAX in the environment still wins.
+  if (std::getenv("MALLOC_ARENA_MAX") == nullptr) mallopt(M_ARENA_MAX, 2);
 #endif
   // Debian's Abseil is built without NDEBUG, so its deadlock detection (a
   // debugging aid) is on: every Mutex lock also updates a process-wide
