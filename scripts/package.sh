@@ -15,9 +15,9 @@ rm -f build/minga_*.deb
 deb=$(ls build/minga_*.deb)
 echo "package: $deb"
 dpkg-deb --field "$deb" Package Version Installed-Size Depends
-# binary-without-manpage: the programs' --help is their manual for now.
 # lintian leaves Berkeley DB files (mldbm-elf-*) in its TMPDIR: give it one
 # of its own, removed after it.
+# binary-without-manpage: the programs' --help is their manual for now.
 lintian_tmp=$(mktemp -d)
 lintian_rc=0
 TMPDIR="$lintian_tmp" lintian --fail-on error,warning --suppress-tags binary-without-manpage \
